@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+)
+
+// app holds what one invocation shares between its commands; there is no
+// package-level mutable state.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	exitCode       int
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
+	return &app{stdin: stdin, stdout: stdout, stderr: stderr}
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "pyward",
+		Short: "Secure the supply chain of Python projects",
+		Long: `pyward locks, installs and audits Python dependencies, secure by default:
+hashed locks of the full dependency graph, one trusted index per package,
+installs that verify every byte and run no package code, and audits for
+vulnerable, malicious, typo-squatted and confusable packages.`,
+		Example: `  pyward lock requirements.in -o requirements.txt
+  pyward sync requirements.txt --venv .venv
+  pyward audit requirements.txt --format sarif
+  pyward inspect requirements.in`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErrorf("%v (see '%s --help')", err, c.CommandPath())
+	})
+	root.AddCommand(
+		a.lockCommand(),
+		a.syncCommand(),
+		a.auditCommand(),
+		a.inspectCommand(),
+		a.versionCommand(),
+	)
+	return root
+}
+
+func (a *app) versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print pyward's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(a.stdout, "pyward %s (%s, %s/%s)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			return nil
+		},
+	}
+}
+
+// version reports the module version stamped by the Go toolchain, or the
+// VCS revision for development builds.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	rev, dirty := "", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "-dirty"
+	}
+	return "devel-" + rev
+}
