@@ -1,0 +1,128 @@
+package pep425
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// Tag is one PEP 425 compatibility tag.
+type Tag struct{ Interpreter, ABI, Platform string }
+
+// String returns the tag as interpreter-abi-platform.
+func (t Tag) String() string {
+	return t.Interpreter + "-" + t.ABI + "-" + t.Platform
+}
+
+// ErrInvalidTag is wrapped by every error ParseTag returns
+// (packaging's InvalidTag).
+var ErrInvalidTag = errors.New("invalid tag")
+
+// ErrUnsortedTag is wrapped (together with ErrInvalidTag) when a compressed
+// tag set is not in sorted order and order validation was requested.
+var ErrUnsortedTag = errors.New("compressed tag set components must be in sorted order per PEP 425")
+
+// tagParts is the number of '-'-separated parts of a (compressed) tag.
+const tagParts = 3
+
+// ParseTag expands a compressed tag text such as "py2.py3-none-any" into its
+// tags, in expansion order (interpreter, then ABI, then platform), without
+// duplicates. The text is lower-cased first. See the package comment for
+// the rules; every error wraps ErrInvalidTag.
+func ParseTag(s string) ([]Tag, error) {
+	return ParseCompressedTag(s, false)
+}
+
+// ParseCompressedTag is ParseTag, optionally also requiring every
+// '.'-joined list to be sorted (the wheel filename rule). An order failure
+// wraps both ErrInvalidTag and ErrUnsortedTag.
+func ParseCompressedTag(s string, validateOrder bool) ([]Tag, error) {
+	lower := strings.ToLower(s)
+	parts := strings.Split(lower, "-")
+	if len(parts) != tagParts {
+		return nil, fmt.Errorf("%w %q: want %d '-'-separated parts (interpreter-abi-platform), got %d",
+			ErrInvalidTag, s, tagParts, len(parts))
+	}
+	var fields [tagParts][]string
+	for i, p := range parts {
+		fields[i] = strings.Split(p, ".")
+		for _, f := range fields[i] {
+			if f == "" {
+				return nil, fmt.Errorf("%w %q: empty %s component", ErrInvalidTag, s, partNames[i])
+			}
+		}
+	}
+	if validateOrder {
+		for i, fs := range fields {
+			if !slices.IsSorted(fs) {
+				return nil, fmt.Errorf("%w %q: %w (%s %q)", ErrInvalidTag, s, ErrUnsortedTag, partNames[i], parts[i])
+			}
+		}
+	}
+	for _, interp := range fields[0] {
+		if !isIdentifier(interp) {
+			return nil, fmt.Errorf("%w %q: interpreter %q is not an identifier", ErrInvalidTag, s, interp)
+		}
+	}
+	n := len(fields[0]) * len(fields[1]) * len(fields[2])
+	tags := make([]Tag, 0, n)
+	seen := make(map[Tag]struct{}, n)
+	for _, i := range fields[0] {
+		for _, a := range fields[1] {
+			for _, p := range fields[2] {
+				t := Tag{i, a, p}
+				if _, dup := seen[t]; dup {
+					continue
+				}
+				seen[t] = struct{}{}
+				tags = append(tags, t)
+			}
+		}
+	}
+	return tags, nil
+}
+
+var partNames = [tagParts]string{"interpreter", "abi", "platform"}
+
+// isIdentifier reports whether s is a Python identifier (str.isidentifier).
+func isIdentifier(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if r < utf8RuneSelf {
+			ok := r == '_' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || (i > 0 && '0' <= r && r <= '9')
+			if !ok {
+				return false
+			}
+			continue
+		}
+		if i == 0 && !isIDStart(r) || i > 0 && !isIDContinue(r) {
+			return false
+		}
+	}
+	return true
+}
+
+const utf8RuneSelf = 0x80
+
+// isIDStart implements the Unicode ID_Start property.
+func isIDStart(r rune) bool {
+	if unicode.Is(unicode.Pattern_Syntax, r) || unicode.Is(unicode.Pattern_White_Space, r) {
+		return false
+	}
+	return unicode.IsLetter(r) || unicode.Is(unicode.Nl, r) || unicode.Is(unicode.Other_ID_Start, r)
+}
+
+// isIDContinue implements the Unicode ID_Continue property.
+func isIDContinue(r rune) bool {
+	if isIDStart(r) {
+		return true
+	}
+	if unicode.Is(unicode.Pattern_Syntax, r) || unicode.Is(unicode.Pattern_White_Space, r) {
+		return false
+	}
+	return unicode.In(r, unicode.Mn, unicode.Mc, unicode.Nd, unicode.Pc, unicode.Other_ID_Continue)
+}
