@@ -1,0 +1,306 @@
+package osv
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/pyward/pyward/internal/atomicfile"
+)
+
+// DefaultURL is the OSV bulk export of every PyPI advisory.
+const DefaultURL = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
+
+// Limits and timings for `pyward db update`.
+const (
+	// MaxDownloadSize bounds the export; it is tens of MiB today.
+	MaxDownloadSize = 1 << 30
+	// DefaultTimeout bounds one download attempt.
+	DefaultTimeout = 10 * time.Minute
+	// maxAttempts and retryBase: network errors, 429 and 5xx are retried
+	// with exponential backoff (base, 2×base, 4×base).
+	maxAttempts = 4
+	retryBase   = 500 * time.Millisecond
+)
+
+// Cache file names inside Cache.Dir.
+const (
+	zipFile   = "pypi-all.zip"
+	indexFile = "pypi-all.idx"
+	metaFile  = "meta.json"
+)
+
+var (
+	// ErrOffline is returned by Update in offline mode.
+	ErrOffline = errors.New("offline mode: not downloading the advisory database")
+	// ErrNoDatabase is returned by Open when nothing was downloaded yet.
+	ErrNoDatabase = errors.New("no advisory database in the cache (run `pyward db update`)")
+)
+
+// Cache is the on-disk advisory database: the OSV export as downloaded, a
+// compiled index of it for fast warm loads, and metadata for revalidation
+// and for showing the database's age.
+type Cache struct {
+	Dir     string
+	URL     string           // DefaultURL when empty
+	Client  *http.Client     // a client with DefaultTimeout when nil
+	Offline bool             // never touch the network
+	Now     func() time.Time // time.Now when nil (tests pin it)
+	// RetryBase overrides the first retry delay (tests use a tiny one).
+	RetryBase time.Duration
+}
+
+// Meta describes the cached export.
+type Meta struct {
+	URL          string    `json:"url"`
+	ETag         string    `json:"etag,omitempty"`
+	LastModified string    `json:"last_modified,omitempty"`
+	FetchedAt    time.Time `json:"fetched_at"`  // last successful download or revalidation
+	ChangedAt    time.Time `json:"changed_at"`  // last time new content was stored
+	SHA256       string    `json:"sha256"`      // of the stored archive
+	Size         int64     `json:"size"`        // bytes of the stored archive
+	Advisories   int       `json:"advisories"`  // compiled (non-withdrawn) advisories
+	FileErrors   int       `json:"file_errors"` // members that failed to parse
+}
+
+// Age is how old the data is at now, measured from the last time the server
+// confirmed it current.
+func (m Meta) Age(now time.Time) time.Duration { return now.Sub(m.FetchedAt) }
+
+// UpdateResult reports what Update did.
+type UpdateResult struct {
+	Meta        Meta
+	NotModified bool    // the server answered 304; nothing was downloaded
+	FileErrors  []error // archive members that failed to parse (left out)
+}
+
+func (c *Cache) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *Cache) url() string {
+	if c.URL != "" {
+		return c.URL
+	}
+	return DefaultURL
+}
+
+func (c *Cache) path(name string) string { return filepath.Join(c.Dir, name) }
+
+// ReadMeta returns the metadata of the cached export (ErrNoDatabase when
+// there is none).
+func (c *Cache) ReadMeta() (Meta, error) {
+	var m Meta
+	data, err := os.ReadFile(c.path(metaFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return m, ErrNoDatabase
+	}
+	if err != nil {
+		return m, fmt.Errorf("advisory cache: %w", err)
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return m, fmt.Errorf("advisory cache %s: %w", c.path(metaFile), err)
+	}
+	return m, nil
+}
+
+func (c *Cache) writeMeta(m Meta) error {
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(c.path(metaFile), append(data, '\n'), 0o644)
+}
+
+// Update downloads the export when it changed since the last fetch
+// (If-None-Match / If-Modified-Since revalidation), validates it as an OSV
+// archive, compiles the index and only then replaces the cached files, each
+// by rename, so a failed or interrupted update leaves the previous database
+// intact.
+func (c *Cache) Update(ctx context.Context) (UpdateResult, error) {
+	if c.Offline {
+		return UpdateResult{}, ErrOffline
+	}
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+		return UpdateResult{}, fmt.Errorf("advisory cache: %w", err)
+	}
+	old, err := c.ReadMeta()
+	haveOld := err == nil && old.URL == c.url()
+	if haveOld {
+		if _, err := os.Stat(c.path(zipFile)); err != nil {
+			haveOld = false
+		}
+	}
+	var res UpdateResult
+	base := c.RetryBase
+	if base <= 0 {
+		base = retryBase
+	}
+	for attempt := 1; ; attempt++ {
+		var retry bool
+		res, retry, err = c.fetch(ctx, old, haveOld)
+		if err == nil || !retry || attempt == maxAttempts {
+			break
+		}
+		delay := base << (attempt - 1)
+		select {
+		case <-ctx.Done():
+			return UpdateResult{}, fmt.Errorf("advisory download: %w (after: %w)", ctx.Err(), err)
+		case <-time.After(delay):
+		}
+	}
+	return res, err
+}
+
+// fetch makes one attempt; retry reports whether the failure is transient.
+func (c *Cache) fetch(ctx context.Context, old Meta, haveOld bool) (res UpdateResult, retry bool, err error) {
+	client := c.Client
+	if client == nil {
+		client = &http.Client{Timeout: DefaultTimeout}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url(), nil)
+	if err != nil {
+		return res, false, fmt.Errorf("advisory download: %w", err)
+	}
+	if haveOld {
+		if old.ETag != "" {
+			req.Header.Set("If-None-Match", old.ETag)
+		}
+		if old.LastModified != "" {
+			req.Header.Set("If-Modified-Since", old.LastModified)
+		}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return res, ctx.Err() == nil, fmt.Errorf("advisory download %s: %w", c.url(), err)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotModified && haveOld:
+		m := old
+		m.FetchedAt = c.now()
+		if err := c.writeMeta(m); err != nil {
+			return res, false, fmt.Errorf("advisory cache: %w", err)
+		}
+		return UpdateResult{Meta: m, NotModified: true}, false, nil
+	case resp.StatusCode == http.StatusOK:
+	default:
+		transient := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
+		return res, transient, fmt.Errorf("advisory download %s: unexpected HTTP status %s", c.url(), resp.Status)
+	}
+	tmp, err := os.CreateTemp(c.Dir, "."+zipFile+".tmp-*")
+	if err != nil {
+		return res, false, fmt.Errorf("advisory cache: %w", err)
+	}
+	tmpName := tmp.Name()
+	defer func() {
+		if tmp != nil {
+			tmp.Close()
+			os.Remove(tmpName)
+		}
+	}()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(resp.Body, MaxDownloadSize+1))
+	if err != nil {
+		return res, ctx.Err() == nil, fmt.Errorf("advisory download %s: %w", c.url(), err)
+	}
+	if n > MaxDownloadSize {
+		return res, false, fmt.Errorf("advisory download %s: over the %d-byte limit", c.url(), MaxDownloadSize)
+	}
+	if cl := resp.Header.Get("Content-Length"); cl != "" {
+		if want, err := strconv.ParseInt(cl, 10, 64); err == nil && want != n {
+			return res, true, fmt.Errorf("advisory download %s: got %d of %d bytes", c.url(), n, want)
+		}
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	recs, fileErrs, err := readZip(ctx, c.url(), tmp, n)
+	if err != nil {
+		return res, false, fmt.Errorf("downloaded advisory archive is unusable: %w", err)
+	}
+	if len(recs) == 0 {
+		return res, false, fmt.Errorf("downloaded advisory archive %s: %w (%d files failed to parse)", c.url(), errNoRecords, len(fileErrs))
+	}
+	db := Build(recs)
+	if err := tmp.Sync(); err != nil {
+		return res, false, fmt.Errorf("advisory cache: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return res, false, fmt.Errorf("advisory cache: %w", err)
+	}
+	if err := os.Rename(tmpName, c.path(zipFile)); err != nil {
+		return res, false, fmt.Errorf("advisory cache: %w", err)
+	}
+	tmp = nil
+	if err := atomicfile.WriteFile(c.path(indexFile), EncodeIndex(db, sum), 0o644); err != nil {
+		return res, false, fmt.Errorf("advisory cache: %w", err)
+	}
+	now := c.now()
+	m := Meta{
+		URL:          c.url(),
+		ETag:         resp.Header.Get("ETag"),
+		LastModified: resp.Header.Get("Last-Modified"),
+		FetchedAt:    now,
+		ChangedAt:    now,
+		SHA256:       sum,
+		Size:         n,
+		Advisories:   db.Len(),
+		FileErrors:   len(fileErrs),
+	}
+	if err := c.writeMeta(m); err != nil {
+		return res, false, fmt.Errorf("advisory cache: %w", err)
+	}
+	return UpdateResult{Meta: m, FileErrors: fileErrs}, false, nil
+}
+
+// Open loads the cached database without any network access. The warm
+// path reads only the compiled index; if it is missing, corrupt or belongs
+// to another archive (an update interrupted between renames), the archive
+// is parsed again and the index rewritten.
+func (c *Cache) Open(ctx context.Context) (*DB, Meta, error) {
+	m, err := c.ReadMeta()
+	if err != nil {
+		return nil, m, err
+	}
+	if data, err := os.ReadFile(c.path(indexFile)); err == nil {
+		if db, src, err := DecodeIndex(data); err == nil && src == m.SHA256 {
+			return db, m, nil
+		}
+	}
+	data, err := os.ReadFile(c.path(zipFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, m, ErrNoDatabase
+	}
+	if err != nil {
+		return nil, m, fmt.Errorf("advisory cache: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	recs, fileErrs, err := readZip(ctx, c.path(zipFile), bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, m, err
+	}
+	db := Build(recs)
+	src := hex.EncodeToString(sum[:])
+	if err := atomicfile.WriteFile(c.path(indexFile), EncodeIndex(db, src), 0o644); err != nil {
+		return nil, m, fmt.Errorf("advisory cache: %w", err)
+	}
+	if src != m.SHA256 {
+		m.SHA256, m.Size, m.Advisories, m.FileErrors = src, int64(len(data)), db.Len(), len(fileErrs)
+		if err := c.writeMeta(m); err != nil {
+			return nil, m, fmt.Errorf("advisory cache: %w", err)
+		}
+	}
+	return db, m, nil
+}
