@@ -1,0 +1,555 @@
+package typosquat
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pyward/pyward/internal/pep503"
+)
+
+// Scoring limits; see the package comment.
+const (
+	// MinScore is the lowest score Check reports.
+	MinScore = 0.40
+	// HighScore and MediumScore split reported findings into severities.
+	HighScore   = 0.75
+	MediumScore = 0.55
+	// PopularRank is the rank up to which an imitated project counts as
+	// fully popular (popularity factor 1).
+	PopularRank = 100
+	// FamilyFactor scales a finding whose name and imitated name share a
+	// plugin-family first token (django-*, flake8-*) and differ after it.
+	FamilyFactor = 0.6
+	// CombinationMaxRank is the rank both halves of a combination must
+	// reach: joining two merely known names is how legitimate glue
+	// packages are named.
+	CombinationMaxRank = 300
+	// MaxNameLen bounds the names Check examines; PyPI names are far
+	// shorter and longer strings are not worth the work.
+	MaxNameLen = 200
+	// MaxVersionDigits is the longest trailing number treated as a
+	// version rather than part of the name.
+	MaxVersionDigits = 2
+	// MaxFindings bounds the findings returned for one name.
+	MaxFindings = 5
+)
+
+// Severity grades a finding.
+type Severity string
+
+// Severities, from weakest to strongest.
+const (
+	SeverityLow    Severity = "low"
+	SeverityMedium Severity = "medium"
+	SeverityHigh   Severity = "high"
+)
+
+// Finding says that Name looks like a squat of the popular project
+// Imitates.
+type Finding struct {
+	Name         string   // the checked name, PEP 503 normalized
+	Imitates     string   // the popular project it resembles, normalized
+	ImitatedRank int      // popularity rank of Imitates (1 = most downloaded)
+	Trick        Trick    // how the name was derived
+	Detail       string   // the edit, e.g. `swaps "eu" for "ue"`
+	Score        float64  // 0..1, higher is more suspicious
+	Severity     Severity // grade of Score
+}
+
+func (f Finding) String() string {
+	return fmt.Sprintf("%s imitates %s (rank %d) by %s: %s [%s %.2f]",
+		f.Name, f.Imitates, f.ImitatedRank, f.Trick, f.Detail, f.Severity, f.Score)
+}
+
+// Check reports the popular projects of the embedded reference that name
+// imitates; see (*Reference).Check.
+func Check(name string) []Finding { return Embedded().Check(name) }
+
+// Check reports the projects of r that name imitates, best score first.
+// Names are compared after PEP 503 normalization; a name that is itself in
+// r is never flagged. Check works on any string: non-ASCII look-alike
+// letters are folded to ASCII first and reported as homoglyphs.
+func (r *Reference) Check(name string) []Finding {
+	if len(name) > MaxNameLen*utf8.UTFMax {
+		return nil
+	}
+	ascii, folded := foldConfusables(strings.TrimSpace(name))
+	norm := pep503.Normalize(ascii)
+	norm = strings.Trim(norm, "-")
+	if norm == "" || len(norm) > MaxNameLen {
+		return nil
+	}
+	ix := r.index()
+	m := matcher{r: r, ix: ix, norm: norm, flat: stripSeparators(norm)}
+	if i, ok := r.byKey[norm]; ok {
+		if !folded {
+			return nil
+		}
+		m.emit(i, TrickHomoglyph, "uses non-ASCII look-alike letters")
+	}
+	m.separator()
+	m.homoglyph()
+	m.editDistance1()
+	m.version()
+	m.affixes()
+	m.combination()
+	return m.results()
+}
+
+// matcher gathers the candidates of one Check.
+type matcher struct {
+	r     *Reference
+	ix    *index
+	norm  string
+	flat  string
+	cands []cand
+}
+
+type cand struct {
+	ref    int32
+	trick  Trick
+	detail string
+	rank   int // rank that drives the score (combination: the weaker half)
+	score  float64
+}
+
+// emit records that the checked name imitates reference i by trick.
+func (m *matcher) emit(i int32, t Trick, detail string) {
+	m.emitFull(i, t, detail, m.r.ranks[i], 1)
+}
+
+// emitScaled is emit with an extra factor for how typo-like the edit is.
+func (m *matcher) emitScaled(i int32, t Trick, detail string, factor float64) {
+	m.emitFull(i, t, detail, m.r.ranks[i], factor)
+}
+
+func (m *matcher) emitFull(i int32, t Trick, detail string, rank int, factor float64) {
+	target := m.r.names[i]
+	if target == m.norm {
+		return
+	}
+	s := m.score(t, target, m.ix.flat[i], rank) * factor
+	if s < MinScore {
+		return
+	}
+	for k := range m.cands {
+		if m.cands[k].ref == i {
+			if s > m.cands[k].score {
+				m.cands[k] = cand{i, t, detail, rank, s}
+			}
+			return
+		}
+	}
+	m.cands = append(m.cands, cand{i, t, detail, rank, s})
+}
+
+// score is weight(trick) × popularity(rank) × length × family.
+func (m *matcher) score(t Trick, target, targetFlat string, rank int) float64 {
+	row := trickRow(t)
+	if row == nil {
+		return 0
+	}
+	l := len(targetFlat)
+	if l < row.minLen {
+		return 0
+	}
+	s := row.weight * popularity(rank) * math.Min(1, 0.55+0.15*float64(l-row.minLen+1))
+	if m.sameFamily(target) {
+		s *= FamilyFactor
+	}
+	return s
+}
+
+// popularity is 1 up to PopularRank and falls with the decades of rank
+// beyond it: 0.5 at rank 1,000, 0.37 at 5,000, 0.31 at 15,000.
+func popularity(rank int) float64 {
+	if rank <= PopularRank {
+		return 1
+	}
+	return 1 / (1 + math.Log10(float64(rank)/PopularRank))
+}
+
+// sameFamily reports whether the checked name lives in a plugin family
+// the target belongs to or hosts: both start with the same family token
+// (django-filter, django-filters), or the target is itself the family
+// token (pytest, pytest-async).
+func (m *matcher) sameFamily(target string) bool {
+	t, _, _ := strings.Cut(target, "-")
+	if !m.isFamily(t) {
+		return false
+	}
+	return strings.HasPrefix(m.norm, t+"-")
+}
+
+func (m *matcher) results() []Finding {
+	if len(m.cands) == 0 {
+		return nil
+	}
+	sort.Slice(m.cands, func(a, b int) bool {
+		ca, cb := m.cands[a], m.cands[b]
+		if ca.score != cb.score {
+			return ca.score > cb.score
+		}
+		return m.r.ranks[ca.ref] < m.r.ranks[cb.ref]
+	})
+	if len(m.cands) > MaxFindings {
+		m.cands = m.cands[:MaxFindings]
+	}
+	out := make([]Finding, len(m.cands))
+	for k, c := range m.cands {
+		sev := SeverityLow
+		switch {
+		case c.score >= HighScore:
+			sev = SeverityHigh
+		case c.score >= MediumScore:
+			sev = SeverityMedium
+		}
+		out[k] = Finding{
+			Name:         m.norm,
+			Imitates:     m.r.names[c.ref],
+			ImitatedRank: m.r.ranks[c.ref],
+			Trick:        c.trick,
+			Detail:       c.detail,
+			Score:        math.Round(c.score*1000) / 1000,
+			Severity:     sev,
+		}
+	}
+	return out
+}
+
+func (m *matcher) separator() {
+	for _, i := range m.ix.byFlat[m.flat] {
+		m.emit(i, TrickSeparator, "differs only in separators")
+	}
+}
+
+func (m *matcher) homoglyph() {
+	g := foldHomoglyphs(m.flat)
+	for _, i := range m.ix.glyph[g] {
+		if m.ix.flat[i] != m.flat {
+			m.emit(i, TrickHomoglyph, fmt.Sprintf("%q looks like %q", m.flat, m.ix.flat[i]))
+		}
+	}
+}
+
+func (m *matcher) editDistance1() {
+	f := m.flat
+	var seen []int32
+	visit := func(h uint64) {
+		e, ok := m.ix.delHead[h]
+		for ok && e >= 0 {
+			id := m.ix.delRef[e]
+			dup := false
+			for _, s := range seen {
+				if s == id {
+					dup = true
+					break
+				}
+			}
+			if !dup {
+				seen = append(seen, id)
+				if e, ok := classifyEdit(f, m.ix.flat[id]); ok {
+					m.emitScaled(id, e.trick, e.detail, e.factor)
+				}
+			}
+			e = m.ix.delNext[e]
+		}
+	}
+	visit(hashSkip(f, -1))
+	for k := 0; k < len(f); k++ {
+		if k > 0 && f[k] == f[k-1] {
+			continue
+		}
+		visit(hashSkip(f, k))
+	}
+}
+
+// edit is one edit between a name and a reference name.
+type edit struct {
+	trick  Trick
+	detail string
+	// factor scales the score by how typo-like the edit is: an edit of
+	// the first letter or a digit usually makes a different name on
+	// purpose (grequests, ipytest, psycopg2-pool), a substitution between
+	// keys far apart on a keyboard is less likely a slip.
+	factor float64
+}
+
+// Edit factors; see edit.factor.
+const (
+	EdgeEditFactor    = 0.6
+	DigitEditFactor   = 0.6
+	FarKeyFactor      = 0.8
+	AffixDropFactor   = 0.6
+	BarePyAffixFactor = 0.6
+)
+
+// classifyEdit names the single edit turning target t into name q (both
+// separator-free), or reports false if they are not one edit apart.
+func classifyEdit(q, t string) (edit, bool) {
+	switch {
+	case len(q) == len(t)+1:
+		i := firstDiff(q, t)
+		if q[:i]+q[i+1:] != t {
+			return edit{}, false
+		}
+		c := q[i]
+		switch {
+		case i == len(q)-1 && isDigit(c):
+			return edit{TrickVersionSuffix, fmt.Sprintf("appends version %q", c), 1}, true
+		case i == len(q)-1 && c == 's':
+			return edit{TrickPlural, "appends \"s\"", 1}, true
+		}
+		e := edit{TrickInsert, fmt.Sprintf("inserts %q at %d", c, i), 1}
+		switch {
+		case isDigit(c):
+			e.factor = DigitEditFactor
+		case i == 0 && q[1] != c:
+			e.factor = EdgeEditFactor // a one-letter prefix: grequests, ipytest
+		}
+		return e, true
+	case len(q)+1 == len(t):
+		i := firstDiff(q, t)
+		if t[:i]+t[i+1:] != q {
+			return edit{}, false
+		}
+		c := t[i]
+		switch {
+		case i == len(t)-1 && isDigit(c):
+			return edit{TrickVersionSuffix, fmt.Sprintf("drops version %q", c), 1}, true
+		case i == len(t)-1 && c == 's':
+			return edit{TrickPlural, "drops trailing \"s\"", 1}, true
+		}
+		e := edit{TrickDelete, fmt.Sprintf("drops %q at %d", c, i), 1}
+		switch {
+		case isDigit(c):
+			e.factor = DigitEditFactor
+		case i == 0:
+			e.factor = EdgeEditFactor
+		}
+		return e, true
+	case len(q) == len(t) && q != t:
+		i := firstDiff(q, t)
+		if q[i+1:] == t[i+1:] {
+			if isDigit(q[i]) && isDigit(t[i]) {
+				if i == len(q)-1 {
+					return edit{TrickVersionSuffix, fmt.Sprintf("changes version %q to %q", t[i], q[i]), 1}, true
+				}
+				return edit{}, false // pyqt5-tools vs pyqt6-tools: a version, not a typo
+			}
+			e := edit{TrickSubstitute, fmt.Sprintf("replaces %q with %q at %d", t[i], q[i], i), 1}
+			switch {
+			case i == 0:
+				e.factor = EdgeEditFactor
+			case isDigit(q[i]) || isDigit(t[i]):
+				e.factor = DigitEditFactor
+			case !keyboardAdjacent(q[i], t[i]):
+				e.factor = FarKeyFactor
+			}
+			return e, true
+		}
+		if i+1 < len(q) && q[i] == t[i+1] && q[i+1] == t[i] && q[i+2:] == t[i+2:] {
+			return edit{TrickTranspose, fmt.Sprintf("swaps %q and %q at %d", t[i], t[i+1], i), 1}, true
+		}
+	}
+	return edit{}, false
+}
+
+// qwerty rows, for keyboardAdjacent.
+var qwerty = [...]string{"1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"}
+
+// keyboardAdjacent reports whether a and b are neighbours on a QWERTY
+// keyboard (same row or the rows above and below, offset by one).
+func keyboardAdjacent(a, b byte) bool {
+	ra, ca := keyPos(a)
+	rb, cb := keyPos(b)
+	if ra < 0 || rb < 0 {
+		return false
+	}
+	dr, dc := ra-rb, ca-cb
+	if dr < -1 || dr > 1 {
+		return false
+	}
+	if dr == 0 {
+		return dc == 1 || dc == -1
+	}
+	// Each row is shifted about half a key right of the one above.
+	if dr == 1 { // a is below b
+		return dc == 0 || dc == -1
+	}
+	return dc == 0 || dc == 1
+}
+
+func keyPos(c byte) (row, col int) {
+	for r, s := range qwerty {
+		if i := strings.IndexByte(s, c); i >= 0 {
+			return r, i
+		}
+	}
+	return -1, -1
+}
+
+func firstDiff(a, b string) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
+}
+
+// version finds names that add, drop or change a trailing version number
+// of up to MaxVersionDigits digits, possibly after a 'v' (requests-v2,
+// tensorflow22); the one-digit cases also come out of editDistance1.
+// Longer digit runs are part of the name (iso8601, flake8-2020).
+func (m *matcher) version() {
+	v := versionCore(m.flat)
+	if v == m.flat {
+		// The name has no version: it may drop one the target has.
+		for _, i := range m.ix.vcore[v] {
+			m.emit(i, TrickVersionSuffix, fmt.Sprintf("drops version %q", m.ix.flat[i][len(v):]))
+		}
+		return
+	}
+	for _, i := range m.ix.byFlat[v] {
+		m.emit(i, TrickVersionSuffix, fmt.Sprintf("appends version %q", m.flat[len(v):]))
+	}
+	for _, i := range m.ix.vcore[v] {
+		if m.ix.flat[i] != m.flat {
+			m.emit(i, TrickVersionSuffix, fmt.Sprintf("changes version %q to %q", m.ix.flat[i][len(v):], m.flat[len(v):]))
+		}
+	}
+}
+
+// affixes finds names that add, drop or swap a prefix or suffix.
+func (m *matcher) affixes() {
+	n := m.norm
+	// The name carries a Python prefix or suffix: the rest may be a
+	// reference name (python-sqlite) or a reference core with another
+	// affix (python3-dateutil vs python-dateutil, pythonkafka vs
+	// kafka-python).
+	for _, p := range pythonPrefixes {
+		if c, ok := strings.CutPrefix(n, p); ok && len(c) >= MinCoreLen {
+			m.affixRest(c, p, true)
+		}
+	}
+	for _, s := range pythonSuffixes {
+		if c, ok := strings.CutSuffix(n, s); ok && len(c) >= MinCoreLen {
+			m.affixRest(c, s, false)
+		}
+	}
+	// The name may drop an affix the reference has (dateutil for
+	// python-dateutil): weaker, since many projects are known by both
+	// names (docx, python-docx).
+	for _, cr := range m.ix.core[n] {
+		m.emitAffix(cr.ref, cr.isPre, fmt.Sprintf("drops %q", cr.affix), AffixDropFactor)
+	}
+	for _, s := range genericSuffixes {
+		if c, ok := strings.CutSuffix(n, s); ok && len(c) >= MinCoreLen {
+			if i, ok := m.r.byKey[strings.TrimSuffix(c, "-")]; ok {
+				m.emit(i, TrickSuffix, fmt.Sprintf("appends %q", s))
+			}
+		}
+	}
+	for _, p := range genericPrefixes {
+		if c, ok := strings.CutPrefix(n, p); ok && len(c) >= MinCoreLen {
+			if i, ok := m.r.byKey[strings.TrimPrefix(c, "-")]; ok {
+				m.emit(i, TrickPrefix, fmt.Sprintf("prepends %q", p))
+			}
+		}
+	}
+}
+
+func (m *matcher) affixRest(rest, affix string, isPre bool) {
+	rest = strings.Trim(rest, "-")
+	// "py" glued to a name is how countless legitimate bindings are named
+	// (pytoml, pygraphviz); a separated "python-" or "-py" is the squat.
+	factor := 1.0
+	if !strings.Contains(affix, "-") {
+		factor = BarePyAffixFactor
+	}
+	if i, ok := m.r.byKey[rest]; ok {
+		verb := "appends"
+		if isPre {
+			verb = "prepends"
+		}
+		m.emitAffix(i, isPre, fmt.Sprintf("%s %q", verb, affix), factor)
+	}
+	for _, cr := range m.ix.core[rest] {
+		if cr.affix == affix {
+			continue
+		}
+		m.emitAffix(cr.ref, isPre, fmt.Sprintf("uses %q where the original has %q", affix, cr.affix), 1)
+	}
+}
+
+func (m *matcher) emitAffix(i int32, isPre bool, detail string, factor float64) {
+	t := TrickSuffix
+	if isPre {
+		t = TrickPrefix
+	}
+	m.emitScaled(i, t, detail, factor)
+}
+
+// combination finds names made of two popular names joined by a separator
+// (requests-urllib3). A half that hosts a plugin family (pytest, flask,
+// types) makes the name an ordinary plugin (pytest-redis), so it does not
+// count.
+func (m *matcher) combination() {
+	n := m.norm
+	for k := 0; k < len(n); k++ {
+		if n[k] != '-' {
+			continue
+		}
+		a, b := n[:k], n[k+1:]
+		ia, okA := m.r.byKey[a]
+		ib, okB := m.r.byKey[b]
+		if !okA || !okB || m.isFamily(a) || m.isFamily(b) {
+			continue
+		}
+		ra, rb := m.r.ranks[ia], m.r.ranks[ib]
+		if ra > CombinationMaxRank || rb > CombinationMaxRank {
+			continue
+		}
+		best, weaker := ia, rb
+		if rb < ra {
+			best, weaker = ib, ra
+		}
+		m.emitFull(best, TrickCombination, fmt.Sprintf("joins %q and %q", a, b), weaker, 1)
+	}
+}
+
+func (m *matcher) isFamily(token string) bool {
+	return m.ix.family[token] >= FamilyMinMembers
+}
+
+// foldConfusables maps non-ASCII look-alike letters to ASCII and reports
+// whether it changed anything. Other non-ASCII runes are kept; they match
+// nothing.
+func foldConfusables(s string) (string, bool) {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s, false
+	}
+	var b strings.Builder
+	changed := false
+	for _, c := range s {
+		if a, ok := confusables[c]; ok {
+			b.WriteRune(a)
+			changed = true
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String(), changed
+}

@@ -1,0 +1,10 @@
+package typosquat
+
+// reference.tsv.gz is generated from the team's shared snapshot of the most
+// downloaded PyPI projects, /work/shared/data/top-pypi-15000.tsv (columns
+// name, rank, latest_version, latest_month; 14,985 projects ranked 1..15,000
+// by downloads). Regenerate with `go generate` in a checkout where ../shared
+// exists and commit the result: the binary embeds the file and never reads
+// ../shared at run time.
+
+//go:generate go run ./gen -in ../../../shared/data/top-pypi-15000.tsv -out reference.tsv.gz
