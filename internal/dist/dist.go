@@ -108,7 +108,7 @@ var (
 	ErrVersion     = errors.New("invalid version")
 	ErrBuildTag    = errors.New("invalid build tag")
 	ErrTag         = errors.New("invalid tag component")
-	ErrTagOrder    = errors.New("compressed tag set components must be in sorted order")
+	ErrTagOrder    = errors.New("compressed tag set not in sorted order")
 	ErrNoSeparator = errors.New("no '-' between name and version")
 	ErrEmptyName   = errors.New("empty project name")
 )

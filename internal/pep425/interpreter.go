@@ -28,8 +28,9 @@ type Interpreter struct {
 	Version        [2]int // major, minor
 	ABIs           []string
 	Platforms      []string // most preferred first
-	// Name overrides the interpreter tag (default Implementation + major +
-	// minor), e.g. "pp310".
+	// Name overrides the interpreter tag of a non-CPython implementation
+	// (default Implementation + major + minor), e.g. "pp310". CPython
+	// always uses cpXY, as packaging's cpython_tags does.
 	Name string
 }
 

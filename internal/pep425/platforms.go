@@ -7,8 +7,8 @@ import (
 
 // glibc and manylinux policy constants (PEP 600, packaging's _manylinux).
 const (
-	// glibcMinMinor is the oldest glibc 2.x minor with a manylinux policy
-	// for x86_64 and i686 (manylinux1 = glibc 2.5).
+	// glibcMinMinorLegacy is the oldest glibc 2.x minor with a manylinux
+	// policy for x86_64 and i686 (manylinux1 = glibc 2.5).
 	glibcMinMinorLegacy = 5
 	// glibcMinMinor is the oldest glibc 2.x minor for every other
 	// architecture (manylinux2014 = glibc 2.17).

@@ -22,7 +22,25 @@ var ErrInvalidTag = errors.New("invalid tag")
 
 // ErrUnsortedTag is wrapped (together with ErrInvalidTag) when a compressed
 // tag set is not in sorted order and order validation was requested.
-var ErrUnsortedTag = errors.New("compressed tag set components must be in sorted order per PEP 425")
+var ErrUnsortedTag = errors.New("compressed tag set components must be in sorted order")
+
+// TagError describes a tag text that does not parse. It wraps ErrInvalidTag,
+// and ErrUnsortedTag for an order failure.
+type TagError struct {
+	Input    string // the text as given
+	Msg      string // what is wrong
+	Unsorted bool   // the order rule failed
+}
+
+func (e *TagError) Error() string { return fmt.Sprintf("invalid tag %q: %s", e.Input, e.Msg) }
+
+// Unwrap returns ErrInvalidTag, and ErrUnsortedTag for an order failure.
+func (e *TagError) Unwrap() []error {
+	if e.Unsorted {
+		return []error{ErrInvalidTag, ErrUnsortedTag}
+	}
+	return []error{ErrInvalidTag}
+}
 
 // tagParts is the number of '-'-separated parts of a (compressed) tag.
 const tagParts = 3
@@ -42,28 +60,27 @@ func ParseCompressedTag(s string, validateOrder bool) ([]Tag, error) {
 	lower := strings.ToLower(s)
 	parts := strings.Split(lower, "-")
 	if len(parts) != tagParts {
-		return nil, fmt.Errorf("%w %q: want %d '-'-separated parts (interpreter-abi-platform), got %d",
-			ErrInvalidTag, s, tagParts, len(parts))
+		return nil, &TagError{Input: s, Msg: fmt.Sprintf("want %d '-'-separated parts (interpreter-abi-platform), got %d", tagParts, len(parts))}
 	}
 	var fields [tagParts][]string
 	for i, p := range parts {
 		fields[i] = strings.Split(p, ".")
 		for _, f := range fields[i] {
 			if f == "" {
-				return nil, fmt.Errorf("%w %q: empty %s component", ErrInvalidTag, s, partNames[i])
+				return nil, &TagError{Input: s, Msg: "empty " + partNames[i] + " component"}
 			}
 		}
 	}
 	if validateOrder {
 		for i, fs := range fields {
 			if !slices.IsSorted(fs) {
-				return nil, fmt.Errorf("%w %q: %w (%s %q)", ErrInvalidTag, s, ErrUnsortedTag, partNames[i], parts[i])
+				return nil, &TagError{Input: s, Unsorted: true, Msg: fmt.Sprintf("%s list %q is not in sorted order", partNames[i], parts[i])}
 			}
 		}
 	}
 	for _, interp := range fields[0] {
 		if !isIdentifier(interp) {
-			return nil, fmt.Errorf("%w %q: interpreter %q is not an identifier", ErrInvalidTag, s, interp)
+			return nil, &TagError{Input: s, Msg: fmt.Sprintf("interpreter %q is not an identifier", interp)}
 		}
 	}
 	n := len(fields[0]) * len(fields[1]) * len(fields[2])
