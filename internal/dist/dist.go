@@ -21,9 +21,10 @@
 //     other characters, '-' included, becomes a single '_');
 //  4. the version is a valid PEP 440 version (any spelling the parser
 //     accepts; it is reported in normal form);
-//  5. a build tag starts with at least one decimal digit; it is split into
-//     that number and the remaining text, which is how wheels with equal
-//     versions are ordered;
+//  5. a build tag starts with at least one decimal digit (any Unicode Nd
+//     digit, as Python's \d); it is split into that number and the remaining
+//     text, which is how wheels with equal versions are ordered; like
+//     packaging's ".*", the text stops at the first line feed;
 //  6. the tag set parses (see package pep425): three parts, no empty field,
 //     interpreters are identifiers; with validateOrder every '.'-joined list
 //     must also be sorted, as the specification requires of tools that write
@@ -47,8 +48,6 @@
 //   - A build number that does not fit in an int is rejected; Python has
 //     arbitrary-precision integers. No real wheel has a build number with
 //     more than a few digits.
-//   - Like packaging, a build number may use any Unicode decimal digits, and
-//     the build tag's text stops at the first line feed (Python's ".*").
 package dist
 
 import (
