@@ -76,6 +76,9 @@ type Inventory struct {
 	// IndexURLs lists every package index the source names (for the
 	// index-configuration checks), with their origins.
 	IndexURLs []IndexRef
+	// TrustedHosts lists hosts exempted from TLS verification (URL holds
+	// the host).
+	TrustedHosts []IndexRef
 }
 
 // IndexRef is an index URL mentioned by a source.

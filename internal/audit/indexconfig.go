@@ -1,0 +1,336 @@
+package audit
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/pyward/pyward/internal/inventory"
+)
+
+// ConfigEnv is where index configuration is looked for. Tests replace every
+// field; DefaultConfigEnv reads the real machine.
+type ConfigEnv struct {
+	GOOS     string
+	Home     string
+	Getenv   func(string) string
+	ReadFile func(string) ([]byte, error)
+}
+
+// DefaultConfigEnv describes the running machine.
+func DefaultConfigEnv(goos string) ConfigEnv {
+	home, _ := os.UserHomeDir()
+	return ConfigEnv{GOOS: goos, Home: home, Getenv: os.Getenv, ReadFile: os.ReadFile}
+}
+
+// pipConfigPaths lists pip's configuration files for the platform, in the
+// order pip reads them (global, user, site). PIP_CONFIG_FILE comes first
+// when set.
+func pipConfigPaths(env ConfigEnv) []string {
+	var paths []string
+	if p := env.Getenv("PIP_CONFIG_FILE"); p != "" && p != os.DevNull {
+		paths = append(paths, p)
+	}
+	join := filepath.Join
+	switch env.GOOS {
+	case "windows":
+		if pd := env.Getenv("ProgramData"); pd != "" {
+			paths = append(paths, join(pd, "pip", "pip.ini"))
+		}
+		if ad := env.Getenv("APPDATA"); ad != "" {
+			paths = append(paths, join(ad, "pip", "pip.ini"))
+		}
+		if env.Home != "" {
+			paths = append(paths, join(env.Home, "pip", "pip.ini"))
+		}
+	case "darwin":
+		paths = append(paths, "/Library/Application Support/pip/pip.conf")
+		if env.Home != "" {
+			paths = append(paths,
+				join(env.Home, "Library", "Application Support", "pip", "pip.conf"),
+				join(env.Home, ".config", "pip", "pip.conf"),
+				join(env.Home, ".pip", "pip.conf"))
+		}
+	default:
+		xdgDirs := env.Getenv("XDG_CONFIG_DIRS")
+		if xdgDirs == "" {
+			xdgDirs = "/etc/xdg"
+		}
+		for _, d := range strings.Split(xdgDirs, ":") {
+			if d != "" {
+				paths = append(paths, join(d, "pip", "pip.conf"))
+			}
+		}
+		paths = append(paths, "/etc/pip.conf")
+		xdgHome := env.Getenv("XDG_CONFIG_HOME")
+		if xdgHome == "" && env.Home != "" {
+			xdgHome = join(env.Home, ".config")
+		}
+		if xdgHome != "" {
+			paths = append(paths, join(xdgHome, "pip", "pip.conf"))
+		}
+		if env.Home != "" {
+			paths = append(paths, join(env.Home, ".pip", "pip.conf"))
+		}
+	}
+	if venv := env.Getenv("VIRTUAL_ENV"); venv != "" {
+		name := "pip.conf"
+		if env.GOOS == "windows" {
+			name = "pip.ini"
+		}
+		paths = append(paths, join(venv, name))
+	}
+	return paths
+}
+
+// iniValue is one key of a pip configuration file.
+type iniValue struct {
+	section, key, value string
+	line                int
+}
+
+// parseINI reads pip's configparser-style files: [section] headers,
+// "key = value" or "key: value", indented continuation lines (pip uses them
+// for several extra-index-url values), and # or ; comments.
+func parseINI(data []byte) []iniValue {
+	var out []iniValue
+	section := ""
+	for i, raw := range strings.Split(string(data), "\n") {
+		line := strings.TrimRight(raw, "\r")
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "" || trimmed[0] == '#' || trimmed[0] == ';' {
+			continue
+		}
+		if (line[0] == ' ' || line[0] == '\t') && len(out) > 0 {
+			out = append(out, iniValue{section: out[len(out)-1].section, key: out[len(out)-1].key, value: trimmed, line: i + 1})
+			continue
+		}
+		if strings.HasPrefix(trimmed, "[") && strings.HasSuffix(trimmed, "]") {
+			section = strings.ToLower(strings.TrimSpace(trimmed[1 : len(trimmed)-1]))
+			continue
+		}
+		sep := strings.IndexAny(trimmed, "=:")
+		if sep < 0 {
+			continue
+		}
+		key := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(trimmed[:sep])), "_", "-")
+		val := strings.TrimSpace(trimmed[sep+1:])
+		for _, v := range strings.Fields(val) {
+			out = append(out, iniValue{section: section, key: key, value: v, line: i + 1})
+		}
+		if val == "" {
+			out = append(out, iniValue{section: section, key: key, line: i + 1})
+		}
+	}
+	return out
+}
+
+// indexFinding builds the finding for one configured index or trusted host.
+func indexFindings(kind, value, file string, line int) []Finding {
+	if value == "" {
+		return nil
+	}
+	var out []Finding
+	where := file
+	switch kind {
+	case "extra-index-url":
+		out = append(out, Finding{Kind: KindIndexConfig, Rule: "index-config/extra-index-url", Severity: SeverityHigh,
+			Title: fmt.Sprintf("extra index %s: pip merges every index and installs the highest version found on any of them, so anyone who registers one of your package names on another index can take it over (dependency confusion)", redact(value)),
+			Fix:   "use a single --index-url (a proxy that serves internal and public packages), or pyward's per-package index pinning (--index-for)",
+			File:  where, Line: line})
+		out = append(out, insecureIndex(value, file, line)...)
+	case "index-url":
+		out = append(out, insecureIndex(value, file, line)...)
+	case "trusted-host":
+		out = append(out, Finding{Kind: KindIndexConfig, Rule: "index-config/trusted-host", Severity: SeverityMedium,
+			Title: fmt.Sprintf("trusted host %s: pip skips TLS verification (and accepts http://) for it, so a network attacker can serve any file", value),
+			Fix:   "remove the trusted host and fix the server's certificate", File: where, Line: line})
+	}
+	return out
+}
+
+func insecureIndex(value, file string, line int) []Finding {
+	u, err := url.Parse(value)
+	if err != nil || u.Scheme != "http" {
+		return nil
+	}
+	return []Finding{{Kind: KindIndexConfig, Rule: "index-config/insecure-http", Severity: SeverityHigh,
+		Title: fmt.Sprintf("index %s is plain http://: anyone on the network path can replace packages", redact(value)),
+		Fix:   "use https://", File: file, Line: line}}
+}
+
+// redact hides credentials in an index URL before it is printed.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	u.User = nil
+	return strings.Replace(u.String(), "://", "://***@", 1)
+}
+
+// ScanIndexConfig reports risky index configuration in pip configuration
+// files, environment variables, the sources' own index options and the
+// tool tables of pyproject.toml files.
+func ScanIndexConfig(env ConfigEnv, invs []*inventory.Inventory, pyprojects []string) ([]Finding, []error) {
+	var out []Finding
+	var errs []error
+	for _, path := range pipConfigPaths(env) {
+		data, err := env.ReadFile(path)
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, fmt.Errorf("read pip configuration: %w", err))
+			}
+			continue
+		}
+		for _, v := range parseINI(data) {
+			out = append(out, indexFindings(v.key, v.value, path, v.line)...)
+		}
+	}
+	for _, e := range []struct{ name, kind string }{
+		{"PIP_INDEX_URL", "index-url"}, {"PIP_EXTRA_INDEX_URL", "extra-index-url"}, {"PIP_TRUSTED_HOST", "trusted-host"},
+		{"UV_INDEX_URL", "index-url"}, {"UV_DEFAULT_INDEX", "index-url"}, {"UV_EXTRA_INDEX_URL", "extra-index-url"},
+	} {
+		for _, v := range strings.Fields(env.Getenv(e.name)) {
+			out = append(out, indexFindings(e.kind, v, "$"+e.name, 0)...)
+		}
+	}
+	if strategy := env.Getenv("UV_INDEX_STRATEGY"); strings.HasPrefix(strategy, "unsafe-") {
+		out = append(out, Finding{Kind: KindIndexConfig, Rule: "index-config/uv-unsafe-strategy", Severity: SeverityHigh,
+			Title: "UV_INDEX_STRATEGY=" + strategy + ": uv looks up every package on every index, as pip does (dependency confusion)",
+			File:  "$UV_INDEX_STRATEGY"})
+	}
+	for _, inv := range invs {
+		for _, ref := range inv.IndexURLs {
+			kind := "index-url"
+			if ref.Extra {
+				kind = "extra-index-url"
+			}
+			out = append(out, indexFindings(kind, ref.URL, ref.File, ref.Line)...)
+		}
+		for _, th := range inv.TrustedHosts {
+			out = append(out, indexFindings("trusted-host", th.URL, th.File, th.Line)...)
+		}
+	}
+	for _, path := range pyprojects {
+		data, err := env.ReadFile(path)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fs, err := scanPyprojectIndexes(path, data)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		out = append(out, fs...)
+	}
+	return out, errs
+}
+
+type toolIndexes struct {
+	Tool struct {
+		UV struct {
+			IndexURL      string   `toml:"index-url"`
+			ExtraIndexURL []string `toml:"extra-index-url"`
+			IndexStrategy string   `toml:"index-strategy"`
+			Index         []struct {
+				Name     string `toml:"name"`
+				URL      string `toml:"url"`
+				Explicit bool   `toml:"explicit"`
+				Default  bool   `toml:"default"`
+			} `toml:"index"`
+		} `toml:"uv"`
+		Poetry struct {
+			Source []struct {
+				Name     string `toml:"name"`
+				URL      string `toml:"url"`
+				Priority string `toml:"priority"`
+				Default  bool   `toml:"default"`
+				Second   bool   `toml:"secondary"`
+			} `toml:"source"`
+		} `toml:"poetry"`
+		PDM struct {
+			Source []struct {
+				Name            string   `toml:"name"`
+				URL             string   `toml:"url"`
+				VerifySSL       *bool    `toml:"verify_ssl"`
+				IncludePackages []string `toml:"include_packages"`
+				Type            string   `toml:"type"`
+			} `toml:"source"`
+			Resolution struct {
+				RespectSourceOrder bool `toml:"respect-source-order"`
+			} `toml:"resolution"`
+		} `toml:"pdm"`
+	} `toml:"tool"`
+}
+
+// scanPyprojectIndexes checks [tool.uv], [[tool.poetry.source]] and
+// [[tool.pdm.source]].
+func scanPyprojectIndexes(path string, data []byte) ([]Finding, error) {
+	var doc toolIndexes
+	if _, err := toml.Decode(string(data), &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	line := func(needle string) int { return lineOf(data, needle) }
+	var out []Finding
+	uv := doc.Tool.UV
+	if uv.IndexURL != "" {
+		out = append(out, indexFindings("index-url", uv.IndexURL, path, line("index-url"))...)
+	}
+	for _, u := range uv.ExtraIndexURL {
+		out = append(out, indexFindings("extra-index-url", u, path, line(u))...)
+	}
+	for _, ix := range uv.Index {
+		out = append(out, insecureIndex(ix.URL, path, line(ix.URL))...)
+	}
+	if strings.HasPrefix(uv.IndexStrategy, "unsafe-") {
+		out = append(out, Finding{Kind: KindIndexConfig, Rule: "index-config/uv-unsafe-strategy", Severity: SeverityHigh,
+			Title: fmt.Sprintf("[tool.uv] index-strategy = %q: uv looks up every package on every index, as pip does (dependency confusion)", uv.IndexStrategy),
+			Fix:   "remove index-strategy (uv's default takes each package from the first index that has it)",
+			File:  path, Line: line("index-strategy")})
+	}
+	for _, s := range doc.Tool.Poetry.Source {
+		out = append(out, insecureIndex(s.URL, path, line(s.URL))...)
+		prio := strings.ToLower(s.Priority)
+		if s.Second {
+			prio = "secondary"
+		}
+		if prio == "supplemental" || prio == "secondary" {
+			out = append(out, Finding{Kind: KindIndexConfig, Rule: "index-config/poetry-supplemental", Severity: SeverityMedium,
+				Title: fmt.Sprintf("poetry source %q has priority %q: packages not found on the primary source are looked up there, so a name missing from one index can be taken from the other", s.Name, prio),
+				Fix:   "use priority = \"explicit\" and name the source per package", File: path, Line: line(s.URL)})
+		}
+	}
+	pdmSources := doc.Tool.PDM.Source
+	for _, s := range pdmSources {
+		out = append(out, insecureIndex(s.URL, path, line(s.URL))...)
+		if s.VerifySSL != nil && !*s.VerifySSL {
+			out = append(out, Finding{Kind: KindIndexConfig, Rule: "index-config/trusted-host", Severity: SeverityMedium,
+				Title: fmt.Sprintf("pdm source %q has verify_ssl = false", s.Name), File: path, Line: line(s.URL)})
+		}
+		if len(pdmSources) > 0 && len(s.IncludePackages) == 0 && !doc.Tool.PDM.Resolution.RespectSourceOrder && s.Type != "find_links" {
+			out = append(out, Finding{Kind: KindIndexConfig, Rule: "index-config/extra-index-url", Severity: SeverityHigh,
+				Title: fmt.Sprintf("pdm source %q is merged with PyPI (no include_packages, respect-source-order off): the highest version on any index wins (dependency confusion)", s.Name),
+				Fix:   "set include_packages on the private source, or [tool.pdm.resolution] respect-source-order = true", File: path, Line: line(s.URL)})
+		}
+	}
+	return out, nil
+}
+
+// lineOf returns the 1-based line of the first occurrence of needle.
+func lineOf(data []byte, needle string) int {
+	if needle == "" {
+		return 0
+	}
+	idx := strings.Index(string(data), needle)
+	if idx < 0 {
+		return 0
+	}
+	return strings.Count(string(data[:idx]), "\n") + 1
+}
