@@ -46,12 +46,12 @@ func TestHygiene(t *testing.T) {
 	}}
 	got := checkHygiene(inv)
 	want := map[string]string{
-		"hygiene/missing-hash@nohash":         "requirements.txt:3",
-		"hygiene/unpinned@ranged":             "requirements.txt:4",
+		"hygiene/missing-hash@nohash":          "requirements.txt:3",
+		"hygiene/unpinned@ranged":              "requirements.txt:4",
 		"hygiene/vcs-without-commit@vcsbranch": "",
-		"hygiene/url-without-hash@urlnohash":  "",
-		"hygiene/editable@localdir":           "",
-		"hygiene/multiple-indexes@twoidx":     "",
+		"hygiene/url-without-hash@urlnohash":   "",
+		"hygiene/editable@localdir":            "",
+		"hygiene/multiple-indexes@twoidx":      "",
 	}
 	if len(got) != len(want) {
 		t.Errorf("got %d findings %v, want %d", len(got), rules(got), len(want))
