@@ -15,19 +15,3 @@ func (a *app) pendingCommand(use, short string) *cobra.Command {
 		},
 	}
 }
-
-func (a *app) lockCommand() *cobra.Command {
-	return a.pendingCommand("lock [REQUIREMENTS...]", "Resolve requirements into a hashed lock file")
-}
-
-func (a *app) syncCommand() *cobra.Command {
-	return a.pendingCommand("sync [LOCK]", "Make a virtual environment exactly match a lock, verifying every hash")
-}
-
-func (a *app) auditCommand() *cobra.Command {
-	return a.pendingCommand("audit [PATH...]", "Find vulnerable, malicious, typo-squatted and confusable dependencies")
-}
-
-func (a *app) inspectCommand() *cobra.Command {
-	return a.pendingCommand("inspect FILE...", "Parse requirement files and print what pyward understood")
-}
