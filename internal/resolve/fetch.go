@@ -1,0 +1,219 @@
+package resolve
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+)
+
+// Prefetch limits.
+const (
+	// DefaultConcurrency is the number of provider calls the prefetcher keeps
+	// in flight when Options.Concurrency is 0.
+	DefaultConcurrency = 16
+	// maxPrefetch bounds how many (project, extra) pairs the speculative
+	// crawl may visit, so a pathological index cannot make it run away.
+	maxPrefetch = 5000
+)
+
+// call is one memoized provider call; done is closed when val/err are set.
+type call[T any] struct {
+	done        chan struct{}
+	val         T
+	err         error
+	speculative bool
+}
+
+// fetcher memoizes provider answers and crawls ahead of the solver.
+//
+// The solver is sequential: it needs the releases of a project when a
+// dependency on it first appears, and the metadata of a release when it
+// decides on it. Waiting for each in turn would cost one round trip per
+// package. Instead, as soon as a project is named anywhere, the fetcher
+// fetches its release list, guesses the release the solver will most
+// likely pick (the one it would pick with no other constraints), fetches
+// that release's metadata and recurses into its dependencies, all with
+// bounded parallelism. When the guesses are right — nearly always — wall
+// time is about depth × round trip. Guesses never change the result: the
+// solver only ever reads memoized answers to the questions it asks itself.
+type fetcher struct {
+	p      Provider
+	cfg    *config
+	sem    chan struct{}
+	bg     context.Context // speculative work; cancelled when resolution ends
+	wg     sync.WaitGroup
+	vers   *table[string, []*Candidate]
+	deps   *table[*Candidate, *Dependencies]
+	mu     sync.Mutex
+	seen   map[string]bool // crawled "name[extra]" keys
+	noSpec bool
+}
+
+func newFetcher(bg context.Context, p Provider, cfg *config, concurrency int, speculate bool) *fetcher {
+	if concurrency <= 0 {
+		concurrency = DefaultConcurrency
+	}
+	return &fetcher{
+		p: p, cfg: cfg, bg: bg,
+		sem:    make(chan struct{}, concurrency),
+		vers:   newTable[string, []*Candidate](),
+		deps:   newTable[*Candidate, *Dependencies](),
+		seen:   map[string]bool{},
+		noSpec: !speculate,
+	}
+}
+
+// table memoizes one kind of provider call.
+type table[K comparable, T any] struct {
+	mu sync.Mutex
+	m  map[K]*call[T]
+}
+
+func newTable[K comparable, T any]() *table[K, T] { return &table[K, T]{m: map[K]*call[T]{}} }
+
+func (t *table[K, T]) forget(key K, c *call[T]) {
+	t.mu.Lock()
+	if t.m[key] == c {
+		delete(t.m, key)
+	}
+	t.mu.Unlock()
+}
+
+// do runs fn at most once per key and waits for the result. A speculative
+// run takes a slot of sem; if it fails (other than with ErrNotFound) it is
+// forgotten, and a non-speculative caller waiting for it runs fn again.
+func (t *table[K, T]) do(ctx context.Context, key K, speculative bool, sem chan struct{}, fn func(context.Context) (T, error)) (T, error) {
+	for attempt := 0; ; attempt++ {
+		t.mu.Lock()
+		c, ok := t.m[key]
+		if !ok {
+			c = &call[T]{done: make(chan struct{}), speculative: speculative}
+			t.m[key] = c
+			t.mu.Unlock()
+			if speculative {
+				select {
+				case sem <- struct{}{}:
+					c.val, c.err = fn(ctx)
+					<-sem
+				case <-ctx.Done():
+					c.err = ctx.Err()
+				}
+				if c.err != nil && !errors.Is(c.err, ErrNotFound) {
+					t.forget(key, c)
+				}
+			} else {
+				c.val, c.err = fn(ctx)
+			}
+			close(c.done)
+			return c.val, c.err
+		}
+		t.mu.Unlock()
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			var zero T
+			return zero, ctx.Err()
+		}
+		if c.err != nil && c.speculative && !speculative && attempt == 0 && !errors.Is(c.err, ErrNotFound) {
+			continue // the guess failed (perhaps cancelled); ask again for real
+		}
+		return c.val, c.err
+	}
+}
+
+// versions returns the releases of a project sorted by version, equal
+// versions merged.
+func (f *fetcher) versions(ctx context.Context, name string, speculative bool) ([]*Candidate, error) {
+	return f.vers.do(ctx, name, speculative, f.sem, func(ctx context.Context) ([]*Candidate, error) {
+		cands, err := f.p.Versions(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		return sortCandidates(cands), nil
+	})
+}
+
+func (f *fetcher) dependencies(ctx context.Context, c *Candidate, file *File, speculative bool) (*Dependencies, error) {
+	return f.deps.do(ctx, c, speculative, f.sem, func(ctx context.Context) (*Dependencies, error) {
+		d, err := f.p.Dependencies(ctx, c, file)
+		if err == nil && d == nil {
+			d = &Dependencies{}
+		}
+		return d, err
+	})
+}
+
+// sortCandidates sorts by version and merges candidates with equal versions
+// ("1.0" and "1.0.0" are the same release).
+func sortCandidates(in []*Candidate) []*Candidate {
+	cands := slices.Clone(in)
+	cands = slices.DeleteFunc(cands, func(c *Candidate) bool { return c == nil || c.Version.IsZero() })
+	slices.SortStableFunc(cands, func(a, b *Candidate) int { return a.Version.Compare(b.Version) })
+	out := cands[:0]
+	for _, c := range cands {
+		if n := len(out); n > 0 && out[n-1].Version.Compare(c.Version) == 0 {
+			merged := *out[n-1]
+			merged.Files = append(slices.Clone(merged.Files), c.Files...)
+			out[n-1] = &merged
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// prefetch starts crawling a project (and the given extras) in the
+// background, unless that has been done already.
+func (f *fetcher) prefetch(name string, extras []string) {
+	if f.noSpec {
+		return
+	}
+	keys := append([]string{""}, extras...)
+	var todo []string
+	f.mu.Lock()
+	for _, e := range keys {
+		k := name + "[" + e + "]"
+		if !f.seen[k] && len(f.seen) < maxPrefetch {
+			f.seen[k] = true
+			todo = append(todo, e)
+		}
+	}
+	f.mu.Unlock()
+	if len(todo) == 0 {
+		return
+	}
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		f.crawl(name, todo)
+	}()
+}
+
+func (f *fetcher) crawl(name string, extras []string) {
+	ctx := f.bg
+	if f.cfg.urls[name] != "" {
+		return // direct URL projects are fetched by the solver itself
+	}
+	cands, err := f.versions(ctx, name, true)
+	if err != nil || ctx.Err() != nil {
+		return
+	}
+	proj := f.cfg.assess(name, cands)
+	v := proj.likely(f.cfg)
+	if v < 0 {
+		return
+	}
+	deps, err := f.dependencies(ctx, proj.cands[v], proj.best[v], true)
+	if err != nil {
+		return
+	}
+	for _, e := range extras {
+		for _, r := range f.cfg.filterRequires(deps.Requires, e) {
+			f.prefetch(r.NormalizedName(), r.NormalizedExtras())
+		}
+	}
+}
+
+// wait stops speculative work (the caller cancels f.bg first).
+func (f *fetcher) wait() { f.wg.Wait() }

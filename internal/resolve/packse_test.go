@@ -1,0 +1,232 @@
+package resolve
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/pyward/pyward/internal/pep425"
+	"github.com/pyward/pyward/internal/pep440"
+	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/pep508"
+)
+
+const packseDir = "../../../shared/conformance/packse/scenarios"
+
+// packseSkip lists scenarios we do not run, with the reason. Universal
+// (multi-platform fork) scenarios are filtered separately.
+var packseSkip = map[string]string{}
+
+type packseScenario struct {
+	Name string `toml:"name"`
+	Root struct {
+		Requires       []string `toml:"requires"`
+		RequiresPython string   `toml:"requires_python"`
+	} `toml:"root"`
+	Packages map[string]struct {
+		Versions map[string]packseRelease `toml:"versions"`
+	} `toml:"packages"`
+	Expected struct {
+		Satisfiable bool              `toml:"satisfiable"`
+		Packages    map[string]string `toml:"packages"`
+		Explanation string            `toml:"explanation"`
+	} `toml:"expected"`
+	ResolverOptions struct {
+		Python         string   `toml:"python"`
+		Prereleases    bool     `toml:"prereleases"`
+		Universal      bool     `toml:"universal"`
+		NoBinary       []string `toml:"no_binary"`
+		NoBuild        []string `toml:"no_build"`
+		PythonPlatform string   `toml:"python_platform"`
+	} `toml:"resolver_options"`
+	Environment struct {
+		Python           string   `toml:"python"`
+		AdditionalPython []string `toml:"additional_python"`
+	} `toml:"environment"`
+}
+
+type packseRelease struct {
+	Requires       []string            `toml:"requires"`
+	Extras         map[string][]string `toml:"extras"`
+	RequiresPython *string             `toml:"requires_python"`
+	Sdist          *bool               `toml:"sdist"`
+	Wheel          *bool               `toml:"wheel"`
+	WheelTags      []string            `toml:"wheel_tags"`
+	Yanked         bool                `toml:"yanked"`
+}
+
+func loadPackse(t *testing.T) []*packseScenario {
+	t.Helper()
+	if _, err := os.Stat(packseDir); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("packse scenarios missing: %v", err)
+		}
+		t.Skipf("packse scenarios missing: %v", err)
+	}
+	var files []string
+	err := filepath.WalkDir(packseDir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".toml") {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(files)
+	var out []*packseScenario
+	for _, f := range files {
+		var sc packseScenario
+		if _, err := toml.DecodeFile(f, &sc); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		out = append(out, &sc)
+	}
+	return out
+}
+
+// releases flattens a scenario's index into MemoryReleases, applying the
+// packse defaults (requires_python ">=3.12", sdist and wheel true, one
+// py3-none-any wheel).
+func (sc *packseScenario) releases() []MemoryRelease {
+	var out []MemoryRelease
+	names := make([]string, 0, len(sc.Packages))
+	for n := range sc.Packages {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		for ver, r := range sc.Packages[name].Versions {
+			rp := ">=3.12"
+			if r.RequiresPython != nil {
+				rp = *r.RequiresPython
+			}
+			out = append(out, MemoryRelease{
+				Name: name, Version: ver, Requires: r.Requires, Extras: r.Extras,
+				RequiresPython: rp, Yanked: r.Yanked, WheelTags: r.WheelTags,
+				NoWheel: r.Wheel != nil && !*r.Wheel, NoSdist: r.Sdist != nil && !*r.Sdist,
+			})
+		}
+	}
+	return out
+}
+
+// options builds resolver options for the scenario's target: CPython
+// (resolver_options.python, else environment.python, else 3.12) on
+// x86_64 manylinux.
+func (sc *packseScenario) options(t *testing.T) Options {
+	t.Helper()
+	py := sc.ResolverOptions.Python
+	if py == "" {
+		py = sc.Environment.Python
+	}
+	if py == "" {
+		py = "3.12"
+	}
+	pyv := pep440.MustParse(py)
+	env, err := pep508.TargetEnvironment(py, pep508.PlatformLinux)
+	if err != nil {
+		t.Fatal(err)
+	}
+	interp, err := pep425.Target("manylinux_x86_64", [2]int{pyv.Major(), pyv.Minor()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Options{
+		Python: pyv, Environment: env, Tags: interp.Tags(),
+		Prereleases: sc.ResolverOptions.Prereleases,
+		NoBinary:    sc.ResolverOptions.NoBinary, NoBuild: sc.ResolverOptions.NoBuild,
+	}
+	for _, s := range sc.Root.Requires {
+		r, err := pep508.ParseRequirement(s)
+		if err != nil {
+			t.Fatalf("root requirement %q: %v", s, err)
+		}
+		o.Requirements = append(o.Requirements, r)
+	}
+	return o
+}
+
+func (sc *packseScenario) check(t *testing.T, res *Resolution, err error) {
+	t.Helper()
+	var nse *NoSolutionError
+	if err != nil && !errors.As(err, &nse) {
+		t.Fatalf("unexpected error: %v", err)
+	}
+	if !sc.Expected.Satisfiable {
+		if err == nil {
+			t.Fatalf("expected no solution, got %v", describeResolution(res))
+		}
+		if strings.TrimSpace(nse.Explanation()) == "" {
+			t.Fatalf("empty explanation")
+		}
+		t.Logf("explanation:\n%s", nse.Explanation())
+		return
+	}
+	if err != nil {
+		t.Fatalf("expected a solution, got: %v", err)
+	}
+	if sc.Expected.Packages == nil {
+		return
+	}
+	want := map[string]pep440.Version{}
+	for n, v := range sc.Expected.Packages {
+		want[pep503.Normalize(n)] = pep440.MustParse(v)
+	}
+	got := map[string]pep440.Version{}
+	for _, p := range res.Packages {
+		got[p.Name] = p.Version
+	}
+	ok := len(got) == len(want)
+	for n, v := range want {
+		if g, found := got[n]; !found || g.Compare(v) != 0 {
+			ok = false
+		}
+	}
+	if !ok {
+		t.Fatalf("got %v, want %v", describeResolution(res), sc.Expected.Packages)
+	}
+}
+
+func describeResolution(res *Resolution) string {
+	var parts []string
+	for _, p := range res.Packages {
+		parts = append(parts, p.Name+"=="+p.Version.String())
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+func TestPackseMemory(t *testing.T) {
+	ran := 0
+	for _, sc := range loadPackse(t) {
+		t.Run(sc.Name, func(t *testing.T) {
+			if sc.ResolverOptions.Universal {
+				t.Skip("universal (multi-environment fork) resolution is not implemented")
+			}
+			if reason, ok := packseSkip[sc.Name]; ok {
+				t.Skip(reason)
+			}
+			ran++
+			mp := NewMemoryProvider()
+			for _, r := range sc.releases() {
+				if err := mp.Add(r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for n := range sc.Packages {
+				mp.AddProject(n)
+			}
+			res, err := Resolve(context.Background(), mp, sc.options(t))
+			sc.check(t, res, err)
+		})
+	}
+	if ran < 100 {
+		t.Errorf("ran only %d packse scenarios", ran)
+	}
+}

@@ -1,0 +1,121 @@
+package resolve
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pyward/pyward/internal/pep425"
+	"github.com/pyward/pyward/internal/pep440"
+	"github.com/pyward/pyward/internal/pep508"
+)
+
+// Options configures one resolution.
+type Options struct {
+	// Requirements are the first-party requirements (the root's
+	// dependencies). Markers are evaluated against Environment.
+	Requirements []*pep508.Requirement
+	// Constraints restrict the versions of a project only if something else
+	// requires it (pip's -c). Their specifiers also count as first-party for
+	// the pre-release and yanked-version opt-ins.
+	Constraints []*pep508.Requirement
+
+	// Python is the target interpreter version, checked against
+	// Requires-Python (lower bounds only unless StrictRequiresPython).
+	Python pep440.Version
+	// Environment is the PEP 508 marker environment of the target (without
+	// "extra").
+	Environment pep508.Environment
+	// Tags are the wheel tags the target supports, most preferred first. Nil
+	// accepts every wheel.
+	Tags []pep425.Tag
+	// StrictRequiresPython also enforces upper bounds of Requires-Python.
+	StrictRequiresPython bool
+
+	// Prereleases allows pre-releases of every project (--pre).
+	Prereleases bool
+	// NoBinary and NoBuild list projects whose wheels, respectively sdists,
+	// must not be used; ":all:" means every project.
+	NoBinary, NoBuild []string
+
+	// Preferences are versions to keep when still allowed (the existing
+	// lock), by project name.
+	Preferences map[string]pep440.Version
+	// Upgrade ignores all Preferences; UpgradePackages ignores them for the
+	// listed projects.
+	Upgrade         bool
+	UpgradePackages []string
+
+	// Concurrency bounds the prefetcher's parallel provider calls
+	// (DefaultConcurrency if 0). NoPrefetch turns speculation off.
+	Concurrency int
+	NoPrefetch  bool
+}
+
+// Resolution is a complete, consistent set of releases.
+type Resolution struct {
+	Packages []Resolved // sorted by Name
+}
+
+// Resolved is one chosen release.
+type Resolved struct {
+	Name      string // PEP 503 normalized
+	Version   pep440.Version
+	Extras    []string // extras of this project that are needed, sorted
+	Candidate *Candidate
+	File      *File   // the preferred artifact for the target
+	Files     []*File // every artifact usable on the target, best first
+	// Direct is set when a first-party requirement names the project.
+	Direct bool
+	// RequiredBy lists the chosen projects that depend on this one (for
+	// "# via" annotations); Dependencies the ones this one depends on.
+	RequiredBy   []string
+	Dependencies []string
+}
+
+// Get returns the resolved release of a project, if present.
+func (r *Resolution) Get(name string) (*Resolved, bool) {
+	for i := range r.Packages {
+		if r.Packages[i].Name == name {
+			return &r.Packages[i], true
+		}
+	}
+	return nil, false
+}
+
+// Resolve finds releases satisfying opts.Requirements using p. It returns
+// a *NoSolutionError when there is none, and wraps provider errors.
+func Resolve(ctx context.Context, p Provider, opts Options) (*Resolution, error) {
+	if p == nil {
+		return nil, fmt.Errorf("resolve: nil provider")
+	}
+	for _, r := range opts.Requirements {
+		if r == nil {
+			return nil, fmt.Errorf("resolve: nil requirement")
+		}
+	}
+	for _, r := range opts.Constraints {
+		if r == nil {
+			return nil, fmt.Errorf("resolve: nil constraint")
+		}
+	}
+	cfg := newConfig(&opts)
+	bg, cancel := context.WithCancel(ctx)
+	f := newFetcher(bg, p, cfg, opts.Concurrency, !opts.NoPrefetch)
+	defer func() {
+		cancel()
+		f.wait()
+	}()
+	for _, r := range cfg.filterRequires(opts.Requirements, "") {
+		f.prefetch(r.NormalizedName(), r.NormalizedExtras())
+	}
+	s := &solver{ctx: ctx, cfg: cfg, opts: &opts, fetch: f, pkgs: map[string]*pkg{}}
+	rootProj := &project{versions: make([]pep440.Version, 1), cands: make([]*Candidate, 1),
+		best: make([]*File, 1), files: make([][]*File, 1), usable: fullSet(1)}
+	s.root = &pkg{key: "root", proj: rootProj, n: 1, deps: map[int][]*incompat{}}
+	s.root.any = term{pkg: s.root, pos: false, set: emptySet(1)}
+	s.list = append(s.list, s.root)
+	if err := s.solve(); err != nil {
+		return nil, err
+	}
+	return s.resolution(), nil
+}

@@ -1,0 +1,599 @@
+package resolve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/pyward/pyward/internal/pep440"
+	"github.com/pyward/pyward/internal/pep508"
+)
+
+// pkg is a node of the solver: a project, or a project with one extra (a
+// virtual package "name[extra]" that depends on name==its own version), or
+// the root.
+type pkg struct {
+	name  string // PEP 503 normalized project name; "" for the root
+	extra string // normalized extra; "" for a base package
+	key   string // "name" or "name[extra]"
+	proj  *project
+	n     int // number of versions (size of the universe)
+	order int // first-seen order, breaks ties between decisions
+	any   term
+
+	incompats []*incompat
+	deps      map[int][]*incompat // dependency incompatibilities by version
+
+	// partial-solution state
+	assigns []int // indexes into solver.assignments
+	acc     term  // intersection of all assignments (valid if len(assigns) > 0)
+	decided bool
+	version int
+}
+
+func (p *pkg) isRoot() bool { return p.name == "" }
+
+// assignment is a decision (cause == nil) or a derivation.
+type assignment struct {
+	t     term
+	level int
+	cause *incompat
+	after term // accumulated term of t.pkg including this assignment
+}
+
+// solver is one run of the PubGrub algorithm (Weizenbaum, "PubGrub: Next-
+// Generation Version Solving", 2018) over bitset version sets.
+type solver struct {
+	ctx   context.Context
+	cfg   *config
+	opts  *Options
+	fetch *fetcher
+
+	root *pkg
+	pkgs map[string]*pkg
+	list []*pkg
+
+	incompats   []*incompat
+	assignments []assignment
+	level       int
+}
+
+func (s *solver) addIncompat(ic *incompat) {
+	ic.id = len(s.incompats)
+	s.incompats = append(s.incompats, ic)
+	for _, t := range ic.terms {
+		t.pkg.incompats = append(t.pkg.incompats, ic)
+	}
+}
+
+func (s *solver) accOf(p *pkg) term {
+	if len(p.assigns) > 0 {
+		return p.acc
+	}
+	return p.any
+}
+
+const relAlmost relation = 3
+
+// relation returns how ic relates to the partial solution, and for
+// relAlmost the index of the one term not yet satisfied.
+func (s *solver) relation(ic *incompat) (relation, int) {
+	unsat := -1
+	for i, t := range ic.terms {
+		switch relationTo(s.accOf(t.pkg), t) {
+		case relContradicted:
+			return relContradicted, -1
+		case relInconclusive:
+			if unsat >= 0 {
+				return relInconclusive, -1
+			}
+			unsat = i
+		}
+	}
+	if unsat < 0 {
+		return relSatisfied, -1
+	}
+	return relAlmost, unsat
+}
+
+func (s *solver) push(t term, cause *incompat) {
+	p := t.pkg
+	acc := t
+	if len(p.assigns) > 0 {
+		acc = p.acc.intersect(t)
+	}
+	p.acc = acc
+	p.assigns = append(p.assigns, len(s.assignments))
+	s.assignments = append(s.assignments, assignment{t: t, level: s.level, cause: cause, after: acc})
+}
+
+func (s *solver) decide(p *pkg, v int) {
+	s.level++
+	s.push(term{pkg: p, pos: true, set: singleton(p.n, v)}, nil)
+	p.decided, p.version = true, v
+}
+
+// backtrack removes every assignment made above decision level l.
+func (s *solver) backtrack(l int) {
+	for len(s.assignments) > 0 {
+		a := s.assignments[len(s.assignments)-1]
+		if a.level <= l {
+			break
+		}
+		s.assignments = s.assignments[:len(s.assignments)-1]
+		p := a.t.pkg
+		p.assigns = p.assigns[:len(p.assigns)-1]
+		if a.cause == nil {
+			p.decided = false
+		}
+		if k := len(p.assigns); k > 0 {
+			p.acc = s.assignments[p.assigns[k-1]].after
+		}
+	}
+	s.level = l
+}
+
+// satisfier returns the index of the earliest assignment to t.pkg after
+// which the accumulated term (intersected with start, if given) satisfies t.
+func (s *solver) satisfier(t term, start *term) int {
+	for _, ai := range t.pkg.assigns {
+		acc := s.assignments[ai].after
+		if start != nil {
+			acc = acc.intersect(*start)
+		}
+		if acc.subsetOf(t) {
+			return ai
+		}
+	}
+	return -1
+}
+
+// propagate is unit propagation starting from the package that changed.
+func (s *solver) propagate(start *pkg) error {
+	queue := []*pkg{start}
+	for len(queue) > 0 {
+		p := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		var conflict *incompat
+		for i := len(p.incompats) - 1; i >= 0; i-- {
+			ic := p.incompats[i]
+			rel, k := s.relation(ic)
+			if rel == relSatisfied {
+				conflict = ic
+				break
+			}
+			if rel == relAlmost {
+				t := ic.terms[k]
+				s.push(t.negate(), ic)
+				queue = append(queue, t.pkg)
+			}
+		}
+		if conflict != nil {
+			learned, q, err := s.resolveConflict(conflict)
+			if err != nil {
+				return err
+			}
+			t, _ := learned.term(q)
+			s.push(t.negate(), learned)
+			queue = append(queue[:0], q)
+		}
+	}
+	return nil
+}
+
+// resolveConflict learns the root cause of a satisfied incompatibility and
+// backjumps to where it becomes almost satisfied. It returns the learned
+// incompatibility and the package of its unsatisfied term.
+func (s *solver) resolveConflict(ic *incompat) (*incompat, *pkg, error) {
+	changed := false
+	for {
+		if ic.isFailure(s.root) {
+			return nil, nil, &NoSolutionError{root: ic, rootPkg: s.root}
+		}
+		idx := make([]int, len(ic.terms))
+		sat, satTerm := -1, term{}
+		for i, t := range ic.terms {
+			idx[i] = s.satisfier(t, nil)
+			if idx[i] > sat {
+				sat, satTerm = idx[i], t
+			}
+		}
+		if sat < 0 {
+			return nil, nil, errors.New("resolve: internal error: conflict without satisfier")
+		}
+		a := s.assignments[sat]
+		prev := 0
+		for i, t := range ic.terms {
+			j := idx[i]
+			if t.pkg == satTerm.pkg {
+				start := a.t
+				j = s.satisfier(t, &start)
+			}
+			if j >= 0 && s.assignments[j].level > prev {
+				prev = s.assignments[j].level
+			}
+		}
+		if a.cause == nil && prev >= a.level {
+			prev = a.level - 1 // a decision is always undone
+		}
+		if prev < a.level {
+			s.backtrack(prev)
+			if changed {
+				s.addIncompat(ic)
+			}
+			return ic, satTerm.pkg, nil
+		}
+		ic = priorCause(ic, a.cause, satTerm.pkg)
+		changed = true
+	}
+}
+
+// priorCause is the resolution rule: the union of both incompatibilities'
+// terms, with p's two terms merged by union and the other packages' by
+// intersection.
+func priorCause(ic, cause *incompat, p *pkg) *incompat {
+	var out []term
+	add := func(t term) {
+		for i := range out {
+			if out[i].pkg == t.pkg {
+				out[i] = out[i].intersect(t)
+				return
+			}
+		}
+		out = append(out, t)
+	}
+	t1, _ := ic.term(p)
+	t2, _ := cause.term(p)
+	for _, t := range ic.terms {
+		if t.pkg != p {
+			add(t)
+		}
+	}
+	for _, t := range cause.terms {
+		if t.pkg != p {
+			add(t)
+		}
+	}
+	if u := t1.union(t2); !u.isAny() {
+		add(u)
+	}
+	return &incompat{terms: out, kind: kindDerived, cause1: ic, cause2: cause}
+}
+
+// next picks the undecided required package with the fewest versions left
+// (ties: the one seen first), or nil when every required package is decided.
+func (s *solver) next() *pkg {
+	var best *pkg
+	bestN := 0
+	for _, p := range s.list {
+		if p.decided || len(p.assigns) == 0 || !p.acc.pos {
+			continue
+		}
+		n := p.acc.set.count()
+		if best == nil || n < bestN || (n == bestN && p.order < best.order) {
+			best, bestN = p, n
+		}
+	}
+	return best
+}
+
+// choose picks the version to try: the preferred (locked) one if still
+// allowed, else the newest allowed.
+func (s *solver) choose(p *pkg) int {
+	if p.proj != nil {
+		if pv, ok := s.cfg.prefs[p.name]; ok {
+			if i := p.proj.index(pv); i >= 0 && p.acc.set.has(i) {
+				return i
+			}
+		}
+	}
+	return p.acc.set.highest()
+}
+
+// wouldSatisfy reports whether ic would be satisfied if p were decided at v.
+func (s *solver) wouldSatisfy(ic *incompat, p *pkg, v int) bool {
+	for _, t := range ic.terms {
+		if t.pkg == p {
+			if t.set.has(v) != t.pos {
+				return false
+			}
+			continue
+		}
+		if relationTo(s.accOf(t.pkg), t) != relSatisfied {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *solver) solve() error {
+	s.addIncompat(&incompat{terms: []term{{pkg: s.root, pos: false, set: fullSet(1)}}, kind: kindNotRoot})
+	next := s.root
+	for {
+		if err := s.ctx.Err(); err != nil {
+			return err
+		}
+		if err := s.propagate(next); err != nil {
+			return err
+		}
+		p := s.next()
+		if p == nil {
+			return nil
+		}
+		v := s.choose(p)
+		deps, err := s.dependencies(p, v)
+		if err != nil {
+			return err
+		}
+		conflict := false
+		for _, ic := range deps {
+			if s.wouldSatisfy(ic, p, v) {
+				conflict = true
+				break
+			}
+		}
+		if !conflict {
+			s.decide(p, v)
+		}
+		next = p
+	}
+}
+
+// pkgFor returns the solver node for a project (and extra), loading the
+// project's releases on first use.
+func (s *solver) pkgFor(name, extra string) (*pkg, error) {
+	key := name
+	if extra != "" {
+		key = name + "[" + extra + "]"
+	}
+	if p, ok := s.pkgs[key]; ok {
+		return p, nil
+	}
+	var proj *project
+	if extra != "" {
+		base, err := s.pkgFor(name, "")
+		if err != nil {
+			return nil, err
+		}
+		proj = base.proj
+	} else {
+		var err error
+		if proj, err = s.loadProject(name); err != nil {
+			return nil, err
+		}
+	}
+	p := &pkg{name: name, extra: extra, key: key, proj: proj, n: len(proj.versions), order: len(s.list),
+		deps: map[int][]*incompat{}}
+	p.any = term{pkg: p, pos: false, set: emptySet(p.n)}
+	s.pkgs[key] = p
+	s.list = append(s.list, p)
+	for _, g := range proj.groups {
+		s.addIncompat(&incompat{terms: []term{{pkg: p, pos: true, set: g.set}}, kind: kindUnusable, reason: g.reason})
+	}
+	if extra == "" {
+		for _, r := range s.opts.Constraints {
+			if r.NormalizedName() != name || !s.cfg.applies(r, "") {
+				continue
+			}
+			allowed := s.specSet(p, r.Specifier)
+			label := p.key + r.Specifier.String()
+			s.addIncompat(&incompat{terms: []term{{pkg: p, pos: true, set: allowed.complement(p.n)}},
+				kind: kindConstraint, reason: label})
+		}
+	}
+	return p, nil
+}
+
+func (s *solver) loadProject(name string) (*project, error) {
+	if url := s.cfg.urls[name]; url != "" {
+		up, ok := s.fetch.p.(URLProvider)
+		if !ok {
+			return nil, fmt.Errorf("resolve: %s @ %s: the provider cannot fetch direct URLs", name, url)
+		}
+		cand, err := up.FromURL(s.ctx, name, url)
+		if err != nil {
+			return nil, fmt.Errorf("resolve: fetching %s @ %s: %w", name, url, err)
+		}
+		c := *cand
+		c.URL = url
+		proj := s.cfg.assess(name, []*Candidate{&c})
+		proj.url = url
+		return proj, nil
+	}
+	cands, err := s.fetch.versions(s.ctx, name, false)
+	if errors.Is(err, ErrNotFound) {
+		proj := s.cfg.assess(name, nil)
+		proj.missing = true
+		return proj, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resolve: listing versions of %s: %w", name, err)
+	}
+	return s.cfg.assess(name, cands), nil
+}
+
+// specSet is the set of p's versions a specifier admits. Pre-release
+// policy is not applied here: unusable pre-releases are excluded by their
+// own incompatibility, so explanations can say why.
+func (s *solver) specSet(p *pkg, spec pep440.SpecifierSet) vset {
+	set := emptySet(p.n)
+	for i, v := range p.proj.versions {
+		if spec.Contains(v, true) {
+			set[i/64] |= 1 << (i % 64)
+		}
+	}
+	return set
+}
+
+// requirements returns the requirements of p at version v that apply on
+// the target, and an incompatibility if the release turns out unusable.
+func (s *solver) requirements(p *pkg, v int) ([]*pep508.Requirement, *incompat, error) {
+	if p.isRoot() {
+		return s.cfg.filterRequires(s.opts.Requirements, ""), nil, nil
+	}
+	cand, file := p.proj.cands[v], p.proj.best[v]
+	deps, err := s.fetch.dependencies(s.ctx, cand, file, false)
+	if err != nil {
+		return nil, nil, fmt.Errorf("resolve: reading metadata of %s %s: %w", p.name, cand.Version, err)
+	}
+	if p.proj.url == "" && !s.cfg.pythonAllows(deps.RequiresPython) {
+		return nil, &incompat{terms: []term{{pkg: p, pos: true, set: singleton(p.n, v)}}, kind: kindUnusable,
+			reason: fmt.Sprintf("requires Python %s, but the target Python version is %s", deps.RequiresPython, s.cfg.python)}, nil
+	}
+	return s.cfg.filterRequires(deps.Requires, p.extra), nil, nil
+}
+
+// dependencies returns (creating and registering once) the dependency
+// incompatibilities of p at version v.
+func (s *solver) dependencies(p *pkg, v int) ([]*incompat, error) {
+	if ics, ok := p.deps[v]; ok {
+		return ics, nil
+	}
+	reqs, unusable, err := s.requirements(p, v)
+	if err != nil {
+		return nil, err
+	}
+	self := term{pkg: p, pos: true, set: singleton(p.n, v)}
+	if !p.isRoot() {
+		self.label = p.key + "==" + p.proj.versions[v].String()
+	}
+	var ics []*incompat
+	if unusable != nil {
+		ics = append(ics, unusable)
+	}
+	if p.extra != "" {
+		base, err := s.pkgFor(p.name, "")
+		if err != nil {
+			return nil, err
+		}
+		ics = append(ics, &incompat{kind: kindDependency, terms: []term{self,
+			{pkg: base, pos: false, set: singleton(base.n, v), label: base.key + "==" + p.proj.versions[v].String()}}})
+	}
+	for _, r := range reqs {
+		s.fetch.prefetch(r.NormalizedName(), r.NormalizedExtras())
+	}
+	for _, r := range reqs {
+		name := r.NormalizedName()
+		if r.URL != "" && s.cfg.urls[name] != r.URL {
+			if p.isRoot() {
+				return nil, fmt.Errorf("resolve: conflicting direct URLs for %s", name)
+			}
+			return nil, fmt.Errorf("resolve: %s %s depends on %s @ %s: direct URL dependencies must be required directly",
+				p.key, p.proj.versions[v], name, r.URL)
+		}
+		for _, extra := range append([]string{""}, r.NormalizedExtras()...) {
+			if name == p.name && extra == p.extra {
+				continue // a package depending on itself adds nothing
+			}
+			q, err := s.pkgFor(name, extra)
+			if err != nil {
+				return nil, err
+			}
+			if q.proj.missing && extra != "" {
+				continue // the base dependency already says it is missing
+			}
+			ics = append(ics, s.dependency(self, q, r))
+		}
+	}
+	p.deps[v] = ics
+	for _, ic := range ics {
+		s.addIncompat(ic)
+	}
+	return ics, nil
+}
+
+// dependency builds the incompatibility "self depends on q per r". When no
+// version of q can match, the incompatibility is {self} alone, derived
+// (for the explanation) from the dependency and the fact that q has no
+// such version.
+func (s *solver) dependency(self term, q *pkg, r *pep508.Requirement) *incompat {
+	label := q.key + r.Specifier.String()
+	if r.URL != "" {
+		label = q.key + " @ " + r.URL
+	}
+	set := s.specSet(q, r.Specifier)
+	dep := &incompat{kind: kindDependency, terms: []term{self, {pkg: q, pos: false, set: set, label: label}}}
+	switch {
+	case q.proj.missing:
+		fact := &incompat{kind: kindNotFound, terms: []term{{pkg: q, pos: true, set: set, label: q.key}}}
+		return &incompat{kind: kindDerived, terms: []term{self}, cause1: fact, cause2: dep}
+	case set.isEmpty():
+		fact := &incompat{kind: kindNoVersions, terms: []term{{pkg: q, pos: true, set: set, label: label}}}
+		return &incompat{kind: kindDerived, terms: []term{self}, cause1: fact, cause2: dep}
+	}
+	return dep
+}
+
+// resolution builds the result from a complete partial solution.
+func (s *solver) resolution() *Resolution {
+	type entry struct {
+		r        *Resolved
+		extras   map[string]bool
+		by, deps map[string]bool
+	}
+	byName := map[string]*entry{}
+	for _, p := range s.list {
+		if p.isRoot() || !p.decided {
+			continue
+		}
+		e := byName[p.name]
+		if e == nil {
+			v := p.version
+			e = &entry{r: &Resolved{
+				Name: p.name, Version: p.proj.versions[v], Candidate: p.proj.cands[v],
+				File: p.proj.best[v], Files: p.proj.files[v],
+			}, extras: map[string]bool{}, by: map[string]bool{}, deps: map[string]bool{}}
+			byName[p.name] = e
+		}
+		if p.extra != "" {
+			e.extras[p.extra] = true
+		}
+	}
+	for _, p := range s.list {
+		if !p.decided {
+			continue
+		}
+		for _, ic := range p.deps[p.version] {
+			if ic.kind != kindDependency {
+				continue
+			}
+			q := ic.terms[1].pkg
+			if !q.decided || q.name == p.name {
+				continue
+			}
+			if p.isRoot() {
+				byName[q.name].r.Direct = true
+				continue
+			}
+			byName[q.name].by[p.name] = true
+			byName[p.name].deps[q.name] = true
+		}
+	}
+	res := &Resolution{}
+	for _, e := range byName {
+		e.r.Extras = sortedKeys(e.extras)
+		e.r.RequiredBy = sortedKeys(e.by)
+		e.r.Dependencies = sortedKeys(e.deps)
+		res.Packages = append(res.Packages, *e.r)
+	}
+	slices.SortFunc(res.Packages, func(a, b Resolved) int {
+		if a.Name < b.Name {
+			return -1
+		}
+		if a.Name > b.Name {
+			return 1
+		}
+		return 0
+	})
+	return res
+}
+
+func sortedKeys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
