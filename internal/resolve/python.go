@@ -22,7 +22,7 @@ type config struct {
 	noBuildAll   bool
 	noBinary     map[string]bool
 	noBuild      map[string]bool
-	explicitPre  map[string]bool                 // a first-party specifier names a pre-release
+	explicitPre  map[string]bool                  // a first-party specifier names a pre-release
 	pins         map[string][]pep440.SpecifierSet // first-party == / === pins (allow yanked)
 	urls         map[string]string                // first-party direct URLs
 	prefs        map[string]pep440.Version
@@ -179,7 +179,7 @@ type project struct {
 	name     string
 	cands    []*Candidate // sorted by version
 	versions []pep440.Version
-	best     []*File  // per version: the file to install (and read metadata from); nil if unusable
+	best     []*File   // per version: the file to install (and read metadata from); nil if unusable
 	files    [][]*File // per version: every usable file, best first
 	usable   vset
 	groups   []unusableGroup
