@@ -404,3 +404,26 @@ func TestConformanceNormalized(t *testing.T) {
 		}
 	}
 }
+
+// TestConformanceIntervalModel checks that the intervals behind
+// IsUnsatisfiable agree with direct membership on every contains row.
+func TestConformanceIntervalModel(t *testing.T) {
+	st := loadSpecs(t)
+	cache := setCache{}
+	checked := 0
+	for _, r := range st.Contains {
+		specs, version := r[0].(string), r[1].(string)
+		ss, ok := cache.get(t, specs)
+		v, err := Parse(version)
+		if !ok || err != nil || ss.hasArb {
+			continue
+		}
+		checked++
+		if in, model := ss.Contains(v, true), ss.rangesContain(v); in != model {
+			t.Errorf("%q: Contains(%q) = %v, interval model %v", specs, version, in, model)
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no rows checked")
+	}
+}

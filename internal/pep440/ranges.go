@@ -119,7 +119,7 @@ func afterPostsCut(v Version) cut {
 // intervals returns the member's set of versions as sorted, disjoint
 // intervals [lo, hi).
 func (s Specifier) intervals() []interval {
-	d := s.p
+	d := s.data()
 	if d == nil {
 		return nil
 	}
@@ -233,7 +233,11 @@ func (s SpecifierSet) arbitraryUnsatisfiable() bool {
 			return true
 		}
 	}
-	cand, ok := arb[0].p.v, arb[0].p.vOK
+	ad := arb[0].data()
+	if ad == nil {
+		return true
+	}
+	cand, ok := ad.v, ad.vOK
 	if p := s.policy(); p != nil && !*p && ok && cand.IsPrerelease() {
 		return true
 	}

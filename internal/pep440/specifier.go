@@ -29,8 +29,9 @@ var operatorsLongestFirst = [...]Operator{
 
 // Specifier is one version clause such as ">=1.0" or "==2.1.*". Op and
 // Version are the text as written (whitespace removed); the parsed form is
-// kept unexported. Construct Specifiers with ParseSpecifier; a Specifier
-// built by hand has no parsed form and matches nothing.
+// kept unexported. Construct Specifiers with ParseSpecifier: a Specifier
+// built as a literal is parsed again on every use (slow), and matches
+// nothing if Op+Version is not a valid specifier.
 type Specifier struct {
 	Op      Operator
 	Version string // text after the operator, e.g. "1.0.*"
@@ -102,8 +103,8 @@ func ParseSpecifier(s string) (Specifier, error) {
 
 	if (op == OpEqual || op == OpNotEqual) && strings.HasSuffix(ver, ".*") {
 		prefix := ver[:len(ver)-2]
-		if !isPlainRelease(prefix) {
-			return fail(vcol, "a '.*' prefix match takes only [N!]N(.N)*: no pre, post, dev or local segment")
+		if bad := plainReleaseEnd(prefix); bad >= 0 {
+			return fail(vcol+bad, "a '.*' prefix match takes only [N!]N(.N)*: no pre, post, dev or local segment")
 		}
 		v := MustParse(prefix) // cannot fail: checked above
 		d.v, d.vOK, d.wildcard = v, true, true
@@ -157,35 +158,39 @@ func ParseSpecifier(s string) (Specifier, error) {
 	return sp, nil
 }
 
-// isPlainRelease reports whether s is v?(N!)?N(.N)*.
-func isPlainRelease(s string) bool {
-	if s != "" && (s[0] == 'v' || s[0] == 'V') {
-		s = s[1:]
+// plainReleaseEnd checks that s is v?(N!)?N(.N)* and returns the offset
+// of the first byte that breaks the pattern, or -1 if s matches.
+func plainReleaseEnd(s string) int {
+	i := 0
+	if i < len(s) && (s[i] == 'v' || s[i] == 'V') {
+		i++
 	}
-	if i := strings.IndexByte(s, '!'); i >= 0 {
-		if !allDigits(s[:i]) {
-			return false
+	digits := func() bool {
+		start := i
+		for i < len(s) && isDigit(s[i]) {
+			i++
 		}
-		s = s[i+1:]
+		return i > start
 	}
-	for _, part := range strings.Split(s, ".") {
-		if !allDigits(part) {
-			return false
+	start := i
+	if digits() && i < len(s) && s[i] == '!' {
+		i++
+	} else {
+		i = start
+	}
+	if !digits() {
+		return i
+	}
+	for i < len(s) && s[i] == '.' {
+		i++
+		if !digits() {
+			return i
 		}
 	}
-	return true
-}
-
-func allDigits(s string) bool {
-	if s == "" {
-		return false
+	if i < len(s) {
+		return i
 	}
-	for i := 0; i < len(s); i++ {
-		if !isDigit(s[i]) {
-			return false
-		}
-	}
-	return true
+	return -1
 }
 
 // nextPrefixDev0 returns the smallest version of the next prefix:
@@ -202,13 +207,29 @@ func (s Specifier) String() string { return string(s.Op) + s.Version }
 
 // Prereleases reports whether the specifier explicitly names a pre-release
 // (so that it implies pre-releases are wanted). "!=" and "==V.*" never do.
-func (s Specifier) Prereleases() bool { return s.p != nil && s.p.implied }
+func (s Specifier) Prereleases() bool {
+	d := s.data()
+	return d != nil && d.implied
+}
+
+// data returns the parsed form, parsing a hand-built Specifier on the fly.
+func (s Specifier) data() *specData {
+	if s.p != nil {
+		return s.p
+	}
+	sp, err := ParseSpecifier(string(s.Op) + s.Version)
+	if err != nil || sp.Op != s.Op {
+		return nil
+	}
+	return sp.p
+}
 
 // Equal reports whether s and t are the same constraint: same operator and
 // the same version ignoring trailing zero release numbers (except for ~=,
 // where they matter). === and wildcards compare their text.
 func (s Specifier) Equal(t Specifier) bool {
-	return s.p != nil && t.p != nil && s.p.key == t.p.key
+	a, b := s.data(), t.data()
+	return a != nil && b != nil && a.key == b.key
 }
 
 // Contains reports whether v satisfies the operator, with no pre-release
@@ -216,7 +237,7 @@ func (s Specifier) Equal(t Specifier) bool {
 // as ">V" not matching V's post-releases, do apply). For === the
 // normalized text of v is compared case-insensitively.
 func (s Specifier) Contains(v Version) bool {
-	d := s.p
+	d := s.data()
 	if d == nil {
 		return false
 	}
@@ -229,13 +250,14 @@ func (s Specifier) Contains(v Version) bool {
 // containsText is Contains for a version given as text: === compares the
 // raw text, every other operator needs a valid version.
 func (s Specifier) containsText(item string, parsed Version, ok bool) bool {
-	if s.p == nil {
+	d := s.data()
+	if d == nil {
 		return false
 	}
 	if s.Op == OpArbitrary {
 		return pyLowerEqual(item, s.Version)
 	}
-	return ok && s.p.contains(s.Op, parsed.data())
+	return ok && d.contains(s.Op, parsed.data())
 }
 
 func (d *specData) contains(op Operator, x *vdata) bool {
