@@ -13,7 +13,7 @@ import (
 // Scoring limits; see the package comment.
 const (
 	// MinScore is the lowest score Check reports.
-	MinScore = 0.40
+	MinScore = 0.45
 	// HighScore and MediumScore split reported findings into severities.
 	HighScore   = 0.75
 	MediumScore = 0.55
@@ -127,11 +127,27 @@ func (m *matcher) emitScaled(i int32, t Trick, detail string, factor float64) {
 }
 
 func (m *matcher) emitFull(i int32, t Trick, detail string, rank int, factor float64) {
+	if m.r.names[i] == m.norm {
+		return
+	}
+	// A look-alike of a versionless name whose versioned sibling is more
+	// popular (beautifulsoup, beautifulsoup4) trades on the sibling.
+	for _, j := range m.ix.vcore[m.ix.flat[i]] {
+		if m.r.ranks[j] < rank && t != TrickVersionSuffix && t != TrickCombination {
+			i, rank = j, m.r.ranks[j]
+			detail += fmt.Sprintf(" of %q", m.r.names[j][:len(m.r.names[j])-len(versionSuffix(m.ix.flat[j]))])
+		}
+	}
 	target := m.r.names[i]
 	if target == m.norm {
 		return
 	}
-	s := m.score(t, target, m.ix.flat[i], rank) * factor
+	s := m.score(t, m.ix.flat[i], rank) * factor
+	// Inside a plugin family names differ by design (django-filter,
+	// django-filters); only a blatant slip still counts fully there.
+	if factor < AdjacentFactor && m.sameFamily(target) {
+		s *= FamilyFactor
+	}
 	if s < MinScore {
 		return
 	}
@@ -147,7 +163,7 @@ func (m *matcher) emitFull(i int32, t Trick, detail string, rank int, factor flo
 }
 
 // score is weight(trick) × popularity(rank) × length × family.
-func (m *matcher) score(t Trick, target, targetFlat string, rank int) float64 {
+func (m *matcher) score(t Trick, targetFlat string, rank int) float64 {
 	row := trickRow(t)
 	if row == nil {
 		return 0
@@ -156,20 +172,29 @@ func (m *matcher) score(t Trick, target, targetFlat string, rank int) float64 {
 	if l < row.minLen {
 		return 0
 	}
-	s := row.weight * popularity(rank) * math.Min(1, 0.55+0.15*float64(l-row.minLen+1))
-	if m.sameFamily(target) {
-		s *= FamilyFactor
+	return row.weight * popularity(rank, row.decay) * lengthFactor(l, row.minLen)
+}
+
+// lengthFactor discounts short names, where one edit more often makes a
+// different word than a typo: 1 from minLen+3 letters on, 0.6 at minLen.
+func lengthFactor(l, minLen int) float64 {
+	if l < minLen {
+		return 0
 	}
-	return s
+	return math.Min(1, 0.6+0.15*float64(l-minLen))
 }
 
 // popularity is 1 up to PopularRank and falls with the decades of rank
-// beyond it: 0.5 at rank 1,000, 0.37 at 5,000, 0.31 at 15,000.
-func popularity(rank int) float64 {
+// beyond it at the trick's decay rate. With decay 0.35 (typos) it is 0.74
+// at rank 1,000, 0.63 at 5,000 and 0.57 at 15,000: a blatant typo of a
+// rank-5,000 project is still reported, a borderline one only for the most
+// popular projects. With decay 1 (decorations) it is 0.5 at rank 1,000 and
+// 0.37 at 5,000.
+func popularity(rank int, decay float64) float64 {
 	if rank <= PopularRank {
 		return 1
 	}
-	return 1 / (1 + math.Log10(float64(rank)/PopularRank))
+	return 1 / (1 + decay*math.Log10(float64(rank)/PopularRank))
 }
 
 // sameFamily reports whether the checked name lives in a plugin family
@@ -278,12 +303,22 @@ type edit struct {
 	factor float64
 }
 
-// Edit factors; see edit.factor.
+// Edit factors; see edit.factor. A slip of the fingers doubles or drops a
+// letter, swaps two neighbours or hits the key next door; a deliberate new
+// name adds a letter in front (grequests, ipytest), appends one
+// (psycopg-c), changes a digit (pyqt5, pyqt6) or picks a different word
+// (identity, identify).
 const (
-	EdgeEditFactor    = 0.6
-	DigitEditFactor   = 0.6
-	FarKeyFactor      = 0.8
-	AffixDropFactor   = 0.6
+	TypoFactor      = 1.0  // transposition, doubled or undoubled letter
+	AdjacentFactor  = 0.85 // neighbouring key inserted or substituted; inner letter dropped
+	FarFactor       = 0.6  // unrelated letter inserted or substituted
+	EdgeFactor      = 0.55 // first letter added, dropped or replaced; last letter appended
+	DigitEditFactor = 0.5  // a digit added, dropped or replaced inside the name
+	// AffixDropFactor scales a name that drops a prefix or suffix the
+	// original has (docx for python-docx): many projects go by both.
+	AffixDropFactor = 0.6
+	// BarePyAffixFactor scales "py"/"python" glued to a name (pytoml):
+	// countless legitimate bindings are named so.
 	BarePyAffixFactor = 0.6
 )
 
@@ -297,18 +332,23 @@ func classifyEdit(q, t string) (edit, bool) {
 			return edit{}, false
 		}
 		c := q[i]
+		doubled := (i > 0 && q[i-1] == c) || (i+1 < len(q) && q[i+1] == c)
 		switch {
 		case i == len(q)-1 && isDigit(c):
 			return edit{TrickVersionSuffix, fmt.Sprintf("appends version %q", c), 1}, true
 		case i == len(q)-1 && c == 's':
 			return edit{TrickPlural, "appends \"s\"", 1}, true
 		}
-		e := edit{TrickInsert, fmt.Sprintf("inserts %q at %d", c, i), 1}
+		e := edit{TrickInsert, fmt.Sprintf("inserts %q at %d", c, i), FarFactor}
 		switch {
 		case isDigit(c):
 			e.factor = DigitEditFactor
-		case i == 0 && q[1] != c:
-			e.factor = EdgeEditFactor // a one-letter prefix: grequests, ipytest
+		case doubled:
+			e.factor = TypoFactor
+		case i == 0 || i == len(q)-1:
+			e.factor = EdgeFactor
+		case keyboardAdjacent(c, q[i-1]) || keyboardAdjacent(c, q[i+1]):
+			e.factor = AdjacentFactor
 		}
 		return e, true
 	case len(q)+1 == len(t):
@@ -317,18 +357,21 @@ func classifyEdit(q, t string) (edit, bool) {
 			return edit{}, false
 		}
 		c := t[i]
+		doubled := (i > 0 && t[i-1] == c) || (i+1 < len(t) && t[i+1] == c)
 		switch {
 		case i == len(t)-1 && isDigit(c):
 			return edit{TrickVersionSuffix, fmt.Sprintf("drops version %q", c), 1}, true
 		case i == len(t)-1 && c == 's':
 			return edit{TrickPlural, "drops trailing \"s\"", 1}, true
 		}
-		e := edit{TrickDelete, fmt.Sprintf("drops %q at %d", c, i), 1}
+		e := edit{TrickDelete, fmt.Sprintf("drops %q at %d", c, i), AdjacentFactor}
 		switch {
 		case isDigit(c):
 			e.factor = DigitEditFactor
+		case doubled:
+			e.factor = TypoFactor
 		case i == 0:
-			e.factor = EdgeEditFactor
+			e.factor = EdgeFactor
 		}
 		return e, true
 	case len(q) == len(t) && q != t:
@@ -340,19 +383,20 @@ func classifyEdit(q, t string) (edit, bool) {
 				}
 				return edit{}, false // pyqt5-tools vs pyqt6-tools: a version, not a typo
 			}
-			e := edit{TrickSubstitute, fmt.Sprintf("replaces %q with %q at %d", t[i], q[i], i), 1}
+			e := edit{TrickSubstitute, fmt.Sprintf("replaces %q with %q at %d", t[i], q[i], i), FarFactor}
 			switch {
-			case i == 0:
-				e.factor = EdgeEditFactor
 			case isDigit(q[i]) || isDigit(t[i]):
 				e.factor = DigitEditFactor
-			case !keyboardAdjacent(q[i], t[i]):
-				e.factor = FarKeyFactor
+			case keyboardAdjacent(q[i], t[i]):
+				e.factor = AdjacentFactor
+			}
+			if i == 0 {
+				e.factor = min(e.factor, EdgeFactor)
 			}
 			return e, true
 		}
 		if i+1 < len(q) && q[i] == t[i+1] && q[i+1] == t[i] && q[i+2:] == t[i+2:] {
-			return edit{TrickTranspose, fmt.Sprintf("swaps %q and %q at %d", t[i], t[i+1], i), 1}, true
+			return edit{TrickTranspose, fmt.Sprintf("swaps %q and %q at %d", t[i], t[i+1], i), TypoFactor}, true
 		}
 	}
 	return edit{}, false

@@ -195,3 +195,6 @@ func versionCore(f string) string {
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// versionSuffix returns the trailing version number versionCore removes.
+func versionSuffix(f string) string { return f[len(versionCore(f)):] }
