@@ -1,0 +1,281 @@
+package resolve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pyward/pyward/internal/pep440"
+	"github.com/pyward/pyward/internal/pep508"
+)
+
+// memIndex builds a MemoryProvider from "name version" → requirements.
+func memIndex(t testing.TB, index map[string][]string) *MemoryProvider {
+	t.Helper()
+	mp := NewMemoryProvider()
+	keys := make([]string, 0, len(index))
+	for k := range index {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		name, version, ok := strings.Cut(k, " ")
+		if !ok {
+			t.Fatalf("bad key %q", k)
+		}
+		if err := mp.Add(MemoryRelease{Name: name, Version: version, Requires: index[k]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return mp
+}
+
+func reqs(t testing.TB, ss ...string) []*pep508.Requirement {
+	t.Helper()
+	var out []*pep508.Requirement
+	for _, s := range ss {
+		r, err := pep508.ParseRequirement(s)
+		if err != nil {
+			t.Fatalf("%q: %v", s, err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func pins(res *Resolution) string {
+	var parts []string
+	for _, p := range res.Packages {
+		parts = append(parts, p.Name+"=="+p.Version.String())
+	}
+	return strings.Join(parts, " ")
+}
+
+// The examples of the PubGrub documentation (dart-lang/pub, doc/solver.md),
+// with ^x.y.z written as >=x.y.z,<x+1.
+func TestClassicExamples(t *testing.T) {
+	tests := []struct {
+		name  string
+		index map[string][]string
+		root  []string
+		want  string // pins, or "" when failure is expected
+		why   string // expected explanation on failure
+	}{{
+		name: "no conflicts",
+		index: map[string][]string{
+			"foo 1.0.0": {"bar>=1.0.0,<2"},
+			"bar 1.0.0": nil, "bar 2.0.0": nil,
+		},
+		root: []string{"foo>=1.0.0,<2"},
+		want: "bar==1.0.0 foo==1.0.0",
+	}, {
+		name: "avoiding conflict during decision making",
+		index: map[string][]string{
+			"foo 1.0.0": nil, "foo 1.1.0": {"bar>=2.0.0,<3"},
+			"bar 1.0.0": nil, "bar 1.1.0": nil, "bar 2.0.0": nil,
+		},
+		root: []string{"foo>=1.0.0,<2", "bar>=1.0.0,<2"},
+		want: "bar==1.1.0 foo==1.0.0",
+	}, {
+		name: "performing conflict resolution",
+		index: map[string][]string{
+			"foo 1.0.0": nil, "foo 2.0.0": {"bar>=1.0.0,<2"},
+			"bar 1.0.0": {"foo>=1.0.0,<2"},
+		},
+		root: []string{"foo>=1.0.0"},
+		want: "foo==1.0.0",
+	}, {
+		name: "conflict resolution with a partial satisfier",
+		index: map[string][]string{
+			"foo 1.0.0": nil, "foo 1.1.0": {"left>=1.0.0,<2", "right>=1.0.0,<2"},
+			"left 1.0.0":   {"shared>=1.0.0"},
+			"right 1.0.0":  {"shared<2.0.0"},
+			"shared 2.0.0": nil, "shared 1.0.0": {"target>=1.0.0,<2"},
+			"target 2.0.0": nil, "target 1.0.0": nil,
+		},
+		root: []string{"foo>=1.0.0,<2", "target>=2.0.0,<3"},
+		want: "foo==1.0.0 target==2.0.0",
+	}, {
+		name: "linear error reporting",
+		index: map[string][]string{
+			"foo 1.0.0": {"bar>=2.0.0,<3"},
+			"bar 2.0.0": {"baz>=3.0.0,<4"},
+			"baz 1.0.0": nil, "baz 3.0.0": nil,
+		},
+		root: []string{"foo>=1.0.0,<2", "baz>=1.0.0,<2"},
+		why: "Because bar==2.0.0 depends on baz<4,>=3.0.0 and foo==1.0.0 depends on bar<3,>=2.0.0, foo==1.0.0 depends on baz<4,>=3.0.0.\n" +
+			"And because you require foo<2,>=1.0.0 and you require baz<2,>=1.0.0, we can conclude that your requirements are unsatisfiable.",
+	}, {
+		name: "branching error reporting",
+		index: map[string][]string{
+			"foo 1.0.0": {"a>=1.0.0,<2", "b>=1.0.0,<2"},
+			"foo 1.1.0": {"x>=1.0.0,<2", "y>=1.0.0,<2"},
+			"a 1.0.0":   {"b>=2.0.0,<3"},
+			"b 1.0.0":   nil, "b 2.0.0": nil,
+			"x 1.0.0": {"y>=2.0.0,<3"},
+			"y 1.0.0": nil, "y 2.0.0": nil,
+		},
+		root: []string{"foo>=1.0.0,<2"},
+		why: "Because a==1.0.0 depends on b<3,>=2.0.0 and foo==1.0.0 depends on a<2,>=1.0.0, foo==1.0.0 depends on b<3,>=2.0.0.\n" +
+			"And because foo==1.0.0 depends on b<2,>=1.0.0, foo==1.0.0 cannot be used. (1)\n" +
+			"\n" +
+			"Because x==1.0.0 depends on y<3,>=2.0.0 and foo==1.1.0 depends on x<2,>=1.0.0, foo==1.1.0 depends on y<3,>=2.0.0.\n" +
+			"And because foo==1.1.0 depends on y<2,>=1.0.0, foo==1.1.0 cannot be used.\n" +
+			"And because foo==1.0.0 cannot be used (1), foo cannot be used.\n" +
+			"And because you require foo<2,>=1.0.0, we can conclude that your requirements are unsatisfiable.",
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Resolve(context.Background(), memIndex(t, tt.index), Options{Requirements: reqs(t, tt.root...)})
+			if tt.want != "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				if got := pins(res); got != tt.want {
+					t.Fatalf("got %s, want %s", got, tt.want)
+				}
+				return
+			}
+			var nse *NoSolutionError
+			if !errors.As(err, &nse) {
+				t.Fatalf("want NoSolutionError, got %v (%v)", err, res)
+			}
+			if got := nse.Explanation(); got != tt.why {
+				t.Errorf("explanation:\n%s\nwant:\n%s", got, tt.why)
+			}
+		})
+	}
+}
+
+// randomIndex generates a small random index and root requirements.
+func randomIndex(r *rand.Rand, nPkgs int) (map[string][]string, []string) {
+	specs := []string{"", ">=2.0", "<2.0", "==1.0", "!=2.0", ">=3.0", "<=2.0", "==2.0"}
+	index := map[string][]string{}
+	name := func(i int) string { return fmt.Sprintf("p%d", i) }
+	for i := 0; i < nPkgs; i++ {
+		if r.IntN(10) == 0 {
+			continue // referenced but missing from the index
+		}
+		nv := 1 + r.IntN(3)
+		for v := 1; v <= nv; v++ {
+			var deps []string
+			for d := r.IntN(3); d > 0; d-- {
+				j := r.IntN(nPkgs)
+				if j == i {
+					continue
+				}
+				deps = append(deps, name(j)+specs[r.IntN(len(specs))])
+			}
+			index[fmt.Sprintf("%s %d.0", name(i), v)] = deps
+		}
+	}
+	var root []string
+	for d := 1 + r.IntN(2); d > 0; d-- {
+		root = append(root, name(r.IntN(nPkgs))+specs[r.IntN(len(specs))])
+	}
+	return index, root
+}
+
+// consistent reports whether choice (name → version, absent = not
+// installed) satisfies root and every dependency of every chosen release.
+func consistent(t testing.TB, index map[string][]string, root []string, choice map[string]string) bool {
+	sat := func(req string) bool {
+		r := reqs(t, req)[0]
+		v, ok := choice[r.NormalizedName()]
+		return ok && r.Specifier.Contains(pep440.MustParse(v), true)
+	}
+	for _, req := range root {
+		if !sat(req) {
+			return false
+		}
+	}
+	for name, v := range choice {
+		deps, ok := index[name+" "+v]
+		if !ok {
+			return false
+		}
+		for _, d := range deps {
+			if !sat(d) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// bruteForce reports whether any assignment is consistent.
+func bruteForce(t testing.TB, index map[string][]string, root []string) bool {
+	versions := map[string][]string{}
+	for k := range index {
+		n, v, _ := strings.Cut(k, " ")
+		versions[n] = append(versions[n], v)
+	}
+	names := make([]string, 0, len(versions))
+	for n := range versions {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	choice := map[string]string{}
+	var rec func(i int) bool
+	rec = func(i int) bool {
+		if i == len(names) {
+			return consistent(t, index, root, choice)
+		}
+		delete(choice, names[i])
+		if rec(i + 1) {
+			return true
+		}
+		for _, v := range versions[names[i]] {
+			choice[names[i]] = v
+			if rec(i + 1) {
+				return true
+			}
+		}
+		delete(choice, names[i])
+		return false
+	}
+	return rec(0)
+}
+
+// TestRandomAgainstBruteForce checks soundness (every solution is
+// consistent) and completeness (no solution ⇒ none exists) on random
+// graphs small enough to enumerate.
+func TestRandomAgainstBruteForce(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	solved, failed := 0, 0
+	for iter := 0; iter < 1500; iter++ {
+		index, root := randomIndex(r, 2+r.IntN(5))
+		res, err := Resolve(context.Background(), memIndex(t, index), Options{Requirements: reqs(t, root...)})
+		exists := bruteForce(t, index, root)
+		var nse *NoSolutionError
+		switch {
+		case err == nil:
+			solved++
+			choice := map[string]string{}
+			for _, p := range res.Packages {
+				choice[p.Name] = p.Version.String()
+			}
+			if !consistent(t, index, root, choice) {
+				t.Fatalf("iter %d: inconsistent solution %v for root %v index %v", iter, choice, root, index)
+			}
+		case errors.As(err, &nse):
+			failed++
+			if exists {
+				t.Fatalf("iter %d: no solution reported but one exists; root %v index %v\n%s", iter, root, index, nse.Explanation())
+			}
+			if nse.Explanation() == "" {
+				t.Fatalf("iter %d: empty explanation", iter)
+			}
+		default:
+			t.Fatalf("iter %d: %v", iter, err)
+		}
+	}
+	t.Logf("%d solved, %d unsatisfiable", solved, failed)
+	if solved == 0 || failed == 0 {
+		t.Fatalf("generator is degenerate: %d solved, %d failed", solved, failed)
+	}
+}
