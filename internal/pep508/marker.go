@@ -290,20 +290,30 @@ func (m *Marker) UsesExtra() bool {
 	return found
 }
 
-// And returns the marker "(m) and (o)"; a nil operand is ignored.
-func (m *Marker) And(o *Marker) *Marker { return m.combine("and", o) }
-
-// Or returns the marker "(m) or (o)"; a nil operand is ignored (a nil
-// marker is "always", so the caller should decide what that means for or).
-func (m *Marker) Or(o *Marker) *Marker { return m.combine("or", o) }
-
-func (m *Marker) combine(op string, o *Marker) *Marker {
+// And returns the marker "m and o", parenthesizing each side as needed
+// (packaging's Marker.__and__). A nil marker is "always", so And with nil
+// returns the other marker.
+func (m *Marker) And(o *Marker) *Marker {
 	switch {
 	case m == nil:
 		return o
 	case o == nil:
 		return m
 	}
+	return combine(m, "and", o)
+}
+
+// Or returns the marker "m or o" (packaging's Marker.__or__). A nil marker
+// is "always", so Or with nil returns nil.
+func (m *Marker) Or(o *Marker) *Marker {
+	if m == nil || o == nil {
+		return nil
+	}
+	return combine(m, "or", o)
+}
+
+// combine shares the operands' trees, which are never modified after parsing.
+func combine(m *Marker, op string, o *Marker) *Marker {
 	return &Marker{root: &group{
 		terms: []term{{group: m.root}, {group: o.root}},
 		ops:   []string{op},

@@ -129,7 +129,9 @@ func quoteValue(v string) string {
 		case '\\':
 			b.WriteString(`\\`)
 		case '"':
-			b.WriteString(`\"`)
+			// Not \": the tokenizer ends a quoted string at the first quote
+			// character, escaped or not, as packaging's does.
+			b.WriteString(`\x22`)
 		case '\n':
 			b.WriteString(`\n`)
 		case '\r':
