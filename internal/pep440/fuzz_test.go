@@ -1,6 +1,7 @@
 package pep440
 
 import (
+	"slices"
 	"testing"
 )
 
@@ -85,6 +86,19 @@ func FuzzSpecifierSet(f *testing.F) {
 		for _, sp := range ss.specs {
 			if d := sp.data(); d != nil && d.vOK {
 				cands = append(cands, d.v, d.bound, d.boundMin)
+			}
+		}
+		for _, v := range slices.Clone(cands) {
+			if v.IsZero() {
+				continue
+			}
+			// Neighbours on the edges of locals, posts, devs and releases.
+			txt, base := v.String(), v.BaseVersion().String()
+			for _, n := range []string{txt + "+x", txt + "+0", txt + ".post0", txt + ".post1.dev0", txt + ".dev0",
+				txt + ".dev1", base + ".0.1", base + ".0.1.dev0", base + "a0", base + "rc9.post3", base + ".post0.dev0"} {
+				if w, err := Parse(n); err == nil {
+					cands = append(cands, w)
+				}
 			}
 		}
 		for _, v := range cands {

@@ -57,11 +57,23 @@ func newSet(specs []Specifier, pre *bool) SpecifierSet {
 	}
 	// Sort by text, then keep the first of each group of equal members,
 	// as packaging's str(SpecifierSet) does.
-	sorted := slices.Clone(specs)
-	slices.SortStableFunc(sorted, func(a, b Specifier) int { return strings.Compare(a.String(), b.String()) })
-	for _, sp := range sorted {
-		if !slices.ContainsFunc(ss.canon, sp.Equal) {
-			ss.canon = append(ss.canon, sp)
+	if len(specs) <= 1 {
+		ss.canon = specs
+		return ss
+	}
+	type entry struct {
+		text string
+		sp   Specifier
+	}
+	entries := make([]entry, len(specs))
+	for i, sp := range specs {
+		entries[i] = entry{sp.String(), sp}
+	}
+	slices.SortStableFunc(entries, func(a, b entry) int { return strings.Compare(a.text, b.text) })
+	ss.canon = make([]Specifier, 0, len(specs))
+	for _, e := range entries {
+		if !slices.ContainsFunc(ss.canon, e.sp.Equal) {
+			ss.canon = append(ss.canon, e.sp)
 		}
 	}
 	return ss

@@ -33,6 +33,7 @@ type vdata struct {
 	hasDev  bool
 	local   []localPart // nil when there is no local label
 	str     string      // normalized form
+	relBuf  [4]num      // backing store for short releases: one allocation per Parse
 }
 
 // localPart is one dot-separated piece of a local label: a number (compared
@@ -214,7 +215,7 @@ func parseVersion(s string) (*vdata, int, string) {
 	if !ok {
 		return nil, sc.pos, "expected a release number"
 	}
-	d.release = append(make([]num, 0, 4), parseNum(ds))
+	d.release = append(d.relBuf[:0], parseNum(ds))
 	for sc.peek() == '.' && sc.pos+1 < len(s) && isDigit(s[sc.pos+1]) {
 		sc.pos++
 		ds, _ = sc.digits()
