@@ -39,6 +39,7 @@ type MemoryProvider struct {
 
 	mu       sync.RWMutex
 	projects map[string][]*memRelease
+	urls     map[string]*memRelease
 
 	versionCalls, depCalls atomic.Int64
 }
@@ -50,7 +51,7 @@ type memRelease struct {
 
 // NewMemoryProvider returns an empty MemoryProvider.
 func NewMemoryProvider() *MemoryProvider {
-	return &MemoryProvider{projects: map[string][]*memRelease{}}
+	return &MemoryProvider{projects: map[string][]*memRelease{}, urls: map[string]*memRelease{}}
 }
 
 // AddProject records that a project exists, even with no releases.
@@ -65,15 +66,54 @@ func (m *MemoryProvider) AddProject(name string) {
 
 // Add records a release.
 func (m *MemoryProvider) Add(r MemoryRelease) error {
+	rel, err := newMemRelease(r)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	name := pep503.Normalize(r.Name)
+	m.projects[name] = append(m.projects[name], rel)
+	return nil
+}
+
+// AddURL records a release that is only reachable as a direct URL.
+func (m *MemoryProvider) AddURL(url string, r MemoryRelease) error {
+	rel, err := newMemRelease(r)
+	if err != nil {
+		return err
+	}
+	rel.cand.URL = url
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.urls[url] = rel
+	return nil
+}
+
+// FromURL implements URLProvider.
+func (m *MemoryProvider) FromURL(ctx context.Context, name, url string) (*Candidate, error) {
+	if err := m.sleep(ctx); err != nil {
+		return nil, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	rel, ok := m.urls[url]
+	if !ok || pep503.Normalize(rel.cand.Name) != name {
+		return nil, fmt.Errorf("%s @ %s: %w", name, url, ErrNotFound)
+	}
+	return rel.cand, nil
+}
+
+func newMemRelease(r MemoryRelease) (*memRelease, error) {
 	v, err := pep440.Parse(r.Version)
 	if err != nil {
-		return fmt.Errorf("resolve: memory release %s: %w", r.Name, err)
+		return nil, fmt.Errorf("resolve: memory release %s: %w", r.Name, err)
 	}
 	deps := &Dependencies{RequiresPython: r.RequiresPython}
 	for _, s := range r.Requires {
 		req, err := pep508.ParseRequirement(s)
 		if err != nil {
-			return fmt.Errorf("resolve: memory release %s %s: %w", r.Name, r.Version, err)
+			return nil, fmt.Errorf("resolve: memory release %s %s: %w", r.Name, r.Version, err)
 		}
 		deps.Requires = append(deps.Requires, req)
 	}
@@ -87,7 +127,7 @@ func (m *MemoryProvider) Add(r MemoryRelease) error {
 			}
 			req, err := pep508.ParseRequirement(full)
 			if err != nil {
-				return fmt.Errorf("resolve: memory release %s %s extra %s: %w", r.Name, r.Version, extra, err)
+				return nil, fmt.Errorf("resolve: memory release %s %s extra %s: %w", r.Name, r.Version, extra, err)
 			}
 			deps.Requires = append(deps.Requires, req)
 		}
@@ -103,7 +143,7 @@ func (m *MemoryProvider) Add(r MemoryRelease) error {
 		for _, t := range tags {
 			parsed, err := pep425.ParseTag(t)
 			if err != nil {
-				return fmt.Errorf("resolve: memory release %s %s: wheel tag %q: %w", r.Name, r.Version, t, err)
+				return nil, fmt.Errorf("resolve: memory release %s %s: wheel tag %q: %w", r.Name, r.Version, t, err)
 			}
 			cand.Files = append(cand.Files, &File{Filename: base + "-" + t + ".whl", Kind: Wheel, Tags: parsed,
 				RequiresPython: r.RequiresPython, Yanked: r.Yanked})
@@ -113,10 +153,7 @@ func (m *MemoryProvider) Add(r MemoryRelease) error {
 		cand.Files = append(cand.Files, &File{Filename: base + ".tar.gz", Kind: Sdist,
 			RequiresPython: r.RequiresPython, Yanked: r.Yanked})
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.projects[name] = append(m.projects[name], &memRelease{cand: cand, deps: deps})
-	return nil
+	return &memRelease{cand: cand, deps: deps}, nil
 }
 
 func (m *MemoryProvider) sleep(ctx context.Context) error {
@@ -160,6 +197,11 @@ func (m *MemoryProvider) Dependencies(ctx context.Context, c *Candidate, _ *File
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	if c.URL != "" {
+		if r, ok := m.urls[c.URL]; ok {
+			return r.deps, nil
+		}
+	}
 	for _, r := range m.projects[pep503.Normalize(c.Name)] {
 		if r.cand.Version.Compare(c.Version) == 0 {
 			return r.deps, nil

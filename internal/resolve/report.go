@@ -230,6 +230,8 @@ func setString(p *pkg, set vset) string {
 	}
 	c := set.count()
 	switch {
+	case n == 1 && c == 1:
+		return p.key + "==" + p.proj.versions[0].String()
 	case n > 0 && c == n:
 		return p.key
 	case c == 0:

@@ -1,0 +1,82 @@
+// Package resolve chooses one release of every required Python project so
+// that all requirements hold on one target interpreter and platform, or
+// explains why that is impossible.
+//
+// # Algorithm
+//
+// The solver is PubGrub (Natalie Weizenbaum, "PubGrub: Next-Generation
+// Version Solving", 2018; the algorithm documented for Dart's pub and
+// pubgrub-rs): conflict-driven clause learning over incompatibilities (sets
+// of terms that must not all hold), with unit propagation, one decision at a
+// time, conflict resolution by the resolution rule, and non-chronological
+// backjumping. Learned incompatibilities form a derivation tree that is
+// rendered as the explanation of a failure:
+//
+//	Because b==1.0.0 depends on c==2.0.0 and a==1.0.0 depends on c==1.0.0,
+//	b==1.0.0 and a==1.0.0 are incompatible.
+//	And because you require a and you require b, we can conclude that your
+//	requirements are unsatisfiable.
+//
+// Version sets are bitsets over the releases the index lists for a project
+// (sorted by PEP 440 order). Because the universe is finite and known, set
+// algebra is exact for the parts of PEP 440 that are not intervals: local
+// versions (1.0+cpu matches ==1.0 but not >1.0), the pre- and post-release
+// exclusions of < and >, and != holes. Explanations quote requirements as
+// written when a set is unchanged, and otherwise render the set as ranges
+// of existing versions.
+//
+// Decisions pick the undecided required package with the fewest allowed
+// versions left (ties: first seen), and for it the preferred (locked)
+// version if allowed, else the newest allowed version.
+//
+// # Python rules
+//
+//   - Names are compared after PEP 503 normalization, extras after PEP 685.
+//   - Extras: "a[x]" is a virtual package whose version v depends on a==v
+//     and on the Requires-Dist entries of a v whose marker holds with
+//     extra == "x" (and not without it). Extras may require other extras of
+//     the same project. An extra that a release does not define adds
+//     nothing (as pip and uv do, with no backtracking to find it).
+//   - Markers (PEP 508) are evaluated against Options.Environment; the root
+//     requirements' markers too. Only one environment is resolved: universal
+//     (multi-platform, forking) resolution is not implemented.
+//   - Requires-Python (PEP 345/PEP 440) is checked per file against
+//     Options.Python. Only lower bounds are enforced by default, like uv:
+//     upper bounds are usually guesses and honouring them makes resolution
+//     fail for reasons the user cannot fix (StrictRequiresPython enforces
+//     them). "3.9" means 3.9.0. Requires-Python in the core metadata is
+//     checked again when a release is chosen.
+//   - Pre-releases (PEP 440 "Handling of pre-releases", uv's
+//     if-necessary-or-explicit policy, which the packse scenarios encode):
+//     a project's pre-releases are candidates when Options.Prereleases is
+//     set, when a first-party requirement or constraint for it has a
+//     specifier naming a pre-release (">=2.0b1"), or when the project has
+//     no final release at all. A transitive specifier naming a pre-release
+//     does not count. Specifier membership itself follows PEP 440 (so <2.0
+//     never matches 2.0b1).
+//   - Yanked files (PEP 592) are ignored unless a first-party requirement or
+//     constraint pins the version with == or ===.
+//   - Artifacts: a release is usable if, among its files whose
+//     Requires-Python admits the target, there is a wheel whose tags
+//     (PEP 425) the target supports (Options.Tags; not for NoBinary
+//     projects) or an sdist (not for NoBuild projects). The best-ranked
+//     wheel is preferred. Unusable releases stay in the universe with an
+//     incompatibility that states the reason, so errors can say why.
+//   - Direct URL requirements ("a @ https://...") pin the project to that
+//     artifact (through URLProvider). Only first-party requirements may use
+//     them; a transitive one is an error.
+//   - Constraints (pip's -c) restrict a project only if it is otherwise
+//     required; they never add a project.
+//   - Preferences keep already locked versions while still allowed, except
+//     with Upgrade or for UpgradePackages.
+//   - A project missing from the index (ErrNotFound) has no versions; the
+//     solver backtracks away from releases that need it.
+//
+// # Fetching
+//
+// The solver is sequential but never waits for one package at a time: a
+// speculative crawler (see fetcher) fetches project pages and the metadata
+// of the release each project would most likely resolve to, recursively
+// and with bounded parallelism, so wall time is about graph depth × round
+// trip. Speculation never influences the result.
+package resolve

@@ -1,0 +1,335 @@
+package resolve
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/pep425"
+	"github.com/pyward/pyward/internal/pep440"
+	"github.com/pyward/pyward/internal/pep508"
+)
+
+func linuxOptions(t testing.TB, python string, root ...string) Options {
+	t.Helper()
+	env, err := pep508.TargetEnvironment(python, pep508.PlatformLinux)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := pep440.MustParse(python)
+	in, err := pep425.Target("manylinux_x86_64", [2]int{v.Major(), v.Minor()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Options{Requirements: reqs(t, root...), Python: v, Environment: env, Tags: in.Tags()}
+}
+
+func releases(t testing.TB, rs ...MemoryRelease) *MemoryProvider {
+	t.Helper()
+	mp := NewMemoryProvider()
+	for _, r := range rs {
+		if err := mp.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return mp
+}
+
+func TestPythonPolicies(t *testing.T) {
+	rel := func(name, version string, requires ...string) MemoryRelease {
+		return MemoryRelease{Name: name, Version: version, Requires: requires}
+	}
+	tests := []struct {
+		name   string
+		index  []MemoryRelease
+		root   []string
+		tweak  func(*Options)
+		want   string // pins; "" means failure
+		why    string // substring of the explanation on failure
+		python string
+	}{{
+		name:  "marker excludes a dependency on linux",
+		index: []MemoryRelease{rel("a", "1.0", "b; sys_platform == 'win32'", "c; sys_platform == 'linux'"), rel("b", "1.0"), rel("c", "1.0")},
+		root:  []string{"a"},
+		want:  "a==1.0 c==1.0",
+	}, {
+		name:  "root marker",
+		index: []MemoryRelease{rel("a", "1.0"), rel("b", "1.0")},
+		root:  []string{"a; python_version < '3'", "b; python_version >= '3.10'"},
+		want:  "b==1.0",
+	}, {
+		name: "self-referencing extras",
+		index: []MemoryRelease{{Name: "a", Version: "1.0", Extras: map[string][]string{
+			"all": {"a[x,y]"}, "x": {"b"}, "y": {"c>=2"}}}, rel("b", "1.0"), rel("c", "1.0"), rel("c", "2.0")},
+		root: []string{"a[all]"},
+		want: "a==1.0 b==1.0 c==2.0",
+	}, {
+		name: "extra with marker",
+		index: []MemoryRelease{{Name: "a", Version: "1.0", Extras: map[string][]string{
+			"x": {"b; sys_platform == 'win32'", "c"}}}, rel("b", "1.0"), rel("c", "1.0")},
+		root: []string{"a[X]"},
+		want: "a==1.0 c==1.0",
+	}, {
+		name:  "constraint applies when required",
+		index: []MemoryRelease{rel("a", "1.0", "b"), rel("b", "1.0"), rel("b", "2.0"), rel("d", "1.0")},
+		root:  []string{"a"},
+		tweak: func(o *Options) { o.Constraints = reqs(t, "b<2", "d==1.0") },
+		want:  "a==1.0 b==1.0",
+	}, {
+		name:  "constraint conflict is explained",
+		index: []MemoryRelease{rel("a", "1.0", "b>=2"), rel("b", "1.0"), rel("b", "2.0")},
+		root:  []string{"a"},
+		tweak: func(o *Options) { o.Constraints = reqs(t, "b<2") },
+		why:   "you constrain b to b<2",
+	}, {
+		name:  "preferences keep locked versions",
+		index: []MemoryRelease{rel("a", "1.0", "b"), rel("a", "2.0", "b"), rel("b", "1.0"), rel("b", "2.0")},
+		root:  []string{"a"},
+		tweak: func(o *Options) { o.Preferences = map[string]pep440.Version{"b": pep440.MustParse("1.0")} },
+		want:  "a==2.0 b==1.0",
+	}, {
+		name:  "upgrade package ignores its preference",
+		index: []MemoryRelease{rel("a", "1.0", "b"), rel("a", "2.0", "b"), rel("b", "1.0"), rel("b", "2.0")},
+		root:  []string{"a"},
+		tweak: func(o *Options) {
+			o.Preferences = map[string]pep440.Version{"a": pep440.MustParse("1.0"), "B": pep440.MustParse("1.0")}
+			o.UpgradePackages = []string{"b"}
+		},
+		want: "a==1.0 b==2.0",
+	}, {
+		name:  "upgrade all",
+		index: []MemoryRelease{rel("a", "1.0"), rel("a", "2.0")},
+		root:  []string{"a"},
+		tweak: func(o *Options) {
+			o.Preferences = map[string]pep440.Version{"a": pep440.MustParse("1.0")}
+			o.Upgrade = true
+		},
+		want: "a==2.0",
+	}, {
+		name:  "preference outside the allowed range is ignored",
+		index: []MemoryRelease{rel("a", "1.0"), rel("a", "2.0"), rel("a", "3.0")},
+		root:  []string{"a>=2"},
+		tweak: func(o *Options) { o.Preferences = map[string]pep440.Version{"a": pep440.MustParse("1.0")} },
+		want:  "a==3.0",
+	}, {
+		name:  "requires-python explained",
+		index: []MemoryRelease{{Name: "a", Version: "1.0", RequiresPython: ">=3.13"}},
+		root:  []string{"a"},
+		why:   "a==1.0 requires Python >=3.13, but the target Python version is 3.12",
+	}, {
+		name:  "requires-python upper bound ignored by default",
+		index: []MemoryRelease{{Name: "a", Version: "1.0", RequiresPython: ">=3.8,<3.11"}},
+		root:  []string{"a"},
+		want:  "a==1.0",
+	}, {
+		name:  "requires-python upper bound honoured when strict",
+		index: []MemoryRelease{{Name: "a", Version: "1.0", RequiresPython: ">=3.8,<3.11"}, {Name: "a", Version: "0.9"}},
+		root:  []string{"a"},
+		tweak: func(o *Options) { o.StrictRequiresPython = true; o.Python = pep440.MustParse("3.11") },
+		want:  "a==0.9",
+	}, {
+		name:  "no compatible wheel explained",
+		index: []MemoryRelease{{Name: "a", Version: "1.0", WheelTags: []string{"cp312-cp312-win_amd64"}, NoSdist: true}},
+		root:  []string{"a"},
+		why:   "a==1.0 has no wheel compatible with the target platform and no source distribution",
+	}, {
+		name:  "best platform wheel preferred",
+		index: []MemoryRelease{{Name: "a", Version: "1.0", WheelTags: []string{"py3-none-any", "cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64"}}},
+		root:  []string{"a"},
+		want:  "a==1.0",
+	}, {
+		name:  "yanked explained",
+		index: []MemoryRelease{{Name: "a", Version: "1.0", Yanked: true}},
+		root:  []string{"a>=1"},
+		why:   "a==1.0 was yanked",
+	}, {
+		name:  "local version matches ==",
+		index: []MemoryRelease{rel("a", "1.0+cpu"), rel("a", "0.9")},
+		root:  []string{"a==1.0"},
+		want:  "a==1.0+cpu",
+	}, {
+		name:  "pre-release explained",
+		index: []MemoryRelease{rel("a", "1.0"), rel("a", "2.0b1")},
+		root:  []string{"a>1.0"},
+		why:   "a==2.0b1 is a pre-release and pre-releases of a are not enabled",
+	}, {
+		name:  "global pre-releases",
+		index: []MemoryRelease{rel("a", "1.0"), rel("a", "2.0b1")},
+		root:  []string{"a"},
+		tweak: func(o *Options) { o.Prereleases = true },
+		want:  "a==2.0b1",
+	}, {
+		name:  "name normalization",
+		index: []MemoryRelease{rel("Foo.Bar", "1.0", "Baz_Qux"), rel("baz-qux", "1.0")},
+		root:  []string{"FOO_bar"},
+		want:  "baz-qux==1.0 foo-bar==1.0",
+	}, {
+		name:  "missing transitive package explained",
+		index: []MemoryRelease{rel("a", "1.0", "nope>=1")},
+		root:  []string{"a"},
+		why:   "Because nope was not found in the package registry and a==1.0 depends on nope>=1, a==1.0 cannot be used.",
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			py := tt.python
+			if py == "" {
+				py = "3.12"
+			}
+			o := linuxOptions(t, py, tt.root...)
+			if tt.tweak != nil {
+				tt.tweak(&o)
+			}
+			res, err := Resolve(context.Background(), releases(t, tt.index...), o)
+			if tt.want != "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				if got := pins(res); got != tt.want {
+					t.Fatalf("got %s, want %s", got, tt.want)
+				}
+				return
+			}
+			var nse *NoSolutionError
+			if !errors.As(err, &nse) {
+				t.Fatalf("want NoSolutionError, got %v", err)
+			}
+			if !strings.Contains(nse.Explanation(), tt.why) {
+				t.Fatalf("explanation lacks %q:\n%s", tt.why, nse.Explanation())
+			}
+		})
+	}
+}
+
+func TestResolutionGraph(t *testing.T) {
+	mp := releases(t,
+		MemoryRelease{Name: "a", Version: "1.0", Requires: []string{"b"}, Extras: map[string][]string{"x": {"c"}}},
+		MemoryRelease{Name: "b", Version: "1.0", Requires: []string{"c"}},
+		MemoryRelease{Name: "c", Version: "1.0"},
+	)
+	res, err := Resolve(context.Background(), mp, linuxOptions(t, "3.12", "a[x]"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type view struct {
+		extras, by, deps string
+		direct           bool
+	}
+	want := map[string]view{
+		"a": {extras: "x", deps: "b c", direct: true},
+		"b": {by: "a", deps: "c"},
+		"c": {by: "a b"},
+	}
+	if len(res.Packages) != len(want) {
+		t.Fatalf("got %s", pins(res))
+	}
+	for _, p := range res.Packages {
+		got := view{strings.Join(p.Extras, " "), strings.Join(p.RequiredBy, " "), strings.Join(p.Dependencies, " "), p.Direct}
+		if got != want[p.Name] {
+			t.Errorf("%s: got %+v, want %+v", p.Name, got, want[p.Name])
+		}
+		if p.File == nil || p.File.Kind != Wheel || len(p.Files) != 2 {
+			t.Errorf("%s: files %v (best %v)", p.Name, p.Files, p.File)
+		}
+	}
+}
+
+func TestDirectURL(t *testing.T) {
+	mp := releases(t, MemoryRelease{Name: "a", Version: "2.0"}, MemoryRelease{Name: "b", Version: "1.0", Requires: []string{"a>=1"}})
+	const u = "https://example.com/a-1.5-py3-none-any.whl"
+	if err := mp.AddURL(u, MemoryRelease{Name: "a", Version: "1.5", Requires: []string{"c"}}); err != nil {
+		t.Fatal(err)
+	}
+	mp.Add(MemoryRelease{Name: "c", Version: "1.0"})
+	res, err := Resolve(context.Background(), mp, linuxOptions(t, "3.12", "a @ "+u, "b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pins(res); got != "a==1.5 b==1.0 c==1.0" {
+		t.Fatalf("got %s", got)
+	}
+	if a, _ := res.Get("a"); a.Candidate.URL != u {
+		t.Fatalf("a not pinned to the URL: %+v", a.Candidate)
+	}
+	// A dependency that the URL's version does not satisfy is a conflict.
+	mp.Add(MemoryRelease{Name: "d", Version: "1.0", Requires: []string{"a>=2"}})
+	_, err = Resolve(context.Background(), mp, linuxOptions(t, "3.12", "a @ "+u, "d"))
+	var nse *NoSolutionError
+	if !errors.As(err, &nse) {
+		t.Fatalf("want NoSolutionError, got %v", err)
+	}
+	// A transitive URL dependency is refused.
+	mp.Add(MemoryRelease{Name: "e", Version: "1.0", Requires: []string{"a @ " + u}})
+	if _, err = Resolve(context.Background(), mp, linuxOptions(t, "3.12", "e")); err == nil || errors.As(err, &nse) {
+		t.Fatalf("want a direct-URL error, got %v", err)
+	}
+}
+
+type failingProvider struct{ *MemoryProvider }
+
+var errBoom = errors.New("boom")
+
+func (f failingProvider) Dependencies(ctx context.Context, c *Candidate, file *File) (*Dependencies, error) {
+	if c.Name == "b" {
+		return nil, errBoom
+	}
+	return f.MemoryProvider.Dependencies(ctx, c, file)
+}
+
+func TestProviderErrorsAreWrapped(t *testing.T) {
+	mp := releases(t, MemoryRelease{Name: "a", Version: "1.0", Requires: []string{"b"}}, MemoryRelease{Name: "b", Version: "1.0"})
+	_, err := Resolve(context.Background(), failingProvider{mp}, linuxOptions(t, "3.12", "a"))
+	if !errors.Is(err, errBoom) {
+		t.Fatalf("got %v, want wrapped errBoom", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Resolve(ctx, mp, linuxOptions(t, "3.12", "a")); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+}
+
+// TestPrefetchParallel checks that wall time follows graph depth, not
+// package count: a tree of depth 3 and fan-out 6 (259 packages) with 20ms
+// per provider call would take over 10s sequentially.
+func TestPrefetchParallel(t *testing.T) {
+	mp := NewMemoryProvider()
+	mp.Latency = 20 * time.Millisecond
+	var add func(name string, depth int)
+	add = func(name string, depth int) {
+		var deps []string
+		if depth < 3 {
+			for i := 0; i < 6; i++ {
+				child := name + "x" + string(rune('a'+i))
+				deps = append(deps, child)
+				add(child, depth+1)
+			}
+		}
+		for _, v := range []string{"1.0", "2.0"} {
+			if err := mp.Add(MemoryRelease{Name: name, Version: v, Requires: deps}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	add("r", 0)
+	o := linuxOptions(t, "3.12", "r")
+	o.Concurrency = 64
+	start := time.Now()
+	res, err := Resolve(context.Background(), mp, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	if len(res.Packages) != 259 {
+		t.Fatalf("got %d packages", len(res.Packages))
+	}
+	vc, dc := mp.Calls()
+	t.Logf("%d packages in %v (%d version calls, %d metadata calls)", len(res.Packages), elapsed, vc, dc)
+	if elapsed > 4*time.Second {
+		t.Fatalf("took %v: prefetching is not parallel", elapsed)
+	}
+	if vc != 259 || dc != 259 {
+		t.Errorf("calls: %d versions, %d metadata; want 259 each (memoized, no wasted guesses)", vc, dc)
+	}
+}
