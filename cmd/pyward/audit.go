@@ -1,9 +1,387 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
 	"github.com/spf13/cobra"
+
+	"github.com/pyward/pyward/internal/atomicfile"
+	"github.com/pyward/pyward/internal/audit"
+	"github.com/pyward/pyward/internal/cachedir"
+	"github.com/pyward/pyward/internal/inventory"
+	"github.com/pyward/pyward/internal/osv"
+	"github.com/pyward/pyward/internal/report"
+	"github.com/pyward/pyward/internal/typosquat"
 )
 
+type auditFlags struct {
+	db         string
+	noVulns    bool
+	offline    bool
+	cacheDir   string
+	ignores    []string
+	failOn     string
+	format     string
+	output     string
+	names      []string
+	reference  string
+	namesFile  string
+	cooldown   string
+	noIndexCfg bool
+}
+
 func (a *app) auditCommand() *cobra.Command {
-	return a.pendingCommand("audit [PATH...]", "Find vulnerable, malicious, typo-squatted and confusable dependencies")
+	var f auditFlags
+	cmd := &cobra.Command{
+		Use:   "audit [PATH...]",
+		Short: "Find vulnerable, malicious, typo-squatted and confusable dependencies",
+		Long: `Audit dependency files (requirements*.txt, pylock.toml, uv.lock, poetry.lock,
+pdm.lock, Pipfile.lock, pyproject.toml, requirements.in) or every such file in
+a directory (default: the current directory).
+
+Checks: OSV vulnerabilities and malicious-package reports, typo-squats of
+popular projects, dependency-confusion risks (private packages whose names are
+claimed or free on the public index), risky index configuration (pip.conf,
+PIP_* variables, --extra-index-url, http:// indexes, trusted hosts, uv/poetry/
+pdm sources), and lock hygiene (unpinned, unhashed, mutable VCS references).
+
+Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 on bad
+input.`,
+		Example: `  pyward audit                                   # everything in the current directory
+  pyward audit requirements.txt --db ./osv-advisories
+  pyward audit poetry.lock --format sarif -o pyward.sarif
+  pyward audit --name reqeusts --name python3-dateutil
+  pyward audit --ignore 'PYSEC-2018-28=not reachable: we never follow redirects@2027-01-31'`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runAudit(cmd.Context(), f, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.db, "db", "", "advisory database: a directory or zip of OSV files (default: the cache filled by 'pyward db update')")
+	fl.BoolVar(&f.noVulns, "no-vulns", false, "skip the vulnerability check")
+	fl.BoolVar(&f.offline, "offline", false, "never touch the network")
+	fl.StringVar(&f.cacheDir, "cache-dir", "", "cache directory (default $PYWARD_CACHE_DIR, $XDG_CACHE_HOME/pyward or ~/.cache/pyward)")
+	fl.StringArrayVar(&f.ignores, "ignore", nil, "ignore a vulnerability: ID=REASON[@YYYY-MM-DD expiry] (repeatable)")
+	fl.StringVar(&f.failOn, "fail-on", "high", "exit 1 when a finding is at least this severe: info, low, medium, high, critical, none")
+	fl.StringVarP(&f.format, "format", "f", "table", "output format: "+strings.Join(auditFormatNames(), ", "))
+	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of standard output")
+	fl.StringArrayVar(&f.names, "name", nil, "vet a package name before adding it (repeatable); no files are read")
+	fl.StringVar(&f.reference, "reference", "", "typo-squat reference: a file of names with ranks, or N for the top N of the embedded list")
+	fl.StringVar(&f.namesFile, "public-names", "", "file of every public project name (optionally gzip) for the offline dependency-confusion check")
+	fl.StringVar(&f.cooldown, "cooldown", "7d", "report releases younger than this (e.g. 7d, 48h)")
+	fl.BoolVar(&f.noIndexCfg, "no-index-config", false, "skip the scan of pip.conf and PIP_*/UV_* variables")
+	return cmd
+}
+
+func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
+	failOn, err := audit.ParseSeverity(f.failOn)
+	if err != nil {
+		return usageErrorf("--fail-on: %v", err)
+	}
+	render, ok := auditFormats[f.format]
+	if !ok {
+		return usageErrorf("--format: unknown format %q (want %s)", f.format, strings.Join(auditFormatNames(), ", "))
+	}
+	if _, err := parseDuration(f.cooldown); err != nil {
+		return usageErrorf("--cooldown: %v", err)
+	}
+	ignores, err := parseIgnores(f.ignores)
+	if err != nil {
+		return usageError(err)
+	}
+	ref, err := loadReference(f.reference)
+	if err != nil {
+		return usageError(err)
+	}
+	var invs []*inventory.Inventory
+	var pyprojects []string
+	if len(f.names) > 0 {
+		if len(args) > 0 {
+			return usageErrorf("--name vets names only; do not also give files")
+		}
+		inv := &inventory.Inventory{Source: "--name", Format: inventory.FormatRequirements}
+		for _, n := range f.names {
+			inv.Packages = append(inv.Packages, inventory.Package{Name: n, File: "--name"})
+		}
+		invs = append(invs, inv)
+	} else {
+		invs, pyprojects, err = readInputs(args)
+		if err != nil {
+			return usageError(err)
+		}
+	}
+	opts := audit.Options{Typosquat: ref, Ignores: ignores}
+	opts.Cooldown, _ = parseDuration(f.cooldown)
+	var warnings []string
+	if !f.noVulns && len(f.names) == 0 {
+		db, warns, err := a.openAdvisories(ctx, f)
+		if err != nil {
+			return err
+		}
+		opts.Vulns = db
+		warnings = append(warnings, warns...)
+	}
+	if f.namesFile != "" {
+		snap, err := readNamesSnapshot(f.namesFile)
+		if err != nil {
+			return usageError(err)
+		}
+		opts.Public = snap
+	}
+	var extra []audit.Finding
+	if !f.noIndexCfg && len(f.names) == 0 {
+		found, errs := audit.ScanIndexConfig(audit.DefaultConfigEnv(runtime.GOOS), invs, pyprojects)
+		extra = found
+		for _, e := range errs {
+			warnings = append(warnings, e.Error())
+		}
+	}
+	rep, err := audit.Run(ctx, invs, extra, opts)
+	if err != nil {
+		return usageError(err)
+	}
+	rep.Warnings = append(warnings, rep.Warnings...)
+	var buf bytes.Buffer
+	meta := report.Meta{ToolVersion: version(), FailOn: failOn}
+	if err := render(&buf, rep, meta, f.output == "" && isTerminal(a.stdout)); err != nil {
+		return internalError(err)
+	}
+	if f.output != "" {
+		if err := atomicfile.WriteFile(f.output, buf.Bytes(), 0o644); err != nil {
+			return internalError(err)
+		}
+	} else if _, err := a.stdout.Write(buf.Bytes()); err != nil {
+		return internalError(err)
+	}
+	if rep.CountAtLeast(failOn) > 0 {
+		a.exitCode = exitFindings
+	}
+	return nil
+}
+
+// openAdvisories loads --db, or the cached database.
+func (a *app) openAdvisories(ctx context.Context, f auditFlags) (*osv.DB, []string, error) {
+	if f.db != "" {
+		db, fileErrs, err := osv.Load(ctx, f.db)
+		if err != nil {
+			return nil, nil, usageErrorf("--db %s: %v", f.db, err)
+		}
+		var warns []string
+		for _, e := range fileErrs {
+			warns = append(warns, "advisory skipped: "+e.Error())
+		}
+		return db, warns, nil
+	}
+	dir, err := a.cacheRoot(f.cacheDir)
+	if err != nil {
+		return nil, nil, usageError(err)
+	}
+	c := &osv.Cache{Dir: filepath.Join(dir, "osv"), Offline: f.offline}
+	db, meta, err := c.Open(ctx)
+	if errors.Is(err, osv.ErrNoDatabase) {
+		return nil, nil, usageErrorf("no advisory database: run 'pyward db update', pass --db DIR|ZIP, or --no-vulns")
+	}
+	if err != nil {
+		return nil, nil, internalError(err)
+	}
+	var warns []string
+	if age := meta.Age(time.Now()); age > 7*24*time.Hour {
+		warns = append(warns, fmt.Sprintf("advisory database is %s old: run 'pyward db update'", roundAge(age)))
+	}
+	return db, warns, nil
+}
+
+func (a *app) cacheRoot(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	return cachedir.Default(os.Getenv)
+}
+
+func roundAge(d time.Duration) string {
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%d days", int(d.Hours()/24))
+	}
+	return d.Round(time.Hour).String()
+}
+
+// parseDuration accepts Go durations plus a day suffix ("7d").
+func parseDuration(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.ParseFloat(n, 64)
+		if err != nil || days < 0 {
+			return 0, fmt.Errorf("bad duration %q (e.g. 7d, 36h)", s)
+		}
+		return time.Duration(days * 24 * float64(time.Hour)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("bad duration %q (e.g. 7d, 36h)", s)
+	}
+	return d, nil
+}
+
+// parseIgnores reads ID=REASON[@YYYY-MM-DD] entries.
+func parseIgnores(raw []string) ([]osv.Ignore, error) {
+	var out []osv.Ignore
+	for _, r := range raw {
+		id, rest, ok := strings.Cut(r, "=")
+		if !ok || strings.TrimSpace(rest) == "" {
+			return nil, fmt.Errorf("--ignore %q: a reason is required: --ignore ID=REASON[@YYYY-MM-DD]", r)
+		}
+		ig := osv.Ignore{ID: strings.TrimSpace(id), Reason: strings.TrimSpace(rest)}
+		if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+			if t, err := time.Parse("2006-01-02", strings.TrimSpace(rest[i+1:])); err == nil {
+				ig.Reason, ig.Expires = strings.TrimSpace(rest[:i]), t
+			}
+		}
+		if err := ig.Validate(); err != nil {
+			return nil, fmt.Errorf("--ignore %q: %w", r, err)
+		}
+		out = append(out, ig)
+	}
+	return out, nil
+}
+
+func loadReference(spec string) (*typosquat.Reference, error) {
+	if spec == "" {
+		return typosquat.Embedded(), nil
+	}
+	if n, err := strconv.Atoi(spec); err == nil {
+		if n <= 0 {
+			return nil, fmt.Errorf("--reference %d: want a positive number of names", n)
+		}
+		return typosquat.EmbeddedTop(n), nil
+	}
+	ref, err := typosquat.LoadReferenceFile(spec)
+	if err != nil {
+		return nil, fmt.Errorf("--reference: %w", err)
+	}
+	return ref, nil
+}
+
+func readNamesSnapshot(path string) (*audit.NamesSnapshot, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--public-names: %w", err)
+	}
+	defer fh.Close()
+	s, err := audit.ReadNamesSnapshot(fh)
+	if err != nil {
+		return nil, fmt.Errorf("--public-names %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// skipDirs are never searched for dependency files.
+var skipDirs = map[string]bool{".git": true, ".hg": true, ".venv": true, "venv": true, "node_modules": true, "__pycache__": true, ".tox": true, ".nox": true, "site-packages": true}
+
+// readInputs reads the named files, or the dependency files found in the
+// named directories (default "."). It returns the inventories and the
+// pyproject.toml files (for their index configuration).
+func readInputs(args []string) ([]*inventory.Inventory, []string, error) {
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	var files []string
+	for _, arg := range args {
+		fi, err := os.Stat(arg)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !fi.IsDir() {
+			files = append(files, arg)
+			continue
+		}
+		err = filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if path != arg && (skipDirs[d.Name()] || strings.HasPrefix(d.Name(), ".")) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if isDependencyFile(d.Name()) {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		return nil, nil, fmt.Errorf("no dependency files found in %s", strings.Join(args, ", "))
+	}
+	var invs []*inventory.Inventory
+	var pyprojects []string
+	var errs []error
+	for _, path := range files {
+		format, err := inventory.Detect(path)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if format == inventory.FormatPyproject {
+			pyprojects = append(pyprojects, path)
+		}
+		inv, err := inventory.Read(context.Background(), path, format)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		invs = append(invs, inv)
+	}
+	if len(errs) > 0 {
+		return nil, nil, errors.Join(errs...)
+	}
+	return invs, pyprojects, nil
+}
+
+// isDependencyFile reports whether a directory scan should read name.
+func isDependencyFile(name string) bool {
+	lower := strings.ToLower(name)
+	switch lower {
+	case "pylock.toml", "uv.lock", "poetry.lock", "pdm.lock", "pipfile.lock", "pyproject.toml":
+		return true
+	}
+	if strings.HasPrefix(lower, "pylock.") && strings.HasSuffix(lower, ".toml") {
+		return true
+	}
+	return strings.HasPrefix(lower, "requirements") && (strings.HasSuffix(lower, ".txt") || strings.HasSuffix(lower, ".in"))
+}
+
+// auditFormats maps --format values to renderers.
+var auditFormats = map[string]func(w io.Writer, rep *audit.Report, meta report.Meta, colour bool) error{
+	"table": report.Table,
+	"json": func(w io.Writer, rep *audit.Report, meta report.Meta, _ bool) error {
+		return report.JSON(w, rep, meta)
+	},
+	"markdown": func(w io.Writer, rep *audit.Report, meta report.Meta, _ bool) error {
+		return report.Markdown(w, rep, meta)
+	},
+}
+
+func auditFormatNames() []string {
+	names := make([]string, 0, len(auditFormats))
+	for n := range auditFormats {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }

@@ -225,18 +225,21 @@ func vulnFinding(f osv.Finding, p *inventory.Package) Finding {
 	return out
 }
 
-// severityFromOSV maps OSV levels; unknown severity is reported as medium
-// rather than hidden below the default --fail-on.
+// severityFromOSV maps OSV levels. An advisory without a severity (most of
+// the PyPA database) is reported as high: a known vulnerability must fail
+// the default --fail-on gate rather than hide below it.
 func severityFromOSV(l osv.Level) Severity {
 	switch l {
 	case osv.LevelCritical:
 		return SeverityCritical
 	case osv.LevelHigh:
 		return SeverityHigh
+	case osv.LevelMedium:
+		return SeverityMedium
 	case osv.LevelLow:
 		return SeverityLow
 	}
-	return SeverityMedium
+	return SeverityHigh
 }
 
 func advisoryURL(id string) string {
@@ -259,7 +262,7 @@ func typosquatFinding(t typosquat.Finding, p *inventory.Package) Finding {
 	}
 	return Finding{Kind: KindTyposquat, Rule: "typosquat/" + string(t.Trick), Severity: sev, Package: p.Name, Version: p.Version,
 		Title: fmt.Sprintf("%s looks like a typo-squat of %s (download rank %d): %s", p.Name, t.Imitates, t.ImitatedRank, t.Detail),
-		Fix:   fmt.Sprintf("check that you meant %s and not %s", p.Name, t.Imitates),
+		Fix:   fmt.Sprintf("did you mean %s? If %s is intended, check who publishes it before installing", t.Imitates, p.Name),
 		File:  p.File, Line: p.Line}
 }
 

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// isolateConfig points pip's configuration look-up at an empty home so the
+// machine's own pip.conf does not leak into test results.
+func isolateConfig(t *testing.T) {
+	t.Helper()
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	t.Setenv("XDG_CONFIG_DIRS", filepath.Join(home, "etc-xdg"))
+	t.Setenv("PYWARD_CACHE_DIR", filepath.Join(home, "cache"))
+	for _, k := range []string{"PIP_CONFIG_FILE", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX_STRATEGY", "VIRTUAL_ENV"} {
+		t.Setenv(k, "")
+	}
+}
+
+type auditJSON struct {
+	SchemaVersion int            `json:"schema_version"`
+	Failed        bool           `json:"failed"`
+	Summary       map[string]int `json:"summary"`
+	Findings      []struct {
+		Kind, Rule, Severity, Package, Version, ID, File string
+		Line                                             int
+		Aliases                                          []string
+	} `json:"findings"`
+	Warnings []string `json:"warnings"`
+}
+
+func TestAuditJSON(t *testing.T) {
+	isolateConfig(t)
+	code, stdout, stderr := runPyward(t, "audit", "--db", "testdata/audit/osv", "--format", "json", "testdata/audit/requirements.txt")
+	if code != exitFindings {
+		t.Fatalf("exit %d, want 1; stderr %s", code, stderr)
+	}
+	var doc auditJSON
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, stdout)
+	}
+	if doc.SchemaVersion != 1 || !doc.Failed {
+		t.Errorf("schema %d failed %v", doc.SchemaVersion, doc.Failed)
+	}
+	want := map[string]string{ // kind@package -> file:line
+		"vulnerability@requests": "testdata/audit/requirements.txt:2",
+		"malicious@colourama":    "testdata/audit/requirements.txt:4",
+		"typosquat@colourama":    "testdata/audit/requirements.txt:4",
+		"hygiene@certifi":        "testdata/audit/requirements.txt:6",
+	}
+	got := map[string]string{}
+	for _, f := range doc.Findings {
+		got[f.Kind+"@"+f.Package] = f.File + ":" + itoa(f.Line)
+		if f.Kind == "malicious" && f.Severity != "critical" {
+			t.Errorf("malicious finding has severity %s", f.Severity)
+		}
+		if f.Kind == "vulnerability" && (f.ID != "PYSEC-2018-28" || len(f.Aliases) == 0) {
+			t.Errorf("vulnerability finding %+v", f)
+		}
+	}
+	for k, loc := range want {
+		if got[k] != loc {
+			t.Errorf("%s at %q, want %q (all: %v)", k, got[k], loc, got)
+		}
+	}
+	if len(doc.Warnings) == 0 || !strings.Contains(strings.Join(doc.Warnings, "\n"), "BROKEN-1.yaml") {
+		t.Errorf("the broken advisory file is not reported: %v", doc.Warnings)
+	}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestAuditExitCodesAndErrors(t *testing.T) {
+	isolateConfig(t)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "requirements.txt")
+	if err := os.WriteFile(bad, []byte("requests==2.0\n--frobnicate\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantErr  string
+		wantOut  string
+	}{
+		{"fail-on none", []string{"audit", "--db", "testdata/audit/osv", "--fail-on", "none", "testdata/audit/requirements.txt"}, exitOK, "", "PYSEC-2018-28"},
+		{"bad file names file and line", []string{"audit", "--no-vulns", bad}, exitUsage, "requirements.txt:2", ""},
+		{"missing file", []string{"audit", "--no-vulns", filepath.Join(dir, "nope.txt")}, exitUsage, "nope.txt", ""},
+		{"unknown format", []string{"audit", "--format", "xml", "--no-vulns", "testdata/audit/requirements.txt"}, exitUsage, "unknown format", ""},
+		{"ignore needs reason", []string{"audit", "--ignore", "PYSEC-2018-28", "--no-vulns", "testdata/audit/requirements.txt"}, exitUsage, "reason is required", ""},
+		{"bad fail-on", []string{"audit", "--fail-on", "severe", "--no-vulns", "testdata/audit/requirements.txt"}, exitUsage, "unknown severity", ""},
+		{"no db", []string{"audit", "testdata/audit/requirements.txt"}, exitUsage, "pyward db update", ""},
+		{"missing db", []string{"audit", "--db", filepath.Join(dir, "nodb"), "testdata/audit/requirements.txt"}, exitUsage, "nodb", ""},
+		{"vet names", []string{"audit", "--name", "python3-dateutil", "--name", "requests"}, exitFindings, "", "python-dateutil"},
+		{"ignored vulnerability", []string{"audit", "--db", "testdata/audit/osv", "--ignore", "CVE-2018-18074=not reachable", "--fail-on", "critical", "--no-index-config", "testdata/audit/requirements.txt"}, exitFindings, "", "1 ignored"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runPyward(t, tt.args...)
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.wantCode, stdout, stderr)
+			}
+			if !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("stderr %q lacks %q", stderr, tt.wantErr)
+			}
+			if !strings.Contains(stdout, tt.wantOut) {
+				t.Errorf("stdout lacks %q:\n%s", tt.wantOut, stdout)
+			}
+			if strings.Contains(stderr, "goroutine") {
+				t.Errorf("stack trace: %s", stderr)
+			}
+		})
+	}
+}
+
+func TestAuditOutputFileIsAtomic(t *testing.T) {
+	isolateConfig(t)
+	out := filepath.Join(t.TempDir(), "report.md")
+	code, stdout, stderr := runPyward(t, "audit", "--db", "testdata/audit/osv", "--format", "markdown", "-o", out, "testdata/audit/requirements.txt")
+	if code != exitFindings || stdout != "" {
+		t.Fatalf("exit %d stdout %q stderr %q", code, stdout, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil || !strings.Contains(string(data), "| critical | colourama 0.1.0 |") {
+		t.Fatalf("report: %v\n%s", err, data)
+	}
+}

@@ -1,0 +1,102 @@
+package inventory
+
+import (
+	"context"
+	"net/url"
+	"strings"
+
+	"github.com/pyward/pyward/internal/pep440"
+	"github.com/pyward/pyward/internal/reqfile"
+)
+
+// Read reads any supported source at path (see Detect).
+func Read(ctx context.Context, path string, format Format) (*Inventory, error) {
+	switch format {
+	case FormatRequirements:
+		return ReadRequirements(ctx, path)
+	case FormatVenv:
+		return ReadVenv(path)
+	}
+	return ReadLockFile(path, format)
+}
+
+// ReadRequirements reads a pip requirements file and the files it includes
+// with -r. Constraint files (-c) only restrict versions, so their entries
+// are not inventoried.
+func ReadRequirements(ctx context.Context, path string) (*Inventory, error) {
+	f, err := reqfile.ParseFile(ctx, path, reqfile.Options{})
+	if err != nil {
+		return nil, err
+	}
+	inv := &Inventory{Source: path, Format: FormatRequirements}
+	for _, r := range f.Requirements {
+		inv.Packages = append(inv.Packages, fromRequirement(r))
+	}
+	for _, o := range f.Options {
+		switch o.Name {
+		case "index-url", "extra-index-url":
+			inv.IndexURLs = append(inv.IndexURLs, IndexRef{URL: o.Value, Extra: o.Name == "extra-index-url", File: o.Origin.File, Line: o.Origin.Line})
+		case "trusted-host":
+			inv.TrustedHosts = append(inv.TrustedHosts, IndexRef{URL: o.Value, File: o.Origin.File, Line: o.Origin.Line})
+		}
+	}
+	return inv, nil
+}
+
+func fromRequirement(r reqfile.Requirement) Package {
+	p := Package{Name: r.Name, Hashes: r.Hashes, Editable: r.Editable, File: r.Origin.File, Line: r.Origin.Line, Direct: true}
+	if r.Marker != nil {
+		p.Marker = r.Marker.String()
+	}
+	if r.Req != nil {
+		if v, ok := exactPin(r.Req.Specifier); ok {
+			p.Version, p.Pinned = v, true
+		} else if !r.Req.Specifier.IsEmpty() {
+			p.Spec = r.Req.Specifier.String()
+		}
+	}
+	if r.Link != "" {
+		p.URL = r.Link
+		p.VCS, p.Commit = vcsRef(r.Link)
+		if p.Name == "" {
+			p.Name = r.Raw
+		}
+	}
+	return p
+}
+
+// exactPin returns the version of a specifier set that is exactly one
+// "==V" (without a wildcard) or "===V".
+func exactPin(s pep440.SpecifierSet) (string, bool) {
+	specs := s.Specifiers()
+	if len(specs) != 1 {
+		return "", false
+	}
+	sp := specs[0]
+	if (sp.Op == "==" && !strings.HasSuffix(sp.Version, ".*")) || sp.Op == "===" {
+		return sp.Version, true
+	}
+	return "", false
+}
+
+// vcsRef splits a pip VCS URL ("git+https://host/repo.git@rev#egg=x") into
+// the VCS name and the revision ("" when none is given).
+func vcsRef(link string) (vcs, rev string) {
+	scheme, _, ok := strings.Cut(link, "+")
+	if !ok {
+		return "", ""
+	}
+	switch scheme {
+	case "git", "hg", "svn", "bzr":
+	default:
+		return "", ""
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		return scheme, ""
+	}
+	if i := strings.LastIndexByte(u.Path, '@'); i >= 0 {
+		rev = u.Path[i+1:]
+	}
+	return scheme, rev
+}

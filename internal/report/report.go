@@ -1,0 +1,244 @@
+// Package report renders an audit.Report for people and machines:
+//
+//   - Table: findings grouped by severity, worst first, with file:line and
+//     the suggested fix; ANSI colours when asked (a terminal).
+//   - JSON: the stable, documented schema below (SchemaVersion 1).
+//   - Markdown: a summary fit for a pull-request comment.
+//
+// JSON schema (version 1); fields are never renamed within a version, new
+// optional fields may be added:
+//
+//	{
+//	  "schema_version": 1,
+//	  "tool": {"name": "pyward", "version": string},
+//	  "sources": [string],             // files audited
+//	  "packages_checked": int,         // distinct name==version pairs
+//	  "fail_on": string,               // severity threshold of the run
+//	  "failed": bool,                  // a finding reached fail_on
+//	  "summary": {"critical": int, "high": int, "medium": int, "low": int, "info": int},
+//	  "findings": [Finding],           // worst first
+//	  "suppressed": [{"finding": Finding, "reason": string, "expires": "YYYY-MM-DD"?}],
+//	  "expired_ignores": [{"id": string, "reason": string, "expires": "YYYY-MM-DD"}],
+//	  "warnings": [string]
+//	}
+//	Finding = {"kind": string, "rule": string, "severity": string,
+//	           "package"?, "version"?, "id"?, "aliases"?: [string], "title": string,
+//	           "detail"?, "fixed_versions"?: [string], "fix"?, "file"?, "line"?: int, "url"?}
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/pyward/pyward/internal/audit"
+)
+
+// SchemaVersion is the version of the JSON document.
+const SchemaVersion = 1
+
+// Meta describes the run for the renderers.
+type Meta struct {
+	ToolVersion string
+	FailOn      audit.Severity
+}
+
+type jsonFinding struct {
+	audit.Finding
+	Severity string `json:"severity"`
+}
+
+type jsonSuppressed struct {
+	Finding jsonFinding `json:"finding"`
+	Reason  string      `json:"reason"`
+	Expires string      `json:"expires,omitempty"`
+}
+
+type jsonIgnore struct {
+	ID      string `json:"id"`
+	Reason  string `json:"reason"`
+	Expires string `json:"expires,omitempty"`
+}
+
+type jsonReport struct {
+	SchemaVersion   int               `json:"schema_version"`
+	Tool            map[string]string `json:"tool"`
+	Sources         []string          `json:"sources"`
+	PackagesChecked int               `json:"packages_checked"`
+	FailOn          string            `json:"fail_on"`
+	Failed          bool              `json:"failed"`
+	Summary         map[string]int    `json:"summary"`
+	Findings        []jsonFinding     `json:"findings"`
+	Suppressed      []jsonSuppressed  `json:"suppressed"`
+	ExpiredIgnores  []jsonIgnore      `json:"expired_ignores"`
+	Warnings        []string          `json:"warnings"`
+}
+
+// Summary counts findings per severity name.
+func Summary(rep *audit.Report) map[string]int {
+	m := map[string]int{}
+	for s := audit.SeverityInfo; s <= audit.SeverityCritical; s++ {
+		m[s.String()] = 0
+	}
+	for _, f := range rep.Findings {
+		m[f.Severity.String()]++
+	}
+	return m
+}
+
+func failOnName(s audit.Severity) string {
+	if s > audit.SeverityCritical {
+		return "none"
+	}
+	return s.String()
+}
+
+// JSON writes the report in the documented schema.
+func JSON(w io.Writer, rep *audit.Report, meta Meta) error {
+	doc := jsonReport{
+		SchemaVersion:   SchemaVersion,
+		Tool:            map[string]string{"name": "pyward", "version": meta.ToolVersion},
+		Sources:         nonNil(rep.Sources),
+		PackagesChecked: rep.Packages,
+		FailOn:          failOnName(meta.FailOn),
+		Failed:          rep.CountAtLeast(meta.FailOn) > 0,
+		Summary:         Summary(rep),
+		Findings:        []jsonFinding{},
+		Suppressed:      []jsonSuppressed{},
+		ExpiredIgnores:  []jsonIgnore{},
+		Warnings:        nonNil(rep.Warnings),
+	}
+	for _, f := range rep.Findings {
+		doc.Findings = append(doc.Findings, jsonFinding{Finding: f, Severity: f.Severity.String()})
+	}
+	for _, s := range rep.Suppressed {
+		js := jsonSuppressed{Finding: jsonFinding{Finding: s.Finding, Severity: s.Finding.Severity.String()}, Reason: s.Reason}
+		if !s.Expires.IsZero() {
+			js.Expires = s.Expires.Format("2006-01-02")
+		}
+		doc.Suppressed = append(doc.Suppressed, js)
+	}
+	for _, ig := range rep.ExpiredIgnores {
+		doc.ExpiredIgnores = append(doc.ExpiredIgnores, jsonIgnore{ID: ig.ID, Reason: ig.Reason, Expires: ig.Expires.Format("2006-01-02")})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(doc)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// ANSI colours per severity.
+var severityColour = map[audit.Severity]string{
+	audit.SeverityCritical: "\x1b[1;31m",
+	audit.SeverityHigh:     "\x1b[31m",
+	audit.SeverityMedium:   "\x1b[33m",
+	audit.SeverityLow:      "\x1b[36m",
+	audit.SeverityInfo:     "\x1b[2m",
+}
+
+const colourReset = "\x1b[0m"
+
+// Table writes the human-readable report.
+func Table(w io.Writer, rep *audit.Report, meta Meta, colour bool) error {
+	paint := func(s audit.Severity, text string) string {
+		if !colour {
+			return text
+		}
+		return severityColour[s] + text + colourReset
+	}
+	var b strings.Builder
+	for _, warn := range rep.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", warn)
+	}
+	for _, ig := range rep.ExpiredIgnores {
+		fmt.Fprintf(&b, "warning: ignore of %s expired on %s (%s); it is reported again\n", ig.ID, ig.Expires.Format("2006-01-02"), ig.Reason)
+	}
+	current := audit.Severity(-1)
+	for _, f := range rep.Findings {
+		if f.Severity != current {
+			current = f.Severity
+			fmt.Fprintf(&b, "\n%s\n", paint(current, strings.ToUpper(current.String())))
+		}
+		subject := f.Package
+		if f.Version != "" {
+			subject += " " + f.Version
+		}
+		if subject != "" {
+			subject += ": "
+		}
+		id := f.Rule
+		if f.ID != "" {
+			id = f.ID
+			if len(f.Aliases) > 0 {
+				id += " (" + strings.Join(f.Aliases, ", ") + ")"
+			}
+		}
+		fmt.Fprintf(&b, "  %s %s[%s] %s\n", paint(current, "●"), subject, id, f.Title)
+		if loc := f.Location(); loc != "" {
+			fmt.Fprintf(&b, "      at %s\n", loc)
+		}
+		if f.Fix != "" {
+			fmt.Fprintf(&b, "      fix: %s\n", f.Fix)
+		}
+	}
+	sum := Summary(rep)
+	fmt.Fprintf(&b, "\n%d packages checked in %s: %d critical, %d high, %d medium, %d low, %d info",
+		rep.Packages, strings.Join(rep.Sources, ", "), sum["critical"], sum["high"], sum["medium"], sum["low"], sum["info"])
+	if n := len(rep.Suppressed); n > 0 {
+		fmt.Fprintf(&b, "; %d ignored", n)
+	}
+	b.WriteString("\n")
+	if n := rep.CountAtLeast(meta.FailOn); n > 0 {
+		fmt.Fprintf(&b, "%d finding(s) at or above %s\n", n, failOnName(meta.FailOn))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Markdown writes a pull-request comment summarising the findings.
+func Markdown(w io.Writer, rep *audit.Report, meta Meta) error {
+	var b strings.Builder
+	sum := Summary(rep)
+	fmt.Fprintf(&b, "## pyward audit\n\n%d packages checked: **%d critical**, **%d high**, %d medium, %d low, %d info.\n\n",
+		rep.Packages, sum["critical"], sum["high"], sum["medium"], sum["low"], sum["info"])
+	if len(rep.Findings) == 0 {
+		b.WriteString("No findings. :white_check_mark:\n")
+	} else {
+		b.WriteString("| severity | package | finding | where | fix |\n|---|---|---|---|---|\n")
+		for _, f := range rep.Findings {
+			pkg := f.Package
+			if f.Version != "" {
+				pkg += " " + f.Version
+			}
+			title := f.Title
+			if f.ID != "" {
+				title = fmt.Sprintf("[%s](%s) %s", f.ID, f.URL, f.Title)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", f.Severity, mdEscape(pkg), mdEscape(title), mdEscape(f.Location()), mdEscape(f.Fix))
+		}
+	}
+	if len(rep.Suppressed) > 0 {
+		fmt.Fprintf(&b, "\n<details><summary>%d ignored</summary>\n\n", len(rep.Suppressed))
+		for _, s := range rep.Suppressed {
+			fmt.Fprintf(&b, "- %s %s %s: %s\n", s.Finding.ID, s.Finding.Package, s.Finding.Version, mdEscape(s.Reason))
+		}
+		b.WriteString("\n</details>\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// mdEscape keeps table cells on one line and literal.
+func mdEscape(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	s = strings.ReplaceAll(s, "\n", " ")
+	return s
+}
