@@ -306,3 +306,24 @@ func BenchmarkParseMarker(b *testing.B) {
 		}
 	}
 }
+
+// TestEvaluateConcurrent checks that a parsed marker may be shared.
+func TestEvaluateConcurrent(t *testing.T) {
+	m := mustMarker(t, `python_version >= "3.8" and (sys_platform == "linux" or extra == "x") and "3.9" <= python_full_version`)
+	env, _ := TargetEnvironment("3.12", PlatformLinux)
+	done := make(chan bool)
+	for range 4 {
+		go func() {
+			ok := true
+			for range 200 {
+				ok = ok && m.Evaluate(env) && m.EvaluateExtras(env, []string{"y"})
+			}
+			done <- ok
+		}()
+	}
+	for range 4 {
+		if !<-done {
+			t.Error("concurrent evaluation gave a wrong answer")
+		}
+	}
+}

@@ -49,8 +49,15 @@ func (r *Requirement) parseExtras(sc *scanner) *ParseError {
 	open := sc.pos
 	sc.pos++
 	sc.ws()
+	seen := map[string]bool{}
+	add := func(e string) {
+		if !seen[e] {
+			seen[e] = true
+			r.Extras = append(r.Extras, e)
+		}
+	}
 	if e, ok := sc.identifier(); ok {
-		r.addExtra(e)
+		add(e)
 		for {
 			sc.ws()
 			save := sc.pos
@@ -66,7 +73,7 @@ func (r *Requirement) parseExtras(sc *scanner) *ParseError {
 			if !ok {
 				return sc.errorf(sc.pos, nil, "expected extra name after comma")
 			}
-			r.addExtra(e)
+			add(e)
 		}
 	}
 	sc.ws()
@@ -75,12 +82,6 @@ func (r *Requirement) parseExtras(sc *scanner) *ParseError {
 	}
 	sc.pos++
 	return nil
-}
-
-func (r *Requirement) addExtra(e string) {
-	if !slices.Contains(r.Extras, e) {
-		r.Extras = append(r.Extras, e)
-	}
 }
 
 // parseDetails reads "@" URL [WS [";" marker]] or specifier [";" marker].
