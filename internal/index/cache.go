@@ -1,0 +1,187 @@
+package index
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Cache layout under CacheDir (every write is temp file + rename, so
+// concurrent pyward processes only ever see complete entries):
+//
+//	http/<k[:2]>/<k>    HTTP responses (pages, metadata files): a JSON header
+//	                    line then the body; k = sha256(URL + "\n" + Accept)
+//	blobs/sha256/<h[:2]>/<h>  downloaded files, content-addressed by sha256
+//	metadata/<h>        METADATA read by range requests from the wheel whose
+//	                    sha256 is h
+const cacheVersion = 1
+
+type diskCache struct {
+	dir string
+}
+
+// cacheEntry is the header of an HTTP cache file.
+type cacheEntry struct {
+	Version      int       `json:"v"`
+	URL          string    `json:"url"`
+	FinalURL     string    `json:"final_url"`
+	ContentType  string    `json:"content_type"`
+	ETag         string    `json:"etag,omitempty"`
+	LastModified string    `json:"last_modified,omitempty"`
+	Stored       time.Time `json:"stored"`
+	MaxAge       int64     `json:"max_age"` // seconds; -1 when the response must be revalidated
+	body         []byte
+}
+
+func (e *cacheEntry) fresh(now time.Time) bool {
+	return e.MaxAge >= 0 && now.Sub(e.Stored) < time.Duration(e.MaxAge)*time.Second
+}
+
+// cacheable reports whether a response may be stored, and its max-age
+// (-1: store but always revalidate). RFC 9111 §5.2.2: no-store forbids
+// storing; no-cache and missing max-age mean revalidate before reuse.
+func cachePolicy(h http.Header) (store bool, maxAge int64) {
+	maxAge = -1
+	for _, d := range strings.Split(strings.ToLower(h.Get("Cache-Control")), ",") {
+		d = strings.TrimSpace(d)
+		switch {
+		case d == "no-store":
+			return false, -1
+		case d == "no-cache":
+			return true, -1
+		case strings.HasPrefix(d, "max-age="):
+			if n, err := strconv.ParseInt(strings.Trim(d[len("max-age="):], `"`), 10, 64); err == nil && n >= 0 {
+				maxAge = n
+			}
+		}
+	}
+	return true, maxAge
+}
+
+func keyOf(parts ...string) string {
+	s := sha256.Sum256([]byte(strings.Join(parts, "\n")))
+	return hex.EncodeToString(s[:])
+}
+
+func (d *diskCache) httpPath(key string) string {
+	return filepath.Join(d.dir, "http", key[:2], key)
+}
+
+func (d *diskCache) blobPath(sha string) string {
+	return filepath.Join(d.dir, "blobs", "sha256", sha[:2], sha)
+}
+
+func (d *diskCache) metadataPath(sha string) string {
+	return filepath.Join(d.dir, "metadata", sha)
+}
+
+// load reads an HTTP entry; a missing or corrupt entry is a miss.
+func (d *diskCache) load(key string) *cacheEntry {
+	data, err := os.ReadFile(d.httpPath(key))
+	if err != nil {
+		return nil
+	}
+	head, body, ok := bytes.Cut(data, []byte("\n"))
+	if !ok {
+		return nil
+	}
+	var e cacheEntry
+	if json.Unmarshal(head, &e) != nil || e.Version != cacheVersion {
+		return nil
+	}
+	e.body = body
+	return &e
+}
+
+func (d *diskCache) store(key string, e *cacheEntry) error {
+	e.Version = cacheVersion
+	head, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(d.httpPath(key), append(append(head, '\n'), e.body...))
+}
+
+// writeAtomic writes data to path via a temporary file and rename.
+func writeAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("cache: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("cache: %w", err)
+	}
+	return nil
+}
+
+// group deduplicates concurrent calls with the same key (singleflight).
+type group struct {
+	mu    sync.Mutex
+	calls map[string]*call
+}
+
+type call struct {
+	done chan struct{}
+	val  any
+	err  error
+}
+
+// do runs fn once for all concurrent callers with key.
+func (g *group) do(key string, fn func() (any, error)) (any, error) {
+	g.mu.Lock()
+	if g.calls == nil {
+		g.calls = map[string]*call{}
+	}
+	if c, ok := g.calls[key]; ok {
+		g.mu.Unlock()
+		<-c.done
+		return c.val, c.err
+	}
+	c := &call{done: make(chan struct{})}
+	g.calls[key] = c
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		delete(g.calls, key)
+		g.mu.Unlock()
+		close(c.done)
+	}()
+	c.val, c.err = fn()
+	return c.val, c.err
+}
+
+// errTooLarge: a body exceeded its limit (not retried).
+var errTooLarge = errors.New("too large")
+
+// readLimited reads r fully, failing beyond limit bytes.
+func readLimited(r io.Reader, limit int64, what string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s %w: more than %d bytes", what, errTooLarge, limit)
+	}
+	return data, nil
+}

@@ -1,0 +1,72 @@
+// Package index is the package-index client: it lists a project's files,
+// reads their core metadata and downloads them, from PEP 503 / PEP 691
+// simple indexes (https://, trusted http://, file://) and --find-links
+// locations (directories and HTML pages).
+//
+// # Simple pages
+//
+// Project pages are requested at <index>/<normalized-name>/ with
+//
+//	Accept: application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01
+//
+// and parsed according to the response Content-Type (PEP 691). Both forms
+// yield the same File fields: hashes (PEP 503 #<alg>=<hex> URL fragments or
+// the JSON "hashes" object; hex digests of md5/sha1/sha2 algorithms are
+// checked for form), requires-python, yanked with its reason (PEP 592), the
+// PEP 658 metadata file (PEP 714 "core-metadata", falling back to the older
+// "dist-info-metadata" name), size, upload-time and versions (PEP 700) and
+// the project status (PEP 792; HTML <meta name="pypi:project-status">). A
+// repository version (PEP 629) with a major version above 1 is refused.
+// Relative links are resolved against the final page URL (or <base href>);
+// a link to a scheme other than http(s), or to file: from a remote page, is
+// an error. Links whose file name is not a wheel or sdist of the requested
+// project are dropped, as pip does. A JSON page whose "name" is another
+// project is an error. Deviation: the HTML tokenizer is small and lenient
+// like pip's (attributes without quotes, an unclosed <a> closed by the next
+// one) but reports unterminated tags, quotes and comments with line:column.
+//
+// # Index selection
+//
+// The Policy type holds the whole index-selection rule set: pins (a glob on
+// the normalized name → one source), then either FirstMatch (default: the
+// first source that has the project supplies all of it; a later source is
+// never consulted for a name an earlier one has) or MergeAll (pip's
+// --extra-index-url behaviour, open to dependency confusion).
+//
+// # Metadata
+//
+// Client.Metadata tries the PEP 658 file (verified against its listed
+// hash), then HTTP range requests that read only the wheel's zip central
+// directory and METADATA entry (io.ReaderAt over Range; a server that
+// ignores Range gets a full, hash-verified download), then a full download.
+// An sdist's PKG-INFO is used only when static under PEP 643; otherwise
+// ErrNeedsBuild (building is out of this package's scope). Download later
+// checks that a wheel's own METADATA equals the metadata used
+// (ErrMetadataMismatch).
+//
+// # Transport, security and caching
+//
+//   - TLS is verified by the transport; http:// URLs (indexes, file links and
+//     redirect targets) are refused unless the host is in TrustedHosts.
+//   - Credentials come from the index URL's userinfo, the environment
+//     (PYWARD_INDEX_<NAME>_USERNAME / _PASSWORD, NAME = source name upper-cased
+//     with non-alphanumerics as '_') or netrc "machine" entries ("default" is
+//     ignored: it would send a password to every host). They are sent only to
+//     the scheme://host:port they belong to; a redirect to any other origin
+//     drops the Authorization header (stricter than net/http, which keeps it
+//     for subdomains). Error messages never contain credentials.
+//   - Each attempt has an idle timeout; 5xx, 429, timeouts and connection
+//     errors are retried with exponential backoff and jitter (Retry-After
+//     honoured up to a bound); a 404 page is ErrNotFound; other statuses
+//     are *HTTPError naming the URL.
+//   - The on-disk cache (see cache.go) revalidates pages with ETag and
+//     Last-Modified, honours Cache-Control (no-store, no-cache, max-age),
+//     stores downloads content-addressed by sha256 and writes every entry
+//     with temp file + rename, so concurrent processes are safe. Offline
+//     mode uses only the cache and fails with ErrOffline otherwise.
+//   - Downloads land in a temporary file (or the blob store), are checked
+//     against the listed size and every listed hash, and only then copied to
+//     the caller: the caller never sees unverified bytes.
+//   - The client is safe for concurrent use: identical in-flight requests
+//     are deduplicated and a semaphore bounds concurrent requests.
+package index

@@ -1,0 +1,241 @@
+package index
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+)
+
+// newHasher returns a hash for a supported algorithm name, or nil.
+// md5 and sha1 are checked when they are all an index offers (pip does the
+// same); they detect corruption, not attacks.
+func newHasher(alg string) hash.Hash {
+	switch alg {
+	case "md5":
+		return md5.New()
+	case "sha1":
+		return sha1.New()
+	case "sha224":
+		return sha256.New224()
+	case "sha256":
+		return sha256.New()
+	case "sha384":
+		return sha512.New384()
+	case "sha512":
+		return sha512.New()
+	}
+	return nil
+}
+
+// checkHashes verifies data digests against every supported algorithm in
+// want; sums holds the computed digests.
+func checkHashes(rawURL string, want, sums map[string]string) error {
+	for alg, exp := range want {
+		if got, ok := sums[alg]; ok && got != exp {
+			return &HashMismatchError{URL: rawURL, Algorithm: alg, Expected: exp, Actual: got}
+		}
+	}
+	return nil
+}
+
+// multiHash computes sha256 and every supported algorithm of want.
+type multiHash struct {
+	h map[string]hash.Hash
+	n int64
+}
+
+func newMultiHash(want map[string]string) *multiHash {
+	m := &multiHash{h: map[string]hash.Hash{"sha256": sha256.New()}}
+	for alg := range want {
+		if h := newHasher(alg); h != nil && m.h[alg] == nil {
+			m.h[alg] = h
+		}
+	}
+	return m
+}
+
+func (m *multiHash) Write(p []byte) (int, error) {
+	for _, h := range m.h {
+		h.Write(p)
+	}
+	m.n += int64(len(p))
+	return len(p), nil
+}
+
+func (m *multiHash) sums() map[string]string {
+	out := map[string]string{}
+	for alg, h := range m.h {
+		out[alg] = hex.EncodeToString(h.Sum(nil))
+	}
+	return out
+}
+
+// verify checks size and hashes of what was hashed against f.
+func (m *multiHash) verify(f File) (string, error) {
+	if f.Size > 0 && m.n != f.Size {
+		return "", &SizeMismatchError{URL: f.URL, Expected: f.Size, Read: m.n}
+	}
+	s := m.sums()
+	if err := checkHashes(f.URL, f.Hashes, s); err != nil {
+		return "", err
+	}
+	return s["sha256"], nil
+}
+
+// Download writes the file to dst and returns its sha256 (hex). The bytes
+// are first stored in a temporary file (the content-addressed cache when
+// enabled) and verified against f.Hashes and f.Size, so dst only ever
+// receives verified bytes. A wheel whose metadata this client returned
+// earlier is also checked against it (ErrMetadataMismatch).
+func (c *Client) Download(ctx context.Context, f File, dst io.Writer) (string, error) {
+	p, sum, cleanup, err := c.fetchFile(ctx, f)
+	if err != nil {
+		return "", err
+	}
+	defer cleanup()
+	if f.IsWheel() {
+		if err := c.verifyWheelFile(f, p); err != nil {
+			return "", err
+		}
+	}
+	src, err := os.Open(p)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", f.URL, err)
+	}
+	defer src.Close()
+	if _, err := io.Copy(dst, src); err != nil {
+		return "", fmt.Errorf("%s: writing: %w", f.URL, err)
+	}
+	return sum, nil
+}
+
+// fetchFile returns a local path holding f's verified bytes and its sha256.
+// cleanup removes a temporary file (a no-op for cache blobs).
+func (c *Client) fetchFile(ctx context.Context, f File) (path, sum string, cleanup func(), err error) {
+	noop := func() {}
+	u, err := url.Parse(f.URL)
+	if err != nil {
+		return "", "", noop, fmt.Errorf("bad file URL %q: %w", f.URL, err)
+	}
+	if u.Scheme == "file" {
+		p := filepath.FromSlash(u.Path)
+		sum, err := hashFile(p, f)
+		return p, sum, noop, err
+	}
+	if c.cache != nil {
+		if want := f.Hashes["sha256"]; want != "" {
+			bp := c.cache.blobPath(want)
+			if sum, err := hashFile(bp, f); err == nil {
+				c.logf("cache hit %s", f.URL)
+				return bp, sum, noop, nil
+			} else if !errors.Is(err, os.ErrNotExist) {
+				c.logf("cache: discarding %s: %v", bp, err)
+				os.Remove(bp)
+			}
+		}
+		if c.opts.Offline {
+			return "", "", noop, fmt.Errorf("%s: %w", f.URL, ErrOffline)
+		}
+		v, err := c.flight.do("dl\n"+f.URL, func() (any, error) {
+			p, sum, err := c.download(ctx, u, f)
+			return [2]string{p, sum}, err
+		})
+		if err != nil {
+			return "", "", noop, err
+		}
+		r := v.([2]string)
+		return r[0], r[1], noop, nil
+	}
+	p, sum, err := c.download(ctx, u, f)
+	if err != nil {
+		return "", "", noop, err
+	}
+	return p, sum, func() { os.Remove(p) }, nil
+}
+
+// hashFile hashes a local file and verifies it against f.
+func hashFile(p string, f File) (string, error) {
+	fh, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer fh.Close()
+	m := newMultiHash(f.Hashes)
+	if _, err := io.Copy(m, fh); err != nil {
+		return "", fmt.Errorf("%s: %w", p, err)
+	}
+	return m.verify(f)
+}
+
+// download fetches u into a verified file: the blob store when caching,
+// else a temporary file.
+func (c *Client) download(ctx context.Context, u *url.URL, f File) (string, string, error) {
+	var p, sum string
+	err := c.do(ctx, u, nil, func(resp *http.Response) error {
+		if resp.StatusCode != http.StatusOK {
+			return &HTTPError{URL: redact(u), StatusCode: resp.StatusCode, Status: resp.Status}
+		}
+		var err error
+		p, sum, err = c.saveBody(resp.Body, f)
+		return err
+	})
+	return p, sum, err
+}
+
+// saveBody streams body to a temporary file while hashing, verifies it
+// against f, and moves it into the blob store when caching.
+func (c *Client) saveBody(body io.Reader, f File) (string, string, error) {
+	dir := os.TempDir()
+	if c.cache != nil {
+		dir = filepath.Join(c.cache.dir, "blobs", "tmp")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", "", fmt.Errorf("cache: %w", err)
+		}
+	}
+	tmp, err := os.CreateTemp(dir, "dl-*")
+	if err != nil {
+		return "", "", fmt.Errorf("download %s: %w", f.URL, err)
+	}
+	m := newMultiHash(f.Hashes)
+	var src io.Reader = body
+	if f.Size > 0 {
+		src = io.LimitReader(body, f.Size+1) // a longer body is a mismatch; stop reading it
+	}
+	_, cerr := io.Copy(io.MultiWriter(tmp, m), src)
+	if err := errors.Join(cerr, tmp.Close()); err != nil {
+		os.Remove(tmp.Name())
+		if cerr != nil {
+			return "", "", &retryableError{fmt.Errorf("download %s: %w", f.URL, err)}
+		}
+		return "", "", fmt.Errorf("download %s: %w", f.URL, err)
+	}
+	sum, err := m.verify(f)
+	if err != nil {
+		os.Remove(tmp.Name())
+		return "", "", err
+	}
+	if c.cache == nil {
+		return tmp.Name(), sum, nil
+	}
+	bp := c.cache.blobPath(sum)
+	if err := os.MkdirAll(filepath.Dir(bp), 0o755); err != nil {
+		os.Remove(tmp.Name())
+		return "", "", fmt.Errorf("cache: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), bp); err != nil {
+		os.Remove(tmp.Name())
+		return "", "", fmt.Errorf("cache: %w", err)
+	}
+	return bp, sum, nil
+}

@@ -1,0 +1,111 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// fetched is a response body kept in memory (pages and metadata files).
+type fetched struct {
+	body        []byte
+	contentType string
+	finalURL    *url.URL
+	fromCache   bool
+}
+
+// get fetches u through the on-disk HTTP cache: a fresh entry is used as
+// is, a stale one is revalidated with If-None-Match / If-Modified-Since, and
+// in offline mode any entry is used. Concurrent identical calls share one
+// request. The returned body must not be modified.
+func (c *Client) get(ctx context.Context, u *url.URL, accept string, limit int64) (*fetched, error) {
+	key := keyOf(redact(u), accept)
+	v, err := c.flight.do("get\n"+key, func() (any, error) { return c.getOnce(ctx, u, accept, limit, key) })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*fetched), nil
+}
+
+func (c *Client) getOnce(ctx context.Context, u *url.URL, accept string, limit int64, key string) (*fetched, error) {
+	var cached *cacheEntry
+	if c.cache != nil && u.Scheme != "file" {
+		cached = c.cache.load(key)
+	}
+	fromEntry := func(e *cacheEntry) (*fetched, error) {
+		fu, err := url.Parse(e.FinalURL)
+		if err != nil {
+			fu = u
+		}
+		return &fetched{body: e.body, contentType: e.ContentType, finalURL: fu, fromCache: true}, nil
+	}
+	if c.opts.Offline && u.Scheme != "file" {
+		if cached == nil {
+			return nil, fmt.Errorf("%s: %w", redact(u), ErrOffline)
+		}
+		c.logf("cache (offline) %s", redact(u))
+		return fromEntry(cached)
+	}
+	if cached != nil && cached.fresh(time.Now()) {
+		c.logf("cache hit %s", redact(u))
+		return fromEntry(cached)
+	}
+	hdr := http.Header{}
+	if accept != "" {
+		hdr.Set("Accept", accept)
+	}
+	if cached != nil {
+		if cached.ETag != "" {
+			hdr.Set("If-None-Match", cached.ETag)
+		}
+		if cached.LastModified != "" {
+			hdr.Set("If-Modified-Since", cached.LastModified)
+		}
+	}
+	var out *fetched
+	err := c.do(ctx, u, hdr, func(resp *http.Response) error {
+		store, maxAge := cachePolicy(resp.Header)
+		if resp.StatusCode == http.StatusNotModified {
+			if cached == nil {
+				return fmt.Errorf("GET %s: 304 Not Modified to an unconditional request", redact(u))
+			}
+			cached.Stored, cached.MaxAge = time.Now(), maxAge
+			if et := resp.Header.Get("ETag"); et != "" {
+				cached.ETag = et
+			}
+			if store {
+				if err := c.cache.store(key, cached); err != nil {
+					c.logf("%v", err)
+				}
+			}
+			out, _ = fromEntry(cached)
+			return nil
+		}
+		body, err := readLimited(resp.Body, limit, "response")
+		if errors.Is(err, errTooLarge) {
+			return fmt.Errorf("GET %s: %w", redact(u), err)
+		} else if err != nil {
+			return &retryableError{fmt.Errorf("GET %s: reading body: %w", redact(u), err)}
+		}
+		final := resp.Request.URL
+		out = &fetched{body: body, contentType: resp.Header.Get("Content-Type"), finalURL: final}
+		if c.cache != nil && store && u.Scheme != "file" {
+			e := &cacheEntry{
+				URL: redact(u), FinalURL: redact(final), ContentType: out.contentType,
+				ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
+				Stored: time.Now(), MaxAge: maxAge, body: body,
+			}
+			if err := c.cache.store(key, e); err != nil {
+				c.logf("%v", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

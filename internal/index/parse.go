@@ -1,0 +1,460 @@
+package index
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// page is a parsed simple project page (or find-links page).
+type page struct {
+	Name         string // JSON "name" ("" for HTML)
+	Files        []File
+	Versions     []string // PEP 700; nil for HTML
+	Status       string   // PEP 792
+	StatusReason string
+	APIVersion   string
+}
+
+// hashLengths maps the hash algorithms of hashlib.algorithms_guaranteed that
+// indexes use to their hex digest length; other names are kept unchecked.
+var hashLengths = map[string]int{"md5": 32, "sha1": 40, "sha224": 56, "sha256": 64, "sha384": 96, "sha512": 128}
+
+// supportedAPIMajor is the PEP 629 repository API major version understood.
+const supportedAPIMajor = 1
+
+func lineCol(data []byte, off int) (int, int) {
+	if off > len(data) {
+		off = len(data)
+	}
+	line := 1 + bytes.Count(data[:off], []byte("\n"))
+	col := off - bytes.LastIndexByte(data[:off], '\n')
+	return line, col
+}
+
+// parseHashPair parses "name=hex" (a URL fragment or a data-core-metadata
+// value) into m. ok is false if s is not of that form.
+func parseHashPair(s string, m map[string]string) (ok bool, err error) {
+	name, value, found := strings.Cut(s, "=")
+	if !found || name == "" {
+		return false, nil
+	}
+	name = strings.ToLower(name)
+	if n, known := hashLengths[name]; known {
+		value = strings.ToLower(value)
+		if _, err := hex.DecodeString(value); err != nil || len(value) != n {
+			return true, fmt.Errorf("malformed %s hash %q", name, value)
+		}
+	}
+	m[name] = value
+	return true, nil
+}
+
+// resolveLink resolves href against base, refusing schemes a page must not
+// send a client to (file: links are only allowed from file: pages).
+func resolveLink(base *url.URL, href string) (*url.URL, error) {
+	u, err := base.Parse(strings.TrimSpace(href))
+	if err != nil {
+		return nil, fmt.Errorf("bad link %q: %w", href, err)
+	}
+	switch u.Scheme {
+	case "http", "https":
+	case "file":
+		if base.Scheme != "file" {
+			return nil, fmt.Errorf("link %q: file: URL on a remote page", href)
+		}
+	default:
+		return nil, fmt.Errorf("link %q: unsupported scheme %q", href, u.Scheme)
+	}
+	return u, nil
+}
+
+func checkAPIVersion(v string) error {
+	if v == "" {
+		return nil
+	}
+	major, _, _ := strings.Cut(v, ".")
+	n, err := strconv.Atoi(major)
+	if err != nil {
+		return fmt.Errorf("malformed repository API version %q", v)
+	}
+	if n > supportedAPIMajor {
+		return fmt.Errorf("unsupported repository API version %s (PEP 629: this client knows %d.x)", v, supportedAPIMajor)
+	}
+	return nil
+}
+
+// parseHTML parses a PEP 503 page. The tokenizer is deliberately small: it
+// understands tags, quoted/unquoted attributes, comments and character
+// references, which is all PEP 503 pages use; it does not build a tree.
+// Anchors are file links; <base href> changes the base URL (as pip does);
+// <meta name="pypi:..."> carries PEP 629 / PEP 792 data.
+func parseHTML(data []byte, pageURL *url.URL) (*page, error) {
+	fail := func(off int, msg string, err error) (*page, error) {
+		l, c := lineCol(data, off)
+		return nil, &ParseError{URL: redact(pageURL), Line: l, Column: c, Msg: msg, Err: err}
+	}
+	p := &page{}
+	base := pageURL
+	var anchor map[string]string // open <a>, nil if none
+	anchorOff := 0
+	var text strings.Builder
+	i := 0
+	for i < len(data) {
+		if data[i] != '<' {
+			j := bytes.IndexByte(data[i:], '<')
+			if j < 0 {
+				j = len(data) - i
+			}
+			if anchor != nil {
+				text.Write(data[i : i+j])
+			}
+			i += j
+			continue
+		}
+		if bytes.HasPrefix(data[i:], []byte("<!--")) {
+			end := bytes.Index(data[i+4:], []byte("-->"))
+			if end < 0 {
+				return fail(i, "unterminated comment", nil)
+			}
+			i += 4 + end + 3
+			continue
+		}
+		start := i
+		name, attrs, next, err := parseTag(data, i)
+		if err != nil {
+			return fail(start, "malformed tag", err)
+		}
+		i = next
+		switch name {
+		case "a":
+			if anchor != nil { // implicitly closes the previous anchor
+				if err := p.addAnchor(anchor, text.String(), base); err != nil {
+					return fail(anchorOff, "bad anchor", err)
+				}
+			}
+			anchor, anchorOff = attrs, start
+			text.Reset()
+		case "/a":
+			if anchor != nil {
+				if err := p.addAnchor(anchor, text.String(), base); err != nil {
+					return fail(anchorOff, "bad anchor", err)
+				}
+				anchor = nil
+			}
+		case "base":
+			if href, ok := attrs["href"]; ok {
+				u, err := resolveLink(pageURL, href)
+				if err != nil {
+					return fail(start, "bad <base>", err)
+				}
+				base = u
+			}
+		case "meta":
+			switch strings.ToLower(attrs["name"]) {
+			case "pypi:repository-version":
+				p.APIVersion = attrs["content"]
+				if err := checkAPIVersion(p.APIVersion); err != nil {
+					return fail(start, "repository version", err)
+				}
+			case "pypi:project-status":
+				p.Status = attrs["content"]
+			case "pypi:project-status-reason":
+				p.StatusReason = attrs["content"]
+			}
+		case "script", "style":
+			end := bytes.Index(bytes.ToLower(data[i:]), []byte("</"+name))
+			if end < 0 {
+				return fail(start, "unterminated <"+name+">", nil)
+			}
+			i += end
+		}
+	}
+	if anchor != nil {
+		if err := p.addAnchor(anchor, text.String(), base); err != nil {
+			return fail(anchorOff, "bad anchor", err)
+		}
+	}
+	return p, nil
+}
+
+// parseTag parses the tag starting at data[i] == '<' and returns its
+// lower-cased name ("/a" for an end tag), attributes (names lower-cased,
+// values unescaped) and the offset after '>'.
+func parseTag(data []byte, i int) (string, map[string]string, int, error) {
+	i++ // '<'
+	j := i
+	for j < len(data) && !isSpace(data[j]) && data[j] != '>' && !(data[j] == '/' && j > i) {
+		j++
+	}
+	name := strings.ToLower(string(data[i:j]))
+	if name == "" {
+		return "", nil, 0, errors.New("empty tag name")
+	}
+	if name[0] == '!' || name[0] == '?' { // doctype, processing instruction
+		end := bytes.IndexByte(data[j:], '>')
+		if end < 0 {
+			return "", nil, 0, errors.New("unterminated declaration")
+		}
+		return name, nil, j + end + 1, nil
+	}
+	attrs := map[string]string{}
+	for {
+		for j < len(data) && (isSpace(data[j]) || data[j] == '/') {
+			j++
+		}
+		if j >= len(data) {
+			return "", nil, 0, fmt.Errorf("unterminated <%s>", name)
+		}
+		if data[j] == '>' {
+			return name, attrs, j + 1, nil
+		}
+		k := j
+		for k < len(data) && !isSpace(data[k]) && data[k] != '=' && data[k] != '>' && data[k] != '/' {
+			k++
+		}
+		attr := strings.ToLower(string(data[j:k]))
+		if attr == "" { // a stray '=' or quote
+			return "", nil, 0, fmt.Errorf("malformed attribute in <%s>", name)
+		}
+		j = k
+		for j < len(data) && isSpace(data[j]) {
+			j++
+		}
+		value := ""
+		if j < len(data) && data[j] == '=' {
+			j++
+			for j < len(data) && isSpace(data[j]) {
+				j++
+			}
+			if j >= len(data) {
+				return "", nil, 0, fmt.Errorf("unterminated <%s>", name)
+			}
+			if q := data[j]; q == '"' || q == '\'' {
+				end := bytes.IndexByte(data[j+1:], q)
+				if end < 0 {
+					return "", nil, 0, fmt.Errorf("unterminated quoted value of %s", attr)
+				}
+				value = string(data[j+1 : j+1+end])
+				j += end + 2
+			} else {
+				k := j
+				for k < len(data) && !isSpace(data[k]) && data[k] != '>' {
+					k++
+				}
+				value = string(data[j:k])
+				j = k
+			}
+		}
+		if _, dup := attrs[attr]; !dup { // HTML: the first occurrence wins
+			attrs[attr] = html.UnescapeString(value)
+		}
+	}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }
+
+// addAnchor turns one <a> into a File.
+func (p *page) addAnchor(attrs map[string]string, text string, base *url.URL) error {
+	href, ok := attrs["href"]
+	if !ok {
+		return nil // an anchor without a link is not a file (pip skips it too)
+	}
+	u, err := resolveLink(base, href)
+	if err != nil {
+		return err
+	}
+	f := File{Hashes: map[string]string{}}
+	if u.Fragment != "" {
+		if _, err := parseHashPair(u.Fragment, f.Hashes); err != nil {
+			return err
+		}
+	}
+	u.Fragment, u.RawFragment = "", ""
+	f.URL = u.String()
+	f.Filename = path.Base(u.Path)
+	if f.Filename == "/" || f.Filename == "." {
+		f.Filename = strings.TrimSpace(html.UnescapeString(text))
+	}
+	f.RequiresPython = strings.TrimSpace(attrs["data-requires-python"])
+	if reason, yanked := attrs["data-yanked"]; yanked {
+		f.Yanked, f.YankedReason = true, reason
+	}
+	// PEP 714: data-core-metadata supersedes data-dist-info-metadata.
+	meta, has := attrs["data-core-metadata"]
+	if !has {
+		meta, has = attrs["data-dist-info-metadata"]
+	}
+	if has && meta != "false" {
+		f.MetadataHashes = map[string]string{}
+		if meta != "true" && meta != "" {
+			if ok, err := parseHashPair(meta, f.MetadataHashes); err != nil {
+				return fmt.Errorf("data-core-metadata: %w", err)
+			} else if !ok {
+				return fmt.Errorf("data-core-metadata %q: want true or <hash>=<hex>", meta)
+			}
+		}
+	}
+	p.Files = append(p.Files, f)
+	return nil
+}
+
+// jsonPage is the PEP 691 project page (and, with Projects, the root page).
+type jsonPage struct {
+	Meta struct {
+		APIVersion string `json:"api-version"`
+	} `json:"meta"`
+	Name          string          `json:"name"`
+	Files         []jsonFile      `json:"files"`
+	Versions      []string        `json:"versions"`
+	ProjectStatus json.RawMessage `json:"project-status"`
+}
+
+type jsonFile struct {
+	Filename         string            `json:"filename"`
+	URL              string            `json:"url"`
+	Hashes           map[string]string `json:"hashes"`
+	RequiresPython   *string           `json:"requires-python"`
+	Yanked           json.RawMessage   `json:"yanked"`
+	CoreMetadata     json.RawMessage   `json:"core-metadata"`
+	DistInfoMetadata json.RawMessage   `json:"data-dist-info-metadata"`
+	Size             *int64            `json:"size"`
+	UploadTime       *string           `json:"upload-time"`
+}
+
+// parseJSON parses a PEP 691 project page (with PEP 700 and PEP 792 fields).
+func parseJSON(data []byte, pageURL *url.URL) (*page, error) {
+	fail := func(msg string, err error) (*page, error) {
+		return nil, &ParseError{URL: redact(pageURL), Msg: msg, Err: err}
+	}
+	var doc jsonPage
+	if err := json.Unmarshal(data, &doc); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		off := -1
+		if errors.As(err, &se) {
+			off = int(se.Offset)
+		} else if errors.As(err, &te) {
+			off = int(te.Offset)
+		}
+		if off >= 0 {
+			l, c := lineCol(data, off)
+			return nil, &ParseError{URL: redact(pageURL), Line: l, Column: c, Msg: "malformed PEP 691 JSON", Err: err}
+		}
+		return fail("malformed PEP 691 JSON", err)
+	}
+	if doc.Meta.APIVersion == "" {
+		return fail("missing meta.api-version (PEP 691)", nil)
+	}
+	if err := checkAPIVersion(doc.Meta.APIVersion); err != nil {
+		return fail("repository version", err)
+	}
+	p := &page{Name: doc.Name, Versions: doc.Versions, APIVersion: doc.Meta.APIVersion}
+	if len(doc.ProjectStatus) > 0 && string(doc.ProjectStatus) != "null" {
+		var st struct{ Status, Reason string }
+		if err := json.Unmarshal(doc.ProjectStatus, &st); err != nil {
+			return fail("malformed project-status (PEP 792)", err)
+		}
+		p.Status, p.StatusReason = st.Status, st.Reason
+	}
+	for i, jf := range doc.Files {
+		where := fmt.Sprintf("files[%d]", i)
+		if jf.Filename == "" || strings.ContainsAny(jf.Filename, "/\\") {
+			return fail(where+": missing or malformed filename", nil)
+		}
+		if jf.URL == "" {
+			return fail(where+": missing url", nil)
+		}
+		u, err := resolveLink(pageURL, jf.URL)
+		if err != nil {
+			return fail(where, err)
+		}
+		f := File{Filename: jf.Filename, Hashes: map[string]string{}}
+		for k, v := range jf.Hashes {
+			if _, err := parseHashPair(k+"="+v, f.Hashes); err != nil {
+				return fail(where, err)
+			}
+		}
+		if u.Fragment != "" && len(f.Hashes) == 0 {
+			if _, err := parseHashPair(u.Fragment, f.Hashes); err != nil {
+				return fail(where, err)
+			}
+		}
+		u.Fragment, u.RawFragment = "", ""
+		f.URL = u.String()
+		if jf.RequiresPython != nil {
+			f.RequiresPython = strings.TrimSpace(*jf.RequiresPython)
+		}
+		if len(jf.Yanked) > 0 {
+			var b bool
+			var s string
+			switch {
+			case json.Unmarshal(jf.Yanked, &b) == nil:
+				f.Yanked = b
+			case json.Unmarshal(jf.Yanked, &s) == nil:
+				f.Yanked, f.YankedReason = true, s
+			default:
+				return fail(where+": yanked must be a boolean or a string (PEP 691)", nil)
+			}
+		}
+		meta := jf.CoreMetadata
+		if len(meta) == 0 {
+			meta = jf.DistInfoMetadata
+		}
+		if len(meta) > 0 {
+			var b bool
+			var hashes map[string]string
+			switch {
+			case json.Unmarshal(meta, &b) == nil:
+				if b {
+					f.MetadataHashes = map[string]string{}
+				}
+			case json.Unmarshal(meta, &hashes) == nil:
+				f.MetadataHashes = map[string]string{}
+				for k, v := range hashes {
+					if _, err := parseHashPair(k+"="+v, f.MetadataHashes); err != nil {
+						return fail(where+": core-metadata", err)
+					}
+				}
+			default:
+				return fail(where+": core-metadata must be a boolean or a hash object (PEP 714)", nil)
+			}
+		}
+		if jf.Size != nil {
+			if *jf.Size < 0 {
+				return fail(where+": negative size", nil)
+			}
+			f.Size = *jf.Size
+		}
+		if jf.UploadTime != nil {
+			t, err := time.Parse(time.RFC3339Nano, *jf.UploadTime)
+			if err != nil {
+				return fail(where+": upload-time is not ISO 8601 (PEP 700)", err)
+			}
+			f.UploadTime = t.UTC()
+		}
+		p.Files = append(p.Files, f)
+	}
+	return p, nil
+}
+
+// redact returns u as a string without userinfo.
+func redact(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	if u.User == nil {
+		return u.String()
+	}
+	c := *u
+	c.User = nil
+	return c.String()
+}

@@ -1,0 +1,300 @@
+package index
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pyward/pyward/internal/dist"
+	"github.com/pyward/pyward/internal/pep503"
+)
+
+// File is one distribution file of a project.
+type File struct {
+	Filename       string
+	URL            string            // absolute, without fragment or credentials
+	Hashes         map[string]string // algorithm → lower-case hex; never nil
+	RequiresPython string            // "" when not given
+	Yanked         bool              // PEP 592
+	YankedReason   string
+	UploadTime     time.Time // PEP 700; zero when not given
+	Size           int64     // PEP 700; 0 when not given
+	// MetadataHashes is non-nil when a PEP 658 metadata file is available
+	// at URL + ".metadata"; it may be empty when no hash was given.
+	MetadataHashes map[string]string
+	Index          string // name of the source the file came from
+}
+
+// IsWheel reports whether f is a wheel.
+func (f File) IsWheel() bool { return strings.HasSuffix(strings.ToLower(f.Filename), ".whl") }
+
+// Project is the set of files a project has on the selected source(s).
+type Project struct {
+	Name         string   // PEP 503 normalized
+	Files        []File   // in page order (sources in order when merged)
+	Versions     []string // PEP 700 "versions" when every source sent it
+	Status       string   // PEP 792 ("" when not given)
+	StatusReason string
+	Index        string // source name; comma-separated when merged
+}
+
+// fileProject returns the normalized project a distribution file name
+// belongs to, or "" if it is not a wheel or sdist name.
+func fileProject(filename string) string {
+	if strings.HasSuffix(strings.ToLower(filename), ".whl") {
+		if w, err := dist.ParseWheelName(filename, false); err == nil {
+			return w.Name
+		}
+		return ""
+	}
+	if s, err := dist.ParseSdistName(filename); err == nil {
+		return pep503.Normalize(s.Name)
+	}
+	return ""
+}
+
+// Project returns the files of project name chosen by the policy. Results
+// are memoized for the client's lifetime and concurrent calls share work.
+func (c *Client) Project(ctx context.Context, name string) (*Project, error) {
+	if !pep503.Valid(name) {
+		return nil, fmt.Errorf("index: invalid project name %q", name)
+	}
+	norm := pep503.Normalize(name)
+	c.mu.Lock()
+	p := c.projects[norm]
+	c.mu.Unlock()
+	if p != nil {
+		return p, nil
+	}
+	v, err := c.flight.do("project\n"+norm, func() (any, error) {
+		p, err := c.lookup(ctx, norm)
+		if err == nil {
+			c.mu.Lock()
+			c.projects[norm] = p
+			c.mu.Unlock()
+		}
+		return p, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Project), nil
+}
+
+func (c *Client) lookup(ctx context.Context, norm string) (*Project, error) {
+	cands := c.opts.Policy.candidates(norm, c.sources)
+	_, pinned := c.opts.Policy.PinnedSource(norm)
+	var merged *Project
+	var tried []string
+	for _, src := range cands {
+		tried = append(tried, src.Name)
+		p, err := c.projectFrom(ctx, src, norm)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if pinned || c.opts.Policy.Mode == FirstMatch {
+			return p, nil
+		}
+		if merged == nil {
+			merged = p
+			continue
+		}
+		merged.Files = append(merged.Files, p.Files...)
+		merged.Index += "," + p.Index
+		if merged.Versions != nil && p.Versions != nil {
+			merged.Versions = unionStrings(merged.Versions, p.Versions)
+		} else {
+			merged.Versions = nil
+		}
+		if merged.Status == "" {
+			merged.Status, merged.StatusReason = p.Status, p.StatusReason
+		}
+	}
+	if merged != nil {
+		return merged, nil
+	}
+	return nil, &NotFoundError{Project: norm, Index: strings.Join(tried, ", ")}
+}
+
+func unionStrings(a, b []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range append(append([]string(nil), a...), b...) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// projectFrom reads one source's files for norm.
+func (c *Client) projectFrom(ctx context.Context, src *source, norm string) (*Project, error) {
+	var pg *page
+	var err error
+	if src.FindLinks {
+		pg, err = c.findLinksPage(ctx, src)
+	} else {
+		pg, err = c.simplePage(ctx, src, norm)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if src.FindLinks {
+		pg.Versions = nil // a flat list of links knows nothing of versions
+	}
+	p := &Project{Name: norm, Versions: pg.Versions, Status: pg.Status, StatusReason: pg.StatusReason, Index: src.Name}
+	for _, f := range pg.Files {
+		if fileProject(f.Filename) != norm {
+			if !src.FindLinks {
+				c.logf("%s: ignoring %s: not a distribution of %s", src.Name, f.Filename, norm)
+			}
+			continue
+		}
+		f.Index = src.Name
+		p.Files = append(p.Files, f)
+	}
+	if src.FindLinks && len(p.Files) == 0 {
+		return nil, &NotFoundError{Project: norm, Index: src.Name}
+	}
+	return p, nil
+}
+
+// simplePage fetches and parses <index>/<norm>/.
+func (c *Client) simplePage(ctx context.Context, src *source, norm string) (*page, error) {
+	u := src.u.JoinPath(norm + "/")
+	if src.u.Scheme == "file" {
+		u.Path = strings.TrimSuffix(u.Path, "/") + "/" // JoinPath drops it on some inputs
+	}
+	f, err := c.get(ctx, u, acceptSimple, MaxPageSize)
+	var he *HTTPError
+	if errors.As(err, &he) && he.StatusCode == http.StatusNotFound {
+		return nil, &NotFoundError{Project: norm, Index: src.Name}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", src.Name, err)
+	}
+	pg, err := parsePage(f)
+	if err != nil {
+		return nil, err
+	}
+	if pg.Name != "" && pep503.Normalize(pg.Name) != norm {
+		return nil, &ParseError{URL: redact(f.finalURL), Msg: fmt.Sprintf("page is for project %q, requested %q", pg.Name, norm)}
+	}
+	return pg, nil
+}
+
+// parsePage dispatches on the response media type (PEP 691).
+func parsePage(f *fetched) (*page, error) {
+	mt, _, err := mime.ParseMediaType(f.contentType)
+	if err != nil && f.contentType != "" {
+		return nil, &ParseError{URL: redact(f.finalURL), Msg: fmt.Sprintf("malformed Content-Type %q", f.contentType), Err: err}
+	}
+	switch strings.ToLower(mt) {
+	case "application/vnd.pypi.simple.v1+json", "application/vnd.pypi.simple.latest+json":
+		return parseJSON(f.body, f.finalURL)
+	case "application/vnd.pypi.simple.v1+html", "application/vnd.pypi.simple.latest+html", "text/html", "":
+		return parseHTML(f.body, f.finalURL)
+	}
+	return nil, &ParseError{URL: redact(f.finalURL), Msg: fmt.Sprintf("unexpected Content-Type %q (want PEP 691 JSON or HTML)", f.contentType)}
+}
+
+// findLinksPage returns every link of a find-links location (memoized per
+// client): a local directory's files, or an HTML page's anchors.
+func (c *Client) findLinksPage(ctx context.Context, src *source) (*page, error) {
+	c.mu.Lock()
+	pg := c.links[src.Name]
+	c.mu.Unlock()
+	if pg != nil {
+		return pg, nil
+	}
+	v, err := c.flight.do("links\n"+src.Name, func() (any, error) {
+		if src.dir != "" {
+			return c.listDir(src)
+		}
+		f, err := c.get(ctx, src.u, "text/html", MaxPageSize)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", src.Name, err)
+		}
+		return parseHTML(f.body, f.finalURL)
+	})
+	if err != nil {
+		return nil, err
+	}
+	pg = v.(*page)
+	c.mu.Lock()
+	c.links[src.Name] = pg
+	c.mu.Unlock()
+	return pg, nil
+}
+
+// listDir lists the distribution files of a find-links directory with their
+// sha256 (so locks made from local files carry hashes too).
+func (c *Client) listDir(src *source) (*page, error) {
+	entries, err := os.ReadDir(src.dir)
+	if err != nil {
+		return nil, fmt.Errorf("find-links %s: %w", src.dir, err)
+	}
+	pg := &page{}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if e.Type().IsRegular() && fileProject(e.Name()) != "" {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p := filepath.Join(src.dir, n)
+		fi, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		u := &url.URL{Scheme: "file", Path: filepath.ToSlash(p)}
+		f := File{Filename: n, URL: u.String(), Hashes: map[string]string{}, Size: fi.Size()}
+		if sum, err := c.hashLocal(p, fi); err == nil {
+			f.Hashes["sha256"] = sum
+		} else {
+			return nil, fmt.Errorf("find-links %s: %w", src.dir, err)
+		}
+		pg.Files = append(pg.Files, f)
+	}
+	return pg, nil
+}
+
+// hashLocal returns the sha256 of a local file, memoized by size and mtime.
+func (c *Client) hashLocal(p string, fi os.FileInfo) (string, error) {
+	c.mu.Lock()
+	m, ok := c.dirHash[p]
+	c.mu.Unlock()
+	if ok && m.size == fi.Size() && m.modTime.Equal(fi.ModTime()) {
+		return m.sha256, nil
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	c.mu.Lock()
+	c.dirHash[p] = hashMemo{size: fi.Size(), modTime: fi.ModTime(), sha256: sum}
+	c.mu.Unlock()
+	return sum, nil
+}
