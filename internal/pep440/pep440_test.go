@@ -1,6 +1,7 @@
 package pep440
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"slices"
@@ -362,5 +363,44 @@ func TestPyLower(t *testing.T) {
 		if got := pyLowerEqual(tt.a, tt.b); got != tt.eq {
 			t.Errorf("pyLowerEqual(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.eq)
 		}
+	}
+}
+
+func TestSpecifierContainsString(t *testing.T) {
+	tests := []struct {
+		spec, version string
+		want          bool
+	}{
+		{"===foobar", "FooBar", true},
+		{"===1.0", "1.0.0", false},
+		{"===1.0", " 1.0", false},
+		{">=1.0", "foobar", false},
+		{">=1.0", " v1.1 ", true},
+		{"!=1.0", "junk", false},
+	}
+	for _, tt := range tests {
+		if got := MustParse1(t, tt.spec).ContainsString(tt.version); got != tt.want {
+			t.Errorf("%q.ContainsString(%q) = %v, want %v", tt.spec, tt.version, got, tt.want)
+		}
+	}
+}
+
+func TestTextMarshaling(t *testing.T) {
+	var doc struct {
+		V  Version      `json:"v"`
+		SS SpecifierSet `json:"ss"`
+	}
+	if err := json.Unmarshal([]byte(`{"v":"1.0-1","ss":">=1.0, <2"}`), &doc); err != nil {
+		t.Fatal(err)
+	}
+	out, err := json.Marshal(doc)
+	if err != nil || string(out) != `{"v":"1.0.post1","ss":"\u003c2,\u003e=1.0"}` {
+		t.Errorf("Marshal = %s, %v", out, err)
+	}
+	if err := json.Unmarshal([]byte(`{"v":"nope"}`), &doc); err == nil {
+		t.Error("invalid version unmarshalled")
+	}
+	if err := json.Unmarshal([]byte(`{"ss":">=x"}`), &doc); err == nil {
+		t.Error("invalid specifier set unmarshalled")
 	}
 }

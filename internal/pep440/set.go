@@ -107,6 +107,19 @@ func (s SpecifierSet) String() string {
 	return b.String()
 }
 
+// MarshalText returns the canonical text.
+func (s SpecifierSet) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText parses text as a specifier set (without override).
+func (s *SpecifierSet) UnmarshalText(text []byte) error {
+	t, err := ParseSpecifierSet(string(text))
+	if err != nil {
+		return err
+	}
+	*s = t
+	return nil
+}
+
 // Equal reports whether s and t have the same canonical members.
 func (s SpecifierSet) Equal(t SpecifierSet) bool {
 	return slices.EqualFunc(s.canon, t.canon, Specifier.Equal)

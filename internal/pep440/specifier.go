@@ -247,6 +247,14 @@ func (s Specifier) Contains(v Version) bool {
 	return d.contains(s.Op, v.data())
 }
 
+// ContainsString is Contains for a version given as text: === compares the
+// text itself (ignoring case, without normalizing it); every other operator
+// needs a valid version and is false for text that does not parse.
+func (s Specifier) ContainsString(version string) bool {
+	v, err := Parse(version)
+	return s.containsText(version, v, err == nil)
+}
+
 // containsText is Contains for a version given as text: === compares the
 // raw text, every other operator needs a valid version.
 func (s Specifier) containsText(item string, parsed Version, ok bool) bool {

@@ -18,7 +18,8 @@ var preLabels = [...]string{preNone: "", preA: "a", preB: "b", preRC: "rc"}
 
 // Version is a parsed PEP 440 version. It is an immutable value: copies are
 // cheap (one pointer) and safe to share between goroutines. The zero Version
-// behaves as "0".
+// behaves as "0". Compare versions with Compare or Equal, not ==, which
+// compares identity ("1.0" and "1.0.0" are equal versions).
 type Version struct{ d *vdata }
 
 type vdata struct {
@@ -389,6 +390,19 @@ func appendLocal(b []byte, parts []localPart) []byte {
 
 // String returns the normalized form, e.g. "1!2.0rc1.post0.dev3+ubuntu.1".
 func (v Version) String() string { return v.data().str }
+
+// MarshalText returns the normalized form.
+func (v Version) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
+
+// UnmarshalText parses text as a version.
+func (v *Version) UnmarshalText(text []byte) error {
+	w, err := Parse(string(text))
+	if err != nil {
+		return err
+	}
+	*v = w
+	return nil
+}
 
 // Epoch returns the epoch (0 if none), saturating at math.MaxInt.
 func (v Version) Epoch() int { return v.data().epoch.Int() }
