@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pyward/pyward/internal/pep440"
 	"github.com/pyward/pyward/internal/pep503"
@@ -37,10 +38,61 @@ type entry struct {
 	group     int       // alias group within the package (see groupEntries)
 }
 
+// pkg holds the advisories of one package. The parsed form of the range
+// events and the ID list of each alias group are computed on first query
+// (a warm audit touches a few hundred of the packages, so parsing every
+// bound up front would be wasted work).
+type pkg struct {
+	entries []entry
+	once    sync.Once
+	ranges  [][][]parsedEvent // per entry, per evaluable range: sorted events
+	fixed   [][]fixedVersion  // per entry: its fixed events
+	groups  map[int][]string  // group → sorted IDs and aliases
+}
+
+func (p *pkg) prepare() {
+	p.once.Do(func() {
+		p.ranges = make([][][]parsedEvent, len(p.entries))
+		p.fixed = make([][]fixedVersion, len(p.entries))
+		ids := map[int]map[string]bool{}
+		for i := range p.entries {
+			e := &p.entries[i]
+			for _, r := range e.ranges {
+				if pr, ok := parseRange(r); ok {
+					p.ranges[i] = append(p.ranges[i], pr)
+				}
+				for _, ev := range r {
+					if ev.kind == evFixed {
+						p.fixed[i] = append(p.fixed[i], newFixedVersion(ev.version))
+					}
+				}
+			}
+			set := ids[e.group]
+			if set == nil {
+				set = map[string]bool{}
+				ids[e.group] = set
+			}
+			set[e.id] = true
+			for _, a := range e.aliases {
+				set[a] = true
+			}
+		}
+		p.groups = make(map[int][]string, len(ids))
+		for g, set := range ids {
+			list := make([]string, 0, len(set))
+			for id := range set {
+				list = append(list, id)
+			}
+			slices.Sort(list)
+			p.groups[g] = list
+		}
+	})
+}
+
 // DB is a compiled, immutable advisory database: entries indexed by PEP 503
 // normalized package name. It is safe for concurrent use.
 type DB struct {
-	pkgs      map[string][]entry
+	pkgs      map[string]*pkg
 	records   int // advisories compiled (withdrawn ones excluded)
 	withdrawn int // withdrawn advisories skipped
 }
@@ -59,7 +111,7 @@ func (db *DB) Packages() int { return len(db.pkgs) }
 // withdrawal means the advisory was published in error); affected entries
 // for ecosystems other than PyPI are ignored.
 func Build(records []*Record) *DB {
-	db := &DB{pkgs: map[string][]entry{}}
+	db := &DB{pkgs: map[string]*pkg{}}
 	// Deterministic order regardless of how (and how parallel) records were
 	// loaded: the index file and the findings then never depend on it.
 	records = slices.Clone(records)
@@ -87,12 +139,16 @@ func Build(records []*Record) *DB {
 			byPkg[n] = append(byPkg[n], a)
 		}
 		for _, name := range order {
-			db.pkgs[name] = append(db.pkgs[name], compileEntry(rec, byPkg[name]))
+			p := db.pkgs[name]
+			if p == nil {
+				p = &pkg{}
+				db.pkgs[name] = p
+			}
+			p.entries = append(p.entries, compileEntry(rec, byPkg[name]))
 		}
 	}
-	for name, es := range db.pkgs {
-		groupEntries(es)
-		db.pkgs[name] = es
+	for _, p := range db.pkgs {
+		groupEntries(p.entries)
 	}
 	return db
 }
@@ -256,31 +312,33 @@ func (f *Finding) FixedAbove() string {
 // A version that is not valid PEP 440 can only match explicit versions
 // lists.
 func (db *DB) Query(name, version string) []Finding {
-	es := db.pkgs[pep503.Normalize(name)]
-	if len(es) == 0 {
+	p := db.pkgs[pep503.Normalize(name)]
+	if p == nil {
 		return nil
 	}
+	p.prepare()
+	es := p.entries
 	q, qerr := pep440.Parse(version)
 	var qv *pep440.Version
 	if qerr == nil {
 		qv = &q
 	}
 	key := versionKey(version)
-	matched := map[int][]*entry{}
+	matched := map[int][]int{}
 	var groups []int
 	for i := range es {
 		e := &es[i]
-		if !e.malicious && !e.affects(qv, key) {
+		if !e.malicious && !affects(e, p.ranges[i], qv, key) {
 			continue
 		}
 		if _, ok := matched[e.group]; !ok {
 			groups = append(groups, e.group)
 		}
-		matched[e.group] = append(matched[e.group], e)
+		matched[e.group] = append(matched[e.group], i)
 	}
 	findings := make([]Finding, 0, len(groups))
 	for _, g := range groups {
-		findings = append(findings, newFinding(pep503.Normalize(name), version, es, g, matched[g]))
+		findings = append(findings, newFinding(pep503.Normalize(name), version, p, g, matched[g]))
 	}
 	slices.SortFunc(findings, func(a, b Finding) int {
 		if c := cmp.Compare(b.Severity, a.Severity); c != 0 {
@@ -291,25 +349,11 @@ func (db *DB) Query(name, version string) []Finding {
 	return findings
 }
 
-func newFinding(pkg, version string, all []entry, group int, hits []*entry) Finding {
-	f := Finding{Package: pkg, Version: version}
-	ids := map[string]bool{}
-	for i := range all {
-		if all[i].group != group {
-			continue
-		}
-		ids[all[i].id] = true
-		for _, a := range all[i].aliases {
-			ids[a] = true
-		}
-	}
-	f.IDs = make([]string, 0, len(ids))
-	for id := range ids {
-		f.IDs = append(f.IDs, id)
-	}
-	slices.Sort(f.IDs)
-	var fixed []string
-	for _, e := range hits {
+func newFinding(name, version string, p *pkg, group int, hits []int) Finding {
+	f := Finding{Package: name, Version: version, IDs: slices.Clone(p.groups[group])}
+	var fixed []fixedVersion
+	for _, i := range hits {
+		e := &p.entries[i]
 		if f.ID == "" || preferID(e.id, f.ID) {
 			f.ID = e.id
 		}
@@ -319,23 +363,20 @@ func newFinding(pkg, version string, all []entry, group int, hits []*entry) Find
 		if e.level > f.Severity || (e.level == f.Severity && e.score > f.Score) {
 			f.Severity, f.Score, f.Vector = e.level, e.score, e.vector
 		}
-		if f.Summary == "" {
-			f.Summary = e.summary
-		}
-		for _, r := range e.ranges {
-			for _, ev := range r {
-				if ev.kind == evFixed {
-					fixed = append(fixed, ev.version)
-				}
+		fixed = append(fixed, p.fixed[i]...)
+	}
+	for _, i := range hits {
+		if e := &p.entries[i]; e.id == f.ID || f.Summary == "" {
+			if e.summary != "" {
+				f.Summary = e.summary
 			}
 		}
 	}
-	for _, e := range hits {
-		if e.id == f.ID && e.summary != "" {
-			f.Summary = e.summary
-		}
+	fixed = sortFixed(fixed)
+	f.FixedVersions = make([]string, len(fixed))
+	for i, fv := range fixed {
+		f.FixedVersions[i] = fv.text
 	}
-	f.FixedVersions = sortVersions(fixed)
 	return f
 }
 
@@ -360,42 +401,46 @@ func preferID(a, b string) bool {
 	return a < b
 }
 
-// sortVersions dedups versions by key and sorts them in PEP 440 order;
-// unparsable ones go last, in text order.
-func sortVersions(vs []string) []string {
-	type pv struct {
-		s  string
-		v  pep440.Version
-		ok bool
-	}
-	seen := map[string]bool{}
-	var ps []pv
-	for _, s := range vs {
-		k := versionKey(s)
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		v, err := pep440.Parse(s)
-		ps = append(ps, pv{s, v, err == nil})
-	}
-	slices.SortFunc(ps, func(a, b pv) int {
+// fixedVersion is a "fixed" event version, parsed once per package.
+type fixedVersion struct {
+	text string
+	v    pep440.Version
+	ok   bool // v is valid; otherwise the text is not PEP 440
+}
+
+func newFixedVersion(s string) fixedVersion {
+	v, err := pep440.Parse(s)
+	return fixedVersion{text: s, v: v, ok: err == nil}
+}
+
+// sortFixed sorts in PEP 440 order and drops equal versions (1.0 and 1.0.0
+// are one); versions that are not PEP 440 go last, in text order.
+func sortFixed(fs []fixedVersion) []fixedVersion {
+	c := func(a, b fixedVersion) int {
 		switch {
 		case a.ok && b.ok:
-			if c := a.v.Compare(b.v); c != 0 {
-				return c
-			}
-			return strings.Compare(a.s, b.s)
+			return a.v.Compare(b.v)
 		case a.ok:
 			return -1
 		case b.ok:
 			return 1
 		}
-		return strings.Compare(a.s, b.s)
-	})
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.s
+		return strings.Compare(strings.ToLower(a.text), strings.ToLower(b.text))
+	}
+	slices.SortStableFunc(fs, c)
+	return slices.CompactFunc(fs, func(a, b fixedVersion) bool { return c(a, b) == 0 })
+}
+
+// sortVersions is sortFixed over strings.
+func sortVersions(vs []string) []string {
+	fs := make([]fixedVersion, len(vs))
+	for i, s := range vs {
+		fs[i] = newFixedVersion(s)
+	}
+	fs = sortFixed(fs)
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.text
 	}
 	return out
 }

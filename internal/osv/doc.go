@@ -38,7 +38,8 @@
 //     OSV spec describes: events sorted by PEP 440 order ("introduced: 0"
 //     lowest; at equal versions introduced first), affected from an
 //     introduced up to but excluding a fixed, up to and including a
-//     last_affected, and, when limit events exist, only below some limit.
+//     last_affected (compared on the public version: 1.0+local is as
+//     affected as 1.0 when 1.0 is the last affected release), and, when limit events exist, only below some limit.
 //   - Deviations: SEMVER ranges on PyPI packages are evaluated with PEP 440
 //     ordering (PyPI releases are PEP 440 versions, not SemVer); GIT ranges
 //     are ignored (they name commits); a range with a version that is not

@@ -50,7 +50,7 @@ func EncodeIndex(db *DB, source string) []byte {
 	slices.Sort(names)
 	b = binary.AppendUvarint(b, uint64(len(names)))
 	for _, n := range names {
-		es := db.pkgs[n]
+		es := db.pkgs[n].entries
 		b = appendString(b, n)
 		b = binary.AppendUvarint(b, uint64(len(es)))
 		for i := range es {
@@ -114,7 +114,7 @@ func DecodeIndex(data []byte) (*DB, string, error) {
 	source := d.str()
 	db := &DB{records: d.count(), withdrawn: d.count()}
 	n := d.count()
-	db.pkgs = make(map[string][]entry, n)
+	db.pkgs = make(map[string]*pkg, n)
 	for range n {
 		if d.err != nil {
 			break
@@ -124,7 +124,7 @@ func DecodeIndex(data []byte) (*DB, string, error) {
 		for i := range es {
 			d.entry(&es[i], len(es))
 		}
-		db.pkgs[name] = es
+		db.pkgs[name] = &pkg{entries: es}
 	}
 	if d.err == nil && d.pos != len(d.s) {
 		d.fail("trailing bytes")

@@ -10,14 +10,14 @@ import (
 // affects reports whether the queried version is affected: it is listed
 // (by key) in the explicit versions, or it falls in any range. q is nil when
 // the queried version is not PEP 440, in which case only the list counts.
-func (e *entry) affects(q *pep440.Version, key string) bool {
+func affects(e *entry, ranges [][]parsedEvent, q *pep440.Version, key string) bool {
 	if _, found := slices.BinarySearch(e.versions, key); found {
 		return true
 	}
 	if q == nil {
 		return false
 	}
-	for _, r := range e.ranges {
+	for _, r := range ranges {
 		if inRange(r, *q) {
 			return true
 		}
@@ -33,20 +33,18 @@ type parsedEvent struct {
 	v    pep440.Version
 }
 
-// maxEvents bounds the events evaluated in one range so a hostile record
-// cannot make a query quadratic; real ranges have a handful.
+// maxEvents bounds the events of one range so a hostile record cannot make
+// queries slow; real ranges have a handful.
 const maxEvents = 1024
 
-// inRange evaluates one ECOSYSTEM (or SEMVER, compared with PEP 440 order)
-// range following the OSV schema's evaluation algorithm: sort the events by
-// version, walk them, and track whether v is past an introduced and not yet
-// past a fixed (v >= fixed) or last_affected (v > last_affected). If the
-// range has limit events, v must also be below one of them. A range whose
-// events do not all parse as PEP 440 cannot be evaluated and matches
-// nothing; the advisory's explicit versions list still applies.
-func inRange(evs []event, v pep440.Version) bool {
+// parseRange parses and sorts one range's events by version, as the OSV
+// evaluation algorithm requires. At equal versions introduced sorts first,
+// so "introduced: X, fixed: X" leaves X unaffected and "introduced: X,
+// last_affected: X" affects X. ok is false when an event version is not
+// PEP 440 (or the range is oversized): such a range cannot be evaluated.
+func parseRange(evs []event) ([]parsedEvent, bool) {
 	if len(evs) > maxEvents {
-		return false
+		return nil, false
 	}
 	ps := make([]parsedEvent, 0, len(evs))
 	for _, ev := range evs {
@@ -56,12 +54,10 @@ func inRange(evs []event, v pep440.Version) bool {
 		}
 		pv, err := pep440.Parse(ev.version)
 		if err != nil {
-			return false
+			return nil, false
 		}
 		ps = append(ps, parsedEvent{kind: ev.kind, v: pv})
 	}
-	// Equal versions: introduced sorts first, so "introduced: X, fixed: X"
-	// leaves X unaffected and "introduced: X, last_affected: X" affects X.
 	slices.SortStableFunc(ps, func(a, b parsedEvent) int {
 		switch {
 		case a.zero && b.zero:
@@ -76,6 +72,15 @@ func inRange(evs []event, v pep440.Version) bool {
 		}
 		return cmp.Compare(a.kind, b.kind)
 	})
+	return ps, true
+}
+
+// inRange evaluates one sorted ECOSYSTEM (or SEMVER, compared with PEP 440
+// order) range following the OSV schema's algorithm: walk the events and
+// track whether v is past an introduced and not yet past a fixed
+// (v >= fixed) or last_affected (v > last_affected). If the range has limit
+// events, v must also be below one of them.
+func inRange(ps []parsedEvent, v pep440.Version) bool {
 	affected := false
 	hasLimit, belowLimit := false, false
 	for _, e := range ps {
@@ -89,7 +94,10 @@ func inRange(evs []event, v pep440.Version) bool {
 				affected = false
 			}
 		case evLastAffected:
-			if v.Compare(e.v) > 0 {
+			// A local label is the public release plus downstream patches
+			// we cannot see: 1.11.0+local stays affected when 1.11.0 is
+			// the last affected release.
+			if v.Public().Compare(e.v) > 0 {
 				affected = false
 			}
 		case evLimit:
