@@ -14,6 +14,8 @@ func Read(ctx context.Context, path string, format Format) (*Inventory, error) {
 	switch format {
 	case FormatRequirements:
 		return ReadRequirements(ctx, path)
+	case FormatPyproject:
+		return ReadPyproject(path)
 	case FormatVenv:
 		return ReadVenv(path)
 	}

@@ -112,3 +112,5 @@ func directURL(data []byte) (string, bool) {
 	}
 	return doc.URL, doc.DirInfo.Editable
 }
+
+func sortStrings(s []string) { sort.Strings(s) }

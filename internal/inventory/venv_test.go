@@ -90,3 +90,48 @@ func TestReadRequirements(t *testing.T) {
 		t.Errorf("trusted hosts = %+v", inv.TrustedHosts)
 	}
 }
+
+func TestReadPyproject(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pyproject.toml")
+	content := `[project]
+name = "demo"
+version = "1.0"
+dependencies = [
+    "requests>=2",
+    "click==8.1.7",
+]
+
+[project.optional-dependencies]
+yaml = ["pyyaml"]
+
+[dependency-groups]
+dev = ["pytest", {include-group = "lint"}]
+lint = ["ruff==0.6.0"]
+`
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := Read(context.Background(), path, FormatPyproject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Package{}
+	for _, p := range inv.Packages {
+		got[p.Name] = p
+	}
+	if p := got["requests"]; p.Spec != ">=2" || p.Pinned || p.Line != 5 || p.Dev {
+		t.Errorf("requests = %+v", p)
+	}
+	if p := got["click"]; p.Version != "8.1.7" || !p.Pinned || p.Line != 6 {
+		t.Errorf("click = %+v", p)
+	}
+	if p := got["pyyaml"]; p.Line != 10 {
+		t.Errorf("pyyaml = %+v", p)
+	}
+	if p := got["ruff"]; !p.Dev || !p.Pinned || p.Line != 14 {
+		t.Errorf("ruff = %+v", p)
+	}
+	if _, ok := got["pytest"]; !ok {
+		t.Error("pytest missing")
+	}
+}
