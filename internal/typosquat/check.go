@@ -144,8 +144,9 @@ func (m *matcher) emitFull(i int32, t Trick, detail string, rank int, factor flo
 	}
 	s := m.score(t, m.ix.flat[i], rank) * factor
 	// Inside a plugin family names differ by design (django-filter,
-	// django-filters); only a blatant slip still counts fully there.
-	if factor < AdjacentFactor && m.sameFamily(target) {
+	// django-filters, pytest-plus); only a blatant slip still counts fully
+	// there.
+	if (trickRow(t).decoration || factor < AdjacentFactor) && m.sameFamily(target) {
 		s *= FamilyFactor
 	}
 	if s < MinScore {
@@ -246,50 +247,36 @@ func (m *matcher) results() []Finding {
 }
 
 func (m *matcher) separator() {
-	for _, i := range m.ix.byFlat[m.flat] {
+	m.ix.byFlat.each(m.flat, func(i int32) {
 		m.emit(i, TrickSeparator, "differs only in separators")
-	}
+	})
 }
 
 func (m *matcher) homoglyph() {
 	g := foldHomoglyphs(m.flat)
-	for _, i := range m.ix.glyph[g] {
+	m.ix.glyph.each(g, func(i int32) {
 		if m.ix.flat[i] != m.flat {
 			m.emit(i, TrickHomoglyph, fmt.Sprintf("%q looks like %q", m.flat, m.ix.flat[i]))
 		}
-	}
+	})
 }
 
 func (m *matcher) editDistance1() {
 	f := m.flat
 	var seen []int32
-	visit := func(h uint64) {
-		e, ok := m.ix.delHead[h]
-		for ok && e >= 0 {
-			id := m.ix.delRef[e]
-			dup := false
+	eachDelete(f, func(h uint64) {
+		m.ix.del.lookup(h, func(id int32) {
 			for _, s := range seen {
 				if s == id {
-					dup = true
-					break
+					return
 				}
 			}
-			if !dup {
-				seen = append(seen, id)
-				if e, ok := classifyEdit(f, m.ix.flat[id]); ok {
-					m.emitScaled(id, e.trick, e.detail, e.factor)
-				}
+			seen = append(seen, id)
+			if e, ok := classifyEdit(f, m.ix.flat[id]); ok {
+				m.emitScaled(id, e.trick, e.detail, e.factor)
 			}
-			e = m.ix.delNext[e]
-		}
-	}
-	visit(hashSkip(f, -1))
-	for k := 0; k < len(f); k++ {
-		if k > 0 && f[k] == f[k-1] {
-			continue
-		}
-		visit(hashSkip(f, k))
-	}
+		})
+	})
 }
 
 // edit is one edit between a name and a reference name.
@@ -459,9 +446,9 @@ func (m *matcher) version() {
 		}
 		return
 	}
-	for _, i := range m.ix.byFlat[v] {
+	m.ix.byFlat.each(v, func(i int32) {
 		m.emit(i, TrickVersionSuffix, fmt.Sprintf("appends version %q", m.flat[len(v):]))
-	}
+	})
 	for _, i := range m.ix.vcore[v] {
 		if m.ix.flat[i] != m.flat {
 			m.emit(i, TrickVersionSuffix, fmt.Sprintf("changes version %q to %q", m.ix.flat[i][len(v):], m.flat[len(v):]))

@@ -39,7 +39,7 @@ type Reference struct {
 // embedded caches the parsed embedded snapshot: it is immutable after the
 // first call, so sharing it is not mutable global state.
 var embedded = sync.OnceValue(func() *Reference {
-	r, err := parseReference(gzipReader(embeddedGz), "reference.tsv.gz")
+	r, err := parseEmbedded(embeddedGz)
 	if err != nil {
 		// The file is generated and committed with the package and checked
 		// by TestEmbeddedReference; failing here is a build defect.
@@ -47,6 +47,41 @@ var embedded = sync.OnceValue(func() *Reference {
 	}
 	return r
 })
+
+// parseEmbedded reads the generated "rank<TAB>name" lines. It is the
+// strict, fast path of parseReference for a file this package wrote: one
+// decompression into a single string that all names share.
+func parseEmbedded(gz []byte) (*Reference, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.Grow(8 * len(gz))
+	if _, err := buf.ReadFrom(zr); err != nil {
+		return nil, err
+	}
+	text := buf.String()
+	n := strings.Count(text, "\n")
+	r := &Reference{
+		names: make([]string, 0, n),
+		ranks: make([]int, 0, n),
+		byKey: make(map[string]int32, n),
+	}
+	prev := 0
+	for line := 1; text != ""; line++ {
+		var l string
+		l, text, _ = strings.Cut(text, "\n")
+		rankStr, name, ok := strings.Cut(l, "\t")
+		rank, err := strconv.Atoi(rankStr)
+		if !ok || err != nil || rank < prev || !isNormalizedName(name) {
+			return nil, fmt.Errorf("reference.tsv.gz:%d: expected rank<TAB>normalized-name in rank order, got %q", line, l)
+		}
+		prev = rank
+		r.add(name, rank)
+	}
+	return r, nil
+}
 
 func gzipReader(b []byte) io.Reader {
 	zr, err := gzip.NewReader(bytes.NewReader(b))
@@ -215,4 +250,22 @@ func parseReference(rd io.Reader, file string) (*Reference, error) {
 func isRank(s string) bool {
 	n, err := strconv.Atoi(s)
 	return err == nil && n > 0
+}
+
+// isNormalizedName is pep503.IsNormalized without the allocation: lower-case
+// letters, digits and single inner '-'.
+func isNormalizedName(s string) bool {
+	if s == "" || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case c == '-' && s[i-1] != '-':
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -32,6 +32,10 @@ type trickInfo struct {
 	// only pay off for famous names and legitimate projects use them all
 	// the time, so they decay fast.
 	decay float64
+	// decoration marks tricks that decorate a name rather than mistype
+	// it; legitimate plugins decorate their host's name (pytest-plus), so
+	// inside a plugin family these are discounted.
+	decoration bool
 	// minLen is the shortest imitated name (separators removed) the trick
 	// applies to: one edit in a 4-letter name is a different word.
 	minLen int
@@ -43,17 +47,17 @@ type trickInfo struct {
 // against the whole reference through the index and scores every match as
 // weight × popularity(rank) × length factor × family factor.
 var tricks = [...]trickInfo{
-	{TrickSeparator, 0.90, 1.0, 4, "adds, removes or moves '-', '_' or '.' (setup-tools → setuptools)"},
-	{TrickHomoglyph, 0.95, 0.35, 3, "swaps look-alike characters: 0/o 1/l/i 3/e 4/a 5/s 7/t 8/b rn/m vv/w cl/d nn/m, Unicode confusables (jeIlyfish → jellyfish)"},
-	{TrickTranspose, 1.0, 0.35, 4, "swaps two adjacent letters (reqeusts → requests)"},
-	{TrickSubstitute, 0.9, 0.35, 5, "replaces one letter (djengo → django)"},
-	{TrickInsert, 0.9, 0.35, 4, "adds one letter (colourama → colorama)"},
-	{TrickDelete, 0.9, 0.35, 5, "drops one letter (urlib3 → urllib3)"},
-	{TrickPlural, 0.65, 1.0, 5, "adds or drops a trailing s (request → requests)"},
-	{TrickVersionSuffix, 0.55, 1.0, 4, "adds, drops or changes a trailing version number (requests2 → requests, urllib → urllib3)"},
-	{TrickPrefix, 0.80, 1.0, 4, "adds or swaps a prefix such as python-, py-, python3- (python3-dateutil → python-dateutil)"},
-	{TrickSuffix, 0.70, 1.0, 4, "adds or swaps a suffix such as -py, -python, -lib, -sdk, -client (requests-dev → requests)"},
-	{TrickCombination, 0.60, 1.0, 3, "joins two popular names (requests-urllib3)"},
+	{TrickSeparator, 0.90, 1.0, true, 4, "adds, removes or moves '-', '_' or '.' (setup-tools → setuptools)"},
+	{TrickHomoglyph, 0.95, 0.35, false, 4, "swaps look-alike characters: 0/o 1/l/i 3/e 4/a 5/s 7/t 8/b rn/m vv/w cl/d nn/m, Unicode confusables (jeIlyfish → jellyfish)"},
+	{TrickTranspose, 1.0, 0.35, false, 4, "swaps two adjacent letters (reqeusts → requests)"},
+	{TrickSubstitute, 0.9, 0.35, false, 5, "replaces one letter (djengo → django)"},
+	{TrickInsert, 0.9, 0.35, false, 4, "adds one letter (colourama → colorama)"},
+	{TrickDelete, 0.9, 0.35, false, 5, "drops one letter (urlib3 → urllib3)"},
+	{TrickPlural, 0.65, 1.0, true, 5, "adds or drops a trailing s (request → requests)"},
+	{TrickVersionSuffix, 0.55, 1.0, true, 4, "adds, drops or changes a trailing version number (requests2 → requests, urllib → urllib3)"},
+	{TrickPrefix, 0.80, 1.0, true, 4, "adds or swaps a prefix such as python-, py-, python3- (python3-dateutil → python-dateutil)"},
+	{TrickSuffix, 0.70, 1.0, true, 4, "adds or swaps a suffix such as -py, -python, -lib, -sdk, -client (requests-dev → requests)"},
+	{TrickCombination, 0.60, 1.0, true, 3, "joins two popular names (requests-urllib3)"},
 }
 
 func trickRow(t Trick) *trickInfo {

@@ -1,0 +1,48 @@
+//go:build !race
+
+package typosquat
+
+import (
+	"syscall"
+	"testing"
+	"time"
+)
+
+// maxCold1000 is the budget for one audit's typo-squat pass: parse the
+// embedded snapshot, build the index and check 1,000 names.
+const maxCold1000 = 50 * time.Millisecond
+
+// cpuTime is the CPU time this process has used. The speed test measures
+// CPU rather than wall time so that a loaded shared machine does not make
+// it flaky; with the race detector (5-10× slower) the file is not built.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func TestSpeedCold1000(t *testing.T) {
+	names := sampleNames(t, 1000)
+	best := time.Duration(1<<63 - 1)
+	var load, build, check time.Duration
+	for range 5 {
+		c0 := cpuTime()
+		ref := freshEmbedded(t)
+		c1 := cpuTime()
+		ref.index()
+		c2 := cpuTime()
+		for _, n := range names {
+			ref.Check(n)
+		}
+		c3 := cpuTime()
+		if c3-c0 < best {
+			best, load, build, check = c3-c0, c1-c0, c2-c1, c3-c2
+		}
+	}
+	t.Logf("cold 1,000 names: %v CPU (load %v, index %v, checks %v); budget %v", best, load, build, check, maxCold1000)
+	if best > maxCold1000 {
+		t.Errorf("cold check of 1,000 names took %v CPU, budget %v", best, maxCold1000)
+	}
+}
