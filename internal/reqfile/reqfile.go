@@ -53,7 +53,8 @@
 // -r and -c name files relative to the directory of the including file
 // (absolute paths and file: URLs are taken as they are; remote http(s)
 // files are refused, pyward never fetches them). Requirement lines of a
-// file included with -c are constraints. As in pip, a -r inside a
+// file included with -c are constraints; as in pip, a constraint must have
+// a name, no extras, and cannot be editable. As in pip, a -r inside a
 // constraints file includes requirements, not constraints. A file that
 // includes itself, directly or through others, is an error; including the
 // same file twice along different paths is not. Options of included files
@@ -81,6 +82,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/pyward/pyward/internal/pep503"
 	"github.com/pyward/pyward/internal/pep508"
 )
 
@@ -328,6 +330,11 @@ func (p *parser) line(file string, ll logicalLine, constraint bool, stack []stri
 		if err := p.reqOptions(file, ll, toks[nargs:], &r); err != nil {
 			return err
 		}
+		if constraint {
+			if err := checkConstraint(r); err != nil {
+				return errAt(file, ll, start, err.Error(), nil)
+			}
+		}
 		p.add(r, constraint)
 		return nil
 	}
@@ -347,6 +354,9 @@ func (p *parser) line(file string, ll logicalLine, constraint bool, stack []stri
 			r.Origin = origin
 			if err := p.reqOptions(file, ll, toks[next:], &r); err != nil {
 				return err
+			}
+			if constraint {
+				return errAt(file, ll, toks[i].pos, "editable requirements are not allowed as constraints", nil)
 			}
 			p.add(r, constraint)
 			return nil
@@ -380,10 +390,15 @@ func (p *parser) line(file string, ll logicalLine, constraint bool, stack []stri
 			p.f.PreferBinary = true
 		case "require-hashes":
 			p.f.RequireHashes = true
-		case "only-binary":
-			p.f.OnlyBinary = append(p.f.OnlyBinary, value)
-		case "no-binary":
-			p.f.NoBinary = append(p.f.NoBinary, value)
+		case "only-binary", "no-binary":
+			if err := checkFormatControl(value); err != nil {
+				return errAt(file, ll, valueTok.pos, fmt.Sprintf("--%s: %v", opt.name, err), nil)
+			}
+			if opt.name == "only-binary" {
+				p.f.OnlyBinary = append(p.f.OnlyBinary, value)
+			} else {
+				p.f.NoBinary = append(p.f.NoBinary, value)
+			}
 		case "use-feature":
 			// Recorded in Options only: features of pip's own code.
 		}
@@ -467,4 +482,27 @@ func appendUnique(list []string, v string) []string {
 		}
 	}
 	return append(list, v)
+}
+
+// checkConstraint applies pip's rules for constraints: they restrict named
+// projects, so they need a name and cannot carry extras.
+func checkConstraint(r Requirement) error {
+	switch {
+	case r.Name == "":
+		return errors.New("unnamed requirements are not allowed as constraints")
+	case len(r.Extras) > 0:
+		return errors.New("constraints cannot have extras")
+	}
+	return nil
+}
+
+// checkFormatControl validates an --only-binary/--no-binary value: a
+// comma-separated list of project names, ":all:" or ":none:".
+func checkFormatControl(v string) error {
+	for _, item := range strings.Split(v, ",") {
+		if item != ":all:" && item != ":none:" && !pep503.Valid(item) {
+			return fmt.Errorf("%q is not a project name, :all: or :none:", item)
+		}
+	}
+	return nil
 }

@@ -458,3 +458,99 @@ func TestFormatFromReq(t *testing.T) {
 		t.Errorf("Format = %q, %v; want %q", s, err, want)
 	}
 }
+
+func TestConstraintRules(t *testing.T) {
+	tests := []struct {
+		name string
+		cons string
+		want string
+	}{
+		{"named pin ok", "foo==1\nbar<2 ; python_version < '3.9'\n", ""},
+		{"extras", "foo[x]==1\n", "c.txt:1:1: constraints cannot have extras"},
+		{"unnamed path", "./pkg\n", "c.txt:1:1: unnamed requirements are not allowed as constraints"},
+		{"named url ok", "git+https://x/r.git#egg=r\n", ""},
+		{"editable", "-e ./pkg\n", "c.txt:1:1: editable requirements are not allowed as constraints"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files := map[string]string{"r.txt": "-c c.txt\n", "c.txt": tt.cons}
+			_, err := ParseFile(context.Background(), "r.txt", memFS(files, nil))
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestFormatControl(t *testing.T) {
+	tests := []struct {
+		in  string
+		err bool
+	}{
+		{"--only-binary :all:", false},
+		{"--only-binary=:none:", false},
+		{"--no-binary lxml,Pillow", false},
+		{"--no-binary :all:,lxml", false},
+		{"--no-binary 'bad name'", true},
+		{"--only-binary lxml,,x", true},
+		{"--only-binary all", false}, // a project called "all"
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			_, err := Parse("r.txt", []byte(tt.in+"\n"), memFS(nil, nil))
+			if (err != nil) != tt.err {
+				t.Errorf("err = %v, want error %v", err, tt.err)
+			}
+		})
+	}
+}
+
+func TestCheckHashes(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		mode bool
+		errs []string
+	}{
+		{"no hashes, no mode", "foo>=1\n-e .\n", false, nil},
+		{"all pinned and hashed", "foo==1.0 --hash=" + h1 + "\nbar===2 --hash=" + h2 + "\n", true, nil},
+		{"one hash turns the mode on", "foo==1.0 --hash=" + h1 + "\nbar==2\n", true, []string{"r.txt:2: bar==2: hash-checking mode needs a --hash"}},
+		{"require-hashes flag", "--require-hashes\nfoo==1.0\n", true, []string{"r.txt:2: foo==1.0: hash-checking mode needs a --hash"}},
+		{"unpinned", "--require-hashes\nfoo>=1.0 --hash=" + h1 + "\nbar==1.* --hash=" + h1 + "\n", true, []string{
+			"r.txt:2: foo>=1.0: hash-checking mode needs an exact pin",
+			"r.txt:3: bar==1.*: hash-checking mode needs an exact pin"}},
+		{"url needs hash, not pin", "--require-hashes\nhttps://x/a-1.0.tar.gz --hash=" + h1 + "\nhttps://x/b.whl\n", true, []string{
+			"r.txt:3: https://x/b.whl: hash-checking mode needs a --hash"}},
+		{"editable", "--require-hashes\n-e .\n", true, []string{"r.txt:2: .: editable requirements cannot be hash-checked"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := Parse("r.txt", []byte(tt.in), memFS(nil, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.HashMode() != tt.mode {
+				t.Errorf("HashMode = %v", !tt.mode)
+			}
+			err = f.CheckHashes()
+			var got []string
+			if err != nil {
+				got = strings.Split(err.Error(), "\n")
+			}
+			if len(got) != len(tt.errs) {
+				t.Fatalf("errors = %q, want %q", got, tt.errs)
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], tt.errs[i]) {
+					t.Errorf("error %d = %q, want prefix %q", i, got[i], tt.errs[i])
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,67 @@
+package reqfile
+
+import (
+	"errors"
+	"fmt"
+)
+
+// HashMode reports whether pip would check hashes for this file: with
+// --require-hashes, or as soon as any requirement carries a --hash.
+func (f *File) HashMode() bool {
+	if f.RequireHashes {
+		return true
+	}
+	for _, r := range f.Requirements {
+		if len(r.Hashes) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckHashes returns every violation of pip's hash-checking mode, or nil
+// when f is not in hash mode (see HashMode) or satisfies it. In hash mode
+// every requirement must be pinned with == (no wildcard) or ===, or be a
+// direct URL, must carry at least one hash, and may not be editable.
+// Constraints are not checked, as in pip.
+func (f *File) CheckHashes() error {
+	if !f.HashMode() {
+		return nil
+	}
+	var errs []error
+	for _, r := range f.Requirements {
+		what := r.Raw
+		if what == "" && r.Req != nil {
+			what = r.Req.String()
+		}
+		switch {
+		case r.Editable:
+			errs = append(errs, fmt.Errorf("%s: %s: editable requirements cannot be hash-checked", r.Origin, what))
+			continue
+		case r.Link == "" && !pinned(r):
+			errs = append(errs, fmt.Errorf("%s: %s: hash-checking mode needs an exact pin (==VERSION or ===VERSION)", r.Origin, what))
+		}
+		if len(r.Hashes) == 0 {
+			errs = append(errs, fmt.Errorf("%s: %s: hash-checking mode needs a --hash", r.Origin, what))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// pinned reports whether the requirement's specifier is exactly one "=="
+// without a wildcard, or one "===".
+func pinned(r Requirement) bool {
+	if r.Req == nil {
+		return false
+	}
+	specs := r.Req.Specifier.Specifiers()
+	if len(specs) != 1 {
+		return false
+	}
+	s := specs[0]
+	return s.Op == "===" || (s.Op == "==" && !hasWildcard(s.Version))
+}
+
+func hasWildcard(v string) bool {
+	return len(v) >= 2 && v[len(v)-2:] == ".*"
+}
