@@ -13,7 +13,11 @@ func decodePyString(body string) (string, error) {
 	if !utf8.ValidString(body) {
 		return "", errors.New("not valid UTF-8")
 	}
-	if !strings.ContainsAny(body, "\\\n\r\x00") {
+	if strings.IndexByte(body, 0) >= 0 {
+		// Python refuses source text holding NUL, even after a backslash.
+		return "", errors.New("NUL in quoted string")
+	}
+	if !strings.ContainsAny(body, "\\\n\r") {
 		return body, nil
 	}
 	var b strings.Builder
@@ -22,8 +26,6 @@ func decodePyString(body string) (string, error) {
 		switch c {
 		case '\n', '\r':
 			return "", errors.New("line break in quoted string")
-		case 0:
-			return "", errors.New("NUL in quoted string")
 		case '\\':
 		default:
 			b.WriteByte(c)
@@ -66,7 +68,12 @@ func decodePyString(body string) (string, error) {
 			}
 			b.WriteRune(v)
 		case 'x', 'u', 'U':
-			n := map[byte]int{'x': 2, 'u': 4, 'U': 8}[e]
+			n := 2 // \xhh
+			if e == 'u' {
+				n = 4
+			} else if e == 'U' {
+				n = 8
+			}
 			if i+n > len(body) {
 				return "", errors.New("truncated \\" + string(e) + " escape")
 			}
