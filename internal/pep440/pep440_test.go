@@ -404,3 +404,13 @@ func TestTextMarshaling(t *testing.T) {
 		t.Error("invalid specifier set unmarshalled")
 	}
 }
+
+func TestIntersectDeduplicates(t *testing.T) {
+	ss := MustParseSpecifierSet(">=1.0")
+	for range 100 {
+		ss = ss.Intersect(MustParseSpecifierSet(">=1.0.0, <2"))
+	}
+	if len(ss.specs) != 2 || ss.String() != "<2,>=1.0" {
+		t.Errorf("repeated Intersect = %q with %d members", ss, len(ss.specs))
+	}
+}

@@ -1,6 +1,7 @@
 package pep440
 
 import (
+	"errors"
 	"slices"
 	"strings"
 )
@@ -26,7 +27,7 @@ func ParseSpecifierSet(s string) (SpecifierSet, error) {
 			sp, err := ParseSpecifier(part)
 			if err != nil {
 				col := off + 1
-				if pe, ok := err.(*ParseError); ok && pe.Column > 0 {
+				if pe := (*ParseError)(nil); errors.As(err, &pe) && pe.Column > 0 {
 					col = off + pe.Column
 				}
 				return SpecifierSet{}, &ParseError{Kind: "specifier set", Input: s, Column: col, Err: err}
@@ -265,7 +266,13 @@ func (s SpecifierSet) Filter(versions []string, prereleases *bool) []string {
 func (s SpecifierSet) Intersect(t SpecifierSet) SpecifierSet {
 	specs := make([]Specifier, 0, len(s.specs)+len(t.specs))
 	specs = append(specs, s.specs...)
-	specs = append(specs, t.specs...)
+	for _, sp := range t.specs {
+		// An equal member adds no constraint; dropping it keeps sets that
+		// a resolver intersects over and over from growing.
+		if !slices.ContainsFunc(specs, sp.Equal) {
+			specs = append(specs, sp)
+		}
+	}
 	var pre *bool
 	switch {
 	case s.pre == nil:

@@ -106,7 +106,10 @@ func ParseSpecifier(s string) (Specifier, error) {
 		if bad := plainReleaseEnd(prefix); bad >= 0 {
 			return fail(vcol+bad, "a '.*' prefix match takes only [N!]N(.N)*: no pre, post, dev or local segment")
 		}
-		v := MustParse(prefix) // cannot fail: checked above
+		v, err := Parse(prefix)
+		if err != nil { // unreachable: plainReleaseEnd accepted it
+			return fail(vcol, err.Error())
+		}
 		d.v, d.vOK, d.wildcard = v, true, true
 		vd := v.data()
 		d.boundMin = build(vd.epoch, vd.release, preNone, num{}, false, num{}, true, num{}, nil)
@@ -279,7 +282,7 @@ func (d *specData) contains(op Operator, x *vdata) bool {
 		case d.hasLocal:
 			eq = cmpData(x, V) == 0
 		default:
-			eq = samePublic(x, V)
+			eq = comparePublic(x, V) == 0
 		}
 		return eq == (op == OpEqual)
 	case OpGreaterEqual:

@@ -522,7 +522,7 @@ func (v Version) Compare(w Version) int {
 	if c := cmpRelease(a.release[:a.relLen], b.release[:b.relLen]); c != 0 {
 		return c
 	}
-	return cmpSuffix(a, b)
+	return cmpSuffix(a, b, true)
 }
 
 // cmpRelease compares trimmed release tuples.
@@ -575,9 +575,9 @@ func cmpBool(a, b bool) int {
 	return -1
 }
 
-// cmpSuffix compares pre, post, dev and local of two versions whose epoch
-// and release are equal.
-func cmpSuffix(a, b *vdata) int {
+// cmpSuffix compares pre, post, dev and (if withLocal) local of two
+// versions whose epoch and release are equal.
+func cmpSuffix(a, b *vdata, withLocal bool) int {
 	ra, rb := a.preRank(), b.preRank()
 	if c := cmpInt(ra, rb); c != 0 {
 		return c
@@ -608,6 +608,9 @@ func cmpSuffix(a, b *vdata) int {
 			return c
 		}
 	}
+	if !withLocal {
+		return 0
+	}
 	return cmpLocal(a.local, b.local)
 }
 
@@ -636,15 +639,6 @@ func cmpLocal(x, y []localPart) int {
 	return cmpInt(len(x), len(y))
 }
 
-// samePublic reports whether a and b are equal when local labels are ignored.
-func samePublic(a, b *vdata) bool {
-	return a.epoch.cmp(b.epoch) == 0 &&
-		cmpRelease(a.release[:a.relLen], b.release[:b.relLen]) == 0 &&
-		a.preKind == b.preKind && a.preN.cmp(b.preN) == 0 &&
-		a.hasPost == b.hasPost && a.post.cmp(b.post) == 0 &&
-		a.hasDev == b.hasDev && a.dev.cmp(b.dev) == 0
-}
-
 // comparePublic is Compare with both local labels ignored.
 func comparePublic(a, b *vdata) int {
 	if c := a.epoch.cmp(b.epoch); c != 0 {
@@ -653,9 +647,7 @@ func comparePublic(a, b *vdata) int {
 	if c := cmpRelease(a.release[:a.relLen], b.release[:b.relLen]); c != 0 {
 		return c
 	}
-	a2, b2 := *a, *b
-	a2.local, b2.local = nil, nil
-	return cmpSuffix(&a2, &b2)
+	return cmpSuffix(a, b, false)
 }
 
 // Canonicalize returns packaging.utils.canonicalize_version(s): the
