@@ -72,6 +72,12 @@
 //   - --hash after -e is an error (pip cannot hash-check editables either,
 //     but reports it later).
 //   - Remote requirement files (-r https://...) are refused.
+//   - A word on an option line that is not an option or an option's value
+//     ("--pre foo") is an error; optparse would drop it silently.
+//   - Whether a path exists is not checked here (the package does no I/O
+//     beyond reading included files): "foo/bar" is a path requirement,
+//     where pip would report a missing directory.
+//   - A network URL without a host is an error when read, not when used.
 package reqfile
 
 import (
@@ -228,7 +234,7 @@ var ErrCycle = errors.New("requirements file includes itself")
 // it includes.
 func ParseFile(ctx context.Context, path string, opts Options) (*File, error) {
 	p := &parser{ctx: ctx, opts: opts, f: &File{}}
-	if err := p.include(path, false, nil, Origin{}); err != nil {
+	if err := p.include(path, false, nil, Origin{}, 0); err != nil {
 		return nil, err
 	}
 	return p.f, nil
@@ -252,8 +258,9 @@ type parser struct {
 }
 
 // include reads path and parses it. stack holds the cleaned paths of the
-// files being parsed, outermost first; from is the including line.
-func (p *parser) include(path string, constraint bool, stack []string, from Origin) error {
+// files being parsed, outermost first; from and fromCol locate the file
+// name in the including line.
+func (p *parser) include(path string, constraint bool, stack []string, from Origin, fromCol int) error {
 	if err := p.ctx.Err(); err != nil {
 		return err
 	}
@@ -262,11 +269,11 @@ func (p *parser) include(path string, constraint bool, stack []string, from Orig
 		if from.File == "" {
 			return &Error{File: path, Msg: msg, Err: err}
 		}
-		return &Error{File: from.File, Line: from.Line, Msg: msg, Err: err}
+		return &Error{File: from.File, Line: from.Line, Col: fromCol, Msg: msg, Err: err}
 	}
 	for _, s := range stack {
 		if s == clean {
-			return fromErr(fmt.Sprintf("%s (via %s)", ErrCycle.Error(), strings.Join(append(stack, clean), " -> ")), ErrCycle)
+			return fromErr(fmt.Sprintf("include cycle %s", strings.Join(append(stack, clean), " -> ")), ErrCycle)
 		}
 	}
 	if len(stack) >= MaxIncludeDepth {
@@ -371,7 +378,8 @@ func (p *parser) line(file string, ll logicalLine, constraint bool, stack []stri
 				return errAt(file, ll, valueTok.pos, err.Error(), nil)
 			}
 			// pip: -r is never a constraint include, -c always is.
-			if err := p.include(target, opt.name == "constraint", stack, origin); err != nil {
+			_, col := ll.position(valueTok.pos)
+			if err := p.include(target, opt.name == "constraint", stack, origin, col); err != nil {
 				return err
 			}
 		case "index-url":

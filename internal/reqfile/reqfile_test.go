@@ -250,10 +250,10 @@ func TestIncludeErrors(t *testing.T) {
 		want  string
 		cycle bool
 	}{
-		{"self include", map[string]string{"a.txt": "foo\n-r a.txt\n"}, "a.txt:2: requirements file includes itself (via a.txt -> a.txt)", true},
-		{"indirect cycle", map[string]string{"a.txt": "-r d/b.txt\n", "d/b.txt": "-c ../a.txt\n"}, "d/b.txt:1: requirements file includes itself (via a.txt -> d/b.txt -> a.txt)", true},
+		{"self include", map[string]string{"a.txt": "foo\n-r a.txt\n"}, "a.txt:2:4: include cycle a.txt -> a.txt: requirements file includes itself", true},
+		{"indirect cycle", map[string]string{"a.txt": "-r d/b.txt\n", "d/b.txt": "-c ../a.txt\n"}, "d/b.txt:1:4: include cycle a.txt -> d/b.txt -> a.txt", true},
 		{"cycle through ./ spelling", map[string]string{"a.txt": "-r ./x/../a.txt\n"}, "requirements file includes itself", true},
-		{"missing include", map[string]string{"a.txt": "foo\n\n-r nope.txt\n"}, "a.txt:3: cannot read d/nope.txt", false},
+		{"missing include", map[string]string{"a.txt": "foo\n\n-r nope.txt\n"}, "a.txt:3:4: cannot read d/nope.txt", false},
 		{"remote include", map[string]string{"a.txt": "-r https://example.com/r.txt\n"}, "a.txt:1:4: remote requirements file", false},
 		{"error in included file", map[string]string{"a.txt": "-r b.txt\n", "b.txt": "ok\nbad==\n"}, "b.txt:2:4: invalid requirement", false},
 		{"file url to remote host", map[string]string{"a.txt": "-r file://host/r.txt\n"}, "names a remote host", false},
@@ -552,5 +552,41 @@ func TestCheckHashes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestPipCompileOutput(t *testing.T) {
+	f, err := ParseFile(context.Background(), "testdata/pip-compile.txt", Options{Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range f.Requirements {
+		got = append(got, fmt.Sprintf("%s %d %s", r.Req, len(r.Hashes), r.Origin))
+	}
+	want := []string{
+		"certifi==2024.2.2 3 testdata/pip-compile.txt:11",
+		"charset-normalizer==3.3.2 3 testdata/pip-compile.txt:16",
+		"idna==3.6 3 testdata/pip-compile.txt:21",
+		"requests==2.31.0 3 testdata/pip-compile.txt:26",
+		"urllib3==2.2.1 3 testdata/pip-compile.txt:31",
+		`tomli==2.0.1; python_version < "3.11" 1 testdata/pip-compile.txt:36`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	if f.IndexURL != "https://pypi.org/simple" || !reflect.DeepEqual(f.ExtraIndexURLs, []string{"https://${PRIVATE_TOKEN}@pkgs.example.com/simple"}) {
+		t.Errorf("indexes %q %q", f.IndexURL, f.ExtraIndexURLs)
+	}
+	if !f.HashMode() || f.CheckHashes() != nil {
+		t.Errorf("hash mode %v, CheckHashes %v", f.HashMode(), f.CheckHashes())
+	}
+	// Format keeps the hashed layout.
+	out, err := Format(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "idna==3.6 \\\n    --hash=sha256:") {
+		t.Errorf("Format lost the hashed layout:\n%s", out)
 	}
 }
