@@ -57,6 +57,10 @@ func EncodeIndex(db *DB, source string) []byte {
 			b = appendEntry(b, &es[i])
 		}
 	}
+	return appendCRC(b)
+}
+
+func appendCRC(b []byte) []byte {
 	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, crcTable))
 }
 

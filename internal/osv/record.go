@@ -170,7 +170,8 @@ func parseJSON(name string, data []byte) (*Record, error) {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &se):
-			pe.Line, pe.Column = lineCol(data, se.Offset)
+			// Offset counts the offending byte; point at it.
+			pe.Line, pe.Column = lineCol(data, max(se.Offset-1, 0))
 		case errors.As(err, &te):
 			pe.Line, pe.Column = lineCol(data, te.Offset)
 		}

@@ -1,0 +1,86 @@
+package osv
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+)
+
+func TestIndexRoundTripWholeDatabase(t *testing.T) {
+	dir := needShared(t, advisoryDir)
+	recs, errs, err := ReadDir(t.Context(), dir)
+	if err != nil || len(errs) > 0 {
+		t.Fatal(err, errs)
+	}
+	db := Build(recs)
+	data := EncodeIndex(db, "src-digest")
+	back, src, err := DecodeIndex(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src != "src-digest" || back.Len() != db.Len() || back.Withdrawn() != db.Withdrawn() || back.Packages() != db.Packages() {
+		t.Fatalf("header: src=%q len=%d/%d withdrawn=%d/%d packages=%d/%d", src, back.Len(), db.Len(), back.Withdrawn(), db.Withdrawn(), back.Packages(), db.Packages())
+	}
+	// Every package answers identically for a spread of versions.
+	for name := range db.pkgs {
+		for _, v := range []string{"0", "0.1", "1.0", "2.19.1", "3.2.1", "99"} {
+			if a, b := db.Query(name, v), back.Query(name, v); !reflect.DeepEqual(a, b) {
+				t.Fatalf("%s %s: built %+v, decoded %+v", name, v, a, b)
+			}
+		}
+	}
+	if again := EncodeIndex(back, "src-digest"); string(again) != string(data) {
+		t.Error("re-encoding a decoded index is not byte-identical")
+	}
+	t.Logf("index: %d bytes for %d advisories", len(data), db.Len())
+}
+
+func TestIndexCorruption(t *testing.T) {
+	rec := mustParse(t, `{"id": "PYSEC-1", "modified": "2024-01-01T00:00:00Z", "aliases": ["CVE-1"],
+		"affected": [{"package": {"ecosystem": "PyPI", "name": "demo"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1"}]}], "versions": ["0.5"]}]}`)
+	data := EncodeIndex(Build([]*Record{rec}), "s")
+	if _, _, err := DecodeIndex(data); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string][]byte{
+		"empty":     nil,
+		"magic":     append([]byte("XXXXXXX\n"), data[8:]...),
+		"truncated": data[:len(data)-5],
+		"bitflip":   flip(data, len(data)/2),
+		"crc":       flip(data, len(data)-1),
+	}
+	for name, bad := range cases {
+		if _, _, err := DecodeIndex(bad); !errors.Is(err, ErrBadIndex) {
+			t.Errorf("%s: err = %v, want ErrBadIndex", name, err)
+		}
+	}
+}
+
+func flip(b []byte, i int) []byte {
+	c := append([]byte(nil), b...)
+	c[i] ^= 0x40
+	return c
+}
+
+// FuzzDecodeIndex: corrupt cache files must produce errors, never panics
+// or huge allocations. The checksum is recomputed so the fuzzer reaches
+// the structural decoder.
+func FuzzDecodeIndex(f *testing.F) {
+	rec, _ := ParseJSON([]byte(`{"id": "PYSEC-1", "aliases": ["CVE-1"], "summary": "s",
+		"severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+		"affected": [{"package": {"ecosystem": "PyPI", "name": "demo"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1"}, {"limit": "2"}]}], "versions": ["0.5"]}]}`))
+	good := EncodeIndex(Build([]*Record{rec}), "seed")
+	f.Add(good[len(indexMagic) : len(good)-4])
+	f.Fuzz(func(t *testing.T, body []byte) {
+		data := append([]byte(indexMagic), body...)
+		data = appendCRC(data)
+		db, _, err := DecodeIndex(data)
+		if err != nil {
+			return
+		}
+		for name := range db.pkgs {
+			db.Query(name, "1.0")
+			db.Query(name, "0.5")
+		}
+	})
+}
