@@ -57,12 +57,16 @@
 // prefix's .dev0.
 //
 // Pre-release policy is separate from operator semantics (Specifier.Contains
-// applies none). A set implies pre-releases are wanted when a member other
+// and Specifier.ContainsString apply none). A set implies pre-releases are wanted when a member other
 // than "!=" or "==V.*" names a pre-release. SpecifierSet.ContainsString and
 // Filter reproduce packaging exactly: with no explicit choice, a lone
 // candidate pre-release is accepted, and Filter keeps pre-releases only if no
-// final release survives. SpecifierSet.Contains is the resolver's test: a
-// pre-release passes only if the caller allows it or the set implies it.
+// final release survives; MatchOptions adds packaging's "installed" hint
+// and WithPrereleases its constructor override. Text that is not a valid
+// version passes an empty set, matches === by text, and fails every other
+// operator. SpecifierSet.Contains is the resolver's test on a parsed
+// Version: a pre-release passes only if the caller allows it or the set
+// implies it, and === compares the version's normalized text.
 //
 // Canonical set text (SpecifierSet.String) sorts members by their text and
 // merges equal members (same operator, same version ignoring trailing zero
@@ -71,6 +75,8 @@
 //
 // # Deviations
 //
+//   - Letters are matched as ASCII only ("1.0+İ" and "1.0poſt1" are invalid),
+//     as the conformance tables require.
 //   - Numbers are unbounded; CPython refuses integers over 4300 digits.
 //   - packaging raises an error when two sets with conflicting explicit
 //     pre-release overrides are combined; Intersect forbids pre-releases.
