@@ -27,6 +27,9 @@ const (
 	// reach: joining two merely known names is how legitimate glue
 	// packages are named.
 	CombinationMaxRank = 300
+	// CoreRank is the rank within which two joined names are flagged even
+	// when one hosts a plugin family.
+	CoreRank = 25
 	// MaxNameLen bounds the names Check examines; PyPI names are far
 	// shorter and longer strings are not worth the work.
 	MaxNameLen = 200
@@ -83,12 +86,19 @@ func (r *Reference) Check(name string) []Finding {
 		return nil
 	}
 	ix := r.index()
-	m := matcher{r: r, ix: ix, norm: norm, flat: stripSeparators(norm)}
+	m := matcher{r: r, ix: ix, norm: norm, flat: stripSeparators(norm), name: norm}
+	if folded {
+		// Report the name as given, not its ASCII look-alike.
+		m.name = strings.Trim(pep503.Normalize(strings.TrimSpace(name)), "-")
+	}
 	if i, ok := r.byKey[norm]; ok {
 		if !folded {
 			return nil
 		}
+		// The name is a popular name spelled with look-alike letters;
+		// nothing else about it matters.
 		m.emit(i, TrickHomoglyph, "uses non-ASCII look-alike letters")
+		return m.results()
 	}
 	m.separator()
 	m.homoglyph()
@@ -101,11 +111,15 @@ func (r *Reference) Check(name string) []Finding {
 
 // matcher gathers the candidates of one Check.
 type matcher struct {
-	r     *Reference
-	ix    *index
-	norm  string
-	flat  string
-	cands []cand
+	r    *Reference
+	ix   *index
+	name string // the checked name as reported
+	norm string // normalized, non-ASCII look-alikes folded to ASCII
+	flat string // norm without separators
+	// inFamilyOK suspends the plugin-family discount while emitting a
+	// Python decoration: no plugin is named numpy-python.
+	inFamilyOK bool
+	cands      []cand
 }
 
 type cand struct {
@@ -127,7 +141,7 @@ func (m *matcher) emitScaled(i int32, t Trick, detail string, factor float64) {
 }
 
 func (m *matcher) emitFull(i int32, t Trick, detail string, rank int, factor float64) {
-	if m.r.names[i] == m.norm {
+	if m.r.names[i] == m.name {
 		return
 	}
 	// A look-alike of a versionless name whose versioned sibling is more
@@ -139,14 +153,14 @@ func (m *matcher) emitFull(i int32, t Trick, detail string, rank int, factor flo
 		}
 	}
 	target := m.r.names[i]
-	if target == m.norm {
+	if target == m.name {
 		return
 	}
 	s := m.score(t, m.ix.flat[i], rank) * factor
 	// Inside a plugin family names differ by design (django-filter,
 	// django-filters, pytest-plus); only a blatant slip still counts fully
 	// there.
-	if (trickRow(t).decoration || factor < AdjacentFactor) && m.sameFamily(target) {
+	if !m.inFamilyOK && (trickRow(t).decoration || factor < AdjacentFactor) && m.sameFamily(target) {
 		s *= FamilyFactor
 	}
 	if s < MinScore {
@@ -234,7 +248,7 @@ func (m *matcher) results() []Finding {
 			sev = SeverityMedium
 		}
 		out[k] = Finding{
-			Name:         m.norm,
+			Name:         m.name,
 			Imitates:     m.r.names[c.ref],
 			ImitatedRank: m.r.ranks[c.ref],
 			Trick:        c.trick,
@@ -463,6 +477,7 @@ func (m *matcher) affixes() {
 	// reference name (python-sqlite) or a reference core with another
 	// affix (python3-dateutil vs python-dateutil, pythonkafka vs
 	// kafka-python).
+	m.inFamilyOK = true
 	for _, p := range pythonPrefixes {
 		if c, ok := strings.CutPrefix(n, p); ok && len(c) >= MinCoreLen {
 			m.affixRest(c, p, true)
@@ -473,6 +488,7 @@ func (m *matcher) affixes() {
 			m.affixRest(c, s, false)
 		}
 	}
+	m.inFamilyOK = false
 	// The name may drop an affix the reference has (dateutil for
 	// python-dateutil): weaker, since many projects are known by both
 	// names (docx, python-docx).
@@ -529,7 +545,8 @@ func (m *matcher) emitAffix(i int32, isPre bool, detail string, factor float64) 
 // combination finds names made of two popular names joined by a separator
 // (requests-urllib3). A half that hosts a plugin family (pytest, flask,
 // types) makes the name an ordinary plugin (pytest-redis), so it does not
-// count.
+// count, unless both halves are core infrastructure (top CoreRank) that
+// nobody writes plugins pairing.
 func (m *matcher) combination() {
 	n := m.norm
 	for k := 0; k < len(n); k++ {
@@ -539,11 +556,14 @@ func (m *matcher) combination() {
 		a, b := n[:k], n[k+1:]
 		ia, okA := m.r.byKey[a]
 		ib, okB := m.r.byKey[b]
-		if !okA || !okB || m.isFamily(a) || m.isFamily(b) {
+		if !okA || !okB {
 			continue
 		}
 		ra, rb := m.r.ranks[ia], m.r.ranks[ib]
 		if ra > CombinationMaxRank || rb > CombinationMaxRank {
+			continue
+		}
+		if (m.isFamily(a) || m.isFamily(b)) && max(ra, rb) > CoreRank {
 			continue
 		}
 		best, weaker := ia, rb

@@ -218,44 +218,44 @@ func stripSeparators(norm string) string {
 }
 
 // foldHomoglyphs maps a separator-free name to its look-alike canonical
-// form using the homoglyph tables.
+// form: single characters first (c1ick → cllck), then letter pairs
+// (cllck → dlck), so that click and c1ick fold alike.
 func foldHomoglyphs(f string) string {
 	var b []byte
+	for i := 0; i < len(f); i++ {
+		if g := homoglyphSingle[f[i]]; g != 0 && g != f[i] {
+			if b == nil {
+				b = []byte(f)
+			}
+			b[i] = g
+		}
+	}
+	if b != nil {
+		f = string(b)
+	}
+	var out []byte
 	for i := 0; i < len(f); i++ {
 		c := f[i]
 		matched := false
 		for _, m := range homoglyphMulti {
-			if m[0][0] != c {
-				continue
-			}
-			if strings.HasPrefix(f[i:], m[0]) {
-				if b == nil {
-					b = append(make([]byte, 0, len(f)), f[:i]...)
+			if m[0][0] == c && strings.HasPrefix(f[i:], m[0]) {
+				if out == nil {
+					out = append(make([]byte, 0, len(f)), f[:i]...)
 				}
-				b = append(b, m[1]...)
+				out = append(out, m[1]...)
 				i += len(m[0]) - 1
 				matched = true
 				break
 			}
 		}
-		if matched {
-			continue
-		}
-		if g := homoglyphSingle[c]; g != 0 {
-			if b == nil {
-				b = append(make([]byte, 0, len(f)), f[:i]...)
-			}
-			b = append(b, g)
-			continue
-		}
-		if b != nil {
-			b = append(b, c)
+		if !matched && out != nil {
+			out = append(out, c)
 		}
 	}
-	if b == nil {
+	if out == nil {
 		return f
 	}
-	return string(b)
+	return string(out)
 }
 
 // versionCore removes a trailing version number ("2", "v2", "38") from a

@@ -202,6 +202,7 @@ func parseReference(rd io.Reader, file string) (*Reference, error) {
 	sc := bufio.NewScanner(rd)
 	sc.Buffer(make([]byte, 0, 4096), MaxReferenceLineLen)
 	line, ordinal := 0, 0
+	first := true
 	for sc.Scan() {
 		line++
 		text := strings.TrimSpace(sc.Text())
@@ -212,6 +213,8 @@ func parseReference(rd io.Reader, file string) (*Reference, error) {
 			return c == '\t' || c == ',' || unicode.IsSpace(c)
 		})
 		ordinal++
+		header := first
+		first = false
 		var name string
 		rank := 0
 		switch {
@@ -223,9 +226,9 @@ func parseReference(rd io.Reader, file string) (*Reference, error) {
 		case isRank(fields[1]):
 			rank, _ = strconv.Atoi(fields[1])
 			name = fields[0]
-		case len(entries) == 0 && ordinal == 1:
+		case header:
 			ordinal--
-			continue // header
+			continue // a header such as "name\trank"
 		default:
 			col := strings.Index(sc.Text(), fields[1]) + 1
 			return nil, fmt.Errorf("%s:%d:%d: expected a positive rank next to the name, got %q", file, line, col, fields[1])

@@ -48,13 +48,13 @@ type trickInfo struct {
 // weight × popularity(rank) × length factor × family factor.
 var tricks = [...]trickInfo{
 	{TrickSeparator, 0.90, 1.0, true, 4, "adds, removes or moves '-', '_' or '.' (setup-tools → setuptools)"},
-	{TrickHomoglyph, 0.95, 0.35, false, 4, "swaps look-alike characters: 0/o 1/l/i 3/e 4/a 5/s 7/t 8/b rn/m vv/w cl/d nn/m, Unicode confusables (jeIlyfish → jellyfish)"},
+	{TrickHomoglyph, 0.95, 0.35, false, 4, "swaps look-alike characters: 0/o 1/l/i 3/e 4/a 5/s 7/t 8/b rn/m vv/w cl/d, Unicode confusables (jeIlyfish → jellyfish)"},
 	{TrickTranspose, 1.0, 0.35, false, 4, "swaps two adjacent letters (reqeusts → requests)"},
 	{TrickSubstitute, 0.9, 0.35, false, 5, "replaces one letter (djengo → django)"},
 	{TrickInsert, 0.9, 0.35, false, 4, "adds one letter (colourama → colorama)"},
 	{TrickDelete, 0.9, 0.35, false, 5, "drops one letter (urlib3 → urllib3)"},
 	{TrickPlural, 0.65, 1.0, true, 5, "adds or drops a trailing s (request → requests)"},
-	{TrickVersionSuffix, 0.55, 1.0, true, 4, "adds, drops or changes a trailing version number (requests2 → requests, urllib → urllib3)"},
+	{TrickVersionSuffix, 0.55, 1.0, false, 4, "adds, drops or changes a trailing version number (requests2 → requests, urllib → urllib3)"},
 	{TrickPrefix, 0.80, 1.0, true, 4, "adds or swaps a prefix such as python-, py-, python3- (python3-dateutil → python-dateutil)"},
 	{TrickSuffix, 0.70, 1.0, true, 4, "adds or swaps a suffix such as -py, -python, -lib, -sdk, -client (requests-dev → requests)"},
 	{TrickCombination, 0.60, 1.0, true, 3, "joins two popular names (requests-urllib3)"},
@@ -112,11 +112,11 @@ var genericPrefixes = [...]string{
 	"fast-", "easy-", "new-", "better-",
 }
 
-// homoglyphs maps look-alike sequences to one canonical spelling. Multi-
-// letter entries are applied first, left to right. Applied to lower-case
-// names with separators removed.
+// homoglyphSingle and homoglyphMulti map look-alike characters and letter
+// pairs to one canonical spelling; see foldHomoglyphs. They apply to
+// lower-case names with separators removed.
 var homoglyphMulti = [...][2]string{
-	{"rn", "m"}, {"nn", "m"}, {"vv", "w"}, {"cl", "d"},
+	{"rn", "m"}, {"vv", "w"}, {"cl", "d"},
 }
 
 var homoglyphSingle = [256]byte{
