@@ -79,39 +79,19 @@ func (p *parser) requirement(file string, ll logicalLine, pos int, raw string, e
 	}
 	r := Requirement{Raw: raw, Editable: editable}
 	_, isURL := urlScheme(text)
-	before, _, hasAt := strings.Cut(text, "@")
-	pep508Form := !isURL && hasAt && !looksLikePath(before)
-	if !isURL && !pep508Form && !looksLikePath(text) && !isArchive(pathPart(text)) {
-		pep508Form = true
-	}
-	if pep508Form {
-		if editable {
-			return r, errAt(file, ll, pos, fmt.Sprintf("editable requirement %q must be a local path or a VCS URL", text), nil)
-		}
-		req, err := pep508.ParseRequirement(text)
-		if err != nil {
-			off := 0
-			var pe *pep508.ParseError
-			if errors.As(err, &pe) {
-				off = pe.Pos
-			}
-			return r, errAt(file, ll, at(off), fmt.Sprintf("invalid requirement %q", text), err)
-		}
-		r.Req, r.Name, r.Extras, r.Marker, r.Link = req, req.Name, req.Extras, req.Marker, req.URL
-		return r, nil
-	}
 
-	// Bare URL or path. pip splits the marker at "; " after a URL (";" is
-	// legal inside URLs) and at ";" after a path.
+	// pip splits off the marker first: at "; " after a URL (";" is legal
+	// inside URLs), at the first ";" otherwise, and an empty marker is no
+	// marker.
 	sep := ";"
 	if isURL {
 		sep = "; "
 	}
-	link, markerText, hasMarker := strings.Cut(text, sep)
-	if hasMarker {
+	body, markerText, hasMarker := strings.Cut(text, sep)
+	if hasMarker && strings.TrimSpace(markerText) != "" {
 		m, err := pep508.ParseMarker(strings.TrimSpace(markerText))
 		if err != nil {
-			off := len(link) + len(sep) + (len(markerText) - len(strings.TrimLeft(markerText, " \t")))
+			off := len(body) + len(sep) + (len(markerText) - len(strings.TrimLeft(markerText, " \t")))
 			var pe *pep508.ParseError
 			if errors.As(err, &pe) {
 				off += pe.Pos
@@ -120,6 +100,32 @@ func (p *parser) requirement(file string, ll logicalLine, pos int, raw string, e
 		}
 		r.Marker = m
 	}
+	body = strings.TrimRight(body, " \t")
+
+	before, _, hasAt := strings.Cut(body, "@")
+	pep508Form := !isURL && hasAt && !looksLikePath(before)
+	if !isURL && !pep508Form && !looksLikePath(body) && !isArchive(pathPart(body)) {
+		pep508Form = true
+	}
+	if pep508Form {
+		if editable {
+			return r, errAt(file, ll, pos, fmt.Sprintf("editable requirement %q must be a local path or a VCS URL", text), nil)
+		}
+		req, err := pep508.ParseRequirement(body)
+		if err != nil {
+			off := 0
+			var pe *pep508.ParseError
+			if errors.As(err, &pe) {
+				off = pe.Pos
+			}
+			return r, errAt(file, ll, at(off), fmt.Sprintf("invalid requirement %q", body), err)
+		}
+		req.Marker = r.Marker
+		r.Req, r.Name, r.Extras, r.Link = req, req.Name, req.Extras, req.URL
+		return r, nil
+	}
+
+	link := body
 	link = strings.TrimSpace(link)
 	if !isURL {
 		// "path[extra1,extra2]"
@@ -153,10 +159,9 @@ func (p *parser) requirement(file string, ll logicalLine, pos int, raw string, e
 	return r, nil
 }
 
-// pathPart returns s without a trailing "; marker" and "[extras]", for the
-// archive-suffix test.
+// pathPart returns s without a trailing "[extras]", for the archive-suffix
+// test.
 func pathPart(s string) string {
-	s, _, _ = strings.Cut(s, ";")
 	s = strings.TrimSpace(s)
 	if strings.HasSuffix(s, "]") {
 		if i := strings.LastIndexByte(s, '['); i > 0 {

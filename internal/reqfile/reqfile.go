@@ -35,14 +35,18 @@
 // sha256, sha384 or sha512) and --config-settings KEY=VALUE (repeatable,
 // kept but not interpreted).
 //
-// A requirement is one of
-//   - a PEP 508 requirement ("name[extras] specifier ; marker" or
-//     "name[extras] @ url ; marker");
+// As pip does, the marker is split off first: at the first "; "
+// (semicolon and space) when the requirement starts with a URL scheme
+// (";" is legal in URLs), at the first ";" otherwise; an empty marker is
+// no marker. What is left is one of
+//   - a PEP 508 requirement without its marker ("name[extras] specifier"
+//     or "name[extras] @ url"); the marker becomes Req.Marker. So, unlike
+//     PEP 508 itself, "name @ url; marker" needs no space before ";", and
+//     a ";" inside such a URL is read as the start of the marker;
 //   - a bare URL ("scheme://...", "file:...", "git+https://...") with an
-//     optional "#egg=name" fragment and a marker after "; " (semicolon and
-//     space, because ";" is legal in URLs);
+//     optional "#egg=name" fragment;
 //   - a bare path (contains "/" or "\", starts with ".", or names an archive
-//     such as .whl, .tar.gz or .zip) with optional "[extras]" and "; marker".
+//     such as .whl, .tar.gz or .zip) with optional "[extras]".
 //
 // As in pip, text containing "@" whose part before the "@" does not look
 // like a path is a PEP 508 requirement, even when it looks like a path
