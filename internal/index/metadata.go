@@ -33,6 +33,10 @@ const (
 	// maxRangeRequests bounds the requests of one range read; a wheel whose
 	// METADATA needs more is downloaded whole instead.
 	maxRangeRequests = 16
+	// maxGapFill is the largest gap read in one request.
+	maxGapFill = 4 << 20
+	// maxRangeChunk caps one range request.
+	maxRangeChunk = 8 << 20
 )
 
 // Metadata returns the core metadata of f and its raw bytes, trying in
@@ -402,8 +406,21 @@ func (r *rangeReader) ReadAt(p []byte, off int64) (int, error) {
 	if r.requests >= maxRangeRequests {
 		return 0, errTooManyRanges
 	}
+	// A gap of at most maxGapFill before data already held (typically a
+	// central directory before the tail) is read in one request; otherwise
+	// each request is twice as large as the previous one.
+	chunk := min(int64(rangeBlock)<<min(r.requests-1, 8), maxRangeChunk)
 	start := off / rangeBlock * rangeBlock
-	end := min(r.size, (off+want+rangeBlock-1)/rangeBlock*rangeBlock) - 1
+	limit := r.size
+	for _, s := range r.spans {
+		if s.off > off && s.off < limit {
+			limit = s.off
+		}
+	}
+	if limit-start <= maxGapFill {
+		chunk = limit - start // fill the whole gap: one request for a directory
+	}
+	end := max(min(start+chunk, limit), off+want) - 1
 	hdr := http.Header{"Range": {fmt.Sprintf("bytes=%d-%d", start, end)}}
 	r.requests++
 	err := r.c.do(r.ctx, r.u, hdr, func(resp *http.Response) error {

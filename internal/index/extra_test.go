@@ -1,0 +1,131 @@
+package index
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/pyward/pyward/internal/testindex"
+)
+
+// TestRangeLargeDirectory reads METADATA from a wheel whose central
+// directory is larger than the first tail request, forcing block requests.
+func TestRangeLargeDirectory(t *testing.T) {
+	mods := map[string]string{}
+	for i := range 3000 {
+		mods[fmt.Sprintf("many/sub/module_with_a_long_name_%04d.py", i)] = strings.Repeat("x = 1\n", 40)
+	}
+	ix, u := startIndex(t, []testindex.Dist{{Name: "many", Version: "1.0", Requires: []string{"six"}, Modules: mods}}, testindex.Options{NoMetadataFiles: true})
+	c := newClient(t, nil, Source{Name: "test", URL: u})
+	p, err := c.Project(ctx, "many")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.ResetCounts()
+	md, _, err := c.Metadata(ctx, p.Files[0])
+	if err != nil || md.Name != "many" {
+		t.Fatalf("metadata: %v", err)
+	}
+	data, _, _ := ix.File(p.Files[0].Filename)
+	n := ix.RequestsFor("/files/" + p.Files[0].Filename)
+	if n < 2 || n > maxRangeRequests {
+		t.Errorf("%d range requests", n)
+	}
+	if ix.BytesServed() >= int64(len(data)) {
+		t.Errorf("served %d of %d bytes", ix.BytesServed(), len(data))
+	}
+	t.Logf("%d requests, %d of %d bytes", n, ix.BytesServed(), len(data))
+}
+
+// TestMetadataFileHashMismatch: a PEP 658 file that does not match the hash
+// on the page is refused, naming the metadata URL.
+func TestMetadataFileHashMismatch(t *testing.T) {
+	ix, err := testindex.New(acmeDists(), testindex.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".metadata") {
+			io.WriteString(w, "Metadata-Version: 2.2\nName: six\nVersion: 1.16.0\nRequires-Dist: evil\n")
+			return
+		}
+		ix.Handler().ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	c := newClient(t, nil, Source{Name: "test", URL: srv.URL + "/simple/"})
+	p, err := c.Project(ctx, "six")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.Metadata(ctx, p.Files[0])
+	var hm *HashMismatchError
+	if !errors.As(err, &hm) || !strings.HasSuffix(hm.URL, ".whl.metadata") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// TestFindLinksHTMLPage reads a flat HTML page of links over HTTP.
+func TestFindLinksHTMLPage(t *testing.T) {
+	ix, u := startIndex(t, acmeDists(), testindex.Options{})
+	var page bytes.Buffer
+	page.WriteString("<html><body>\n")
+	for _, proj := range []string{"acme-utils", "six"} {
+		for _, fn := range ix.Filenames(proj) {
+			_, sha, _ := ix.File(fn)
+			fmt.Fprintf(&page, "<a href=\"%s/files/%s#sha256=%s\">%s</a>\n", ix.URL(), fn, sha, fn)
+		}
+	}
+	page.WriteString("<a href=\"README.txt\">readme</a></body></html>\n")
+	links := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write(page.Bytes())
+	}))
+	defer links.Close()
+	c := newClient(t, nil, Source{Name: "links", URL: links.URL + "/wheels.html", FindLinks: true}, Source{Name: "idx", URL: u})
+	p, err := c.Project(ctx, "six")
+	if err != nil || p.Index != "links" || len(p.Files) != 1 || p.Files[0].Hashes["sha256"] == "" {
+		t.Fatalf("six: %v %+v", err, p)
+	}
+	if _, err := c.Download(ctx, p.Files[0], io.Discard); err != nil {
+		t.Error(err)
+	}
+	// Not on the page: the next source answers.
+	ix.ResetCounts()
+	if err := ix.Add(testindex.Dist{Name: "other", Version: "1.0"}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := c.Project(ctx, "other"); err != nil || p.Index != "idx" {
+		t.Errorf("other: %v %+v", err, p)
+	}
+}
+
+// BenchmarkProjectAndMetadata measures listing and PEP 658 metadata reads
+// over a random 200-project index.
+func BenchmarkProjectAndMetadata(b *testing.B) {
+	ix, err := testindex.New(testindex.RandomGraph(1, 200, 10, 3), testindex.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	u := ix.Start()
+	defer ix.Close()
+	for b.Loop() {
+		c, err := New(Options{Sources: []Source{{Name: "b", URL: u}}, TrustedHosts: []string{"127.0.0.1"}, Netrc: "-"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range 200 {
+			p, err := c.Project(ctx, fmt.Sprintf("pkg-%04d", i))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, _, err := c.Metadata(ctx, p.Files[len(p.Files)-1]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
