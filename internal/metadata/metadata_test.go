@@ -570,6 +570,10 @@ func TestMarshalErrors(t *testing.T) {
 		{"comma in url label", func(m *Metadata) { m.ProjectURLs = []ProjectURL{{"a,b", "https://x"}} }, "Project-URL"},
 		{"future major", func(m *Metadata) { m.MetadataVersion = "3.0" }, "Metadata-Version"},
 		{"cr in license", func(m *Metadata) { m.License = "a\nb\rc" }, "License"},
+		{"unknown dynamic", func(m *Metadata) { m.MetadataVersion = "2.2"; m.Dynamic = []string{"Colour"} }, "Dynamic"},
+		{"nil requirement", func(m *Metadata) { m.RequiresDist = []*pep508.Requirement{nil} }, "Requires-Dist"},
+		{"newline in provides-extra", func(m *Metadata) { m.ProvidesExtra = []string{"a\nRequires-Dist: evil"} }, "Provides-Extra"},
+		{"version with newline", func(m *Metadata) { m.Version = "1.0\n" }, "Version"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -592,5 +596,36 @@ func eq(t *testing.T, got, want string) {
 	t.Helper()
 	if got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestMarshalOldVersionDescription(t *testing.T) {
+	m := &Metadata{MetadataVersion: "1.2", Name: "old", Version: "0.1", Description: "Title\n=====\n\n  indented\n", License: "  starts with spaces\nline two"}
+	out, err := Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "\n\n") {
+		t.Errorf("1.2 file has a body:\n%s", out)
+	}
+	m2, err := Parse(out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if m2.Description != "Title\n=====\n\n  indented" {
+		t.Errorf("Description = %q\n%s", m2.Description, out)
+	}
+	if m2.License != "  starts with spaces\nline two" {
+		t.Errorf("License = %q", m2.License)
+	}
+}
+
+func TestMarshalCanonicalDynamic(t *testing.T) {
+	out, err := Marshal(&Metadata{MetadataVersion: "2.2", Name: "x", Version: "1", Dynamic: []string{"requires-dist", "LICENSE"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "Dynamic: Requires-Dist\nDynamic: License\n") {
+		t.Errorf("out = %q", out)
 	}
 }

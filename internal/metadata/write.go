@@ -43,10 +43,14 @@ func Marshal(m *Metadata) ([]byte, error) {
 	w.one("Name", m.Name)
 	w.one("Version", m.Version)
 	for _, d := range m.Dynamic {
-		if identityFields[strings.ToLower(d)] {
+		kind, known := fields[strings.ToLower(d)]
+		switch {
+		case !known:
+			return nil, &Error{Field: "Dynamic", Msg: fmt.Sprintf("%q is not a core metadata field", d)}
+		case identityFields[strings.ToLower(d)]:
 			return nil, &Error{Field: "Dynamic", Msg: fmt.Sprintf("%s may not be dynamic", d)}
 		}
-		w.one("Dynamic", d)
+		w.one("Dynamic", kind.canonical)
 	}
 	w.many("Platform", m.Platforms)
 	w.many("Supported-Platform", m.SupportedPlatforms)
@@ -67,6 +71,9 @@ func Marshal(m *Metadata) ([]byte, error) {
 	w.many("License-File", m.LicenseFiles)
 	w.many("Classifier", m.Classifiers)
 	for _, r := range m.RequiresDist {
+		if r == nil {
+			return nil, &Error{Field: "Requires-Dist", Msg: "nil requirement"}
+		}
 		w.one("Requires-Dist", r.String())
 	}
 	w.one("Requires-Python", m.RequiresPython.String())
