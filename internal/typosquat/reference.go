@@ -212,6 +212,9 @@ func parseReference(rd io.Reader, file string) (*Reference, error) {
 		fields := strings.FieldsFunc(text, func(c rune) bool {
 			return c == '\t' || c == ',' || unicode.IsSpace(c)
 		})
+		if len(fields) == 0 {
+			continue // only commas
+		}
 		ordinal++
 		header := first
 		first = false
