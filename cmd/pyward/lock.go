@@ -1,9 +1,647 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
 	"github.com/spf13/cobra"
+
+	"github.com/pyward/pyward/internal/atomicfile"
+	"github.com/pyward/pyward/internal/index"
+	"github.com/pyward/pyward/internal/lock"
+	"github.com/pyward/pyward/internal/lockfile"
+	"github.com/pyward/pyward/internal/pep425"
+	"github.com/pyward/pyward/internal/pep440"
+	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/pep508"
+	"github.com/pyward/pyward/internal/pyproject"
+	"github.com/pyward/pyward/internal/reqfile"
+	"github.com/pyward/pyward/internal/resolve"
+	"github.com/pyward/pyward/internal/venv"
 )
 
+// DefaultIndexURL is the public Python Package Index.
+const DefaultIndexURL = "https://pypi.org/simple/"
+
+type lockFlags struct {
+	output          string
+	format          string
+	indexURL        string
+	extraIndexURLs  []string
+	indexes         []string
+	indexFor        []string
+	findLinks       []string
+	noIndex         bool
+	trustedHosts    []string
+	pythonVersion   string
+	platform        string
+	python          string
+	pre             bool
+	upgrade         bool
+	upgradePackages []string
+	excludeNewer    string
+	extras          []string
+	allExtras       bool
+	groups          []string
+	constraints     []string
+	cacheDir        string
+	noCache         bool
+	offline         bool
+	quiet           bool
+	verbose         bool
+	strictPython    bool
+}
+
 func (a *app) lockCommand() *cobra.Command {
-	return a.pendingCommand("lock [REQUIREMENTS...]", "Resolve requirements into a hashed lock file")
+	var f lockFlags
+	cmd := &cobra.Command{
+		Use:   "lock [REQUIREMENTS...]",
+		Short: "Resolve requirements into a hashed lock file",
+		Long: `Resolve requirements (requirements.in/.txt files, pyproject.toml, or
+requirement strings) into a lock that pins every package of the full
+dependency graph and lists the sha256 of every file of each pinned version.
+
+Index safety: by default packages come from one index. With several
+(--index NAME=URL, in order), each package is taken from the FIRST index
+that has it, so an internal name can never be taken from the public index;
+--index-for PATTERN=NAME pins names to an index. --extra-index-url is
+accepted for pip compatibility but merges indexes the way pip does, which is
+how dependency-confusion attacks work: pyward warns.
+
+Re-locking keeps the versions already in the output file unless --upgrade or
+--upgrade-package. Output format follows the file name (pylock*.toml → PEP
+751, anything else → requirements.txt) or --format.`,
+		Example: `  pyward lock requirements.in -o requirements.txt
+  pyward lock pyproject.toml --extra dev -o pylock.toml
+  pyward lock 'requests>=2' flask --python-version 3.12 --platform manylinux_x86_64
+  pyward lock requirements.in --index corp=https://pypi.corp.example/simple/ --index pypi=https://pypi.org/simple/ --index-for 'corp-*=corp'
+  pyward lock requirements.in --exclude-newer 7d --upgrade-package requests`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runLock(cmd.Context(), f, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.output, "output-file", "o", "", "write the lock here (default: requirements.txt beside a requirements.in, else standard output)")
+	fl.StringVar(&f.format, "format", "", "requirements or pylock (default: from the output file name)")
+	fl.StringVarP(&f.indexURL, "index-url", "i", "", "the package index (default "+DefaultIndexURL+")")
+	fl.StringArrayVar(&f.extraIndexURLs, "extra-index-url", nil, "DANGEROUS: merge another index as pip does (dependency confusion); prefer --index")
+	fl.StringArrayVar(&f.indexes, "index", nil, "NAME=URL: an index, consulted in the order given; first index that has a package wins")
+	fl.StringArrayVar(&f.indexFor, "index-for", nil, "PATTERN=NAME: take packages matching the glob only from index NAME")
+	fl.StringArrayVarP(&f.findLinks, "find-links", "f", nil, "a directory or HTML page of distribution files")
+	fl.BoolVar(&f.noIndex, "no-index", false, "use only --find-links locations")
+	fl.StringArrayVar(&f.trustedHosts, "trusted-host", nil, "allow plain http:// for this host (never do this on a network you do not control)")
+	fl.StringVar(&f.pythonVersion, "python-version", "", "target Python version (default: the located python3, else 3.12)")
+	fl.StringVar(&f.platform, "platform", "", "target platform: "+strings.Join(pep425.Targets(), ", ")+" (default: the located python3's)")
+	fl.StringVar(&f.python, "python", "", "interpreter whose version and platform to target")
+	fl.BoolVar(&f.pre, "pre", false, "allow pre-releases of every package")
+	fl.BoolVarP(&f.upgrade, "upgrade", "U", false, "ignore versions in the existing output file")
+	fl.StringArrayVarP(&f.upgradePackages, "upgrade-package", "P", nil, "upgrade NAME (or pin NAME==VERSION) and keep the rest")
+	fl.StringVar(&f.excludeNewer, "exclude-newer", "", "ignore files uploaded after this time: RFC 3339 date/time or a duration ago (7d, 48h)")
+	fl.StringArrayVar(&f.extras, "extra", nil, "pyproject.toml: include this optional-dependency group")
+	fl.BoolVar(&f.allExtras, "all-extras", false, "pyproject.toml: include every optional-dependency group")
+	fl.StringArrayVar(&f.groups, "group", nil, "pyproject.toml: include this dependency group (PEP 735)")
+	fl.StringArrayVarP(&f.constraints, "constraint", "c", nil, "constraints file")
+	fl.StringVar(&f.cacheDir, "cache-dir", "", "cache directory")
+	fl.BoolVar(&f.noCache, "no-cache", false, "do not read or write the cache")
+	fl.BoolVar(&f.offline, "offline", false, "never touch the network; use only cached data")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log every HTTP request")
+	fl.BoolVar(&f.strictPython, "strict-requires-python", false, "also enforce upper bounds of Requires-Python")
+	return cmd
+}
+
+// lockInputs is what the command line and input files ask for.
+type lockInputs struct {
+	reqs        []lock.Requirement
+	constraints []*pep508.Requirement
+	indexURL    string
+	extraURLs   []string
+	findLinks   []string
+	trusted     []string
+	noIndex     bool
+	pre         bool
+	requiresPy  string
+	indexFor    map[string]string // from [tool.pyward] index-for: name -> URL
+	defaultOut  string
+}
+
+func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
+	if len(args) == 0 {
+		return usageErrorf("lock: name requirement files or requirements (e.g. pyward lock requirements.in)")
+	}
+	in, err := readLockInputs(ctx, f, args)
+	if err != nil {
+		return usageError(err)
+	}
+	output := f.output
+	if output == "" {
+		output = in.defaultOut
+	}
+	format, err := lockFormat(f.format, output)
+	if err != nil {
+		return usageError(err)
+	}
+	var cutoff time.Time
+	if f.excludeNewer != "" {
+		if cutoff, err = parseCutoff(f.excludeNewer, time.Now()); err != nil {
+			return usageErrorf("--exclude-newer: %v", err)
+		}
+	}
+	cacheDir := ""
+	if !f.noCache {
+		if cacheDir, err = a.cacheRoot(f.cacheDir); err != nil {
+			return usageError(err)
+		}
+	}
+	target, err := lockTarget(ctx, f, cacheDir)
+	if err != nil {
+		return usageError(err)
+	}
+	sources, policy, warnings, err := indexSources(f, in)
+	if err != nil {
+		return usageError(err)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(a.stderr, "pyward: warning: %s\n", w)
+	}
+	progress := newProgress(a.stderr, f.quiet || !isTerminal(a.stderr))
+	defer progress.Finish()
+	iopts := index.Options{Sources: sources, Policy: policy, CacheDir: filepath.Join(cacheDir, "http"), NoCache: f.noCache, Offline: f.offline,
+		TrustedHosts: append(append([]string(nil), f.trustedHosts...), in.trusted...), UserAgent: "pyward/" + version()}
+	if f.verbose {
+		iopts.Logf = func(format string, args ...any) { progress.Log(fmt.Sprintf(format, args...)) }
+	}
+	client, err := index.New(iopts)
+	if err != nil {
+		return usageError(err)
+	}
+	sourceURLs := map[string]string{}
+	for _, s := range sources {
+		sourceURLs[s.Name] = s.URL
+	}
+	prefs, err := existingPins(ctx, output, format)
+	if err != nil {
+		return usageError(err)
+	}
+	var upgradeNames []string
+	constraints := in.constraints
+	for _, up := range f.upgradePackages {
+		r, err := pep508.ParseRequirement(up)
+		if err != nil {
+			return usageErrorf("--upgrade-package %q: %v", up, err)
+		}
+		upgradeNames = append(upgradeNames, pep503.Normalize(r.Name))
+		if !r.Specifier.IsEmpty() {
+			constraints = append(constraints, r)
+		}
+	}
+	provider := progress.wrap(resolve.NewIndexProvider(client))
+	res, err := lock.Lock(ctx, lock.Options{
+		Requirements: in.reqs, Constraints: constraints, Provider: provider, Downloader: client, SourceURLs: sourceURLs,
+		Target: target, Prereleases: f.pre || in.pre, StrictRequiresPython: f.strictPython,
+		Preferences: prefs, Upgrade: f.upgrade, UpgradePackages: upgradeNames, ExcludeNewer: cutoff,
+		RequiresPython: in.requiresPy, Command: lockCommandLine(args, f, output),
+	})
+	progress.Finish()
+	if err != nil {
+		var nse *resolve.NoSolutionError
+		if errors.As(err, &nse) {
+			fmt.Fprintf(a.stderr, "%s\n", nse.Explanation())
+			return usageErrorf("lock: no solution: the requirements cannot be satisfied together (explanation above)")
+		}
+		return lockError(err)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(a.stderr, "pyward: warning: %s\n", w)
+	}
+	var data []byte
+	if format == "pylock" {
+		data, err = lockfile.MarshalPylock(res.Lock)
+	} else {
+		data, err = lockfile.MarshalRequirements(res.Lock)
+	}
+	if err != nil {
+		return internalError(err)
+	}
+	if output == "" || output == "-" {
+		_, err = a.stdout.Write(data)
+		return err
+	}
+	if err := atomicfile.WriteFile(output, data, 0o644); err != nil {
+		return internalError(err)
+	}
+	if !f.quiet {
+		fmt.Fprintf(a.stderr, "Locked %d packages into %s\n", len(res.Lock.Packages), output)
+	}
+	return nil
+}
+
+// lockError classifies engine errors: problems with the user's input or
+// index contents exit 2, transport failures exit 3.
+func lockError(err error) error {
+	var nf *index.NotFoundError
+	var hm *index.HashMismatchError
+	var pe *index.ParseError
+	var nb *index.NeedsBuildError
+	switch {
+	case errors.As(err, &nf), errors.As(err, &hm), errors.As(err, &pe), errors.As(err, &nb):
+		return usageError(err)
+	}
+	return internalError(err)
+}
+
+func lockFormat(flag, output string) (string, error) {
+	switch flag {
+	case "requirements", "pylock":
+		return flag, nil
+	case "":
+		base := strings.ToLower(filepath.Base(output))
+		if strings.HasPrefix(base, "pylock") && strings.HasSuffix(base, ".toml") {
+			return "pylock", nil
+		}
+		return "requirements", nil
+	}
+	return "", fmt.Errorf("--format: unknown format %q (want requirements or pylock)", flag)
+}
+
+// readLockInputs parses the arguments: files (requirements, pyproject.toml)
+// or requirement strings.
+func readLockInputs(ctx context.Context, f lockFlags, args []string) (*lockInputs, error) {
+	in := &lockInputs{}
+	var errs []error
+	for _, arg := range args {
+		st, statErr := os.Stat(arg)
+		switch {
+		case statErr == nil && !st.IsDir() && strings.EqualFold(filepath.Base(arg), "pyproject.toml"):
+			if err := in.addPyproject(arg, f); err != nil {
+				errs = append(errs, err)
+			}
+		case statErr == nil && !st.IsDir():
+			if err := in.addRequirementsFile(ctx, arg); err != nil {
+				errs = append(errs, err)
+			}
+		default:
+			r, err := pep508.ParseRequirement(arg)
+			if err != nil {
+				if looksLikePath(arg) {
+					errs = append(errs, fmt.Errorf("%s: no such file", arg))
+				} else {
+					errs = append(errs, fmt.Errorf("%q is neither a file nor a requirement: %w", arg, err))
+				}
+				continue
+			}
+			in.reqs = append(in.reqs, lock.Requirement{Req: r, Origin: "command line"})
+		}
+	}
+	for _, c := range f.constraints {
+		rf, err := reqfile.ParseFile(ctx, c, reqfile.Options{})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, r := range append(rf.Requirements, rf.Constraints...) {
+			if r.Req != nil {
+				in.constraints = append(in.constraints, r.Req)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if len(in.reqs) == 0 {
+		return nil, errors.New("lock: no requirements to lock")
+	}
+	return in, nil
+}
+
+func looksLikePath(s string) bool {
+	return strings.ContainsAny(s, `/\`) || strings.HasSuffix(s, ".txt") || strings.HasSuffix(s, ".in") || strings.HasSuffix(s, ".toml")
+}
+
+func (in *lockInputs) addRequirementsFile(ctx context.Context, path string) error {
+	rf, err := reqfile.ParseFile(ctx, path, reqfile.Options{})
+	if err != nil {
+		return err
+	}
+	for _, r := range rf.Requirements {
+		if r.Req == nil {
+			return fmt.Errorf("%s: cannot lock %q: a bare URL or path has no project name; write it as 'name @ url'", r.Origin, r.Raw)
+		}
+		if r.Editable {
+			return fmt.Errorf("%s: cannot lock editable requirement %q: editable installs are not reproducible", r.Origin, r.Raw)
+		}
+		in.reqs = append(in.reqs, lock.Requirement{Req: r.Req, Origin: "-r " + r.Origin.File})
+	}
+	for _, r := range rf.Constraints {
+		if r.Req != nil {
+			in.constraints = append(in.constraints, r.Req)
+		}
+	}
+	if rf.IndexURL != "" {
+		in.indexURL = rf.IndexURL
+	}
+	in.extraURLs = append(in.extraURLs, rf.ExtraIndexURLs...)
+	in.findLinks = append(in.findLinks, rf.FindLinks...)
+	in.trusted = append(in.trusted, rf.TrustedHosts...)
+	in.noIndex = in.noIndex || rf.NoIndex
+	in.pre = in.pre || rf.Pre
+	if strings.HasSuffix(path, ".in") && in.defaultOut == "" {
+		in.defaultOut = strings.TrimSuffix(path, ".in") + ".txt"
+	}
+	return nil
+}
+
+func (in *lockInputs) addPyproject(path string, f lockFlags) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	proj, err := pyproject.Parse(path, data)
+	if err != nil {
+		return err
+	}
+	reqs, err := proj.Requirements(f.extras, f.groups, f.allExtras)
+	if err != nil {
+		return err
+	}
+	for _, r := range reqs {
+		in.reqs = append(in.reqs, lock.Requirement{Req: r, Origin: path})
+	}
+	if !proj.RequiresPython.IsEmpty() {
+		in.requiresPy = proj.RequiresPython.String()
+	}
+	if proj.Config.Index != "" {
+		in.indexURL = proj.Config.Index
+	}
+	in.extraURLs = append(in.extraURLs, proj.Config.ExtraIndex...)
+	if len(proj.Config.IndexFor) > 0 {
+		in.indexFor = proj.Config.IndexFor
+	}
+	return nil
+}
+
+// indexSources builds the ordered sources and the selection policy.
+func indexSources(f lockFlags, in *lockInputs) ([]index.Source, index.Policy, []string, error) {
+	var sources []index.Source
+	var policy index.Policy
+	var warnings []string
+	names := map[string]bool{}
+	add := func(s index.Source) error {
+		if names[s.Name] {
+			return fmt.Errorf("index name %q used twice", s.Name)
+		}
+		names[s.Name] = true
+		sources = append(sources, s)
+		return nil
+	}
+	for _, spec := range f.indexes {
+		name, u, ok := strings.Cut(spec, "=")
+		if !ok || name == "" || u == "" {
+			return nil, policy, nil, fmt.Errorf("--index %q: want NAME=URL", spec)
+		}
+		if err := add(index.Source{Name: name, URL: u}); err != nil {
+			return nil, policy, nil, err
+		}
+	}
+	noIndex := f.noIndex || in.noIndex
+	if !noIndex {
+		primary := f.indexURL
+		if primary == "" {
+			primary = in.indexURL
+		}
+		if primary == "" && len(f.indexes) == 0 {
+			primary = DefaultIndexURL
+		}
+		if primary != "" {
+			if err := add(index.Source{Name: hostName(primary, "index"), URL: primary}); err != nil {
+				return nil, policy, nil, err
+			}
+		}
+		extras := append(append([]string(nil), f.extraIndexURLs...), in.extraURLs...)
+		for i, u := range extras {
+			if err := add(index.Source{Name: fmt.Sprintf("extra-%d", i+1), URL: u}); err != nil {
+				return nil, policy, nil, err
+			}
+			warnings = append(warnings, fmt.Sprintf("--extra-index-url %s: indexes are merged as pip does, so whoever publishes a higher version of one of your package names on any of them wins (dependency confusion). Use --index NAME=URL (first index wins) and --index-for instead.", lockfile.RedactURL(u)))
+		}
+		if len(extras) > 0 {
+			policy.Mode = index.MergeAll
+		}
+	}
+	for i, fl := range append(append([]string(nil), f.findLinks...), in.findLinks...) {
+		if err := add(index.Source{Name: fmt.Sprintf("find-links-%d", i+1), URL: fl, FindLinks: true}); err != nil {
+			return nil, policy, nil, err
+		}
+	}
+	if len(sources) == 0 {
+		return nil, policy, nil, errors.New("no package source: --no-index needs --find-links")
+	}
+	for _, spec := range f.indexFor {
+		pattern, name, ok := strings.Cut(spec, "=")
+		if !ok || pattern == "" || name == "" {
+			return nil, policy, nil, fmt.Errorf("--index-for %q: want PATTERN=NAME", spec)
+		}
+		if !names[name] {
+			return nil, policy, nil, fmt.Errorf("--index-for %q: no index named %q (define it with --index %s=URL)", spec, name, name)
+		}
+		if err := policy.Pin(pattern, name); err != nil {
+			return nil, policy, nil, err
+		}
+	}
+	for pattern, u := range in.indexFor {
+		name := ""
+		for _, s := range sources {
+			if strings.TrimRight(s.URL, "/") == strings.TrimRight(u, "/") {
+				name = s.Name
+			}
+		}
+		if name == "" {
+			name = hostName(u, "pinned")
+			if err := add(index.Source{Name: name, URL: u}); err != nil {
+				return nil, policy, nil, err
+			}
+		}
+		if err := policy.Pin(pattern, name); err != nil {
+			return nil, policy, nil, err
+		}
+	}
+	return sources, policy, warnings, nil
+}
+
+// hostName derives a source name from a URL's host.
+func hostName(raw, fallback string) string {
+	if u, err := url.Parse(raw); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return fallback
+}
+
+// lockTarget chooses the interpreter and platform to resolve for.
+func lockTarget(ctx context.Context, f lockFlags, cacheDir string) (lock.Target, error) {
+	if f.pythonVersion == "" && f.platform == "" {
+		path, err := venv.Find(f.python)
+		if err == nil {
+			in, qerr := venv.Query(ctx, path, cacheDir)
+			if qerr == nil {
+				v, perr := pep440.Parse(in.VersionString())
+				if perr == nil {
+					return lock.Target{Python: v, Environment: in.Environment(), Tags: in.Tags()}, nil
+				}
+				err = perr
+			} else {
+				err = qerr
+			}
+		}
+		if f.python != "" {
+			return lock.Target{}, err
+		}
+		// No usable python3: CPython 3.12 on manylinux x86_64.
+	}
+	pyver := f.pythonVersion
+	if pyver == "" {
+		pyver = "3.12"
+	}
+	platform := f.platform
+	if platform == "" {
+		platform = "manylinux_x86_64"
+	}
+	v, err := pep440.Parse(pyver)
+	if err != nil || len(v.Release()) < 2 || len(v.Release()) > 3 {
+		return lock.Target{}, fmt.Errorf("--python-version %q: want X.Y or X.Y.Z", pyver)
+	}
+	rel := v.Release()
+	interp, err := pep425.Target(platform, [2]int{rel[0], rel[1]})
+	if err != nil {
+		return lock.Target{}, fmt.Errorf("--platform: %w", err)
+	}
+	env, err := pep508.TargetEnvironment(pyver, markerPlatform(platform))
+	if err != nil {
+		return lock.Target{}, fmt.Errorf("--platform: %w", err)
+	}
+	return lock.Target{Python: v, Environment: env, Tags: interp.Tags()}, nil
+}
+
+// markerPlatform maps a wheel-tag target name to pep508.TargetEnvironment's
+// platform names.
+func markerPlatform(target string) string {
+	t := strings.ToLower(target)
+	switch {
+	case strings.HasPrefix(t, "mac"):
+		if strings.Contains(t, "x86_64") {
+			return "macos-x86_64"
+		}
+		return "macos"
+	case strings.HasPrefix(t, "win"):
+		return "windows"
+	case strings.Contains(t, "aarch64"):
+		return "linux-aarch64"
+	}
+	return "linux"
+}
+
+// existingPins reads the versions of an existing lock at path.
+func existingPins(ctx context.Context, path, format string) (map[string]pep440.Version, error) {
+	if path == "" || path == "-" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	prefs := map[string]pep440.Version{}
+	if format == "pylock" {
+		l, err := lockfile.ParsePylock(path, data)
+		if err != nil {
+			return nil, fmt.Errorf("existing lock: %w", err)
+		}
+		for _, p := range l.Packages {
+			if v, err := pep440.Parse(p.Version); err == nil {
+				prefs[p.NormalizedName()] = v
+			}
+		}
+		return prefs, nil
+	}
+	rf, err := reqfile.Parse(path, data, reqfile.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("existing lock: %w", err)
+	}
+	for _, r := range rf.Requirements {
+		if r.Req == nil {
+			continue
+		}
+		for _, s := range r.Req.Specifier.Specifiers() {
+			if s.Op == "==" {
+				if v, err := pep440.Parse(s.Version); err == nil {
+					prefs[r.Req.NormalizedName()] = v
+				}
+			}
+		}
+	}
+	return prefs, nil
+}
+
+// parseCutoff reads an RFC 3339 time, a date, or a duration ago.
+func parseCutoff(s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	d, err := parseDuration(s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time, a date (2026-01-31) or a duration (7d, 48h)", s)
+	}
+	return now.Add(-d), nil
+}
+
+// lockCommandLine renders the command for the lock header, without
+// credentials and machine-specific paths of caches.
+func lockCommandLine(args []string, f lockFlags, output string) string {
+	parts := []string{"pyward", "lock"}
+	parts = append(parts, args...)
+	if output != "" {
+		parts = append(parts, "-o", output)
+	}
+	if f.indexURL != "" {
+		parts = append(parts, "--index-url", lockfile.RedactURL(f.indexURL))
+	}
+	for _, s := range f.indexes {
+		parts = append(parts, "--index", lockfile.RedactURL(s))
+	}
+	for _, s := range f.indexFor {
+		parts = append(parts, "--index-for", s)
+	}
+	if f.pythonVersion != "" {
+		parts = append(parts, "--python-version", f.pythonVersion)
+	}
+	if f.platform != "" {
+		parts = append(parts, "--platform", f.platform)
+	}
+	if f.pre {
+		parts = append(parts, "--pre")
+	}
+	for _, e := range f.extras {
+		parts = append(parts, "--extra", e)
+	}
+	for _, g := range f.groups {
+		parts = append(parts, "--group", g)
+	}
+	if f.allExtras {
+		parts = append(parts, "--all-extras")
+	}
+	if f.excludeNewer != "" {
+		parts = append(parts, "--exclude-newer", strconv.Quote(f.excludeNewer))
+	}
+	return strings.Join(parts, " ")
 }

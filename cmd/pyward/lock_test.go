@@ -1,0 +1,224 @@
+package main
+
+import (
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/lockfile"
+	"github.com/pyward/pyward/internal/testindex"
+)
+
+// startIndex serves dists on loopback and returns the simple-index URL and
+// the host to trust for plain http.
+func startIndex(t *testing.T, dists []testindex.Dist, opts testindex.Options) (*testindex.Index, string, string) {
+	t.Helper()
+	ix, err := testindex.New(dists, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := ix.Start()
+	t.Cleanup(ix.Close)
+	u, _ := url.Parse(base)
+	return ix, base, u.Host
+}
+
+func demoDists() []testindex.Dist {
+	old := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	return []testindex.Dist{
+		{Name: "app-core", Version: "1.0.0", Requires: []string{"helper>=1.1", "colorlib; sys_platform == 'win32'"}, UploadTime: old,
+			ConsoleScripts: map[string]string{"app-core": "app_core:main"}},
+		{Name: "app-core", Version: "1.1.0", Requires: []string{"helper>=1.1"}, UploadTime: old, Sdist: true},
+		{Name: "helper", Version: "1.0.0", UploadTime: old},
+		{Name: "helper", Version: "1.1.5", UploadTime: old},
+		{Name: "helper", Version: "1.2.0", UploadTime: old, WheelTags: []string{"py3-none-any", "cp312-cp312-win_amd64"}},
+		{Name: "colorlib", Version: "0.4.6", UploadTime: old},
+	}
+}
+
+func TestLockRequirementsAgainstTestIndex(t *testing.T) {
+	isolateConfig(t)
+	_, indexURL, host := startIndex(t, demoDists(), testindex.Options{})
+	dir := t.TempDir()
+	in := filepath.Join(dir, "requirements.in")
+	if err := os.WriteFile(in, []byte("app-core\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "requirements.txt")
+	code, stdout, stderr := runPyward(t, "lock", in, "-o", out, "--index-url", indexURL, "--trusted-host", host,
+		"--python-version", "3.12", "--platform", "manylinux_x86_64", "-q")
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	for _, want := range []string{"app-core==1.1.0 \\", "helper==1.2.0 \\", "# via -r " + in, "# via app-core"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("lock lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "colorlib") {
+		t.Errorf("win32-only dependency of an older version leaked into the lock:\n%s", text)
+	}
+	// app-core 1.1.0 has a wheel and an sdist, helper 1.2.0 two wheels: 4 hashes.
+	if n := strings.Count(text, "--hash=sha256:"); n != 4 {
+		t.Errorf("%d hashes, want 4:\n%s", n, text)
+	}
+	// Re-locking without changes gives the same bytes.
+	code, _, stderr = runPyward(t, "lock", in, "-o", out, "--index-url", indexURL, "--trusted-host", host, "--python-version", "3.12", "--platform", "manylinux_x86_64", "-q")
+	again, _ := os.ReadFile(out)
+	if code != exitOK || string(again) != text {
+		t.Errorf("re-lock changed the file (exit %d, %s)", code, stderr)
+	}
+}
+
+func TestLockKeepsExistingPins(t *testing.T) {
+	isolateConfig(t)
+	_, indexURL, host := startIndex(t, demoDists(), testindex.Options{})
+	dir := t.TempDir()
+	out := filepath.Join(dir, "pylock.toml")
+	args := func(extra ...string) []string {
+		return append([]string{"lock", "app-core", "-o", out, "--index-url", indexURL, "--trusted-host", host, "--python-version", "3.12", "-q"}, extra...)
+	}
+	if code, _, stderr := runPyward(t, args("--upgrade-package", "helper==1.1.5")...); code != exitOK {
+		t.Fatal(stderr)
+	}
+	read := func() *lockfile.Lock {
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := lockfile.ParsePylock(out, data)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, data)
+		}
+		return l
+	}
+	if v := read().Find("helper").Version; v != "1.1.5" {
+		t.Fatalf("helper = %s, want 1.1.5", v)
+	}
+	// A plain re-lock keeps the locked version although 1.2.0 exists.
+	if code, _, stderr := runPyward(t, args()...); code != exitOK {
+		t.Fatal(stderr)
+	}
+	l := read()
+	if p := l.Find("helper"); p == nil || p.Version != "1.1.5" || p.Index == "" || len(p.Wheels) != 1 {
+		t.Errorf("helper in pylock after re-lock: %+v", p)
+	}
+	if code, _, stderr := runPyward(t, args("--upgrade")...); code != exitOK {
+		t.Fatal(stderr)
+	}
+	if v := read().Find("helper").Version; v != "1.2.0" {
+		t.Errorf("after --upgrade helper = %s, want 1.2.0", v)
+	}
+}
+
+func TestLockErrorsWriteNothing(t *testing.T) {
+	isolateConfig(t)
+	ix, indexURL, host := startIndex(t, demoDists(), testindex.Options{})
+	dir := t.TempDir()
+	out := filepath.Join(dir, "requirements.txt")
+	if err := os.WriteFile(out, []byte("# previous lock\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"-o", out, "--index-url", indexURL, "--trusted-host", host, "--python-version", "3.12", "-q"}
+	tests := []struct {
+		name    string
+		args    []string
+		setup   func()
+		code    int
+		wantErr string
+	}{
+		{"unsatisfiable", []string{"app-core", "helper<1.1"}, nil, exitUsage, "no solution"},
+		{"unknown package", []string{"no-such-project"}, nil, exitUsage, "no-such-project"},
+		{"http refused without trusted host", []string{"app-core", "-o", out, "--index-url", indexURL, "--python-version", "3.12"}, nil, exitUsage, "http"},
+		{"bad requirement", []string{"app-core>>1"}, nil, exitUsage, "app-core>>1"},
+		{"missing file", []string{"nope/requirements.in"}, nil, exitUsage, "no such file"},
+		{"server error", []string{"helper"}, func() { ix.FailNext("/simple/helper/", 10, 500) }, exitInternal, "500"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.setup != nil {
+				tt.setup()
+			}
+			args := append([]string{"lock"}, tt.args...)
+			if !strings.HasPrefix(tt.name, "http refused") {
+				args = append(args, base...)
+			}
+			args = append(args, "--no-cache")
+			code, _, stderr := runPyward(t, args...)
+			if code != tt.code || !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("exit %d (want %d), stderr %q (want %q)", code, tt.code, stderr, tt.wantErr)
+			}
+			if data, _ := os.ReadFile(out); string(data) != "# previous lock\n" {
+				t.Errorf("lock file changed on error: %q", data)
+			}
+		})
+	}
+}
+
+// TestLockInstallsWithPip is the interop proof: real pip accepts the lock
+// with --require-hashes, and refuses a tampered file.
+func TestLockInstallsWithPip(t *testing.T) {
+	python := requirePython(t)
+	isolateConfig(t)
+	ix, indexURL, host := startIndex(t, demoDists(), testindex.Options{})
+	dir := t.TempDir()
+	out := filepath.Join(dir, "requirements.txt")
+	if code, _, stderr := runPyward(t, "lock", "app-core", "-o", out, "--index-url", indexURL, "--trusted-host", host, "-q"); code != exitOK {
+		t.Fatal(stderr)
+	}
+	venvDir := filepath.Join(dir, "venv")
+	if outp, err := exec.Command(python, "-m", "venv", "--without-pip", venvDir).CombinedOutput(); err != nil {
+		t.Fatalf("venv: %v\n%s", err, outp)
+	}
+	pip := func(args ...string) (string, error) {
+		cmd := exec.Command(python, append([]string{"-m", "pip", "--python", filepath.Join(venvDir, "bin", "python"), "--disable-pip-version-check", "--no-input"}, args...)...)
+		cmd.Env = append(os.Environ(), "PIP_NO_CACHE_DIR=1", "PIP_CONFIG_FILE="+os.DevNull)
+		b, err := cmd.CombinedOutput()
+		return string(b), err
+	}
+	if outp, err := pip("install", "--require-hashes", "--no-deps", "-r", out, "--index-url", indexURL, "--trusted-host", host); err != nil {
+		t.Fatalf("pip install: %v\n%s", err, outp)
+	}
+	if outp, err := pip("check"); err != nil {
+		t.Fatalf("pip check: %v\n%s", err, outp)
+	}
+	// A swapped file on the index must be refused.
+	for _, fn := range ix.Filenames("helper") {
+		if strings.HasSuffix(fn, "py3-none-any.whl") {
+			if err := ix.Tamper(fn); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	venv2 := filepath.Join(dir, "venv2")
+	if outp, err := exec.Command(python, "-m", "venv", "--without-pip", venv2).CombinedOutput(); err != nil {
+		t.Fatalf("venv: %v\n%s", err, outp)
+	}
+	venvDir = venv2
+	outp, err := pip("install", "--require-hashes", "--no-deps", "-r", out, "--index-url", indexURL, "--trusted-host", host)
+	if err == nil || !strings.Contains(outp, "HASHES") {
+		t.Fatalf("pip accepted a tampered file: %v\n%s", err, outp)
+	}
+}
+
+// requirePython returns python3's path; CI must have it.
+func requirePython(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("python3")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("python3 is required in CI")
+		}
+		t.Skip("python3 not found")
+	}
+	return p
+}
