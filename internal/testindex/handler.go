@@ -108,10 +108,13 @@ func (ix *Index) negotiate(r *http.Request) string {
 		accept = f
 	}
 	if strings.TrimSpace(accept) == "" {
-		if ix.opts.NoHTML {
+		switch {
+		case !ix.opts.NoHTML:
+			return MediaLegacyHTML
+		case !ix.opts.NoJSON:
 			return MediaJSON
 		}
-		return MediaLegacyHTML
+		return ""
 	}
 	// RFC 9110 §12.5.1: each served type takes the q of the most specific
 	// Accept range matching it; the highest q wins, ties go to server order.

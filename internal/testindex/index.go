@@ -102,6 +102,9 @@ type file struct {
 
 // New returns an index serving dists. Duplicate file names are an error.
 func New(dists []Dist, opts Options) (*Index, error) {
+	if opts.NoJSON && opts.NoHTML {
+		return nil, fmt.Errorf("testindex: NoJSON and NoHTML leave nothing to serve")
+	}
 	ix := &Index{
 		opts:     opts,
 		projects: map[string]*project{},

@@ -540,3 +540,72 @@ func TestPipInstall(t *testing.T) {
 		t.Errorf("console script: %v", err)
 	}
 }
+
+func FuzzNegotiate(f *testing.F) {
+	f.Add("application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01", false, false)
+	f.Add("*/*;q=0.5, text/*", true, false)
+	f.Add(";;q=,=,", false, true)
+	f.Fuzz(func(t *testing.T, accept string, noJSON, noHTML bool) {
+		ix := &Index{opts: Options{NoJSON: noJSON, NoHTML: noHTML}}
+		r, err := http.NewRequest("GET", "http://x/simple/", nil)
+		if err != nil {
+			t.Skip()
+		}
+		r.Header.Set("Accept", accept)
+		switch got := ix.negotiate(r); got {
+		case "":
+		case MediaJSON:
+			if noJSON {
+				t.Fatalf("JSON chosen while disabled for %q", accept)
+			}
+		case MediaHTML, MediaLegacyHTML:
+			if noHTML {
+				t.Fatalf("HTML chosen while disabled for %q", accept)
+			}
+		default:
+			t.Fatalf("negotiate(%q) = %q", accept, got)
+		}
+	})
+}
+
+// TestPipResolvesRandomGraph checks that pip can resolve and install a
+// RandomGraph root from the index (the graph is meant for differential
+// tests against pip, so pip must accept it).
+func TestPipResolvesRandomGraph(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	py, err := exec.LookPath("python3")
+	if err != nil || exec.Command(py, "-m", "pip", "--version").Run() != nil {
+		t.Skip("python3 -m pip not available")
+	}
+	ix, err := New(RandomGraph(3, 40, 6, 3), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := ix.Start()
+	defer ix.Close()
+	report := filepath.Join(t.TempDir(), "report.json")
+	cmd := exec.Command(py, "-m", "pip", "install", "--dry-run", "--quiet", "--report", report, "--disable-pip-version-check",
+		"--no-cache-dir", "--index-url", u, "--target", t.TempDir(), "pkg-0000", "pkg-0005")
+	cmd.Env = append(os.Environ(), "PIP_CONFIG_FILE=/dev/null", "PIP_NO_INPUT=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("pip: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Install []struct {
+			Metadata struct{ Name, Version string }
+		}
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Install) < 3 {
+		t.Errorf("pip installs only %d packages", len(rep.Install))
+	}
+	t.Logf("pip resolved %d packages with %d requests", len(rep.Install), ix.Requests())
+}
