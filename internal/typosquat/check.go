@@ -315,6 +315,9 @@ const (
 	FarFactor       = 0.6  // unrelated letter inserted or substituted
 	EdgeFactor      = 0.55 // first letter added, dropped or replaced; last letter appended
 	DigitEditFactor = 0.5  // a digit added, dropped or replaced inside the name
+	// LongName is the separator-free length from which dropping the
+	// first letter counts as a slip rather than a different word.
+	LongName = 9
 	// AffixDropFactor scales a name that drops a prefix or suffix the
 	// original has (docx for python-docx): many projects go by both.
 	AffixDropFactor = 0.6
@@ -337,7 +340,7 @@ func classifyEdit(q, t string) (edit, bool) {
 		switch {
 		case i == len(q)-1 && isDigit(c):
 			return edit{TrickVersionSuffix, fmt.Sprintf("appends version %q", c), 1}, true
-		case i == len(q)-1 && c == 's':
+		case i == len(q)-1 && c == 's' && !doubled:
 			return edit{TrickPlural, "appends \"s\"", 1}, true
 		}
 		e := edit{TrickInsert, fmt.Sprintf("inserts %q at %d", c, i), FarFactor}
@@ -362,7 +365,7 @@ func classifyEdit(q, t string) (edit, bool) {
 		switch {
 		case i == len(t)-1 && isDigit(c):
 			return edit{TrickVersionSuffix, fmt.Sprintf("drops version %q", c), 1}, true
-		case i == len(t)-1 && c == 's':
+		case i == len(t)-1 && c == 's' && !doubled:
 			return edit{TrickPlural, "drops trailing \"s\"", 1}, true
 		}
 		e := edit{TrickDelete, fmt.Sprintf("drops %q at %d", c, i), AdjacentFactor}
@@ -371,7 +374,10 @@ func classifyEdit(q, t string) (edit, bool) {
 			e.factor = DigitEditFactor
 		case doubled:
 			e.factor = TypoFactor
-		case i == 0:
+		case i == 0 && len(t) < LongName:
+			// Short names minus their first letter are often words of
+			// their own (rignore → ignore, asyncer → syncer); long ones
+			// leave a fragment (ycodestyle).
 			e.factor = EdgeFactor
 		}
 		return e, true
@@ -525,6 +531,11 @@ func (m *matcher) affixRest(rest, affix string, isPre bool) {
 			verb = "prepends"
 		}
 		m.emitAffix(i, isPre, fmt.Sprintf("%s %q", verb, affix), factor)
+	}
+	// The rest may also drop a version the original has (pyurllib for
+	// urllib3).
+	for _, i := range m.ix.vcore[rest] {
+		m.emitAffix(i, isPre, fmt.Sprintf("adds %q and drops version %q", affix, versionSuffix(m.ix.flat[i])), factor)
 	}
 	for _, cr := range m.ix.core[rest] {
 		if cr.affix == affix {

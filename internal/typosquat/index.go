@@ -100,7 +100,7 @@ func buildIndex(names []string) *index {
 				break
 			}
 		}
-		if t, _, ok := strings.Cut(name, "-"); ok {
+		if t, _, ok := strings.Cut(name, "-"); ok && !isPythonToken(t) {
 			ix.family[t]++
 		}
 	}
@@ -279,3 +279,14 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // versionSuffix returns the trailing version number versionCore removes.
 func versionSuffix(f string) string { return f[len(versionCore(f)):] }
+
+// isPythonToken reports whether a first token is a Python decoration
+// (python-dateutil, py-spy) rather than a plugin host: the projects sharing
+// it are unrelated, so it is no family.
+func isPythonToken(t string) bool {
+	switch t {
+	case "python", "python2", "python3", "py", "py2", "py3":
+		return true
+	}
+	return false
+}

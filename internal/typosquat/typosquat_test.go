@@ -154,7 +154,11 @@ func TestClassifyEdit(t *testing.T) {
 		factor float64
 	}{
 		{"reqeusts", "requests", TrickTranspose, TypoFactor},
-		{"requestss", "requests", TrickPlural, 1},
+		{"requestss", "requests", TrickInsert, TypoFactor}, // doubled s, not a plural
+		{"coloramas", "colorama", TrickPlural, 1},
+		{"ipaddres", "ipaddress", TrickDelete, TypoFactor},
+		{"ycodestyle", "pycodestyle", TrickDelete, AdjacentFactor},
+		{"ignore", "rignore", TrickDelete, EdgeFactor},
 		{"requeests", "requests", TrickInsert, TypoFactor},
 		{"grequests", "requests", TrickInsert, EdgeFactor},
 		{"requ3sts", "requests", TrickSubstitute, DigitEditFactor},
