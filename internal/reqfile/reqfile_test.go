@@ -590,3 +590,30 @@ func TestPipCompileOutput(t *testing.T) {
 		t.Errorf("Format lost the hashed layout:\n%s", out)
 	}
 }
+
+func TestFormatFromLink(t *testing.T) {
+	in := "./pkg[a,b] ; sys_platform == 'linux'\nhttps://x/a-1.0.tar.gz#egg=a ; python_version < '3.9'\n-e git+https://x/r.git#egg=r\n"
+	f, err := Parse("r.txt", []byte(in), memFS(nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range f.Requirements {
+		f.Requirements[i].Raw = "" // as if built by a program
+	}
+	out, err := Format(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "./pkg[a,b]; sys_platform == \"linux\"\nhttps://x/a-1.0.tar.gz#egg=a; python_version < \"3.9\"\n-e git+https://x/r.git#egg=r\n"
+	if string(out) != want {
+		t.Errorf("Format =\n%s\nwant\n%s", out, want)
+	}
+	f2, err := Parse("r.txt", out, memFS(nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := summarize(f.Requirements), summarize(f2.Requirements)
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("round trip:\n%+v\n%+v", a, b)
+	}
+}

@@ -113,15 +113,14 @@ func (r *Requirement) Format() (string, error) {
 		case r.Req != nil:
 			text = r.Req.String()
 		case r.Link != "":
+			// A URL carries its extras in its #egg= fragment.
 			text = r.Link
 			if len(r.Extras) > 0 && !looksLikeURL(r.Link) {
 				text += "[" + strings.Join(r.Extras, ",") + "]"
 			}
 			if r.Marker != nil {
-				text += " ; " + r.Marker.String()
-				if looksLikeURL(r.Link) {
-					text = r.Link + "; " + r.Marker.String()
-				}
+				// "; " (with the space) ends a URL as well as a path.
+				text += "; " + r.Marker.String()
 			}
 		default:
 			return "", errors.New("requirement has no text, Req or Link")
