@@ -1,0 +1,678 @@
+package install
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pyward/pyward/internal/dist"
+	"github.com/pyward/pyward/internal/metadata"
+	"github.com/pyward/pyward/internal/pep440"
+	"github.com/pyward/pyward/internal/pep503"
+)
+
+// Default limits against decompression bombs and pathological wheels.
+// The largest real wheels (CUDA builds of torch) hold single files of about
+// 2 GiB and a few GiB in total.
+const (
+	MaxFiles            = 100_000  // entries in one wheel
+	MaxFileSize         = 4 << 30  // uncompressed bytes of one entry
+	MaxTotalSize        = 16 << 30 // uncompressed bytes of all entries
+	MaxCompressionRatio = 200      // uncompressed/compressed for one entry (deflate peaks near 1032)
+	MinRatioCheckSize   = 1 << 20  // entries smaller than this are exempt from the ratio rule
+	MaxMetaFileSize     = 16 << 20 // RECORD, METADATA, WHEEL, entry_points.txt, .pth files
+	MaxProblems         = 100      // problems reported before giving up
+)
+
+// Limits bounds what a wheel may contain. The zero value of a field means
+// the default constant of the same name.
+type Limits struct {
+	MaxFiles            int
+	MaxFileSize         int64
+	MaxTotalSize        int64
+	MaxCompressionRatio int64
+	MinRatioCheckSize   int64
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxFiles <= 0 {
+		l.MaxFiles = MaxFiles
+	}
+	if l.MaxFileSize <= 0 {
+		l.MaxFileSize = MaxFileSize
+	}
+	if l.MaxTotalSize <= 0 {
+		l.MaxTotalSize = MaxTotalSize
+	}
+	if l.MaxCompressionRatio <= 0 {
+		l.MaxCompressionRatio = MaxCompressionRatio
+	}
+	if l.MinRatioCheckSize <= 0 {
+		l.MinRatioCheckSize = MinRatioCheckSize
+	}
+	return l
+}
+
+// Rule names one safety rule of the package comment.
+type Rule string
+
+// The rules; see the package comment.
+const (
+	RulePath         Rule = "path"
+	RuleDrive        Rule = "drive-letter"
+	RuleSymlink      Rule = "symlink"
+	RuleOutside      Rule = "outside-target"
+	RuleDuplicate    Rule = "duplicate"
+	RuleDistInfo     Rule = "dist-info"
+	RuleWheelVersion Rule = "wheel-version"
+	RuleRecord       Rule = "record"
+	RuleHash         Rule = "hash"
+	RuleFiles        Rule = "too-many-files"
+	RuleFileSize     Rule = "file-size"
+	RuleTotalSize    Rule = "total-size"
+	RuleRatio        Rule = "compression-ratio"
+	RulePth          Rule = "pth"
+	RuleMetadata     Rule = "metadata"
+	RuleCorrupt      Rule = "corrupt"
+)
+
+// ErrUnsafe is matched (errors.Is) by every *CheckError and *Problem.
+var ErrUnsafe = errors.New("unsafe wheel")
+
+// Problem is one broken rule.
+type Problem struct {
+	Rule  Rule
+	Entry string // zip entry name; "" for the whole wheel
+	Msg   string
+}
+
+func (p *Problem) Error() string {
+	if p.Entry == "" {
+		return fmt.Sprintf("[%s] %s", p.Rule, p.Msg)
+	}
+	return fmt.Sprintf("%s: [%s] %s", p.Entry, p.Rule, p.Msg)
+}
+
+// Is matches ErrUnsafe.
+func (p *Problem) Is(target error) bool { return target == ErrUnsafe }
+
+// CheckError lists every problem found in one wheel.
+type CheckError struct {
+	Wheel    string // file name
+	Problems []*Problem
+}
+
+func (e *CheckError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "wheel %s refused:", e.Wheel)
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteString(";")
+		}
+		b.WriteString(" ")
+		b.WriteString(p.Error())
+	}
+	return b.String()
+}
+
+// Is matches ErrUnsafe.
+func (e *CheckError) Is(target error) bool { return target == ErrUnsafe }
+
+// Unwrap returns the problems.
+func (e *CheckError) Unwrap() []error {
+	errs := make([]error, len(e.Problems))
+	for i, p := range e.Problems {
+		errs[i] = p
+	}
+	return errs
+}
+
+// Has reports whether some problem broke rule r.
+func (e *CheckError) Has(r Rule) bool {
+	return slices.ContainsFunc(e.Problems, func(p *Problem) bool { return p.Rule == r })
+}
+
+// Options says what a wheel is expected to be.
+type Options struct {
+	// Name and Version expected (from the lock); "" skips the comparison.
+	Name, Version string
+	// Metadata is the PEP 658 metadata file served by the index for this
+	// wheel, nil when there is none.
+	Metadata []byte
+	// AllowPth permits .pth files with executable lines.
+	AllowPth bool
+	Limits   Limits
+}
+
+// Entry is one file of a checked wheel, as named in the zip.
+type Entry struct {
+	Name string // zip path
+	Size int64
+	Hash string // "sha256=<urlsafe b64 nopad>" of the content
+	Exec bool   // an executable bit is set in the zip
+}
+
+// Wheel is a checked wheel.
+type Wheel struct {
+	Filename      string
+	Name, Version string // from METADATA
+	DistInfo      string // "{name}-{version}.dist-info"
+	RootIsPurelib bool
+	Entries       []Entry // regular files, zip order
+	Metadata      []byte
+	EntryPoints   []byte            // entry_points.txt, nil when absent
+	ExecPth       map[string]string // .pth entries with executable lines → first such line
+}
+
+// dataKeys are the install scheme keys allowed under "<name>.data/".
+var dataKeys = []string{"data", "headers", "platlib", "purelib", "scripts"}
+
+// checker implements the rules; sink receives the content of each regular
+// file while it is verified (nil discards).
+type checker struct {
+	filename string
+	opts     Options
+	lim      Limits
+	problems []*Problem
+}
+
+func (c *checker) add(r Rule, entry, format string, args ...any) {
+	if len(c.problems) < MaxProblems {
+		c.problems = append(c.problems, &Problem{Rule: r, Entry: entry, Msg: fmt.Sprintf(format, args...)})
+	}
+}
+
+// Sink receives each regular file of a wheel that passed the path rules.
+type Sink func(name string, exec bool, content io.Reader) error
+
+// Check verifies a wheel against every rule of the package comment, reading
+// all its content. filename is the wheel's file name.
+func Check(zr *zip.Reader, filename string, opts Options) (*Wheel, error) {
+	return check(zr, filename, opts, nil)
+}
+
+func check(zr *zip.Reader, filename string, opts Options, sink Sink) (*Wheel, error) {
+	c := &checker{filename: filename, opts: opts, lim: opts.Limits.withDefaults()}
+	w := &Wheel{Filename: filename}
+	wn, err := dist.ParseWheelName(filename, false)
+	if err != nil {
+		c.add(RuleDistInfo, "", "bad wheel file name: %v", err)
+	}
+
+	// Pass 1: names, types, declared sizes.
+	if len(zr.File) > c.lim.MaxFiles {
+		c.add(RuleFiles, "", "%d entries, more than the limit of %d", len(zr.File), c.lim.MaxFiles)
+		return nil, c.err()
+	}
+	exact := map[string]bool{}
+	folded := map[string]string{}
+	distInfos := map[string]bool{}
+	var files []*zip.File
+	var declared int64
+	reported := map[string]bool{} // entries already refused in pass 1
+	for _, f := range zr.File {
+		name := f.Name
+		if !c.checkPath(name) {
+			reported[name] = true
+			continue
+		}
+		isDir := strings.HasSuffix(name, "/")
+		key := strings.TrimSuffix(name, "/")
+		if exact[key] {
+			c.add(RuleDuplicate, name, "entry appears more than once")
+			continue
+		}
+		exact[key] = true
+		if other, ok := folded[fold(key)]; ok && !isDir {
+			c.add(RuleDuplicate, name, "differs only in case from %s", other)
+			continue
+		}
+		folded[fold(key)] = name
+		mode := f.Mode()
+		if isDir || mode.IsDir() {
+			continue
+		}
+		if !mode.IsRegular() {
+			c.add(RuleSymlink, name, "not a regular file (%s)", mode.Type())
+			continue
+		}
+		top, rest, _ := strings.Cut(name, "/")
+		switch {
+		case strings.HasSuffix(top, ".dist-info"):
+			distInfos[top] = true
+		case strings.HasSuffix(top, ".data"):
+			k, _, ok := strings.Cut(rest, "/")
+			if !ok || !slices.Contains(dataKeys, k) {
+				c.add(RuleOutside, name, "%s/ may only contain %s", top, strings.Join(dataKeys, ", "))
+				continue
+			}
+		}
+		if f.UncompressedSize64 > uint64(c.lim.MaxFileSize) {
+			c.add(RuleFileSize, name, "declares %d bytes, more than the limit of %d", f.UncompressedSize64, c.lim.MaxFileSize)
+			continue
+		}
+		declared += int64(f.UncompressedSize64)
+		if c.ratioExceeded(int64(f.UncompressedSize64), int64(f.CompressedSize64)) {
+			c.add(RuleRatio, name, "compression ratio %d:1 above the limit of %d:1", f.UncompressedSize64/max(f.CompressedSize64, 1), c.lim.MaxCompressionRatio)
+			continue
+		}
+		files = append(files, f)
+	}
+	if declared > c.lim.MaxTotalSize {
+		c.add(RuleTotalSize, "", "declares %d bytes in total, more than the limit of %d", declared, c.lim.MaxTotalSize)
+	}
+
+	// The dist-info directory.
+	var di string
+	switch len(distInfos) {
+	case 0:
+		c.add(RuleDistInfo, "", "no .dist-info directory")
+	case 1:
+		for k := range distInfos {
+			di = k
+		}
+	default:
+		names := make([]string, 0, len(distInfos))
+		for k := range distInfos {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		c.add(RuleDistInfo, "", "more than one .dist-info directory: %s", strings.Join(names, ", "))
+	}
+	if di == "" {
+		return nil, c.err()
+	}
+	w.DistInfo = di
+	diName, diVersion, _ := strings.Cut(strings.TrimSuffix(di, ".dist-info"), "-")
+	if wn.Name != "" && (pep503.Normalize(diName) != wn.Name || !sameVersion(diVersion, wn.Version.String())) {
+		c.add(RuleDistInfo, di+"/", "does not match the file name %s", filename)
+	}
+	byName := map[string]*zip.File{}
+	for _, f := range files {
+		byName[f.Name] = f
+	}
+	meta := func(file string, required bool) []byte {
+		f := byName[di+"/"+file]
+		if f == nil {
+			if required {
+				c.add(RuleDistInfo, di+"/"+file, "missing")
+			}
+			return nil
+		}
+		data, err := readLimited(f, MaxMetaFileSize)
+		if err != nil {
+			c.add(RuleCorrupt, f.Name, "%v", err)
+			return nil
+		}
+		return data
+	}
+	recordData := meta("RECORD", true)
+	wheelData := meta("WHEEL", true)
+	w.Metadata = meta("METADATA", true)
+	w.EntryPoints = meta("entry_points.txt", false)
+	if recordData == nil || wheelData == nil || w.Metadata == nil {
+		return nil, c.err()
+	}
+	c.checkWheelFile(di+"/WHEEL", wheelData, w)
+	record, err := ParseRecord(recordData)
+	if err != nil {
+		c.add(RuleRecord, di+"/RECORD", "%v", err)
+		return nil, c.err()
+	}
+	listed := map[string]RecordEntry{}
+	for _, r := range record {
+		listed[r.Path] = r
+	}
+	recordName := di + "/RECORD"
+
+	// Pass 2: content.
+	var total int64
+	for _, f := range files {
+		name := f.Name
+		r, inRecord := listed[name]
+		delete(listed, name)
+		unlisted := name == recordName || name == recordName+".jws" || name == recordName+".p7s"
+		if !inRecord && !unlisted {
+			c.add(RuleRecord, name, "not listed in RECORD")
+			continue
+		}
+		if inRecord && r.Hash == "" && !unlisted {
+			c.add(RuleRecord, name, "listed in RECORD without a hash")
+			continue
+		}
+		var alg string
+		var want []byte
+		if r.Hash != "" {
+			alg, want, err = decodeRecordHash(r.Hash)
+			if err != nil {
+				c.add(RuleRecord, name, "%v", err)
+				continue
+			}
+		}
+		rc, err := f.Open()
+		if err != nil {
+			c.add(RuleCorrupt, name, "%v", err)
+			continue
+		}
+		h256 := sha256.New()
+		var hAlg hash.Hash
+		switch alg {
+		case "sha384":
+			hAlg = sha512.New384()
+		case "sha512":
+			hAlg = sha512.New()
+		}
+		hs := []io.Writer{h256}
+		if hAlg != nil {
+			hs = append(hs, hAlg)
+		}
+		counter := &countWriter{}
+		hs = append(hs, counter)
+		var pth *bytes.Buffer
+		if isTopPth(name, di) {
+			pth = &bytes.Buffer{}
+			hs = append(hs, &limitedBuffer{b: pth, n: MaxMetaFileSize})
+		}
+		src := io.TeeReader(io.LimitReader(rc, c.lim.MaxFileSize+1), io.MultiWriter(hs...))
+		if sink != nil {
+			err = sink(name, f.Mode()&0o111 != 0, src)
+		} else {
+			_, err = io.Copy(io.Discard, src)
+		}
+		if err == nil {
+			// Drain what the sink did not read so the checksum is verified.
+			_, err = io.Copy(io.Discard, src)
+		}
+		rc.Close()
+		n := counter.n
+		total += n
+		switch {
+		case n > c.lim.MaxFileSize:
+			c.add(RuleFileSize, name, "more than %d bytes uncompressed", c.lim.MaxFileSize)
+		case errors.Is(err, zip.ErrChecksum) || errors.Is(err, zip.ErrFormat) || errors.Is(err, io.ErrUnexpectedEOF):
+			c.add(RuleCorrupt, name, "%v", err)
+		case err != nil:
+			return nil, fmt.Errorf("wheel %s: %s: %w", filename, name, err)
+		case n != int64(f.UncompressedSize64):
+			c.add(RuleCorrupt, name, "header declares %d bytes, content has %d", f.UncompressedSize64, n)
+		case c.ratioExceeded(n, int64(f.CompressedSize64)):
+			c.add(RuleRatio, name, "compression ratio %d:1 above the limit of %d:1", n/max(int64(f.CompressedSize64), 1), c.lim.MaxCompressionRatio)
+		}
+		if total > c.lim.MaxTotalSize {
+			c.add(RuleTotalSize, "", "more than %d bytes uncompressed in total", c.lim.MaxTotalSize)
+			return nil, c.err()
+		}
+		sum256 := h256.Sum(nil)
+		if want != nil {
+			got := sum256
+			if hAlg != nil {
+				got = hAlg.Sum(nil)
+			}
+			if !bytes.Equal(got, want) {
+				c.add(RuleHash, name, "%s is %s, RECORD says %s", alg, b64(got), b64(want))
+			} else if r.Size >= 0 && r.Size != n {
+				c.add(RuleHash, name, "size is %d, RECORD says %d", n, r.Size)
+			}
+		}
+		if pth != nil {
+			if line, ok := executableLine(pth.Bytes()); ok {
+				if w.ExecPth == nil {
+					w.ExecPth = map[string]string{}
+				}
+				w.ExecPth[name] = line
+			}
+		}
+		w.Entries = append(w.Entries, Entry{Name: name, Size: n, Hash: "sha256=" + b64(sum256), Exec: f.Mode()&0o111 != 0})
+	}
+	missing := make([]string, 0, len(listed))
+	for p := range listed {
+		missing = append(missing, p)
+	}
+	slices.Sort(missing)
+	for _, p := range missing {
+		if exact[p] || reported[p] {
+			continue // a directory, or an entry already reported
+		}
+		c.add(RuleRecord, p, "listed in RECORD but not in the wheel")
+	}
+	c.policy(w)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// Recheck applies the rules that depend on Options (RuleMetadata, RulePth)
+// to a wheel checked earlier, e.g. one unpacked into a cache under other
+// options.
+func Recheck(w *Wheel, opts Options) error {
+	c := &checker{filename: w.Filename, opts: opts, lim: opts.Limits.withDefaults()}
+	c.policy(w)
+	return c.err()
+}
+
+// policy applies the Options-dependent rules.
+func (c *checker) policy(w *Wheel) {
+	c.checkMetadata(w.DistInfo+"/METADATA", w)
+	if !c.opts.AllowPth {
+		names := make([]string, 0, len(w.ExecPth))
+		for n := range w.ExecPth {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		project := pep503.Normalize(w.Name)
+		for _, n := range names {
+			c.add(RulePth, n, "runs code at every interpreter start-up (line %q); allow it explicitly with --allow-pth %s", w.ExecPth[n], project)
+		}
+	}
+}
+
+func (c *checker) err() error {
+	if len(c.problems) == 0 {
+		return nil
+	}
+	return &CheckError{Wheel: c.filename, Problems: c.problems}
+}
+
+func (c *checker) ratioExceeded(uncompressed, compressed int64) bool {
+	return uncompressed > c.lim.MinRatioCheckSize && uncompressed > c.lim.MaxCompressionRatio*max(compressed, 1)
+}
+
+// checkPath applies RulePath and RuleDrive; it reports whether name is usable.
+func (c *checker) checkPath(name string) bool {
+	switch {
+	case name == "" || name == "/":
+		c.add(RulePath, name, "empty name")
+		return false
+	case !utf8.ValidString(name) || strings.ContainsRune(name, 0):
+		c.add(RulePath, name, "not valid UTF-8 or contains NUL")
+		return false
+	case strings.HasPrefix(name, "/"):
+		c.add(RulePath, name, "absolute path")
+		return false
+	case strings.HasPrefix(name, `\\`) || len(name) >= 2 && name[1] == ':' && isLetter(name[0]):
+		c.add(RuleDrive, name, "Windows drive or UNC path")
+		return false
+	case strings.ContainsRune(name, '\\'):
+		c.add(RulePath, name, "backslash in path")
+		return false
+	}
+	elems := strings.Split(strings.TrimSuffix(name, "/"), "/")
+	for _, e := range elems {
+		switch {
+		case e == "..":
+			c.add(RulePath, name, `".." element escapes the target directory`)
+			return false
+		case e == "" || e == ".":
+			c.add(RulePath, name, "empty or \".\" path element")
+			return false
+		case strings.ContainsRune(e, ':'):
+			// A colon selects an NTFS alternate data stream or a drive.
+			c.add(RuleDrive, name, "colon in path element")
+			return false
+		}
+	}
+	return true
+}
+
+func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
+
+// fold maps names that a case-insensitive file system would confuse to the
+// same key.
+func fold(s string) string { return strings.ToLower(strings.ToUpper(s)) }
+
+func (c *checker) checkWheelFile(entry string, data []byte, w *Wheel) {
+	fields := parseHeaders(data)
+	v := fields["wheel-version"]
+	major, _, _ := strings.Cut(v, ".")
+	if major != "1" {
+		c.add(RuleWheelVersion, entry, "Wheel-Version %q is not 1.x", v)
+	}
+	w.RootIsPurelib = strings.EqualFold(fields["root-is-purelib"], "true")
+}
+
+func (c *checker) checkMetadata(entry string, w *Wheel) {
+	m, err := metadata.Parse(w.Metadata)
+	if err != nil {
+		c.add(RuleMetadata, entry, "%v", err)
+		return
+	}
+	w.Name, w.Version = m.Name, m.Version
+	di := strings.TrimSuffix(w.DistInfo, ".dist-info")
+	diName, diVersion, _ := strings.Cut(di, "-")
+	if pep503.Normalize(m.Name) != pep503.Normalize(diName) || !sameVersion(m.Version, diVersion) {
+		c.add(RuleMetadata, entry, "names %s %s, but the directory is %s", m.Name, m.Version, w.DistInfo)
+	}
+	if c.opts.Name != "" && pep503.Normalize(m.Name) != pep503.Normalize(c.opts.Name) {
+		c.add(RuleMetadata, entry, "names project %q, the lock expects %q", m.Name, c.opts.Name)
+	}
+	if c.opts.Version != "" && !sameVersion(m.Version, c.opts.Version) {
+		c.add(RuleMetadata, entry, "names version %s, the lock expects %s", m.Version, c.opts.Version)
+	}
+	if c.opts.Metadata != nil {
+		idx, err := metadata.Parse(c.opts.Metadata)
+		if err != nil {
+			c.add(RuleMetadata, "", "index metadata file: %v", err)
+			return
+		}
+		if pep503.Normalize(idx.Name) != pep503.Normalize(m.Name) || !sameVersion(idx.Version, m.Version) {
+			c.add(RuleMetadata, entry, "names %s %s, the index's metadata file names %s %s", m.Name, m.Version, idx.Name, idx.Version)
+		}
+		a, b := requiresDist(m), requiresDist(idx)
+		if !slices.Equal(a, b) {
+			c.add(RuleMetadata, entry, "Requires-Dist [%s] differs from the index's metadata file [%s]", strings.Join(a, ", "), strings.Join(b, ", "))
+		}
+		if m.RequiresPython.String() != idx.RequiresPython.String() {
+			c.add(RuleMetadata, entry, "Requires-Python %q differs from the index's metadata file %q", m.RequiresPython.String(), idx.RequiresPython.String())
+		}
+	}
+}
+
+func requiresDist(m *metadata.Metadata) []string {
+	out := make([]string, 0, len(m.RequiresDist))
+	for _, r := range m.RequiresDist {
+		out = append(out, r.String())
+	}
+	slices.Sort(out)
+	return out
+}
+
+// sameVersion compares two versions by PEP 440 equality, falling back to
+// text for invalid ones.
+func sameVersion(a, b string) bool {
+	va, err1 := pep440.Parse(a)
+	vb, err2 := pep440.Parse(b)
+	if err1 != nil || err2 != nil {
+		return a == b
+	}
+	return va.Equal(vb)
+}
+
+// parseHeaders reads "Key: value" lines (WHEEL); keys lower-cased, first wins.
+func parseHeaders(data []byte) map[string]string {
+	out := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		k = strings.ToLower(strings.TrimSpace(k))
+		if _, seen := out[k]; !seen {
+			out[k] = strings.TrimSpace(v)
+		}
+	}
+	return out
+}
+
+// isTopPth reports whether name is a .pth file that site.py would process:
+// at the top of the root (purelib or platlib) or of .data/purelib|platlib.
+func isTopPth(name, distInfo string) bool {
+	if !strings.HasSuffix(strings.ToLower(name), ".pth") {
+		return false
+	}
+	if !strings.Contains(name, "/") {
+		return true
+	}
+	parts := strings.Split(name, "/")
+	return len(parts) == 3 && strings.HasSuffix(parts[0], ".data") && (parts[1] == "purelib" || parts[1] == "platlib")
+}
+
+// executableLine returns the first line site.py would execute: one starting
+// with "import " or "import\t" (site.addpackage).
+func executableLine(data []byte) (string, bool) {
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		if strings.HasPrefix(line, "import ") || strings.HasPrefix(line, "import\t") {
+			if len(line) > 80 {
+				line = line[:80] + "..."
+			}
+			return line, true
+		}
+	}
+	return "", false
+}
+
+func readLimited(f *zip.File, limit int64) ([]byte, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("larger than %d bytes", limit)
+	}
+	return data, nil
+}
+
+type countWriter struct{ n int64 }
+
+func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
+
+type limitedBuffer struct {
+	b *bytes.Buffer
+	n int
+}
+
+func (w *limitedBuffer) Write(p []byte) (int, error) {
+	if room := w.n - w.b.Len(); room > 0 {
+		w.b.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+func b64(sum []byte) string { return base64.RawURLEncoding.EncodeToString(sum) }

@@ -1,0 +1,69 @@
+// Package install checks, unpacks, installs and uninstalls wheels as the
+// binary distribution format specification (PEP 427, PEP 491; "Binary
+// distribution format" and "Recording installed projects" in the PyPA
+// specifications) describes, without running any code from the wheel.
+//
+// # Safety rules
+//
+// Check (used by Unpack, so no wheel is ever unpacked without it) reports
+// every problem of a wheel at once, as a *CheckError whose Problems each name
+// the Rule broken and the zip entry. A wheel must satisfy all of these:
+//
+//   - RulePath: an entry name is a relative, slash-separated path without
+//     empty, "." or ".." elements, backslashes, NUL bytes or a leading "/";
+//   - RuleDrive: no Windows drive letter ("C:") or UNC prefix;
+//   - RuleSymlink: no symbolic links (or other non-regular files);
+//   - RuleOutside: every entry lands inside its install scheme directory:
+//     "<name>.data/<key>/..." only for key in scripts, headers, data, purelib,
+//     platlib, and script names without directories;
+//   - RuleDuplicate: no entry appears twice, also after Unicode simple case
+//     folding (a wheel unpacked on a case-insensitive file system must not
+//     overwrite one of its own files);
+//   - RuleDistInfo: exactly one top-level "{name}-{version}.dist-info"
+//     directory with METADATA, WHEEL and RECORD, whose name and version match
+//     the wheel's file name and the expected name and version;
+//   - RuleWheelVersion: WHEEL declares Wheel-Version 1.x;
+//   - RuleRecord: RECORD parses (CSV: path, "sha256=<urlsafe base64, no
+//     padding>", size); every entry except RECORD itself and its signatures
+//     (RECORD.jws, RECORD.p7s) is listed with a hash; every listed path is in
+//     the wheel (pip tolerates missing ones; an installer that does cannot
+//     tell a truncated wheel from a complete one);
+//   - RuleHash: the content's sha256 and size equal RECORD's (only sha256 and
+//     stronger algorithms are accepted: sha256, sha384, sha512);
+//   - RuleFiles, RuleFileSize, RuleTotalSize, RuleRatio: decompression bombs.
+//     At most Limits.MaxFiles entries, no entry larger than MaxFileSize, the
+//     sum no larger than MaxTotalSize, and no entry larger than
+//     MinRatioCheckSize whose uncompressed size exceeds MaxCompressionRatio
+//     times its compressed size. Sizes are counted while decompressing, never
+//     taken from the (attacker-controlled) headers alone;
+//   - RulePth: a ".pth" file at the top of purelib or platlib runs every line
+//     beginning with "import" at every interpreter start-up (site.py) — the
+//     mechanism of the 2026 litellm compromise. Such a wheel is refused unless
+//     the project is allow-listed (Options.AllowPth);
+//   - RuleMetadata: METADATA parses and its Name and Version equal the
+//     expected ones (the lock's); when the index served a PEP 658 metadata file,
+//     the Requires-Dist lists are equal too.
+//
+// # Installing
+//
+// Install moves an unpacked, checked wheel into a Target (a virtual
+// environment's scheme directories): the root goes to purelib or platlib
+// (WHEEL Root-Is-Purelib), "<name>.data/<key>/" to the directory of that key
+// (headers into include/site/pythonX.Y/<name>), console_scripts and
+// gui_scripts entry points become executable scripts whose shebang is the
+// environment's interpreter, "#!python" in .data/scripts is rewritten the
+// same way, RECORD is rewritten with the installed paths, hashes and sizes,
+// INSTALLER contains "pyward", and direct_url.json (PEP 610) is written for
+// direct URL installs. Nothing from the wheel is executed.
+//
+// Files are staged in a directory inside the environment (same file system)
+// and renamed into place. The dist-info directory is moved first with an
+// INCOMPLETE marker file and the marker is removed last, so an interruption
+// leaves a dist-info that Scan reports as Incomplete and that the next sync
+// uninstalls (via RECORD) and installs again. Uninstall writes the same
+// marker before removing anything.
+//
+// Deviations: .pyc files compiled by Compile are listed in RECORD without
+// hash (allowed by the spec; pip hashes them). Entry-point scripts use a
+// small launcher of our own.
+package install

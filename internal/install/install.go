@@ -1,0 +1,608 @@
+package install
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// IncompleteMarker is the file inside a .dist-info directory that says the
+// installation or removal of that distribution did not finish.
+const IncompleteMarker = "PYWARD-INCOMPLETE"
+
+// InstallerName is written to INSTALLER.
+const InstallerName = "pyward"
+
+// Target is an environment's install scheme.
+type Target struct {
+	Root                            string // the environment; nothing is written or removed outside it
+	Purelib, Platlib, Scripts, Data string // absolute directories
+	Headers                         string // headers root; a distribution's go to Headers/<name>
+	Python                          string // interpreter for script shebangs
+	Staging                         string // staging directory inside Root (same file system)
+	PycacheTag                      string // sys.implementation.cache_tag, for RECORD entries of .pyc files
+}
+
+// DirectURL describes a direct URL install for direct_url.json (PEP 610).
+type DirectURL struct {
+	URL    string
+	SHA256 string // hex
+}
+
+// InstallOptions adjusts one installation.
+type InstallOptions struct {
+	// Link hard-links files from the unpacked tree instead of copying
+	// (falling back to a copy across file systems).
+	Link bool
+	// DirectURL, when set, is recorded in direct_url.json.
+	DirectURL *DirectURL
+	// Compile lists future .pyc files in RECORD; call Compile afterwards.
+	Compile bool
+}
+
+// Installed describes an installed distribution.
+type Installed struct {
+	Name, Version string
+	DistInfo      string // absolute path of the .dist-info directory
+	Incomplete    bool   // IncompleteMarker present: an interrupted install or removal
+	Installer     string
+}
+
+type placed struct {
+	key  string // purelib, platlib, scripts, data, headers
+	rel  string // slash path below the key's directory
+	hash string
+	size int64
+}
+
+// Install installs the unpacked wheel in src (written by Unpack) into t.
+// It returns the installed .py files (absolute) for Compile.
+func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts InstallOptions) (pyFiles []string, err error) {
+	if err := os.MkdirAll(t.Staging, 0o755); err != nil {
+		return nil, err
+	}
+	stage, err := os.MkdirTemp(t.Staging, w.DistInfo+"-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(stage)
+	rootKey := "platlib"
+	if w.RootIsPurelib {
+		rootKey = "purelib"
+	}
+	project := strings.SplitN(strings.TrimSuffix(w.DistInfo, ".dist-info"), "-", 2)[0]
+	var files []placed
+	made := map[string]bool{}
+	put := func(key, rel string) (string, error) {
+		dst := filepath.Join(stage, key, filepath.FromSlash(rel))
+		if d := filepath.Dir(dst); !made[d] {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				return "", err
+			}
+			made[d] = true
+		}
+		return dst, nil
+	}
+	for _, e := range w.Entries {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		key, rel := rootKey, e.Name
+		if top, rest, ok := strings.Cut(e.Name, "/"); ok && strings.HasSuffix(top, ".data") {
+			key, rel, _ = strings.Cut(rest, "/")
+		}
+		if rel == w.DistInfo+"/RECORD" || rel == w.DistInfo+"/INSTALLER" || rel == w.DistInfo+"/RECORD.jws" || rel == w.DistInfo+"/RECORD.p7s" || rel == w.DistInfo+"/direct_url.json" {
+			continue // rewritten below (signatures no longer match an installed RECORD)
+		}
+		dst, err := put(key, rel)
+		if err != nil {
+			return nil, err
+		}
+		from := filepath.Join(src, filepath.FromSlash(e.Name))
+		if key == "scripts" {
+			h, n, err := installScript(from, dst, t.Python)
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, placed{key, rel, h, n})
+			continue
+		}
+		if err := linkOrCopy(from, dst, opts.Link); err != nil {
+			return nil, err
+		}
+		files = append(files, placed{key, rel, e.Hash, e.Size})
+	}
+	// Entry points.
+	eps, err := ParseEntryPoints(w.EntryPoints)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", w.Filename, err)
+	}
+	for _, ep := range eps {
+		dst, err := put("scripts", ep.Name)
+		if err != nil {
+			return nil, err
+		}
+		data := ep.Script(t.Python)
+		if err := os.WriteFile(dst, data, 0o755); err != nil {
+			return nil, err
+		}
+		files = append(files, placed{"scripts", ep.Name, hashOf(data), int64(len(data))})
+	}
+	// INSTALLER and direct_url.json.
+	extra := map[string][]byte{"INSTALLER": []byte(InstallerName + "\n")}
+	if opts.DirectURL != nil {
+		du, _ := json.Marshal(map[string]any{
+			"url":          opts.DirectURL.URL,
+			"archive_info": map[string]any{"hash": "sha256=" + opts.DirectURL.SHA256, "hashes": map[string]string{"sha256": opts.DirectURL.SHA256}},
+		})
+		extra["direct_url.json"] = du
+	}
+	for _, name := range []string{"INSTALLER", "direct_url.json"} {
+		data, ok := extra[name]
+		if !ok {
+			continue
+		}
+		rel := w.DistInfo + "/" + name
+		dst, err := put(rootKey, rel)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			return nil, err
+		}
+		files = append(files, placed{rootKey, rel, hashOf(data), int64(len(data))})
+	}
+	// RECORD, with paths relative to the directory holding the dist-info.
+	site := t.dir(rootKey, project)
+	var record []RecordEntry
+	for _, f := range files {
+		final := filepath.Join(t.dir(f.key, project), filepath.FromSlash(f.rel))
+		rel, err := filepath.Rel(site, final)
+		if err != nil {
+			return nil, err
+		}
+		rel = filepath.ToSlash(rel)
+		record = append(record, RecordEntry{Path: rel, Hash: f.hash, Size: f.size})
+		if strings.HasSuffix(f.rel, ".py") && (f.key == "purelib" || f.key == "platlib") {
+			pyFiles = append(pyFiles, final)
+			if opts.Compile && t.PycacheTag != "" {
+				dir, base := filepath.Split(rel)
+				record = append(record, RecordEntry{Path: dir + "__pycache__/" + strings.TrimSuffix(base, ".py") + "." + t.PycacheTag + ".pyc", Size: -1})
+			}
+		}
+	}
+	record = append(record, RecordEntry{Path: w.DistInfo + "/RECORD", Size: -1})
+	recDst, err := put(rootKey, w.DistInfo+"/RECORD")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(recDst, FormatRecord(record), 0o644); err != nil {
+		return nil, err
+	}
+	stagedDI := filepath.Join(stage, rootKey, w.DistInfo)
+	if err := os.WriteFile(filepath.Join(stagedDI, IncompleteMarker), nil, 0o644); err != nil {
+		return nil, err
+	}
+	// Move into place: dist-info first (marked incomplete), then the rest,
+	// then clear the mark.
+	finalDI := filepath.Join(site, w.DistInfo)
+	if err := os.RemoveAll(finalDI); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(site, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(stagedDI, finalDI); err != nil {
+		return nil, err
+	}
+	for _, key := range []string{"purelib", "platlib", "scripts", "data", "headers"} {
+		from := filepath.Join(stage, key)
+		if _, err := os.Lstat(from); err != nil {
+			continue
+		}
+		if err := moveTree(from, t.dir(key, project)); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.Remove(filepath.Join(finalDI, IncompleteMarker)); err != nil {
+		return nil, err
+	}
+	return pyFiles, nil
+}
+
+// Cleanup removes the staging directory and anything an interrupted run
+// left in it. Call it when no Install is running.
+func (t *Target) Cleanup() error {
+	return os.RemoveAll(t.Staging)
+}
+
+func (t *Target) dir(key, project string) string {
+	switch key {
+	case "purelib":
+		return t.Purelib
+	case "platlib":
+		return t.Platlib
+	case "scripts":
+		return t.Scripts
+	case "headers":
+		return filepath.Join(t.Headers, project)
+	default:
+		return t.Data
+	}
+}
+
+// moveTree renames src onto dst, merging into existing directories and
+// replacing existing files.
+func moveTree(src, dst string) error {
+	st, err := os.Lstat(dst)
+	if errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		return os.Rename(src, dst)
+	}
+	if err != nil {
+		return err
+	}
+	sst, err := os.Lstat(src)
+	if err != nil {
+		return err
+	}
+	if !sst.IsDir() || !st.IsDir() {
+		if st.IsDir() {
+			if err := os.RemoveAll(dst); err != nil {
+				return err
+			}
+		}
+		return os.Rename(src, dst)
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := moveTree(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func linkOrCopy(from, to string, link bool) error {
+	if link {
+		if err := os.Link(from, to); err == nil {
+			return nil
+		}
+	}
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	st, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, st.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// installScript copies a .data/scripts file, rewriting a "#!python" or
+// "#!pythonw" first line to the environment's interpreter, and makes it
+// executable. It returns the hash and size of what was written.
+func installScript(from, to, python string) (string, int64, error) {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return "", 0, err
+	}
+	if bytes.HasPrefix(data, []byte("#!python")) {
+		nl := bytes.IndexByte(data, '\n')
+		first := data
+		rest := []byte{}
+		if nl >= 0 {
+			first, rest = data[:nl], data[nl+1:]
+		}
+		if s := strings.TrimRight(string(first), "\r"); s == "#!python" || s == "#!pythonw" {
+			data = append(shebang(python), rest...)
+		}
+	}
+	if err := os.WriteFile(to, data, 0o755); err != nil {
+		return "", 0, err
+	}
+	return hashOf(data), int64(len(data)), nil
+}
+
+// maxShebang is the longest "#!" line Linux executes (BINPRM_BUF_SIZE 128
+// minus "#!" and the newline).
+const maxShebang = 127
+
+// shebang returns the first line(s) that run a script with python. A path
+// with white space or too long for the kernel uses a /bin/sh trampoline that
+// Python reads as a string literal.
+func shebang(python string) []byte {
+	if len(python)+2 <= maxShebang && !strings.ContainsAny(python, " \t\n") {
+		return []byte("#!" + python + "\n")
+	}
+	q := "'" + strings.ReplaceAll(python, "'", `'"'"'`) + "'"
+	return []byte("#!/bin/sh\n'''exec' " + q + " \"$0\" \"$@\"\n' '''\n")
+}
+
+func hashOf(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256=" + b64(sum[:])
+}
+
+// EntryPoint is a console_scripts or gui_scripts entry.
+type EntryPoint struct {
+	Name   string // script name
+	Module string // dotted module
+	Attr   string // dotted attribute to call
+	GUI    bool
+}
+
+var (
+	dotted     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+	scriptName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.+-]*$`)
+)
+
+// ParseEntryPoints reads the console_scripts and gui_scripts sections of an
+// entry_points.txt (INI syntax). Names must be plain file names and targets
+// "module:attr" with Python identifiers, since both end up in files and
+// generated code.
+func ParseEntryPoints(data []byte) ([]EntryPoint, error) {
+	var out []EntryPoint
+	section := ""
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, MaxMetaFileSize)
+	line := 0
+	for sc.Scan() {
+		line++
+		s := strings.TrimSpace(sc.Text())
+		if s == "" || s[0] == '#' || s[0] == ';' {
+			continue
+		}
+		if s[0] == '[' {
+			section = strings.TrimSpace(strings.Trim(s, "[]"))
+			continue
+		}
+		if section != "console_scripts" && section != "gui_scripts" {
+			continue
+		}
+		name, value, ok := strings.Cut(s, "=")
+		if !ok {
+			return nil, fmt.Errorf("entry_points.txt:%d: expected name = module:attr", line)
+		}
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		if i := strings.IndexByte(value, '['); i >= 0 {
+			value = strings.TrimSpace(value[:i]) // extras are not installed by entry points
+		}
+		mod, attr, _ := strings.Cut(value, ":")
+		mod, attr = strings.TrimSpace(mod), strings.TrimSpace(attr)
+		if !scriptName.MatchString(name) || name == "." || name == ".." {
+			return nil, fmt.Errorf("entry_points.txt:%d: script name %q is not a plain file name", line, name)
+		}
+		if !dotted.MatchString(mod) || !dotted.MatchString(attr) {
+			return nil, fmt.Errorf("entry_points.txt:%d: %q is not module:attr", line, value)
+		}
+		out = append(out, EntryPoint{Name: name, Module: mod, Attr: attr, GUI: section == "gui_scripts"})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("entry_points.txt: %w", err)
+	}
+	return out, nil
+}
+
+// Script renders the launcher for python.
+func (ep EntryPoint) Script(python string) []byte {
+	top, rest, _ := strings.Cut(ep.Attr, ".")
+	call := "_entry"
+	if rest != "" {
+		call += "." + rest
+	}
+	var b bytes.Buffer
+	b.Write(shebang(python))
+	fmt.Fprintf(&b, "# Entry point %s = %s:%s, installed by pyward.\nimport sys\nfrom %s import %s as _entry\nif __name__ == \"__main__\":\n    sys.exit(%s())\n",
+		ep.Name, ep.Module, ep.Attr, ep.Module, top, call)
+	return b.Bytes()
+}
+
+// ErrOutside is returned by Uninstall for a RECORD path outside the
+// environment; such paths are never removed.
+var ErrOutside = errors.New("RECORD path outside the environment")
+
+// Uninstall removes the distribution whose dist-info directory is distInfo
+// (absolute), using its RECORD: every listed file, the .pyc files of listed
+// .py files, directories left empty, then the dist-info directory. Paths that
+// would leave t.Root are not touched and reported.
+func (t *Target) Uninstall(distInfo string) error {
+	if !within(t.Root, distInfo) {
+		return fmt.Errorf("%s: %w", distInfo, ErrOutside)
+	}
+	site := filepath.Dir(distInfo)
+	// Mark first, so an interruption is visible to the next Scan.
+	if err := os.WriteFile(filepath.Join(distInfo, IncompleteMarker), nil, 0o644); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	data, err := os.ReadFile(filepath.Join(distInfo, "RECORD"))
+	var entries []RecordEntry
+	if err == nil {
+		entries, err = ParseRecord(data)
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("uninstall %s: %w", filepath.Base(distInfo), err)
+	}
+	var outside []string
+	dirs := map[string]bool{}
+	for _, e := range entries {
+		p := filepath.Clean(filepath.Join(site, filepath.FromSlash(e.Path)))
+		if !within(t.Root, p) {
+			outside = append(outside, e.Path)
+			continue
+		}
+		if within(distInfo, p) {
+			continue
+		}
+		if st, err := os.Lstat(p); err == nil && st.IsDir() {
+			continue // RECORD lists files; a directory is left to the empty-dir sweep
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("uninstall %s: %w", filepath.Base(distInfo), err)
+		}
+		dirs[filepath.Dir(p)] = true
+		if strings.HasSuffix(p, ".py") {
+			cache := filepath.Join(filepath.Dir(p), "__pycache__")
+			stem := strings.TrimSuffix(filepath.Base(p), ".py")
+			if matches, _ := filepath.Glob(filepath.Join(cache, globEscape(stem)+".*.pyc")); len(matches) > 0 {
+				for _, m := range matches {
+					os.Remove(m)
+				}
+			}
+			dirs[cache] = true
+		}
+	}
+	if err := os.RemoveAll(distInfo); err != nil {
+		return err
+	}
+	// Remove directories left empty, deepest first, never a scheme root.
+	keep := map[string]bool{t.Root: true, t.Purelib: true, t.Platlib: true, t.Scripts: true, t.Data: true, t.Headers: true, site: true}
+	list := make([]string, 0, len(dirs))
+	for d := range dirs {
+		list = append(list, d)
+	}
+	slices.SortFunc(list, func(a, b string) int { return len(b) - len(a) })
+	for _, d := range list {
+		for d != "" && !keep[d] && within(t.Root, d) {
+			if os.Remove(d) != nil {
+				break
+			}
+			d = filepath.Dir(d)
+		}
+	}
+	if len(outside) > 0 {
+		return fmt.Errorf("uninstall %s: %w, not removed: %s", filepath.Base(distInfo), ErrOutside, strings.Join(outside, ", "))
+	}
+	return nil
+}
+
+func globEscape(s string) string {
+	r := strings.NewReplacer(`*`, `\*`, `?`, `\?`, `[`, `\[`, `\`, `\\`)
+	return r.Replace(s)
+}
+
+// within reports whether p is root or below it.
+func within(root, p string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// Scan lists the distributions installed in the site directories (purelib
+// and platlib; duplicates removed), sorted by directory name.
+func Scan(siteDirs ...string) ([]Installed, error) {
+	var out []Installed
+	seen := map[string]bool{}
+	for _, dir := range siteDirs {
+		if seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		entries, err := os.ReadDir(dir)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			if !e.IsDir() || !strings.HasSuffix(e.Name(), ".dist-info") {
+				continue
+			}
+			di := filepath.Join(dir, e.Name())
+			in := Installed{DistInfo: di}
+			name, version, _ := strings.Cut(strings.TrimSuffix(e.Name(), ".dist-info"), "-")
+			in.Name, in.Version = name, version
+			if n, v, ok := readNameVersion(filepath.Join(di, "METADATA")); ok {
+				in.Name, in.Version = n, v
+			} else {
+				in.Incomplete = true // no usable METADATA: broken
+			}
+			if _, err := os.Lstat(filepath.Join(di, IncompleteMarker)); err == nil {
+				in.Incomplete = true
+			}
+			if _, err := os.Lstat(filepath.Join(di, "RECORD")); err != nil {
+				in.Incomplete = true
+			}
+			if b, err := os.ReadFile(filepath.Join(di, "INSTALLER")); err == nil {
+				in.Installer = strings.TrimSpace(string(b))
+			}
+			out = append(out, in)
+		}
+	}
+	return out, nil
+}
+
+// readNameVersion reads Name and Version from the header of a METADATA file.
+func readNameVersion(path string) (name, version string, ok bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", "", false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(io.LimitReader(f, 1<<20))
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" {
+			break
+		}
+		k, v, found := strings.Cut(line, ":")
+		if !found {
+			continue
+		}
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "name":
+			name = strings.TrimSpace(v)
+		case "version":
+			version = strings.TrimSpace(v)
+		}
+	}
+	return name, version, name != "" && version != ""
+}
+
+// CompileTimeout bounds bytecode compilation.
+const CompileTimeout = 10 * time.Minute
+
+// Compile byte-compiles files with python's compileall (standard library
+// only: "-I -S" keeps site-packages and .pth files out of the process, so no
+// package code runs).
+func Compile(ctx context.Context, python string, files []string) error {
+	if len(files) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, CompileTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, python, "-I", "-S", "-m", "compileall", "-q", "-i", "-")
+	cmd.Stdin = strings.NewReader(strings.Join(files, "\n") + "\n")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("compile bytecode: %w: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}

@@ -1,0 +1,390 @@
+package install
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pyward/pyward/internal/testindex"
+)
+
+// entry is one member of a crafted wheel.
+type entry struct {
+	name    string
+	data    string
+	mode    os.FileMode // 0 → 0644
+	method  uint16      // zip.Store or zip.Deflate
+	noList  bool        // leave out of RECORD
+	badHash bool        // list a wrong hash
+	badSize bool        // list a wrong size
+}
+
+// craft builds a wheel demo-1.0 with the given extra entries plus a valid
+// dist-info (unless the entries replace it), and a RECORD listing everything.
+func craft(t testing.TB, entries []entry, opts ...func(*[]entry)) []byte {
+	t.Helper()
+	base := []entry{
+		{name: "demo/__init__.py", data: "__version__ = '1.0'\n"},
+		{name: "demo-1.0.dist-info/METADATA", data: "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n\n"},
+		{name: "demo-1.0.dist-info/WHEEL", data: "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"},
+	}
+	all := append(base, entries...)
+	for _, o := range opts {
+		o(&all)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	var record strings.Builder
+	for _, e := range all {
+		h := &zip.FileHeader{Name: e.name, Method: e.method}
+		mode := e.mode
+		if mode == 0 {
+			mode = 0o644
+		}
+		h.SetMode(mode)
+		w, err := zw.CreateHeader(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(e.data))
+		if e.noList || strings.HasSuffix(e.name, "/") {
+			continue
+		}
+		sum := sha256.Sum256([]byte(e.data))
+		if e.badHash {
+			sum = sha256.Sum256([]byte(e.data + "x"))
+		}
+		size := len(e.data)
+		if e.badSize {
+			size++
+		}
+		fmt.Fprintf(&record, "%s,sha256=%s,%d\n", e.name, b64(sum[:]), size)
+	}
+	record.WriteString("demo-1.0.dist-info/RECORD,,\n")
+	w, _ := zw.Create("demo-1.0.dist-info/RECORD")
+	w.Write([]byte(record.String()))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func checkBytes(data []byte, opts Options) (*Wheel, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, err
+	}
+	return Check(zr, "demo-1.0-py3-none-any.whl", opts)
+}
+
+func TestCheckHostile(t *testing.T) {
+	big := strings.Repeat("\x00", 3<<20)
+	small := Limits{MaxFiles: 20, MaxFileSize: 8 << 20, MaxTotalSize: 10 << 20}
+	for _, tc := range []struct {
+		name    string
+		entries []entry
+		mutate  func(*[]entry)
+		opts    Options
+		rule    Rule
+		entry   string
+	}{
+		{name: "dotdot", entries: []entry{{name: "demo/../../evil.py", data: "x"}}, rule: RulePath, entry: "demo/../../evil.py"},
+		{name: "absolute", entries: []entry{{name: "/etc/evil", data: "x"}}, rule: RulePath, entry: "/etc/evil"},
+		{name: "drive", entries: []entry{{name: "C:/evil.py", data: "x"}}, rule: RuleDrive},
+		{name: "unc", entries: []entry{{name: `\\host\share\evil`, data: "x"}}, rule: RuleDrive},
+		{name: "backslash", entries: []entry{{name: `demo\..\..\evil`, data: "x"}}, rule: RulePath},
+		{name: "dot element", entries: []entry{{name: "demo/./x.py", data: "x"}}, rule: RulePath},
+		{name: "symlink", entries: []entry{{name: "demo/link", data: "/etc/passwd", mode: os.ModeSymlink | 0o777}}, rule: RuleSymlink, entry: "demo/link"},
+		{name: "data outside scheme", entries: []entry{{name: "demo-1.0.data/etc/passwd", data: "x"}}, rule: RuleOutside},
+		{name: "duplicate", entries: []entry{{name: "demo/a.py", data: "1"}, {name: "demo/a.py", data: "2"}}, rule: RuleDuplicate, entry: "demo/a.py"},
+		{name: "case duplicate", entries: []entry{{name: "demo/A.py", data: "1"}, {name: "demo/a.py", data: "2"}}, rule: RuleDuplicate, entry: "demo/a.py"},
+		{name: "bad hash", entries: []entry{{name: "demo/a.py", data: "1", badHash: true}}, rule: RuleHash, entry: "demo/a.py"},
+		{name: "bad size", entries: []entry{{name: "demo/a.py", data: "1", badSize: true}}, rule: RuleHash, entry: "demo/a.py"},
+		{name: "not in RECORD", entries: []entry{{name: "demo/a.py", data: "1", noList: true}}, rule: RuleRecord, entry: "demo/a.py"},
+		{name: "too many files", entries: func() []entry {
+			var es []entry
+			for i := 0; i < 30; i++ {
+				es = append(es, entry{name: fmt.Sprintf("demo/m%d.py", i), data: "x"})
+			}
+			return es
+		}(), opts: Options{Limits: small}, rule: RuleFiles},
+		{name: "file size", entries: []entry{{name: "demo/big.bin", data: strings.Repeat("a", 9<<20)}}, opts: Options{Limits: small}, rule: RuleFileSize},
+		{name: "total size", entries: []entry{{name: "demo/a.bin", data: strings.Repeat("a", 6<<20)}, {name: "demo/b.bin", data: strings.Repeat("b", 6<<20)}}, opts: Options{Limits: small}, rule: RuleTotalSize},
+		{name: "ratio bomb", entries: []entry{{name: "demo/zeros.bin", data: big, method: zip.Deflate}}, rule: RuleRatio, entry: "demo/zeros.bin"},
+		{name: "pth import", entries: []entry{{name: "evil.pth", data: "import os; os.system('x')\n"}}, rule: RulePth, entry: "evil.pth"},
+		{name: "pth in data purelib", entries: []entry{{name: "demo-1.0.data/purelib/evil.pth", data: "import\tos\n"}}, rule: RulePth},
+		{name: "metadata name", opts: Options{Name: "other"}, rule: RuleMetadata},
+		{name: "metadata version", opts: Options{Version: "2.0"}, rule: RuleMetadata},
+		{name: "pep658 requires-dist", opts: Options{Metadata: []byte("Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nRequires-Dist: evil\n\n")}, rule: RuleMetadata},
+		{name: "wheel version", mutate: func(es *[]entry) {
+			(*es)[2].data = "Wheel-Version: 2.0\nRoot-Is-Purelib: true\n"
+		}, rule: RuleWheelVersion},
+		{name: "two dist-infos", entries: []entry{{name: "other-1.0.dist-info/METADATA", data: "Name: other\n"}}, rule: RuleDistInfo},
+		{name: "no metadata", mutate: func(es *[]entry) { *es = append((*es)[:1], (*es)[2]) }, rule: RuleDistInfo},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mut []func(*[]entry)
+			if tc.mutate != nil {
+				mut = append(mut, tc.mutate)
+			}
+			data := craft(t, tc.entries, mut...)
+			_, err := checkBytes(data, tc.opts)
+			var ce *CheckError
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v; want *CheckError", err)
+			}
+			if !errors.Is(err, ErrUnsafe) {
+				t.Errorf("not ErrUnsafe")
+			}
+			found := false
+			for _, p := range ce.Problems {
+				if p.Rule == tc.rule && (tc.entry == "" || p.Entry == tc.entry) {
+					found = true
+				}
+			}
+			if !found {
+				t.Fatalf("want rule %s entry %q; got %v", tc.rule, tc.entry, err)
+			}
+			// Unpack leaves nothing behind.
+			dir := t.TempDir()
+			p := filepath.Join(dir, "demo-1.0-py3-none-any.whl")
+			os.WriteFile(p, data, 0o644)
+			out := filepath.Join(dir, "out")
+			if _, err := Unpack(context.Background(), p, out, tc.opts); err == nil {
+				t.Fatal("Unpack succeeded")
+			}
+			if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("Unpack left %s behind", out)
+			}
+		})
+	}
+}
+
+func TestCheckAllProblemsAtOnce(t *testing.T) {
+	data := craft(t, []entry{
+		{name: "demo/../x", data: "1"},
+		{name: "demo/a.py", data: "1", badHash: true},
+		{name: "demo/b.py", data: "1", noList: true},
+	})
+	_, err := checkBytes(data, Options{})
+	var ce *CheckError
+	if !errors.As(err, &ce) || !ce.Has(RulePath) || !ce.Has(RuleHash) || !ce.Has(RuleRecord) {
+		t.Fatalf("want path, hash and record problems; got %v", err)
+	}
+}
+
+func TestCheckAccepts(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		entries []entry
+		opts    Options
+	}{
+		{"plain", nil, Options{Name: "Demo", Version: "1.0.0"}},
+		{"pth paths only", []entry{{name: "demo.pth", data: "# comment\n/some/path\nimportant\n"}}, Options{}},
+		{"pth allowed", []entry{{name: "demo.pth", data: "import demo\n"}}, Options{AllowPth: true}},
+		{"pth below top", []entry{{name: "demo/x.pth", data: "import demo\n"}}, Options{}},
+		{"compressible small", []entry{{name: "demo/z", data: strings.Repeat("\x00", 500<<10), method: zip.Deflate}}, Options{}},
+		{"data dirs", []entry{{name: "demo-1.0.data/scripts/tool", data: "#!python\nprint(1)\n"}, {name: "demo-1.0.data/data/share/x.txt", data: "x"}}, Options{}},
+		{"pep658 same", nil, Options{Metadata: []byte("Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n\n")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, err := checkBytes(craft(t, tc.entries), tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w.Name != "demo" || w.Version != "1.0" || !w.RootIsPurelib || w.DistInfo != "demo-1.0.dist-info" {
+				t.Fatalf("wheel %+v", w)
+			}
+		})
+	}
+}
+
+func TestParseRecord(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		fail bool
+	}{
+		{"a.py,sha256=" + b64(make([]byte, 32)) + ",3\nx.dist-info/RECORD,,\n", 2, false},
+		{"\"a,b.py\",,\n", 1, false},
+		{"a.py,sha256=" + b64(make([]byte, 32)) + "=,3\n", 1, false},
+		{"a.py,md5=abc,3\n", 0, true},
+		{"a.py,sha256=short,3\n", 0, true},
+		{"a.py,,-1\n", 0, true},
+		{"a.py,,\n,,\n", 0, true},
+		{"a.py\n", 0, true},
+		{"\"unterminated\n", 0, true},
+		{"", 0, false},
+	} {
+		got, err := ParseRecord([]byte(tc.in))
+		if (err != nil) != tc.fail || (!tc.fail && len(got) != tc.n) {
+			t.Errorf("ParseRecord(%q) = %v, %v", tc.in, got, err)
+		}
+	}
+	entries := []RecordEntry{{Path: "a,b.py", Hash: "sha256=" + b64(make([]byte, 32)), Size: 3}, {Path: "R", Size: -1}}
+	back, err := ParseRecord(FormatRecord(entries))
+	if err != nil || len(back) != 2 || back[0] != entries[0] || back[1] != entries[1] {
+		t.Fatalf("round trip: %v %v", back, err)
+	}
+}
+
+func TestParseEntryPoints(t *testing.T) {
+	eps, err := ParseEntryPoints([]byte("[console_scripts]\ntool = demo.cli:main\nother=demo:app.run [extra]\n[gui_scripts]\ngui = demo:gui\n[other]\nx = y:z\n"))
+	if err != nil || len(eps) != 3 || eps[1].Attr != "app.run" || !eps[2].GUI {
+		t.Fatalf("%+v %v", eps, err)
+	}
+	for _, bad := range []string{
+		"[console_scripts]\n../evil = demo:main\n",
+		"[console_scripts]\na/b = demo:main\n",
+		"[console_scripts]\ntool = os; import evil:main\n",
+		"[console_scripts]\ntool = demo:main()\n",
+		"[console_scripts]\ntool\n",
+	} {
+		if _, err := ParseEntryPoints([]byte(bad)); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}
+
+func TestShebang(t *testing.T) {
+	if got := string(shebang("/v/bin/python")); got != "#!/v/bin/python\n" {
+		t.Errorf("short: %q", got)
+	}
+	if got := string(shebang("/a b/bin/python")); !strings.HasPrefix(got, "#!/bin/sh\n") {
+		t.Errorf("space: %q", got)
+	}
+	if got := string(shebang("/" + strings.Repeat("x", 200))); !strings.HasPrefix(got, "#!/bin/sh\n") {
+		t.Errorf("long: %q", got)
+	}
+}
+
+func newTarget(t *testing.T) *Target {
+	root := t.TempDir()
+	site := filepath.Join(root, "lib", "python3.11", "site-packages")
+	return &Target{
+		Root: root, Purelib: site, Platlib: site, Scripts: filepath.Join(root, "bin"), Data: root,
+		Headers: filepath.Join(root, "include", "site", "python3.11"), Python: filepath.Join(root, "bin", "python"),
+		Staging: filepath.Join(root, ".pyward-staging"), PycacheTag: "cpython-311",
+	}
+}
+
+func snapshot(t *testing.T, root string) []string {
+	var out []string
+	filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
+		if err == nil && p != root {
+			rel, _ := filepath.Rel(root, p)
+			out = append(out, rel)
+		}
+		return nil
+	})
+	return out
+}
+
+func TestInstallUninstall(t *testing.T) {
+	ctx := context.Background()
+	d := testindex.Dist{Name: "Demo-Pkg", Version: "1.0", ConsoleScripts: map[string]string{"demo-tool": "demo_pkg:main"},
+		Modules: map[string]string{"demo_pkg/sub/mod.py": "X = 1\n"}}
+	name, data, err := testindex.BuildWheel(d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	wp := filepath.Join(tmp, name)
+	os.WriteFile(wp, data, 0o644)
+	src := filepath.Join(tmp, "unpacked")
+	w, err := Unpack(ctx, wp, src, Options{Name: "demo-pkg", Version: "1.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lw, err := LoadUnpacked(src); err != nil || lw.DistInfo != w.DistInfo {
+		t.Fatalf("LoadUnpacked: %v", err)
+	}
+	tg := newTarget(t)
+	os.MkdirAll(tg.Purelib, 0o755)
+	os.MkdirAll(tg.Scripts, 0o755)
+	before := snapshot(t, tg.Root)
+	for _, link := range []bool{true, false} {
+		if _, err := tg.Install(ctx, w, src, InstallOptions{Link: link, DirectURL: &DirectURL{URL: "https://x/y.whl", SHA256: "ab"}}); err != nil {
+			t.Fatal(err)
+		}
+		script := filepath.Join(tg.Scripts, "demo-tool")
+		st, err := os.Stat(script)
+		if err != nil || st.Mode()&0o100 == 0 {
+			t.Fatalf("script: %v %v", st, err)
+		}
+		body, _ := os.ReadFile(script)
+		if !strings.HasPrefix(string(body), "#!"+tg.Python+"\n") || !strings.Contains(string(body), "from demo_pkg import main as _entry") {
+			t.Fatalf("script body:\n%s", body)
+		}
+		inst, err := Scan(tg.Purelib)
+		if err != nil || len(inst) != 1 || inst[0].Incomplete || inst[0].Installer != "pyward" || inst[0].Version != "1.0" {
+			t.Fatalf("Scan: %+v %v", inst, err)
+		}
+		rec, _ := os.ReadFile(filepath.Join(inst[0].DistInfo, "RECORD"))
+		entries, err := ParseRecord(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			p := filepath.Join(tg.Purelib, filepath.FromSlash(e.Path))
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatalf("RECORD lists %s: %v", e.Path, err)
+			}
+			if e.Hash != "" && hashOf(b) != e.Hash {
+				t.Fatalf("RECORD hash of %s wrong", e.Path)
+			}
+		}
+		if !strings.Contains(string(rec), "../../../bin/demo-tool,sha256=") || !strings.Contains(string(rec), "direct_url.json") {
+			t.Fatalf("RECORD:\n%s", rec)
+		}
+		if err := tg.Uninstall(inst[0].DistInfo); err != nil {
+			t.Fatal(err)
+		}
+		if err := tg.Cleanup(); err != nil {
+			t.Fatal(err)
+		}
+		after := snapshot(t, tg.Root)
+		if strings.Join(after, "\n") != strings.Join(before, "\n") {
+			t.Fatalf("uninstall left:\n%s\nwant:\n%s", strings.Join(after, "\n"), strings.Join(before, "\n"))
+		}
+	}
+}
+
+func TestUninstallRefusesOutside(t *testing.T) {
+	tg := newTarget(t)
+	di := filepath.Join(tg.Purelib, "evil-1.0.dist-info")
+	os.MkdirAll(di, 0o755)
+	outside := filepath.Join(t.TempDir(), "precious")
+	os.WriteFile(outside, []byte("x"), 0o644)
+	rel, _ := filepath.Rel(tg.Purelib, outside)
+	os.WriteFile(filepath.Join(di, "RECORD"), []byte(rel+",,\n"), 0o644)
+	err := tg.Uninstall(di)
+	if !errors.Is(err, ErrOutside) {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := os.Stat(outside); err != nil {
+		t.Fatal("file outside the environment removed")
+	}
+}
+
+func TestRecheckPth(t *testing.T) {
+	data := craft(t, []entry{{name: "x.pth", data: "import sys\n"}})
+	w, err := checkBytes(data, Options{AllowPth: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Recheck(w, Options{}); !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), "--allow-pth demo") {
+		t.Fatalf("Recheck = %v", err)
+	}
+	if err := Recheck(w, Options{AllowPth: true, Name: "demo"}); err != nil {
+		t.Fatal(err)
+	}
+}

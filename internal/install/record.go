@@ -1,0 +1,115 @@
+package install
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// RecordEntry is one row of a RECORD file ("Recording installed projects"):
+// a path relative to the directory holding the .dist-info directory, the
+// hash as "algorithm=urlsafe-base64-nopad" ("" when omitted) and the size
+// (-1 when omitted).
+type RecordEntry struct {
+	Path string
+	Hash string
+	Size int64
+}
+
+// RecordError is a malformed RECORD row.
+type RecordError struct {
+	Line int // 1-based
+	Msg  string
+}
+
+func (e *RecordError) Error() string { return fmt.Sprintf("RECORD:%d: %s", e.Line, e.Msg) }
+
+// ParseRecord parses a RECORD file: CSV rows of path, hash, size. Rows with
+// fewer than three fields are errors; more are tolerated as pip does. Empty
+// hash and size are allowed (RECORD itself, .pyc files); a hash must be
+// algorithm=digest, a size a non-negative integer.
+func ParseRecord(data []byte) ([]RecordEntry, error) {
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	var out []RecordEntry
+	for {
+		row, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, &RecordError{Line: pe.Line, Msg: pe.Err.Error()}
+			}
+			return nil, &RecordError{Msg: err.Error()}
+		}
+		line, _ := r.FieldPos(0)
+		if len(row) == 1 && row[0] == "" {
+			continue
+		}
+		if len(row) < 3 {
+			return nil, &RecordError{Line: line, Msg: fmt.Sprintf("want 3 fields (path,hash,size), got %d", len(row))}
+		}
+		e := RecordEntry{Path: row[0], Hash: row[1], Size: -1}
+		if e.Path == "" {
+			return nil, &RecordError{Line: line, Msg: "empty path"}
+		}
+		if e.Hash != "" {
+			if _, _, err := decodeRecordHash(e.Hash); err != nil {
+				return nil, &RecordError{Line: line, Msg: err.Error()}
+			}
+		}
+		if row[2] != "" {
+			n, err := strconv.ParseInt(row[2], 10, 64)
+			if err != nil || n < 0 {
+				return nil, &RecordError{Line: line, Msg: fmt.Sprintf("size %q is not a non-negative integer", row[2])}
+			}
+			e.Size = n
+		}
+		out = append(out, e)
+	}
+}
+
+// digestSizes are the accepted RECORD hash algorithms (sha256 or stronger,
+// as the binary distribution format requires) and their digest lengths.
+var digestSizes = map[string]int{"sha256": 32, "sha384": 48, "sha512": 64}
+
+func decodeRecordHash(s string) (alg string, digest []byte, err error) {
+	alg, enc, ok := strings.Cut(s, "=")
+	if !ok {
+		return "", nil, fmt.Errorf("hash %q is not algorithm=digest", s)
+	}
+	size, known := digestSizes[alg]
+	if !known {
+		return "", nil, fmt.Errorf("hash algorithm %q not accepted (want sha256, sha384 or sha512)", alg)
+	}
+	// Some tools pad; the spec says no padding. Accept both.
+	digest, err = base64.RawURLEncoding.DecodeString(strings.TrimRight(enc, "="))
+	if err != nil || len(digest) != size {
+		return "", nil, fmt.Errorf("hash %q is not a urlsafe-base64 %s digest", s, alg)
+	}
+	return alg, digest, nil
+}
+
+// FormatRecord writes entries as RECORD CSV (quoted where needed, LF line
+// ends as pip writes).
+func FormatRecord(entries []RecordEntry) []byte {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	for _, e := range entries {
+		size := ""
+		if e.Size >= 0 {
+			size = strconv.FormatInt(e.Size, 10)
+		}
+		_ = w.Write([]string{e.Path, e.Hash, size}) // writes to a bytes.Buffer cannot fail
+	}
+	w.Flush()
+	return b.Bytes()
+}

@@ -1,0 +1,91 @@
+package install
+
+import (
+	"archive/zip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// unpackedMarker is written last into an unpacked wheel directory; its
+// presence means the tree is complete and checked. It holds the Wheel as JSON.
+const unpackedMarker = ".pyward-wheel.json"
+
+// Unpack checks the wheel at wheelPath (see Check) and extracts it into dir,
+// which must not exist yet. On any error dir is removed: nothing from a
+// refused wheel remains.
+func Unpack(ctx context.Context, wheelPath, dir string, opts Options) (w *Wheel, err error) {
+	zr, err := zip.OpenReader(wheelPath)
+	if err != nil {
+		return nil, &CheckError{Wheel: filepath.Base(wheelPath), Problems: []*Problem{{Rule: RuleCorrupt, Msg: fmt.Sprintf("not a zip archive: %v", err)}}}
+	}
+	defer zr.Close()
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(dir)
+		}
+	}()
+	made := map[string]bool{dir: true}
+	sink := func(name string, exec bool, content io.Reader) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(name))
+		parent := filepath.Dir(dst)
+		if !made[parent] {
+			if err := os.MkdirAll(parent, 0o755); err != nil {
+				return err
+			}
+			made[parent] = true
+		}
+		mode := os.FileMode(0o644)
+		if exec {
+			mode = 0o755
+		}
+		f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(f, content)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
+	w, err = check(&zr.Reader, filepath.Base(wheelPath), opts, sink)
+	if err != nil {
+		return nil, err
+	}
+	data, err := json.Marshal(w)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, unpackedMarker), data, 0o644); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// ErrNotUnpacked is returned by LoadUnpacked for a directory that Unpack did
+// not complete.
+var ErrNotUnpacked = errors.New("not a complete unpacked wheel")
+
+// LoadUnpacked returns the Wheel of a directory written by Unpack.
+func LoadUnpacked(dir string) (*Wheel, error) {
+	data, err := os.ReadFile(filepath.Join(dir, unpackedMarker))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, ErrNotUnpacked)
+	}
+	var w Wheel
+	if err := json.Unmarshal(data, &w); err != nil {
+		return nil, fmt.Errorf("%s: %w: %v", dir, ErrNotUnpacked, err)
+	}
+	return &w, nil
+}
