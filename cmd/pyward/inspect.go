@@ -1,9 +1,109 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
 	"github.com/spf13/cobra"
+
+	"github.com/pyward/pyward/internal/pyproject"
+	"github.com/pyward/pyward/internal/reqfile"
 )
 
 func (a *app) inspectCommand() *cobra.Command {
-	return a.pendingCommand("inspect FILE...", "Parse requirement files and print what pyward understood")
+	var extras, groups []string
+	var allExtras bool
+	cmd := &cobra.Command{
+		Use:   "inspect FILE...",
+		Short: "Parse requirement files and print what pyward understood",
+		Long: `Parse requirements files (following -r and -c) or pyproject.toml and print
+each requirement in normalized PEP 508 form with the file and line it came
+from, plus the index options. Useful to see exactly what pyward will lock.`,
+		Example: `  pyward inspect requirements.in
+  pyward inspect pyproject.toml --group dev`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var errs []error
+			for _, path := range args {
+				if err := a.inspectFile(cmd.Context(), path, extras, groups, allExtras); err != nil {
+					errs = append(errs, err)
+				}
+			}
+			if len(errs) > 0 {
+				return usageError(errors.Join(errs...))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVar(&extras, "extra", nil, "pyproject.toml: include this optional-dependency group")
+	cmd.Flags().BoolVar(&allExtras, "all-extras", false, "pyproject.toml: include every optional-dependency group")
+	cmd.Flags().StringArrayVar(&groups, "group", nil, "pyproject.toml: include this dependency group")
+	return cmd
+}
+
+func (a *app) inspectFile(ctx context.Context, path string, extras, groups []string, allExtras bool) error {
+	if strings.EqualFold(filepath.Base(path), "pyproject.toml") {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		proj, err := pyproject.Parse(path, data)
+		if err != nil {
+			return err
+		}
+		reqs, err := proj.Requirements(extras, groups, allExtras)
+		if err != nil {
+			return err
+		}
+		if !proj.RequiresPython.IsEmpty() {
+			fmt.Fprintf(a.stdout, "# %s: requires-python %s\n", path, proj.RequiresPython)
+		}
+		for _, r := range reqs {
+			fmt.Fprintf(a.stdout, "%-40s # %s\n", r.String(), path)
+		}
+		return nil
+	}
+	f, err := reqfile.ParseFile(ctx, path, reqfile.Options{})
+	if err != nil {
+		return err
+	}
+	for _, o := range f.Options {
+		value := o.Value
+		if o.Name == "index-url" || o.Name == "extra-index-url" {
+			value = redactForDisplay(value)
+		}
+		fmt.Fprintf(a.stdout, "--%s %s # %s\n", o.Name, value, o.Origin)
+	}
+	print := func(prefix string, rs []reqfile.Requirement) {
+		for _, r := range rs {
+			text := r.Raw
+			if r.Req != nil {
+				text = r.Req.String()
+			}
+			if r.Editable {
+				text = "-e " + text
+			}
+			for _, h := range r.Hashes {
+				text += " --hash=" + h
+			}
+			fmt.Fprintf(a.stdout, "%s%-40s # %s\n", prefix, text, r.Origin)
+		}
+	}
+	print("", f.Requirements)
+	print("-c ", f.Constraints)
+	return nil
+}
+
+// redactForDisplay hides credentials in a URL.
+func redactForDisplay(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		if at := strings.IndexByte(s[i+3:], '@'); at >= 0 && !strings.Contains(s[i+3:i+3+at], "/") {
+			return s[:i+3] + "***@" + s[i+3+at+1:]
+		}
+	}
+	return s
 }
