@@ -78,6 +78,22 @@ func (d *diskCache) httpPath(key string) string {
 	return filepath.Join(d.dir, "http", key[:2], key)
 }
 
+// validSHA256 reports whether s is a lower-case hex sha256 digest. Digests
+// from callers (a lock file, a page) name cache files, so anything else
+// must never reach a path.
+func validSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// blobPath and metadataPath require validSHA256(sha).
 func (d *diskCache) blobPath(sha string) string {
 	return filepath.Join(d.dir, "blobs", "sha256", sha[:2], sha)
 }

@@ -134,7 +134,7 @@ func (c *Client) fetchFile(ctx context.Context, f File) (path, sum string, clean
 		return p, sum, noop, err
 	}
 	if c.cache != nil {
-		if want := f.Hashes["sha256"]; want != "" {
+		if want := f.Hashes["sha256"]; validSHA256(want) {
 			bp := c.cache.blobPath(want)
 			if sum, err := hashFile(bp, f); err == nil {
 				c.logf("cache hit %s", f.URL)

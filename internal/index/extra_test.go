@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -128,4 +129,76 @@ func BenchmarkProjectAndMetadata(b *testing.B) {
 			}
 		}
 	}
+}
+
+// TestHostileHashNoPathTraversal: a caller-supplied digest never names a
+// cache path.
+func TestHostileHashNoPathTraversal(t *testing.T) {
+	_, u := startIndex(t, acmeDists(), testindex.Options{})
+	dir := t.TempDir()
+	c := newClient(t, func(o *Options) { o.CacheDir = dir + "/cache" }, Source{Name: "test", URL: u})
+	p, err := c.Project(ctx, "six")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := p.Files[0]
+	f.Hashes = map[string]string{"sha256": "../../../../escape"}
+	f.MetadataHashes = nil
+	_, err = c.Download(ctx, f, io.Discard)
+	if !errors.Is(err, ErrHashMismatch) {
+		t.Errorf("err = %v", err)
+	}
+	// Range reads cannot check the wheel hash (Download does); the bogus
+	// digest must simply not be used as a cache key.
+	if _, _, err := c.Metadata(ctx, f); err != nil {
+		t.Errorf("metadata: %v", err)
+	}
+	entries, _ := filepath.Glob(dir + "/*")
+	if len(entries) != 1 {
+		t.Errorf("files outside the cache: %v", entries)
+	}
+}
+
+func TestParseContentRange(t *testing.T) {
+	for _, tc := range []struct {
+		in               string
+		first, last, tot int64
+		ok               bool
+	}{
+		{"bytes 0-9/10", 0, 9, 10, true},
+		{"bytes 100-199/1000", 100, 199, 1000, true},
+		{"bytes 0-9/*", 0, 0, 0, false},
+		{"bytes 9-0/10", 0, 0, 0, false},
+		{"bytes 0-10/10", 0, 0, 0, false},
+		{"items 0-9/10", 0, 0, 0, false},
+		{"bytes -1-9/10", 0, 0, 0, false},
+	} {
+		a, b, n, err := parseContentRange(tc.in)
+		if (err == nil) != tc.ok || (tc.ok && (a != tc.first || b != tc.last || n != tc.tot)) {
+			t.Errorf("parseContentRange(%q) = %d %d %d %v", tc.in, a, b, n, err)
+		}
+	}
+}
+
+func FuzzParseContentRange(f *testing.F) {
+	f.Add("bytes 0-9/10")
+	f.Add("bytes 1-/")
+	f.Fuzz(func(t *testing.T, s string) {
+		a, b, n, err := parseContentRange(s)
+		if err == nil && !(0 <= a && a <= b && b < n) {
+			t.Fatalf("%q → %d %d %d", s, a, b, n)
+		}
+	})
+}
+
+func FuzzParseNetrc(f *testing.F) {
+	f.Add([]byte("machine a login b password c\ndefault login x password y\nmacdef m\n"))
+	f.Add([]byte("machine"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, e := range parseNetrc(data) {
+			if e.machine == "default" && e.login == "" && e.password == "" {
+				continue
+			}
+		}
+	})
 }

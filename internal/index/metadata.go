@@ -146,6 +146,9 @@ func (c *Client) metadataBytes(ctx context.Context, f File) ([]byte, string, err
 // download when the server ignores Range).
 func (c *Client) wheelMetadata(ctx context.Context, u *url.URL, f File) ([]byte, error) {
 	sha := f.Hashes["sha256"]
+	if !validSHA256(sha) {
+		sha = ""
+	}
 	if c.cache != nil && sha != "" {
 		if data, err := os.ReadFile(c.cache.metadataPath(sha)); err == nil {
 			return data, nil
