@@ -11,6 +11,21 @@ import (
 // (../shared/data/pypi-names.txt.gz), the realistic input of an audit.
 func sampleNames(tb testing.TB, n int) []string {
 	tb.Helper()
+	all := allNames(tb)
+	if len(all) < n {
+		tb.Fatalf("only %d names", len(all))
+	}
+	out := make([]string, n)
+	step := len(all) / n
+	for i := range out {
+		out[i] = all[i*step]
+	}
+	return out
+}
+
+// allNames returns every PyPI project name in the shared snapshot.
+func allNames(tb testing.TB) []string {
+	tb.Helper()
 	f, err := os.Open(requireShared(tb, "pypi-names.txt.gz"))
 	if err != nil {
 		tb.Fatal(err)
@@ -28,15 +43,7 @@ func sampleNames(tb testing.TB, n int) []string {
 	if err := sc.Err(); err != nil {
 		tb.Fatal(err)
 	}
-	if len(all) < n {
-		tb.Fatalf("only %d names", len(all))
-	}
-	out := make([]string, n)
-	step := len(all) / n
-	for i := range out {
-		out[i] = all[i*step]
-	}
-	return out
+	return all
 }
 
 // freshEmbedded parses the embedded snapshot anew, bypassing the process

@@ -146,10 +146,16 @@ func (m *matcher) emitFull(i int32, t Trick, detail string, rank int, factor flo
 	}
 	// A look-alike of a versionless name whose versioned sibling is more
 	// popular (beautifulsoup, beautifulsoup4) trades on the sibling.
-	for _, j := range m.ix.vcore[m.ix.flat[i]] {
-		if m.r.ranks[j] < rank && t != TrickVersionSuffix && t != TrickCombination {
-			i, rank = j, m.r.ranks[j]
-			detail += fmt.Sprintf(" of %q", m.r.names[j][:len(m.r.names[j])-len(versionSuffix(m.ix.flat[j]))])
+	if t != TrickVersionSuffix && t != TrickCombination {
+		best := int32(-1)
+		for _, j := range m.ix.vcore[m.ix.flat[i]] {
+			if m.r.ranks[j] < rank {
+				best, rank = j, m.r.ranks[j]
+			}
+		}
+		if best >= 0 {
+			detail += fmt.Sprintf(" of %q, the versionless spelling of %q", m.r.names[i], m.r.names[best])
+			i = best
 		}
 	}
 	target := m.r.names[i]

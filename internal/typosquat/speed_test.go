@@ -3,6 +3,7 @@
 package typosquat
 
 import (
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -44,5 +45,41 @@ func TestSpeedCold1000(t *testing.T) {
 	t.Logf("cold 1,000 names: %v CPU (load %v, index %v, checks %v); budget %v", best, load, build, check, maxCold1000)
 	if best > maxCold1000 {
 		t.Errorf("cold check of 1,000 names took %v CPU, budget %v", best, maxCold1000)
+	}
+}
+
+// maxPerName is the average CPU budget per name on the whole PyPI name
+// list, index excluded.
+const maxPerName = 20 * time.Microsecond
+
+// TestAllPyPINames checks PyPI project names against the full embedded
+// reference: a throughput check, and a report of how much of PyPI the
+// detector calls look-alike (not a precision figure: many of those names
+// are squats or junk, and we cannot tell which). It takes every eighth
+// name, or all ~900k with TYPOSQUAT_ALL_NAMES=1.
+func TestAllPyPINames(t *testing.T) {
+	all := allNames(t)
+	if os.Getenv("TYPOSQUAT_ALL_NAMES") != "1" {
+		sample := make([]string, 0, len(all)/8+1)
+		for i := 0; i < len(all); i += 8 {
+			sample = append(sample, all[i])
+		}
+		all = sample
+	}
+	ref := Embedded()
+	ref.index()
+	flagged := 0
+	c0 := cpuTime()
+	for _, n := range all {
+		if len(ref.Check(n)) > 0 {
+			flagged++
+		}
+	}
+	used := cpuTime() - c0
+	per := used / time.Duration(len(all))
+	t.Logf("%d PyPI names checked in %v CPU (%v a name); %d (%.2f%%) look like a popular project",
+		len(all), used, per, flagged, 100*float64(flagged)/float64(len(all)))
+	if per > maxPerName {
+		t.Errorf("%v a name, budget %v", per, maxPerName)
 	}
 }

@@ -69,6 +69,14 @@ func trickRow(t Trick) *trickInfo {
 	return nil
 }
 
+// Description says what the trick does, with an example.
+func (t Trick) Description() string {
+	if row := trickRow(t); row != nil {
+		return row.what
+	}
+	return ""
+}
+
 // Tricks returns the names of all tricks in table order.
 func Tricks() []Trick {
 	out := make([]Trick, len(tricks))

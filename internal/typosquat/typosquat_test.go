@@ -145,6 +145,14 @@ func TestTrickTable(t *testing.T) {
 	if got := Tricks(); len(got) != len(tricks) || got[0] != TrickSeparator {
 		t.Errorf("Tricks() = %v", got)
 	}
+	for _, tr := range Tricks() {
+		if tr.Description() == "" {
+			t.Errorf("%s has no description", tr)
+		}
+	}
+	if Trick("nonsense").Description() != "" {
+		t.Error("unknown trick has a description")
+	}
 }
 
 func TestClassifyEdit(t *testing.T) {
