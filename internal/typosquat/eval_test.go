@@ -115,3 +115,29 @@ func naiveED1(ref *Reference, name string) bool {
 	}
 	return false
 }
+
+// The precision goal must not hinge on one cut: with the reference cut at
+// other ranks, the next (up to) 10,000 projects are the unseen legitimate
+// names.
+func TestPrecisionOtherCuts(t *testing.T) {
+	all := loadTopTSV(t)
+	for _, cut := range []int{500, 1000, 2000, 3000, 8000, 10000} {
+		ref := EmbeddedTop(cut)
+		last := ref.ranks[ref.Len()-1]
+		checked, flagged := 0, 0
+		for _, rn := range all {
+			if rn.rank <= last || rn.rank > last+10000 {
+				continue
+			}
+			checked++
+			if len(ref.Check(rn.name)) > 0 {
+				flagged++
+			}
+		}
+		rate := float64(flagged) / float64(checked)
+		t.Logf("reference top %d, checking ranks %d–%d: %d/%d flagged, %.2f%%", cut, last+1, last+10000, flagged, checked, 100*rate)
+		if checked < 4000 || rate > maxFalsePosRate {
+			t.Errorf("cut %d: %d checked, false-positive rate %.2f%%", cut, checked, 100*rate)
+		}
+	}
+}
