@@ -80,6 +80,7 @@ type Client struct {
 
 	mu       sync.Mutex
 	projects map[string]*Project // memo for this client's lifetime
+	missing  map[string]error    // projects found nowhere (NotFoundError)
 	links    map[string]*page    // find-links pages and directories, by location
 	used     map[string]usedMeta // file URL → metadata used for it
 	dirHash  map[string]hashMemo // local find-links file → sha256
@@ -136,6 +137,7 @@ func New(opts Options) (*Client, error) {
 		opts:     opts,
 		sem:      make(chan struct{}, opts.Concurrency),
 		projects: map[string]*Project{},
+		missing:  map[string]error{},
 		links:    map[string]*page{},
 		used:     map[string]usedMeta{},
 		dirHash:  map[string]hashMemo{},

@@ -120,11 +120,15 @@ func TestProjectHTMLAndJSON(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
-	_, u := startIndex(t, acmeDists(), testindex.Options{})
+	ix, u := startIndex(t, acmeDists(), testindex.Options{})
 	c := newClient(t, nil, Source{Name: "corp", URL: u})
 	_, err := c.Project(ctx, "nope")
 	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), `"nope" not found on corp`) {
 		t.Errorf("err = %v", err)
+	}
+	n := ix.Requests()
+	if _, err := c.Project(ctx, "NOPE"); !errors.Is(err, ErrNotFound) || ix.Requests() != n {
+		t.Errorf("second lookup: %v, %d requests", err, ix.Requests()-n)
 	}
 	if _, err := c.Project(ctx, "-bad-"); err == nil {
 		t.Error("invalid name accepted")

@@ -72,17 +72,24 @@ func (c *Client) Project(ctx context.Context, name string) (*Project, error) {
 	}
 	norm := pep503.Normalize(name)
 	c.mu.Lock()
-	p := c.projects[norm]
+	p, missing := c.projects[norm], c.missing[norm]
 	c.mu.Unlock()
 	if p != nil {
 		return p, nil
 	}
+	if missing != nil {
+		return nil, missing
+	}
 	v, err := c.flight.do("project\n"+norm, func() (any, error) {
 		p, err := c.lookup(ctx, norm)
-		if err == nil {
-			c.mu.Lock()
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		var nf *NotFoundError
+		switch {
+		case err == nil:
 			c.projects[norm] = p
-			c.mu.Unlock()
+		case errors.As(err, &nf):
+			c.missing[norm] = err // a resolver asks again; the answer stands for this run
 		}
 		return p, err
 	})
