@@ -10,8 +10,10 @@ import (
 // Prefetch limits.
 const (
 	// DefaultConcurrency is the number of provider calls the prefetcher keeps
-	// in flight when Options.Concurrency is 0.
-	DefaultConcurrency = 16
+	// in flight when Options.Concurrency is 0. It is below the index
+	// client's own limit (16) so the solver's requests always find a free
+	// connection.
+	DefaultConcurrency = 12
 	// maxPrefetch bounds how many (project, extra) pairs the speculative
 	// crawl may visit, so a pathological index cannot make it run away.
 	maxPrefetch = 5000
@@ -81,9 +83,33 @@ func (t *table[K, T]) forget(key K, c *call[T]) {
 }
 
 // do runs fn at most once per key and waits for the result. A speculative
-// run takes a slot of sem; if it fails (other than with ErrNotFound) it is
-// forgotten, and a non-speculative caller waiting for it runs fn again.
+// caller first takes a slot of sem, and only then claims the key: a key is
+// never claimed by a guess that is still queued, so the solver never waits
+// behind the prefetch queue. A failed speculative run (other than
+// ErrNotFound) is forgotten, and a solver call waiting for it runs fn again.
 func (t *table[K, T]) do(ctx context.Context, key K, speculative bool, sem chan struct{}, fn func(context.Context) (T, error)) (T, error) {
+	var zero T
+	held := false
+	if speculative {
+		t.mu.Lock()
+		_, claimed := t.m[key]
+		t.mu.Unlock()
+		if !claimed {
+			select {
+			case sem <- struct{}{}:
+				held = true
+			case <-ctx.Done():
+				return zero, ctx.Err()
+			}
+		}
+	}
+	release := func() {
+		if held {
+			<-sem
+			held = false
+		}
+	}
+	defer release()
 	for attempt := 0; ; attempt++ {
 		t.mu.Lock()
 		c, ok := t.m[key]
@@ -91,28 +117,19 @@ func (t *table[K, T]) do(ctx context.Context, key K, speculative bool, sem chan 
 			c = &call[T]{done: make(chan struct{}), speculative: speculative}
 			t.m[key] = c
 			t.mu.Unlock()
-			if speculative {
-				select {
-				case sem <- struct{}{}:
-					c.val, c.err = fn(ctx)
-					<-sem
-				case <-ctx.Done():
-					c.err = ctx.Err()
-				}
-				if c.err != nil && !errors.Is(c.err, ErrNotFound) {
-					t.forget(key, c)
-				}
-			} else {
-				c.val, c.err = fn(ctx)
+			c.val, c.err = fn(ctx)
+			release()
+			if c.err != nil && speculative && !errors.Is(c.err, ErrNotFound) {
+				t.forget(key, c)
 			}
 			close(c.done)
 			return c.val, c.err
 		}
 		t.mu.Unlock()
+		release()
 		select {
 		case <-c.done:
 		case <-ctx.Done():
-			var zero T
 			return zero, ctx.Err()
 		}
 		if c.err != nil && c.speculative && !speculative && attempt == 0 && !errors.Is(c.err, ErrNotFound) {

@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"testing"
 
@@ -41,7 +42,7 @@ func newIndexProvider(t testing.TB, dists []testindex.Dist, opts testindex.Optio
 	t.Cleanup(ix.Close)
 	c, err := index.New(index.Options{
 		Sources:    []index.Source{{Name: "test", URL: simple}},
-		HTTPClient: ix.Server().Client(),
+		HTTPClient: testHTTPClient(ix),
 		NoCache:    true,
 		Netrc:      "-",
 		Getenv:     func(string) string { return "" },
@@ -50,6 +51,15 @@ func newIndexProvider(t testing.TB, dists []testindex.Dist, opts testindex.Optio
 		t.Fatal(err)
 	}
 	return NewIndexProvider(c), ix
+}
+
+// testHTTPClient trusts the test server's certificate and keeps enough idle
+// connections for parallel prefetching (the default of 2 per host would make
+// every extra request pay a TLS handshake).
+func testHTTPClient(ix *testindex.Index) *http.Client {
+	tr := ix.Server().Client().Transport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	return &http.Client{Transport: tr}
 }
 
 func TestPackseHTTP(t *testing.T) {

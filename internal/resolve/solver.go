@@ -433,6 +433,10 @@ func (s *solver) requirements(p *pkg, v int) ([]*pep508.Requirement, *incompat, 
 		return s.cfg.filterRequires(s.opts.Requirements, ""), nil, nil
 	}
 	cand, file := p.proj.cands[v], p.proj.best[v]
+	if file == nil { // unusable releases are excluded by propagation; be safe anyway
+		return nil, &incompat{terms: []term{{pkg: p, pos: true, set: singleton(p.n, v)}}, kind: kindUnusable,
+			reason: "has no usable distribution file"}, nil
+	}
 	deps, err := s.fetch.dependencies(s.ctx, cand, file, false)
 	if err != nil {
 		return nil, nil, fmt.Errorf("resolve: reading metadata of %s %s: %w", p.name, cand.Version, err)

@@ -1,0 +1,133 @@
+package resolve
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/testindex"
+)
+
+// checkResolution verifies that every requirement of every chosen release
+// (as the provider reports it) is satisfied by the resolution.
+func checkResolution(t testing.TB, p Provider, o Options, res *Resolution) {
+	t.Helper()
+	cfg := newConfig(&o)
+	chosen := map[string]*Resolved{}
+	for i := range res.Packages {
+		chosen[res.Packages[i].Name] = &res.Packages[i]
+	}
+	check := func(who string, r interface {
+		NormalizedName() string
+	}, ok func(*Resolved) bool) {
+		q, found := chosen[r.NormalizedName()]
+		if !found || !ok(q) {
+			t.Fatalf("%s: requirement %v not satisfied", who, r)
+		}
+	}
+	for _, r := range cfg.filterRequires(o.Requirements, "") {
+		check("root", r, func(q *Resolved) bool { return r.Specifier.Contains(q.Version, true) })
+	}
+	for _, pkg := range res.Packages {
+		deps, err := p.Dependencies(context.Background(), pkg.Candidate, pkg.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, extra := range append([]string{""}, pkg.Extras...) {
+			for _, r := range cfg.filterRequires(deps.Requires, extra) {
+				check(pkg.Name+" "+pkg.Version.String(), r, func(q *Resolved) bool { return r.Specifier.Contains(q.Version, true) })
+			}
+		}
+	}
+}
+
+// TestIndexRandomGraph resolves a PyPI-like random graph through the real
+// HTTP client with 30ms latency per request, and checks both the result
+// and that prefetching keeps wall time well below one round trip per
+// request (the bound is loose: test machines are noisy).
+func TestIndexRandomGraph(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	const latency = 30 * time.Millisecond
+	p, ix := newIndexProvider(t, testindex.RandomGraph(7, 250, 6, 3), testindex.Options{})
+	ix.SetLatency(latency)
+	o := linuxOptions(t, "3.12", "pkg-0000")
+	start := time.Now()
+	res, err := Resolve(context.Background(), p, o)
+	elapsed := time.Since(start)
+	var nse *NoSolutionError
+	if errors.As(err, &nse) {
+		t.Fatalf("no solution:\n%s", nse.Explanation())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := ix.Requests()
+	depth := graphDepth(res)
+	t.Logf("%d packages, depth %d, %d requests, %v", len(res.Packages), depth, reqs, elapsed)
+	// Each level of the graph costs a project page and a metadata file, so
+	// the ideal is about 2 × depth round trips; one request at a time would
+	// take reqs round trips.
+	if bound := time.Duration(reqs) * latency / 2; elapsed > bound && !raceEnabled {
+		t.Errorf("took %v for %d requests at depth %d (want < %v): prefetch is not parallel enough", elapsed, reqs, depth, bound)
+	}
+	checkResolution(t, p, o, res)
+}
+
+func TestIndexProviderDirectURL(t *testing.T) {
+	p, ix := newIndexProvider(t, []testindex.Dist{
+		{Name: "a", Version: "1.0", Requires: []string{"b"}},
+		{Name: "b", Version: "1.0"},
+		{Name: "b", Version: "2.0"},
+	}, testindex.Options{})
+	u := ix.URL() + "/files/a-1.0-py3-none-any.whl"
+	res, err := Resolve(context.Background(), p, linuxOptions(t, "3.12", "a @ "+u))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pins(res); got != "a==1.0 b==2.0" {
+		t.Fatalf("got %s", got)
+	}
+	if _, err := p.FromURL(context.Background(), "a", "ftp://x/a-1.0.tar.gz"); err == nil {
+		t.Fatal("ftp URL accepted")
+	}
+	if _, err := p.FromURL(context.Background(), "b", u); err == nil {
+		t.Fatal("URL of another project accepted")
+	}
+}
+
+func TestIndexProviderNotFound(t *testing.T) {
+	p, _ := newIndexProvider(t, []testindex.Dist{{Name: "a", Version: "1.0"}}, testindex.Options{})
+	if _, err := p.Versions(context.Background(), "nope"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("got %v, want ErrNotFound", err)
+	}
+}
+
+// graphDepth is the number of packages on the longest dependency path.
+func graphDepth(res *Resolution) int {
+	memo := map[string]int{}
+	byName := map[string]*Resolved{}
+	for i := range res.Packages {
+		byName[res.Packages[i].Name] = &res.Packages[i]
+	}
+	var depth func(string) int
+	depth = func(n string) int {
+		if d, ok := memo[n]; ok {
+			return d
+		}
+		memo[n] = 1 // cycles count once
+		d := 1
+		for _, dep := range byName[n].Dependencies {
+			d = max(d, 1+depth(dep))
+		}
+		memo[n] = d
+		return d
+	}
+	best := 0
+	for n := range byName {
+		best = max(best, depth(n))
+	}
+	return best
+}
