@@ -126,7 +126,6 @@ type cand struct {
 	ref    int32
 	trick  Trick
 	detail string
-	rank   int // rank that drives the score (combination: the weaker half)
 	score  float64
 }
 
@@ -175,12 +174,12 @@ func (m *matcher) emitFull(i int32, t Trick, detail string, rank int, factor flo
 	for k := range m.cands {
 		if m.cands[k].ref == i {
 			if s > m.cands[k].score {
-				m.cands[k] = cand{i, t, detail, rank, s}
+				m.cands[k] = cand{i, t, detail, s}
 			}
 			return
 		}
 	}
-	m.cands = append(m.cands, cand{i, t, detail, rank, s})
+	m.cands = append(m.cands, cand{i, t, detail, s})
 }
 
 // score is weight(trick) × popularity(rank) × length × family.

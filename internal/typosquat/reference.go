@@ -83,18 +83,6 @@ func parseEmbedded(gz []byte) (*Reference, error) {
 	return r, nil
 }
 
-func gzipReader(b []byte) io.Reader {
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return errReader{err}
-	}
-	return zr
-}
-
-type errReader struct{ err error }
-
-func (e errReader) Read([]byte) (int, error) { return 0, e.err }
-
 // Embedded returns the embedded snapshot of the most downloaded PyPI
 // projects (about 15,000; see generate.go for its source).
 func Embedded() *Reference { return embedded() }
