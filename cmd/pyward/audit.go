@@ -81,7 +81,7 @@ input.`,
 	fl.StringVar(&f.reference, "reference", "", "typo-squat reference: a file of names with ranks, or N for the top N of the embedded list")
 	fl.StringVar(&f.namesFile, "public-names", "", "file of every public project name (optionally gzip) for the offline dependency-confusion check")
 	fl.StringVar(&f.cooldown, "cooldown", "7d", "report releases younger than this (e.g. 7d, 48h)")
-	fl.BoolVar(&f.noIndexCfg, "no-index-config", false, "skip the scan of pip.conf and PIP_*/UV_* variables")
+	fl.BoolVar(&f.noIndexCfg, "no-index-config", false, "skip the scan of this machine's pip.conf files and PIP_*/UV_* variables")
 	return cmd
 }
 
@@ -141,8 +141,12 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 		opts.Public = snap
 	}
 	var extra []audit.Finding
-	if !f.noIndexCfg && len(f.names) == 0 {
-		found, errs := audit.ScanIndexConfig(audit.DefaultConfigEnv(runtime.GOOS), invs, pyprojects)
+	if len(f.names) == 0 {
+		found, errs := audit.ScanSourceConfig(os.ReadFile, invs, pyprojects)
+		if !f.noIndexCfg {
+			machine, machineErrs := audit.ScanMachineConfig(audit.DefaultConfigEnv(runtime.GOOS))
+			found, errs = append(machine, found...), append(machineErrs, errs...)
+		}
 		extra = found
 		for _, e := range errs {
 			warnings = append(warnings, e.Error())

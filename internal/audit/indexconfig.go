@@ -175,10 +175,9 @@ func redact(raw string) string {
 	return strings.Replace(u.String(), "://", "://***@", 1)
 }
 
-// ScanIndexConfig reports risky index configuration in pip configuration
-// files, environment variables, the sources' own index options and the
-// tool tables of pyproject.toml files.
-func ScanIndexConfig(env ConfigEnv, invs []*inventory.Inventory, pyprojects []string) ([]Finding, []error) {
+// ScanMachineConfig reports risky index configuration of the machine: pip
+// configuration files in every standard location and PIP_*/UV_* variables.
+func ScanMachineConfig(env ConfigEnv) ([]Finding, []error) {
 	var out []Finding
 	var errs []error
 	for _, path := range pipConfigPaths(env) {
@@ -206,6 +205,15 @@ func ScanIndexConfig(env ConfigEnv, invs []*inventory.Inventory, pyprojects []st
 			Title: "UV_INDEX_STRATEGY=" + strategy + ": uv looks up every package on every index, as pip does (dependency confusion)",
 			File:  "$UV_INDEX_STRATEGY"})
 	}
+	return out, errs
+}
+
+// ScanSourceConfig reports risky index options written in the audited
+// sources themselves (requirements files, Pipfile.lock sources) and in the
+// tool tables of pyproject.toml files.
+func ScanSourceConfig(readFile func(string) ([]byte, error), invs []*inventory.Inventory, pyprojects []string) ([]Finding, []error) {
+	var out []Finding
+	var errs []error
 	for _, inv := range invs {
 		for _, ref := range inv.IndexURLs {
 			kind := "index-url"
@@ -219,7 +227,7 @@ func ScanIndexConfig(env ConfigEnv, invs []*inventory.Inventory, pyprojects []st
 		}
 	}
 	for _, path := range pyprojects {
-		data, err := env.ReadFile(path)
+		data, err := readFile(path)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -231,6 +239,13 @@ func ScanIndexConfig(env ConfigEnv, invs []*inventory.Inventory, pyprojects []st
 		out = append(out, fs...)
 	}
 	return out, errs
+}
+
+// ScanIndexConfig is ScanMachineConfig plus ScanSourceConfig.
+func ScanIndexConfig(env ConfigEnv, invs []*inventory.Inventory, pyprojects []string) ([]Finding, []error) {
+	out, errs := ScanMachineConfig(env)
+	more, moreErrs := ScanSourceConfig(env.ReadFile, invs, pyprojects)
+	return append(out, more...), append(errs, moreErrs...)
 }
 
 type toolIndexes struct {

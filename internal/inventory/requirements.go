@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/pyward/pyward/internal/pep440"
@@ -31,8 +32,17 @@ func ReadRequirements(ctx context.Context, path string) (*Inventory, error) {
 		return nil, err
 	}
 	inv := &Inventory{Source: path, Format: FormatRequirements}
+	lines := map[string][]string{}
 	for _, r := range f.Requirements {
-		inv.Packages = append(inv.Packages, fromRequirement(r))
+		p := fromRequirement(r)
+		if _, ok := lines[r.Origin.File]; !ok {
+			data, _ := os.ReadFile(r.Origin.File)
+			lines[r.Origin.File] = strings.Split(string(data), "\n")
+		}
+		if idx := fromAnnotation(lines[r.Origin.File], r.Origin.Line); idx != "" {
+			p.Index, p.Indexes = idx, []string{idx}
+		}
+		inv.Packages = append(inv.Packages, p)
 	}
 	for _, o := range f.Options {
 		switch o.Name {
@@ -65,6 +75,22 @@ func fromRequirement(r reqfile.Requirement) Package {
 		}
 	}
 	return p
+}
+
+// fromAnnotation reads the "# from <index>" comment pyward writes under a
+// locked requirement (its continuation and comment lines follow line).
+func fromAnnotation(lines []string, line int) string {
+	for i := line; i < len(lines); i++ { // lines[line] is the line after it
+		l := lines[i]
+		trimmed := strings.TrimSpace(l)
+		if trimmed != "" && !strings.HasPrefix(trimmed, "#") && l[0] != ' ' && l[0] != '\t' {
+			return ""
+		}
+		if rest, ok := strings.CutPrefix(trimmed, "# from "); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return ""
 }
 
 // exactPin returns the version of a specifier set that is exactly one

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -133,5 +134,23 @@ lint = ["ruff==0.6.0"]
 	}
 	if _, ok := got["pytest"]; !ok {
 		t.Error("pytest missing")
+	}
+}
+
+func TestReadRequirementsFromAnnotation(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "requirements.txt")
+	content := "a==1.0 \\\n    --hash=sha256:" + strings.Repeat("a", 64) + "\n    # via -r requirements.in\n    # from https://pypi.corp.example/simple/\nb==2.0 \\\n    --hash=sha256:" + strings.Repeat("b", 64) + "\n    # via a\nc==3\n"
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := ReadRequirements(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"https://pypi.corp.example/simple/", "", ""}
+	for i, p := range inv.Packages {
+		if p.Index != want[i] {
+			t.Errorf("%s index = %q, want %q", p.Name, p.Index, want[i])
+		}
 	}
 }
