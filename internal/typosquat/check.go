@@ -57,7 +57,7 @@ type Finding struct {
 	Imitates     string   // the popular project it resembles, normalized
 	ImitatedRank int      // popularity rank of Imitates (1 = most downloaded)
 	Trick        Trick    // how the name was derived
-	Detail       string   // the edit, e.g. `swaps "eu" for "ue"`
+	Detail       string   // the edit, e.g. "swaps 'u' and 'e' at 3"
 	Score        float64  // 0..1, higher is more suspicious
 	Severity     Severity // grade of Score
 }
@@ -182,7 +182,8 @@ func (m *matcher) emitFull(i int32, t Trick, detail string, rank int, factor flo
 	m.cands = append(m.cands, cand{i, t, detail, s})
 }
 
-// score is weight(trick) × popularity(rank) × length × family.
+// score is weight(trick) × popularity(rank) × length; emitFull applies the
+// typo-likeness and family factors.
 func (m *matcher) score(t Trick, targetFlat string, rank int) float64 {
 	row := trickRow(t)
 	if row == nil {
