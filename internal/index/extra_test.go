@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -201,4 +202,45 @@ func FuzzParseNetrc(f *testing.F) {
 			}
 		}
 	})
+}
+
+// bigPages returns HTML and JSON pages of n files.
+func bigPages(n int) (htmlPage, jsonPage []byte) {
+	var h, j bytes.Buffer
+	h.WriteString("<!DOCTYPE html><html><body>\n")
+	j.WriteString(`{"meta":{"api-version":"1.1"},"name":"x","versions":[],"files":[`)
+	sha := strings.Repeat("ab", 32)
+	for i := range n {
+		fn := fmt.Sprintf("x-1.%d-py3-none-any.whl", i)
+		fmt.Fprintf(&h, "<a href=\"../../files/%s#sha256=%s\" data-requires-python=\"&gt;=3.8\" data-core-metadata=\"sha256=%s\">%s</a><br/>\n", fn, sha, sha, fn)
+		if i > 0 {
+			j.WriteByte(',')
+		}
+		fmt.Fprintf(&j, `{"filename":%q,"url":"../../files/%s","hashes":{"sha256":%q},"requires-python":">=3.8","core-metadata":{"sha256":%q},"yanked":false,"size":1000,"upload-time":"2024-01-01T00:00:00.000000Z"}`, fn, fn, sha, sha)
+	}
+	h.WriteString("</body></html>\n")
+	j.WriteString("]}")
+	return h.Bytes(), j.Bytes()
+}
+
+func BenchmarkParseHTML(b *testing.B) {
+	page, _ := bigPages(5000)
+	base, _ := url.Parse("https://idx.example/simple/x/")
+	b.SetBytes(int64(len(page)))
+	for b.Loop() {
+		if p, err := parseHTML(page, base); err != nil || len(p.Files) != 5000 {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseJSON(b *testing.B) {
+	_, page := bigPages(5000)
+	base, _ := url.Parse("https://idx.example/simple/x/")
+	b.SetBytes(int64(len(page)))
+	for b.Loop() {
+		if p, err := parseJSON(page, base); err != nil || len(p.Files) != 5000 {
+			b.Fatal(err)
+		}
+	}
 }

@@ -700,6 +700,8 @@ func TestParseHTMLTable(t *testing.T) {
 		{`<a href='x-1.0-py3-none-any.whl' data-yanked='r &amp; d' data-dist-info-metadata="true">`, "https://idx.example/simple/x/x-1.0-py3-none-any.whl - true r & d map[]"},
 		{`<base href="https://cdn.example/p/"><a href="x-1.0.tar.gz" data-core-metadata="sha256=` + strings.Repeat("b", 64) + `" data-dist-info-metadata="false">x</a>`, "https://cdn.example/p/x-1.0.tar.gz - false  map[sha256:" + strings.Repeat("b", 64) + "]"},
 		{`<!-- <a href="hidden-1.0.tar.gz"> --><a href="x-1.0.tar.gz">`, "https://idx.example/simple/x/x-1.0.tar.gz - false  <nil>"},
+		{`<script>"<a href=y-1.0.tar.gz>"</SCRIPT><a href="x-1.0.tar.gz">`, "https://idx.example/simple/x/x-1.0.tar.gz - false  <nil>"},
+		{`<p>no links</p>`, "none"},
 		{`<a href="x-1.0.tar.gz" data-core-metadata="bogus">`, "error"},
 		{`<a href="x-1.0.tar.gz`, "error"},
 		{`<!-- open`, "error"},

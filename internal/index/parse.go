@@ -171,7 +171,7 @@ func parseHTML(data []byte, pageURL *url.URL) (*page, error) {
 				p.StatusReason = attrs["content"]
 			}
 		case "script", "style":
-			end := bytes.Index(bytes.ToLower(data[i:]), []byte("</"+name))
+			end := indexEndTag(data[i:], name)
 			if end < 0 {
 				return fail(start, "unterminated <"+name+">", nil)
 			}
@@ -257,6 +257,22 @@ func parseTag(data []byte, i int) (string, map[string]string, int, error) {
 		if _, dup := attrs[attr]; !dup { // HTML: the first occurrence wins
 			attrs[attr] = html.UnescapeString(value)
 		}
+	}
+}
+
+// indexEndTag returns the offset of "</name" (any case) in data, or -1,
+// in linear time.
+func indexEndTag(data []byte, name string) int {
+	for off := 0; ; {
+		j := bytes.Index(data[off:], []byte("</"))
+		if j < 0 {
+			return -1
+		}
+		k := off + j
+		if k+2+len(name) <= len(data) && strings.EqualFold(string(data[k+2:k+2+len(name)]), name) {
+			return k
+		}
+		off = k + 2
 	}
 }
 
