@@ -222,3 +222,57 @@ func requirePython(t *testing.T) string {
 	}
 	return p
 }
+
+// TestLockDependencyConfusion: an internal index holds acme-utils 1.0, a
+// public one a malicious acme-utils 99.0. pyward must lock the internal one
+// by default (first index wins) and with --index-for, and only the pip-style
+// --extra-index-url mode may pick 99.0 — with a loud warning.
+func TestLockDependencyConfusion(t *testing.T) {
+	isolateConfig(t)
+	old := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	_, internalURL, internalHost := startIndex(t, []testindex.Dist{{Name: "acme-utils", Version: "1.0", UploadTime: old}}, testindex.Options{})
+	_, publicURL, publicHost := startIndex(t, []testindex.Dist{
+		{Name: "acme-utils", Version: "99.0", UploadTime: old},
+		{Name: "six", Version: "1.16.0", UploadTime: old},
+	}, testindex.Options{})
+	trust := []string{"--trusted-host", internalHost, "--trusted-host", publicHost, "--python-version", "3.12", "-q", "--no-cache"}
+	tests := []struct {
+		name        string
+		args        []string
+		wantVersion string
+		wantIndex   string
+		wantWarning bool
+	}{
+		{"first index wins", []string{"--index", "corp=" + internalURL, "--index", "pypi=" + publicURL}, "1.0", internalURL, false},
+		{"index-for pin even when listed second", []string{"--index", "pypi=" + publicURL, "--index", "corp=" + internalURL, "--index-for", "acme-*=corp"}, "1.0", internalURL, false},
+		{"extra-index-url is pip's merge", []string{"--index-url", internalURL, "--extra-index-url", publicURL}, "99.0", publicURL, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "pylock.toml")
+			args := append(append([]string{"lock", "acme-utils", "six", "-o", out}, tt.args...), trust...)
+			code, _, stderr := runPyward(t, args...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := lockfile.ParsePylock(out, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := l.Find("acme-utils")
+			if p == nil || p.Version != tt.wantVersion || p.Index != tt.wantIndex {
+				t.Fatalf("acme-utils = %+v, want %s from %s", p, tt.wantVersion, tt.wantIndex)
+			}
+			if six := l.Find("six"); six == nil || six.Index != publicURL {
+				t.Errorf("six = %+v, want it from the public index", six)
+			}
+			if got := strings.Contains(stderr, "dependency confusion"); got != tt.wantWarning {
+				t.Errorf("warning shown = %v, want %v: %s", got, tt.wantWarning, stderr)
+			}
+		})
+	}
+}
