@@ -85,7 +85,9 @@
 // flagged at 0.47% (a plain edit-distance-1 detector: 4.4%); of 394 real
 // squats from public incident reports (testdata/known-squats.tsv) 89.1%
 // are attributed to the right project with the full reference (92.6% of
-// those whose target is in the ranking at all).
+// those whose target is in the ranking at all; the plain edit-distance-1
+// detector: 86.8%, at nine times the false positives). The precision
+// goal is also asserted with the reference cut at 500 to 10,000 (0.5-0.6%).
 //
 // # Speed
 //
