@@ -293,7 +293,16 @@ func TestCacheRevalidationAndOffline(t *testing.T) {
 
 	// A new client revalidates the page (max-age=0) and gets 304.
 	ix.ResetCounts()
-	c2 := newClient(t, func(o *Options) { o.CacheDir = dir }, src)
+	var logMu sync.Mutex
+	var logged []string
+	c2 := newClient(t, func(o *Options) {
+		o.CacheDir = dir
+		o.Logf = func(format string, args ...any) {
+			logMu.Lock()
+			defer logMu.Unlock()
+			logged = append(logged, fmt.Sprintf(format, args...))
+		}
+	}, src)
 	p2, err := c2.Project(ctx, "acme-utils")
 	if err != nil {
 		t.Fatal(err)
@@ -301,6 +310,9 @@ func TestCacheRevalidationAndOffline(t *testing.T) {
 	log := ix.Log()
 	if len(log) != 1 || log[0].Header.Get("If-None-Match") == "" || log[0].Header.Get("If-Modified-Since") == "" {
 		t.Fatalf("revalidation requests = %+v", log)
+	}
+	if len(logged) != 1 || !strings.Contains(logged[0], "304 Not Modified") {
+		t.Errorf("log = %q, want one 304", logged)
 	}
 	if len(p2.Files) != len(p1.Files) || p2.Files[0].Hashes["sha256"] != p1.Files[0].Hashes["sha256"] {
 		t.Error("cached page differs")

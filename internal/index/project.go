@@ -65,7 +65,9 @@ func fileProject(filename string) string {
 }
 
 // Project returns the files of project name chosen by the policy. Results
-// are memoized for the client's lifetime and concurrent calls share work.
+// (including "not found") are memoized for the client's lifetime and
+// concurrent calls share work; the returned Project is shared and must not
+// be modified.
 func (c *Client) Project(ctx context.Context, name string) (*Project, error) {
 	if !pep503.Valid(name) {
 		return nil, fmt.Errorf("index: invalid project name %q", name)
