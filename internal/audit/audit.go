@@ -37,7 +37,7 @@ type ReleaseInfo struct {
 
 // ProjectSource looks projects up on the index packages come from.
 type ProjectSource interface {
-	ProjectInfo(ctx context.Context, name string) (*ProjectInfo, error)
+	ProjectInfo(ctx context.Context, name, indexURL string) (*ProjectInfo, error)
 }
 
 // Options selects checks and their data. A nil source disables its check.
@@ -272,6 +272,9 @@ func checkProjects(ctx context.Context, src ProjectSource, pkgs []*inventory.Pac
 	byName := map[string][]*inventory.Package{}
 	var names []string
 	for _, p := range pkgs {
+		if p.URL != "" || p.Editable {
+			continue // not from an index
+		}
 		n := p.NormalizedName()
 		if _, ok := byName[n]; !ok {
 			names = append(names, n)
@@ -284,7 +287,7 @@ func checkProjects(ctx context.Context, src ProjectSource, pkgs []*inventory.Pac
 	g.SetLimit(maxLookups)
 	for i, n := range names {
 		g.Go(func() error {
-			infos[i], errs[i] = src.ProjectInfo(gctx, n)
+			infos[i], errs[i] = src.ProjectInfo(gctx, n, byName[n][0].Index)
 			return nil
 		})
 	}

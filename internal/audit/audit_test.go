@@ -206,7 +206,7 @@ func TestNamesSnapshot(t *testing.T) {
 
 type fakeProjects map[string]*ProjectInfo
 
-func (f fakeProjects) ProjectInfo(_ context.Context, name string) (*ProjectInfo, error) {
+func (f fakeProjects) ProjectInfo(_ context.Context, name, _ string) (*ProjectInfo, error) {
 	return f[name], nil
 }
 
