@@ -33,7 +33,7 @@
 //	prefix                     python-, python3-, py-, py3-, py, lib-…  python-requests → requests
 //	                           added or swapped                         python3-dateutil → python-dateutil
 //	suffix                     -py, -python, -lib, -dev, -sdk, -api,    colorama-sdk → colorama
-//	                           -client, -tools, -utils, -core… added    nmap-python → python-nmap
+//	                           -client, -tools, -utils, -core… added    dateutil-python → python-dateutil
 //	combination                two popular names joined                 requests-urllib3
 //
 // Edit distance is measured on the name with separators removed, so

@@ -46,6 +46,8 @@ func TestTricksPositive(t *testing.T) {
 		{"colorama-sdk", "colorama", TrickSuffix},
 		{"numpy-python", "numpy", TrickSuffix},
 		{"boto3-py", "boto3", TrickSuffix},
+		{"dateutil-python", "python-dateutil", TrickSuffix},
+		{"yaml-py", "pyyaml", TrickSuffix},
 		{"requests-urllib3", "urllib3", TrickCombination},
 		{"urllib3-idna", "urllib3", TrickCombination},
 		// Typo of a versionless spelling of a versioned project.
