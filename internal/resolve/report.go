@@ -167,6 +167,9 @@ func (r *reporter) describe(ic *incompat) string {
 	case kindNoVersions:
 		return "there is no version of " + termString(ic.terms[0])
 	case kindUnusable:
+		if t := ic.terms[0]; t.set.count() > 1 {
+			return "the versions " + termString(t) + " " + plural(ic.reason)
+		}
 		return termString(ic.terms[0]) + " " + ic.reason
 	case kindConstraint:
 		return "you constrain " + ic.terms[0].pkg.key + " to " + ic.reason
@@ -236,7 +239,8 @@ func setString(p *pkg, set vset) string {
 		return p.key
 	case c == 0:
 		return p.key + " (no versions)"
-	case n > 2 && c == n-1:
+	case n > 2 && c == n-1 && set.has(n-1) && set.has(0):
+		// one hole in the middle
 		missing := set.complement(n).highest()
 		return p.key + "!=" + p.proj.versions[missing].String()
 	}
@@ -264,4 +268,19 @@ func setString(p *pkg, set vset) string {
 		i = j + 1
 	}
 	return strings.Join(parts, " | ")
+}
+
+// plural turns a reason written for one version into one for several.
+func plural(reason string) string {
+	for _, r := range [][2]string{
+		{"requires ", "require "},
+		{"has ", "have "},
+		{"is a pre-release ", "are pre-releases "},
+		{"was yanked", "were yanked"},
+	} {
+		if rest, ok := strings.CutPrefix(reason, r[0]); ok {
+			return r[1] + rest
+		}
+	}
+	return reason
 }

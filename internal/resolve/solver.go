@@ -23,7 +23,8 @@ type pkg struct {
 	any   term
 
 	incompats []*incompat
-	deps      map[int][]*incompat // dependency incompatibilities by version
+	deps      map[int][]*incompat  // dependency incompatibilities by version
+	depMerge  map[string]*incompat // widest "p∈S depends on <label>" so far
 
 	// partial-solution state
 	assigns []int // indexes into solver.assignments
@@ -497,7 +498,7 @@ func (s *solver) dependencies(p *pkg, v int) ([]*incompat, error) {
 			if q.proj.missing && extra != "" {
 				continue // the base dependency already says it is missing
 			}
-			ics = append(ics, s.dependency(self, q, r))
+			ics = append(ics, p.merge(s.dependency(self, q, r)))
 		}
 	}
 	p.deps[v] = ics
@@ -505,6 +506,31 @@ func (s *solver) dependencies(p *pkg, v int) ([]*incompat, error) {
 		s.addIncompat(ic)
 	}
 	return ics, nil
+}
+
+// merge widens a dependency incompatibility of p to every version of p
+// already known to have the same dependency: "a==1 depends on b>=2" and
+// "a==2 depends on b>=2" become "a>=1,<3 depends on b>=2". One learned
+// conflict then rules out all those versions at once, and explanations
+// get shorter.
+func (p *pkg) merge(ic *incompat) *incompat {
+	if ic.kind != kindDependency || p.isRoot() {
+		return ic
+	}
+	dep := ic.terms[1]
+	key := dep.pkg.key + "\x00" + dep.label
+	prev, ok := p.depMerge[key]
+	if p.depMerge == nil {
+		p.depMerge = map[string]*incompat{}
+	}
+	if !ok || !prev.terms[1].set.equal(dep.set) {
+		p.depMerge[key] = ic
+		return ic
+	}
+	self := term{pkg: p, pos: true, set: prev.terms[0].set.or(ic.terms[0].set)}
+	merged := &incompat{kind: kindDependency, terms: []term{self, dep}}
+	p.depMerge[key] = merged
+	return merged
 }
 
 // dependency builds the incompatibility "self depends on q per r". When no
