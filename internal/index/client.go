@@ -2,6 +2,7 @@ package index
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -322,46 +323,50 @@ func (c *Client) loadNetrc() error {
 	return nil
 }
 
+// parseNetrc reads netrc tokens (machine, login, password, account,
+// default, macdef). A macdef body runs to the next blank line and is skipped.
 func parseNetrc(data []byte) []netrcEntry {
 	var out []netrcEntry
-	var cur *netrcEntry
-	sc := bufio.NewScanner(strings.NewReader(string(data)))
-	sc.Split(bufio.ScanWords)
-	var toks []string
+	cur := -1        // index of the entry being filled, -1 for none/default
+	pending := ""    // keyword waiting for its value
+	inMacro := false // inside a macdef body
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		toks = append(toks, sc.Text())
-	}
-	for i := 0; i < len(toks); i++ {
-		t := toks[i]
-		next := func() string {
-			if i+1 < len(toks) {
-				i++
-				return toks[i]
-			}
-			return ""
+		line := sc.Text()
+		if inMacro {
+			inMacro = strings.TrimSpace(line) != ""
+			continue
 		}
-		switch t {
-		case "machine":
-			out = append(out, netrcEntry{machine: next()})
-			cur = &out[len(out)-1]
-		case "default":
-			cur = nil // ignored: see loadNetrc
-		case "login":
-			v := next()
-			if cur != nil {
-				cur.login = v
+		fields := strings.Fields(line)
+		for i := 0; i < len(fields); i++ {
+			tok := fields[i]
+			if pending != "" {
+				switch pending {
+				case "machine":
+					out = append(out, netrcEntry{machine: tok})
+					cur = len(out) - 1
+				case "login":
+					if cur >= 0 {
+						out[cur].login = tok
+					}
+				case "password":
+					if cur >= 0 {
+						out[cur].password = tok
+					}
+				}
+				pending = ""
+				continue
 			}
-		case "password":
-			v := next()
-			if cur != nil {
-				cur.password = v
+			switch tok {
+			case "machine", "login", "password", "account":
+				pending = tok
+			case "default":
+				cur = -1 // ignored: see loadNetrc
+			case "macdef":
+				inMacro = true
+				i = len(fields) // the macro name and the rest of the line
 			}
-		case "account":
-			next()
-		case "macdef":
-			// A macro runs to the next blank line; word scanning cannot see
-			// it, so stop: machines are conventionally listed before macros.
-			return out
 		}
 	}
 	return out

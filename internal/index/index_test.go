@@ -694,8 +694,8 @@ func TestFindLinksAndFileIndex(t *testing.T) {
 }
 
 func TestParseNetrc(t *testing.T) {
-	got := parseNetrc([]byte("machine a.example login u1 password p1\ndefault login d password dp\nmachine b.example\n  login u2\n  account x\n  password p2\nmacdef init\nmachine c login x password y\n"))
-	want := []netrcEntry{{"a.example", "u1", "p1"}, {"b.example", "u2", "p2"}}
+	got := parseNetrc([]byte("machine a.example login u1 password p1\ndefault login d password dp\nmachine b.example\n  login u2\n  account x\n  password p2\nmacdef init\nmachine evil login x password y\n\nmachine c login u3 password p3\n"))
+	want := []netrcEntry{{"a.example", "u1", "p1"}, {"b.example", "u2", "p2"}, {"c", "u3", "p3"}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
