@@ -4,6 +4,8 @@
 //     the suggested fix; ANSI colours when asked (a terminal).
 //   - JSON: the stable, documented schema below (SchemaVersion 1).
 //   - Markdown: a summary fit for a pull-request comment.
+//   - SARIF: SARIF 2.1.0 for GitHub code scanning (sarif.go).
+//   - CycloneDX: a CycloneDX 1.6 SBOM with the vulnerabilities (cyclonedx.go).
 //
 // JSON schema (version 1); fields are never renamed within a version, new
 // optional fields may be added:
@@ -31,6 +33,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/pyward/pyward/internal/audit"
 )
@@ -42,6 +45,11 @@ const SchemaVersion = 1
 type Meta struct {
 	ToolVersion string
 	FailOn      audit.Severity
+	// BaseDir is the absolute working directory: SARIF file locations are
+	// made relative to it. Empty keeps relative paths as given.
+	BaseDir string
+	// Now stamps SBOMs; zero means time.Now().
+	Now time.Time
 }
 
 type jsonFinding struct {
