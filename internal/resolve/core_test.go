@@ -164,10 +164,7 @@ func randomIndex(r *rand.Rand, nPkgs int) (map[string][]string, []string) {
 		for v := 1; v <= nv; v++ {
 			var deps []string
 			for d := r.IntN(3); d > 0; d-- {
-				j := r.IntN(nPkgs)
-				if j == i {
-					continue
-				}
+				j := r.IntN(nPkgs) // may be i itself: self-dependencies are legal
 				deps = append(deps, name(j)+specs[r.IntN(len(specs))])
 			}
 			index[fmt.Sprintf("%s %d.0", name(i), v)] = deps
@@ -277,5 +274,62 @@ func TestRandomAgainstBruteForce(t *testing.T) {
 	t.Logf("%d solved, %d unsatisfiable", solved, failed)
 	if solved == 0 || failed == 0 {
 		t.Fatalf("generator is degenerate: %d solved, %d failed", solved, failed)
+	}
+}
+
+// TestRandomExtrasAndMarkers checks soundness on random graphs that use
+// extras (including extras requiring other extras of the same project) and
+// markers: every solution must satisfy every applicable requirement.
+func TestRandomExtrasAndMarkers(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	specs := []string{"", ">=2.0", "<3.0", "==1.0", "!=2.0"}
+	markers := []string{"", "; sys_platform == 'linux'", "; sys_platform == 'win32'", "; python_version >= '3.10'"}
+	extras := []string{"x", "y"}
+	solved := 0
+	for iter := 0; iter < 400; iter++ {
+		n := 3 + r.IntN(4)
+		mp := NewMemoryProvider()
+		dep := func(self int) string {
+			j := r.IntN(n)
+			s := fmt.Sprintf("p%d", j)
+			if r.IntN(3) == 0 {
+				s += "[" + extras[r.IntN(2)] + "]"
+			}
+			return s + specs[r.IntN(len(specs))] + markers[r.IntN(len(markers))]
+		}
+		for i := 0; i < n; i++ {
+			for v := 1; v <= 1+r.IntN(3); v++ {
+				rel := MemoryRelease{Name: fmt.Sprintf("p%d", i), Version: fmt.Sprintf("%d.0", v), Extras: map[string][]string{}}
+				for d := r.IntN(3); d > 0; d-- {
+					rel.Requires = append(rel.Requires, dep(i))
+				}
+				for _, e := range extras {
+					for d := r.IntN(3); d > 0; d-- {
+						rel.Extras[e] = append(rel.Extras[e], dep(i))
+					}
+				}
+				if err := mp.Add(rel); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		o := linuxOptions(t, "3.12", dep(-1), dep(-1))
+		res, err := Resolve(context.Background(), mp, o)
+		var nse *NoSolutionError
+		switch {
+		case err == nil:
+			solved++
+			checkResolution(t, mp, o, res)
+		case errors.As(err, &nse):
+			if nse.Explanation() == "" {
+				t.Fatal("empty explanation")
+			}
+		default:
+			t.Fatalf("iter %d: %v", iter, err)
+		}
+	}
+	t.Logf("%d/400 solved", solved)
+	if solved == 0 {
+		t.Fatal("generator is degenerate")
 	}
 }

@@ -3,9 +3,11 @@ package resolve
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/pyward/pyward/internal/pep508"
 	"github.com/pyward/pyward/internal/testindex"
 )
 
@@ -18,16 +20,19 @@ func checkResolution(t testing.TB, p Provider, o Options, res *Resolution) {
 	for i := range res.Packages {
 		chosen[res.Packages[i].Name] = &res.Packages[i]
 	}
-	check := func(who string, r interface {
-		NormalizedName() string
-	}, ok func(*Resolved) bool) {
+	check := func(who string, r *pep508.Requirement) {
 		q, found := chosen[r.NormalizedName()]
-		if !found || !ok(q) {
+		if !found || !r.Specifier.Contains(q.Version, true) {
 			t.Fatalf("%s: requirement %v not satisfied", who, r)
+		}
+		for _, e := range r.NormalizedExtras() {
+			if !slices.Contains(q.Extras, e) {
+				t.Fatalf("%s: requirement %v: extra %s not selected (%v)", who, r, e, q.Extras)
+			}
 		}
 	}
 	for _, r := range cfg.filterRequires(o.Requirements, "") {
-		check("root", r, func(q *Resolved) bool { return r.Specifier.Contains(q.Version, true) })
+		check("root", r)
 	}
 	for _, pkg := range res.Packages {
 		deps, err := p.Dependencies(context.Background(), pkg.Candidate, pkg.File)
@@ -36,7 +41,7 @@ func checkResolution(t testing.TB, p Provider, o Options, res *Resolution) {
 		}
 		for _, extra := range append([]string{""}, pkg.Extras...) {
 			for _, r := range cfg.filterRequires(deps.Requires, extra) {
-				check(pkg.Name+" "+pkg.Version.String(), r, func(q *Resolved) bool { return r.Specifier.Contains(q.Version, true) })
+				check(pkg.Name+" "+pkg.Version.String()+"["+extra+"]", r)
 			}
 		}
 	}

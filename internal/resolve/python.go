@@ -29,8 +29,15 @@ type config struct {
 }
 
 func newConfig(o *Options) *config {
+	py := o.Python
+	if py.IsZero() {
+		// Default to the marker environment's interpreter.
+		if v, err := pep440.Parse(o.Environment["python_full_version"]); err == nil {
+			py = v
+		}
+	}
 	c := &config{
-		python:       o.Python,
+		python:       py,
 		env:          o.Environment,
 		prereleases:  o.Prereleases,
 		strictPython: o.StrictRequiresPython,

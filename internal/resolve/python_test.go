@@ -339,3 +339,41 @@ func TestPrefetchParallel(t *testing.T) {
 		t.Errorf("calls: %d versions, %d metadata; want 259 each (memoized, no wasted guesses)", vc, dc)
 	}
 }
+
+func TestPythonAllows(t *testing.T) {
+	tests := []struct {
+		spec, python string
+		lenient      bool // only lower bounds (the default)
+		strict       bool
+	}{
+		{"", "3.12", true, true},
+		{">=3.8", "3.12", true, true},
+		{">=3.13", "3.12", false, false},
+		{">3.12", "3.12", false, false},
+		{">3.12", "3.12.1", true, true},
+		{">=3.9.4", "3.9", false, false},
+		{">=3.9.0", "3.9", true, true},
+		{"<3.11", "3.12", true, false},
+		{">=3.8,<3.11", "3.12", true, false},
+		{"~=3.8", "3.12", true, true},
+		{"~=3.8.1", "3.12", true, false},
+		{"~=3.13", "3.12", false, false},
+		{"==3.*", "3.12", true, true},
+		{"==2.7.*", "3.12", true, false},
+		{"==3.13.*", "3.12", false, false},
+		{"!=3.12.*", "3.12", true, false},
+		{"not a specifier", "3.12", true, true},
+	}
+	for _, tt := range tests {
+		for _, strict := range []bool{false, true} {
+			c := &config{python: pep440.MustParse(tt.python), strictPython: strict}
+			want := tt.lenient
+			if strict {
+				want = tt.strict
+			}
+			if got := c.pythonAllows(tt.spec); got != want {
+				t.Errorf("pythonAllows(%q, %s, strict=%v) = %v, want %v", tt.spec, tt.python, strict, got, want)
+			}
+		}
+	}
+}

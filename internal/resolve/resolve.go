@@ -20,7 +20,9 @@ type Options struct {
 	Constraints []*pep508.Requirement
 
 	// Python is the target interpreter version, checked against
-	// Requires-Python (lower bounds only unless StrictRequiresPython).
+	// Requires-Python (lower bounds only unless StrictRequiresPython). If
+	// zero, Environment's python_full_version is used; if that is absent
+	// too, Requires-Python is not checked.
 	Python pep440.Version
 	// Environment is the PEP 508 marker environment of the target (without
 	// "extra").

@@ -489,7 +489,13 @@ func (s *solver) dependencies(p *pkg, v int) ([]*incompat, error) {
 		}
 		for _, extra := range append([]string{""}, r.NormalizedExtras()...) {
 			if name == p.name && extra == p.extra {
-				continue // a package depending on itself adds nothing
+				// A release depending on itself is satisfied by itself, or by
+				// nothing when the specifier excludes its own version.
+				if r.URL == "" && !r.Specifier.Contains(p.proj.versions[v], true) {
+					ics = append(ics, &incompat{terms: []term{self}, kind: kindUnusable,
+						reason: "depends on " + p.key + r.Specifier.String() + ", which excludes itself"})
+				}
+				continue
 			}
 			q, err := s.pkgFor(name, extra)
 			if err != nil {
