@@ -417,9 +417,9 @@ func (c *Client) do(ctx context.Context, u *url.URL, hdr http.Header, handle fun
 			return err
 		}
 		last = re.err
-		c.logf("GET %s: %v (attempt %d of %d)", redact(u), re.err, attempt+1, c.opts.Retries+1)
+		c.logf("%v (attempt %d of %d)", re.err, attempt+1, c.opts.Retries+1)
 	}
-	return fmt.Errorf("GET %s: giving up after %d attempts: %w", redact(u), c.opts.Retries+1, last)
+	return fmt.Errorf("giving up after %d attempts: %w", c.opts.Retries+1, last)
 }
 
 func (c *Client) sleepBackoff(ctx context.Context, attempt int, last error) error {
@@ -482,7 +482,11 @@ func (c *Client) attempt(ctx context.Context, u *url.URL, hdr http.Header, handl
 			return ctx.Err()
 		}
 		if errors.Is(context.Cause(actx), errAttemptTimeout) {
-			return &retryableError{fmt.Errorf("no response within %v", c.opts.Timeout)}
+			return &retryableError{fmt.Errorf("GET %s: no response within %v", redact(u), c.opts.Timeout)}
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) { // its message repeats the URL; ours is redacted
+			err = ue.Err
 		}
 		// Policy and TLS failures are final; transport failures are retried.
 		var cv *tls.CertificateVerificationError
@@ -494,7 +498,7 @@ func (c *Client) attempt(ctx context.Context, u *url.URL, hdr http.Header, handl
 		}
 		var ne net.Error
 		if errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return &retryableError{err}
+			return &retryableError{fmt.Errorf("GET %s: %w", redact(u), err)}
 		}
 		return fmt.Errorf("GET %s: %w", redact(u), err)
 	}
@@ -505,7 +509,7 @@ func (c *Client) attempt(ctx context.Context, u *url.URL, hdr http.Header, handl
 	case s == http.StatusNotModified || (200 <= s && s < 300):
 		err := handle(resp)
 		if err != nil && ctx.Err() == nil && errors.Is(context.Cause(actx), errAttemptTimeout) {
-			return &retryableError{fmt.Errorf("body stalled for %v", c.opts.Timeout)}
+			return &retryableError{fmt.Errorf("GET %s: body stalled for %v", redact(u), c.opts.Timeout)}
 		}
 		return err
 	case s == http.StatusTooManyRequests || s >= 500:

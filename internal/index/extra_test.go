@@ -10,7 +10,9 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/pyward/pyward/internal/testindex"
 )
@@ -242,5 +244,122 @@ func BenchmarkParseJSON(b *testing.B) {
 		if p, err := parseJSON(page, base); err != nil || len(p.Files) != 5000 {
 			b.Fatal(err)
 		}
+	}
+}
+
+// flakyFiles wraps an index: the first `breaks` requests for a file send
+// half the body and drop the connection, or (stall) half the body and then
+// hang.
+func flakyFiles(t *testing.T, ix *testindex.Index, breaks int, stall time.Duration) *httptest.Server {
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		broken := strings.HasPrefix(r.URL.Path, "/files/") && !strings.HasSuffix(r.URL.Path, ".metadata") && breaks > 0
+		if broken {
+			breaks--
+		}
+		mu.Unlock()
+		if !broken {
+			ix.Handler().ServeHTTP(w, r)
+			return
+		}
+		data, _, err := ix.File(strings.TrimPrefix(r.URL.Path, "/files/"))
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Length", fmt.Sprint(len(data)))
+		w.Write(data[:len(data)/2])
+		w.(http.Flusher).Flush()
+		if stall > 0 {
+			select {
+			case <-time.After(stall):
+			case <-r.Context().Done():
+			}
+			return
+		}
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestDownloadBodyRetries(t *testing.T) {
+	ix, err := testindex.New(acmeDists(), testindex.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		stall time.Duration
+	}{{"dropped", 0}, {"stalled", 2 * time.Second}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := flakyFiles(t, ix, 2, tc.stall)
+			c := newClient(t, func(o *Options) { o.Timeout = 200 * time.Millisecond }, Source{Name: "flaky", URL: srv.URL + "/simple/"})
+			p, err := c.Project(ctx, "six")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			sum, err := c.Download(ctx, p.Files[0], &buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum != p.Files[0].Hashes["sha256"] || buf.Len() != int(p.Files[0].Size) {
+				t.Errorf("got %d bytes, sha %s", buf.Len(), sum)
+			}
+		})
+	}
+	// More breaks than retries: a clear error naming the URL.
+	srv := flakyFiles(t, ix, 10, 0)
+	c := newClient(t, func(o *Options) { o.Retries = 1 }, Source{Name: "flaky", URL: srv.URL + "/simple/"})
+	p, err := c.Project(ctx, "six")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := c.Download(ctx, p.Files[0], &buf); err == nil || !strings.Contains(err.Error(), p.Files[0].URL) || buf.Len() != 0 {
+		t.Errorf("err = %v, %d bytes written", err, buf.Len())
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n++
+		first := n == 1
+		mu.Unlock()
+		if first {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, `<a href="x-1.0.tar.gz">x</a>`)
+	}))
+	defer srv.Close()
+	c := newClient(t, nil, Source{Name: "rl", URL: srv.URL + "/simple/"})
+	start := time.Now()
+	if _, err := c.Project(ctx, "x"); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < 900*time.Millisecond {
+		t.Errorf("Retry-After not honoured: retried after %v", d)
+	}
+}
+
+func TestConnectionRefused(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	u := srv.URL + "/simple/"
+	srv.Close()
+	c := newClient(t, func(o *Options) { o.Retries = 2 }, Source{Name: "gone", URL: u})
+	_, err := c.Project(ctx, "x")
+	if err == nil || !strings.Contains(err.Error(), "3 attempts") || !strings.Contains(err.Error(), u+"x/") || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("err = %v", err)
 	}
 }
