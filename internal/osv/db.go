@@ -271,7 +271,41 @@ func groupEntries(es []entry) {
 // legacy versions. Canonical forms are already lower-case and trimmed, so one
 // expression serves both cases.
 func versionKey(s string) string {
+	if k, ok := simpleKey(s); ok {
+		return k
+	}
 	return strings.ToLower(strings.TrimSpace(pep440.Canonicalize(s, true)))
+}
+
+// simpleKey handles the common "1.2.0" shape without a full parse: digits
+// and single dots, no leading zeros, so the canonical form is the text with
+// trailing ".0" components dropped (at least one component kept).
+func simpleKey(s string) (string, bool) {
+	if s == "" {
+		return "", false
+	}
+	start := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			if start || i == len(s)-1 {
+				return "", false
+			}
+			start = true
+		case '0' <= c && c <= '9':
+			if start && c == '0' && i+1 < len(s) && s[i+1] != '.' {
+				return "", false // leading zero: "01" canonicalizes to "1"
+			}
+			start = false
+		default:
+			return "", false
+		}
+	}
+	for len(s) > 2 && strings.HasSuffix(s, ".0") {
+		s = s[:len(s)-2]
+	}
+	return s, true
 }
 
 // Finding is one vulnerability affecting a queried package version: an

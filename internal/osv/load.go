@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // MaxZipEntries bounds the members read from one archive (the PyPI export
@@ -165,15 +166,8 @@ func parseAll(ctx context.Context, n int, read func(i int) (string, []byte, erro
 	recs := make([]*Record, n)
 	errs := make([]error, n)
 	workers := min(runtime.GOMAXPROCS(0), n)
-	var next int64
-	var mu sync.Mutex
-	claim := func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		i := int(next)
-		next++
-		return i
-	}
+	var next atomic.Int64
+	claim := func() int { return int(next.Add(1) - 1) }
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)

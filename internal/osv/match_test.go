@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/pyward/pyward/internal/pep440"
 )
 
 // rangeRecord builds a one-package record with a single ECOSYSTEM range
@@ -319,4 +321,25 @@ func TestSortVersions(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("sortVersions = %v, want %v", got, want)
 	}
+}
+
+func TestVersionKey(t *testing.T) {
+	// simpleKey must agree with the canonical form for every input it takes.
+	for _, v := range []string{"1", "1.0", "1.0.0", "0", "0.0", "10.0.01", "01.2", "1.2.0", "1..2", "1.", ".1", "2.10.0", "0.10", "100.0.0.0", "1.0a1", "V1.0", " 1.0 ", "1.0.post0", "2!1.0"} {
+		want := strings.ToLower(strings.TrimSpace(pep440.Canonicalize(v, true)))
+		if got := versionKey(v); got != want {
+			t.Errorf("versionKey(%q) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+func FuzzVersionKey(f *testing.F) {
+	f.Add("1.0.0")
+	f.Add("01.0")
+	f.Fuzz(func(t *testing.T, v string) {
+		want := strings.ToLower(strings.TrimSpace(pep440.Canonicalize(v, true)))
+		if got := versionKey(v); got != want {
+			t.Fatalf("versionKey(%q) = %q, want %q", v, got, want)
+		}
+	})
 }

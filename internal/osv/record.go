@@ -189,6 +189,9 @@ func parseYAML(name string, data []byte) (*Record, error) {
 	if len(data) > MaxRecordSize {
 		return nil, &ParseError{File: name, Err: fmt.Errorf("record is %d bytes, over the %d-byte limit", len(data), MaxRecordSize)}
 	}
+	if raw, err := fastYAML(data); err == nil {
+		return raw.record(name)
+	}
 	var raw rawRecord
 	if err := yaml.Unmarshal(data, &raw); err != nil {
 		pe := &ParseError{File: name, Err: fmt.Errorf("invalid OSV YAML: %w", err)}
