@@ -20,8 +20,10 @@ import (
 	"github.com/pyward/pyward/internal/atomicfile"
 	"github.com/pyward/pyward/internal/audit"
 	"github.com/pyward/pyward/internal/cachedir"
+	"github.com/pyward/pyward/internal/index"
 	"github.com/pyward/pyward/internal/inventory"
 	"github.com/pyward/pyward/internal/osv"
+	"github.com/pyward/pyward/internal/pyproject"
 	"github.com/pyward/pyward/internal/report"
 	"github.com/pyward/pyward/internal/typosquat"
 )
@@ -40,6 +42,9 @@ type auditFlags struct {
 	namesFile  string
 	cooldown   string
 	noIndexCfg bool
+	indexURL   string
+	publicURL  string
+	trusted    []string
 }
 
 func (a *app) auditCommand() *cobra.Command {
@@ -81,6 +86,9 @@ input.`,
 	fl.StringVar(&f.reference, "reference", "", "typo-squat reference: a file of names with ranks, or N for the top N of the embedded list")
 	fl.StringVar(&f.namesFile, "public-names", "", "file of every public project name (optionally gzip) for the offline dependency-confusion check")
 	fl.StringVar(&f.cooldown, "cooldown", "7d", "report releases younger than this (e.g. 7d, 48h)")
+	fl.StringVar(&f.indexURL, "index-url", DefaultIndexURL, "index to ask about project status, yanked and recent releases when the lock does not record one")
+	fl.StringVar(&f.publicURL, "public-index", DefaultIndexURL, "the public index, for the dependency-confusion check")
+	fl.StringArrayVar(&f.trusted, "trusted-host", nil, "allow plain http:// for this index host")
 	fl.BoolVar(&f.noIndexCfg, "no-index-config", false, "skip the scan of this machine's pip.conf files and PIP_*/UV_* variables")
 	return cmd
 }
@@ -140,6 +148,22 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 		}
 		opts.Public = snap
 	}
+	if !f.offline && len(f.names) == 0 {
+		if err := a.onlineLookups(f, &opts); err != nil {
+			return usageError(err)
+		}
+	}
+	configFiles := pyprojects
+	if len(configFiles) == 0 {
+		if _, err := os.Stat("pyproject.toml"); err == nil {
+			configFiles = []string{"pyproject.toml"} // the project's configuration, even when only its lock is audited
+		}
+	}
+	ignores2, err := configIgnores(configFiles)
+	if err != nil {
+		return usageError(err)
+	}
+	opts.Ignores = append(opts.Ignores, ignores2...)
 	var extra []audit.Finding
 	if len(f.names) == 0 {
 		found, errs := audit.ScanSourceConfig(os.ReadFile, invs, pyprojects)
@@ -173,6 +197,61 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 		a.exitCode = exitFindings
 	}
 	return nil
+}
+
+// onlineLookups configures the checks that ask indexes: project status,
+// yanked and recent releases, and (unless a names snapshot was given) the
+// public-index dependency-confusion check.
+func (a *app) onlineLookups(f auditFlags, opts *audit.Options) error {
+	cacheDir, err := a.cacheRoot(f.cacheDir)
+	if err != nil {
+		return err
+	}
+	factory := func(loc string) (*index.Client, error) {
+		src := index.Source{Name: hostName(loc, "index"), URL: loc, FindLinks: !audit.IsRemote(loc)}
+		return index.New(index.Options{Sources: []index.Source{src}, CacheDir: filepath.Join(cacheDir, "http"),
+			TrustedHosts: f.trusted, UserAgent: "pyward/" + version()})
+	}
+	opts.Projects = &audit.IndexLookups{NewClient: factory, DefaultIndex: f.indexURL}
+	if opts.Public == nil {
+		c, err := factory(f.publicURL)
+		if err != nil {
+			return fmt.Errorf("--public-index: %w", err)
+		}
+		opts.Public = &audit.LivePublicIndex{Client: c}
+	}
+	return nil
+}
+
+// configIgnores reads [tool.pyward.audit] ignore entries of the audited
+// pyproject.toml files.
+func configIgnores(pyprojects []string) ([]osv.Ignore, error) {
+	var out []osv.Ignore
+	for _, path := range pyprojects {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		proj, err := pyproject.Parse(path, data)
+		if err != nil {
+			return nil, err
+		}
+		for _, ig := range proj.Config.AuditIgnore {
+			entry := osv.Ignore{ID: ig.ID, Reason: ig.Reason}
+			if ig.Until != "" {
+				t, err := time.Parse("2006-01-02", ig.Until)
+				if err != nil {
+					return nil, fmt.Errorf("%s: [tool.pyward.audit] ignore %s: until %q is not YYYY-MM-DD", path, ig.ID, ig.Until)
+				}
+				entry.Expires = t
+			}
+			if err := entry.Validate(); err != nil {
+				return nil, fmt.Errorf("%s: [tool.pyward.audit] ignore: %w", path, err)
+			}
+			out = append(out, entry)
+		}
+	}
+	return out, nil
 }
 
 // openAdvisories loads --db, or the cached database.

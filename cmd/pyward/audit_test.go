@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/testindex"
 )
 
 // isolateConfig points pip's configuration look-up at an empty home so the
@@ -36,7 +39,7 @@ type auditJSON struct {
 
 func TestAuditJSON(t *testing.T) {
 	isolateConfig(t)
-	code, stdout, stderr := runPyward(t, "audit", "--db", "testdata/audit/osv", "--format", "json", "testdata/audit/requirements.txt")
+	code, stdout, stderr := runPyward(t, "audit", "--offline", "--db", "testdata/audit/osv", "--format", "json", "testdata/audit/requirements.txt")
 	if code != exitFindings {
 		t.Fatalf("exit %d, want 1; stderr %s", code, stderr)
 	}
@@ -89,16 +92,16 @@ func TestAuditExitCodesAndErrors(t *testing.T) {
 		wantErr  string
 		wantOut  string
 	}{
-		{"fail-on none", []string{"audit", "--db", "testdata/audit/osv", "--fail-on", "none", "testdata/audit/requirements.txt"}, exitOK, "", "PYSEC-2018-28"},
-		{"bad file names file and line", []string{"audit", "--no-vulns", bad}, exitUsage, "requirements.txt:2", ""},
-		{"missing file", []string{"audit", "--no-vulns", filepath.Join(dir, "nope.txt")}, exitUsage, "nope.txt", ""},
-		{"unknown format", []string{"audit", "--format", "xml", "--no-vulns", "testdata/audit/requirements.txt"}, exitUsage, "unknown format", ""},
-		{"ignore needs reason", []string{"audit", "--ignore", "PYSEC-2018-28", "--no-vulns", "testdata/audit/requirements.txt"}, exitUsage, "reason is required", ""},
-		{"bad fail-on", []string{"audit", "--fail-on", "severe", "--no-vulns", "testdata/audit/requirements.txt"}, exitUsage, "unknown severity", ""},
-		{"no db", []string{"audit", "testdata/audit/requirements.txt"}, exitUsage, "pyward db update", ""},
-		{"missing db", []string{"audit", "--db", filepath.Join(dir, "nodb"), "testdata/audit/requirements.txt"}, exitUsage, "nodb", ""},
-		{"vet names", []string{"audit", "--name", "python3-dateutil", "--name", "requests"}, exitFindings, "", "python-dateutil"},
-		{"ignored vulnerability", []string{"audit", "--db", "testdata/audit/osv", "--ignore", "CVE-2018-18074=not reachable", "--fail-on", "critical", "--no-index-config", "testdata/audit/requirements.txt"}, exitFindings, "", "1 ignored"},
+		{"fail-on none", []string{"audit", "--offline", "--db", "testdata/audit/osv", "--fail-on", "none", "testdata/audit/requirements.txt"}, exitOK, "", "PYSEC-2018-28"},
+		{"bad file names file and line", []string{"audit", "--offline", "--no-vulns", bad}, exitUsage, "requirements.txt:2", ""},
+		{"missing file", []string{"audit", "--offline", "--no-vulns", filepath.Join(dir, "nope.txt")}, exitUsage, "nope.txt", ""},
+		{"unknown format", []string{"audit", "--offline", "--format", "xml", "--no-vulns", "testdata/audit/requirements.txt"}, exitUsage, "unknown format", ""},
+		{"ignore needs reason", []string{"audit", "--offline", "--ignore", "PYSEC-2018-28", "--no-vulns", "testdata/audit/requirements.txt"}, exitUsage, "reason is required", ""},
+		{"bad fail-on", []string{"audit", "--offline", "--fail-on", "severe", "--no-vulns", "testdata/audit/requirements.txt"}, exitUsage, "unknown severity", ""},
+		{"no db", []string{"audit", "--offline", "testdata/audit/requirements.txt"}, exitUsage, "pyward db update", ""},
+		{"missing db", []string{"audit", "--offline", "--db", filepath.Join(dir, "nodb"), "testdata/audit/requirements.txt"}, exitUsage, "nodb", ""},
+		{"vet names", []string{"audit", "--offline", "--name", "python3-dateutil", "--name", "requests"}, exitFindings, "", "python-dateutil"},
+		{"ignored vulnerability", []string{"audit", "--offline", "--db", "testdata/audit/osv", "--ignore", "CVE-2018-18074=not reachable", "--fail-on", "critical", "--no-index-config", "testdata/audit/requirements.txt"}, exitFindings, "", "1 ignored"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,12 +125,56 @@ func TestAuditExitCodesAndErrors(t *testing.T) {
 func TestAuditOutputFileIsAtomic(t *testing.T) {
 	isolateConfig(t)
 	out := filepath.Join(t.TempDir(), "report.md")
-	code, stdout, stderr := runPyward(t, "audit", "--db", "testdata/audit/osv", "--format", "markdown", "-o", out, "testdata/audit/requirements.txt")
+	code, stdout, stderr := runPyward(t, "audit", "--offline", "--db", "testdata/audit/osv", "--format", "markdown", "-o", out, "testdata/audit/requirements.txt")
 	if code != exitFindings || stdout != "" {
 		t.Fatalf("exit %d stdout %q stderr %q", code, stdout, stderr)
 	}
 	data, err := os.ReadFile(out)
 	if err != nil || !strings.Contains(string(data), "| critical | colourama 0.1.0 |") {
 		t.Fatalf("report: %v\n%s", err, data)
+	}
+}
+
+// TestAuditOnlineAgainstLocalIndexes exercises the look-ups that ask an
+// index (status, yanked, fresh releases, public-name claims) against
+// loopback test indexes.
+func TestAuditOnlineAgainstLocalIndexes(t *testing.T) {
+	isolateConfig(t)
+	now := time.Now().UTC()
+	_, privURL, privHost := startIndex(t, []testindex.Dist{
+		{Name: "acme-utils", Version: "1.0", UploadTime: now.AddDate(-1, 0, 0)},
+		{Name: "yanky", Version: "1.0", Yanked: true, YankedReason: "bad build", UploadTime: now.AddDate(-1, 0, 0)},
+		{Name: "fresh", Version: "2.0", UploadTime: now.Add(-time.Hour)},
+	}, testindex.Options{})
+	_, pubURL, pubHost := startIndex(t, []testindex.Dist{{Name: "acme-utils", Version: "99.0", UploadTime: now.AddDate(-1, 0, 0)}}, testindex.Options{})
+	dir := t.TempDir()
+	lockPath := filepath.Join(dir, "requirements.txt")
+	h := strings.Repeat("a", 64)
+	content := "acme-utils==1.0 \\\n    --hash=sha256:" + h + "\n    # from " + privURL + "\n" +
+		"yanky==1.0 \\\n    --hash=sha256:" + h + "\n    # from " + privURL + "\n" +
+		"fresh==2.0 \\\n    --hash=sha256:" + h + "\n    # from " + privURL + "\n"
+	if err := os.WriteFile(lockPath, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runPyward(t, "audit", lockPath, "--no-vulns", "--format", "json", "--index-url", privURL,
+		"--public-index", pubURL, "--trusted-host", privHost, "--trusted-host", pubHost, "--no-index-config")
+	if code != exitFindings {
+		t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
+	}
+	var doc auditJSON
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range doc.Findings {
+		got[f.Rule+"@"+f.Package] = f.Severity
+	}
+	for k, sev := range map[string]string{"confusion/claimed@acme-utils": "critical", "yanked@yanky": "medium", "recent-release@fresh": "low"} {
+		if got[k] != sev {
+			t.Errorf("%s = %q, want %q (all %v)", k, got[k], sev, got)
+		}
+	}
+	if len(doc.Warnings) != 0 {
+		t.Errorf("warnings: %v", doc.Warnings)
 	}
 }
