@@ -1,9 +1,191 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	gosync "sync"
+
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+
+	"github.com/pyward/pyward/internal/install"
+	"github.com/pyward/pyward/internal/sync"
 )
 
+type syncFlags struct {
+	venv, python, indexURL, cacheDir string
+	findLinks, keep, allowPth        []string
+	trustedHosts                     []string
+	allowBuild, compile              bool
+	noCache, offline, quiet, dryRun  bool
+	jobs                             int
+}
+
 func (a *app) syncCommand() *cobra.Command {
-	return a.pendingCommand("sync [LOCK]", "Make a virtual environment exactly match a lock, verifying every hash")
+	var f syncFlags
+	cmd := &cobra.Command{
+		Use:   "sync [LOCK]",
+		Short: "Make a virtual environment exactly match a lock, verifying every hash",
+		Long: `Install exactly the lock (pylock.toml, or a hashed requirements.txt) into a
+virtual environment, creating it when missing: install what is missing,
+replace what differs, remove what the lock does not name.
+
+Strict by default: every entry must be pinned with == and carry a sha256;
+a file whose hash differs is rejected before any of its bytes are used;
+sdists are never built; each wheel is checked against the safety rules
+(paths, links, RECORD hashes, decompression bombs, .pth start-up code,
+METADATA) before anything is changed. No package code runs.
+
+LOCK defaults to pylock.toml, else requirements.txt.
+
+Exit status: 0 done; 2 the lock, a file or a wheel was refused, or the
+environment is unusable; 3 network or I/O failure.`,
+		Example: `  pyward sync
+  pyward sync requirements.txt --venv .venv --python python3.12
+  pyward sync pylock.toml --dry-run`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runSync(cmd, args, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.venv, "venv", ".venv", "virtual environment directory (created when missing)")
+	fl.StringVar(&f.python, "python", "", "Python interpreter for a new environment (default: python3 on PATH)")
+	fl.StringVar(&f.indexURL, "index-url", "", "package index to fetch files from (overrides the lock's)")
+	fl.StringSliceVar(&f.findLinks, "find-links", nil, "directory or page of distribution files (repeatable)")
+	fl.StringSliceVar(&f.trustedHosts, "trusted-host", nil, "host that may be reached over plain http (repeatable)")
+	fl.StringSliceVar(&f.keep, "keep", nil, "keep this installed distribution although the lock does not name it (e.g. pip; repeatable)")
+	fl.StringSliceVar(&f.allowPth, "allow-pth", nil, "allow this package to install .pth files that run code at start-up (repeatable)")
+	fl.BoolVar(&f.allowBuild, "allow-build", false, "accept entries that only have an sdist (building is not supported: reports it)")
+	fl.BoolVar(&f.compile, "compile", false, "compile installed .py files to bytecode (runs only the standard library compiler)")
+	fl.StringVar(&f.cacheDir, "cache-dir", "", "cache directory (default $PYWARD_CACHE_DIR, $XDG_CACHE_HOME/pyward or ~/.cache/pyward)")
+	fl.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the cache")
+	fl.BoolVar(&f.offline, "offline", false, "use only cached files; never touch the network")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan, change nothing")
+	fl.IntVarP(&f.jobs, "jobs", "j", sync.DefaultJobs, "parallel downloads and installs")
+	return cmd
+}
+
+func (a *app) runSync(cmd *cobra.Command, args []string, f syncFlags) error {
+	lockPath := ""
+	if len(args) == 1 {
+		lockPath = args[0]
+	} else {
+		p, err := sync.DefaultLock(".")
+		if err != nil {
+			return usageError(err)
+		}
+		lockPath = p
+	}
+	if _, err := os.Stat(lockPath); err != nil {
+		return usageError(err)
+	}
+	cacheDir := ""
+	if !f.noCache {
+		d, err := a.cacheRoot(f.cacheDir)
+		if err != nil {
+			return usageErrorf("cache directory: %v (use --cache-dir or --no-cache)", err)
+		}
+		cacheDir = d
+	}
+	opts := sync.Options{
+		Lock: lockPath, Venv: f.venv, Python: f.python, IndexURL: f.indexURL, FindLinks: f.findLinks,
+		TrustedHosts: f.trustedHosts, Keep: f.keep, AllowPth: f.allowPth, AllowBuild: f.allowBuild,
+		Compile: f.compile, CacheDir: cacheDir, NoCache: f.noCache, Offline: f.offline, DryRun: f.dryRun, Jobs: f.jobs,
+	}
+	if !f.quiet && isTerminal(a.stderr) {
+		opts.Progress = &barProgress{w: a.stderr}
+	}
+	res, err := sync.Sync(cmd.Context(), opts)
+	if err != nil {
+		return classifySyncError(err)
+	}
+	out := a.stderr
+	if f.dryRun {
+		out = a.stdout
+	}
+	if f.quiet && !f.dryRun {
+		return nil
+	}
+	printPlan(out, res, f.dryRun)
+	return nil
+}
+
+func classifySyncError(err error) error {
+	switch {
+	case errors.Is(err, sync.ErrInvalidLock), errors.Is(err, sync.ErrRefused),
+		errors.Is(err, sync.ErrEnvironment), errors.Is(err, install.ErrUnsafe):
+		return usageError(err)
+	}
+	return internalError(err)
+}
+
+func printPlan(w io.Writer, res *sync.Result, dry bool) {
+	verb := map[bool]string{false: "", true: "would "}[dry]
+	for _, a := range res.Remove {
+		fmt.Fprintf(w, " - %s==%s (%s%s)\n", a.Name, a.Old, verb, "remove: not in lock")
+	}
+	for _, a := range res.Install {
+		old := ""
+		if a.Old != "" {
+			old = " replacing " + a.Old
+		}
+		fmt.Fprintf(w, " + %s==%s%s (%s) %s\n", a.Name, a.Version, old, a.Reason, a.File)
+	}
+	if res.Created {
+		fmt.Fprintf(w, "%screate virtual environment %s\n", map[bool]string{false: "created ", true: "would "}[dry], res.Venv)
+	}
+	parts := []string{fmt.Sprintf("%d installed", len(res.Install)), fmt.Sprintf("%d removed", len(res.Remove)), fmt.Sprintf("%d unchanged", res.Unchanged)}
+	if dry {
+		parts[0], parts[1] = fmt.Sprintf("%d to install", len(res.Install)), fmt.Sprintf("%d to remove", len(res.Remove))
+	}
+	fmt.Fprintf(w, "%s in %s\n", strings.Join(parts, ", "), res.Elapsed.Round(1e6))
+}
+
+// barProgress draws a byte progress bar with a files counter on a terminal.
+type barProgress struct {
+	mu    gosync.Mutex
+	w     io.Writer
+	bar   *progressbar.ProgressBar
+	files int
+	done  int
+}
+
+func (p *barProgress) Start(files int, bytes int64) {
+	p.files = files
+	if bytes <= 0 {
+		bytes = -1 // unknown: spinner
+	}
+	p.bar = progressbar.NewOptions64(bytes,
+		progressbar.OptionSetWriter(p.w),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionSetDescription(fmt.Sprintf("0/%d files", files)),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionThrottle(65e6),
+	)
+}
+
+func (p *barProgress) Add(n int64) {
+	if p.bar != nil {
+		p.bar.Add64(n)
+	}
+}
+
+func (p *barProgress) FileDone() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		p.done++
+		p.bar.Describe(fmt.Sprintf("%d/%d files", p.done, p.files))
+	}
+}
+
+func (p *barProgress) Finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
 }

@@ -1,0 +1,274 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/pyward/pyward/internal/dist"
+	"github.com/pyward/pyward/internal/index"
+	"github.com/pyward/pyward/internal/install"
+	"github.com/pyward/pyward/internal/pep425"
+	"github.com/pyward/pyward/internal/pep440"
+	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/venv"
+)
+
+// unpackedDir is the cache subdirectory of unpacked, checked wheels.
+const unpackedDir = "wheels-v1"
+
+type ranker struct {
+	r    *pep425.Ranker
+	best string // most preferred tag, for messages
+}
+
+func newRanker(in *venv.Interpreter) *ranker {
+	tags := in.Tags()
+	r := &ranker{r: pep425.NewRanker(tags)}
+	if len(tags) > 0 {
+		r.best = tags[0].String()
+	}
+	return r
+}
+
+func sameVersion(a, b string) bool {
+	va, err1 := pep440.Parse(a)
+	vb, err2 := pep440.Parse(b)
+	if err1 != nil || err2 != nil {
+		return a == b
+	}
+	return va.Equal(vb)
+}
+
+// versionFromFilename returns the version in a wheel or sdist file name.
+func versionFromFilename(name string) string {
+	f, err := dist.ParseFilename(name)
+	if err != nil {
+		return ""
+	}
+	return f.Version.String()
+}
+
+// choose picks the file to install for j. See the package comment.
+func choose(ctx context.Context, fetcher Fetcher, l *Lock, opts Options, rk *ranker, j *job) error {
+	e := j.entry
+	pkg := e.Name + "==" + e.Version
+	var cands []index.File
+	useLockURLs := len(e.Files) > 0 && (e.Direct || (opts.IndexURL == "" && len(opts.FindLinks) == 0))
+	if useLockURLs {
+		for _, f := range e.Files {
+			if !validSHA256(f.Hashes["sha256"]) {
+				continue // unverifiable
+			}
+			if f.URL == "" {
+				useLockURLs = false
+				break
+			}
+			cands = append(cands, index.File{Filename: f.Name, URL: f.URL, Hashes: f.Hashes, Size: f.Size})
+		}
+	}
+	if !useLockURLs {
+		cands = nil
+		p, err := fetcher.Project(ctx, e.Name)
+		if err != nil {
+			return fmt.Errorf("%s: %w", pkg, err)
+		}
+		lockFiles := map[string]string{} // pylock: file name → sha256
+		for _, f := range e.Files {
+			lockFiles[f.Name] = f.Hashes["sha256"]
+		}
+		for _, f := range p.Files {
+			if !sameVersion(versionFromFilename(f.Filename), e.Version) {
+				continue
+			}
+			got := f.Hashes["sha256"]
+			switch {
+			case len(e.Files) > 0:
+				want, ok := lockFiles[f.Filename]
+				if !ok || !validSHA256(want) {
+					continue
+				}
+				f.Hashes = map[string]string{"sha256": want}
+			case got == "":
+				// The index lists no sha256: the download is checked
+				// against every hash of the entry (see prepare).
+				f.Hashes = map[string]string{}
+			case slices.Contains(e.Hashes, got):
+				f.Hashes = map[string]string{"sha256": got}
+			default:
+				continue
+			}
+			cands = append(cands, f)
+		}
+	}
+	bestRank := -1
+	var sdists []string
+	var seen []string
+	for _, f := range cands {
+		seen = append(seen, f.Filename)
+		df, err := dist.ParseFilename(f.Filename)
+		if err != nil {
+			continue
+		}
+		if df.Kind == dist.Sdist {
+			sdists = append(sdists, f.Filename)
+			continue
+		}
+		if df.Kind != dist.Wheel || df.Name != pep503.Normalize(e.Name) {
+			continue
+		}
+		rank, ok := rk.r.Rank(df.Wheel.Tags)
+		if ok && (bestRank < 0 || rank < bestRank) {
+			bestRank, j.file = rank, f
+		}
+	}
+	if bestRank >= 0 {
+		j.direct = e.Direct
+		return nil
+	}
+	switch {
+	case len(sdists) > 0 && !opts.AllowBuild:
+		return &RefusedError{Package: pkg, File: sdists[0], Err: fmt.Errorf("no compatible wheel, only an sdist, which must be built by running its build backend: refused (pyward sync never runs package code; --allow-build would be needed)")}
+	case len(sdists) > 0:
+		return &RefusedError{Package: pkg, File: sdists[0], Err: fmt.Errorf("no compatible wheel; building sdists is not supported by pyward sync: build a wheel (python -m build --wheel), serve it, and lock again")}
+	case len(seen) == 0 && !useLockURLs:
+		return &RefusedError{Package: pkg, Err: fmt.Errorf("no file of this version on the index with a hash listed in the lock")}
+	default:
+		return &RefusedError{Package: pkg, Err: fmt.Errorf("no wheel compatible with this interpreter (best tag %s) among %s", rk.best, strings.Join(seen, ", "))}
+	}
+}
+
+// fetch downloads and unpacks wheels.
+type fetch struct {
+	fetcher    Fetcher
+	cacheDir   string
+	progress   Progress
+	downloaded atomic.Int64
+}
+
+type countWriter struct {
+	f *os.File
+	n *atomic.Int64
+	p Progress
+}
+
+func (w *countWriter) Write(b []byte) (int, error) {
+	n, err := w.f.Write(b)
+	w.n.Add(int64(n))
+	if w.p != nil {
+		w.p.Add(int64(n))
+	}
+	return n, err
+}
+
+// prepare makes j.wheel and j.dir: from the unpacked cache when present,
+// else by downloading (verified), checking and unpacking.
+func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error {
+	pkg := j.entry.Name + "==" + j.entry.Version
+	refuse := func(err error) error {
+		return &RefusedError{Package: pkg, File: j.file.Filename, Err: err}
+	}
+	sha := j.file.Hashes["sha256"]
+	var final string
+	if f.cacheDir != "" && sha != "" {
+		final = filepath.Join(f.cacheDir, unpackedDir, sha[:2], sha)
+		if w, err := install.LoadUnpacked(final); err == nil && w.Filename == j.file.Filename {
+			if j.file.MetadataHashes != nil {
+				if _, raw, err := f.fetcher.Metadata(ctx, j.file); err == nil {
+					opts.Metadata = raw
+				}
+			}
+			if err := install.Recheck(w, opts); err != nil {
+				return refuse(err)
+			}
+			j.wheel, j.dir = w, final
+			return nil
+		}
+	}
+	tmpRoot := os.TempDir()
+	if f.cacheDir != "" {
+		tmpRoot = filepath.Join(f.cacheDir, "tmp")
+		if err := os.MkdirAll(tmpRoot, 0o755); err != nil {
+			return err
+		}
+	}
+	tmp, err := os.MkdirTemp(tmpRoot, "dl-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	wheelPath := filepath.Join(tmp, filepath.Base(j.file.Filename))
+	out, err := os.OpenFile(wheelPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	got, err := f.fetcher.Download(ctx, j.file, &countWriter{f: out, n: &f.downloaded, p: f.progress})
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		var hm *index.HashMismatchError
+		if errors.As(err, &hm) {
+			return refuse(fmt.Errorf("%s hash mismatch: expected %s, got %s (file rejected, none of its bytes used)", hm.Algorithm, hm.Expected, hm.Actual))
+		}
+		if errors.Is(err, index.ErrHashMismatch) {
+			return refuse(err)
+		}
+		return fmt.Errorf("%s: download %s: %w", pkg, j.file.Filename, err)
+	}
+	if sha == "" {
+		if !slices.Contains(j.entry.Hashes, got) {
+			return refuse(fmt.Errorf("sha256 %s is not among the lock's hashes (%s)", got, strings.Join(j.entry.Hashes, ", ")))
+		}
+		sha = got
+		j.file.Hashes = map[string]string{"sha256": got}
+		if f.cacheDir != "" {
+			final = filepath.Join(f.cacheDir, unpackedDir, sha[:2], sha)
+		}
+	}
+	if j.file.MetadataHashes != nil {
+		_, raw, err := f.fetcher.Metadata(ctx, j.file)
+		if err != nil {
+			return fmt.Errorf("%s: PEP 658 metadata of %s: %w", pkg, j.file.Filename, err)
+		}
+		opts.Metadata = raw
+	}
+	if final == "" {
+		dir := filepath.Join(tmpRoot, "unpacked-"+filepath.Base(tmp))
+		w, err := install.Unpack(ctx, wheelPath, dir, opts)
+		if err != nil {
+			return refuse(err)
+		}
+		j.wheel, j.dir, j.tempDir = w, dir, true
+		return nil
+	}
+	// Unpack under a temporary name with the neutral options (the cached
+	// tree serves every later sync), then apply this sync's policy.
+	staging := filepath.Join(tmp, "unpacked")
+	w, err := install.Unpack(ctx, wheelPath, staging, install.Options{AllowPth: true, Limits: opts.Limits})
+	if err != nil {
+		return refuse(err)
+	}
+	if err := install.Recheck(w, opts); err != nil {
+		return refuse(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return err
+	}
+	if err := os.Rename(staging, final); err != nil {
+		// Another process won the race, or a stale incomplete tree is there.
+		if _, lerr := install.LoadUnpacked(final); lerr != nil {
+			os.RemoveAll(final)
+			if err := os.Rename(staging, final); err != nil {
+				return err
+			}
+		}
+	}
+	j.wheel, j.dir = w, final
+	return nil
+}

@@ -1,0 +1,564 @@
+// Package sync makes a virtual environment contain exactly the
+// distributions of a lock, verifying every byte and running no package code.
+//
+// # Rules (strict by default)
+//
+//   - Lock: every entry pinned with "==" to one version and carrying at least
+//     one sha256 hash (LoadLock; all violations reported together). The
+//     lock's requires-python must hold for the interpreter.
+//   - Selection: of the entries whose marker holds for the interpreter, each
+//     is installed from the best-ranked wheel compatible with the
+//     interpreter's PEP 425 tags (ties keep lock/index order). For a lock
+//     without file names (hashed requirements.txt) the candidates are the
+//     files of Name==Version on the sources whose sha256 the lock lists.
+//     An sdist is never built: without --allow-build it is refused, with it
+//     pyward still stops and says building is out of scope.
+//   - Integrity: a file is streamed to a temporary file while hashed and only
+//     used after its sha256 matched the lock (index.Client.Download); the
+//     error names the package, the file, the expected and the actual hash.
+//     The wheel is then checked by package install (paths, RECORD, bombs,
+//     .pth, METADATA against the lock and the index's PEP 658 metadata).
+//   - Plan: diff(installed .dist-info directories, selected entries):
+//     install what is missing, replace what differs (version, or an
+//     interrupted install/uninstall), remove what the lock does not name
+//     (except names given in Options.Keep).
+//   - Order: the lock is validated and every file fetched and checked before
+//     the environment is touched (created, or changed); a failure leaves it
+//     as it was.
+//
+// # Caches
+//
+// Downloads are kept by the index client in a content-addressed store keyed
+// by sha256 and re-verified when read. Checked wheels are unpacked once into
+// <cache>/wheels-v1/<sha256>/ (written under a temporary name, renamed when
+// complete); installing hard-links from there (copying across file systems),
+// so a warm sync neither downloads nor unzips. Installed files therefore share
+// inodes with the cache: edit them and you edit the cache (uv's default on
+// Linux has the same property).
+//
+// # Recovery
+//
+// Each wheel is staged inside the environment and renamed into place with an
+// incomplete-marker protocol (see package install); a sync interrupted at any
+// point (even by SIGKILL) leaves dist-info directories that the next sync
+// recognises as incomplete and repairs. A lock file (flock) on
+// <venv>/.pyward.lock serialises concurrent syncs of one environment.
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/pyward/pyward/internal/index"
+	"github.com/pyward/pyward/internal/install"
+	"github.com/pyward/pyward/internal/metadata"
+	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/pep508"
+	"github.com/pyward/pyward/internal/venv"
+)
+
+// DefaultIndexURL is used for a requirements lock that names no index.
+const DefaultIndexURL = "https://pypi.org/simple/"
+
+// DefaultJobs bounds parallel downloads and installs.
+const DefaultJobs = 8
+
+// Fetcher is what sync needs from a package index; *index.Client
+// implements it.
+type Fetcher interface {
+	Project(ctx context.Context, name string) (*index.Project, error)
+	Metadata(ctx context.Context, f index.File) (*metadata.Metadata, []byte, error)
+	Download(ctx context.Context, f index.File, dst io.Writer) (string, error)
+}
+
+// Options configures Sync.
+type Options struct {
+	Lock   string // lock file path
+	Venv   string // environment directory; "" → ".venv"
+	Python string // interpreter for a new environment; "" → python3 on PATH
+
+	IndexURL     string   // overrides the lock's index (requirements locks; pylock: look files up there)
+	FindLinks    []string // extra find-links locations
+	TrustedHosts []string // hosts allowed over plain http
+
+	Keep       []string // installed names to keep although not in the lock
+	AllowPth   []string // names allowed to ship executable .pth files
+	AllowBuild bool
+	Compile    bool
+
+	CacheDir string // "" → no persistent cache
+	NoCache  bool
+	Offline  bool
+	DryRun   bool
+	Jobs     int // 0 → DefaultJobs
+
+	// Fetcher replaces the index client (tests); HTTPClient is given to
+	// the index client otherwise.
+	Fetcher    Fetcher
+	HTTPClient *http.Client
+
+	// Progress receives progress events (nil: none).
+	Progress Progress
+}
+
+// Progress observes a sync.
+type Progress interface {
+	Start(files int, bytes int64)
+	Add(bytes int64)
+	FileDone()
+	Finish()
+}
+
+// Action is one planned change.
+type Action struct {
+	Name    string
+	Version string // version to install ("" for a removal)
+	Old     string // installed version being replaced or removed ("" when none)
+	Reason  string // "missing", "version differs", "incomplete", "not in lock"
+	File    string // file name chosen (install)
+}
+
+// Result reports what Sync did (or, with DryRun, would do).
+type Result struct {
+	Venv       string
+	Created    bool
+	Install    []Action
+	Remove     []Action
+	Unchanged  int
+	Downloaded int64 // bytes
+	Elapsed    time.Duration
+}
+
+// Error classes for exit codes.
+var (
+	// ErrRefused: a file or wheel failed verification (hash, safety rule,
+	// metadata) or cannot be installed under the strict rules.
+	ErrRefused = errors.New("refused")
+	// ErrEnvironment: the interpreter or environment cannot be used.
+	ErrEnvironment = errors.New("unusable environment")
+)
+
+// RefusedError says why a package cannot be installed.
+type RefusedError struct {
+	Package string // name==version
+	File    string
+	Err     error
+}
+
+func (e *RefusedError) Error() string {
+	if e.File != "" {
+		return fmt.Sprintf("%s (%s): %v", e.Package, e.File, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Package, e.Err)
+}
+func (e *RefusedError) Unwrap() error        { return e.Err }
+func (e *RefusedError) Is(target error) bool { return target == ErrRefused }
+
+// Errors collects several failures (one per package).
+type Errors []error
+
+func (e Errors) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	if len(msgs) == 1 {
+		return msgs[0]
+	}
+	return fmt.Sprintf("%d packages failed:\n  %s", len(msgs), strings.Join(msgs, "\n  "))
+}
+func (e Errors) Unwrap() []error { return e }
+
+// job is one package to install.
+type job struct {
+	entry   Entry
+	file    index.File
+	old     *install.Installed
+	reason  string
+	wheel   *install.Wheel
+	dir     string // unpacked tree
+	tempDir bool   // dir is a temporary (no cache) and must be removed
+	direct  bool
+}
+
+// Sync makes the environment match the lock. See the package comment.
+func Sync(ctx context.Context, opts Options) (*Result, error) {
+	start := time.Now()
+	if opts.Venv == "" {
+		opts.Venv = ".venv"
+	}
+	if opts.Jobs <= 0 {
+		opts.Jobs = DefaultJobs
+	}
+	cacheDir := opts.CacheDir
+	if opts.NoCache {
+		cacheDir = ""
+	}
+	lock, err := LoadLock(ctx, opts.Lock)
+	if err != nil {
+		return nil, err
+	}
+	venvDir, err := filepath.Abs(opts.Venv)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Venv: venvDir}
+
+	// The interpreter: the environment's own, or the one to create it with.
+	var v *venv.Venv
+	var interp *venv.Interpreter
+	if _, err := os.Stat(filepath.Join(venvDir, "pyvenv.cfg")); err == nil {
+		v, err = venv.Open(ctx, venvDir, cacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+		}
+		interp = v.Base
+	} else {
+		py, err := venv.Find(opts.Python)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+		}
+		interp, err = venv.Query(ctx, py, cacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+		}
+		res.Created = true
+	}
+	if err := interp.CheckRequiresPython(lock.RequiresPython); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrEnvironment, lock.Path, err)
+	}
+
+	// Entries for this interpreter.
+	env := interp.Environment()
+	var wanted []Entry
+	var problems Errors
+	for _, e := range lock.Entries {
+		ok, err := applies(e, env, lock)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("%s: marker: %w", e.Origin, err))
+			continue
+		}
+		if ok {
+			wanted = append(wanted, e)
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &LockError{Path: lock.Path, Problems: errStrings(problems)}
+	}
+	dups := map[string]string{}
+	for _, e := range wanted {
+		k := pep503.Normalize(e.Name)
+		if prev, ok := dups[k]; ok {
+			problems = append(problems, fmt.Errorf("%s: %s is also selected at %s for this interpreter", e.Origin, e.Name, prev))
+		}
+		dups[k] = e.Origin
+		if err := interp.CheckRequiresPython(e.RequiresPython); err != nil {
+			problems = append(problems, &RefusedError{Package: e.Name + "==" + e.Version, Err: err})
+		}
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+
+	// What is installed.
+	var installed []install.Installed
+	var target *install.Target
+	if v != nil {
+		target = targetFor(v)
+		installed, err = install.Scan(v.Paths.Purelib, v.Paths.Platlib)
+		if err != nil {
+			return nil, err
+		}
+	}
+	byName := map[string]*install.Installed{}
+	for i := range installed {
+		byName[pep503.Normalize(installed[i].Name)] = &installed[i]
+	}
+	var jobs []*job
+	for _, e := range wanted {
+		k := pep503.Normalize(e.Name)
+		in := byName[k]
+		delete(byName, k)
+		switch {
+		case in == nil:
+			jobs = append(jobs, &job{entry: e, reason: "missing"})
+		case in.Incomplete:
+			jobs = append(jobs, &job{entry: e, old: in, reason: "incomplete"})
+		case !sameVersion(in.Version, e.Version):
+			jobs = append(jobs, &job{entry: e, old: in, reason: "version differs"})
+		default:
+			res.Unchanged++
+		}
+	}
+	keep := map[string]bool{}
+	for _, k := range opts.Keep {
+		keep[pep503.Normalize(k)] = true
+	}
+	var removals []*install.Installed
+	for _, in := range installed {
+		k := pep503.Normalize(in.Name)
+		if byName[k] == nil || byName[k].DistInfo != in.DistInfo {
+			continue
+		}
+		if keep[k] && !in.Incomplete {
+			res.Unchanged++
+			continue
+		}
+		in := in
+		removals = append(removals, &in)
+		res.Remove = append(res.Remove, Action{Name: in.Name, Old: in.Version, Reason: "not in lock"})
+	}
+	slices.SortFunc(jobs, func(a, b *job) int {
+		return strings.Compare(pep503.Normalize(a.entry.Name), pep503.Normalize(b.entry.Name))
+	})
+
+	if len(jobs) == 0 && len(removals) == 0 && !res.Created {
+		res.Elapsed = time.Since(start)
+		return res, nil
+	}
+
+	// Choose files (needs the index only for locks without file names).
+	fetcher := opts.Fetcher
+	if fetcher == nil && len(jobs) > 0 {
+		c, err := newClient(lock, opts, cacheDir)
+		if err != nil {
+			return nil, err
+		}
+		fetcher = c
+	}
+	allowPth := map[string]bool{}
+	for _, n := range opts.AllowPth {
+		allowPth[pep503.Normalize(n)] = true
+	}
+	ranker := newRanker(interp)
+	var mu gosync.Mutex
+	var errs Errors
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opts.Jobs)
+	for _, j := range jobs {
+		g.Go(func() error {
+			if err := choose(gctx, fetcher, lock, opts, ranker, j); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
+		sortErrs(errs)
+		return nil, errs
+	}
+	for _, j := range jobs {
+		a := Action{Name: j.entry.Name, Version: j.entry.Version, Reason: j.reason, File: j.file.Filename}
+		if j.old != nil {
+			a.Old = j.old.Version
+		}
+		res.Install = append(res.Install, a)
+	}
+	if opts.DryRun {
+		res.Elapsed = time.Since(start)
+		return res, nil
+	}
+
+	// Fetch and check everything before touching the environment.
+	defer func() {
+		for _, j := range jobs {
+			if j.tempDir && j.dir != "" {
+				os.RemoveAll(j.dir)
+			}
+		}
+	}()
+	f := &fetch{fetcher: fetcher, cacheDir: cacheDir, progress: opts.Progress}
+	if opts.Progress != nil {
+		var total int64
+		for _, j := range jobs {
+			total += j.file.Size
+		}
+		opts.Progress.Start(len(jobs), total)
+	}
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(opts.Jobs)
+	for _, j := range jobs {
+		g.Go(func() error {
+			err := f.prepare(gctx, j, install.Options{
+				Name: j.entry.Name, Version: j.entry.Version, AllowPth: allowPth[pep503.Normalize(j.entry.Name)],
+			})
+			if opts.Progress != nil {
+				opts.Progress.FileDone()
+			}
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	if opts.Progress != nil {
+		opts.Progress.Finish()
+	}
+	res.Downloaded = f.downloaded.Load()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
+		sortErrs(errs)
+		return nil, errs
+	}
+
+	// Now change the environment.
+	if v == nil {
+		v, err = venv.Create(ctx, venvDir, interp)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+		}
+		target = targetFor(v)
+	}
+	unlock, err := lockDir(venvDir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	// A previous run's staging leftovers.
+	if err := target.Cleanup(); err != nil {
+		return nil, err
+	}
+	defer target.Cleanup()
+	for _, in := range removals {
+		if err := target.Uninstall(in.DistInfo); err != nil {
+			return nil, err
+		}
+	}
+	for _, j := range jobs {
+		if j.old != nil {
+			if err := target.Uninstall(j.old.DistInfo); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var pyMu gosync.Mutex
+	var pyFiles []string
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(opts.Jobs)
+	for _, j := range jobs {
+		g.Go(func() error {
+			io := install.InstallOptions{Link: !j.tempDir, Compile: opts.Compile}
+			if j.direct {
+				io.DirectURL = &install.DirectURL{URL: j.file.URL, SHA256: j.file.Hashes["sha256"]}
+			}
+			files, err := target.Install(gctx, j.wheel, j.dir, io)
+			if err != nil {
+				return fmt.Errorf("install %s==%s: %w", j.entry.Name, j.entry.Version, err)
+			}
+			pyMu.Lock()
+			pyFiles = append(pyFiles, files...)
+			pyMu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if opts.Compile {
+		if err := install.Compile(ctx, v.Python, pyFiles); err != nil {
+			return nil, err
+		}
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+func errStrings(errs []error) []string {
+	out := make([]string, len(errs))
+	for i, e := range errs {
+		out[i] = e.Error()
+	}
+	return out
+}
+
+func sortErrs(errs Errors) {
+	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+}
+
+// applies evaluates an entry's marker for the interpreter (pylock markers may
+// use "extras" and "dependency_groups": the lock's extras are not selected,
+// its default groups are).
+func applies(e Entry, env pep508.Environment, l *Lock) (bool, error) {
+	if e.Marker == nil {
+		return true, nil
+	}
+	ctx := pep508.ContextRequirement
+	if l.Format == "pylock" {
+		ctx = pep508.ContextLockFile
+	}
+	return e.Marker.EvaluateWith(env, pep508.EvalOptions{Context: ctx, Sets: map[string][]string{
+		"extras": {}, "dependency_groups": l.DefaultGroups,
+	}})
+}
+
+func targetFor(v *venv.Venv) *install.Target {
+	return &install.Target{
+		Root: v.Dir, Purelib: v.Paths.Purelib, Platlib: v.Paths.Platlib, Scripts: v.Paths.Scripts, Data: v.Paths.Data,
+		Headers: filepath.Dir(v.Headers("x")), Python: v.Python, Staging: filepath.Join(v.Dir, ".pyward-staging"),
+		PycacheTag: v.Base.Info.CacheTag,
+	}
+}
+
+func newClient(l *Lock, opts Options, cacheDir string) (*index.Client, error) {
+	var sources []index.Source
+	indexURL := opts.IndexURL
+	if indexURL == "" && l.Format == "requirements" {
+		indexURL = l.IndexURL
+		if indexURL == "" && !l.NoIndex {
+			indexURL = DefaultIndexURL
+		}
+	}
+	if indexURL != "" {
+		sources = append(sources, index.Source{Name: "index", URL: indexURL})
+	}
+	if l.Format == "requirements" && opts.IndexURL == "" {
+		for i, u := range l.ExtraIndexURLs {
+			sources = append(sources, index.Source{Name: fmt.Sprintf("extra%d", i+1), URL: u})
+		}
+	}
+	links := slices.Clone(opts.FindLinks)
+	if l.Format == "requirements" {
+		links = append(links, l.FindLinks...)
+	}
+	for i, u := range links {
+		sources = append(sources, index.Source{Name: fmt.Sprintf("find-links%d", i+1), URL: u, FindLinks: true})
+	}
+	if len(sources) == 0 {
+		// A pylock.toml names its files by URL; the client still wants a
+		// source, and files without a URL are looked for next to the lock.
+		dir, err := filepath.Abs(filepath.Dir(l.Path))
+		if err != nil {
+			return nil, err
+		}
+		sources = append(sources, index.Source{Name: "lock-dir", URL: dir, FindLinks: true})
+	}
+	// Every file is pinned by hash, so merging sources cannot let one
+	// shadow another with different bytes.
+	return index.New(index.Options{
+		Sources: sources, Policy: index.Policy{Mode: index.MergeAll}, HTTPClient: opts.HTTPClient,
+		CacheDir: cacheDir, NoCache: cacheDir == "", Offline: opts.Offline,
+		TrustedHosts: append(slices.Clone(opts.TrustedHosts), l.TrustedHosts...), UserAgent: "pyward",
+	})
+}
