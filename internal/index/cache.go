@@ -2,6 +2,7 @@ package index
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -161,6 +162,20 @@ type call struct {
 	done chan struct{}
 	val  any
 	err  error
+}
+
+// shared runs fn once for all concurrent callers with key. The work runs
+// under the first caller's context; a caller whose own context is still
+// live retries when that context ended the shared call, so one caller's
+// cancellation never fails another.
+func (g *group) shared(ctx context.Context, key string, fn func(context.Context) (any, error)) (any, error) {
+	for {
+		v, err := g.do(key, func() (any, error) { return fn(ctx) })
+		if err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+			continue
+		}
+		return v, err
+	}
 }
 
 // do runs fn once for all concurrent callers with key.

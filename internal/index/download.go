@@ -147,7 +147,7 @@ func (c *Client) fetchFile(ctx context.Context, f File) (path, sum string, clean
 		if c.opts.Offline {
 			return "", "", noop, fmt.Errorf("%s: %w", f.URL, ErrOffline)
 		}
-		v, err := c.flight.do("dl\n"+f.URL, func() (any, error) {
+		v, err := c.flight.shared(ctx, "dl\n"+f.URL, func(ctx context.Context) (any, error) {
 			p, sum, err := c.download(ctx, u, f)
 			return [2]string{p, sum}, err
 		})

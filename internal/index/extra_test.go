@@ -2,6 +2,7 @@ package index
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -361,5 +362,27 @@ func TestConnectionRefused(t *testing.T) {
 	_, err := c.Project(ctx, "x")
 	if err == nil || !strings.Contains(err.Error(), "3 attempts") || !strings.Contains(err.Error(), u+"x/") || !strings.Contains(err.Error(), "refused") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestSharedCallCancellation: one caller's cancelled context does not fail
+// another caller waiting on the same in-flight request.
+func TestSharedCallCancellation(t *testing.T) {
+	_, u := startIndex(t, acmeDists(), testindex.Options{Latency: 150 * time.Millisecond})
+	c := newClient(t, nil, Source{Name: "test", URL: u})
+	short, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
+	defer cancel()
+	var wg sync.WaitGroup
+	var errShort, errLong error
+	wg.Add(2)
+	go func() { defer wg.Done(); _, errShort = c.Project(short, "six") }()
+	time.Sleep(5 * time.Millisecond)
+	go func() { defer wg.Done(); _, errLong = c.Project(ctx, "six") }()
+	wg.Wait()
+	if !errors.Is(errShort, context.DeadlineExceeded) {
+		t.Errorf("short caller: %v", errShort)
+	}
+	if errLong != nil {
+		t.Errorf("long caller failed with the short caller's deadline: %v", errLong)
 	}
 }

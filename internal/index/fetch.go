@@ -23,7 +23,9 @@ type fetched struct {
 // request. The returned body must not be modified.
 func (c *Client) get(ctx context.Context, u *url.URL, accept string, limit int64) (*fetched, error) {
 	key := keyOf(redact(u), accept)
-	v, err := c.flight.do("get\n"+key, func() (any, error) { return c.getOnce(ctx, u, accept, limit, key) })
+	v, err := c.flight.shared(ctx, "get\n"+key, func(ctx context.Context) (any, error) {
+		return c.getOnce(ctx, u, accept, limit, key)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -82,7 +82,7 @@ func (c *Client) Project(ctx context.Context, name string) (*Project, error) {
 	if missing != nil {
 		return nil, missing
 	}
-	v, err := c.flight.do("project\n"+norm, func() (any, error) {
+	v, err := c.flight.shared(ctx, "project\n"+norm, func(ctx context.Context) (any, error) {
 		p, err := c.lookup(ctx, norm)
 		c.mu.Lock()
 		defer c.mu.Unlock()
@@ -231,7 +231,7 @@ func (c *Client) findLinksPage(ctx context.Context, src *source) (*page, error) 
 	if pg != nil {
 		return pg, nil
 	}
-	v, err := c.flight.do("links\n"+src.Name, func() (any, error) {
+	v, err := c.flight.shared(ctx, "links\n"+src.Name, func(ctx context.Context) (any, error) {
 		if src.dir != "" {
 			return c.listDir(src)
 		}
