@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,4 +136,24 @@ func graphDepth(res *Resolution) int {
 		best = max(best, depth(n))
 	}
 	return best
+}
+
+func TestIndexProviderDynamicSdist(t *testing.T) {
+	p, _ := newIndexProvider(t, []testindex.Dist{
+		{Name: "a", Version: "1.0"},
+		{Name: "a", Version: "2.0", NoWheel: true, Dynamic: []string{"Requires-Dist"}},
+		{Name: "b", Version: "1.0", NoWheel: true, Dynamic: []string{"Requires-Dist"}},
+	}, testindex.Options{})
+	res, err := Resolve(context.Background(), p, linuxOptions(t, "3.12", "a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pins(res); got != "a==1.0" || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "a 2.0 was skipped") {
+		t.Fatalf("got %s, warnings %q", got, res.Warnings)
+	}
+	_, err = Resolve(context.Background(), p, linuxOptions(t, "3.12", "b"))
+	var nse *NoSolutionError
+	if !errors.As(err, &nse) || !strings.Contains(nse.Explanation(), "b==1.0 has no static metadata") {
+		t.Fatalf("got %v", err)
+	}
 }

@@ -110,6 +110,9 @@ func (p *IndexProvider) Dependencies(ctx context.Context, c *Candidate, f *File)
 	if firstErr == nil {
 		firstErr = errors.New("no distribution file to read metadata from")
 	}
+	if errors.Is(firstErr, index.ErrNeedsBuild) {
+		return nil, fmt.Errorf("%s %s: %w: %w", c.Name, c.Version, ErrNoMetadata, firstErr)
+	}
 	return nil, fmt.Errorf("%s %s: %w", c.Name, c.Version, firstErr)
 }
 

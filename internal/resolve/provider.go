@@ -16,6 +16,12 @@ import (
 // aborts resolution.
 var ErrNotFound = errors.New("project not found")
 
+// ErrNoMetadata is wrapped by Provider.Dependencies when a release's
+// dependencies cannot be known without running code (an sdist whose
+// metadata is dynamic, PEP 643). The resolver then treats the release as
+// unusable, says so in Resolution.Warnings, and tries other releases.
+var ErrNoMetadata = errors.New("metadata not available without building")
+
 // FileKind says whether a File is a wheel or a source distribution.
 type FileKind int
 

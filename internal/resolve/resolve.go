@@ -56,6 +56,9 @@ type Options struct {
 // Resolution is a complete, consistent set of releases.
 type Resolution struct {
 	Packages []Resolved // sorted by Name
+	// Warnings lists releases that were skipped for reasons the user may
+	// want to know (e.g. metadata that needs a build).
+	Warnings []string
 }
 
 // Resolved is one chosen release.

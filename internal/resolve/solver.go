@@ -58,6 +58,13 @@ type solver struct {
 	incompats   []*incompat
 	assignments []assignment
 	level       int
+	warnings    []string
+}
+
+func (s *solver) warn(msg string) {
+	if !slices.Contains(s.warnings, msg) {
+		s.warnings = append(s.warnings, msg)
+	}
 }
 
 func (s *solver) addIncompat(ic *incompat) {
@@ -439,6 +446,11 @@ func (s *solver) requirements(p *pkg, v int) ([]*pep508.Requirement, *incompat, 
 			reason: "has no usable distribution file"}, nil
 	}
 	deps, err := s.fetch.dependencies(s.ctx, cand, file, false)
+	if errors.Is(err, ErrNoMetadata) {
+		s.warn(fmt.Sprintf("%s %s was skipped: %v", p.name, cand.Version, err))
+		return nil, &incompat{terms: []term{{pkg: p, pos: true, set: singleton(p.n, v)}}, kind: kindUnusable,
+			reason: "has no static metadata (building sdists is not supported)"}, nil
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("resolve: reading metadata of %s %s: %w", p.name, cand.Version, err)
 	}
@@ -606,7 +618,7 @@ func (s *solver) resolution() *Resolution {
 			byName[p.name].deps[q.name] = true
 		}
 	}
-	res := &Resolution{}
+	res := &Resolution{Warnings: s.warnings}
 	for _, e := range byName {
 		e.r.Extras = sortedKeys(e.extras)
 		e.r.RequiredBy = sortedKeys(e.by)
