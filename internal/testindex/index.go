@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -390,8 +389,7 @@ func (ix *Index) Close() {
 	}
 }
 
-// projectNames returns the display names of all projects, sorted by
-// normalized name.
+// projectList returns every project, sorted by normalized name.
 func (ix *Index) projectList() []*project {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
@@ -410,9 +408,4 @@ func (ix *Index) status(norm string) (ProjectStatus, bool) {
 		}
 	}
 	return ProjectStatus{}, false
-}
-
-// hasPrefixFold is strings.HasPrefix ignoring ASCII case.
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
