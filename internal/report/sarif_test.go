@@ -182,15 +182,6 @@ func TestSARIFContent(t *testing.T) {
 	}
 }
 
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 // Fingerprints survive a line move and distinguish different findings.
 func TestSARIFFingerprints(t *testing.T) {
 	fp := func(rep *audit.Report) []string {
