@@ -83,7 +83,7 @@ type Client struct {
 	projects map[string]*Project // memo for this client's lifetime
 	missing  map[string]error    // projects found nowhere (NotFoundError)
 	links    map[string]*page    // find-links pages and directories, by location
-	used     map[string]usedMeta // file URL → metadata used for it
+	used     map[string]usedMeta // file URL → metadata returned for it (memo and VerifyWheelMetadata)
 	dirHash  map[string]hashMemo // local find-links file → sha256
 }
 

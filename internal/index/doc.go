@@ -31,7 +31,9 @@
 // the normalized name → one source), then either FirstMatch (default: the
 // first source that has the project supplies all of it; a later source is
 // never consulted for a name an earlier one has) or MergeAll (pip's
-// --extra-index-url behaviour, open to dependency confusion).
+// --extra-index-url behaviour, open to dependency confusion). Find-links
+// locations take part like indexes, in their place in the source order; a
+// location without files for a project counts as "not found" there.
 //
 // # Metadata
 //

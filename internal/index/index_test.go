@@ -169,6 +169,11 @@ func TestMetadataPaths(t *testing.T) {
 			if md.Name != "big" || md.Version != "1.0" || len(md.RequiresDist) != 1 || !bytes.Contains(raw, []byte("Requires-Dist: six")) {
 				t.Errorf("metadata = %+v", md)
 			}
+			// Asking again is answered from memory.
+			n := ix.Requests()
+			if _, _, err := c.Metadata(ctx, p.Files[0]); err != nil || ix.Requests() != n {
+				t.Errorf("second Metadata: %v, %d requests", err, ix.Requests()-n)
+			}
 			var paths []string
 			for _, r := range ix.Log() {
 				paths = append(paths, r.Path)
@@ -215,10 +220,12 @@ func TestMetadataSdist(t *testing.T) {
 		t.Errorf("static sdist: %v %+v", err, md)
 	}
 	p, _ = c.Project(ctx, "dynamic")
-	_, _, err = c.Metadata(ctx, p.Files[0])
-	var nb *NeedsBuildError
-	if !errors.Is(err, ErrNeedsBuild) || !errors.As(err, &nb) || nb.Project != "dynamic" || !strings.Contains(err.Error(), "dynamic-1.0.tar.gz") {
-		t.Errorf("dynamic sdist: %v", err)
+	for range 2 { // the second answer comes from the memo and must agree
+		_, _, err = c.Metadata(ctx, p.Files[0])
+		var nb *NeedsBuildError
+		if !errors.Is(err, ErrNeedsBuild) || !errors.As(err, &nb) || nb.Project != "dynamic" || !strings.Contains(err.Error(), "dynamic-1.0.tar.gz") {
+			t.Errorf("dynamic sdist: %v", err)
+		}
 	}
 }
 

@@ -50,11 +50,18 @@ const (
 // Version must match the file name.
 //
 // Metadata read by range requests cannot be hash-verified until the wheel is
-// downloaded; Download then checks it (see VerifyWheelMetadata).
+// downloaded; Download then checks it (see VerifyWheelMetadata). The bytes
+// are kept for the client's lifetime, so asking again costs no request.
 func (c *Client) Metadata(ctx context.Context, f File) (*metadata.Metadata, []byte, error) {
-	data, from, err := c.metadataBytes(ctx, f)
-	if err != nil {
-		return nil, nil, err
+	c.mu.Lock()
+	memo, seen := c.used[f.URL]
+	c.mu.Unlock()
+	data, from := memo.data, memo.from
+	if !seen { // read once per client: resolvers ask again when backtracking
+		var err error
+		if data, from, err = c.metadataBytes(ctx, f); err != nil {
+			return nil, nil, err
+		}
 	}
 	md, err := metadata.Parse(data)
 	if err != nil {
@@ -63,17 +70,15 @@ func (c *Client) Metadata(ctx context.Context, f File) (*metadata.Metadata, []by
 	if err := checkIdentity(f, md); err != nil {
 		return nil, nil, fmt.Errorf("metadata of %s (from %s): %w", f.Filename, from, err)
 	}
+	c.mu.Lock()
+	c.used[f.URL] = usedMeta{data: data, from: from}
+	c.mu.Unlock()
 	if !f.IsWheel() && !md.StaticForSdist() {
 		reason := "Requires-Dist or Requires-Python is Dynamic"
 		if !strings.HasPrefix(md.MetadataVersion, "2.") || md.MetadataVersion == "2.0" || md.MetadataVersion == "2.1" {
 			reason = "PKG-INFO Metadata-Version " + md.MetadataVersion + " predates PEP 643"
 		}
 		return md, data, &NeedsBuildError{Project: md.Name, Filename: f.Filename, Reason: reason}
-	}
-	if f.IsWheel() {
-		c.mu.Lock()
-		c.used[f.URL] = usedMeta{data: data, from: from}
-		c.mu.Unlock()
 	}
 	return md, data, nil
 }
