@@ -386,3 +386,34 @@ func TestSharedCallCancellation(t *testing.T) {
 		t.Errorf("long caller failed with the short caller's deadline: %v", errLong)
 	}
 }
+
+func TestCacheControl(t *testing.T) {
+	for _, tc := range []struct {
+		cc           string
+		wantRequests int64 // by a second client sharing the cache
+	}{
+		{"max-age=600, public", 0},        // fresh: no request
+		{"max-age=0, must-revalidate", 1}, // revalidated (304)
+		{"no-cache", 1},
+		{"no-store", 1}, // never stored: a full request again
+	} {
+		t.Run(tc.cc, func(t *testing.T) {
+			ix, u := startIndex(t, acmeDists(), testindex.Options{CacheControl: tc.cc})
+			dir := t.TempDir()
+			if _, err := newClient(t, func(o *Options) { o.CacheDir = dir }, Source{Name: "t", URL: u}).Project(ctx, "six"); err != nil {
+				t.Fatal(err)
+			}
+			ix.ResetCounts()
+			if _, err := newClient(t, func(o *Options) { o.CacheDir = dir }, Source{Name: "t", URL: u}).Project(ctx, "six"); err != nil {
+				t.Fatal(err)
+			}
+			if ix.Requests() != tc.wantRequests {
+				t.Errorf("%d requests, want %d", ix.Requests(), tc.wantRequests)
+			}
+			conditional := len(ix.Log()) == 1 && ix.Log()[0].Header.Get("If-None-Match") != ""
+			if want := tc.cc != "no-store" && tc.wantRequests == 1; conditional != want {
+				t.Errorf("conditional = %v, want %v", conditional, want)
+			}
+		})
+	}
+}
