@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -51,6 +52,21 @@ func benchLock(b *testing.B) []pin {
 		b.Fatalf("lock has %d packages, want %d", len(lock), lockSize)
 	}
 	return lock
+}
+
+// cpuTime is the process's user+system CPU time. The team machine is
+// shared, so wall time per op swings with load; CPU per op does not.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU adds a cpu-ms/op metric for the loop that started at start.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(cpuTime()-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 }
 
 func audit(db *DB, lock []pin) int {
@@ -99,6 +115,8 @@ func BenchmarkAuditWarm(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	var found int
+	start := cpuTime()
+	defer reportCPU(b, start)
 	for b.Loop() {
 		db, _, err := c.Open(b.Context())
 		if err != nil {
@@ -116,6 +134,8 @@ func BenchmarkAuditColdDir(b *testing.B) {
 	dir := needShared(b, advisoryDir)
 	b.ReportAllocs()
 	b.ResetTimer()
+	start := cpuTime()
+	defer reportCPU(b, start)
 	for b.Loop() {
 		db, errs, err := LoadDir(b.Context(), dir)
 		if err != nil || len(errs) > 0 {
@@ -132,6 +152,8 @@ func BenchmarkAuditColdZip(b *testing.B) {
 	z := advisoryZip(b)
 	b.ReportAllocs()
 	b.ResetTimer()
+	start := cpuTime()
+	defer reportCPU(b, start)
 	for b.Loop() {
 		db, errs, err := LoadZip(b.Context(), z)
 		if err != nil || len(errs) > 0 {

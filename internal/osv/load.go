@@ -93,7 +93,31 @@ func readLimited(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() <= MaxRecordSize {
+		// Exact-size read: io.ReadAll would grow its buffer several times.
+		buf := make([]byte, fi.Size()+1)
+		n, err := io.ReadFull(f, buf)
+		if err == io.ErrUnexpectedEOF || err == io.EOF {
+			return buf[:n], nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		// The file grew since Stat; read the rest with the limit.
+		rest, err := readAtMost(f)
+		if err != nil {
+			return nil, err
+		}
+		return readAtMostBytes(append(buf, rest...))
+	}
 	return readAtMost(f)
+}
+
+func readAtMostBytes(data []byte) ([]byte, error) {
+	if len(data) > MaxRecordSize {
+		return nil, fmt.Errorf("record is over the %d-byte limit", MaxRecordSize)
+	}
+	return data, nil
 }
 
 func readAtMost(r io.Reader) ([]byte, error) {

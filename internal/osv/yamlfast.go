@@ -51,6 +51,16 @@ type yline struct {
 type yparser struct {
 	lines []yline
 	i     int
+	slab  []ynode // nodes are carved from here: one allocation per 128
+}
+
+// node allocates a node from the slab.
+func (p *yparser) node(k ykind, v string) *ynode {
+	if len(p.slab) == cap(p.slab) {
+		p.slab = make([]ynode, 0, 128)
+	}
+	p.slab = append(p.slab, ynode{kind: k, val: v})
+	return &p.slab[len(p.slab)-1]
 }
 
 func fastYAML(data []byte) (*rawRecord, error) {
@@ -58,10 +68,17 @@ func fastYAML(data []byte) (*rawRecord, error) {
 		return nil, errUnsupported
 	}
 	src := string(data)
-	if strings.ContainsAny(src, "\t\r\x00\ufeff") {
+	// One IndexByte per byte value is vectorized; ContainsAny with a
+	// non-ASCII set would walk runes.
+	for _, c := range []byte{'\t', '\r', 0} {
+		if strings.IndexByte(src, c) >= 0 {
+			return nil, errUnsupported
+		}
+	}
+	if strings.Contains(src, "\ufeff") {
 		return nil, errUnsupported
 	}
-	p := &yparser{}
+	p := &yparser{lines: make([]yline, 0, strings.Count(src, "\n")+1)}
 	for l := range strings.SplitSeq(src, "\n") {
 		t := strings.TrimLeft(l, " ")
 		if strings.TrimRight(t, " ") == "" {
@@ -96,7 +113,7 @@ func (p *yparser) skipBlank() {
 
 // mapping parses a block mapping whose keys sit at column indent.
 func (p *yparser) mapping(indent int) (*ynode, error) {
-	m := &ynode{kind: yMap}
+	m := p.node(yMap, "")
 	for {
 		p.skipBlank()
 		if p.i >= len(p.lines) || p.lines[p.i].indent < indent {
@@ -161,7 +178,7 @@ func (p *yparser) value(indent int, rest string) (*ynode, error) {
 			j++
 		}
 		if j >= len(p.lines) {
-			return &ynode{kind: yNull}, nil
+			return p.node(yNull, ""), nil
 		}
 		l := p.lines[j]
 		switch {
@@ -175,7 +192,7 @@ func (p *yparser) value(indent int, rest string) (*ynode, error) {
 			p.i = j
 			return p.sequence(indent)
 		}
-		return &ynode{kind: yNull}, nil
+		return p.node(yNull, ""), nil
 	}
 	switch rest[0] {
 	case '\'':
@@ -187,9 +204,9 @@ func (p *yparser) value(indent int, rest string) (*ynode, error) {
 	}
 	switch rest {
 	case "[]":
-		return &ynode{kind: ySeq}, nil
+		return p.node(ySeq, ""), nil
 	case "{}":
-		return &ynode{kind: yMap}, nil
+		return p.node(yMap, ""), nil
 	}
 	return p.plain(indent, rest)
 }
@@ -198,7 +215,7 @@ func isSeqEntry(t string) bool { return t == "-" || strings.HasPrefix(t, "- ") }
 
 // sequence parses a block sequence whose dashes sit at column indent.
 func (p *yparser) sequence(indent int) (*ynode, error) {
-	s := &ynode{kind: ySeq}
+	s := p.node(ySeq, "")
 	for {
 		p.skipBlank()
 		if p.i >= len(p.lines) || p.lines[p.i].indent < indent {
@@ -250,6 +267,10 @@ func (p *yparser) plain(indent int, first string) (*ynode, error) {
 	if !plainOK(first, true) {
 		return nil, errUnsupported
 	}
+	if p.i >= len(p.lines) || (p.lines[p.i].text != "" && p.lines[p.i].indent <= indent) {
+		// Single-line scalar, the common case: no copy.
+		return p.plainValue(strings.TrimRight(first, " ")), nil
+	}
 	var b strings.Builder
 	b.WriteString(strings.TrimRight(first, " "))
 	blanks := 0
@@ -278,12 +299,15 @@ func (p *yparser) plain(indent int, first string) (*ynode, error) {
 	// Blank lines after the scalar belong to no one; let the caller see them
 	// so a following key is not mistaken for a continuation.
 	p.i -= blanks
-	v := b.String()
+	return p.plainValue(b.String()), nil
+}
+
+func (p *yparser) plainValue(v string) *ynode {
 	switch v {
 	case "~", "null", "Null", "NULL":
-		return &ynode{kind: yNull}, nil
+		return p.node(yNull, "")
 	}
-	return &ynode{kind: yScalar, val: v}, nil
+	return p.node(yScalar, v)
 }
 
 // plainOK rejects text that yaml.v3 would read as something other than a
@@ -315,7 +339,7 @@ func (p *yparser) quoted(indent int, first string, q byte) (*ynode, error) {
 			if strings.TrimRight(rest, " ") != "" {
 				return nil, errUnsupported
 			}
-			return &ynode{kind: yScalar, val: b.String()}, nil
+			return p.node(yScalar, b.String()), nil
 		}
 		// Folding: the line's trailing spaces go, blank lines become
 		// newlines, a single break becomes a space; an escaped break
@@ -516,7 +540,7 @@ func (p *yparser) literal(indent int, header string) (*ynode, error) {
 		// Trailing blank lines belong to whatever follows.
 		p.i -= trailing
 	}
-	return &ynode{kind: yScalar, val: body}, nil
+	return p.node(yScalar, body), nil
 }
 
 // toRaw maps the node tree onto rawRecord with yaml.v3's decoding rules
