@@ -23,6 +23,22 @@ const packseDir = "../../../shared/conformance/packse/scenarios"
 // (multi-platform fork) scenarios are filtered separately.
 var packseSkip = map[string]string{}
 
+// packseExplanations pins the full explanation of some failing scenarios.
+var packseExplanations = map[string]string{
+	"backtrack-to-missing-package": "Because c was not found in the package registry and a==1.0.0 depends on c, a==1.0.0 cannot be used.\n" +
+		"And because b depends on a==1.0.0 and you require b, we can conclude that your requirements are unsatisfiable.",
+	"requires-package-does-not-exist": "Because a was not found in the package registry and you require a, we can conclude that your requirements are unsatisfiable.",
+	"dependency-excludes-range-of-compatible-versions": "Because c==1.0.0 depends on a<2.0.0 and a==1.0.0 depends on b==1.0.0, c==1.0.0 depends on b==1.0.0.\n" +
+		"And because c==2.0.0 depends on a>=3.0.0 and a==3.0.0 depends on b==3.0.0, c depends on b!=2.0.0.\n" +
+		"And because you require b<3.0.0,>=2.0.0 and you require c, we can conclude that your requirements are unsatisfiable.",
+	"extra-incompatible-with-root": "Because a[extra]==1.0.0 depends on b==1.0.0 and you require a[extra], b==1.0.0 is required.\n" +
+		"And because you require b==2.0.0, we can conclude that your requirements are unsatisfiable.",
+	"package-only-prereleases-in-range":         "Because a==1.0.0a1 is a pre-release and pre-releases of a are not enabled and you require a>0.1.0, we can conclude that your requirements are unsatisfiable.",
+	"python-greater-than-current":               "Because a==1.0.0 requires Python >=3.10 (the target is Python 3.9) and you require a==1.0.0, we can conclude that your requirements are unsatisfiable.",
+	"no-sdist-no-wheels-with-matching-platform": "Because a==1.0.0 has no wheel compatible with the target platform and no source distribution and you require a, we can conclude that your requirements are unsatisfiable.",
+	"requires-exact-version-does-not-exist":     "Because there is no version of a==2.0.0 and you require a==2.0.0, we can conclude that your requirements are unsatisfiable.",
+}
+
 type packseScenario struct {
 	Name string `toml:"name"`
 	Root struct {
@@ -167,6 +183,9 @@ func (sc *packseScenario) check(t *testing.T, res *Resolution, err error) {
 			t.Fatalf("empty explanation")
 		}
 		t.Logf("explanation:\n%s", nse.Explanation())
+		if want, ok := packseExplanations[sc.Name]; ok && nse.Explanation() != want {
+			t.Fatalf("explanation:\n%s\nwant:\n%s", nse.Explanation(), want)
+		}
 		return
 	}
 	if err != nil {

@@ -258,7 +258,7 @@ func (c *config) usableFiles(name string, cand *Candidate, preOK bool) ([]*File,
 		return nil, "has no distribution files"
 	}
 	if len(pyOK) == 0 {
-		return nil, fmt.Sprintf("requires Python %s, but the target Python version is %s", cand.Files[0].RequiresPython, c.python)
+		return nil, fmt.Sprintf("requires Python %s (the target is Python %s)", cand.Files[0].RequiresPython, c.python)
 	}
 	type ranked struct {
 		f    *File

@@ -117,13 +117,13 @@ func TestPythonPolicies(t *testing.T) {
 		name:  "requires-python explained",
 		index: []MemoryRelease{{Name: "a", Version: "1.0", RequiresPython: ">=3.13"}},
 		root:  []string{"a"},
-		why:   "a==1.0 requires Python >=3.13, but the target Python version is 3.12",
+		why:   "a==1.0 requires Python >=3.13 (the target is Python 3.12)",
 	}, {
 		name: "requires-python of several versions explained",
 		index: []MemoryRelease{rel("a", "1.0"), {Name: "a", Version: "2.0", RequiresPython: ">=3.13"},
 			{Name: "a", Version: "2.1", RequiresPython: ">=3.13"}},
 		root: []string{"a>=2"},
-		why:  "Because the versions a>=2.0 require Python >=3.13, but the target Python version is 3.12 and you require a>=2,",
+		why:  "Because the versions a>=2.0 require Python >=3.13 (the target is Python 3.12) and you require a>=2,",
 	}, {
 		name:  "requires-python upper bound ignored by default",
 		index: []MemoryRelease{{Name: "a", Version: "1.0", RequiresPython: ">=3.8,<3.11"}},

@@ -456,7 +456,7 @@ func (s *solver) requirements(p *pkg, v int) ([]*pep508.Requirement, *incompat, 
 	}
 	if p.proj.url == "" && !s.cfg.pythonAllows(deps.RequiresPython) {
 		return nil, &incompat{terms: []term{{pkg: p, pos: true, set: singleton(p.n, v)}}, kind: kindUnusable,
-			reason: fmt.Sprintf("requires Python %s, but the target Python version is %s", deps.RequiresPython, s.cfg.python)}, nil
+			reason: fmt.Sprintf("requires Python %s (the target is Python %s)", deps.RequiresPython, s.cfg.python)}, nil
 	}
 	return s.cfg.filterRequires(deps.Requires, p.extra), nil, nil
 }
