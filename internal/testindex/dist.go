@@ -50,6 +50,10 @@ type Dist struct {
 	UploadTime   time.Time
 
 	Modules        map[string]string // extra files in the wheel/sdist: relative path → content
+	// RawEntries are written into the wheel verbatim (and listed in
+	// RECORD) without any validation: names like "../x" or "/etc/x" let
+	// installer tests build hostile wheels.
+	RawEntries map[string]string
 	ConsoleScripts map[string]string // console script name → "module:function"
 }
 
@@ -213,6 +217,9 @@ func BuildWheel(d Dist, tag string) (filename string, data []byte, err error) {
 	src := d.sources()
 	for _, p := range sortedKeys(src) {
 		members = append(members, member{p, src[p]})
+	}
+	for _, p := range sortedKeys(d.RawEntries) {
+		members = append(members, member{p, d.RawEntries[p]})
 	}
 	members = append(members, member{distInfo + "/METADATA", string(d.Metadata(false))})
 	members = append(members, member{distInfo + "/WHEEL", wheelFile(tag)})

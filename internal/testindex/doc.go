@@ -13,7 +13,8 @@
 //     entry_points.txt (when ConsoleScripts are given) and RECORD (sha256 in
 //     urlsafe base64 without padding, plus sizes; RECORD lists itself with
 //     empty hash and size). Entries are stored uncompressed with a fixed
-//     timestamp so builds are byte-for-byte reproducible.
+//     timestamp so builds are byte-for-byte reproducible. Dist.RawEntries
+//     adds unvalidated entries (e.g. "../x") for installer safety tests.
 //   - Sdists (PEP 625, PEP 643, PEP 517/518): {name}-{version}.tar.gz holding
 //     {name}-{version}/PKG-INFO (Metadata-Version 2.2, with Dynamic fields
 //     when Dist.Dynamic is set), a static pyproject.toml (setuptools backend,

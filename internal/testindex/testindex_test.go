@@ -117,6 +117,17 @@ func TestBuildWheel(t *testing.T) {
 	}
 }
 
+func TestBuildWheelRawEntries(t *testing.T) {
+	_, data, err := BuildWheel(Dist{Name: "evil", Version: "1.0", RawEntries: map[string]string{"../../escape.py": "x", "/abs.py": "y"}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := readZip(t, data)
+	if files["../../escape.py"] != "x" || files["/abs.py"] != "y" || !strings.Contains(files["evil-1.0.dist-info/RECORD"], "../../escape.py,sha256=") {
+		t.Errorf("raw entries missing: %v", files)
+	}
+}
+
 func TestBuildWheelInvalid(t *testing.T) {
 	for _, d := range []Dist{
 		{Name: "-bad", Version: "1.0"},
