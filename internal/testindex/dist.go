@@ -49,11 +49,11 @@ type Dist struct {
 	YankedReason string // reason; may be empty
 	UploadTime   time.Time
 
-	Modules        map[string]string // extra files in the wheel/sdist: relative path → content
+	Modules map[string]string // extra files in the wheel/sdist: relative path → content
 	// RawEntries are written into the wheel verbatim (and listed in
 	// RECORD) without any validation: names like "../x" or "/etc/x" let
 	// installer tests build hostile wheels.
-	RawEntries map[string]string
+	RawEntries     map[string]string
 	ConsoleScripts map[string]string // console script name → "module:function"
 }
 
