@@ -20,7 +20,9 @@
 // Relative links are resolved against the final page URL (or <base href>);
 // a link to a scheme other than http(s), or to file: from a remote page, is
 // an error. Links whose file name is not a wheel or sdist of the requested
-// project are dropped, as pip does. A JSON page whose "name" is another
+// project are dropped, as pip does. Deviation: only .whl, .tar.gz and .zip
+// files count (PEP 625); legacy archives that pip still accepts (.tar.bz2,
+// .tgz, .tar.xz, .egg, .exe) are dropped, since they can only be built. A JSON page whose "name" is another
 // project is an error. Deviation: the HTML tokenizer is small and lenient
 // like pip's (attributes without quotes, an unclosed <a> closed by the next
 // one) but reports unterminated tags, quotes and comments with line:column.
