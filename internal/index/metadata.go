@@ -35,6 +35,8 @@ const (
 	maxRangeRequests = 16
 	// maxGapFill is the largest gap read in one request.
 	maxGapFill = 4 << 20
+	// maxSdistScan bounds the decompressed bytes read looking for PKG-INFO.
+	maxSdistScan = 1 << 30
 	// maxRangeChunk caps one range request.
 	maxRangeChunk = 8 << 20
 )
@@ -302,7 +304,8 @@ func (c *Client) sdistMetadata(ctx context.Context, f File) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a gzip file: %w", f.URL, err)
 	}
-	tr := tar.NewReader(gz)
+	// A gzip bomb could otherwise keep us decompressing for a long time.
+	tr := tar.NewReader(io.LimitReader(gz, maxSdistScan))
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
