@@ -209,6 +209,7 @@ func TestMetadataSdist(t *testing.T) {
 	_, u := startIndex(t, []testindex.Dist{
 		{Name: "static", Version: "1.0", NoWheel: true, Requires: []string{"six"}},
 		{Name: "dynamic", Version: "1.0", NoWheel: true, Dynamic: []string{"Requires-Dist"}},
+		{Name: "old", Version: "1.0", NoWheel: true, MetadataVersion: "2.1"},
 	}, testindex.Options{})
 	c := newClient(t, nil, Source{Name: "test", URL: u})
 	p, err := c.Project(ctx, "static")
@@ -226,6 +227,10 @@ func TestMetadataSdist(t *testing.T) {
 		if !errors.Is(err, ErrNeedsBuild) || !errors.As(err, &nb) || nb.Project != "dynamic" || !strings.Contains(err.Error(), "dynamic-1.0.tar.gz") {
 			t.Errorf("dynamic sdist: %v", err)
 		}
+	}
+	p, _ = c.Project(ctx, "old")
+	if _, _, err := c.Metadata(ctx, p.Files[0]); !errors.Is(err, ErrNeedsBuild) || !strings.Contains(err.Error(), "2.1 predates PEP 643") {
+		t.Errorf("Metadata-Version 2.1 sdist: %v", err)
 	}
 }
 

@@ -44,6 +44,9 @@ type Dist struct {
 	NoWheel   bool     // publish no wheel (implies an sdist)
 	Sdist     bool     // also publish an sdist
 	Dynamic   []string // PKG-INFO Dynamic: fields of the sdist (PEP 643), e.g. "Requires-Dist"
+	// MetadataVersion of METADATA and PKG-INFO; "" means "2.2". An sdist
+	// below 2.2 has no static-metadata guarantee (PEP 643).
+	MetadataVersion string
 
 	Yanked       bool   // PEP 592
 	YankedReason string // reason; may be empty
@@ -132,7 +135,11 @@ func flatten(m map[string][]string) []string {
 // true the PEP 643 Dynamic fields are included.
 func (d Dist) Metadata(sdist bool) []byte {
 	var b bytes.Buffer
-	b.WriteString("Metadata-Version: 2.2\n")
+	mv := d.MetadataVersion
+	if mv == "" {
+		mv = "2.2"
+	}
+	fmt.Fprintf(&b, "Metadata-Version: %s\n", mv)
 	fmt.Fprintf(&b, "Name: %s\n", d.Name)
 	fmt.Fprintf(&b, "Version: %s\n", d.Version)
 	fmt.Fprintf(&b, "Summary: %s test package\n", d.Name)
