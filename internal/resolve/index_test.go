@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pyward/pyward/internal/index"
 	"github.com/pyward/pyward/internal/pep508"
 	"github.com/pyward/pyward/internal/testindex"
 )
@@ -156,4 +157,33 @@ func TestIndexProviderDynamicSdist(t *testing.T) {
 	if !errors.As(err, &nse) || !strings.Contains(nse.Explanation(), "b==1.0 has no static metadata") {
 		t.Fatalf("got %v", err)
 	}
+}
+
+// BenchmarkResolveIndex resolves testindex.RandomGraph through the real
+// HTTP client (artifacts are built once, before timing; each iteration uses
+// a fresh client, so every page and metadata file is fetched again).
+func BenchmarkResolveIndex(b *testing.B) {
+	_, ix := newIndexProvider(b, testindex.RandomGraph(3, 600, 8, 4), testindex.Options{})
+	o := linuxOptions(b, "3.12", "pkg-0000")
+	fresh := func() *IndexProvider {
+		c, err := index.New(index.Options{Sources: []index.Source{{Name: "test", URL: ix.URL() + "/simple/"}},
+			HTTPClient: testHTTPClient(ix), NoCache: true, Netrc: "-", Getenv: func(string) string { return "" }})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return NewIndexProvider(c)
+	}
+	if _, err := Resolve(context.Background(), fresh(), o); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var n int
+	for i := 0; i < b.N; i++ {
+		res, err := Resolve(context.Background(), fresh(), o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(res.Packages)
+	}
+	b.ReportMetric(float64(n), "packages")
 }
