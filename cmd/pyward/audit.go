@@ -45,6 +45,7 @@ type auditFlags struct {
 	indexURL   string
 	publicURL  string
 	trusted    []string
+	fix        fixFlags
 }
 
 func (a *app) auditCommand() *cobra.Command {
@@ -80,7 +81,7 @@ input.`,
 	fl.StringVar(&f.cacheDir, "cache-dir", "", "cache directory (default $PYWARD_CACHE_DIR, $XDG_CACHE_HOME/pyward or ~/.cache/pyward)")
 	fl.StringArrayVar(&f.ignores, "ignore", nil, "ignore a vulnerability: ID=REASON[@YYYY-MM-DD expiry] (repeatable)")
 	fl.StringVar(&f.failOn, "fail-on", "high", "exit 1 when a finding is at least this severe: info, low, medium, high, critical, none")
-	fl.StringVarP(&f.format, "format", "f", "table", "output format: "+strings.Join(auditFormatNames(), ", "))
+	fl.StringVarP(&f.format, "format", "f", "table", "output format: "+strings.Join(auditFormatNames(), ", ")+" (sarif: SARIF 2.1.0 for GitHub code scanning; cyclonedx: CycloneDX 1.6 SBOM with the vulnerabilities)")
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of standard output")
 	fl.StringArrayVar(&f.names, "name", nil, "vet a package name before adding it (repeatable); no files are read")
 	fl.StringVar(&f.reference, "reference", "", "typo-squat reference: a file of names with ranks, or N for the top N of the embedded list")
@@ -90,6 +91,11 @@ input.`,
 	fl.StringVar(&f.publicURL, "public-index", DefaultIndexURL, "the public index, for the dependency-confusion check")
 	fl.StringArrayVar(&f.trusted, "trusted-host", nil, "allow plain http:// for this index host")
 	fl.BoolVar(&f.noIndexCfg, "no-index-config", false, "skip the scan of this machine's pip.conf files and PIP_*/UV_* variables")
+	fl.BoolVar(&f.fix.enabled, "fix", false, "rewrite the lock (requirements.txt or pylock.toml) to the smallest upgrades that clear its vulnerabilities; print a pull-request summary")
+	fl.BoolVar(&f.fix.allowMajor, "allow-major", false, "--fix: allow upgrades across a major version")
+	fl.BoolVar(&f.fix.dryRun, "dry-run", false, "--fix: compute and summarize the fix, write nothing")
+	fl.StringVar(&f.fix.output, "fix-output", "", "--fix: write the fixed lock to this file instead of over the input")
+	fl.StringVar(&f.fix.summary, "fix-summary", "", "--fix: write the Markdown summary to this file instead of standard output")
 	return cmd
 }
 
@@ -153,6 +159,17 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 			return usageError(err)
 		}
 	}
+	if opts.Public == nil && len(f.names) == 0 {
+		// Offline (or no live index): the snapshot from 'pyward db update'.
+		snap, warns, err := a.cachedNamesSnapshot(f.cacheDir)
+		if err != nil {
+			return usageError(err)
+		}
+		if snap != nil {
+			opts.Public = snap
+			warnings = append(warnings, warns...)
+		}
+	}
 	configFiles := pyprojects
 	if len(configFiles) == 0 {
 		if _, err := os.Stat("pyproject.toml"); err == nil {
@@ -183,7 +200,10 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 	rep.Warnings = append(warnings, rep.Warnings...)
 	var buf bytes.Buffer
 	meta := report.Meta{ToolVersion: version(), FailOn: failOn}
-	if err := render(&buf, rep, meta, f.output == "" && isTerminal(a.stdout)); err != nil {
+	if wd, err := os.Getwd(); err == nil {
+		meta.BaseDir = wd
+	}
+	if err := render(&buf, rep, invs, meta, f.output == "" && isTerminal(a.stdout)); err != nil {
 		return internalError(err)
 	}
 	if f.output != "" {
@@ -192,6 +212,9 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 		}
 	} else if _, err := a.stdout.Write(buf.Bytes()); err != nil {
 		return internalError(err)
+	}
+	if f.fix.enabled {
+		return a.runFix(ctx, f, invs, extra, opts, rep, failOn)
 	}
 	if rep.CountAtLeast(failOn) > 0 {
 		a.exitCode = exitFindings
@@ -449,14 +472,26 @@ func isDependencyFile(name string) bool {
 	return strings.HasPrefix(lower, "requirements") && (strings.HasSuffix(lower, ".txt") || strings.HasSuffix(lower, ".in"))
 }
 
+// auditRenderer writes a report; invs are the audited sources (the SBOM
+// lists their packages).
+type auditRenderer func(w io.Writer, rep *audit.Report, invs []*inventory.Inventory, meta report.Meta, colour bool) error
+
 // auditFormats maps --format values to renderers.
-var auditFormats = map[string]func(w io.Writer, rep *audit.Report, meta report.Meta, colour bool) error{
-	"table": report.Table,
-	"json": func(w io.Writer, rep *audit.Report, meta report.Meta, _ bool) error {
+var auditFormats = map[string]auditRenderer{
+	"table": func(w io.Writer, rep *audit.Report, _ []*inventory.Inventory, meta report.Meta, colour bool) error {
+		return report.Table(w, rep, meta, colour)
+	},
+	"json": func(w io.Writer, rep *audit.Report, _ []*inventory.Inventory, meta report.Meta, _ bool) error {
 		return report.JSON(w, rep, meta)
 	},
-	"markdown": func(w io.Writer, rep *audit.Report, meta report.Meta, _ bool) error {
+	"markdown": func(w io.Writer, rep *audit.Report, _ []*inventory.Inventory, meta report.Meta, _ bool) error {
 		return report.Markdown(w, rep, meta)
+	},
+	"sarif": func(w io.Writer, rep *audit.Report, _ []*inventory.Inventory, meta report.Meta, _ bool) error {
+		return report.SARIF(w, rep, meta)
+	},
+	"cyclonedx": func(w io.Writer, rep *audit.Report, invs []*inventory.Inventory, meta report.Meta, _ bool) error {
+		return report.CycloneDX(w, rep, invs, meta)
 	},
 }
 

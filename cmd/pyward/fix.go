@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pyward/pyward/internal/atomicfile"
+	"github.com/pyward/pyward/internal/audit"
+	"github.com/pyward/pyward/internal/fix"
+	"github.com/pyward/pyward/internal/index"
+	"github.com/pyward/pyward/internal/inventory"
+	"github.com/pyward/pyward/internal/resolve"
+)
+
+// fixFlags are audit's --fix options.
+type fixFlags struct {
+	enabled    bool
+	allowMajor bool
+	dryRun     bool
+	output     string // write the fixed lock here instead of over the input
+	summary    string // write the Markdown summary here instead of stdout
+}
+
+// runFix rewrites the audited lock to clear its vulnerabilities, prints the
+// pull-request summary and sets the exit code from a re-audit of the new
+// lock.
+func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Inventory, extra []audit.Finding, opts audit.Options, rep *audit.Report, failOn audit.Severity) error {
+	if len(f.names) > 0 || len(invs) != 1 || (invs[0].Format != inventory.FormatRequirements && invs[0].Format != inventory.FormatPylock) {
+		return usageErrorf("--fix rewrites one lock: name a single hashed requirements.txt or pylock.toml")
+	}
+	if opts.Vulns == nil {
+		return usageErrorf("--fix needs the vulnerability check (drop --no-vulns)")
+	}
+	inv := invs[0]
+	path := inv.Source
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return usageError(err)
+	}
+	format := fix.Requirements
+	if inv.Format == inventory.FormatPylock {
+		format = fix.Pylock
+	}
+	lf := fixIndexFlags(fix.ReadHeader(data), inv, f.indexURL, os.Getenv)
+	lf.offline = f.offline
+	lf.trustedHosts = append(lf.trustedHosts, f.trusted...)
+	sources, policy, warnings, err := indexSources(lf, &lockInputs{})
+	if err != nil {
+		return usageErrorf("--fix: %v", err)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(a.stderr, "pyward: warning: %s\n", w)
+	}
+	cacheDir, err := a.cacheRoot(f.cacheDir)
+	if err != nil {
+		return usageError(err)
+	}
+	target, err := lockTarget(ctx, lf, cacheDir)
+	if err != nil {
+		return usageErrorf("--fix: %v", err)
+	}
+	client, err := index.New(index.Options{Sources: sources, Policy: policy, CacheDir: filepath.Join(cacheDir, "http"),
+		Offline: f.offline, TrustedHosts: lf.trustedHosts, UserAgent: "pyward/" + version()})
+	if err != nil {
+		return usageErrorf("--fix: %v", err)
+	}
+	sourceURLs := map[string]string{}
+	for _, s := range sources {
+		sourceURLs[s.Name] = s.URL
+	}
+	res, err := fix.Fix(ctx, fix.Options{
+		Path: path, Format: format, Data: data,
+		Findings: rep.Findings, Vulns: opts.Vulns, Ignores: opts.Ignores, Now: opts.Now,
+		Index: client, Provider: resolve.NewIndexProvider(client), SourceURLs: sourceURLs, Target: target,
+		AllowMajor: f.fix.allowMajor, Prereleases: lf.pre,
+	})
+	if err != nil {
+		return lockError(err)
+	}
+	after, err := audit.Run(ctx, []*inventory.Inventory{res.Inventory}, extra, opts)
+	if err != nil {
+		return usageError(err)
+	}
+	var summary bytes.Buffer
+	if err := fix.WriteSummary(&summary, res, after); err != nil {
+		return internalError(err)
+	}
+	out := path
+	if f.fix.output != "" {
+		out = f.fix.output
+	}
+	if !f.fix.dryRun && (res.Changed || out != path) {
+		perm := os.FileMode(0o644)
+		if st, err := os.Stat(path); err == nil {
+			perm = st.Mode().Perm()
+		}
+		if err := atomicfile.WriteFile(out, res.Data, perm); err != nil {
+			return internalError(err)
+		}
+	}
+	if f.fix.summary != "" {
+		if err := atomicfile.WriteFile(f.fix.summary, summary.Bytes(), 0o644); err != nil {
+			return internalError(err)
+		}
+	} else if _, err := a.stdout.Write(summary.Bytes()); err != nil {
+		return internalError(err)
+	}
+	switch {
+	case f.fix.dryRun:
+		fmt.Fprintf(a.stderr, "pyward: --dry-run: %s not written\n", out)
+	case res.Changed:
+		fmt.Fprintf(a.stderr, "pyward: fixed %s (%s)\n", out, res.Strategy)
+	}
+	a.exitCode = exitOK
+	if after.CountAtLeast(failOn) > 0 {
+		a.exitCode = exitFindings
+	}
+	return nil
+}
+
+// fixIndexFlags reconstructs how the lock was made, as lock flags: the
+// header's "To update, run:" command (pyward lock or pip-compile options),
+// else the lock's own index options and "# from" annotations, else
+// PIP_INDEX_URL, else fallback (audit's --index-url). Trusted hosts come from all of these plus
+// PIP_TRUSTED_HOST, as pip reads them.
+func fixIndexFlags(h fix.Header, inv *inventory.Inventory, fallback string, getenv func(string) string) lockFlags {
+	var lf lockFlags
+	words := fix.SplitCommand(h.Command)
+	for i := 0; i < len(words); i++ {
+		name, value, hasValue := strings.Cut(words[i], "=")
+		if !strings.HasPrefix(name, "-") {
+			continue
+		}
+		next := func() string {
+			if hasValue {
+				return value
+			}
+			if i+1 < len(words) {
+				i++
+				return words[i]
+			}
+			return ""
+		}
+		switch name {
+		case "--index-url", "-i":
+			lf.indexURL = next()
+		case "--extra-index-url":
+			lf.extraIndexURLs = append(lf.extraIndexURLs, next())
+		case "--index":
+			lf.indexes = append(lf.indexes, next())
+		case "--index-for":
+			lf.indexFor = append(lf.indexFor, next())
+		case "--find-links", "-f":
+			lf.findLinks = append(lf.findLinks, next())
+		case "--trusted-host":
+			lf.trustedHosts = append(lf.trustedHosts, next())
+		case "--python-version":
+			lf.pythonVersion = next()
+		case "--platform":
+			lf.platform = next()
+		case "--no-index":
+			lf.noIndex = true
+		case "--pre":
+			lf.pre = true
+		}
+	}
+	for _, t := range inv.TrustedHosts {
+		lf.trustedHosts = append(lf.trustedHosts, t.URL)
+	}
+	lf.trustedHosts = append(lf.trustedHosts, strings.Fields(getenv("PIP_TRUSTED_HOST"))...)
+	if lf.indexURL != "" || len(lf.indexes) > 0 || lf.noIndex {
+		return lf
+	}
+	for _, ref := range inv.IndexURLs {
+		if ref.Extra {
+			lf.extraIndexURLs = append(lf.extraIndexURLs, ref.URL)
+		} else {
+			lf.indexURL = ref.URL
+		}
+	}
+	if lf.indexURL != "" {
+		return lf
+	}
+	// The lock's per-package "# from" annotations: one index, or each
+	// package pinned to the index it was locked from.
+	var urls []string
+	seen := map[string]string{}
+	for _, p := range inv.Packages {
+		if p.Index == "" {
+			continue
+		}
+		if _, ok := seen[p.Index]; !ok {
+			seen[p.Index] = fmt.Sprintf("lock-%d", len(urls)+1)
+			urls = append(urls, p.Index)
+		}
+	}
+	switch {
+	case len(urls) == 1:
+		lf.indexURL = urls[0]
+	case len(urls) > 1:
+		for _, u := range urls {
+			lf.indexes = append(lf.indexes, seen[u]+"="+u)
+		}
+		for _, p := range inv.Packages {
+			if p.Index != "" {
+				lf.indexFor = append(lf.indexFor, p.NormalizedName()+"="+seen[p.Index])
+			}
+		}
+	case getenv("PIP_INDEX_URL") != "":
+		lf.indexURL = getenv("PIP_INDEX_URL")
+	default:
+		lf.indexURL = fallback
+	}
+	return lf
+}

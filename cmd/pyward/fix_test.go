@@ -1,0 +1,328 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/lockfile"
+	"github.com/pyward/pyward/internal/testindex"
+)
+
+// fixAdvisories are the OSV records of the --fix tests.
+var fixAdvisories = map[string]string{
+	"PYSEC-2099-1.json": `{"id": "PYSEC-2099-1", "aliases": ["CVE-2099-0001"], "modified": "2025-01-01T00:00:00Z",
+  "summary": "vulnlib leaks secrets",
+  "affected": [{"package": {"ecosystem": "PyPI", "name": "vulnlib"},
+    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.1.0"}]}]}]}`,
+	"PYSEC-2099-2.json": `{"id": "PYSEC-2099-2", "modified": "2025-01-01T00:00:00Z",
+  "summary": "majorlib runs code from pickles",
+  "affected": [{"package": {"ecosystem": "PyPI", "name": "majorlib"},
+    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0.0"}]}]}]}`,
+	"MAL-2099-1.json": `{"id": "MAL-2099-1", "modified": "2025-01-01T00:00:00Z",
+  "summary": "Malicious code in evilpkg (PyPI)",
+  "affected": [{"package": {"ecosystem": "PyPI", "name": "evilpkg"}, "versions": ["0.1.0"]}]}`,
+}
+
+// fixDists: vulnlib 1.0.0 is vulnerable (fixed in 1.1.0, which is yanked,
+// so 1.1.1 is the smallest fix although 1.2.0 and 2.0.0 exist) and its fix
+// needs a newer helper and drops oldlib; majorlib is fixed only in 2.0.0.
+func fixDists() []testindex.Dist {
+	old := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	return []testindex.Dist{
+		{Name: "vulnlib", Version: "1.0.0", Requires: []string{"helper>=1.0", "oldlib"}, UploadTime: old},
+		{Name: "vulnlib", Version: "1.1.0", Requires: []string{"helper>=1.1"}, UploadTime: old, Yanked: true, YankedReason: "broken"},
+		{Name: "vulnlib", Version: "1.1.1", Requires: []string{"helper>=1.1"}, UploadTime: old, Sdist: true},
+		{Name: "vulnlib", Version: "1.2.0", Requires: []string{"helper>=1.1"}, UploadTime: old},
+		{Name: "vulnlib", Version: "2.0.0", UploadTime: old},
+		{Name: "helper", Version: "1.0.0", UploadTime: old},
+		{Name: "helper", Version: "1.1.0", UploadTime: old},
+		{Name: "oldlib", Version: "1.0.0", UploadTime: old},
+		{Name: "other", Version: "1.0.0", UploadTime: old},
+		{Name: "other", Version: "1.5.0", UploadTime: old},
+		{Name: "majorlib", Version: "1.4.0", UploadTime: old},
+		{Name: "majorlib", Version: "2.0.0", UploadTime: old},
+		{Name: "majorlib", Version: "2.1.0", UploadTime: old},
+		{Name: "evilpkg", Version: "0.1.0", UploadTime: old},
+	}
+}
+
+// fixEnv is one --fix scenario: an index, advisories, a lock made by
+// pyward lock, and audit flags that keep unrelated checks quiet.
+type fixEnv struct {
+	ix        *testindex.Index
+	indexURL  string
+	host      string
+	dir       string
+	lock      string
+	auditArgs []string
+}
+
+func newFixEnv(t *testing.T, lockName string, reqs []string, pins ...string) *fixEnv {
+	t.Helper()
+	isolateConfig(t)
+	ix, indexURL, host := startIndex(t, fixDists(), testindex.Options{})
+	t.Setenv("PIP_TRUSTED_HOST", host)
+	e := &fixEnv{ix: ix, indexURL: indexURL, host: host, dir: t.TempDir()}
+	db := filepath.Join(e.dir, "osv")
+	if err := os.Mkdir(db, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range fixAdvisories {
+		if err := os.WriteFile(filepath.Join(db, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ref := filepath.Join(e.dir, "reference.txt")
+	names := filepath.Join(e.dir, "public-names.txt")
+	if err := os.WriteFile(ref, []byte("zzz-nothing-alike\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(names, []byte("zzz-nothing-alike\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(e.dir, "requirements.in")
+	if err := os.WriteFile(in, []byte(strings.Join(reqs, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.lock = filepath.Join(e.dir, lockName)
+	args := []string{"lock", in, "-o", e.lock, "--index-url", indexURL, "--trusted-host", host, "--python-version", "3.12", "--platform", "manylinux_x86_64", "-q"}
+	for _, p := range pins {
+		args = append(args, "--upgrade-package", p)
+	}
+	if code, _, stderr := runPyward(t, args...); code != exitOK {
+		t.Fatalf("lock: exit %d: %s", code, stderr)
+	}
+	e.auditArgs = []string{"audit", e.lock, "--db", db, "--reference", ref, "--public-names", names, "--no-index-config", "--fail-on", "high"}
+	return e
+}
+
+func (e *fixEnv) audit(t *testing.T, extra ...string) (int, string, string) {
+	t.Helper()
+	return runPyward(t, append(append([]string(nil), e.auditArgs...), extra...)...)
+}
+
+func (e *fixEnv) read(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(e.lock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// pins returns name -> version of a requirements lock.
+func pins(text string) map[string]string {
+	out := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^([A-Za-z0-9._-]+)==(\S+)`).FindAllStringSubmatch(text, -1) {
+		out[m[1]] = m[2]
+	}
+	return out
+}
+
+func TestAuditFixRequirements(t *testing.T) {
+	e := newFixEnv(t, "requirements.txt", []string{"vulnlib", "majorlib", "other", "evilpkg"},
+		"vulnlib==1.0.0", "helper==1.0.0", "other==1.0.0", "majorlib==1.4.0")
+	before := pins(e.read(t))
+	want := map[string]string{"vulnlib": "1.0.0", "helper": "1.0.0", "oldlib": "1.0.0", "other": "1.0.0", "majorlib": "1.4.0", "evilpkg": "0.1.0"}
+	for n, v := range want {
+		if before[n] != v {
+			t.Fatalf("test lock: %s=%s, want %s (%v)", n, before[n], v, before)
+		}
+	}
+	summaryFile := filepath.Join(e.dir, "pr.md")
+	code, _, stderr := e.audit(t, "--fix", "--fix-summary", summaryFile)
+	if code != exitFindings {
+		t.Fatalf("exit %d, want 1 (majorlib and evilpkg remain): %s", code, stderr)
+	}
+	after := pins(e.read(t))
+	wantAfter := map[string]string{
+		"vulnlib":  "1.1.1", // smallest non-yanked fix, not 1.2.0 or 2.0.0
+		"helper":   "1.1.0", // moved because vulnlib 1.1.1 needs it
+		"other":    "1.0.0", // unrelated: keeps its pin although 1.5.0 exists
+		"majorlib": "1.4.0", // fix is 2.0.0: refused without --allow-major
+		"evilpkg":  "0.1.0", // malicious: never "fixed", listed for removal
+	}
+	for n, v := range wantAfter {
+		if after[n] != v {
+			t.Errorf("after fix %s=%q, want %q", n, after[n], v)
+		}
+	}
+	if _, ok := after["oldlib"]; ok {
+		t.Errorf("oldlib is only needed by vulnlib 1.0.0 and should be dropped: %v", after)
+	}
+	text := e.read(t)
+	for _, want := range []string{"# via -r " + filepath.Join(e.dir, "requirements.in"), "# from " + e.indexURL, "pyward lock "} {
+		if !strings.Contains(text, want) {
+			t.Errorf("fixed lock lacks %q:\n%s", want, text)
+		}
+	}
+	// Every file of vulnlib 1.1.1 (wheel and sdist) is hashed.
+	for _, fn := range e.ix.Filenames("vulnlib") {
+		if !strings.Contains(fn, "1.1.1") {
+			continue
+		}
+		_, sum, err := e.ix.File(fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(text, "--hash=sha256:"+sum) {
+			t.Errorf("hash of %s missing from the fixed lock", fn)
+		}
+	}
+	summary, err := os.ReadFile(summaryFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(summary)
+	for _, want := range []string{
+		"## Security: upgrade 1 vulnerable package in ",
+		"| vulnlib | 1.0.0 | 1.1.1 | PYSEC-2099-1 (CVE-2099-0001) |",
+		"| helper | 1.0.0 | 1.1.0 | — (moved by the resolver) |",
+		"| oldlib | 1.0.0 | — | — (no longer needed) |",
+		"### Remove", "**evilpkg** 0.1.0: malicious package",
+		"### Needs a major upgrade", "**majorlib** 1.4.0: needs a major upgrade (to 2.0.0): rerun with --allow-major (PYSEC-2099-2)",
+		"### Still vulnerable after this change",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("summary lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "| other |") {
+		t.Errorf("summary lists the unrelated package:\n%s", s)
+	}
+
+	// --allow-major applies the major upgrade, to the smallest fixing 2.x.
+	code, stdout, stderr := e.audit(t, "--fix", "--allow-major")
+	if code != exitFindings { // evilpkg remains
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	after = pins(e.read(t))
+	if after["majorlib"] != "2.0.0" || after["vulnlib"] != "1.1.1" || after["other"] != "1.0.0" {
+		t.Errorf("after --allow-major: %v", after)
+	}
+	if !strings.Contains(stdout, "| majorlib | 1.4.0 | 2.0.0 | PYSEC-2099-2 |") {
+		t.Errorf("summary on stdout lacks the majorlib row:\n%s", stdout)
+	}
+}
+
+// TestAuditFixInstallsWithPip: the fixed lock installs with real pip in
+// --require-hashes mode, and the re-audit is clean (exit 0).
+func TestAuditFixInstallsWithPip(t *testing.T) {
+	python := requirePython(t)
+	e := newFixEnv(t, "requirements.txt", []string{"vulnlib", "other"}, "vulnlib==1.0.0", "helper==1.0.0", "other==1.0.0")
+	code, stdout, stderr := e.audit(t, "--fix")
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0 after the fix: %s\n%s", code, stderr, stdout)
+	}
+	if !strings.Contains(stdout, "no known vulnerability remains") {
+		t.Errorf("summary:\n%s", stdout)
+	}
+	if p := pins(e.read(t)); p["vulnlib"] != "1.1.1" || p["helper"] != "1.1.0" || p["other"] != "1.0.0" {
+		t.Fatalf("fixed pins %v", p)
+	}
+	venvDir := filepath.Join(e.dir, "venv")
+	if outp, err := exec.Command(python, "-m", "venv", "--without-pip", venvDir).CombinedOutput(); err != nil {
+		t.Fatalf("venv: %v\n%s", err, outp)
+	}
+	cmd := exec.Command(python, "-m", "pip", "--python", filepath.Join(venvDir, "bin", "python"), "--disable-pip-version-check", "--no-input",
+		"install", "--require-hashes", "--no-deps", "-r", e.lock, "--index-url", e.indexURL, "--trusted-host", e.host)
+	cmd.Env = append(os.Environ(), "PIP_NO_CACHE_DIR=1", "PIP_CONFIG_FILE="+os.DevNull)
+	outp, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("pip install of the fixed lock: %v\n%s\n%s", err, outp, e.read(t))
+	}
+	if !strings.Contains(string(outp), "vulnlib-1.1.1") {
+		t.Errorf("pip did not install vulnlib 1.1.1:\n%s", outp)
+	}
+	check := exec.Command(python, "-m", "pip", "--python", filepath.Join(venvDir, "bin", "python"), "check")
+	check.Env = cmd.Env
+	if outp, err := check.CombinedOutput(); err != nil {
+		t.Fatalf("pip check: %v\n%s", err, outp)
+	}
+}
+
+func TestAuditFixPylock(t *testing.T) {
+	e := newFixEnv(t, "pylock.toml", []string{"vulnlib", "other"}, "vulnlib==1.0.0", "helper==1.0.0", "other==1.0.0")
+	code, _, stderr := e.audit(t, "--fix")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	data := e.read(t)
+	l, err := lockfile.ParsePylock(e.lock, []byte(data))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
+	for n, v := range map[string]string{"vulnlib": "1.1.1", "helper": "1.1.0", "other": "1.0.0"} {
+		if p := l.Find(n); p == nil || p.Version != v {
+			t.Errorf("%s = %+v, want %s", n, p, v)
+		}
+	}
+	if l.Find("oldlib") != nil {
+		t.Errorf("oldlib kept")
+	}
+	p := l.Find("vulnlib")
+	if p.Sdist == nil || len(p.Wheels) != 1 || p.Index != e.indexURL {
+		t.Errorf("vulnlib files: %+v", p)
+	}
+	if !strings.HasPrefix(data, "# This file is autogenerated by pyward; do not edit.\n# To update, run: pyward lock ") {
+		t.Errorf("header lost:\n%s", data)
+	}
+}
+
+func TestAuditFixDryRunAndOutput(t *testing.T) {
+	e := newFixEnv(t, "requirements.txt", []string{"vulnlib"}, "vulnlib==1.0.0", "helper==1.0.0")
+	orig := e.read(t)
+	code, stdout, stderr := e.audit(t, "--fix", "--dry-run")
+	if code != exitOK || !strings.Contains(stdout, "| vulnlib | 1.0.0 | 1.1.1 |") || !strings.Contains(stderr, "not written") {
+		t.Fatalf("dry run: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if e.read(t) != orig {
+		t.Fatal("--dry-run changed the lock")
+	}
+	other := filepath.Join(e.dir, "fixed.txt")
+	if code, _, stderr := e.audit(t, "--fix", "--fix-output", other); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if e.read(t) != orig {
+		t.Fatal("--fix-output changed the input lock")
+	}
+	data, err := os.ReadFile(other)
+	if err != nil || pins(string(data))["vulnlib"] != "1.1.1" {
+		t.Fatalf("--fix-output: %v\n%s", err, data)
+	}
+}
+
+func TestAuditFixErrorsLeaveLockUntouched(t *testing.T) {
+	e := newFixEnv(t, "requirements.txt", []string{"vulnlib"}, "vulnlib==1.0.0", "helper==1.0.0")
+	orig := e.read(t)
+	tests := []struct {
+		name    string
+		setup   func()
+		args    []string
+		code    int
+		wantErr string
+	}{
+		{"two inputs", nil, []string{e.lock, "--fix"}, exitUsage, "one lock"},
+		{"no vulnerability data", nil, []string{"--fix", "--no-vulns"}, exitUsage, "--no-vulns"},
+		{"index unreachable", e.ix.Close, []string{"--fix", "--cache-dir", filepath.Join(e.dir, "fresh-cache")}, exitInternal, "127.0.0.1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.setup != nil {
+				tt.setup()
+			}
+			code, _, stderr := e.audit(t, tt.args...)
+			if code != tt.code || !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("exit %d (want %d), stderr %q (want %q)", code, tt.code, stderr, tt.wantErr)
+			}
+			if e.read(t) != orig {
+				t.Error("lock changed on error")
+			}
+		})
+	}
+}

@@ -1,0 +1,260 @@
+package fix
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pyward/pyward/internal/inventory"
+	"github.com/pyward/pyward/internal/lockfile"
+	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/reqfile"
+)
+
+// document is a parsed lock plus what is needed to edit it in place.
+type document struct {
+	format Format
+	lines  []string // physical lines, without line ends
+	lock   *lockfile.Lock
+	spans  []span // requirements: where each requirement is written
+	hasVia bool   // every package records who required it
+}
+
+// span locates one requirement of a requirements file.
+type span struct {
+	name       string // normalized
+	display    string
+	extras     []string
+	marker     string
+	start, end int // 0-based physical lines, inclusive
+}
+
+// Header is what a lock's header comment says about how it was made.
+type Header struct {
+	// Command is the "To update, run:" command line, "" when absent.
+	Command string
+	// RequiresPython is the "# Requires-Python:" line of a pyward
+	// requirements lock.
+	RequiresPython string
+}
+
+// ReadHeader reads the header comment of a lock.
+func ReadHeader(data []byte) Header {
+	var h Header
+	lines := strings.Split(string(data), "\n")
+	for i := 0; i < len(lines); i++ {
+		l := strings.TrimSpace(lines[i])
+		if !strings.HasPrefix(l, "#") {
+			if l == "" {
+				continue
+			}
+			break // the header ends at the first entry
+		}
+		body := strings.TrimSpace(strings.TrimPrefix(l, "#"))
+		switch {
+		case strings.HasPrefix(body, "To update, run:"):
+			if rest := strings.TrimSpace(strings.TrimPrefix(body, "To update, run:")); rest != "" {
+				h.Command = rest
+				continue
+			}
+			for j := i + 1; j < len(lines); j++ {
+				c := strings.TrimSpace(lines[j])
+				if !strings.HasPrefix(c, "#") {
+					break
+				}
+				if c = strings.TrimSpace(strings.TrimPrefix(c, "#")); c != "" {
+					h.Command, i = c, j
+					break
+				}
+			}
+		case strings.HasPrefix(body, "Requires-Python:"):
+			h.RequiresPython = strings.TrimSpace(strings.TrimPrefix(body, "Requires-Python:"))
+		}
+	}
+	return h
+}
+
+// SplitCommand splits a header command line into words, honouring single
+// and double quotes and backslash escapes as a POSIX shell would for the
+// simple words lock commands contain.
+func SplitCommand(s string) []string {
+	var out []string
+	var b strings.Builder
+	inWord := false
+	var quote rune
+	escaped := false
+	for _, r := range s {
+		switch {
+		case escaped:
+			b.WriteRune(r)
+			escaped = false
+		case r == '\\' && quote != '\'':
+			escaped, inWord = true, true
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			b.WriteRune(r)
+		case r == '\'' || r == '"':
+			quote, inWord = r, true
+		case r == ' ' || r == '\t':
+			if inWord {
+				out = append(out, b.String())
+				b.Reset()
+				inWord = false
+			}
+		default:
+			b.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		out = append(out, b.String())
+	}
+	return out
+}
+
+// parseDocument reads a lock of the given format.
+func parseDocument(path string, format Format, data []byte) (*document, error) {
+	h := ReadHeader(data)
+	switch format {
+	case Pylock:
+		l, err := lockfile.ParsePylock(path, data)
+		if err != nil {
+			return nil, err
+		}
+		l.Command = h.Command
+		return &document{format: format, lock: l, hasVia: allHaveVia(l)}, nil
+	case Requirements:
+		return parseRequirementsLock(path, data, h)
+	}
+	return nil, fmt.Errorf("%s: --fix rewrites requirements.txt and pylock.toml locks, not %q", path, format)
+}
+
+func allHaveVia(l *lockfile.Lock) bool {
+	for _, p := range l.Packages {
+		if len(p.Via) == 0 {
+			return false
+		}
+	}
+	return len(l.Packages) > 0
+}
+
+// parseRequirementsLock reads a hashed requirements file into the lock
+// model: hashes become file entries without names (all a requirements
+// file records), "# via" and "# from" comments become Via and Index.
+func parseRequirementsLock(path string, data []byte, h Header) (*document, error) {
+	rf, err := reqfile.Parse(path, data, reqfile.Options{})
+	if err != nil {
+		return nil, err
+	}
+	doc := &document{format: Requirements, lines: strings.Split(string(data), "\n"),
+		lock: &lockfile.Lock{CreatedBy: "pyward", Command: h.Command, RequiresPython: h.RequiresPython}}
+	for _, r := range rf.Requirements {
+		if r.Origin.File != path {
+			continue // from an included file, which is not rewritten
+		}
+		if r.Req == nil || r.Editable {
+			return nil, fmt.Errorf("%s: %q is not a locked requirement (name==version with hashes)", r.Origin, r.Raw)
+		}
+		p := lockfile.Package{Name: r.Req.Name, Line: r.Origin.Line}
+		for _, s := range r.Req.Specifier.Specifiers() {
+			if (s.Op == "==" && !strings.HasSuffix(s.Version, ".*")) || s.Op == "===" {
+				p.Version = s.Version
+			}
+		}
+		if r.Marker != nil {
+			p.Marker = r.Marker.String()
+		}
+		for _, hv := range r.Hashes {
+			if algo, hex, ok := strings.Cut(hv, ":"); ok {
+				p.Wheels = append(p.Wheels, lockfile.File{Hashes: map[string]string{algo: hex}})
+			}
+		}
+		if r.Req.URL != "" {
+			p.Archive = &lockfile.File{URL: r.Req.URL, Name: r.Req.URL[strings.LastIndexByte(r.Req.URL, '/')+1:], Hashes: map[string]string{}}
+		}
+		sp := span{name: pep503.Normalize(r.Req.Name), display: r.Req.Name, extras: r.Req.Extras, marker: p.Marker,
+			start: r.Origin.Line - 1, end: r.Origin.Line - 1}
+		for sp.end+1 < len(doc.lines) && strings.HasSuffix(strings.TrimRight(doc.lines[sp.end], " \t\r"), `\`) {
+			sp.end++
+		}
+		p.Via, p.Index = annotations(doc.lines, sp.end+1)
+		doc.spans = append(doc.spans, sp)
+		doc.lock.Packages = append(doc.lock.Packages, p)
+	}
+	doc.hasVia = allHaveVia(doc.lock)
+	return doc, nil
+}
+
+// annotations reads the indented "# via" and "# from" comments pip-compile
+// and pyward write under a requirement, starting at line i.
+func annotations(lines []string, i int) (via []string, from string) {
+	inList := false
+	for ; i < len(lines); i++ {
+		l := lines[i]
+		t := strings.TrimSpace(l)
+		if t == "" || !strings.HasPrefix(t, "#") || (l[0] != ' ' && l[0] != '\t') {
+			return via, from
+		}
+		body := strings.TrimSpace(strings.TrimPrefix(t, "#"))
+		switch {
+		case body == "via":
+			inList = true
+		case strings.HasPrefix(body, "via "):
+			via, inList = append(via, strings.TrimSpace(body[4:])), false
+		case strings.HasPrefix(body, "from "):
+			from, inList = strings.TrimSpace(body[5:]), false
+		case inList && body != "":
+			via = append(via, body)
+		}
+	}
+	return via, from
+}
+
+// inventoryOf reads the (new) lock as the auditor does, from memory.
+func inventoryOf(path string, format Format, data []byte) (*inventory.Inventory, error) {
+	if format == Pylock {
+		return inventory.ParseLock(path, inventory.FormatPylock, data)
+	}
+	rf, err := reqfile.Parse(path, data, reqfile.Options{})
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(string(data), "\n")
+	inv := &inventory.Inventory{Source: path, Format: inventory.FormatRequirements}
+	for _, r := range rf.Requirements {
+		p := inventory.Package{Name: r.Name, Hashes: r.Hashes, Editable: r.Editable, File: r.Origin.File, Line: r.Origin.Line, Direct: true}
+		if r.Marker != nil {
+			p.Marker = r.Marker.String()
+		}
+		if r.Req != nil {
+			specs := r.Req.Specifier.Specifiers()
+			if len(specs) == 1 && ((specs[0].Op == "==" && !strings.HasSuffix(specs[0].Version, ".*")) || specs[0].Op == "===") {
+				p.Version, p.Pinned = specs[0].Version, true
+			} else if !r.Req.Specifier.IsEmpty() {
+				p.Spec = r.Req.Specifier.String()
+			}
+		}
+		if r.Link != "" {
+			p.URL = r.Link
+		}
+		if r.Origin.File == path {
+			end := r.Origin.Line - 1
+			for end+1 < len(lines) && strings.HasSuffix(strings.TrimRight(lines[end], " \t\r"), `\`) {
+				end++
+			}
+			if _, idx := annotations(lines, end+1); idx != "" {
+				p.Index, p.Indexes = idx, []string{idx}
+			}
+		}
+		inv.Packages = append(inv.Packages, p)
+	}
+	for _, o := range rf.Options {
+		switch o.Name {
+		case "index-url", "extra-index-url":
+			inv.IndexURLs = append(inv.IndexURLs, inventory.IndexRef{URL: o.Value, Extra: o.Name == "extra-index-url", File: o.Origin.File, Line: o.Origin.Line})
+		case "trusted-host":
+			inv.TrustedHosts = append(inv.TrustedHosts, inventory.IndexRef{URL: o.Value, File: o.Origin.File, Line: o.Origin.Line})
+		}
+	}
+	return inv, nil
+}
