@@ -216,7 +216,7 @@ func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error
 		if errors.As(err, &hm) {
 			return refuse(fmt.Errorf("%s hash mismatch: expected %s, got %s (file rejected, none of its bytes used)", hm.Algorithm, hm.Expected, hm.Actual))
 		}
-		if errors.Is(err, index.ErrHashMismatch) {
+		if errors.Is(err, index.ErrHashMismatch) || errors.Is(err, index.ErrMetadataMismatch) {
 			return refuse(err)
 		}
 		return fmt.Errorf("%s: download %s: %w", pkg, j.file.Filename, err)
