@@ -25,6 +25,10 @@
 // written when a set is unchanged, and otherwise render the set as ranges
 // of existing versions.
 //
+// Dependency incompatibilities of different versions with the same
+// dependency are merged ("a>=1,<3 depends on b>=2"), as pub does, so one
+// learned conflict rules out many versions and explanations stay short.
+//
 // Decisions pick the undecided required package with the fewest allowed
 // versions left (ties: first seen), and for it the preferred (locked)
 // version if allowed, else the newest allowed version.
@@ -71,6 +75,11 @@
 //     with Upgrade or for UpgradePackages.
 //   - A project missing from the index (ErrNotFound) has no versions; the
 //     solver backtracks away from releases that need it.
+//   - A release whose dependencies cannot be known without running code (an
+//     sdist with dynamic metadata, ErrNoMetadata) is skipped and reported in
+//     Resolution.Warnings: pyward never builds packages.
+//   - A release that depends on its own project with a specifier excluding
+//     itself cannot be used.
 //
 // # Fetching
 //

@@ -66,9 +66,11 @@ type Dependencies struct {
 }
 
 // Provider is the resolver's view of a package index. Implementations must
-// be safe for concurrent use: the resolver calls them from prefetch
-// goroutines as well as from the solver. They need not cache; the resolver
-// memoizes every answer for the duration of one resolution.
+// be safe for concurrent use (the resolver calls them from prefetch
+// goroutines as well as from the solver) and must return promptly when ctx
+// is cancelled (Resolve waits for speculative calls before returning). They
+// need not cache: the resolver memoizes every answer for the duration of
+// one resolution.
 type Provider interface {
 	// Versions returns every release of the project (name is PEP 503
 	// normalized), in any order. A missing project is an error wrapping
