@@ -46,6 +46,7 @@ vulnerable, malicious, typo-squatted and confusable packages.`,
 		a.lockCommand(),
 		a.syncCommand(),
 		a.auditCommand(),
+		a.dbCommand(),
 		a.inspectCommand(),
 		a.versionCommand(),
 	)

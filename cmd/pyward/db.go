@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pyward/pyward/internal/audit"
+	"github.com/pyward/pyward/internal/osv"
+	"github.com/pyward/pyward/internal/pypinames"
+)
+
+// staleAfter is the age past which audit warns that a database is old.
+const staleAfter = 7 * 24 * time.Hour
+
+type dbFlags struct {
+	cacheDir string
+	offline  bool
+	osvURL   string
+	namesURL string
+}
+
+func (a *app) dbCommand() *cobra.Command {
+	var f dbFlags
+	cmd := &cobra.Command{
+		Use:   "db",
+		Short: "Download or inspect the offline databases used by audit",
+		Long: `pyward audit works offline from two cached databases:
+
+  advisories    the OSV export of every PyPI advisory (vulnerabilities and
+                malicious packages), in <cache>/osv
+  public names  every project name on the public index (PEP 691 project
+                list), in <cache>/names.txt.gz, for the dependency-confusion
+                check without network
+
+'pyward db update' downloads both, revalidating with ETags so an unchanged
+database costs one request; a failed download keeps the previous copy.
+'pyward db status' shows where each came from, its age and size.`,
+		Example: `  pyward db update
+  pyward db status
+  pyward db update --osv-url https://mirror.example.com/osv/PyPI/all.zip`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageErrorf("db: missing subcommand (update or status; see 'pyward db --help')")
+		},
+	}
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&f.cacheDir, "cache-dir", "", "cache directory (default $PYWARD_CACHE_DIR, $XDG_CACHE_HOME/pyward or ~/.cache/pyward)")
+
+	update := &cobra.Command{
+		Use:   "update",
+		Short: "Download or revalidate the advisory database and the public names snapshot",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runDBUpdate(cmd.Context(), f)
+		},
+	}
+	uf := update.Flags()
+	uf.BoolVar(&f.offline, "offline", false, "never touch the network (update then refuses to run)")
+	uf.StringVar(&f.osvURL, "osv-url", osv.DefaultURL, "URL of the OSV PyPI export (a zip of OSV JSON files)")
+	uf.StringVar(&f.namesURL, "names-url", pypinames.DefaultURL, "simple-index root serving the PEP 691 JSON project list")
+
+	status := &cobra.Command{
+		Use:   "status",
+		Short: "Show the cached databases: source, age, size and contents",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runDBStatus(f)
+		},
+	}
+	cmd.AddCommand(update, status)
+	return cmd
+}
+
+func (a *app) dbCaches(f dbFlags) (*osv.Cache, *pypinames.Cache, error) {
+	root, err := a.cacheRoot(f.cacheDir)
+	if err != nil {
+		return nil, nil, usageErrorf("--cache-dir: %v", err)
+	}
+	return &osv.Cache{Dir: filepath.Join(root, "osv"), URL: f.osvURL, Offline: f.offline},
+		&pypinames.Cache{Dir: root, URL: f.namesURL, Offline: f.offline}, nil
+}
+
+func (a *app) runDBUpdate(ctx context.Context, f dbFlags) error {
+	if f.offline {
+		return usageErrorf("db update: --offline forbids downloading; drop --offline, or audit with --db DIR|ZIP and --public-names FILE")
+	}
+	oc, nc, err := a.dbCaches(f)
+	if err != nil {
+		return err
+	}
+	// Both databases are attempted even when the first fails, so one
+	// unreachable source does not keep the other stale.
+	var errs []error
+	ores, err := oc.Update(ctx)
+	switch {
+	case err != nil:
+		errs = append(errs, fmt.Errorf("advisories: %w", err))
+	case ores.NotModified:
+		fmt.Fprintf(a.stdout, "advisories: up to date (%d advisories, %s, from %s)\n", ores.Meta.Advisories, byteSize(ores.Meta.Size), ores.Meta.URL)
+	default:
+		fmt.Fprintf(a.stdout, "advisories: %d advisories (%s) from %s\n", ores.Meta.Advisories, byteSize(ores.Meta.Size), ores.Meta.URL)
+		if n := len(ores.FileErrors); n > 0 {
+			fmt.Fprintf(a.stderr, "warning: %d advisory files could not be parsed and were left out; first: %v\n", n, ores.FileErrors[0])
+		}
+	}
+	nres, err := nc.Update(ctx)
+	switch {
+	case err != nil:
+		errs = append(errs, fmt.Errorf("public names: %w", err))
+	case nres.NotModified:
+		fmt.Fprintf(a.stdout, "public names: up to date (%d names, from %s)\n", nres.Meta.Names, nres.Meta.URL)
+	default:
+		fmt.Fprintf(a.stdout, "public names: %d names (%s) from %s\n", nres.Meta.Names, byteSize(nres.Meta.Size), nres.Meta.URL)
+		if nres.Meta.Skipped > 0 {
+			fmt.Fprintf(a.stderr, "warning: %d entries of the project list are not valid project names and were left out\n", nres.Meta.Skipped)
+		}
+	}
+	if len(errs) > 0 {
+		// An unreachable or broken source is the user's to fix (a mirror
+		// URL, a proxy): exit 2 with the URL in the message.
+		return usageError(errors.Join(errs...))
+	}
+	return nil
+}
+
+func (a *app) runDBStatus(f dbFlags) error {
+	oc, nc, err := a.dbCaches(f)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	om, err := oc.ReadMeta()
+	switch {
+	case errors.Is(err, osv.ErrNoDatabase):
+		fmt.Fprintf(a.stdout, "advisories:   not downloaded (run 'pyward db update')\n")
+	case err != nil:
+		return internalError(err)
+	default:
+		fmt.Fprintf(a.stdout, "advisories:   %d advisories, %s, %s\n  source:     %s\n  updated:    %s (%s ago)%s\n  path:       %s\n",
+			om.Advisories, byteSize(om.Size), fileErrNote(om.FileErrors), om.URL,
+			om.FetchedAt.UTC().Format(time.RFC3339), roundAge(om.Age(now)), staleNote(om.Age(now)), oc.Dir)
+	}
+	nm, err := nc.ReadMeta()
+	switch {
+	case errors.Is(err, pypinames.ErrNoSnapshot):
+		fmt.Fprintf(a.stdout, "public names: not downloaded (run 'pyward db update')\n")
+	case err != nil:
+		return internalError(err)
+	default:
+		fmt.Fprintf(a.stdout, "public names: %d names, %s\n  source:     %s\n  updated:    %s (%s ago)%s\n  path:       %s\n",
+			nm.Names, byteSize(nm.Size), nm.URL,
+			nm.FetchedAt.UTC().Format(time.RFC3339), roundAge(nm.Age(now)), staleNote(nm.Age(now)), nc.Path())
+	}
+	return nil
+}
+
+func fileErrNote(n int) string {
+	if n == 0 {
+		return "no unreadable files"
+	}
+	return fmt.Sprintf("%d unreadable files left out", n)
+}
+
+func staleNote(age time.Duration) string {
+	if age > staleAfter {
+		return "; stale: run 'pyward db update'"
+	}
+	return ""
+}
+
+// byteSize formats a size for people.
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// cachedNamesSnapshot loads the names snapshot written by 'pyward db
+// update', if there is one: nil without error when none was downloaded.
+// The warning says when it is older than staleAfter.
+func (a *app) cachedNamesSnapshot(cacheFlag string) (*audit.NamesSnapshot, []string, error) {
+	root, err := a.cacheRoot(cacheFlag)
+	if err != nil {
+		return nil, nil, nil // no cache directory: nothing cached
+	}
+	c := &pypinames.Cache{Dir: root}
+	m, err := c.ReadMeta()
+	if errors.Is(err, pypinames.ErrNoSnapshot) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	fh, err := os.Open(c.Path())
+	if err != nil {
+		return nil, nil, fmt.Errorf("public names snapshot: %w", err)
+	}
+	defer fh.Close()
+	snap, err := audit.ReadNamesSnapshot(fh)
+	if err != nil {
+		return nil, nil, fmt.Errorf("public names snapshot %s: %w (run 'pyward db update')", c.Path(), err)
+	}
+	var warns []string
+	if age := m.Age(time.Now()); age > staleAfter {
+		warns = append(warns, fmt.Sprintf("public names snapshot is %s old: run 'pyward db update'", roundAge(age)))
+	}
+	return snap, warns, nil
+}

@@ -1,0 +1,284 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// osvJSON are two advisories in the OSV export's JSON form.
+var osvJSON = map[string]string{
+	"PYSEC-2018-28.json": `{"id":"PYSEC-2018-28","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2018-18074"],
+"summary":"Requests sends Authorization headers on https-to-http redirects",
+"affected":[{"package":{"name":"requests","ecosystem":"PyPI"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"2.20.0"}]}]}]}`,
+	"MAL-2024-0001.json": `{"id":"MAL-2024-0001","modified":"2024-01-01T00:00:00Z","summary":"Malicious code in colourama",
+"affected":[{"package":{"name":"colourama","ecosystem":"PyPI"},"versions":["0.1.0"]}]}`,
+}
+
+func osvZip(t *testing.T, files map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, body := range files {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(body))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// dbServer serves an OSV export at /osv/all.zip and a PEP 691 project list
+// at /simple/, each with an ETag that changes with its content.
+type dbServer struct {
+	*httptest.Server
+	zip, names atomic.Value // []byte, string
+	zipTag     atomic.Value // string
+	namesTag   atomic.Value
+	downloads  atomic.Int32 // 200 responses
+}
+
+func newDBServer(t *testing.T) *dbServer {
+	s := &dbServer{}
+	s.zip.Store(osvZip(t, osvJSON))
+	s.zipTag.Store(`"zip-1"`)
+	s.names.Store(`{"meta":{"api-version":"1.0"},"projects":[{"name":"requests"},{"name":"Acme_Internal"},{"name":"colorama"}]}`)
+	s.namesTag.Store(`"names-1"`)
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var tag string
+		var body []byte
+		switch r.URL.Path {
+		case "/osv/all.zip":
+			tag, body = s.zipTag.Load().(string), s.zip.Load().([]byte)
+			w.Header().Set("Content-Type", "application/zip")
+		case "/simple/":
+			if r.Header.Get("Accept") != "application/vnd.pypi.simple.v1+json" {
+				http.Error(w, "want PEP 691", http.StatusNotAcceptable)
+				return
+			}
+			tag, body = s.namesTag.Load().(string), []byte(s.names.Load().(string))
+			w.Header().Set("Content-Type", "application/vnd.pypi.simple.v1+json")
+		default:
+			http.NotFound(w, r)
+			return
+		}
+		if r.Header.Get("If-None-Match") == tag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		s.downloads.Add(1)
+		w.Header().Set("ETag", tag)
+		w.Write(body)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *dbServer) flags() []string {
+	return []string{"--osv-url", s.URL + "/osv/all.zip", "--names-url", s.URL + "/simple/"}
+}
+
+func TestDBUpdateAndStatus(t *testing.T) {
+	isolateConfig(t)
+	srv := newDBServer(t)
+	update := append([]string{"db", "update"}, srv.flags()...)
+
+	steps := []struct {
+		name         string
+		args         []string
+		setup        func()
+		wantCode     int
+		wantOut      []string
+		wantErr      string
+		wantDownload int32 // new 200 responses in this step
+	}{
+		{"first update", update, nil, exitOK,
+			[]string{"advisories: 2 advisories", srv.URL + "/osv/all.zip", "public names: 3 names", srv.URL + "/simple/"}, "", 2},
+		{"status", []string{"db", "status"}, nil, exitOK,
+			[]string{"advisories:   2 advisories", "source:     " + srv.URL + "/osv/all.zip", "public names: 3 names", "source:     " + srv.URL + "/simple/", "ago)", "names.txt.gz"}, "", 0},
+		{"revalidation", update, nil, exitOK, []string{"advisories: up to date", "public names: up to date"}, "", 0},
+		{"corrupt archive keeps the old database", update, func() {
+			srv.zip.Store([]byte("PK\x03\x04 this is not a zip"))
+			srv.zipTag.Store(`"zip-2"`)
+		}, exitUsage, []string{"public names: up to date"}, srv.URL + "/osv/all.zip", 1},
+		{"status after failure", []string{"db", "status"}, nil, exitOK, []string{"advisories:   2 advisories", "public names: 3 names"}, "", 0},
+		{"broken names list keeps the old snapshot", update, func() {
+			srv.zip.Store(osvZip(t, osvJSON))
+			srv.names.Store(`{"meta":{"api-version":"1.0"},"projects":[{"name":"x"}`)
+			srv.namesTag.Store(`"names-2"`)
+		}, exitUsage, []string{"advisories: 2 advisories"}, "public names", 2},
+		{"offline", append(update, "--offline"), nil, exitUsage, nil, "--offline forbids downloading", 0},
+		{"no subcommand", []string{"db"}, nil, exitUsage, nil, "missing subcommand", 0},
+		{"unreachable", []string{"db", "update", "--osv-url", "http://127.0.0.1:1/all.zip", "--names-url", "http://127.0.0.1:1/simple/"}, nil,
+			exitUsage, nil, "http://127.0.0.1:1/all.zip", 0},
+	}
+	for _, st := range steps {
+		if st.setup != nil {
+			st.setup()
+		}
+		before := srv.downloads.Load()
+		code, stdout, stderr := runPyward(t, st.args...)
+		if code != st.wantCode {
+			t.Errorf("%s: exit %d, want %d\nstdout: %s\nstderr: %s", st.name, code, st.wantCode, stdout, stderr)
+		}
+		for _, w := range st.wantOut {
+			if !strings.Contains(stdout, w) {
+				t.Errorf("%s: stdout lacks %q:\n%s", st.name, w, stdout)
+			}
+		}
+		if !strings.Contains(stderr, st.wantErr) {
+			t.Errorf("%s: stderr lacks %q:\n%s", st.name, st.wantErr, stderr)
+		}
+		if got := srv.downloads.Load() - before; got != st.wantDownload {
+			t.Errorf("%s: %d downloads, want %d", st.name, got, st.wantDownload)
+		}
+	}
+	// The snapshot still holds the first list.
+	code, stdout, _ := runPyward(t, "db", "status")
+	if code != exitOK || !strings.Contains(stdout, "public names: 3 names") {
+		t.Errorf("status at the end: %d %s", code, stdout)
+	}
+}
+
+// audit picks up the cached databases: advisories and, offline, the public
+// names snapshot for the dependency-confusion check, warning when stale.
+func TestAuditUsesCachedDB(t *testing.T) {
+	isolateConfig(t)
+	srv := newDBServer(t)
+	if code, _, stderr := runPyward(t, append([]string{"db", "update"}, srv.flags()...)...); code != exitOK {
+		t.Fatalf("db update: %d %s", code, stderr)
+	}
+	dir := t.TempDir()
+	req := filepath.Join(dir, "requirements.txt")
+	os.WriteFile(req, []byte("requests==2.19.1 \\\n    --hash=sha256:"+strings.Repeat("a", 64)+"\n    # from https://pypi.org/simple/\n"+
+		"acme-internal==1.0 \\\n    --hash=sha256:"+strings.Repeat("c", 64)+"\n    # from https://pkgs.example.com/simple/\n"+
+		"acme-tools==2.0 \\\n    --hash=sha256:"+strings.Repeat("d", 64)+"\n    # from https://pkgs.example.com/simple/\n"), 0o644)
+
+	audit := func() (int, auditJSON, string) {
+		code, stdout, stderr := runPyward(t, "audit", "--offline", "--no-index-config", "--format", "json", req)
+		var doc auditJSON
+		if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+			t.Fatalf("not JSON (exit %d, stderr %s): %v\n%s", code, stderr, err, stdout)
+		}
+		return code, doc, stderr
+	}
+	code, doc, stderr := audit()
+	if code != exitFindings {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	rules := map[string]string{}
+	for _, f := range doc.Findings {
+		rules[f.Package+" "+f.Rule] = f.Severity
+	}
+	for _, want := range []string{"requests vulnerability", "acme-internal confusion/claimed", "acme-tools confusion/unclaimed"} {
+		if _, ok := rules[want]; !ok {
+			t.Errorf("no %q finding: %v", want, rules)
+		}
+	}
+	for _, w := range doc.Warnings {
+		if strings.Contains(w, "names snapshot") {
+			t.Errorf("fresh snapshot reported stale: %q", w)
+		}
+	}
+
+	// Age the snapshot: the table's warnings say so.
+	metaPath := filepath.Join(os.Getenv("PYWARD_CACHE_DIR"), "names.meta.json")
+	data, err := os.ReadFile(metaPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	json.Unmarshal(data, &m)
+	m["fetched_at"] = time.Now().Add(-10 * 24 * time.Hour).Format(time.RFC3339)
+	data, _ = json.Marshal(m)
+	os.WriteFile(metaPath, data, 0o644)
+	_, stdout, _ := runPyward(t, "audit", "--offline", "--no-index-config", req)
+	if !strings.Contains(stdout, "warning: public names snapshot is 10 days old: run 'pyward db update'") {
+		t.Errorf("table lacks the stale-snapshot warning:\n%s", stdout)
+	}
+	// --public-names wins over the cache.
+	empty := filepath.Join(dir, "names.txt")
+	os.WriteFile(empty, []byte("requests\n"), 0o644)
+	_, stdout, _ = runPyward(t, "audit", "--offline", "--no-index-config", "--public-names", empty, req)
+	if strings.Contains(stdout, "snapshot is") || !strings.Contains(stdout, "acme-internal 1.0: [confusion/unclaimed]") {
+		t.Errorf("--public-names not used:\n%s", stdout)
+	}
+}
+
+func compileTestSchema(t *testing.T, files ...string) *jsonschema.Schema {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	var first string
+	for i, name := range files {
+		data, err := os.ReadFile(filepath.Join("..", "..", "internal", "report", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := doc.(map[string]any)["$id"].(string)
+		if err := c.AddResource(id, doc); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = id
+		}
+	}
+	sch, err := c.Compile(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sch
+}
+
+func TestAuditSARIFAndCycloneDX(t *testing.T) {
+	isolateConfig(t)
+	tests := []struct {
+		format  string
+		schemas []string
+		want    []string
+	}{
+		{"sarif", []string{"sarif-schema-2.1.0.json"}, []string{`"ruleId": "vulnerability/PYSEC-2018-28"`, `"uri": "testdata/audit/requirements.txt"`,
+			`"uriBaseId": "%SRCROOT%"`, `"startLine": 2`, `"security-severity": "9.5"`}},
+		{"cyclonedx", []string{"bom-1.6.schema.json", "spdx.schema.json", "jsf-0.82.schema.json"}, []string{`"specVersion": "1.6"`,
+			`"purl": "pkg:pypi/requests@2.19.1"`, `"id": "PYSEC-2018-28"`, `"ref": "pkg:pypi/colourama@0.1.0"`,
+			`"content": "` + strings.Repeat("a", 64) + `"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.format, func(t *testing.T) {
+			code, stdout, stderr := runPyward(t, "audit", "--offline", "--db", "testdata/audit/osv", "--format", tt.format, "testdata/audit/requirements.txt")
+			if code != exitFindings {
+				t.Fatalf("exit %d, stderr %s", code, stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stdout, w) {
+					t.Errorf("output lacks %s", w)
+				}
+			}
+			inst, err := jsonschema.UnmarshalJSON(strings.NewReader(stdout))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := compileTestSchema(t, tt.schemas...).Validate(inst); err != nil {
+				t.Errorf("invalid %s: %#v", tt.format, err)
+			}
+		})
+	}
+}
