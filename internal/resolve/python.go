@@ -243,10 +243,7 @@ func (c *config) assess(name string, cands []*Candidate) *project {
 // target, best first, or the reason there are none.
 func (c *config) usableFiles(name string, cand *Candidate, preOK bool) ([]*File, string) {
 	if cand.URL != "" {
-		if len(cand.Files) == 0 {
-			return nil, "has no distribution file"
-		}
-		return cand.Files, ""
+		preOK = true // the user named this very artifact
 	}
 	var pyOK []*File
 	for _, f := range cand.Files {

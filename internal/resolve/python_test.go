@@ -377,3 +377,16 @@ func TestPythonAllows(t *testing.T) {
 		}
 	}
 }
+
+func TestDirectURLIncompatibleWheel(t *testing.T) {
+	mp := NewMemoryProvider()
+	const u = "https://example.com/a-1.0b1-cp312-cp312-win_amd64.whl"
+	if err := mp.AddURL(u, MemoryRelease{Name: "a", Version: "1.0b1", WheelTags: []string{"cp312-cp312-win_amd64"}, NoSdist: true}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Resolve(context.Background(), mp, linuxOptions(t, "3.12", "a @ "+u))
+	var nse *NoSolutionError
+	if !errors.As(err, &nse) || !strings.Contains(nse.Explanation(), "a==1.0b1 has no wheel compatible with the target platform") {
+		t.Fatalf("got %v", err)
+	}
+}
