@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pyward/pyward/internal/pep440"
@@ -342,4 +343,26 @@ func FuzzVersionKey(f *testing.F) {
 			t.Fatalf("versionKey(%q) = %q, want %q", v, got, want)
 		}
 	})
+}
+
+// TestConcurrentQueries exercises the lazy per-package preparation from
+// many goroutines (run with -race).
+func TestConcurrentQueries(t *testing.T) {
+	db := Build([]*Record{
+		rangeRecord(t, "PYSEC-1", []string{"introduced:0", "fixed:2.0"}, nil),
+		rangeRecord(t, "PYSEC-2", []string{"introduced:1.0", "last_affected:1.5"}, []string{"0.1"}),
+	})
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v := []string{"1.2", "0.1", "3.0"}[i%3]
+			want := map[string]int{"1.2": 2, "0.1": 2, "3.0": 0}[v]
+			if got := len(db.Query("demo-pkg", v)); got != want {
+				t.Errorf("%s: %d findings, want %d", v, got, want)
+			}
+		}()
+	}
+	wg.Wait()
 }

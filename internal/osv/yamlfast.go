@@ -64,7 +64,7 @@ func (p *yparser) node(k ykind, v string) *ynode {
 }
 
 func fastYAML(data []byte) (*rawRecord, error) {
-	if !utf8.Valid(data) {
+	if !printable(data) {
 		return nil, errUnsupported
 	}
 	src := string(data)
@@ -158,7 +158,14 @@ func splitKey(t string) (key, rest string, ok bool) {
 	return key, strings.TrimLeft(t[i+1:], " "), true
 }
 
+// maxFastKey bounds keys on the fast path; YAML caps implicit keys at
+// 1024 characters and OSV keys are short.
+const maxFastKey = 64
+
 func plainKey(k string) bool {
+	if len(k) > maxFastKey {
+		return false
+	}
 	for i := 0; i < len(k); i++ {
 		c := k[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
@@ -541,6 +548,32 @@ func (p *yparser) literal(indent int, header string) (*ynode, error) {
 		p.i -= trailing
 	}
 	return p.node(yScalar, body), nil
+}
+
+// printable reports whether data is valid UTF-8 made only of characters
+// YAML allows in a stream (YAML 1.2 [1] c-printable), minus tab and CR,
+// which the subset rejects.
+func printable(data []byte) bool {
+	for i := 0; i < len(data); {
+		c := data[i]
+		if c < utf8.RuneSelf {
+			if (c < 0x20 && c != '\n') || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			return false
+		case r == 0x85, 0xa0 <= r && r <= 0xd7ff, 0xe000 <= r && r <= 0xfffd && r != 0xfeff, 0x10000 <= r:
+		default:
+			return false
+		}
+		i += size
+	}
+	return true
 }
 
 // toRaw maps the node tree onto rawRecord with yaml.v3's decoding rules
