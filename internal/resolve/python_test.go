@@ -3,6 +3,7 @@ package resolve
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +49,7 @@ func TestPythonPolicies(t *testing.T) {
 		tweak  func(*Options)
 		want   string // pins; "" means failure
 		why    string // substring of the explanation on failure
+		hint   string // expected hint on failure
 		python string
 	}{{
 		name:  "marker excludes a dependency on linux",
@@ -150,6 +152,7 @@ func TestPythonPolicies(t *testing.T) {
 		index: []MemoryRelease{{Name: "a", Version: "1.0", Yanked: true}},
 		root:  []string{"a>=1"},
 		why:   "a==1.0 was yanked",
+		hint:  "a 1.0 was yanked; to use it anyway, pin it in your requirements or constraints (a==1.0)",
 	}, {
 		name:  "local version matches ==",
 		index: []MemoryRelease{rel("a", "1.0+cpu"), rel("a", "0.9")},
@@ -160,6 +163,7 @@ func TestPythonPolicies(t *testing.T) {
 		index: []MemoryRelease{rel("a", "1.0"), rel("a", "2.0b1")},
 		root:  []string{"a>1.0"},
 		why:   "a==2.0b1 is a pre-release and pre-releases of a are not enabled",
+		hint:  "pre-releases of a are available (e.g. 2.0b1); allow them with --pre, or require one explicitly (e.g. a>=2.0b1)",
 	}, {
 		name:  "global pre-releases",
 		index: []MemoryRelease{rel("a", "1.0"), rel("a", "2.0b1")},
@@ -203,6 +207,9 @@ func TestPythonPolicies(t *testing.T) {
 			}
 			if !strings.Contains(nse.Explanation(), tt.why) {
 				t.Fatalf("explanation lacks %q:\n%s", tt.why, nse.Explanation())
+			}
+			if tt.hint != "" && !slices.Contains(nse.Hints(), tt.hint) {
+				t.Fatalf("hints %q lack %q", nse.Hints(), tt.hint)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -16,7 +17,45 @@ type NoSolutionError struct {
 }
 
 func (e *NoSolutionError) Error() string {
-	return "no solution found when resolving dependencies:\n" + e.Explanation()
+	msg := "no solution found when resolving dependencies:\n" + e.Explanation()
+	for _, h := range e.Hints() {
+		msg += "\nhint: " + h
+	}
+	return msg
+}
+
+// Hints suggests ways out for facts in the explanation that the user can
+// change (pre-releases, yanked releases).
+func (e *NoSolutionError) Hints() []string {
+	var hints []string
+	seen := map[*incompat]bool{}
+	var walk func(*incompat)
+	walk = func(ic *incompat) {
+		if ic == nil || seen[ic] {
+			return
+		}
+		seen[ic] = true
+		walk(ic.cause1)
+		walk(ic.cause2)
+		if ic.kind != kindUnusable {
+			return
+		}
+		p := ic.terms[0].pkg
+		var h string
+		switch {
+		case strings.HasPrefix(ic.reason, "is a pre-release"):
+			v := p.proj.versions[ic.terms[0].set.highest()]
+			h = fmt.Sprintf("pre-releases of %s are available (e.g. %s); allow them with --pre, or require one explicitly (e.g. %s>=%s)", p.name, v, p.name, v)
+		case strings.HasPrefix(ic.reason, "was yanked"):
+			v := p.proj.versions[ic.terms[0].set.highest()]
+			h = fmt.Sprintf("%s %s was yanked; to use it anyway, pin it in your requirements or constraints (%s==%s)", p.name, v, p.name, v)
+		}
+		if h != "" && !slices.Contains(hints, h) {
+			hints = append(hints, h)
+		}
+	}
+	walk(e.root)
+	return hints
 }
 
 // Explanation returns the derivation of the failure, one fact per line.
