@@ -22,7 +22,10 @@
 // A directory tree of .json/.yaml/.yml files (pypa/advisory-database), or
 // a .zip of them (the OSV bulk export, all.zip). Files are read and parsed
 // on GOMAXPROCS workers; one bad file is reported with its name and left
-// out, never hiding the others. Cache adds `pyward db update`: the export is
+// out, never hiding the others. YAML goes through a fast decoder for the
+// block-YAML subset the advisory database is written in (see fastYAML);
+// anything outside it is decoded by gopkg.in/yaml.v3, the reference the
+// fast path is differentially tested against. Cache adds `pyward db update`: the export is
 // downloaded with ETag/Last-Modified revalidation, checked, and stored by
 // temp-file+rename together with a compact binary index (see EncodeIndex)
 // so that a warm audit reads one file instead of parsing thousands.
