@@ -251,9 +251,17 @@ func moveTree(src, dst string) error {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		return os.Rename(src, dst)
-	}
-	if err != nil {
+		err = os.Rename(src, dst)
+		if err == nil {
+			return nil
+		}
+		// A concurrent install (a namespace package shared by two
+		// distributions) may have created dst in between: merge.
+		var lerr error
+		if st, lerr = os.Lstat(dst); lerr != nil {
+			return err
+		}
+	} else if err != nil {
 		return err
 	}
 	sst, err := os.Lstat(src)

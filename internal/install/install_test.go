@@ -388,3 +388,57 @@ func TestRecheckPth(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Two distributions sharing a namespace directory install concurrently.
+func TestInstallConcurrentNamespace(t *testing.T) {
+	ctx := context.Background()
+	tg := newTarget(t)
+	tmp := t.TempDir()
+	var ws []*Wheel
+	var srcs []string
+	for i := 0; i < 8; i++ {
+		d := testindex.Dist{Name: fmt.Sprintf("ns-part%d", i), Version: "1.0",
+			Modules: map[string]string{fmt.Sprintf("nsroot/deep/part%d/__init__.py", i): "X = 1\n"}}
+		name, data, err := testindex.BuildWheel(d, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wp := filepath.Join(tmp, name)
+		os.WriteFile(wp, data, 0o644)
+		src := filepath.Join(tmp, fmt.Sprintf("u%d", i))
+		w, err := Unpack(ctx, wp, src, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws, srcs = append(ws, w), append(srcs, src)
+	}
+	errs := make(chan error, len(ws))
+	for i := range ws {
+		go func() {
+			_, err := tg.Install(ctx, ws[i], srcs[i], InstallOptions{Link: true})
+			errs <- err
+		}()
+	}
+	for range ws {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range ws {
+		if _, err := os.Stat(filepath.Join(tg.Purelib, "nsroot", "deep", fmt.Sprintf("part%d", i), "__init__.py")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inst, _ := Scan(tg.Purelib)
+	for _, in := range inst {
+		if in.Incomplete {
+			t.Fatalf("%s incomplete", in.Name)
+		}
+		if err := tg.Uninstall(in.DistInfo); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(tg.Purelib, "nsroot")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("namespace directory left after every part was uninstalled")
+	}
+}
