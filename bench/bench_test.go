@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/lockfile"
+)
+
+// TestMain lets the test binary act as the spawner that run uses to start
+// tools (see spawnMain).
+func TestMain(m *testing.M) {
+	if os.Getenv(spawnEnv) == "1" {
+		spawnMain()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// smokeTimeout bounds the whole tiny run.
+const smokeTimeout = 5 * time.Minute
+
+// TestQuickSmoke runs every suite in tiny mode (tiny inputs, no injected
+// latency, one run per case) so that a broken harness fails CI. Peers that
+// are not installed are skipped by the harness itself; osv-scanner is never
+// installed by the test (it is used when `go run ./bench` installed it).
+// The heavy benchmark runs only through `go run ./bench`.
+func TestQuickSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds pyward and runs pip: skipped with -short")
+	}
+	cfg, err := newConfig(t.TempDir(), "", "python3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.data, "pypa-advisory-db")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("shared data missing: %v", err)
+		}
+		t.Skipf("shared data missing: %v", err)
+	}
+	cfg.gobin = filepath.Join(cfg.root, "bench", "out", "gobin")
+	cfg.tiny, cfg.quick, cfg.seed, cfg.install = true, true, 1, false
+	cfg.log = t.Logf
+	ctx, cancel := context.WithTimeout(context.Background(), smokeTimeout)
+	defer cancel()
+	md, suites, err := runBench(ctx, cfg, allSuites)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(suites) != len(allSuites) {
+		t.Fatalf("got %d suites, want %d", len(suites), len(allSuites))
+	}
+	for _, s := range suites {
+		if len(s.Rows) == 0 {
+			t.Errorf("suite %s has no rows", s.Name)
+		}
+		for _, n := range s.Notes {
+			if strings.Contains(n, "suite failed") || strings.Contains(n, "did not work") {
+				t.Errorf("suite %s: %s", s.Name, n)
+			}
+		}
+		for _, r := range s.Rows {
+			if strings.HasPrefix(r.Tool, "pyward") && len(r.Samples) == 0 {
+				t.Errorf("suite %s: %s %s has no samples (%s)", s.Name, r.Tool, r.Case, r.Skipped)
+			}
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(cfg.out, "results.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != md || !strings.Contains(md, "| pyward lock | cold, 5 names |") {
+		t.Errorf("results.md does not hold the rendered tables:\n%s", md)
+	}
+}
+
+func TestDiffGroups(t *testing.T) {
+	key := [2]string{"requests", "2.19.1"}
+	tests := []struct {
+		name         string
+		a, b         groupSet
+		matched      int
+		onlyA, onlyB int
+	}{
+		{"alias overlap matches", groupSet{key: {{"PYSEC-2018-28", "CVE-2018-18074"}}}, groupSet{key: {{"GHSA-x84v-xcm2-53pg", "CVE-2018-18074"}}}, 1, 0, 0},
+		{"extra group on one side", groupSet{key: {{"PYSEC-2018-28"}}}, groupSet{key: {{"PYSEC-2018-28"}, {"GHSA-only"}}}, 1, 0, 1},
+		{"other version differs", groupSet{key: {{"A"}}}, groupSet{{"requests", "2.20.0"}: {{"A"}}}, 0, 1, 1},
+		{"both empty", groupSet{}, groupSet{}, 0, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := diffGroups(tt.a, tt.b)
+			if d.matched != tt.matched || len(d.onlyA) != tt.onlyA || len(d.onlyB) != tt.onlyB {
+				t.Errorf("diffGroups = %+v, want matched %d onlyA %d onlyB %d", d, tt.matched, tt.onlyA, tt.onlyB)
+			}
+		})
+	}
+}
+
+func TestGraphDepth(t *testing.T) {
+	pkg := func(name string, deps ...string) lockfile.Package {
+		return lockfile.Package{Name: name, Version: "1", Dependencies: deps}
+	}
+	l := &lockfile.Lock{Packages: []lockfile.Package{
+		pkg("a", "b", "c"), pkg("b", "c"), pkg("c", "d"), pkg("d"), pkg("E_x"),
+	}}
+	tests := []struct {
+		top     []string
+		want    int
+		wantErr bool
+	}{
+		{[]string{"a"}, 4, false},
+		{[]string{"c", "e-x"}, 2, false},
+		{[]string{"E.X"}, 1, false},
+		{[]string{"missing"}, 0, true},
+	}
+	for _, tt := range tests {
+		got, err := graphDepth(l, tt.top)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("graphDepth(%v) = %d, %v; want %d (error %v)", tt.top, got, err, tt.want, tt.wantErr)
+		}
+	}
+	cyclic := &lockfile.Lock{Packages: []lockfile.Package{pkg("a", "b"), pkg("b", "a")}}
+	if _, err := graphDepth(cyclic, []string{"a"}); err == nil {
+		t.Error("graphDepth accepted a cycle")
+	}
+}

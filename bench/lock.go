@@ -1,0 +1,252 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pyward/pyward/internal/lockfile"
+	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/testindex"
+)
+
+// Shape of the lock benchmark (issue 3, "Performance").
+const (
+	lockDists       = 300
+	lockVersionsPer = 15
+	lockFanout      = 3 // mean direct dependencies per project
+	lockLatency     = 20 * time.Millisecond
+	// pypiCacheControl is what PyPI sends with simple pages: a client may
+	// reuse a page for 10 minutes without asking again.
+	pypiCacheControl = "max-age=600, public"
+
+	// Targets.
+	lockPipFactor = 10.0
+	lockBoundMul  = 1.5
+	lockBoundAdd  = 300 * time.Millisecond
+	lockWarmMax   = 150 * time.Millisecond
+	lockRSSMaxMB  = 200
+)
+
+var (
+	lockSetsFull  = []int{10, 50, 150}
+	lockSetsQuick = []int{10, 50}
+)
+
+func lockSuite(ctx context.Context, cfg *config) (*suite, error) {
+	nDists, versions, latency, sets := lockDists, lockVersionsPer, lockLatency, lockSetsFull
+	switch {
+	case cfg.tiny:
+		nDists, versions, latency, sets = 40, 3, 0, []int{5}
+	case cfg.quick:
+		sets = lockSetsQuick
+	}
+	s := &suite{Name: "lock", Title: "lock — resolve into a hashed lock (issue 3)"}
+	dists := testindex.RandomGraph(cfg.seed, nDists, versions, lockFanout)
+	ix, err := testindex.New(dists, testindex.Options{Latency: latency, CacheControl: pypiCacheControl})
+	if err != nil {
+		return s, err
+	}
+	url := ix.Start()
+	defer ix.Close()
+	s.Setup = append(s.Setup,
+		fmt.Sprintf("index: testindex.RandomGraph(seed %d, %d projects, %d releases each, fan-out %d) = %d releases, served on %s with %s injected latency per request and PyPI's `Cache-Control: %s` on pages",
+			cfg.seed, nDists, versions, lockFanout, len(dists), ix.URL(), latency, pypiCacheControl),
+		"pyward: `pyward lock reqs.in -o pylock.toml --index-url URL --trusted-host 127.0.0.1 --cache-dir DIR -q`; cold = a fresh empty --cache-dir and no previous lock each run; warm = the same command again with the cache and lock of the last cold run (nothing changed on the index)",
+		"pip: `python3 -m pip install --dry-run --ignore-installed --report /dev/null --no-cache-dir --index-url URL --trusted-host 127.0.0.1 -r reqs.txt` with PIP_CONFIG_FILE=/dev/null",
+		fmt.Sprintf("lower bound = depth of the resolved dependency graph (longest chain of packages from a top-level requirement, counted in packages, from pyward's lock) × %s; target: pyward cold ≤ %.1f × bound + %s", latency, lockBoundMul, lockBoundAdd),
+	)
+	names := make([]string, 0, nDists)
+	seen := map[string]bool{}
+	for _, d := range dists {
+		if !seen[d.Name] {
+			seen[d.Name] = true
+			names = append(names, d.Name)
+		}
+	}
+	rng := rand.New(rand.NewPCG(uint64(cfg.seed), 0x6c6f636b))
+	for _, n := range sets {
+		if n > len(names) {
+			n = len(names)
+		}
+		perm := rng.Perm(len(names))[:n]
+		top := make([]string, n)
+		for i, p := range perm {
+			top[i] = names[p]
+		}
+		slices.Sort(top)
+		if err := lockCase(ctx, cfg, s, url, latency, top); err != nil {
+			return s, fmt.Errorf("%d names: %w", n, err)
+		}
+	}
+	return s, nil
+}
+
+// lockCase measures one requirement set.
+func lockCase(ctx context.Context, cfg *config, s *suite, url string, latency time.Duration, top []string) error {
+	n := len(top)
+	dir := filepath.Join(cfg.work, "lock", fmt.Sprintf("set-%d", n))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	reqs := filepath.Join(dir, "reqs.in")
+	if err := os.WriteFile(reqs, []byte(strings.Join(top, "\n")+"\n"), 0o644); err != nil {
+		return err
+	}
+	lockPath := filepath.Join(dir, "pylock.toml")
+	pyward := func(cache string) proc {
+		return proc{Name: cfg.pyward, Dir: dir, Args: []string{"lock", reqs, "-o", lockPath,
+			"--index-url", url, "--trusted-host", "127.0.0.1", "--cache-dir", cache, "-q"}}
+	}
+	label := fmt.Sprintf("%d names", n)
+
+	cold := &row{Tool: "pyward lock", Case: "cold, " + label}
+	var cache string
+	for i := range cfg.runs {
+		cache = filepath.Join(dir, fmt.Sprintf("cache-%d", i))
+		os.Remove(lockPath)
+		cfg.log("lock %s: pyward cold %d/%d", label, i+1, cfg.runs)
+		smp, _, err := run(ctx, pyward(cache))
+		if err != nil {
+			return err
+		}
+		cold.add(smp)
+		if i < cfg.runs-1 {
+			os.RemoveAll(cache)
+		}
+	}
+	lock, err := readPylock(lockPath)
+	if err != nil {
+		return err
+	}
+	depth, err := graphDepth(lock, top)
+	if err != nil {
+		return err
+	}
+	bound := time.Duration(depth) * latency
+	limit := time.Duration(lockBoundMul*float64(bound)) + lockBoundAdd
+	cold.Checks = append(cold.Checks, check{
+		Target: fmt.Sprintf("≤ %.1f×bound+%s = %s (depth %d)", lockBoundMul, fmtDur(lockBoundAdd), fmtDur(limit), depth),
+		Pass:   cold.median() <= limit,
+	})
+	if n == slices.Max(lockSetsForRSS(cfg)) {
+		cold.Checks = append(cold.Checks, check{
+			Target: fmt.Sprintf("peak RSS < %d MB", lockRSSMaxMB),
+			Pass:   cold.RSSKB > 0 && cold.RSSKB < lockRSSMaxMB*1024,
+		})
+	}
+	s.Notes = append(s.Notes, fmt.Sprintf("%s: pyward locked %d packages; resolved graph depth %d → lower bound %s", label, len(lock.Packages), depth, fmtDur(bound)))
+
+	warm := &row{Tool: "pyward lock", Case: "warm, " + label,
+		Checks: []check{{Target: fmt.Sprintf("< %s", fmtDur(lockWarmMax))}}}
+	for i := range cfg.runs {
+		cfg.log("lock %s: pyward warm %d/%d", label, i+1, cfg.runs)
+		smp, _, err := run(ctx, pyward(cache))
+		if err != nil {
+			return err
+		}
+		warm.add(smp)
+	}
+	warm.Checks[0].Pass = warm.median() < lockWarmMax
+
+	pip := &row{Tool: "pip " + pipResolverLabel, Case: "cold, " + label, Ref: cold,
+		Checks: []check{{Target: fmt.Sprintf("pyward ≥ %.0f× faster", lockPipFactor)}}}
+	if cfg.pip != "" {
+		pip.Skipped = cfg.pip
+	}
+	for i := range cfg.runs {
+		if cfg.pip != "" {
+			break
+		}
+		cfg.log("lock %s: pip cold %d/%d", label, i+1, cfg.runs)
+		smp, _, err := run(ctx, proc{Name: cfg.python, Dir: dir, Args: []string{"-m", "pip", "install",
+			"--dry-run", "--ignore-installed", "--report", "/dev/null", "--no-cache-dir", "-q",
+			"--index-url", url, "--trusted-host", "127.0.0.1", "-r", reqs}})
+		if err != nil {
+			pip.Samples, pip.Skipped = nil, "pip failed: "+firstLine(err.Error())
+			s.Notes = append(s.Notes, fmt.Sprintf("%s: pip failed: %s", label, cell(err.Error())))
+			break
+		}
+		pip.add(smp)
+	}
+	if x, ok := pip.ratio(); ok {
+		pip.Checks[0].Pass = x >= lockPipFactor
+	}
+	s.Rows = append(s.Rows, cold, warm, pip)
+	return nil
+}
+
+const pipResolverLabel = "(resolver, --dry-run)"
+
+func lockSetsForRSS(cfg *config) []int {
+	switch {
+	case cfg.tiny:
+		return []int{5}
+	case cfg.quick:
+		return lockSetsQuick
+	}
+	return lockSetsFull
+}
+
+func readPylock(path string) (*lockfile.Lock, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return lockfile.ParsePylock(path, b)
+}
+
+// graphDepth is the number of packages on the longest dependency chain that
+// starts at a top-level requirement, following the lock's recorded
+// dependencies (the graph the resolver actually had to walk level by level).
+func graphDepth(l *lockfile.Lock, top []string) (int, error) {
+	deps := map[string][]string{}
+	for _, p := range l.Packages {
+		deps[p.NormalizedName()] = p.Dependencies
+	}
+	memo := map[string]int{}
+	var visit func(name string, stack map[string]bool) (int, error)
+	visit = func(name string, stack map[string]bool) (int, error) {
+		if d, ok := memo[name]; ok {
+			return d, nil
+		}
+		if stack[name] {
+			return 0, fmt.Errorf("dependency cycle through %s", name)
+		}
+		stack[name] = true
+		defer delete(stack, name)
+		best := 0
+		for _, d := range deps[name] {
+			x, err := visit(pep503.Normalize(d), stack)
+			if err != nil {
+				return 0, err
+			}
+			best = max(best, x)
+		}
+		memo[name] = best + 1
+		return best + 1, nil
+	}
+	depth := 0
+	for _, t := range top {
+		name := pep503.Normalize(t)
+		if _, ok := deps[name]; !ok {
+			return 0, fmt.Errorf("top-level %s missing from the lock", t)
+		}
+		d, err := visit(name, map[string]bool{})
+		if err != nil {
+			return 0, err
+		}
+		depth = max(depth, d)
+	}
+	return depth, nil
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}

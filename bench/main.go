@@ -1,0 +1,302 @@
+// Command bench compares pyward with its peers in one run, on one local
+// index served on 127.0.0.1, and reports medians, minimums and ratios.
+//
+//	go run ./bench                      # every suite, 5 runs per case (~10–20 min on 2 cores)
+//	go run ./bench -quick               # smoke mode: smaller inputs, 3 runs
+//	go run ./bench -suite lock,audit    # some suites only
+//
+// Suites (the targets come from the issues that specify each command):
+//
+//   - lock (issue 3): a RandomGraph index of 300 projects × 15 releases with
+//     20 ms injected latency per request; requirement sets of 10, 50 and 150
+//     names. pyward lock cold (fresh cache each run) and warm (same cache,
+//     nothing changed) against pip's resolver (pip install --dry-run
+//     --ignore-installed --report) cold. The lower bound is the depth of the
+//     resolved graph × the latency.
+//   - sync (issue 5): a lock of 100 small wheels; pyward sync cold, warm and
+//     no-op against python3 -m venv + pip install --require-hashes --no-deps.
+//   - audit (issue 4): a 1,000-package requirements file against the whole
+//     pypa advisory database, pyward audit warm (compiled cache) and cold
+//     (parsing the source) against osv-scanner in offline mode, the set
+//     difference of their findings, and a typo-squat check of 1,000 names.
+//
+// Every tool runs as a subprocess with a clean environment (no user pip
+// configuration, no proxy); wall-clock time is measured from process start to
+// exit and peak RSS comes from the kernel's rusage. Only loopback traffic.
+// Results are printed and written to bench/out/results.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Defaults for the number of timed runs of each case.
+const (
+	defaultRuns = 5
+	quickRuns   = 3
+)
+
+// config is everything a suite needs to know about the run.
+type config struct {
+	root    string // repository root (holds go.mod)
+	data    string // shared data directory (advisory db, top-pypi list)
+	out     string // output directory (results.md, work files, tools)
+	work    string // scratch space under out, removed at the start of a run
+	pyward  string // pyward binary under test
+	python  string // python3 used for venvs and pip
+	gobin   string // where osv-scanner is installed
+	runs    int
+	quick   bool
+	tiny    bool   // smoke test: minimal inputs, no latency, seconds in total
+	install bool   // try to install osv-scanner when missing
+	pip     string // why pip cannot run ("" when it can)
+	seed    int64
+	log     func(format string, args ...any)
+}
+
+var allSuites = []string{"lock", "sync", "audit"}
+
+func main() {
+	if os.Getenv(spawnEnv) == "1" {
+		spawnMain()
+		return
+	}
+	var (
+		quick   = flag.Bool("quick", false, "short smoke mode: smaller inputs, 3 runs per case")
+		suites  = flag.String("suite", strings.Join(allSuites, ","), "comma-separated suites to run: lock, sync, audit")
+		runs    = flag.Int("runs", 0, "timed runs per case (default 5, 3 with -quick)")
+		out     = flag.String("out", "", "output directory (default <repo>/bench/out)")
+		data    = flag.String("data", "", "shared data directory (default <repo>/../shared/data)")
+		seed    = flag.Int64("seed", 1, "seed of the generated indexes and requirement sets")
+		noInst  = flag.Bool("no-install", false, "do not try to install osv-scanner when it is missing")
+		python  = flag.String("python", "python3", "Python interpreter for pip and venvs")
+		tinyRun = flag.Bool("tiny", false, "minimal inputs and no latency (what the smoke test runs)")
+	)
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	cfg, err := newConfig(*out, *data, *python)
+	if err == nil {
+		cfg.quick, cfg.tiny, cfg.seed, cfg.install = *quick || *tinyRun, *tinyRun, *seed, !*noInst
+		cfg.runs = *runs
+		var md string
+		md, _, err = runBench(ctx, cfg, strings.Split(*suites, ","))
+		fmt.Print(md)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// newConfig locates the repository and fills the paths.
+func newConfig(out, data, python string) (*config, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return nil, err
+	}
+	if out == "" {
+		out = filepath.Join(root, "bench", "out")
+	}
+	if data == "" {
+		data = filepath.Join(root, "..", "shared", "data")
+	}
+	out, err = filepath.Abs(out)
+	if err != nil {
+		return nil, err
+	}
+	data, err = filepath.Abs(data)
+	if err != nil {
+		return nil, err
+	}
+	return &config{
+		root: root, data: data, out: out, work: filepath.Join(out, "work"),
+		gobin: filepath.Join(out, "gobin"), python: python,
+		log: func(format string, args ...any) {
+			fmt.Fprintf(os.Stderr, "[%s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+		},
+	}, nil
+}
+
+// repoRoot walks up from the working directory to the directory holding the
+// pyward go.mod.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && strings.Contains(string(b), "module github.com/pyward/pyward") {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("run from inside the pyward repository (no go.mod of github.com/pyward/pyward above the working directory)")
+		}
+		dir = parent
+	}
+}
+
+// runBench builds pyward, runs the selected suites and writes results.md.
+// A suite that fails to set up is reported as such; the others still run.
+func runBench(ctx context.Context, cfg *config, names []string) (string, []*suite, error) {
+	if cfg.runs <= 0 {
+		cfg.runs = defaultRuns
+		switch {
+		case cfg.tiny:
+			cfg.runs = 1
+		case cfg.quick:
+			cfg.runs = quickRuns
+		}
+	}
+	if err := os.RemoveAll(cfg.work); err != nil {
+		return "", nil, err
+	}
+	if err := os.MkdirAll(cfg.work, 0o755); err != nil {
+		return "", nil, err
+	}
+	cfg.pyward = filepath.Join(cfg.out, "bin", "pyward")
+	cfg.log("building pyward → %s", cfg.pyward)
+	build := exec.CommandContext(ctx, "go", "build", "-o", cfg.pyward, "./cmd/pyward")
+	build.Dir = cfg.root
+	if b, err := build.CombinedOutput(); err != nil {
+		return "", nil, fmt.Errorf("go build ./cmd/pyward: %w\n%s", err, b)
+	}
+	if _, _, err := run(ctx, proc{Name: cfg.python, Args: []string{"-m", "pip", "--version"}}); err != nil {
+		cfg.pip = "pip is not installed for " + cfg.python
+		cfg.log("%s: pip rows are skipped", cfg.pip)
+	}
+	machine := describeMachine(ctx, cfg)
+	started := time.Now()
+	var suites []*suite
+	for _, name := range names {
+		name = strings.TrimSpace(name)
+		var fn func(context.Context, *config) (*suite, error)
+		switch name {
+		case "":
+			continue
+		case "lock":
+			fn = lockSuite
+		case "sync":
+			fn = syncSuite
+		case "audit":
+			fn = auditSuite
+		default:
+			return "", nil, fmt.Errorf("unknown suite %q (want %s)", name, strings.Join(allSuites, ", "))
+		}
+		cfg.log("suite %s", name)
+		s, err := fn(ctx, cfg)
+		if err != nil {
+			if ctx.Err() != nil {
+				return "", suites, ctx.Err()
+			}
+			if s == nil {
+				s = &suite{Name: name, Title: name}
+			}
+			s.Notes = append(s.Notes, "**suite failed**: "+cell(err.Error()))
+		}
+		suites = append(suites, s)
+	}
+	md := renderAll(cfg, machine, started, names, suites)
+	if err := os.WriteFile(filepath.Join(cfg.out, "results.md"), []byte(md), 0o644); err != nil {
+		return md, suites, err
+	}
+	return md, suites, nil
+}
+
+func renderAll(cfg *config, machine []string, started time.Time, names []string, suites []*suite) string {
+	var b strings.Builder
+	b.WriteString("## Results\n\n")
+	mode := "full"
+	switch {
+	case cfg.tiny:
+		mode = "tiny (smoke test; figures are meaningless)"
+	case cfg.quick:
+		mode = "quick"
+	}
+	fmt.Fprintf(&b, "Command: `%s` (mode: %s, %d runs per case, seed %d); total time %s.\n\n",
+		commandLine(), mode, cfg.runs, cfg.seed, time.Since(started).Round(time.Second))
+	for _, m := range machine {
+		fmt.Fprintf(&b, "- %s\n", m)
+	}
+	fmt.Fprintf(&b, "- load average after the run: %s\n\n", loadAvg())
+	for _, s := range suites {
+		b.WriteString(s.markdown())
+	}
+	return b.String()
+}
+
+func commandLine() string {
+	args := os.Args[1:]
+	if strings.HasSuffix(os.Args[0], ".test") {
+		return "go test ./bench -run TestQuickSmoke"
+	}
+	return strings.TrimSpace("go run ./bench " + strings.Join(args, " "))
+}
+
+// describeMachine lists what the figures depend on.
+func describeMachine(ctx context.Context, cfg *config) []string {
+	cpu := "unknown"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+				cpu = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	mem := "unknown"
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "MemTotal:") {
+				var kb int64
+				fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(l, "MemTotal:")), "%d", &kb)
+				mem = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
+			}
+		}
+	}
+	out := func(name string, args ...string) string {
+		cmd := exec.CommandContext(ctx, name, args...)
+		cmd.Env = cleanEnv()
+		cmd.Dir = cfg.root
+		b, err := cmd.CombinedOutput()
+		if err != nil {
+			return "unavailable (" + err.Error() + ")"
+		}
+		return strings.TrimSpace(string(b))
+	}
+	pipV := out(cfg.python, "-m", "pip", "--version")
+	if i := strings.Index(pipV, " from "); i > 0 {
+		pipV = pipV[:i]
+	}
+	return []string{
+		fmt.Sprintf("date: %s", time.Now().UTC().Format("2006-01-02 15:04 UTC")),
+		fmt.Sprintf("machine: %d CPUs (nproc), %s, %s RAM, %s/%s", runtime.NumCPU(), cpu, mem, runtime.GOOS, runtime.GOARCH),
+		fmt.Sprintf("load average before the run: %s (the machine may be shared: compare figures within one run)", loadAvg()),
+		fmt.Sprintf("pyward: commit %s; %s", out("git", "rev-parse", "--short", "HEAD"), out("go", "version")),
+		fmt.Sprintf("peers: %s, %s", out(cfg.python, "--version"), pipV),
+	}
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
