@@ -462,7 +462,13 @@ func unescape(s string) (string, int, bool) {
 	case 'P':
 		return "\u2029", 1, true
 	case 'x', 'u', 'U':
-		n := map[byte]int{'x': 2, 'u': 4, 'U': 8}[s[0]]
+		n := 2
+		switch s[0] {
+		case 'u':
+			n = 4
+		case 'U':
+			n = 8
+		}
 		if len(s) < 1+n {
 			return "", 0, false
 		}
