@@ -297,6 +297,8 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 			jobs = append(jobs, &job{entry: e, old: in, reason: "incomplete"})
 		case !sameVersion(in.Version, e.Version):
 			jobs = append(jobs, &job{entry: e, old: in, reason: "version differs"})
+		case install.Verify(*in) != nil:
+			jobs = append(jobs, &job{entry: e, old: in, reason: "files missing or changed"})
 		default:
 			res.Unchanged++
 		}

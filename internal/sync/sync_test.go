@@ -205,6 +205,18 @@ func TestSyncInterop(t *testing.T) {
 	if err != nil || len(res.Install)+len(res.Remove) != 0 || res.Unchanged != 3 {
 		t.Fatalf("no-op: %+v %v", res, err)
 	}
+	// A deleted file is noticed and repaired.
+	mod := filepath.Join(f.venv, "lib", "python"+pyShort(t, f.py), "site-packages", "alpha", "cli.py")
+	if err := os.Remove(mod); err != nil {
+		t.Fatal(err)
+	}
+	res, err = Sync(ctx, f.opts(lock))
+	if err != nil || len(res.Install) != 1 || res.Install[0].Reason != "files missing or changed" {
+		t.Fatalf("repair of a deleted file: %+v %v", res, err)
+	}
+	if _, err := os.Stat(mod); err != nil {
+		t.Fatal(err)
+	}
 	// pip uninstall works (RECORD is right) and the next sync repairs.
 	if out, err := pip(t, f.py, f.venv, "uninstall", "-y", "alpha"); err != nil {
 		t.Fatalf("pip uninstall: %v\n%s", err, out)
@@ -254,6 +266,14 @@ func TestSyncInterop(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(o.Venv, "lib", "python*", "site-packages", "beta*")); len(left) != 0 {
 		t.Fatalf("pip uninstall left %v", left)
 	}
+}
+
+func pyShort(t testing.TB, py string) string {
+	in, err := venv.Query(context.Background(), py, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in.Short()
 }
 
 func runtimeTag(t testing.TB, py string) string {
