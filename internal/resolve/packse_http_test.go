@@ -69,7 +69,7 @@ func TestPackseHTTP(t *testing.T) {
 	ran := 0
 	for _, sc := range loadPackse(t) {
 		t.Run(sc.Name, func(t *testing.T) {
-			if sc.ResolverOptions.Universal {
+			if !sc.singleEnvironment() {
 				t.Skip("universal (multi-environment fork) resolution is not implemented")
 			}
 			if reason, ok := packseSkip[sc.Name]; ok {

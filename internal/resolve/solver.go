@@ -26,6 +26,10 @@ type pkg struct {
 	deps      map[int][]*incompat  // dependency incompatibilities by version
 	depMerge  map[string]*incompat // widest "p∈S depends on <label>" so far
 
+	// decision heuristics
+	rejections int  // versions rejected because of decided packages
+	early      bool // decide before everything else (see solve)
+
 	// partial-solution state
 	assigns []int // indexes into solver.assignments
 	acc     term  // intersection of all assignments (valid if len(assigns) > 0)
@@ -269,8 +273,9 @@ func priorCause(ic, cause *incompat, p *pkg) *incompat {
 	return &incompat{terms: out, kind: kindDerived, cause1: ic, cause2: cause}
 }
 
-// next picks the undecided required package with the fewest versions left
-// (ties: the one seen first), or nil when every required package is decided.
+// next picks the undecided required package to decide: packages marked
+// early first, then the one with the fewest versions left (ties: the one
+// seen first); nil when every required package is decided.
 func (s *solver) next() *pkg {
 	var best *pkg
 	bestN := 0
@@ -279,11 +284,53 @@ func (s *solver) next() *pkg {
 			continue
 		}
 		n := p.acc.set.count()
-		if best == nil || n < bestN || (n == bestN && p.order < best.order) {
+		if best == nil || (p.early && !best.early) ||
+			(p.early == best.early && (n < bestN || (n == bestN && p.order < best.order))) {
 			best, bestN = p, n
 		}
 	}
 	return best
+}
+
+// maxRejections is how many versions of a package may be rejected because
+// of other packages' decisions before the package is decided first.
+const maxRejections = 5
+
+// reprioritize handles a version of p that was rejected because a
+// dependency conflicts with a decided package (the culprit). Deciding
+// packages in the wrong order makes the solver walk p down to ancient
+// versions that happen not to conflict (the packse wrong-backtracking
+// scenarios); like uv, after maxRejections such rejections p is marked to
+// be decided early, and the solver backjumps to before the culprit's
+// decision. Backjumping only discards decisions, so the result stays
+// correct; each package is promoted at most once, so this terminates.
+func (s *solver) reprioritize(p *pkg, deps []*incompat, v int) {
+	if p.early {
+		return
+	}
+	culprit := -1 // decision level
+	for _, ic := range deps {
+		if !s.wouldSatisfy(ic, p, v) {
+			continue
+		}
+		for _, t := range ic.terms {
+			if t.pkg == p || !t.pkg.decided {
+				continue
+			}
+			for _, ai := range t.pkg.assigns {
+				if a := s.assignments[ai]; a.cause == nil && a.level > culprit {
+					culprit = a.level
+				}
+			}
+		}
+	}
+	if culprit < 0 {
+		return
+	}
+	if p.rejections++; p.rejections >= maxRejections {
+		p.early = true
+		s.backtrack(culprit - 1)
+	}
 }
 
 // choose picks the version to try: the preferred (locked) one if still
@@ -343,6 +390,8 @@ func (s *solver) solve() error {
 		}
 		if !conflict {
 			s.decide(p, v)
+		} else {
+			s.reprioritize(p, deps, v)
 		}
 		next = p
 	}
