@@ -31,7 +31,11 @@
 //
 // Decisions pick the undecided required package with the fewest allowed
 // versions left (ties: first seen), and for it the preferred (locked)
-// version if allowed, else the newest allowed version.
+// version if allowed, else the newest allowed version. A package whose
+// versions keep being rejected because of another package's decision
+// (maxRejections times) is promoted to be decided first, and the solver
+// backjumps to before that decision, as uv does; otherwise a bad decision
+// order walks it down to ancient versions.
 //
 // # Python rules
 //
