@@ -78,39 +78,48 @@ func ReadHeader(data []byte) Header {
 // simple words lock commands contain.
 func SplitCommand(s string) []string {
 	var out []string
-	var b strings.Builder
+	var b []byte
 	inWord := false
-	var quote rune
+	var quote byte
 	escaped := false
-	for _, r := range s {
+	// Bytes, not runes: every delimiter is ASCII and other bytes (even
+	// invalid UTF-8) are kept as they are.
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		switch {
 		case escaped:
-			b.WriteRune(r)
+			b = append(b, c)
 			escaped = false
-		case r == '\\' && quote != '\'':
+		case c == '\\' && quote != '\'':
 			escaped, inWord = true, true
-		case quote != 0 && r == quote:
+		case quote != 0 && c == quote:
 			quote = 0
 		case quote != 0:
-			b.WriteRune(r)
-		case r == '\'' || r == '"':
-			quote, inWord = r, true
-		case r == ' ' || r == '\t':
+			b = append(b, c)
+		case c == '\'' || c == '"':
+			quote, inWord = c, true
+		case c == ' ' || c == '\t':
 			if inWord {
-				out = append(out, b.String())
-				b.Reset()
+				out = append(out, string(b))
+				b = b[:0]
 				inWord = false
 			}
 		default:
-			b.WriteRune(r)
+			b = append(b, c)
 			inWord = true
 		}
 	}
 	if inWord {
-		out = append(out, b.String())
+		out = append(out, string(b))
 	}
 	return out
 }
+
+// noIncludes refuses -r/-c includes: a lock is one self-contained file, and
+// the file rewritten must be the file audited.
+var noIncludes = reqfile.Options{ReadFile: func(path string) ([]byte, error) {
+	return nil, fmt.Errorf("%s: --fix rewrites self-contained locks; -r/-c includes are not followed", path)
+}}
 
 // parseDocument reads a lock of the given format.
 func parseDocument(path string, format Format, data []byte) (*document, error) {
@@ -142,7 +151,7 @@ func allHaveVia(l *lockfile.Lock) bool {
 // model: hashes become file entries without names (all a requirements
 // file records), "# via" and "# from" comments become Via and Index.
 func parseRequirementsLock(path string, data []byte, h Header) (*document, error) {
-	rf, err := reqfile.Parse(path, data, reqfile.Options{})
+	rf, err := reqfile.Parse(path, data, noIncludes)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +224,7 @@ func inventoryOf(path string, format Format, data []byte) (*inventory.Inventory,
 	if format == Pylock {
 		return inventory.ParseLock(path, inventory.FormatPylock, data)
 	}
-	rf, err := reqfile.Parse(path, data, reqfile.Options{})
+	rf, err := reqfile.Parse(path, data, noIncludes)
 	if err != nil {
 		return nil, err
 	}
