@@ -160,7 +160,7 @@ func newCDXVulnerability(f audit.Finding, analysis *cdx.VulnerabilityAnalysis, n
 		}
 		v.References = &refs
 	}
-	if f.URL != "" {
+	if isAbsURL(f.URL) {
 		v.Advisories = &[]cdx.Advisory{{Title: f.ID, URL: f.URL}}
 	}
 	if len(f.FixedVersions) > 0 {

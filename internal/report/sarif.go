@@ -274,7 +274,7 @@ func (b *sarifBuilder) rule(f *audit.Finding) int {
 			full += " (" + strings.Join(f.Aliases, ", ") + ")"
 		}
 		r.FullDescription = &sarifText{Text: full + ": " + title}
-		if f.URL != "" {
+		if isAbsURL(f.URL) {
 			r.HelpURI = f.URL
 		}
 		r.Help = &sarifText{Text: fmt.Sprintf("%s. See %s", r.FullDescription.Text, r.HelpURI),
@@ -386,6 +386,13 @@ func (b *sarifBuilder) artifact(file string) sarifArtifactLoc {
 		}
 	}
 	return sarifArtifactLoc{URI: fileURI(abs)}
+}
+
+// isAbsURL reports whether s is an absolute URL, as SARIF's helpUri and
+// CycloneDX's advisory url require.
+func isAbsURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.IsAbs() && u.Host != ""
 }
 
 // relativeURI percent-encodes a relative path as a URI reference.

@@ -12,7 +12,7 @@ import (
 // compileSchema compiles the schema at main (a file in testdata) together
 // with the other testdata schemas it references, each registered under its
 // $id so that no reference is fetched from the network.
-func compileSchema(t *testing.T, main string, files ...string) *jsonschema.Schema {
+func compileSchema(t testing.TB, main string, files ...string) *jsonschema.Schema {
 	t.Helper()
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
