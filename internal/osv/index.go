@@ -117,14 +117,14 @@ func DecodeIndex(data []byte) (*DB, string, error) {
 	d := &decoder{s: string(body), pos: len(indexMagic)}
 	source := d.str()
 	db := &DB{records: d.count(), withdrawn: d.count()}
-	n := d.count()
+	n := d.countOf(2) // a name length and an entry count at least
 	db.pkgs = make(map[string]*pkg, n)
 	for range n {
 		if d.err != nil {
 			break
 		}
 		name := d.str()
-		es := make([]entry, d.count())
+		es := make([]entry, d.countOf(minEntryBytes))
 		for i := range es {
 			d.entry(&es[i], len(es))
 		}
@@ -180,14 +180,20 @@ func (d *decoder) uvarint() uint64 {
 
 // count reads an element count, bounded by the remaining bytes since every
 // element takes at least one.
-func (d *decoder) count() int {
+func (d *decoder) count() int { return d.countOf(1) }
+
+// countOf reads a count of elements that take at least size bytes each.
+func (d *decoder) countOf(size int) int {
 	n := d.uvarint()
-	if n > uint64(len(d.s)-d.pos) {
+	if n > uint64((len(d.s)-d.pos)/size) {
 		d.fail("count exceeds data")
 		return 0
 	}
 	return int(n)
 }
+
+// minEntryBytes is the smallest encoded entry: ten one-byte fields.
+const minEntryBytes = 10
 
 func (d *decoder) byte() byte {
 	if d.err != nil {
@@ -244,8 +250,9 @@ func (d *decoder) entry(e *entry, n int) {
 	}
 	if nr := d.count(); nr > 0 {
 		e.ranges = make([][]event, nr)
+		// An event is a kind byte and a length byte at least.
 		for i := range e.ranges {
-			evs := make([]event, d.count())
+			evs := make([]event, d.countOf(2))
 			for j := range evs {
 				evs[j].kind = d.byte()
 				if evs[j].kind < evIntroduced || evs[j].kind > evLimit {
