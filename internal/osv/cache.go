@@ -201,51 +201,15 @@ func (c *Cache) fetch(ctx context.Context, old Meta, haveOld bool) (res UpdateRe
 		transient := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
 		return res, transient, fmt.Errorf("advisory download %s: unexpected HTTP status %s", c.url(), resp.Status)
 	}
-	tmp, err := os.CreateTemp(c.Dir, "."+zipFile+".tmp-*")
-	if err != nil {
-		return res, false, fmt.Errorf("advisory cache: %w", err)
-	}
-	tmpName := tmp.Name()
-	defer func() {
-		if tmp != nil {
-			tmp.Close()
-			os.Remove(tmpName)
-		}
-	}()
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(resp.Body, MaxDownloadSize+1))
-	if err != nil {
-		return res, ctx.Err() == nil, fmt.Errorf("advisory download %s: %w", c.url(), err)
-	}
-	if n > MaxDownloadSize {
-		return res, false, fmt.Errorf("advisory download %s: over the %d-byte limit", c.url(), MaxDownloadSize)
-	}
+	var want int64 = -1
 	if cl := resp.Header.Get("Content-Length"); cl != "" {
-		if want, err := strconv.ParseInt(cl, 10, 64); err == nil && want != n {
-			return res, true, fmt.Errorf("advisory download %s: got %d of %d bytes", c.url(), n, want)
+		if v, err := strconv.ParseInt(cl, 10, 64); err == nil {
+			want = v
 		}
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	recs, fileErrs, err := readZip(ctx, c.url(), tmp, n)
+	st, retry, err := c.store(ctx, resp.Body, c.url(), want)
 	if err != nil {
-		return res, false, fmt.Errorf("downloaded advisory archive is unusable: %w", err)
-	}
-	if len(recs) == 0 {
-		return res, false, fmt.Errorf("downloaded advisory archive %s: %w (%d files failed to parse)", c.url(), errNoRecords, len(fileErrs))
-	}
-	db := Build(recs)
-	if err := tmp.Sync(); err != nil {
-		return res, false, fmt.Errorf("advisory cache: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return res, false, fmt.Errorf("advisory cache: %w", err)
-	}
-	if err := os.Rename(tmpName, c.path(zipFile)); err != nil {
-		return res, false, fmt.Errorf("advisory cache: %w", err)
-	}
-	tmp = nil
-	if err := atomicfile.WriteFile(c.path(indexFile), EncodeIndex(db, sum), 0o644); err != nil {
-		return res, false, fmt.Errorf("advisory cache: %w", err)
+		return res, retry, err
 	}
 	now := c.now()
 	m := Meta{
@@ -254,15 +218,15 @@ func (c *Cache) fetch(ctx context.Context, old Meta, haveOld bool) (res UpdateRe
 		LastModified: resp.Header.Get("Last-Modified"),
 		FetchedAt:    now,
 		ChangedAt:    now,
-		SHA256:       sum,
-		Size:         n,
-		Advisories:   db.Len(),
-		FileErrors:   len(fileErrs),
+		SHA256:       st.sum,
+		Size:         st.size,
+		Advisories:   st.db.Len(),
+		FileErrors:   len(st.fileErrs),
 	}
 	if err := c.writeMeta(m); err != nil {
 		return res, false, fmt.Errorf("advisory cache: %w", err)
 	}
-	return UpdateResult{Meta: m, FileErrors: fileErrs}, false, nil
+	return UpdateResult{Meta: m, FileErrors: st.fileErrs}, false, nil
 }
 
 // Open loads the cached database without any network access. The warm
@@ -303,4 +267,100 @@ func (c *Cache) Open(ctx context.Context) (*DB, Meta, error) {
 		}
 	}
 	return db, m, nil
+}
+
+type stored struct {
+	sum      string
+	size     int64
+	db       *DB
+	fileErrs []error
+}
+
+// store copies an archive from r into the cache: to a temporary file
+// first, validated and compiled, then renamed over the cached archive with
+// its index written next to it. want is the expected size (-1: unknown).
+// retry reports a transient failure (a broken transfer).
+func (c *Cache) store(ctx context.Context, r io.Reader, label string, want int64) (st stored, retry bool, err error) {
+	tmp, err := os.CreateTemp(c.Dir, "."+zipFile+".tmp-*")
+	if err != nil {
+		return st, false, fmt.Errorf("advisory cache: %w", err)
+	}
+	tmpName := tmp.Name()
+	defer func() {
+		if tmp != nil {
+			tmp.Close()
+			os.Remove(tmpName)
+		}
+	}()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, MaxDownloadSize+1))
+	if err != nil {
+		return st, ctx.Err() == nil, fmt.Errorf("advisory archive %s: %w", label, err)
+	}
+	if n > MaxDownloadSize {
+		return st, false, fmt.Errorf("advisory archive %s: over the %d-byte limit", label, MaxDownloadSize)
+	}
+	if want >= 0 && want != n {
+		return st, true, fmt.Errorf("advisory archive %s: got %d of %d bytes", label, n, want)
+	}
+	st.sum, st.size = hex.EncodeToString(h.Sum(nil)), n
+	recs, fileErrs, err := readZip(ctx, label, tmp, n)
+	if err != nil {
+		return st, false, fmt.Errorf("advisory archive is unusable: %w", err)
+	}
+	if len(recs) == 0 {
+		return st, false, fmt.Errorf("advisory archive %s: %w (%d files failed to parse)", label, errNoRecords, len(fileErrs))
+	}
+	st.db, st.fileErrs = Build(recs), fileErrs
+	if err := tmp.Sync(); err != nil {
+		return st, false, fmt.Errorf("advisory cache: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return st, false, fmt.Errorf("advisory cache: %w", err)
+	}
+	if err := os.Rename(tmpName, c.path(zipFile)); err != nil {
+		return st, false, fmt.Errorf("advisory cache: %w", err)
+	}
+	tmp = nil
+	if err := atomicfile.WriteFile(c.path(indexFile), EncodeIndex(st.db, st.sum), 0o644); err != nil {
+		return st, false, fmt.Errorf("advisory cache: %w", err)
+	}
+	return st, false, nil
+}
+
+// Import installs a local OSV archive (an all.zip obtained out of band) as
+// the cached database, for machines that cannot reach the export. It works
+// in Offline mode: no network is involved. The recorded URL is file://path
+// and the fetch time is now.
+func (c *Cache) Import(ctx context.Context, path string) (UpdateResult, error) {
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+		return UpdateResult{}, fmt.Errorf("advisory cache: %w", err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return UpdateResult{}, fmt.Errorf("advisory archive: %w", err)
+	}
+	f, err := os.Open(abs)
+	if err != nil {
+		return UpdateResult{}, fmt.Errorf("advisory archive: %w", err)
+	}
+	defer f.Close()
+	st, _, err := c.store(ctx, f, abs, -1)
+	if err != nil {
+		return UpdateResult{}, err
+	}
+	now := c.now()
+	m := Meta{
+		URL:        "file://" + filepath.ToSlash(abs),
+		FetchedAt:  now,
+		ChangedAt:  now,
+		SHA256:     st.sum,
+		Size:       st.size,
+		Advisories: st.db.Len(),
+		FileErrors: len(st.fileErrs),
+	}
+	if err := c.writeMeta(m); err != nil {
+		return UpdateResult{}, fmt.Errorf("advisory cache: %w", err)
+	}
+	return UpdateResult{Meta: m, FileErrors: st.fileErrs}, nil
 }
