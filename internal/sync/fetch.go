@@ -72,6 +72,18 @@ func choose(ctx context.Context, fetcher Fetcher, l *Lock, opts Options, rk *ran
 			cands = append(cands, index.File{Filename: f.Name, URL: f.URL, Hashes: f.Hashes, Size: f.Size})
 		}
 	}
+	cacheDir := opts.CacheDir
+	if opts.NoCache {
+		cacheDir = ""
+	}
+	if !useLockURLs && len(e.Files) == 0 && cacheDir != "" {
+		// Warm path: every hash of the entry was seen on an index before
+		// and the best file is unpacked in the cache: no index request.
+		if f, ok := chooseFromCache(cacheDir, e, rk); ok {
+			j.file = f
+			return nil
+		}
+	}
 	if !useLockURLs {
 		cands = nil
 		p, err := fetcher.Project(ctx, e.Name)
@@ -100,6 +112,7 @@ func choose(ctx context.Context, fetcher Fetcher, l *Lock, opts Options, rk *ran
 				f.Hashes = map[string]string{}
 			case slices.Contains(e.Hashes, got):
 				f.Hashes = map[string]string{"sha256": got}
+				rememberName(cacheDir, got, f.Filename)
 			default:
 				continue
 			}
@@ -141,6 +154,54 @@ func choose(ctx context.Context, fetcher Fetcher, l *Lock, opts Options, rk *ran
 	default:
 		return &RefusedError{Package: pkg, Err: fmt.Errorf("no wheel compatible with this interpreter (best tag %s) among %s", rk.best, strings.Join(seen, ", "))}
 	}
+}
+
+// namesDir maps sha256 → file name for files seen on an index, so that a
+// hashed requirements lock can be resolved to cached wheels offline.
+const namesDir = "names"
+
+func rememberName(cacheDir, sha, filename string) {
+	if cacheDir == "" || !validSHA256(sha) || strings.ContainsAny(filename, "/\\") {
+		return
+	}
+	p := filepath.Join(cacheDir, unpackedDir, namesDir, sha)
+	if _, err := os.Stat(p); err == nil {
+		return
+	}
+	// Best effort: a missing entry only costs an index request next time.
+	if os.MkdirAll(filepath.Dir(p), 0o755) == nil {
+		tmp := fmt.Sprintf("%s.tmp%d", p, os.Getpid())
+		if os.WriteFile(tmp, []byte(filename), 0o644) == nil {
+			os.Rename(tmp, p)
+		}
+	}
+}
+
+// chooseFromCache picks the best-ranked wheel among the entry's hashes when
+// every hash has a known file name and that wheel is unpacked in the cache.
+func chooseFromCache(cacheDir string, e Entry, rk *ranker) (index.File, bool) {
+	best, bestRank := index.File{}, -1
+	for _, h := range e.Hashes {
+		name, err := os.ReadFile(filepath.Join(cacheDir, unpackedDir, namesDir, h))
+		if err != nil {
+			return index.File{}, false
+		}
+		df, err := dist.ParseFilename(string(name))
+		if err != nil || df.Kind != dist.Wheel || df.Name != pep503.Normalize(e.Name) || !sameVersion(df.Version.String(), e.Version) {
+			continue
+		}
+		if rank, ok := rk.r.Rank(df.Wheel.Tags); ok && (bestRank < 0 || rank < bestRank) {
+			best, bestRank = index.File{Filename: string(name), Hashes: map[string]string{"sha256": h}}, rank
+		}
+	}
+	if bestRank < 0 {
+		return index.File{}, false
+	}
+	sha := best.Hashes["sha256"]
+	if _, err := install.LoadUnpacked(filepath.Join(cacheDir, unpackedDir, sha[:2], sha)); err != nil {
+		return index.File{}, false
+	}
+	return best, true
 }
 
 // fetch downloads and unpacks wheels.
