@@ -76,6 +76,47 @@ func TestAdvisoryDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every CVSS v3 vector in the snapshot must score.
+	var vectors int
+	for _, r := range recs {
+		for _, sev := range r.Severity {
+			if sev.Type == "CVSS_V3" {
+				vectors++
+				if s, err := CVSS3BaseScore(sev.Score); err != nil || s <= 0 {
+					t.Errorf("%s: %s: score %v, %v", r.ID, sev.Score, s, err)
+				}
+			}
+		}
+	}
+	if vectors < 200 {
+		t.Errorf("only %d CVSS_V3 vectors seen, want the ~202 of the snapshot", vectors)
+	}
+
+	// Ranges whose bounds are not PEP 440 cannot be evaluated; list them so
+	// a change in the data or the parser shows up.
+	var unevaluable []string
+	for _, r := range recs {
+		for _, a := range r.Affected {
+			for _, rg := range a.Ranges {
+				if rg.Type != RangeEcosystem {
+					continue
+				}
+				var evs []event
+				for _, e := range rg.Events {
+					for k, v := range map[byte]string{evIntroduced: e.Introduced, evFixed: e.Fixed, evLastAffected: e.LastAffected, evLimit: e.Limit} {
+						if v != "" {
+							evs = append(evs, event{k, v})
+						}
+					}
+				}
+				if _, ok := parseRange(evs); !ok {
+					unevaluable = append(unevaluable, r.ID)
+				}
+			}
+		}
+	}
+	t.Logf("%d ECOSYSTEM ranges with non-PEP 440 bounds (versions lists decide): %v", len(unevaluable), unevaluable)
+
 	type pv struct{ pkg, version string }
 	want := map[pv][]string{}
 	for _, r := range recs {
