@@ -55,6 +55,16 @@ func tableLines(data []byte, header string) []int {
 	return lines
 }
 
+// newLockPackage starts the Package of the i-th [[package]] table of a
+// TOML lock; a table without a name is an error naming its line.
+func newLockPackage(path string, lines []int, i int, name, version string) (Package, error) {
+	line := lineAt(lines, i)
+	if name == "" {
+		return Package{}, fmt.Errorf("%s:%d: package without a name", path, line)
+	}
+	return Package{Name: name, Version: version, Pinned: version != "", File: path, Line: line}, nil
+}
+
 func lineAt(lines []int, i int) int {
 	if i < len(lines) {
 		return lines[i]
@@ -112,11 +122,10 @@ func parseUVLock(path string, data []byte) (*Inventory, error) {
 	lines := tableLines(data, "package")
 	inv := &Inventory{}
 	for i, p := range doc.Packages {
-		line := lineAt(lines, i)
-		if p.Name == "" {
-			return nil, fmt.Errorf("%s:%d: package without a name", path, line)
+		pkg, err := newLockPackage(path, lines, i, p.Name, p.Version)
+		if err != nil {
+			return nil, err
 		}
-		pkg := Package{Name: p.Name, Version: p.Version, Pinned: p.Version != "", File: path, Line: line}
 		for key, val := range p.Source {
 			s, _ := val.(string)
 			switch key {
@@ -192,11 +201,11 @@ func parsePoetryLock(path string, data []byte) (*Inventory, error) {
 	lines := tableLines(data, "package")
 	inv := &Inventory{}
 	for i, p := range doc.Packages {
-		line := lineAt(lines, i)
-		if p.Name == "" {
-			return nil, fmt.Errorf("%s:%d: package without a name", path, line)
+		pkg, err := newLockPackage(path, lines, i, p.Name, p.Version)
+		if err != nil {
+			return nil, err
 		}
-		pkg := Package{Name: p.Name, Version: p.Version, Pinned: p.Version != "", File: path, Line: line, Dev: p.Category == "dev"}
+		pkg.Dev = p.Category == "dev"
 		for _, f := range p.Files {
 			if f.Hash != "" {
 				pkg.Hashes = append(pkg.Hashes, f.Hash)
@@ -257,12 +266,11 @@ func parsePDMLock(path string, data []byte) (*Inventory, error) {
 	lines := tableLines(data, "package")
 	inv := &Inventory{}
 	for i, p := range doc.Packages {
-		line := lineAt(lines, i)
-		if p.Name == "" {
-			return nil, fmt.Errorf("%s:%d: package without a name", path, line)
+		pkg, err := newLockPackage(path, lines, i, p.Name, p.Version)
+		if err != nil {
+			return nil, err
 		}
-		pkg := Package{Name: p.Name, Version: p.Version, Pinned: p.Version != "", File: path, Line: line,
-			Editable: p.Editable, Marker: p.Marker, Index: p.IndexName}
+		pkg.Editable, pkg.Marker, pkg.Index = p.Editable, p.Marker, p.IndexName
 		if p.Git != "" {
 			pkg.URL, pkg.VCS, pkg.Commit = p.Git, "git", p.Revision
 		} else if p.URL != "" {
