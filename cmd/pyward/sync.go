@@ -137,7 +137,7 @@ func printPlan(w io.Writer, res *sync.Result, dry bool) {
 		fmt.Fprintf(w, " + %s==%s%s (%s) %s\n", a.Name, a.Version, old, a.Reason, a.File)
 	}
 	if res.Created {
-		fmt.Fprintf(w, "%screate virtual environment %s\n", map[bool]string{false: "created ", true: "would "}[dry], res.Venv)
+		fmt.Fprintf(w, "%s virtual environment %s\n", map[bool]string{false: "created", true: "would create"}[dry], res.Venv)
 	}
 	parts := []string{fmt.Sprintf("%d installed", len(res.Install)), fmt.Sprintf("%d removed", len(res.Remove)), fmt.Sprintf("%d unchanged", res.Unchanged)}
 	if dry {

@@ -87,6 +87,9 @@ func choose(ctx context.Context, fetcher Fetcher, l *Lock, opts Options, rk *ran
 	if !useLockURLs {
 		cands = nil
 		p, err := fetcher.Project(ctx, e.Name)
+		if errors.Is(err, index.ErrNotFound) {
+			return &RefusedError{Package: pkg, Err: err}
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", pkg, err)
 		}

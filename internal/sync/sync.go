@@ -36,6 +36,20 @@
 // inodes with the cache: edit them and you edit the cache (uv's default on
 // Linux has the same property).
 //
+// For a hashed requirements lock, the file names seen on an index are
+// remembered by sha256 (<cache>/wheels-v1/names/), so a warm sync whose best
+// wheel is already unpacked makes no index request at all.
+//
+// # Sources
+//
+// A pylock.toml's files are fetched from the URLs it records (unless
+// --index-url or --find-links is given: then the files are looked up there by
+// name and must carry the lock's sha256). A requirements lock uses
+// --index-url, else its own -i/--extra-index-url (default PyPI), plus
+// --find-links. Sources are merged (every file is pinned by hash, so no source
+// can substitute bytes). The index client's rules apply: plain http only for
+// --trusted-host, credentials from PYWARD_INDEX_* or netrc.
+//
 // # Recovery
 //
 // Each wheel is staged inside the environment and renamed into place with an
@@ -546,6 +560,9 @@ func newClient(l *Lock, opts Options, cacheDir string) (*index.Client, error) {
 	}
 	for i, u := range links {
 		sources = append(sources, index.Source{Name: fmt.Sprintf("find-links%d", i+1), URL: u, FindLinks: true})
+	}
+	if len(sources) == 0 && l.Format == "requirements" {
+		return nil, fmt.Errorf("%w: %s: no package source: the lock says --no-index and no --find-links was given", ErrEnvironment, l.Path)
 	}
 	if len(sources) == 0 {
 		// A pylock.toml names its files by URL; the client still wants a
