@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pyward/pyward/internal/fix"
+	"github.com/pyward/pyward/internal/inventory"
 	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/testindex"
 )
@@ -23,6 +26,10 @@ var fixAdvisories = map[string]string{
   "summary": "majorlib runs code from pickles",
   "affected": [{"package": {"ecosystem": "PyPI", "name": "majorlib"},
     "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0.0"}]}]}]}`,
+	"PYSEC-2099-3.json": `{"id": "PYSEC-2099-3", "modified": "2025-01-01T00:00:00Z",
+  "summary": "fragile overflows",
+  "affected": [{"package": {"ecosystem": "PyPI", "name": "fragile"},
+    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.1.0"}]}]}]}`,
 	"MAL-2099-1.json": `{"id": "MAL-2099-1", "modified": "2025-01-01T00:00:00Z",
   "summary": "Malicious code in evilpkg (PyPI)",
   "affected": [{"package": {"ecosystem": "PyPI", "name": "evilpkg"}, "versions": ["0.1.0"]}]}`,
@@ -48,6 +55,10 @@ func fixDists() []testindex.Dist {
 		{Name: "majorlib", Version: "2.0.0", UploadTime: old},
 		{Name: "majorlib", Version: "2.1.0", UploadTime: old},
 		{Name: "evilpkg", Version: "0.1.0", UploadTime: old},
+		{Name: "colorwin", Version: "1.0.0", UploadTime: old},
+		{Name: "colorwin", Version: "1.1.0", UploadTime: old},
+		{Name: "fragile", Version: "1.0.0", UploadTime: old},
+		{Name: "fragile", Version: "1.1.0", Requires: []string{"ghost-dep>=1"}, UploadTime: old, Sdist: true},
 	}
 }
 
@@ -66,7 +77,6 @@ func newFixEnv(t *testing.T, lockName string, reqs []string, pins ...string) *fi
 	t.Helper()
 	isolateConfig(t)
 	ix, indexURL, host := startIndex(t, fixDists(), testindex.Options{})
-	t.Setenv("PIP_TRUSTED_HOST", host)
 	e := &fixEnv{ix: ix, indexURL: indexURL, host: host, dir: t.TempDir()}
 	db := filepath.Join(e.dir, "osv")
 	if err := os.Mkdir(db, 0o755); err != nil {
@@ -97,7 +107,7 @@ func newFixEnv(t *testing.T, lockName string, reqs []string, pins ...string) *fi
 	if code, _, stderr := runPyward(t, args...); code != exitOK {
 		t.Fatalf("lock: exit %d: %s", code, stderr)
 	}
-	e.auditArgs = []string{"audit", e.lock, "--db", db, "--reference", ref, "--public-names", names, "--no-index-config", "--fail-on", "high"}
+	e.auditArgs = []string{"audit", e.lock, "--db", db, "--reference", ref, "--public-names", names, "--no-index-config", "--fail-on", "high", "--trusted-host", host}
 	return e
 }
 
@@ -324,5 +334,141 @@ func TestAuditFixErrorsLeaveLockUntouched(t *testing.T) {
 				t.Error("lock changed on error")
 			}
 		})
+	}
+}
+
+// TestAuditFixFallsBackToPins: fragile's fix needs a dependency the index
+// does not have, so the lock engine finds no resolution; the pin is bumped
+// in place with the new version's hashes and the summary says so.
+func TestAuditFixFallsBackToPins(t *testing.T) {
+	e := newFixEnv(t, "requirements.txt", []string{"fragile", "other"}, "fragile==1.0.0", "other==1.0.0")
+	orig := e.read(t)
+	code, stdout, stderr := e.audit(t, "--fix")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
+	}
+	text := e.read(t)
+	if p := pins(text); p["fragile"] != "1.1.0" || p["other"] != "1.0.0" || len(p) != 2 {
+		t.Fatalf("pins after fallback: %v", p)
+	}
+	for _, fn := range e.ix.Filenames("fragile") {
+		if _, sum, err := e.ix.File(fn); err != nil || strings.Contains(fn, "1.1.0") != strings.Contains(text, sum) {
+			t.Errorf("%s: hash presence wrong (%v)", fn, err)
+		}
+	}
+	// Only fragile's requirement lines changed.
+	if strings.Count(text, "\n") != strings.Count(orig, "\n")+1 { // one more hash line (wheel and sdist)
+		t.Errorf("unexpected line changes:\n%s\n---\n%s", orig, text)
+	}
+	for _, want := range []string{"| fragile | 1.0.0 | 1.1.0 | PYSEC-2099-3 |", "found no resolution", "ghost-dep", "not re-resolved"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+func TestFixIndexFlags(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		return func(k string) string {
+			for i := 0; i+1 < len(kv); i += 2 {
+				if kv[i] == k {
+					return kv[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	pkgs := func(indexes ...string) *inventory.Inventory {
+		inv := &inventory.Inventory{}
+		for i, ix := range indexes {
+			inv.Packages = append(inv.Packages, inventory.Package{Name: fmt.Sprintf("p%d", i), Index: ix})
+		}
+		return inv
+	}
+	tests := []struct {
+		name    string
+		command string
+		inv     *inventory.Inventory
+		env     func(string) string
+		want    string
+	}{
+		{"pyward lock header", "pyward lock r.in -o r.txt --index-url https://a/simple/ --python-version 3.11 --platform macos_arm64 --pre",
+			pkgs("https://b/simple/"), env(), "index=https://a/simple/ py=3.11 platform=macos_arm64 pre=true"},
+		{"pip-compile header with = values", "pip-compile --generate-hashes --index-url=https://a/simple/ --extra-index-url=https://x/simple/ --trusted-host=a",
+			pkgs(), env(), "index=https://a/simple/ extra=[https://x/simple/] trusted=[a]"},
+		{"named indexes", "pyward lock r.in --index corp=https://c/simple/ --index pypi=https://p/simple/ --index-for corp-*=corp",
+			pkgs(), env(), "indexes=[corp=https://c/simple/ pypi=https://p/simple/] for=[corp-*=corp]"},
+		{"lock's index option", "", &inventory.Inventory{IndexURLs: []inventory.IndexRef{{URL: "https://opt/simple/"}}}, env(), "index=https://opt/simple/"},
+		{"one '# from' index", "", pkgs("https://b/simple/", "https://b/simple/"), env(), "index=https://b/simple/"},
+		{"several '# from' indexes", "", pkgs("https://b/simple/", "https://c/simple/"), env(),
+			"indexes=[lock-1=https://b/simple/ lock-2=https://c/simple/] for=[p0=lock-1 p1=lock-2]"},
+		{"PIP_INDEX_URL and PIP_TRUSTED_HOST", "", pkgs(), env("PIP_INDEX_URL", "http://e/simple/", "PIP_TRUSTED_HOST", "e f"),
+			"index=http://e/simple/ trusted=[e f]"},
+		{"fallback", "", pkgs(), env(), "index=https://fallback/simple/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lf := fixIndexFlags(fix.Header{Command: tt.command}, tt.inv, "https://fallback/simple/", tt.env)
+			var parts []string
+			add := func(k string, v any, ok bool) {
+				if ok {
+					parts = append(parts, fmt.Sprintf("%s=%v", k, v))
+				}
+			}
+			add("index", lf.indexURL, lf.indexURL != "")
+			add("extra", lf.extraIndexURLs, len(lf.extraIndexURLs) > 0)
+			add("indexes", lf.indexes, len(lf.indexes) > 0)
+			add("for", lf.indexFor, len(lf.indexFor) > 0)
+			add("trusted", lf.trustedHosts, len(lf.trustedHosts) > 0)
+			add("py", lf.pythonVersion, lf.pythonVersion != "")
+			add("platform", lf.platform, lf.platform != "")
+			add("pre", lf.pre, lf.pre)
+			if got := strings.Join(parts, " "); got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestAuditFixPipCompileLock fixes a lock pip-compile wrote (no index
+// annotations: the index comes from audit's --index-url) with a
+// Windows-only package: the resolution for this machine does not reach it,
+// so it is carried over as it was.
+func TestAuditFixPipCompileLock(t *testing.T) {
+	e := newFixEnv(t, "requirements.txt", []string{"other"}, "other==1.0.0")
+	hashes := func(name, version string) string {
+		var b strings.Builder
+		for _, fn := range e.ix.Filenames(name) {
+			if strings.Contains(fn, "-"+version+"-") || strings.HasSuffix(fn, "-"+version+".tar.gz") {
+				_, sum, err := e.ix.File(fn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b.WriteString(" \\\n    --hash=sha256:" + sum)
+			}
+		}
+		return b.String()
+	}
+	lockText := "#\n# This file is autogenerated by pip-compile with Python 3.12\n# by the following command:\n#\n#    pip-compile --generate-hashes requirements.in\n#\n" +
+		`colorwin==1.0.0 ; sys_platform == "win32"` + hashes("colorwin", "1.0.0") + "\n    # via -r requirements.in\n" +
+		"helper==1.0.0" + hashes("helper", "1.0.0") + "\n    # via vulnlib\n" +
+		"oldlib==1.0.0" + hashes("oldlib", "1.0.0") + "\n    # via vulnlib\n" +
+		"vulnlib==1.0.0" + hashes("vulnlib", "1.0.0") + "\n    # via -r requirements.in\n"
+	if err := os.WriteFile(e.lock, []byte(lockText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := e.audit(t, "--fix", "--index-url", e.indexURL)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
+	}
+	text := e.read(t)
+	p := pins(text)
+	if p["vulnlib"] != "1.1.1" || p["helper"] != "1.1.0" || p["colorwin"] != "1.0.0" || len(p) != 3 {
+		t.Errorf("pins %v:\n%s", p, text)
+	}
+	for _, want := range []string{`colorwin==1.0.0 ; sys_platform == "win32"` + hashes("colorwin", "1.0.0"), "pip-compile --generate-hashes requirements.in", "# via -r requirements.in"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("fixed lock lacks %q:\n%s", want, text)
+		}
 	}
 }

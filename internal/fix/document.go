@@ -51,9 +51,9 @@ func ReadHeader(data []byte) Header {
 		}
 		body := strings.TrimSpace(strings.TrimPrefix(l, "#"))
 		switch {
-		case strings.HasPrefix(body, "To update, run:"):
-			if rest := strings.TrimSpace(strings.TrimPrefix(body, "To update, run:")); rest != "" {
-				h.Command = rest
+		case strings.HasPrefix(body, "To update, run:"), strings.HasSuffix(body, "by the following command:"): // pyward, pip-compile
+			if rest, ok := strings.CutPrefix(body, "To update, run:"); ok && strings.TrimSpace(rest) != "" {
+				h.Command = strings.TrimSpace(rest)
 				continue
 			}
 			for j := i + 1; j < len(lines); j++ {
