@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"path"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -84,6 +85,7 @@ const (
 	RulePth          Rule = "pth"
 	RuleMetadata     Rule = "metadata"
 	RuleCorrupt      Rule = "corrupt"
+	RuleEntryPoint   Rule = "entry-point"
 )
 
 // ErrUnsafe is matched (errors.Is) by every *CheckError and *Problem.
@@ -220,11 +222,17 @@ func check(zr *zip.Reader, filename string, opts Options, sink Sink) (*Wheel, er
 	var files []*zip.File
 	var declared int64
 	reported := map[string]bool{} // entries already refused in pass 1
+	dirs := map[string]bool{}     // every parent directory of a file
 	for _, f := range zr.File {
 		name := f.Name
 		if !c.checkPath(name) {
 			reported[name] = true
 			continue
+		}
+		if !strings.HasSuffix(name, "/") {
+			for d := path.Dir(name); d != "."; d = path.Dir(d) {
+				dirs[d] = true
+			}
 		}
 		isDir := strings.HasSuffix(name, "/")
 		key := strings.TrimSuffix(name, "/")
@@ -247,6 +255,10 @@ func check(zr *zip.Reader, filename string, opts Options, sink Sink) (*Wheel, er
 			continue
 		}
 		top, rest, _ := strings.Cut(name, "/")
+		if k, script, ok := strings.Cut(rest, "/"); ok && k == "scripts" && strings.HasSuffix(top, ".data") && reservedScript(path.Base(script)) {
+			c.add(RuleEntryPoint, name, "script would replace the environment's %s", path.Base(script))
+			continue
+		}
 		switch {
 		case strings.HasSuffix(top, ".dist-info"):
 			distInfos[top] = true
@@ -267,6 +279,11 @@ func check(zr *zip.Reader, filename string, opts Options, sink Sink) (*Wheel, er
 			continue
 		}
 		files = append(files, f)
+	}
+	for _, f := range files {
+		if dirs[f.Name] {
+			c.add(RuleDuplicate, f.Name, "is both a file and a directory")
+		}
 	}
 	if declared > c.lim.MaxTotalSize {
 		c.add(RuleTotalSize, "", "declares %d bytes in total, more than the limit of %d", declared, c.lim.MaxTotalSize)
@@ -324,6 +341,17 @@ func check(zr *zip.Reader, filename string, opts Options, sink Sink) (*Wheel, er
 		return nil, c.err()
 	}
 	c.checkWheelFile(di+"/WHEEL", wheelData, w)
+	if w.EntryPoints != nil {
+		eps, err := ParseEntryPoints(w.EntryPoints)
+		if err != nil {
+			c.add(RuleEntryPoint, di+"/entry_points.txt", "%v", err)
+		}
+		for _, ep := range eps {
+			if reservedScript(ep.Name) {
+				c.add(RuleEntryPoint, di+"/entry_points.txt", "script %q would replace the environment's interpreter or activation script", ep.Name)
+			}
+		}
+	}
 	record, err := ParseRecord(recordData)
 	if err != nil {
 		c.add(RuleRecord, di+"/RECORD", "%v", err)
@@ -523,6 +551,15 @@ func (c *checker) checkPath(name string) bool {
 		}
 	}
 	return true
+}
+
+// reservedScript reports whether a script name would overwrite a file the
+// environment itself needs (bin/python*, bin/activate*): a wheel could
+// otherwise replace the interpreter every other script runs with.
+func reservedScript(name string) bool {
+	n := strings.ToLower(name)
+	return n == "python" || n == "pythonw" || strings.HasPrefix(n, "python3") || strings.HasPrefix(n, "python2") ||
+		strings.HasPrefix(n, "activate") || n == "pyvenv.cfg"
 }
 
 func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }

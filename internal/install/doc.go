@@ -15,10 +15,15 @@
 //   - RuleSymlink: no symbolic links (or other non-regular files);
 //   - RuleOutside: every entry lands inside its install scheme directory:
 //     "<name>.data/<key>/..." only for key in scripts, headers, data, purelib,
-//     platlib, and script names without directories;
+//     platlib;
 //   - RuleDuplicate: no entry appears twice, also after Unicode simple case
 //     folding (a wheel unpacked on a case-insensitive file system must not
-//     overwrite one of its own files);
+//     overwrite one of its own files), and no file is also a directory;
+//   - RuleEntryPoint: entry_points.txt parses (script names are plain file
+//     names, targets "module:attr" made of Python identifiers, since both are
+//     written into files and generated code), and no script (entry point or
+//     .data/scripts) is named python, python3*, pythonw or activate*, which
+//     would replace the environment's own interpreter or activation script;
 //   - RuleDistInfo: exactly one top-level "{name}-{version}.dist-info"
 //     directory with METADATA, WHEEL and RECORD, whose name and version match
 //     the wheel's file name and the expected name and version;

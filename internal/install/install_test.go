@@ -127,6 +127,10 @@ func TestCheckHostile(t *testing.T) {
 			(*es)[2].data = "Wheel-Version: 2.0\nRoot-Is-Purelib: true\n"
 		}, rule: RuleWheelVersion},
 		{name: "two dist-infos", entries: []entry{{name: "other-1.0.dist-info/METADATA", data: "Name: other\n"}}, rule: RuleDistInfo},
+		{name: "file and directory", entries: []entry{{name: "demo/x", data: "1"}, {name: "demo/x/y.py", data: "2"}}, rule: RuleDuplicate, entry: "demo/x"},
+		{name: "script replaces python", entries: []entry{{name: "demo-1.0.data/scripts/python3", data: "#!/bin/sh\n"}}, rule: RuleEntryPoint},
+		{name: "entry point replaces python", entries: []entry{{name: "demo-1.0.dist-info/entry_points.txt", data: "[console_scripts]\npython = demo:main\n"}}, rule: RuleEntryPoint},
+		{name: "entry point injection", entries: []entry{{name: "demo-1.0.dist-info/entry_points.txt", data: "[console_scripts]\nx = os;import evil:main\n"}}, rule: RuleEntryPoint},
 		{name: "no metadata", mutate: func(es *[]entry) { *es = append((*es)[:1], (*es)[2]) }, rule: RuleDistInfo},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
