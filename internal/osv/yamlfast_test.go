@@ -103,6 +103,17 @@ func FuzzFastYAML(f *testing.F) {
 	f.Add([]byte("id: X\ndetails: one\n  two\naliases:\n- A\n"))
 	f.Add([]byte("id: X\ndetails: \"a\\\n  b\"\nsummary: 'x''y\n  z'\n"))
 	f.Add([]byte("id: X\ndetails: |-\n  l1\n\n  l2\naffected:\n- package:\n    name: n\n  versions:\n  - 1.0\n"))
+	for _, seed := range []string{
+		"id: X\nreferences:\n- type: WEB\n  url: 'http://a\n    b'\n- type: FIX\n  url: \"x\"\n",
+		"id: X\naffected:\n- package:\n    name: n\n  ranges:\n  - type: ECOSYSTEM\n    events:\n    - introduced: 0\n    - fixed: 1.0\n  versions:\n  - 1.0\nsummary: |\n  a\n   b\n\n  c\n",
+		"id: X\ndetails: a\n   \n  b\n",
+		"id: X\ndetails: 'a\n\n\n  b'\n",
+		"id: X\ndetails: \"a\n\n  b\"\naliases:\n  - A\n  - B\n",
+		"id: X\naliases:\n-   A\n-   B\n",
+		"id: X\ndetails: |+\n\nsummary: s\n",
+	} {
+		f.Add([]byte(seed))
+	}
 	if paths, _ := filepath.Glob(advisoryDir + "/a*/*.yaml"); len(paths) > 0 {
 		for _, p := range paths[:min(len(paths), 30)] {
 			if data, err := os.ReadFile(p); err == nil {
