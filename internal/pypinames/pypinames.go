@@ -1,6 +1,14 @@
-// Package pypinames keeps an offline snapshot of every project name on the
-// public index, for the dependency-confusion check of `pyward audit` when
-// the index cannot be asked live (--offline, CI without network).
+// Package pypinames keeps offline snapshots of public PyPI project names:
+//
+//   - Cache: every project name on the public index, for the
+//     dependency-confusion check of `pyward audit` when the index cannot
+//     be asked live (--offline, CI without network); specified below;
+//   - TopCache: the most-downloaded projects with their rank, the
+//     typo-squat reference; specified in top.go.
+//
+// Both share one download path: a conditional GET (ETag/Last-Modified),
+// a bounded body, retries with backoff on network errors, 429 and 5xx,
+// and storage by atomic rename only after the content was checked.
 //
 // Source: the PEP 691 JSON form of the PEP 503 simple-index root, fetched
 // with "Accept: application/vnd.pypi.simple.v1+json":
@@ -162,14 +170,6 @@ func (c *Cache) ReadMeta() (Meta, error) {
 	return m, nil
 }
 
-func (c *Cache) writeMeta(m Meta) error {
-	data, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(c.metaPath(), append(data, '\n'), 0o644)
-}
-
 // Update downloads the project list when it changed (If-None-Match /
 // If-Modified-Since), parses and checks it, and only then replaces the
 // snapshot.
@@ -182,80 +182,36 @@ func (c *Cache) Update(ctx context.Context) (UpdateResult, error) {
 	}
 	old, err := c.ReadMeta()
 	haveOld := err == nil && old.URL == c.url()
-	base := c.RetryBase
-	if base <= 0 {
-		base = retryBase
-	}
-	var res UpdateResult
-	for attempt := 1; ; attempt++ {
-		var retry bool
-		res, retry, err = c.fetch(ctx, old, haveOld)
-		if err == nil || !retry || attempt == maxAttempts {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return UpdateResult{}, fmt.Errorf("names download: %w (after: %w)", ctx.Err(), err)
-		case <-time.After(base << (attempt - 1)):
-		}
-	}
-	return res, err
+	return withRetries(ctx, c.RetryBase, "names download", func() (UpdateResult, bool, error) {
+		return c.fetch(ctx, old, haveOld)
+	})
 }
 
 // fetch makes one attempt; retry reports whether the failure is transient.
 func (c *Cache) fetch(ctx context.Context, old Meta, haveOld bool) (res UpdateResult, retry bool, err error) {
-	client := c.Client
-	if client == nil {
-		client = &http.Client{Timeout: DefaultTimeout}
-	}
 	u := c.url()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return res, false, fmt.Errorf("names download: %w", err)
-	}
-	req.Header.Set("Accept", MediaTypeV1)
+	req := download{url: u, accept: MediaTypeV1, limit: MaxDownloadSize, checkType: func(ct string) error {
+		if !isPEP691(ct) {
+			return fmt.Errorf("Content-Type %q is not PEP 691 JSON (%s)", ct, MediaTypeV1)
+		}
+		return nil
+	}}
 	if haveOld {
-		if old.ETag != "" {
-			req.Header.Set("If-None-Match", old.ETag)
-		}
-		if old.LastModified != "" {
-			req.Header.Set("If-Modified-Since", old.LastModified)
-		}
+		req.revalidate, req.etag, req.lastModified = true, old.ETag, old.LastModified
 	}
-	resp, err := client.Do(req)
+	resp, retry, err := get(ctx, httpClient(c.Client, DefaultTimeout), req)
 	if err != nil {
-		return res, ctx.Err() == nil, fmt.Errorf("names download %s: %w", u, err)
+		return res, retry, fmt.Errorf("names download %w", err)
 	}
-	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode == http.StatusNotModified && haveOld:
+	if resp.notModified {
 		m := old
 		m.FetchedAt = c.now()
-		if err := c.writeMeta(m); err != nil {
+		if err := writeJSON(c.metaPath(), m); err != nil {
 			return res, false, fmt.Errorf("names snapshot: %w", err)
 		}
 		return UpdateResult{Meta: m, NotModified: true}, false, nil
-	case resp.StatusCode == http.StatusOK:
-	default:
-		transient := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
-		return res, transient, fmt.Errorf("names download %s: unexpected HTTP status %s", u, resp.Status)
 	}
-	if ct := resp.Header.Get("Content-Type"); !isPEP691(ct) {
-		return res, false, fmt.Errorf("names download %s: Content-Type %q is not PEP 691 JSON (%s)", u, ct, MediaTypeV1)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxDownloadSize+1))
-	if err != nil {
-		return res, ctx.Err() == nil, fmt.Errorf("names download %s: %w", u, err)
-	}
-	if len(body) > MaxDownloadSize {
-		return res, false, fmt.Errorf("names download %s: over the %d-byte limit", u, MaxDownloadSize)
-	}
-	if cl := resp.Header.Get("Content-Length"); cl != "" {
-		if want, err := strconv.ParseInt(cl, 10, 64); err == nil && want != int64(len(body)) {
-			return res, true, fmt.Errorf("names download %s: got %d of %d bytes", u, len(body), want)
-		}
-	}
-	list, err := ParseProjectList(bytes.NewReader(body))
+	list, err := ParseProjectList(bytes.NewReader(resp.body))
 	if err != nil {
 		return res, false, fmt.Errorf("names download %s: %w", u, err)
 	}
@@ -267,12 +223,123 @@ func (c *Cache) fetch(ctx context.Context, old Meta, haveOld bool) (res UpdateRe
 	if err := atomicfile.WriteFile(c.Path(), gz, 0o644); err != nil {
 		return res, false, fmt.Errorf("names snapshot: %w", err)
 	}
-	m := Meta{URL: u, ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
+	m := Meta{URL: u, ETag: resp.etag, LastModified: resp.lastModified,
 		APIVersion: list.APIVersion, FetchedAt: now, ChangedAt: now, Names: len(list.Names), Skipped: list.Skipped, Size: int64(len(gz))}
-	if err := c.writeMeta(m); err != nil {
+	if err := writeJSON(c.metaPath(), m); err != nil {
 		return res, false, fmt.Errorf("names snapshot: %w", err)
 	}
 	return UpdateResult{Meta: m}, false, nil
+}
+
+// The download path below is shared by every snapshot of this package
+// (Cache, TopCache): one conditional GET with a bounded body, retried with
+// backoff while the failure is transient, stored by atomic rename.
+
+// download is one conditional GET of a snapshot source.
+type download struct {
+	url    string
+	accept string // Accept header; none when empty
+	// revalidate sends the stored copy's validators; a 304 is only
+	// accepted then.
+	revalidate         bool
+	etag, lastModified string
+	limit              int64                 // body size limit in bytes
+	checkType          func(ct string) error // checks the Content-Type of a 200 before the body is read; nil accepts any
+}
+
+// fetched is the outcome of a download: a 304, or a 200 with its body.
+type fetched struct {
+	notModified        bool
+	body               []byte
+	etag, lastModified string
+}
+
+// get makes one attempt of d; retry reports whether a failure is transient
+// (network errors, 429, 5xx, a short body). Errors start with the URL.
+func get(ctx context.Context, client *http.Client, d download) (res fetched, retry bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.url, nil)
+	if err != nil {
+		return res, false, fmt.Errorf("%s: %w", d.url, err)
+	}
+	if d.accept != "" {
+		req.Header.Set("Accept", d.accept)
+	}
+	if d.revalidate {
+		if d.etag != "" {
+			req.Header.Set("If-None-Match", d.etag)
+		}
+		if d.lastModified != "" {
+			req.Header.Set("If-Modified-Since", d.lastModified)
+		}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return res, ctx.Err() == nil, fmt.Errorf("%s: %w", d.url, err)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotModified && d.revalidate:
+		return fetched{notModified: true}, false, nil
+	case resp.StatusCode == http.StatusOK:
+	default:
+		transient := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
+		return res, transient, fmt.Errorf("%s: unexpected HTTP status %s", d.url, resp.Status)
+	}
+	if d.checkType != nil {
+		if err := d.checkType(resp.Header.Get("Content-Type")); err != nil {
+			return res, false, fmt.Errorf("%s: %w", d.url, err)
+		}
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, d.limit+1))
+	if err != nil {
+		return res, ctx.Err() == nil, fmt.Errorf("%s: %w", d.url, err)
+	}
+	if int64(len(body)) > d.limit {
+		return res, false, fmt.Errorf("%s: over the %d-byte limit", d.url, d.limit)
+	}
+	if cl := resp.Header.Get("Content-Length"); cl != "" {
+		if want, err := strconv.ParseInt(cl, 10, 64); err == nil && want != int64(len(body)) {
+			return res, true, fmt.Errorf("%s: got %d of %d bytes", d.url, len(body), want)
+		}
+	}
+	return fetched{body: body, etag: resp.Header.Get("ETag"), lastModified: resp.Header.Get("Last-Modified")}, false, nil
+}
+
+// withRetries runs attempt up to maxAttempts times while it fails with a
+// transient error, waiting base, 2×base, 4×base (retryBase when base <= 0)
+// between attempts. what prefixes the error of a cancelled wait.
+func withRetries[T any](ctx context.Context, base time.Duration, what string, attempt func() (T, bool, error)) (T, error) {
+	if base <= 0 {
+		base = retryBase
+	}
+	for n := 1; ; n++ {
+		res, retry, err := attempt()
+		if err == nil || !retry || n == maxAttempts {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			var zero T
+			return zero, fmt.Errorf("%s: %w (after: %w)", what, ctx.Err(), err)
+		case <-time.After(base << (n - 1)):
+		}
+	}
+}
+
+func httpClient(c *http.Client, timeout time.Duration) *http.Client {
+	if c != nil {
+		return c
+	}
+	return &http.Client{Timeout: timeout}
+}
+
+// writeJSON atomically writes v, indented, as a metadata file.
+func writeJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, append(data, '\n'), 0o644)
 }
 
 func isPEP691(contentType string) bool {
