@@ -103,3 +103,35 @@ func TestSyncMetadataMismatch(t *testing.T) {
 		t.Fatal("environment created")
 	}
 }
+
+// A direct URL requirement is installed with direct_url.json (PEP 610), which
+// pip reports as "name @ url".
+func TestSyncDirectURL(t *testing.T) {
+	dists := baseDists()
+	f := newFixture(t, dists, testindex.Options{})
+	fn := "alpha-1.0-py3-none-any.whl"
+	_, sum, err := f.ix.File(fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := f.ix.URL() + "/files/" + fn
+	lock := filepath.Join(f.dir, "requirements.txt")
+	os.WriteFile(lock, []byte("alpha @ "+u+" --hash=sha256:"+sum+"\n"), 0o644)
+	if _, err := Sync(context.Background(), f.opts(lock)); err != nil {
+		t.Fatal(err)
+	}
+	du, err := filepath.Glob(filepath.Join(f.venv, "lib", "python*", "site-packages", "alpha-1.0.dist-info", "direct_url.json"))
+	if err != nil || len(du) != 1 {
+		t.Fatalf("direct_url.json: %v %v", du, err)
+	}
+	data, _ := os.ReadFile(du[0])
+	if !strings.Contains(string(data), u) || !strings.Contains(string(data), "sha256="+sum) {
+		t.Fatalf("direct_url.json: %s", data)
+	}
+	if exec.Command(f.py, "-m", "pip", "--version").Run() == nil {
+		out, err := pip(t, f.py, f.venv, "freeze")
+		if err != nil || !strings.Contains(strings.ToLower(out), "alpha @ "+u) {
+			t.Fatalf("pip freeze: %v\n%s", err, out)
+		}
+	}
+}
