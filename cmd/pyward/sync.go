@@ -104,6 +104,9 @@ func (a *app) runSync(cmd *cobra.Command, args []string, f syncFlags) error {
 	if err != nil {
 		return classifySyncError(err)
 	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(a.stderr, "pyward: warning: %s\n", w)
+	}
 	out := a.stderr
 	if f.dryRun {
 		out = a.stdout

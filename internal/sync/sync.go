@@ -152,6 +152,7 @@ type Result struct {
 	Unchanged  int
 	Downloaded int64 // bytes
 	Elapsed    time.Duration
+	Warnings   []string
 }
 
 // Error classes for exit codes.
@@ -238,6 +239,29 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
 		}
 		interp = v.Base
+		if opts.Python != "" {
+			// The environment keeps its interpreter; a different one is
+			// an error rather than a silent choice.
+			py, err := venv.Find(opts.Python)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+			}
+			want, err := venv.Query(ctx, py, cacheDir)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+			}
+			if want.Short() != interp.Short() || want.Info.Implementation != interp.Info.Implementation {
+				return nil, fmt.Errorf("%w: %s uses %s %s, not %s %s from --python; remove the environment to recreate it",
+					ErrEnvironment, venvDir, interp.Info.Implementation, interp.VersionString(), want.Info.Implementation, want.VersionString())
+			}
+		}
+		if !opts.DryRun {
+			unlock, err := lockDir(venvDir)
+			if err != nil {
+				return nil, err
+			}
+			defer unlock()
+		}
 	} else {
 		py, err := venv.Find(opts.Python)
 		if err != nil {
@@ -446,12 +470,12 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
 		}
 		target = targetFor(v)
+		unlock, err := lockDir(venvDir)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
 	}
-	unlock, err := lockDir(venvDir)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
 	// A previous run's staging leftovers.
 	if err := target.Cleanup(); err != nil {
 		return nil, err
@@ -493,8 +517,10 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	if opts.Compile {
+		// As with pip, a file that does not compile (e.g. Python 2 code
+		// shipped for reference) does not fail the installation.
 		if err := install.Compile(ctx, v.Python, pyFiles); err != nil {
-			return nil, err
+			res.Warnings = append(res.Warnings, err.Error())
 		}
 	}
 	res.Elapsed = time.Since(start)
