@@ -190,8 +190,8 @@ func auditSuite(ctx context.Context, cfg *config) (*suite, error) {
 	scanArgs := []string{"scan", "source", "--offline", "--offline-vulnerabilities", "--no-resolve",
 		"--format", "json", "-L", "requirements.txt:" + reqs}
 	var scannerJSON []byte
-	for i := range cfg.runs {
-		cfg.log("audit: osv-scanner %d/%d", i+1, cfg.runs)
+	for i := range cfg.peerRuns {
+		cfg.log("audit: osv-scanner %d/%d", i+1, cfg.peerRuns)
 		// osv-scanner exits 1 when it finds vulnerabilities.
 		smp, res, err := run(ctx, proc{Name: scanner, Dir: dir, Args: scanArgs, Env: env, OKCodes: []int{1}})
 		if err != nil {

@@ -52,7 +52,7 @@ func lockSuite(ctx context.Context, cfg *config) (*suite, error) {
 	if err != nil {
 		return s, err
 	}
-	url := ix.Start()
+	ix.Start()
 	defer ix.Close()
 	s.Setup = append(s.Setup,
 		fmt.Sprintf("index: testindex.RandomGraph(seed %d, %d projects, %d releases each, fan-out %d) = %d releases, served on %s with %s injected latency per request and PyPI's `Cache-Control: %s` on pages",
@@ -80,7 +80,7 @@ func lockSuite(ctx context.Context, cfg *config) (*suite, error) {
 			top[i] = names[p]
 		}
 		slices.Sort(top)
-		if err := lockCase(ctx, cfg, s, url, latency, top); err != nil {
+		if err := lockCase(ctx, cfg, s, ix, latency, top); err != nil {
 			return s, fmt.Errorf("%d names: %w", n, err)
 		}
 	}
@@ -88,7 +88,8 @@ func lockSuite(ctx context.Context, cfg *config) (*suite, error) {
 }
 
 // lockCase measures one requirement set.
-func lockCase(ctx context.Context, cfg *config, s *suite, url string, latency time.Duration, top []string) error {
+func lockCase(ctx context.Context, cfg *config, s *suite, ix *testindex.Index, latency time.Duration, top []string) error {
+	url := ix.URL() + "/simple/"
 	n := len(top)
 	dir := filepath.Join(cfg.work, "lock", fmt.Sprintf("set-%d", n))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -107,11 +108,14 @@ func lockCase(ctx context.Context, cfg *config, s *suite, url string, latency ti
 
 	cold := &row{Tool: "pyward lock", Case: "cold, " + label}
 	var cache string
+	var coldReqs, warmReqs, pipReqs int64
 	for i := range cfg.runs {
 		cache = filepath.Join(dir, fmt.Sprintf("cache-%d", i))
 		os.Remove(lockPath)
 		cfg.log("lock %s: pyward cold %d/%d", label, i+1, cfg.runs)
+		ix.ResetCounts()
 		smp, _, err := run(ctx, pyward(cache))
+		coldReqs = ix.Requests()
 		if err != nil {
 			return err
 		}
@@ -146,7 +150,9 @@ func lockCase(ctx context.Context, cfg *config, s *suite, url string, latency ti
 		Checks: []check{{Target: fmt.Sprintf("< %s", fmtDur(lockWarmMax))}}}
 	for i := range cfg.runs {
 		cfg.log("lock %s: pyward warm %d/%d", label, i+1, cfg.runs)
+		ix.ResetCounts()
 		smp, _, err := run(ctx, pyward(cache))
+		warmReqs = ix.Requests()
 		if err != nil {
 			return err
 		}
@@ -159,11 +165,12 @@ func lockCase(ctx context.Context, cfg *config, s *suite, url string, latency ti
 	if cfg.pip != "" {
 		pip.Skipped = cfg.pip
 	}
-	for i := range cfg.runs {
+	for i := range cfg.peerRuns {
 		if cfg.pip != "" {
 			break
 		}
-		cfg.log("lock %s: pip cold %d/%d", label, i+1, cfg.runs)
+		cfg.log("lock %s: pip cold %d/%d", label, i+1, cfg.peerRuns)
+		ix.ResetCounts()
 		smp, _, err := run(ctx, proc{Name: cfg.python, Dir: dir, Args: []string{"-m", "pip", "install",
 			"--dry-run", "--ignore-installed", "--report", "/dev/null", "--no-cache-dir", "-q",
 			"--index-url", url, "--trusted-host", "127.0.0.1", "-r", reqs}})
@@ -173,7 +180,9 @@ func lockCase(ctx context.Context, cfg *config, s *suite, url string, latency ti
 			break
 		}
 		pip.add(smp)
+		pipReqs = ix.Requests()
 	}
+	s.Notes = append(s.Notes, fmt.Sprintf("%s: HTTP requests per run: pyward cold %d, pyward warm %d, pip cold %d", label, coldReqs, warmReqs, pipReqs))
 	if x, ok := pip.ratio(); ok {
 		pip.Checks[0].Pass = x >= lockPipFactor
 	}

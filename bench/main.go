@@ -48,20 +48,21 @@ const (
 
 // config is everything a suite needs to know about the run.
 type config struct {
-	root    string // repository root (holds go.mod)
-	data    string // shared data directory (advisory db, top-pypi list)
-	out     string // output directory (results.md, work files, tools)
-	work    string // scratch space under out, removed at the start of a run
-	pyward  string // pyward binary under test
-	python  string // python3 used for venvs and pip
-	gobin   string // where osv-scanner is installed
-	runs    int
-	quick   bool
-	tiny    bool   // smoke test: minimal inputs, no latency, seconds in total
-	install bool   // try to install osv-scanner when missing
-	pip     string // why pip cannot run ("" when it can)
-	seed    int64
-	log     func(format string, args ...any)
+	root     string // repository root (holds go.mod)
+	data     string // shared data directory (advisory db, top-pypi list)
+	out      string // output directory (results.md, work files, tools)
+	work     string // scratch space under out, removed at the start of a run
+	pyward   string // pyward binary under test
+	python   string // python3 used for venvs and pip
+	gobin    string // where osv-scanner is installed
+	runs     int
+	peerRuns int // timed runs of pip and osv-scanner (default: runs)
+	quick    bool
+	tiny     bool   // smoke test: minimal inputs, no latency, seconds in total
+	install  bool   // try to install osv-scanner when missing
+	pip      string // why pip cannot run ("" when it can)
+	seed     int64
+	log      func(format string, args ...any)
 }
 
 var allSuites = []string{"lock", "sync", "audit"}
@@ -75,12 +76,14 @@ func main() {
 		quick   = flag.Bool("quick", false, "short smoke mode: smaller inputs, 3 runs per case")
 		suites  = flag.String("suite", strings.Join(allSuites, ","), "comma-separated suites to run: lock, sync, audit")
 		runs    = flag.Int("runs", 0, "timed runs per case (default 5, 3 with -quick)")
+		peer    = flag.Int("peer-runs", 0, "timed runs per case of the peers, pip and osv-scanner (default: -runs); for slow machines")
 		out     = flag.String("out", "", "output directory (default <repo>/bench/out)")
 		data    = flag.String("data", "", "shared data directory (default <repo>/../shared/data)")
 		seed    = flag.Int64("seed", 1, "seed of the generated indexes and requirement sets")
 		noInst  = flag.Bool("no-install", false, "do not try to install osv-scanner when it is missing")
 		python  = flag.String("python", "python3", "Python interpreter for pip and venvs")
 		tinyRun = flag.Bool("tiny", false, "minimal inputs and no latency (what the smoke test runs)")
+		update  = flag.Bool("update-benchmarks", false, "also copy the results into BENCHMARKS.md between its results markers")
 	)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -88,10 +91,13 @@ func main() {
 	cfg, err := newConfig(*out, *data, *python)
 	if err == nil {
 		cfg.quick, cfg.tiny, cfg.seed, cfg.install = *quick || *tinyRun, *tinyRun, *seed, !*noInst
-		cfg.runs = *runs
+		cfg.runs, cfg.peerRuns = *runs, *peer
 		var md string
 		md, _, err = runBench(ctx, cfg, strings.Split(*suites, ","))
 		fmt.Print(md)
+		if err == nil && *update {
+			err = updateBenchmarks(filepath.Join(cfg.root, "BENCHMARKS.md"), md)
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -160,6 +166,9 @@ func runBench(ctx context.Context, cfg *config, names []string) (string, []*suit
 			cfg.runs = quickRuns
 		}
 	}
+	if cfg.peerRuns <= 0 {
+		cfg.peerRuns = cfg.runs
+	}
 	if err := os.RemoveAll(cfg.work); err != nil {
 		return "", nil, err
 	}
@@ -225,8 +234,8 @@ func renderAll(cfg *config, machine []string, started time.Time, names []string,
 	case cfg.quick:
 		mode = "quick"
 	}
-	fmt.Fprintf(&b, "Command: `%s` (mode: %s, %d runs per case, seed %d); total time %s.\n\n",
-		commandLine(), mode, cfg.runs, cfg.seed, time.Since(started).Round(time.Second))
+	fmt.Fprintf(&b, "Command: `%s` (mode: %s, %d runs per pyward case, %d per peer case, seed %d); total time %s.\n\n",
+		commandLine(), mode, cfg.runs, cfg.peerRuns, cfg.seed, time.Since(started).Round(time.Second))
 	for _, m := range machine {
 		fmt.Fprintf(&b, "- %s\n", m)
 	}
@@ -299,4 +308,26 @@ func loadAvg() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// Markers around the generated part of BENCHMARKS.md.
+const (
+	resultsBegin = "<!-- bench results: begin (written by go run ./bench -update-benchmarks; do not edit) -->"
+	resultsEnd   = "<!-- bench results: end -->"
+)
+
+// updateBenchmarks replaces the text between the markers of path with md, so
+// the published figures are exactly what the harness measured.
+func updateBenchmarks(path, md string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	s := string(b)
+	i, j := strings.Index(s, resultsBegin), strings.Index(s, resultsEnd)
+	if i < 0 || j < i {
+		return fmt.Errorf("%s: markers %q … %q not found", path, resultsBegin, resultsEnd)
+	}
+	s = s[:i+len(resultsBegin)] + "\n\n" + md + s[j:]
+	return os.WriteFile(path, []byte(s), 0o644)
 }

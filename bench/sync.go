@@ -97,11 +97,11 @@ func syncSuite(ctx context.Context, cfg *config) (*suite, error) {
 	if cfg.pip != "" {
 		pip.Skipped = cfg.pip
 	}
-	for i := range cfg.runs {
+	for i := range cfg.peerRuns {
 		if cfg.pip != "" {
 			break
 		}
-		cfg.log("sync: venv + pip cold %d/%d", i+1, cfg.runs)
+		cfg.log("sync: venv + pip cold %d/%d", i+1, cfg.peerRuns)
 		venv := filepath.Join(dir, fmt.Sprintf("pip-venv-%d", i))
 		a, _, err := run(ctx, proc{Name: cfg.python, Dir: dir, Args: []string{"-m", "venv", "--without-pip", venv}})
 		if err != nil {
