@@ -29,9 +29,10 @@
 //
 //	<dir>/pyvenv.cfg        home, include-system-site-packages = false,
 //	                        version, executable, command
-//	<dir>/bin/python        symlink to the base interpreter (absolute)
-//	<dir>/bin/python3       symlink to "python"
-//	<dir>/bin/python3.X     symlink to "python"
+//	<dir>/bin/<exe>         symlink to the base interpreter (absolute),
+//	                        <exe> being its file name (python3, python3.X...)
+//	<dir>/bin/python, python3, python3.X
+//	                        symlinks to <exe> (those not named <exe>)
 //	<dir>/bin/activate      a POSIX shell activation script
 //	<dir>/include/
 //	<dir>/lib/python3.X/site-packages/
@@ -466,7 +467,15 @@ func Create(ctx context.Context, dir string, in *Interpreter) (*Venv, error) {
 			}
 		}
 	}
-	links := [][2]string{{"python", base}, {"python3", "python"}, {short, "python"}}
+	// As CPython's venv: the interpreter's own name links to it, the
+	// other names link to that name.
+	exe := filepath.Base(base)
+	links := [][2]string{{exe, base}}
+	for _, n := range []string{"python", "python3", short} {
+		if n != exe {
+			links = append(links, [2]string{n, exe})
+		}
+	}
 	for _, l := range links {
 		p := filepath.Join(dir, "bin", l[0])
 		if _, err := os.Lstat(p); err == nil {
