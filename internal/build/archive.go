@@ -130,7 +130,17 @@ type unpacker struct {
 	links       map[string]string    // symlink name → target, created at the end
 	files       int
 	total       int64
+	lim         limits
 }
+
+// limits are the bomb limits in force (the named constants, except in tests).
+type limits struct {
+	files             int
+	fileSize, total   int64
+	ratio, ratioAfter int64
+}
+
+var defaultLimits = limits{files: MaxFiles, fileSize: MaxFileSize, total: MaxTotalSize, ratio: MaxCompressionRatio, ratioAfter: MinRatioCheckSize}
 
 func (u *unpacker) add(r Rule, entry, format string, args ...any) {
 	if len(u.problems) < MaxProblems {
@@ -143,6 +153,10 @@ func (u *unpacker) add(r Rule, entry, format string, args ...any) {
 // joined with the single top-level directory). On error dir is removed and
 // the error is an *ArchiveError for rule violations.
 func Unpack(archive, dir string) (root string, err error) {
+	return unpack(archive, dir, defaultLimits)
+}
+
+func unpack(archive, dir string, lim limits) (root string, err error) {
 	fh, err := os.Open(archive)
 	if err != nil {
 		return "", err
@@ -161,7 +175,7 @@ func Unpack(archive, dir string) (root string, err error) {
 		}
 	}()
 	u := &unpacker{name: filepath.Base(archive), dir: dir, archiveSize: st.Size(),
-		kinds: map[string]entryKind{}, links: map[string]string{}}
+		kinds: map[string]entryKind{}, links: map[string]string{}, lim: lim}
 	var ioErr error
 	switch lower := strings.ToLower(archive); {
 	case strings.HasSuffix(lower, ".zip"):
@@ -313,8 +327,8 @@ func (u *unpacker) entry(raw string, kind entryKind, link string, exec bool, bod
 		return nil
 	}
 	u.files++
-	if u.files > MaxFiles {
-		u.add(RuleFiles, "", "more than %d entries", MaxFiles)
+	if u.files > u.lim.files {
+		u.add(RuleFiles, "", "more than %d entries", u.lim.files)
 		return errStop
 	}
 	top, _, _ := strings.Cut(name, "/")
@@ -424,14 +438,14 @@ func (l *limitWriter) Write(p []byte) (int, error) {
 	l.n += int64(len(p))
 	u.total += int64(len(p))
 	switch {
-	case l.n > MaxFileSize:
-		u.add(RuleFileSize, l.entry, "larger than %d bytes", MaxFileSize)
+	case l.n > u.lim.fileSize:
+		u.add(RuleFileSize, l.entry, "larger than %d bytes", u.lim.fileSize)
 		l.stop = errStop
-	case u.total > MaxTotalSize:
-		u.add(RuleTotalSize, "", "more than %d bytes in all", MaxTotalSize)
+	case u.total > u.lim.total:
+		u.add(RuleTotalSize, "", "more than %d bytes in all", u.lim.total)
 		l.stop = errStop
-	case u.total > MinRatioCheckSize && u.total/max(u.archiveSize, 1) > MaxCompressionRatio:
-		u.add(RuleRatio, l.entry, "%d bytes written from a %d-byte archive (ratio above %d)", u.total, u.archiveSize, MaxCompressionRatio)
+	case u.total > u.lim.ratioAfter && u.total/max(u.archiveSize, 1) > u.lim.ratio:
+		u.add(RuleRatio, l.entry, "%d bytes written from a %d-byte archive (ratio above %d)", u.total, u.archiveSize, u.lim.ratio)
 		l.stop = errStop
 	}
 	if l.stop != nil {

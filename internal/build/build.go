@@ -124,7 +124,7 @@ type HookError struct {
 }
 
 func (e *HookError) Error() string {
-	msg := fmt.Sprintf("%s: building metadata from %s: backend %s: %s failed: %v", e.Project, e.Sdist, e.Backend, e.Hook, e.Err)
+	msg := fmt.Sprintf("%s: building metadata from %s: build backend %q: %s failed: %v", e.Project, e.Sdist, e.Backend, e.Hook, e.Err)
 	if e.Output != "" {
 		msg += "\nlast lines of its output:\n" + indent(e.Output)
 	}
@@ -295,7 +295,7 @@ func (b *Builder) build(ctx context.Context, f index.File, project string, versi
 	if err != nil {
 		return nil, nil, err
 	}
-	md, err := check(raw, "metadata built by "+bs.Backend)
+	md, err := check(raw, fmt.Sprintf("the metadata built by %q", bs.Backend))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -572,7 +572,7 @@ func (h *hookRunner) run(ctx context.Context, mode, hook, outdir string, out any
 	}
 	hctx, cancel := context.WithTimeoutCause(ctx, h.b.opts.Timeout, ErrTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(hctx, h.python, "-I", "-B", "-c", hookScript, mode, h.backend, outdir, result, string(bp))
+	cmd := exec.CommandContext(hctx, h.python, "-I", "-B", "-u", "-c", hookScript, mode, h.backend, outdir, result, string(bp))
 	cmd.Dir = h.root
 	cmd.Env = h.env()
 	cmd.Stdin = nil

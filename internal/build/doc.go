@@ -35,7 +35,7 @@
 //     environment (setuptools ships one); code from these wheels runs there
 //     anyway.
 //  6. Hooks, each in its own subprocess of the build environment's python
-//     (-I -B, cwd = project root, timeout HookTimeout, killed with its
+//     (-I -B -u, cwd = project root, timeout HookTimeout, killed with its
 //     process group on timeout or cancellation): get_requires_for_build_wheel
 //     (when defined; its extra requirements are resolved and installed the
 //     same way), then prepare_metadata_for_build_wheel, or, when the backend

@@ -1,4 +1,4 @@
-# pyward PEP 517 hook runner. Run as: python -I -B -c <this> MODE BACKEND OUTDIR RESULT BACKEND_PATH_JSON
+# pyward PEP 517 hook runner. Run as: python -I -B -u -c <this> MODE BACKEND OUTDIR RESULT BACKEND_PATH_JSON
 # MODE "requires": get_requires_for_build_wheel({}) (or []) -> {"requires": [...]}
 # MODE "metadata": prepare_metadata_for_build_wheel(OUTDIR, {}) -> {"hook": ..., "dist_info": name}
 #                  or, when the backend lacks it, build_wheel(OUTDIR, {}) -> {"hook": ..., "wheel": name}
