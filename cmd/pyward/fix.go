@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/pyward/pyward/internal/atomicfile"
 	"github.com/pyward/pyward/internal/audit"
@@ -35,6 +36,11 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 	if opts.Vulns == nil {
 		return usageErrorf("--fix needs the vulnerability check (drop --no-vulns)")
 	}
+	if f.fix.summary == "" && f.output == "" && f.format != "table" && f.format != "markdown" {
+		// A Markdown summary after a JSON/SARIF/SBOM document would make
+		// standard output unreadable for the tool that consumes it.
+		return usageErrorf("--fix with --format %s: send the report (-o FILE) or the summary (--fix-summary FILE) to a file", f.format)
+	}
 	inv := invs[0]
 	path := inv.Source
 	data, err := os.ReadFile(path)
@@ -59,6 +65,12 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 	if err != nil {
 		return usageError(err)
 	}
+	var cutoff time.Time
+	if lf.excludeNewer != "" {
+		if cutoff, err = parseCutoff(lf.excludeNewer, time.Now()); err != nil {
+			return usageErrorf("--fix: the lock's --exclude-newer: %v", err)
+		}
+	}
 	target, err := lockTarget(ctx, lf, cacheDir)
 	if err != nil {
 		return usageErrorf("--fix: %v", err)
@@ -76,7 +88,7 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 		Path: path, Format: format, Data: data,
 		Findings: rep.Findings, Vulns: opts.Vulns, Ignores: opts.Ignores, Now: opts.Now,
 		Index: client, Provider: resolve.NewIndexProvider(client), SourceURLs: sourceURLs, Target: target,
-		AllowMajor: f.fix.allowMajor, Prereleases: lf.pre,
+		AllowMajor: f.fix.allowMajor, Prereleases: lf.pre, ExcludeNewer: cutoff,
 	})
 	if err != nil {
 		return lockError(err)
@@ -164,6 +176,8 @@ func fixIndexFlags(h fix.Header, inv *inventory.Inventory, fallback string, gete
 			lf.platform = next()
 		case "--no-index":
 			lf.noIndex = true
+		case "--exclude-newer":
+			lf.excludeNewer = next()
 		case "--pre":
 			lf.pre = true
 		}

@@ -319,6 +319,7 @@ func TestAuditFixErrorsLeaveLockUntouched(t *testing.T) {
 	}{
 		{"two inputs", nil, []string{e.lock, "--fix"}, exitUsage, "one lock"},
 		{"no vulnerability data", nil, []string{"--fix", "--no-vulns"}, exitUsage, "--no-vulns"},
+		{"JSON report and summary on stdout", nil, []string{"--fix", "--format", "json"}, exitUsage, "--fix-summary FILE"},
 		{"index unreachable", e.ix.Close, []string{"--fix", "--cache-dir", filepath.Join(e.dir, "fresh-cache")}, exitInternal, "127.0.0.1"},
 	}
 	for _, tt := range tests {
@@ -392,8 +393,8 @@ func TestFixIndexFlags(t *testing.T) {
 		env     func(string) string
 		want    string
 	}{
-		{"pyward lock header", "pyward lock r.in -o r.txt --index-url https://a/simple/ --python-version 3.11 --platform macos_arm64 --pre",
-			pkgs("https://b/simple/"), env(), "index=https://a/simple/ py=3.11 platform=macos_arm64 pre=true"},
+		{"pyward lock header", "pyward lock r.in -o r.txt --index-url https://a/simple/ --python-version 3.11 --platform macos_arm64 --pre --exclude-newer \"7d\"",
+			pkgs("https://b/simple/"), env(), "index=https://a/simple/ py=3.11 platform=macos_arm64 pre=true excl=7d"},
 		{"pip-compile header with = values", "pip-compile --generate-hashes --index-url=https://a/simple/ --extra-index-url=https://x/simple/ --trusted-host=a",
 			pkgs(), env(), "index=https://a/simple/ extra=[https://x/simple/] trusted=[a]"},
 		{"named indexes", "pyward lock r.in --index corp=https://c/simple/ --index pypi=https://p/simple/ --index-for corp-*=corp",
@@ -423,6 +424,7 @@ func TestFixIndexFlags(t *testing.T) {
 			add("py", lf.pythonVersion, lf.pythonVersion != "")
 			add("platform", lf.platform, lf.platform != "")
 			add("pre", lf.pre, lf.pre)
+			add("excl", lf.excludeNewer, lf.excludeNewer != "")
 			if got := strings.Join(parts, " "); got != tt.want {
 				t.Errorf("got  %s\nwant %s", got, tt.want)
 			}

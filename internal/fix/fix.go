@@ -10,8 +10,9 @@
 //     version above the locked one (osv Finding.FixedAbove), (b) not yanked
 //     (PEP 592: a version is yanked when all its files are), (c) not a
 //     pre-release unless the locked version is one or pre-releases are
-//     enabled, (d) compatible with the target Python when one is given, and
-//     (e) free of every advisory it was meant to clear. Among those, a
+//     enabled, (d) compatible with the target Python when one is given, (e)
+//     uploaded before the lock's --exclude-newer cutoff, if any, and (f)
+//     free of every advisory it was meant to clear. Among those, a
 //     version that brings no advisory the locked version did not have is
 //     preferred; the newest release is never chosen just because it is
 //     newest.
@@ -106,6 +107,9 @@ type Options struct {
 
 	AllowMajor  bool
 	Prereleases bool
+	// ExcludeNewer ignores files uploaded after it (the lock's cooldown),
+	// for targets and re-resolution alike; zero means no cutoff.
+	ExcludeNewer time.Time
 }
 
 // Change is one package whose pin changed.

@@ -57,6 +57,7 @@ type rel struct {
 	yanked  bool
 	python  string // Requires-Python
 	noHash  bool   // the index gives no sha256: Fix must download
+	upload  string // upload date, YYYY-MM-DD; "" for none
 }
 
 func newMemIndex(projects map[string][]rel) *memIndex {
@@ -70,6 +71,9 @@ func newMemIndex(projects map[string][]rel) *memIndex {
 			m.content[u] = data
 			sum := sha256.Sum256(data)
 			f := index.File{Filename: fn, URL: u, Hashes: map[string]string{}, Yanked: r.yanked, RequiresPython: r.python, Index: "mem"}
+			if r.upload != "" {
+				f.UploadTime, _ = time.Parse("2006-01-02", r.upload)
+			}
 			if !r.noHash {
 				f.Hashes["sha256"] = hex.EncodeToString(sum[:])
 			}
@@ -139,34 +143,37 @@ func TestChooseTarget(t *testing.T) {
 		releases   []rel
 		advisories []string
 		allowMajor bool
+		cutoff     string // ExcludeNewer, YYYY-MM-DD
 		want       string // target version; "" when no plan
 		wantMajor  string // NeedsMajor target
 		wantReason string // problem reason fragment
 	}{
 		{"smallest fix, not the newest", "1.0", []rel{{version: "1.0"}, {version: "1.1"}, {version: "1.2"}, {version: "2.0"}},
-			[]string{advisory("A-1", "lib", "0:1.1")}, false, "1.1", "", ""},
+			[]string{advisory("A-1", "lib", "0:1.1")}, false, "", "1.1", "", ""},
 		{"yanked fix skipped", "1.0", []rel{{version: "1.0"}, {version: "1.1", yanked: true}, {version: "1.1.1"}, {version: "1.2"}},
-			[]string{advisory("A-1", "lib", "0:1.1")}, false, "1.1.1", "", ""},
+			[]string{advisory("A-1", "lib", "0:1.1")}, false, "", "1.1.1", "", ""},
 		{"pre-release skipped", "1.0", []rel{{version: "1.0"}, {version: "1.2rc1"}, {version: "1.2"}},
-			[]string{advisory("A-1", "lib", "0:1.1")}, false, "1.2", "", ""},
+			[]string{advisory("A-1", "lib", "0:1.1")}, false, "", "1.2", "", ""},
 		{"Requires-Python excludes the target Python", "1.0", []rel{{version: "1.0"}, {version: "1.1", python: ">=3.14"}, {version: "1.2", python: ">=3.8"}},
-			[]string{advisory("A-1", "lib", "0:1.1")}, false, "1.2", "", ""},
+			[]string{advisory("A-1", "lib", "0:1.1")}, false, "", "1.2", "", ""},
 		{"highest of several fixed versions", "1.0", []rel{{version: "1.0"}, {version: "1.1"}, {version: "1.3"}, {version: "1.4"}},
-			[]string{advisory("A-1", "lib", "0:1.1"), advisory("A-2", "lib", "0:1.3")}, false, "1.3", "", ""},
+			[]string{advisory("A-1", "lib", "0:1.1"), advisory("A-2", "lib", "0:1.3")}, false, "", "1.3", "", ""},
 		{"a fix that brings a new advisory is passed over", "1.0", []rel{{version: "1.0"}, {version: "1.1"}, {version: "1.2"}},
-			[]string{advisory("A-1", "lib", "0:1.1"), advisory("B-1", "lib", "1.1:1.2")}, false, "1.2", "", ""},
+			[]string{advisory("A-1", "lib", "0:1.1"), advisory("B-1", "lib", "1.1:1.2")}, false, "", "1.2", "", ""},
 		{"fixed version of the locked branch", "2.1", []rel{{version: "1.5"}, {version: "2.1"}, {version: "2.2"}, {version: "2.3"}, {version: "3.0"}},
-			[]string{advisory("A-1", "lib", "0:1.5", "2.0:2.3")}, false, "2.3", "", ""},
+			[]string{advisory("A-1", "lib", "0:1.5", "2.0:2.3")}, false, "", "2.3", "", ""},
 		{"major upgrade refused", "1.4", []rel{{version: "1.4"}, {version: "2.0"}, {version: "2.1"}},
-			[]string{advisory("A-1", "lib", "0:2.0")}, false, "", "2.0", "--allow-major"},
+			[]string{advisory("A-1", "lib", "0:2.0")}, false, "", "", "2.0", "--allow-major"},
 		{"major upgrade allowed", "1.4", []rel{{version: "1.4"}, {version: "2.0"}, {version: "2.1"}},
-			[]string{advisory("A-1", "lib", "0:2.0")}, true, "2.0", "", ""},
+			[]string{advisory("A-1", "lib", "0:2.0")}, true, "", "2.0", "", ""},
 		{"epoch change is major", "1.4", []rel{{version: "1.4"}, {version: "1!1.0"}},
-			[]string{advisory("A-1", "lib", "0:1!0")}, false, "", "1!1.0", "--allow-major"},
+			[]string{advisory("A-1", "lib", "0:1!0")}, false, "", "", "1!1.0", "--allow-major"},
+		{"release after the lock's cutoff skipped", "1.0", []rel{{version: "1.0"}, {version: "1.1", upload: "2025-06-01"}, {version: "1.2", upload: "2025-01-01"}},
+			[]string{advisory("A-1", "lib", "0:1.1")}, false, "2025-03-01", "1.2", "", ""},
 		{"no fixed version known", "1.0", []rel{{version: "1.0"}, {version: "1.1"}},
-			[]string{advisory("A-1", "lib", "0:")}, false, "", "", "no fixed version"},
+			[]string{advisory("A-1", "lib", "0:")}, false, "", "", "", "no fixed version"},
 		{"fix not on the index", "1.0", []rel{{version: "1.0"}, {version: "1.4"}},
-			[]string{advisory("A-1", "lib", "0:1.5")}, false, "", "", "no usable release at or above 1.5"},
+			[]string{advisory("A-1", "lib", "0:1.5")}, false, "", "", "", "no usable release at or above 1.5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -177,6 +184,9 @@ func TestChooseTarget(t *testing.T) {
 			}
 			opts := Options{Vulns: db, Index: newMemIndex(map[string][]rel{"lib": tt.releases}), AllowMajor: tt.allowMajor,
 				Target: lock.Target{Python: py312}}
+			if tt.cutoff != "" {
+				opts.ExcludeNewer, _ = time.Parse("2006-01-02", tt.cutoff)
+			}
 			pl, prob, err := choose(context.Background(), opts, "lib", "lib", tt.current, fs)
 			if err != nil {
 				t.Fatal(err)

@@ -68,7 +68,7 @@ func resolveFix(ctx context.Context, opts Options, doc *document, plans []*plan)
 	res, err := lock.Lock(ctx, lock.Options{
 		Requirements: roots, Constraints: cons, Provider: opts.Provider, Downloader: opts.Index,
 		SourceURLs: opts.SourceURLs, Target: opts.Target, Prereleases: opts.Prereleases,
-		Preferences: prefs, Command: old.Command, RequiresPython: old.RequiresPython,
+		Preferences: prefs, ExcludeNewer: opts.ExcludeNewer, Command: old.Command, RequiresPython: old.RequiresPython,
 	})
 	if err != nil {
 		return nil, err

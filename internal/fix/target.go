@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/pyward/pyward/internal/audit"
 	"github.com/pyward/pyward/internal/dist"
@@ -53,7 +54,7 @@ func choose(ctx context.Context, opts Options, name, display, current string, fs
 	}
 	curIDs := affecting(opts, name, current)
 	var first, best *release
-	for _, r := range releases(proj, name, opts.Target.Python) {
+	for _, r := range releases(proj, name, opts.Target.Python, opts.ExcludeNewer) {
 		switch {
 		case r.version.Compare(cur) <= 0, r.version.Compare(floor) < 0, r.yanked, !r.pythonOK:
 			continue
@@ -121,13 +122,15 @@ func nextMajor(v pep440.Version) string {
 	return s
 }
 
-// releases groups the project's files by version, ascending.
-func releases(proj *index.Project, name string, python pep440.Version) []*release {
+// releases groups the project's files by version, ascending. Files
+// uploaded after cutoff (when set) are left out, as the lock engine's
+// cooldown does; files without an upload time are kept.
+func releases(proj *index.Project, name string, python pep440.Version, cutoff time.Time) []*release {
 	byVersion := map[string]*release{}
 	var out []*release
 	for _, f := range proj.Files {
 		df, err := dist.ParseFilename(f.Filename)
-		if err != nil || df.Name != name {
+		if err != nil || df.Name != name || (!cutoff.IsZero() && f.UploadTime.After(cutoff)) {
 			continue
 		}
 		key := df.Version.String()
