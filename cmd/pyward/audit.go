@@ -84,7 +84,7 @@ input.`,
 	fl.StringVarP(&f.format, "format", "f", "table", "output format: "+strings.Join(auditFormatNames(), ", ")+" (sarif: SARIF 2.1.0 for GitHub code scanning; cyclonedx: CycloneDX 1.6 SBOM with the vulnerabilities)")
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of standard output")
 	fl.StringArrayVar(&f.names, "name", nil, "vet a package name before adding it (repeatable); no files are read")
-	fl.StringVar(&f.reference, "reference", "", "typo-squat reference: a file of names with ranks, or N for the top N of the embedded list")
+	fl.StringVar(&f.reference, "reference", "", "typo-squat reference: a file of names with ranks, or N for the top N of the list in use (the one from 'pyward db update', else the embedded one)")
 	fl.StringVar(&f.namesFile, "public-names", "", "file of every public project name (optionally gzip) for the offline dependency-confusion check")
 	fl.StringVar(&f.cooldown, "cooldown", "7d", "report releases younger than this (e.g. 7d, 48h)")
 	fl.StringVar(&f.indexURL, "index-url", DefaultIndexURL, "index to ask about project status, yanked and recent releases when the lock does not record one")
@@ -115,7 +115,7 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 	if err != nil {
 		return usageError(err)
 	}
-	ref, err := loadReference(f.reference)
+	ref, err := a.loadReference(f.reference, f.cacheDir)
 	if err != nil {
 		return usageError(err)
 	}
@@ -361,21 +361,34 @@ func parseIgnores(raw []string) ([]osv.Ignore, error) {
 	return out, nil
 }
 
-func loadReference(spec string) (*typosquat.Reference, error) {
-	if spec == "" {
-		return typosquat.Embedded(), nil
-	}
-	if n, err := strconv.Atoi(spec); err == nil {
+// loadReference chooses the typo-squat reference: the --reference FILE;
+// otherwise the top-projects list of 'pyward db update' when it was
+// downloaded, else the snapshot embedded in the binary. --reference N
+// keeps the N best-ranked projects of that list.
+func (a *app) loadReference(spec, cacheFlag string) (*typosquat.Reference, error) {
+	top := 0
+	if spec != "" {
+		n, err := strconv.Atoi(spec)
+		if err != nil {
+			ref, err := typosquat.LoadReferenceFile(spec)
+			if err != nil {
+				return nil, fmt.Errorf("--reference: %w", err)
+			}
+			return ref, nil
+		}
 		if n <= 0 {
 			return nil, fmt.Errorf("--reference %d: want a positive number of names", n)
 		}
-		return typosquat.EmbeddedTop(n), nil
+		top = n
 	}
-	ref, err := typosquat.LoadReferenceFile(spec)
+	ref, err := a.cachedTopList(cacheFlag)
 	if err != nil {
-		return nil, fmt.Errorf("--reference: %w", err)
+		return nil, err
 	}
-	return ref, nil
+	if ref == nil {
+		ref = typosquat.Embedded()
+	}
+	return ref.Top(top), nil
 }
 
 func readNamesSnapshot(path string) (*audit.NamesSnapshot, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/pyward/pyward/internal/audit"
 	"github.com/pyward/pyward/internal/osv"
 	"github.com/pyward/pyward/internal/pypinames"
+	"github.com/pyward/pyward/internal/typosquat"
 )
 
 // staleAfter is the age past which audit warns that a database is old.
@@ -23,6 +24,7 @@ type dbFlags struct {
 	offline  bool
 	osvURL   string
 	namesURL string
+	topURL   string
 }
 
 func (a *app) dbCommand() *cobra.Command {
@@ -30,20 +32,25 @@ func (a *app) dbCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "db",
 		Short: "Download or inspect the offline databases used by audit",
-		Long: `pyward audit works offline from two cached databases:
+		Long: `pyward audit works offline from three cached databases:
 
   advisories    the OSV export of every PyPI advisory (vulnerabilities and
                 malicious packages), in <cache>/osv
   public names  every project name on the public index (PEP 691 project
                 list), in <cache>/names.txt.gz, for the dependency-confusion
                 check without network
+  top projects  the most-downloaded PyPI projects with their rank, in
+                <cache>/top-pypi.tsv.gz, the typo-squat reference (until it
+                is downloaded, audit uses the snapshot built into pyward)
 
-'pyward db update' downloads both, revalidating with ETags so an unchanged
-database costs one request; a failed download keeps the previous copy.
+'pyward db update' downloads all three, revalidating with ETags so an
+unchanged database costs one request; a failed download keeps the previous
+copy, and one failing source does not stop the others.
 'pyward db status' shows where each came from, its age and size.`,
 		Example: `  pyward db update
   pyward db status
-  pyward db update --osv-url https://mirror.example.com/osv/PyPI/all.zip`,
+  pyward db update --osv-url https://mirror.example.com/osv/PyPI/all.zip
+  pyward db update --top-url https://mirror.example.com/top-pypi-packages.min.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return usageErrorf("db: missing subcommand (update or status; see 'pyward db --help')")
@@ -54,7 +61,7 @@ database costs one request; a failed download keeps the previous copy.
 
 	update := &cobra.Command{
 		Use:   "update",
-		Short: "Download or revalidate the advisory database and the public names snapshot",
+		Short: "Download or revalidate the advisory database, the public names snapshot and the top-projects list",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runDBUpdate(cmd.Context(), f)
@@ -64,6 +71,7 @@ database costs one request; a failed download keeps the previous copy.
 	uf.BoolVar(&f.offline, "offline", false, "never touch the network (update then refuses to run)")
 	uf.StringVar(&f.osvURL, "osv-url", osv.DefaultURL, "URL of the OSV PyPI export (a zip of OSV JSON files)")
 	uf.StringVar(&f.namesURL, "names-url", pypinames.DefaultURL, "simple-index root serving the PEP 691 JSON project list")
+	uf.StringVar(&f.topURL, "top-url", pypinames.DefaultTopURL, "most-downloaded projects ranking (top-pypi-packages JSON: {\"rows\": [{\"project\", \"download_count\"}]})")
 
 	status := &cobra.Command{
 		Use:   "status",
@@ -77,27 +85,37 @@ database costs one request; a failed download keeps the previous copy.
 	return cmd
 }
 
-func (a *app) dbCaches(f dbFlags) (*osv.Cache, *pypinames.Cache, error) {
+// dbCaches are the three cached databases.
+type dbCaches struct {
+	osv   *osv.Cache
+	names *pypinames.Cache
+	top   *pypinames.TopCache
+}
+
+func (a *app) dbCaches(f dbFlags) (dbCaches, error) {
 	root, err := a.cacheRoot(f.cacheDir)
 	if err != nil {
-		return nil, nil, usageErrorf("--cache-dir: %v", err)
+		return dbCaches{}, usageErrorf("--cache-dir: %v", err)
 	}
-	return &osv.Cache{Dir: filepath.Join(root, "osv"), URL: f.osvURL, Offline: f.offline},
-		&pypinames.Cache{Dir: root, URL: f.namesURL, Offline: f.offline}, nil
+	return dbCaches{
+		osv:   &osv.Cache{Dir: filepath.Join(root, "osv"), URL: f.osvURL, Offline: f.offline},
+		names: &pypinames.Cache{Dir: root, URL: f.namesURL, Offline: f.offline},
+		top:   &pypinames.TopCache{Dir: root, URL: f.topURL, Offline: f.offline},
+	}, nil
 }
 
 func (a *app) runDBUpdate(ctx context.Context, f dbFlags) error {
 	if f.offline {
-		return usageErrorf("db update: --offline forbids downloading; drop --offline, or audit with --db DIR|ZIP and --public-names FILE")
+		return usageErrorf("db update: --offline forbids downloading; drop --offline, or audit with --db DIR|ZIP, --public-names FILE and --reference FILE")
 	}
-	oc, nc, err := a.dbCaches(f)
+	dbs, err := a.dbCaches(f)
 	if err != nil {
 		return err
 	}
-	// Both databases are attempted even when the first fails, so one
-	// unreachable source does not keep the other stale.
+	// Every database is attempted even when another fails, so one
+	// unreachable source does not keep the others stale.
 	var errs []error
-	ores, err := oc.Update(ctx)
+	ores, err := dbs.osv.Update(ctx)
 	switch {
 	case err != nil:
 		errs = append(errs, fmt.Errorf("advisories: %w", err))
@@ -109,7 +127,7 @@ func (a *app) runDBUpdate(ctx context.Context, f dbFlags) error {
 			fmt.Fprintf(a.stderr, "warning: %d advisory files could not be parsed and were left out; first: %v\n", n, ores.FileErrors[0])
 		}
 	}
-	nres, err := nc.Update(ctx)
+	nres, err := dbs.names.Update(ctx)
 	switch {
 	case err != nil:
 		errs = append(errs, fmt.Errorf("public names: %w", err))
@@ -121,6 +139,18 @@ func (a *app) runDBUpdate(ctx context.Context, f dbFlags) error {
 			fmt.Fprintf(a.stderr, "warning: %d entries of the project list are not valid project names and were left out\n", nres.Meta.Skipped)
 		}
 	}
+	tres, err := dbs.top.Update(ctx)
+	switch {
+	case err != nil:
+		errs = append(errs, fmt.Errorf("top projects: %w", err))
+	case tres.NotModified:
+		fmt.Fprintf(a.stdout, "top projects: up to date (%d projects, from %s)\n", tres.Meta.Projects, tres.Meta.URL)
+	default:
+		fmt.Fprintf(a.stdout, "top projects: %d projects (%s) from %s\n", tres.Meta.Projects, byteSize(tres.Meta.Size), tres.Meta.URL)
+		if tres.Meta.Skipped > 0 {
+			fmt.Fprintf(a.stderr, "warning: %d rows of the top-projects list lack a valid project name or download count and were left out\n", tres.Meta.Skipped)
+		}
+	}
 	if len(errs) > 0 {
 		// An unreachable or broken source is the user's to fix (a mirror
 		// URL, a proxy): exit 2 with the URL in the message.
@@ -130,12 +160,12 @@ func (a *app) runDBUpdate(ctx context.Context, f dbFlags) error {
 }
 
 func (a *app) runDBStatus(f dbFlags) error {
-	oc, nc, err := a.dbCaches(f)
+	dbs, err := a.dbCaches(f)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
-	om, err := oc.ReadMeta()
+	om, err := dbs.osv.ReadMeta()
 	switch {
 	case errors.Is(err, osv.ErrNoDatabase):
 		fmt.Fprintf(a.stdout, "advisories:   not downloaded (run 'pyward db update')\n")
@@ -144,9 +174,9 @@ func (a *app) runDBStatus(f dbFlags) error {
 	default:
 		fmt.Fprintf(a.stdout, "advisories:   %d advisories, %s, %s\n  source:     %s\n  updated:    %s (%s ago)%s\n  path:       %s\n",
 			om.Advisories, byteSize(om.Size), fileErrNote(om.FileErrors), om.URL,
-			om.FetchedAt.UTC().Format(time.RFC3339), roundAge(om.Age(now)), staleNote(om.Age(now)), oc.Dir)
+			om.FetchedAt.UTC().Format(time.RFC3339), roundAge(om.Age(now)), staleNote(om.Age(now)), dbs.osv.Dir)
 	}
-	nm, err := nc.ReadMeta()
+	nm, err := dbs.names.ReadMeta()
 	switch {
 	case errors.Is(err, pypinames.ErrNoSnapshot):
 		fmt.Fprintf(a.stdout, "public names: not downloaded (run 'pyward db update')\n")
@@ -155,9 +185,27 @@ func (a *app) runDBStatus(f dbFlags) error {
 	default:
 		fmt.Fprintf(a.stdout, "public names: %d names, %s\n  source:     %s\n  updated:    %s (%s ago)%s\n  path:       %s\n",
 			nm.Names, byteSize(nm.Size), nm.URL,
-			nm.FetchedAt.UTC().Format(time.RFC3339), roundAge(nm.Age(now)), staleNote(nm.Age(now)), nc.Path())
+			nm.FetchedAt.UTC().Format(time.RFC3339), roundAge(nm.Age(now)), staleNote(nm.Age(now)), dbs.names.Path())
+	}
+	tm, err := dbs.top.ReadMeta()
+	switch {
+	case errors.Is(err, pypinames.ErrNoTopList):
+		fmt.Fprintf(a.stdout, "top projects: not downloaded (run 'pyward db update'); audit uses the %d projects built into pyward\n", typosquat.Embedded().Len())
+	case err != nil:
+		return internalError(err)
+	default:
+		fmt.Fprintf(a.stdout, "top projects: %d projects, %s, ranking of %s\n  source:     %s\n  updated:    %s (%s ago)%s\n  path:       %s\n",
+			tm.Projects, byteSize(tm.Size), orUnknown(tm.LastUpdate), tm.URL,
+			tm.FetchedAt.UTC().Format(time.RFC3339), roundAge(tm.Age(now)), staleNote(tm.Age(now)), dbs.top.Path())
 	}
 	return nil
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown date"
+	}
+	return s
 }
 
 func fileErrNote(n int) string {
@@ -215,4 +263,30 @@ func (a *app) cachedNamesSnapshot(cacheFlag string) (*audit.NamesSnapshot, []str
 		warns = append(warns, fmt.Sprintf("public names snapshot is %s old: run 'pyward db update'", roundAge(age)))
 	}
 	return snap, warns, nil
+}
+
+// cachedTopList loads the top-projects list written by 'pyward db update',
+// the typo-squat reference: nil without error when none was downloaded (or
+// there is no cache directory), so the caller falls back to the embedded
+// snapshot. A list that is there but unreadable is an error: silently
+// auditing against another list would hide that the update went wrong.
+func (a *app) cachedTopList(cacheFlag string) (*typosquat.Reference, error) {
+	root, err := a.cacheRoot(cacheFlag)
+	if err != nil {
+		return nil, nil
+	}
+	c := &pypinames.TopCache{Dir: root}
+	if _, err := c.ReadMeta(); errors.Is(err, pypinames.ErrNoTopList) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	ref, err := typosquat.LoadReferenceFile(c.Path())
+	if err != nil {
+		return nil, fmt.Errorf("top-projects list %s: %w (run 'pyward db update')", c.Path(), err)
+	}
+	if ref.Len() == 0 {
+		return nil, fmt.Errorf("top-projects list %s: no projects (run 'pyward db update')", c.Path())
+	}
+	return ref, nil
 }

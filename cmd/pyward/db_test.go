@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/pyward/pyward/internal/typosquat"
 )
 
 // osvJSON are two advisories in the OSV export's JSON form.
@@ -42,14 +45,30 @@ func osvZip(t *testing.T, files map[string]string) []byte {
 	return buf.Bytes()
 }
 
-// dbServer serves an OSV export at /osv/all.zip and a PEP 691 project list
-// at /simple/, each with an ETag that changes with its content.
+// topListJSON is a top-pypi-packages ranking of 100 projects (the fewest
+// pyward accepts): the given names first, then fillers.
+func topListJSON(first ...string) string {
+	var rows []string
+	for i := 0; i < 100; i++ {
+		name := fmt.Sprintf("filler-%03d", i)
+		if i < len(first) {
+			name = first[i]
+		}
+		rows = append(rows, fmt.Sprintf(`{"download_count":%d,"project":%q}`, 5_000_000-1000*i, name))
+	}
+	return `{"last_update":"2026-11-01 07:12:00","query":{"bytes_billed":0},"rows":[` + strings.Join(rows, ",") + "]}"
+}
+
+// dbServer serves an OSV export at /osv/all.zip, a PEP 691 project list at
+// /simple/ and a top-projects ranking at /top.json, each with an ETag that
+// changes with its content.
 type dbServer struct {
 	*httptest.Server
-	zip, names atomic.Value // []byte, string
-	zipTag     atomic.Value // string
-	namesTag   atomic.Value
-	downloads  atomic.Int32 // 200 responses
+	zip, names, top atomic.Value // []byte, string, string
+	zipTag          atomic.Value // string
+	namesTag        atomic.Value
+	topTag          atomic.Value
+	downloads       atomic.Int32 // 200 responses
 }
 
 func newDBServer(t *testing.T) *dbServer {
@@ -58,6 +77,8 @@ func newDBServer(t *testing.T) *dbServer {
 	s.zipTag.Store(`"zip-1"`)
 	s.names.Store(`{"meta":{"api-version":"1.0"},"projects":[{"name":"requests"},{"name":"Acme_Internal"},{"name":"colorama"}]}`)
 	s.namesTag.Store(`"names-1"`)
+	s.top.Store(topListJSON("requests", "colorama"))
+	s.topTag.Store(`"top-1"`)
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var tag string
 		var body []byte
@@ -72,6 +93,9 @@ func newDBServer(t *testing.T) *dbServer {
 			}
 			tag, body = s.namesTag.Load().(string), []byte(s.names.Load().(string))
 			w.Header().Set("Content-Type", "application/vnd.pypi.simple.v1+json")
+		case "/top.json":
+			tag, body = s.topTag.Load().(string), []byte(s.top.Load().(string))
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		default:
 			http.NotFound(w, r)
 			return
@@ -89,7 +113,7 @@ func newDBServer(t *testing.T) *dbServer {
 }
 
 func (s *dbServer) flags() []string {
-	return []string{"--osv-url", s.URL + "/osv/all.zip", "--names-url", s.URL + "/simple/"}
+	return []string{"--osv-url", s.URL + "/osv/all.zip", "--names-url", s.URL + "/simple/", "--top-url", s.URL + "/top.json"}
 }
 
 func TestDBUpdateAndStatus(t *testing.T) {
@@ -106,25 +130,40 @@ func TestDBUpdateAndStatus(t *testing.T) {
 		wantErr      string
 		wantDownload int32 // new 200 responses in this step
 	}{
+		{"status before any update", []string{"db", "status"}, nil, exitOK,
+			[]string{"advisories:   not downloaded", "public names: not downloaded", fmt.Sprintf("top projects: not downloaded (run 'pyward db update'); audit uses the %d projects built into pyward", typosquat.Embedded().Len())}, "", 0},
 		{"first update", update, nil, exitOK,
-			[]string{"advisories: 2 advisories", srv.URL + "/osv/all.zip", "public names: 3 names", srv.URL + "/simple/"}, "", 2},
+			[]string{"advisories: 2 advisories", srv.URL + "/osv/all.zip", "public names: 3 names", srv.URL + "/simple/",
+				"top projects: 100 projects", srv.URL + "/top.json"}, "", 3},
 		{"status", []string{"db", "status"}, nil, exitOK,
-			[]string{"advisories:   2 advisories", "source:     " + srv.URL + "/osv/all.zip", "public names: 3 names", "source:     " + srv.URL + "/simple/", "ago)", "names.txt.gz"}, "", 0},
-		{"revalidation", update, nil, exitOK, []string{"advisories: up to date", "public names: up to date"}, "", 0},
+			[]string{"advisories:   2 advisories", "source:     " + srv.URL + "/osv/all.zip", "public names: 3 names", "source:     " + srv.URL + "/simple/", "ago)", "names.txt.gz",
+				"top projects: 100 projects", "ranking of 2026-11-01 07:12:00", "source:     " + srv.URL + "/top.json", "top-pypi.tsv.gz"}, "", 0},
+		{"revalidation", update, nil, exitOK, []string{"advisories: up to date", "public names: up to date", "top projects: up to date (100 projects, from " + srv.URL + "/top.json)"}, "", 0},
 		{"corrupt archive keeps the old database", update, func() {
 			srv.zip.Store([]byte("PK\x03\x04 this is not a zip"))
 			srv.zipTag.Store(`"zip-2"`)
-		}, exitUsage, []string{"public names: up to date"}, srv.URL + "/osv/all.zip", 1},
-		{"status after failure", []string{"db", "status"}, nil, exitOK, []string{"advisories:   2 advisories", "public names: 3 names"}, "", 0},
+		}, exitUsage, []string{"public names: up to date", "top projects: up to date"}, srv.URL + "/osv/all.zip", 1},
+		{"status after failure", []string{"db", "status"}, nil, exitOK, []string{"advisories:   2 advisories", "public names: 3 names", "top projects: 100 projects"}, "", 0},
 		{"broken names list keeps the old snapshot", update, func() {
 			srv.zip.Store(osvZip(t, osvJSON))
 			srv.names.Store(`{"meta":{"api-version":"1.0"},"projects":[{"name":"x"}`)
 			srv.namesTag.Store(`"names-2"`)
-		}, exitUsage, []string{"advisories: 2 advisories"}, "public names", 2},
+		}, exitUsage, []string{"advisories: 2 advisories", "top projects: up to date"}, "public names", 2},
+		{"invalid top list keeps the old list", update, func() {
+			srv.names.Store(`{"meta":{"api-version":"1.0"},"projects":[{"name":"requests"},{"name":"Acme_Internal"},{"name":"colorama"}]}`)
+			srv.namesTag.Store(`"names-3"`)
+			srv.top.Store(`{"last_update":"2026-12-01","rows":[{"download_count":1,"project":"requests"},`)
+			srv.topTag.Store(`"top-2"`)
+		}, exitUsage, []string{"advisories: up to date", "public names: 3 names"}, "top projects: top-projects download " + srv.URL + "/top.json", 2},
+		{"short top list keeps the old list", update, func() {
+			srv.top.Store(`{"last_update":"2026-12-01","rows":[{"download_count":1,"project":"requests"}]}`)
+			srv.topTag.Store(`"top-3"`)
+		}, exitUsage, []string{"advisories: up to date", "public names: up to date"}, "1 projects, want at least 100", 1},
+		{"status after top failures", []string{"db", "status"}, nil, exitOK, []string{"top projects: 100 projects", "ranking of 2026-11-01 07:12:00"}, "", 0},
 		{"offline", append(update, "--offline"), nil, exitUsage, nil, "--offline forbids downloading", 0},
 		{"no subcommand", []string{"db"}, nil, exitUsage, nil, "missing subcommand", 0},
-		{"unreachable", []string{"db", "update", "--osv-url", "http://127.0.0.1:1/all.zip", "--names-url", "http://127.0.0.1:1/simple/"}, nil,
-			exitUsage, nil, "http://127.0.0.1:1/all.zip", 0},
+		{"unreachable", []string{"db", "update", "--osv-url", "http://127.0.0.1:1/all.zip", "--names-url", "http://127.0.0.1:1/simple/", "--top-url", "http://127.0.0.1:1/top.json"}, nil,
+			exitUsage, nil, "top projects: top-projects download http://127.0.0.1:1/top.json", 0},
 	}
 	for _, st := range steps {
 		if st.setup != nil {
@@ -152,6 +191,92 @@ func TestDBUpdateAndStatus(t *testing.T) {
 	if code != exitOK || !strings.Contains(stdout, "public names: 3 names") {
 		t.Errorf("status at the end: %d %s", code, stdout)
 	}
+	// The stored list is the first ranking.
+	ref, err := typosquat.LoadReferenceFile(filepath.Join(os.Getenv("PYWARD_CACHE_DIR"), "top-pypi.tsv.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names := ref.Names(); len(names) != 100 || names[0] != "requests" || names[1] != "colorama" || names[99] != "filler-099" {
+		t.Errorf("stored top list: %d names, %v…", len(names), names[:min(3, len(names))])
+	}
+}
+
+// audit uses the top-projects list of 'pyward db update' as the typo-squat
+// reference instead of the embedded one; --reference N cuts it, and
+// --reference FILE replaces it.
+func TestAuditUsesCachedTopList(t *testing.T) {
+	isolateConfig(t)
+	// zzfoopkg is made up: it is popular only in the downloaded list, at
+	// rank 60, so that --reference 50 leaves it out.
+	first := make([]string, 60)
+	for i := range first {
+		first[i] = fmt.Sprintf("popular-%02d", i)
+	}
+	first[59] = "zzfoopkg"
+	srv := newDBServer(t)
+	srv.top.Store(topListJSON(first...))
+
+	// typosquats runs `pyward audit --offline --name NAME…` and returns what
+	// each flagged name imitates.
+	typosquats := func(extra ...string) (int, map[string]string, string) {
+		t.Helper()
+		args := []string{"audit", "--offline", "--format", "json", "--name", "zzfopkg", "--name", "reqeusts"}
+		code, stdout, stderr := runPyward(t, append(args, extra...)...)
+		var doc struct {
+			Findings []struct{ Kind, Package, Title string }
+		}
+		if code != exitUsage {
+			if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+				t.Fatalf("not JSON (exit %d, stderr %s): %v\n%s", code, stderr, err, stdout)
+			}
+		}
+		got := map[string]string{}
+		for _, f := range doc.Findings {
+			if f.Kind == "typosquat" {
+				got[f.Package] = f.Title
+			}
+		}
+		return code, got, stderr
+	}
+	check := func(step string, extra []string, want map[string]string) {
+		t.Helper()
+		code, got, stderr := typosquats(extra...)
+		if code == exitUsage {
+			t.Fatalf("%s: exit 2: %s", step, stderr)
+		}
+		for name, title := range want {
+			if title == "" {
+				if _, ok := got[name]; ok {
+					t.Errorf("%s: %s flagged: %q", step, name, got[name])
+				}
+			} else if !strings.Contains(got[name], title) {
+				t.Errorf("%s: %s: got %q, want a finding containing %q", step, name, got[name], title)
+			}
+		}
+	}
+
+	check("embedded list", nil, map[string]string{"zzfopkg": "", "reqeusts": "typo-squat of requests (download rank 6)"})
+	check("embedded --reference 5", []string{"--reference", "5"}, map[string]string{"reqeusts": ""})
+	if code, _, stderr := runPyward(t, append([]string{"db", "update"}, srv.flags()...)...); code != exitOK {
+		t.Fatalf("db update: %d %s", code, stderr)
+	}
+	check("cached list", nil, map[string]string{"zzfopkg": "typo-squat of zzfoopkg (download rank 60)", "reqeusts": ""})
+	check("cached --reference 100", []string{"--reference", "100"}, map[string]string{"zzfopkg": "zzfoopkg (download rank 60)"})
+	check("cached --reference 50", []string{"--reference", "50"}, map[string]string{"zzfopkg": ""})
+	ref := filepath.Join(t.TempDir(), "ref.txt")
+	os.WriteFile(ref, []byte("name\trank\nrequests\t1\n"), 0o644)
+	check("--reference FILE", []string{"--reference", ref}, map[string]string{"zzfopkg": "", "reqeusts": "typo-squat of requests (download rank 1)"})
+
+	// A damaged cached list is an error naming the file, not a silent
+	// fallback to another list.
+	path := filepath.Join(os.Getenv("PYWARD_CACHE_DIR"), "top-pypi.tsv.gz")
+	os.WriteFile(path, []byte("not gzip"), 0o644)
+	if code, _, stderr := typosquats(); code != exitUsage || !strings.Contains(stderr, path) || !strings.Contains(stderr, "pyward db update") {
+		t.Errorf("damaged list: exit %d, stderr %s", code, stderr)
+	}
+	// Without its metadata the list counts as not downloaded.
+	os.Remove(filepath.Join(os.Getenv("PYWARD_CACHE_DIR"), "top-pypi.meta.json"))
+	check("list removed", nil, map[string]string{"zzfopkg": "", "reqeusts": "requests (download rank 6)"})
 }
 
 // audit picks up the cached databases: advisories and, offline, the public
