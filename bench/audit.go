@@ -85,8 +85,7 @@ func auditSuite(ctx context.Context, cfg *config) (*suite, error) {
 	s.Setup = append(s.Setup,
 		fmt.Sprintf("advisories: every file of %s (%d YAML advisories, %d with PyPI packages), converted once to a zip of OSV JSON (%d KiB) that both tools read", advDir, adv.files, adv.records, len(adv.zip)/1024),
 		fmt.Sprintf("lock: requirements.txt of %d `name==version` lines: %d names from the advisory database (%.0f%% at a version an advisory lists, the rest at a fixed or current version), the rest from top-pypi-15000.tsv at their latest version (seed %d)", len(pins), countFromAdv(pins, adv), auditAffectedShare*100, cfg.seed),
-		"pyward warm: `pyward audit requirements.txt --cache-dir DIR --offline --format json --fail-on none --no-index-config`, with DIR filled beforehand by the code behind `pyward db update` (osv.Cache.Update) from the zip served on 127.0.0.1 (the compiled index is read, nothing is parsed); cold: `--db all.zip` (the JSON zip) and `--db pypa-advisory-db` (the YAML tree), parsed on every run; pyward also runs its typo-squat and hygiene checks on the 1,000 names in these runs",
-		"typo-squat: 1,000 names (half real project names ranked 5,001+, half single edits and affix games on top-1,000 names), `pyward audit --name N1 --name N2 … --no-vulns --no-index-config --format json`, and `typosquat.Check` in-process (steady state, after the embedded reference is loaded)",
+		"pyward warm: `pyward audit requirements.txt --cache-dir DIR --offline --format json --fail-on none --no-index-config`, with DIR filled beforehand by the code behind `pyward db update` (osv.Cache.Update) from the zip served on 127.0.0.1 (the compiled index is read, nothing is parsed); cold: `--db all.zip` (the JSON zip) and `--db pypa-advisory-db` (the YAML tree), parsed on every run; pyward also runs its typo-squat and hygiene checks on the same names in these runs",
 	)
 
 	// pyward warm: fill the cache through a loopback server, as `pyward db update` would.
@@ -132,6 +131,7 @@ func auditSuite(ctx context.Context, cfg *config) (*suite, error) {
 
 	// Typo-squats.
 	names := typoNames(rng, top, typoSize)
+	s.Setup = append(s.Setup, fmt.Sprintf("typo-squat: %d names (half real project names ranked 5,001+, half single edits and affix games on top-1,000 names), `pyward audit --name N1 --name N2 … --no-vulns --no-index-config --offline --format json`, and `typosquat.Check` in-process (steady state, after the embedded reference is loaded)", len(names)))
 	typoCLI := &row{Tool: "pyward audit --name", Case: fmt.Sprintf("typo-squat check, %d names", len(names)),
 		Checks: []check{{Target: "< " + fmtDur(auditTypoMax)}}}
 	args := []string{"audit", "--no-vulns", "--no-index-config", "--offline", "--format", "json", "--fail-on", "none"}
