@@ -84,8 +84,10 @@ type Builder struct {
 	sem    chan struct{}
 
 	mu      sync.Mutex
-	interp  *venv.Interpreter
 	flights map[string]*flight // sdist URL → build
+
+	interpMu sync.Mutex // held while locating and querying the interpreter
+	interp   *venv.Interpreter
 }
 
 type flight struct {
@@ -203,8 +205,8 @@ func (b *Builder) buildLimited(ctx context.Context, f index.File) (*metadata.Met
 
 // interpreter locates and queries the build interpreter once.
 func (b *Builder) interpreter(ctx context.Context) (*venv.Interpreter, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.interpMu.Lock()
+	defer b.interpMu.Unlock()
 	if b.interp != nil {
 		return b.interp, nil
 	}

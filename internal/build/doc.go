@@ -51,7 +51,24 @@
 //     name.
 //
 // A failing hook gives a *HookError naming the project, the sdist, the
-// backend, the hook and the last lines of its output.
+// backend, the hook and the last lines of its output. Every other error is
+// prefixed with the project and the sdist's file name.
+//
+// Limitation: metadata is built for the located interpreter. A setup.py
+// that computes its dependencies from the running Python (rather than
+// writing markers) describes that interpreter, not a different lock
+// target (--python-version, --platform).
+//
+// # Use in resolution
+//
+// Provider wraps a resolve.Provider: Dependencies falls back to
+// Builder.Metadata only when the wrapped provider's error matches
+// index.ErrNeedsBuild, using the release's sdist (resolve.File.Data holds
+// its index.File for IndexProvider candidates). The resolver's prefetcher
+// may ask for the metadata of the release it expects to choose before it
+// decides, so with building allowed an sdist of such a likely release can
+// be built even if the final resolution does not use it; builds are
+// deduplicated per sdist and bounded by Options.Jobs.
 //
 // # Archive rules
 //
