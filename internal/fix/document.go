@@ -13,7 +13,9 @@ import (
 // document is a parsed lock plus what is needed to edit it in place.
 type document struct {
 	format Format
-	lines  []string // physical lines, without line ends
+	lines  []string // physical lines, without line ends (see splitLines)
+	eol    string   // "\r\n" when the file uses it, else "\n"
+	bom    bool     // the file starts with a UTF-8 byte order mark
 	lock   *lockfile.Lock
 	spans  []span // requirements: where each requirement is written
 	hasVia bool   // every package records who required it
@@ -155,7 +157,8 @@ func parseRequirementsLock(path string, data []byte, h Header) (*document, error
 	if err != nil {
 		return nil, err
 	}
-	doc := &document{format: Requirements, lines: strings.Split(string(data), "\n"),
+	lines, eol, bom := splitLines(data)
+	doc := &document{format: Requirements, lines: lines, eol: eol, bom: bom,
 		lock: &lockfile.Lock{CreatedBy: "pyward", Command: h.Command, RequiresPython: h.RequiresPython}}
 	for _, r := range rf.Requirements {
 		if r.Origin.File != path {
@@ -194,6 +197,20 @@ func parseRequirementsLock(path string, data []byte, h Header) (*document, error
 	return doc, nil
 }
 
+// splitLines splits data into physical lines the way reqfile numbers them
+// (LF, CRLF and CR all end a line; a leading byte order mark is dropped)
+// and reports the line end and mark to write back.
+func splitLines(data []byte) (lines []string, eol string, bom bool) {
+	text, bom := strings.CutPrefix(string(data), "\xef\xbb\xbf")
+	eol = "\n"
+	if strings.Contains(text, "\r\n") {
+		eol = "\r\n"
+	}
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text = strings.ReplaceAll(text, "\r", "\n")
+	return strings.Split(text, "\n"), eol, bom
+}
+
 // annotations reads the indented "# via" and "# from" comments pip-compile
 // and pyward write under a requirement, starting at line i.
 func annotations(lines []string, i int) (via []string, from string) {
@@ -228,7 +245,7 @@ func inventoryOf(path string, format Format, data []byte) (*inventory.Inventory,
 	if err != nil {
 		return nil, err
 	}
-	lines := strings.Split(string(data), "\n")
+	lines, _, _ := splitLines(data)
 	inv := &inventory.Inventory{Source: path, Format: inventory.FormatRequirements}
 	for _, r := range rf.Requirements {
 		p := inventory.Package{Name: r.Name, Hashes: r.Hashes, Editable: r.Editable, File: r.Origin.File, Line: r.Origin.Line, Direct: true}

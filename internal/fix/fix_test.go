@@ -239,48 +239,60 @@ zlib-other==3.0 \
 func TestPinsOnlyRequirements(t *testing.T) {
 	db := loadDB(t, advisory("A-1", "lib", "0:1.1"), `{"id": "MAL-1", "modified": "2025-01-01T00:00:00Z",
  "affected": [{"package": {"ecosystem": "PyPI", "name": "zlib-other"}, "versions": ["3.0"]}]}`)
-	ix := newMemIndex(map[string][]rel{"lib": {{version: "1.0"}, {version: "1.1", noHash: true}, {version: "1.2"}}})
-	var fs []audit.Finding
-	fs = append(fs, findings(t, db, "lib", "1.0")...)
-	fs = append(fs, findings(t, db, "zlib-other", "3.0")...)
-	res, err := Fix(context.Background(), Options{Path: "requirements.txt", Format: Requirements, Data: []byte(pipCompileLock),
-		Findings: fs, Vulns: db, Index: ix})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Strategy != PinsOnly || !res.Changed {
-		t.Fatalf("strategy %q changed %v", res.Strategy, res.Changed)
-	}
-	sum := sha256.Sum256([]byte("wheel lib-1.1-py3-none-any.whl")) // downloaded: the index gave no hash
+	sum := sha256.Sum256([]byte("wheel lib-1.1-py3-none-any.whl")) // downloaded: the index gives no hash
 	want := strings.Replace(pipCompileLock, `lib[extra]==1.0 ; python_version >= "3.8" \
     --hash=sha256:1111111111111111111111111111111111111111111111111111111111111111 \
     --hash=sha256:2222222222222222222222222222222222222222222222222222222222222222`,
 		`lib[extra]==1.1 ; python_version >= "3.8" \
     --hash=sha256:`+hex.EncodeToString(sum[:]), 1)
-	if string(res.Data) != want {
-		t.Errorf("rewritten lock:\n%s\nwant:\n%s", res.Data, want)
+	tests := []struct {
+		name   string
+		encode func(string) string
+	}{
+		{"LF", func(s string) string { return s }},
+		{"CRLF", func(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }},
+		{"byte order mark", func(s string) string { return "\xef\xbb\xbf" + s }},
 	}
-	if len(res.Changes) != 1 || res.Changes[0].From != "1.0" || res.Changes[0].To != "1.1" || strings.Join(res.Changes[0].Advisories, ",") != "A-1" {
-		t.Errorf("changes %+v", res.Changes)
-	}
-	if len(res.Remove) != 1 || res.Remove[0].Package != "zlib-other" {
-		t.Errorf("remove %+v", res.Remove)
-	}
-	var inv []string
-	for _, p := range res.Inventory.Packages {
-		inv = append(inv, fmt.Sprintf("%s==%s@%d", p.Name, p.Version, p.Line))
-	}
-	if strings.Join(inv, " ") != "certifi==2024.2.2@7 lib==1.1@10 zlib-other==3.0@15" {
-		t.Errorf("inventory of the new lock: %v", inv)
-	}
-	var buf bytes.Buffer
-	if err := WriteSummary(&buf, res, nil); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []string{"| lib | 1.0 | 1.1 | A-1 |", "not re-resolved", "### Remove", "**zlib-other** 3.0: malicious"} {
-		if !strings.Contains(buf.String(), s) {
-			t.Errorf("summary lacks %q:\n%s", s, buf.String())
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ix := newMemIndex(map[string][]rel{"lib": {{version: "1.0"}, {version: "1.1", noHash: true}, {version: "1.2"}}})
+			var fs []audit.Finding
+			fs = append(fs, findings(t, db, "lib", "1.0")...)
+			fs = append(fs, findings(t, db, "zlib-other", "3.0")...)
+			res, err := Fix(context.Background(), Options{Path: "requirements.txt", Format: Requirements, Data: []byte(tt.encode(pipCompileLock)),
+				Findings: fs, Vulns: db, Index: ix})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Strategy != PinsOnly || !res.Changed {
+				t.Fatalf("strategy %q changed %v", res.Strategy, res.Changed)
+			}
+			if string(res.Data) != tt.encode(want) {
+				t.Errorf("rewritten lock:\n%q\nwant:\n%q", res.Data, tt.encode(want))
+			}
+			if len(res.Changes) != 1 || res.Changes[0].From != "1.0" || res.Changes[0].To != "1.1" || strings.Join(res.Changes[0].Advisories, ",") != "A-1" {
+				t.Errorf("changes %+v", res.Changes)
+			}
+			if len(res.Remove) != 1 || res.Remove[0].Package != "zlib-other" {
+				t.Errorf("remove %+v", res.Remove)
+			}
+			var inv []string
+			for _, p := range res.Inventory.Packages {
+				inv = append(inv, fmt.Sprintf("%s==%s@%d", p.Name, p.Version, p.Line))
+			}
+			if strings.Join(inv, " ") != "certifi==2024.2.2@7 lib==1.1@10 zlib-other==3.0@15" {
+				t.Errorf("inventory of the new lock: %v", inv)
+			}
+			var buf bytes.Buffer
+			if err := WriteSummary(&buf, res, nil); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range []string{"| lib | 1.0 | 1.1 | A-1 |", "not re-resolved", "### Remove", "**zlib-other** 3.0: malicious"} {
+				if !strings.Contains(buf.String(), s) {
+					t.Errorf("summary lacks %q:\n%s", s, buf.String())
+				}
+			}
+		})
 	}
 }
 

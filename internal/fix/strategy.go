@@ -180,9 +180,13 @@ func bumpPins(ctx context.Context, opts Options, doc *document, plans []*plan) (
 			continue
 		}
 		text := requirementText(sp, pl.target, files[pl.name])
-		lines = append(lines[:sp.start], append(strings.Split(text, "\n"), lines[sp.end+1:]...)...)
+		lines = append(lines[:sp.start], append(strings.Split(text, "\n"), lines[sp.end+1:]...)...) // text's own breaks are "\n"
 	}
-	return []byte(strings.Join(lines, "\n")), nil
+	out := strings.Join(lines, doc.eol)
+	if doc.bom {
+		out = "\xef\xbb\xbf" + out
+	}
+	return []byte(out), nil
 }
 
 func findPlan(plans []*plan, name string) *plan {
