@@ -222,7 +222,7 @@ func (u *unpacker) tar(r io.Reader) error {
 			continue // metadata records (the reader applies them)
 		case tar.TypeDir:
 			kind = kindDir
-		case tar.TypeReg, tar.TypeRegA:
+		case tar.TypeReg:
 			kind = kindFile
 		case tar.TypeSymlink:
 			kind = kindSymlink
