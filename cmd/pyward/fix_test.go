@@ -30,6 +30,10 @@ var fixAdvisories = map[string]string{
   "summary": "fragile overflows",
   "affected": [{"package": {"ecosystem": "PyPI", "name": "fragile"},
     "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.1.0"}]}]}]}`,
+	"PYSEC-2099-4.json": `{"id": "PYSEC-2099-4", "modified": "2025-01-01T00:00:00Z",
+  "summary": "sdistonly overflows",
+  "affected": [{"package": {"ecosystem": "PyPI", "name": "sdistonly"},
+    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.1.0"}]}]}]}`,
 	"MAL-2099-1.json": `{"id": "MAL-2099-1", "modified": "2025-01-01T00:00:00Z",
   "summary": "Malicious code in evilpkg (PyPI)",
   "affected": [{"package": {"ecosystem": "PyPI", "name": "evilpkg"}, "versions": ["0.1.0"]}]}`,
@@ -57,6 +61,8 @@ func fixDists() []testindex.Dist {
 		{Name: "evilpkg", Version: "0.1.0", UploadTime: old},
 		{Name: "colorwin", Version: "1.0.0", UploadTime: old},
 		{Name: "colorwin", Version: "1.1.0", UploadTime: old},
+		{Name: "sdistonly", Version: "1.0.0", UploadTime: old},
+		{Name: "sdistonly", Version: "1.1.0", NoWheel: true, Dynamic: []string{"Requires-Dist"}, UploadTime: old},
 		{Name: "fragile", Version: "1.0.0", UploadTime: old},
 		{Name: "fragile", Version: "1.1.0", Requires: []string{"ghost-dep>=1"}, UploadTime: old, Sdist: true},
 	}
@@ -342,6 +348,29 @@ func TestAuditFixErrorsLeaveLockUntouched(t *testing.T) {
 // does not have, so the lock engine finds no resolution; the pin is bumped
 // in place with the new version's hashes and the summary says so.
 func TestAuditFixFallsBackToPins(t *testing.T) {
+	t.Run("no solution", testFallbackNoSolution)
+	t.Run("metadata needs a build", testFallbackNeedsBuild)
+}
+
+// testFallbackNeedsBuild: sdistonly's fix is an sdist whose dependencies
+// are dynamic, so only building it would tell them.
+func testFallbackNeedsBuild(t *testing.T) {
+	e := newFixEnv(t, "requirements.txt", []string{"sdistonly", "other"}, "sdistonly==1.0.0", "other==1.0.0")
+	code, stdout, stderr := e.audit(t, "--fix")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
+	}
+	if p := pins(e.read(t)); p["sdistonly"] != "1.1.0" || p["other"] != "1.0.0" {
+		t.Errorf("pins %v", p)
+	}
+	for _, want := range []string{"| sdistonly | 1.0.0 | 1.1.0 | PYSEC-2099-4 |", "no static metadata", "not re-resolved"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+func testFallbackNoSolution(t *testing.T) {
 	e := newFixEnv(t, "requirements.txt", []string{"fragile", "other"}, "fragile==1.0.0", "other==1.0.0")
 	orig := e.read(t)
 	code, stdout, stderr := e.audit(t, "--fix")

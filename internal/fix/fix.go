@@ -30,8 +30,8 @@
 //     the target, say) are carried over unchanged; packages that were only
 //     needed by the old versions of upgraded packages are dropped when the
 //     lock records who required what ("# via").
-//   - Strategy 2 (PinsOnly), when there is no resolver or it finds no
-//     solution: only the vulnerable pins change, each with the hashes of
+//   - Strategy 2 (PinsOnly), when there is no resolver, it finds no
+//     solution, or it would have to build an sdist to read its metadata: only the vulnerable pins change, each with the hashes of
 //     every file of its new version on the index (missing sha256 digests are
 //     computed by downloading), and the summary says that the dependencies
 //     of the bumped packages were not re-resolved. In a requirements file
@@ -229,6 +229,9 @@ func Fix(ctx context.Context, opts Options) (*Result, error) {
 		switch {
 		case errors.As(err, &nse):
 			res.Notes = append(res.Notes, "The lock engine found no resolution with the fixed versions ("+oneLine(nse.Explanation())+"), so only the vulnerable pins were bumped.")
+			newLock = nil
+		case errors.Is(err, index.ErrNeedsBuild):
+			res.Notes = append(res.Notes, "The lock engine could not read the dependencies of every release without building it ("+oneLine(err.Error())+"), so only the vulnerable pins were bumped.")
 			newLock = nil
 		case err != nil:
 			return nil, fmt.Errorf("fix: re-resolve %s: %w", opts.Path, err)

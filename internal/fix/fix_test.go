@@ -21,6 +21,7 @@ import (
 	"github.com/pyward/pyward/internal/osv"
 	"github.com/pyward/pyward/internal/pep440"
 	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/resolve"
 	"github.com/pyward/pyward/internal/testindex"
 )
 
@@ -473,4 +474,49 @@ func FuzzSplitCommand(f *testing.F) {
 		}
 		_ = ReadHeader([]byte("# To update, run: " + s + "\n"))
 	})
+}
+
+// failingProvider is a resolver package source that fails every look-up.
+type failingProvider struct{ err error }
+
+func (p failingProvider) Versions(context.Context, string) ([]*resolve.Candidate, error) {
+	return nil, p.err
+}
+
+func (p failingProvider) Dependencies(context.Context, *resolve.Candidate, *resolve.File) (*resolve.Dependencies, error) {
+	return nil, p.err
+}
+
+// TestResolverFailures: a release that needs building falls back to
+// bumping pins; any other resolver failure (the network) is an error.
+func TestResolverFailures(t *testing.T) {
+	db := loadDB(t, advisory("A-1", "lib", "0:1.1"))
+	tests := []struct {
+		name     string
+		err      error
+		wantErr  string
+		wantNote string
+	}{
+		{"needs a build", &index.NeedsBuildError{Project: "lib", Filename: "lib-1.1.tar.gz", Reason: "dynamic Requires-Dist"}, "", "without building"},
+		{"transport failure", errors.New("connection reset by peer"), "connection reset by peer", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ix := newMemIndex(map[string][]rel{"lib": {{version: "1.0"}, {version: "1.1"}}})
+			res, err := Fix(context.Background(), Options{Path: "requirements.txt", Format: Requirements, Data: []byte(pipCompileLock),
+				Findings: findings(t, db, "lib", "1.0"), Vulns: db, Index: ix, Provider: failingProvider{tt.err}})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Strategy != PinsOnly || !strings.Contains(strings.Join(res.Notes, " "), tt.wantNote) || !strings.Contains(string(res.Data), "lib[extra]==1.1 ;") {
+				t.Errorf("strategy %s notes %q\n%s", res.Strategy, res.Notes, res.Data)
+			}
+		})
+	}
 }
