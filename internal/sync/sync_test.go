@@ -260,6 +260,13 @@ func TestSyncInterop(t *testing.T) {
 	if len(pyc) == 0 {
 		t.Error("--compile wrote no .pyc")
 	}
+	// Offline, with the index gone: the cache alone serves a new venv.
+	f.ix.Close()
+	o2 := f.opts(lock)
+	o2.Venv, o2.Offline = filepath.Join(f.dir, "venv3"), true
+	if _, err := Sync(ctx, o2); err != nil {
+		t.Fatalf("offline warm sync: %v", err)
+	}
 	if out, err := pip(t, f.py, o.Venv, "uninstall", "-y", "beta.pkg"); err != nil {
 		t.Fatalf("pip uninstall: %v\n%s", err, out)
 	}
