@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pyward/pyward/internal/atomicfile"
+	"github.com/pyward/pyward/internal/build"
 	"github.com/pyward/pyward/internal/index"
 	"github.com/pyward/pyward/internal/lock"
 	"github.com/pyward/pyward/internal/lockfile"
@@ -57,6 +58,7 @@ type lockFlags struct {
 	quiet           bool
 	verbose         bool
 	strictPython    bool
+	allowBuild      bool
 }
 
 func (a *app) lockCommand() *cobra.Command {
@@ -114,6 +116,7 @@ Re-locking keeps the versions already in the output file unless --upgrade or
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log every HTTP request")
 	fl.BoolVar(&f.strictPython, "strict-requires-python", false, "also enforce upper bounds of Requires-Python")
+	fl.BoolVar(&f.allowBuild, "allow-build", false, "run the PEP 517 build backend (package code, in an isolated venv) for sdists whose dependencies are not static")
 	return cmd
 }
 
@@ -202,7 +205,13 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 			constraints = append(constraints, r)
 		}
 	}
-	provider := progress.wrap(resolve.NewIndexProvider(client))
+	var inner resolve.Provider = resolve.NewIndexProvider(client)
+	if f.allowBuild {
+		inner = &build.Provider{Inner: inner, Builder: build.New(client, build.Options{Python: f.python, CacheDir: cacheDir, Logf: iopts.Logf})}
+	} else {
+		inner = lock.RefuseBuilds(inner)
+	}
+	provider := progress.wrap(inner)
 	res, err := lock.Lock(ctx, lock.Options{
 		Requirements: in.reqs, Constraints: constraints, Provider: provider, Downloader: client, SourceURLs: sourceURLs,
 		Target: target, Prereleases: f.pre || in.pre, StrictRequiresPython: f.strictPython,
@@ -250,8 +259,12 @@ func lockError(err error) error {
 	var hm *index.HashMismatchError
 	var pe *index.ParseError
 	var nb *index.NeedsBuildError
+	var he *build.HookError
+	var ae *build.ArchiveError
+	var ce *build.ConfigError
 	switch {
-	case errors.As(err, &nf), errors.As(err, &hm), errors.As(err, &pe), errors.As(err, &nb):
+	case errors.As(err, &nf), errors.As(err, &hm), errors.As(err, &pe), errors.As(err, &nb), errors.Is(err, lock.ErrBuildRequired),
+		errors.As(err, &he), errors.As(err, &ae), errors.As(err, &ce):
 		return usageError(err)
 	}
 	return internalError(err)

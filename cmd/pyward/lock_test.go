@@ -276,3 +276,43 @@ func TestLockDependencyConfusion(t *testing.T) {
 		})
 	}
 }
+
+// TestLockDynamicSdist: an sdist whose dependencies are computed at build
+// time is refused by default (no package code runs), and locked with
+// --allow-build, which runs its build backend in an isolated venv whose
+// build requirements (Debian's real setuptools and wheel wheels) pyward
+// installs itself.
+func TestLockDynamicSdist(t *testing.T) {
+	isolateConfig(t)
+	old := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	_, indexURL, host := startIndex(t, []testindex.Dist{
+		{Name: "dyn", Version: "1.0", NoWheel: true, Dynamic: []string{"Requires-Dist"}, Requires: []string{"six"}, UploadTime: old},
+		{Name: "six", Version: "1.16.0", UploadTime: old},
+	}, testindex.Options{})
+	dir := t.TempDir()
+	out := filepath.Join(dir, "requirements.txt")
+	args := []string{"lock", "dyn", "-o", out, "--index-url", indexURL, "--trusted-host", host, "-q"}
+	code, _, stderr := runPyward(t, args...)
+	if code != exitUsage || !strings.Contains(stderr, "dyn 1.0") || !strings.Contains(stderr, "--allow-build") {
+		t.Fatalf("without --allow-build: exit %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("a lock was written")
+	}
+	requirePython(t)
+	wheels := "/usr/share/python-wheels"
+	if m, _ := filepath.Glob(filepath.Join(wheels, "setuptools-*.whl")); len(m) == 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI needs Debian's python3-setuptools-whl and python3-wheel-whl")
+		}
+		t.Skip("no setuptools wheel in " + wheels)
+	}
+	code, _, stderr = runPyward(t, append(args, "--allow-build", "--find-links", wheels)...)
+	if code != exitOK {
+		t.Fatalf("with --allow-build: exit %d: %s", code, stderr)
+	}
+	data, _ := os.ReadFile(out)
+	if !strings.Contains(string(data), "six==1.16.0") || !strings.Contains(string(data), "dyn==1.0") {
+		t.Errorf("lock:\n%s", data)
+	}
+}
