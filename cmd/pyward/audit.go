@@ -26,6 +26,7 @@ import (
 	"github.com/pyward/pyward/internal/pyproject"
 	"github.com/pyward/pyward/internal/report"
 	"github.com/pyward/pyward/internal/typosquat"
+	"github.com/pyward/pyward/internal/venv"
 )
 
 type auditFlags struct {
@@ -45,6 +46,8 @@ type auditFlags struct {
 	indexURL   string
 	publicURL  string
 	trusted    []string
+	venvDir    string
+	python     string
 	fix        fixFlags
 }
 
@@ -90,6 +93,8 @@ input.`,
 	fl.StringVar(&f.indexURL, "index-url", DefaultIndexURL, "index to ask about project status, yanked and recent releases when the lock does not record one")
 	fl.StringVar(&f.publicURL, "public-index", DefaultIndexURL, "the public index, for the dependency-confusion check")
 	fl.StringArrayVar(&f.trusted, "trusted-host", nil, "allow plain http:// for this index host")
+	fl.StringVar(&f.venvDir, "venv", "", "audit the distributions installed in this virtual environment")
+	fl.StringVar(&f.python, "python", "", "audit the distributions installed for this Python interpreter")
 	fl.BoolVar(&f.noIndexCfg, "no-index-config", false, "skip the scan of this machine's pip.conf files and PIP_*/UV_* variables")
 	fl.BoolVar(&f.fix.enabled, "fix", false, "rewrite the lock (requirements.txt or pylock.toml) to the smallest upgrades that clear its vulnerabilities; print a pull-request summary")
 	fl.BoolVar(&f.fix.allowMajor, "allow-major", false, "--fix: allow upgrades across a major version")
@@ -130,6 +135,19 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 			inv.Packages = append(inv.Packages, inventory.Package{Name: n, File: "--name"})
 		}
 		invs = append(invs, inv)
+	} else if f.venvDir != "" || f.python != "" {
+		inv, err := a.installedInventory(ctx, f)
+		if err != nil {
+			return usageError(err)
+		}
+		invs = append(invs, inv)
+		if len(args) > 0 {
+			more, pp, err := readInputs(args)
+			if err != nil {
+				return usageError(err)
+			}
+			invs, pyprojects = append(invs, more...), pp
+		}
 	} else {
 		invs, pyprojects, err = readInputs(args)
 		if err != nil {
@@ -220,6 +238,26 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 		a.exitCode = exitFindings
 	}
 	return nil
+}
+
+// installedInventory reads --venv, or the environment of --python.
+func (a *app) installedInventory(ctx context.Context, f auditFlags) (*inventory.Inventory, error) {
+	if f.venvDir != "" {
+		return inventory.ReadVenv(f.venvDir)
+	}
+	path, err := venv.Find(f.python)
+	if err != nil {
+		return nil, err
+	}
+	in, err := venv.Query(ctx, path, "")
+	if err != nil {
+		return nil, err
+	}
+	inv, err := inventory.ReadVenv(in.Info.Prefix)
+	if err != nil {
+		return nil, fmt.Errorf("--python %s: %w", path, err)
+	}
+	return inv, nil
 }
 
 // onlineLookups configures the checks that ask indexes: project status,

@@ -178,3 +178,29 @@ func TestAuditOnlineAgainstLocalIndexes(t *testing.T) {
 		t.Errorf("warnings: %v", doc.Warnings)
 	}
 }
+
+func TestAuditInstalledEnvironment(t *testing.T) {
+	isolateConfig(t)
+	root := t.TempDir()
+	meta := filepath.Join(root, "lib", "python3.12", "site-packages", "requests-2.19.1.dist-info", "METADATA")
+	if err := os.MkdirAll(filepath.Dir(meta), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(meta, []byte("Metadata-Version: 2.1\nName: requests\nVersion: 2.19.1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runPyward(t, "audit", "--offline", "--venv", root, "--db", "testdata/audit/osv", "--format", "json", "--no-index-config")
+	if code != exitFindings {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var doc auditJSON
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Findings) != 1 || doc.Findings[0].ID != "PYSEC-2018-28" || !strings.HasSuffix(doc.Findings[0].File, "METADATA") {
+		t.Errorf("findings = %+v", doc.Findings)
+	}
+	if code, _, stderr := runPyward(t, "audit", "--offline", "--venv", t.TempDir(), "--no-vulns"); code != exitUsage || !strings.Contains(stderr, "site-packages") {
+		t.Errorf("not a venv: exit %d, %s", code, stderr)
+	}
+}

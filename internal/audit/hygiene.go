@@ -65,7 +65,8 @@ func checkHygiene(inv *inventory.Inventory) []Finding {
 					fmt.Sprintf("%s is an unpinned input requirement; its version cannot be audited until locked", p.Name),
 					"lock it: pyward lock")
 			}
-		case lock && len(p.Hashes) == 0 && p.URL == "":
+		// An installed environment records no hashes: nothing to report.
+		case lock && len(p.Hashes) == 0 && p.URL == "" && inv.Format != inventory.FormatVenv:
 			add("hygiene/missing-hash", SeverityMedium,
 				fmt.Sprintf("%s==%s has no hash: a swapped or tampered file would be installed", p.Name, p.Version),
 				"regenerate the lock with hashes: pyward lock")
