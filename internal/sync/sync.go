@@ -199,7 +199,7 @@ func (e Errors) Unwrap() []error { return e }
 type job struct {
 	entry   Entry
 	file    index.File
-	old     *install.Installed
+	old     []*install.Installed // installed dist-infos of the name, replaced
 	reason  string
 	wheel   *install.Wheel
 	dir     string // unpacked tree
@@ -319,27 +319,35 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	byName := map[string]*install.Installed{}
+	// Several dist-info directories for one name (left by other tools) are
+	// all removed and the entry installed afresh.
+	byName := map[string][]*install.Installed{}
 	for i := range installed {
-		byName[pep503.Normalize(installed[i].Name)] = &installed[i]
+		k := pep503.Normalize(installed[i].Name)
+		byName[k] = append(byName[k], &installed[i])
 	}
 	var jobs []*job
 	for _, e := range wanted {
 		k := pep503.Normalize(e.Name)
-		in := byName[k]
+		ins := byName[k]
 		delete(byName, k)
+		j := &job{entry: e, old: ins}
 		switch {
-		case in == nil:
-			jobs = append(jobs, &job{entry: e, reason: "missing"})
-		case in.Incomplete:
-			jobs = append(jobs, &job{entry: e, old: in, reason: "incomplete"})
-		case !sameVersion(in.Version, e.Version):
-			jobs = append(jobs, &job{entry: e, old: in, reason: "version differs"})
-		case install.Verify(*in) != nil:
-			jobs = append(jobs, &job{entry: e, old: in, reason: "files missing or changed"})
+		case len(ins) == 0:
+			j.reason = "missing"
+		case len(ins) > 1:
+			j.reason = "installed more than once"
+		case ins[0].Incomplete:
+			j.reason = "incomplete"
+		case !sameVersion(ins[0].Version, e.Version):
+			j.reason = "version differs"
+		case install.Verify(*ins[0]) != nil:
+			j.reason = "files missing or changed"
 		default:
 			res.Unchanged++
+			continue
 		}
+		jobs = append(jobs, j)
 	}
 	keep := map[string]bool{}
 	for _, k := range opts.Keep {
@@ -348,10 +356,10 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 	var removals []*install.Installed
 	for _, in := range installed {
 		k := pep503.Normalize(in.Name)
-		if byName[k] == nil || byName[k].DistInfo != in.DistInfo {
-			continue
+		if byName[k] == nil {
+			continue // wanted
 		}
-		if keep[k] && !in.Incomplete {
+		if keep[k] && !in.Incomplete && len(byName[k]) == 1 {
 			res.Unchanged++
 			continue
 		}
@@ -406,8 +414,8 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 	}
 	for _, j := range jobs {
 		a := Action{Name: j.entry.Name, Version: j.entry.Version, Reason: j.reason, File: j.file.Filename}
-		if j.old != nil {
-			a.Old = j.old.Version
+		if len(j.old) > 0 {
+			a.Old = j.old[0].Version
 		}
 		res.Install = append(res.Install, a)
 	}
@@ -487,8 +495,8 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	for _, j := range jobs {
-		if j.old != nil {
-			if err := target.Uninstall(j.old.DistInfo); err != nil {
+		for _, in := range j.old {
+			if err := target.Uninstall(in.DistInfo); err != nil {
 				return nil, err
 			}
 		}

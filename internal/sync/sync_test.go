@@ -205,6 +205,23 @@ func TestSyncInterop(t *testing.T) {
 	if err != nil || len(res.Install)+len(res.Remove) != 0 || res.Unchanged != 3 {
 		t.Fatalf("no-op: %+v %v", res, err)
 	}
+	// A second dist-info for the same name (another tool's leftover) is
+	// removed and the entry reinstalled.
+	site := filepath.Join(f.venv, "lib", "python"+pyShort(t, f.py), "site-packages")
+	stray := filepath.Join(site, "alpha-0.5.dist-info")
+	os.Mkdir(stray, 0o755)
+	os.WriteFile(filepath.Join(stray, "METADATA"), []byte("Metadata-Version: 2.1\nName: alpha\nVersion: 0.5\n\n"), 0o644)
+	os.WriteFile(filepath.Join(stray, "RECORD"), []byte("alpha-0.5.dist-info/METADATA,,\n"), 0o644)
+	res, err = Sync(ctx, f.opts(lock))
+	if err != nil || len(res.Install) != 1 || res.Install[0].Reason != "installed more than once" {
+		t.Fatalf("duplicate dist-info: %+v %v", res, err)
+	}
+	if _, err := os.Stat(stray); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("stray dist-info left")
+	}
+	if got := pipList(t, f.py, f.venv); !slices.Equal(got, want(locked)) {
+		t.Fatalf("pip list %v, want %v", got, want(locked))
+	}
 	// A deleted file is noticed and repaired.
 	mod := filepath.Join(f.venv, "lib", "python"+pyShort(t, f.py), "site-packages", "alpha", "cli.py")
 	if err := os.Remove(mod); err != nil {
