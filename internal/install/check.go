@@ -666,10 +666,16 @@ func isTopPth(name, distInfo string) bool {
 }
 
 // executableLine returns the first line site.py would execute: one starting
-// with "import " or "import\t" (site.addpackage).
+// with "import " or "import\t" (site.addpackage). Lines are split the widest
+// way any Python splits them: text-mode newlines (\n, \r\n, \r) up to 3.12,
+// str.splitlines from 3.13 (also \v, \f, \x1c-\x1e, U+0085, U+2028,
+// U+2029, and a lone 0x85 byte decoded as a locale code page), after a UTF-8
+// byte-order mark, which 3.13 strips.
 func executableLine(data []byte) (string, bool) {
-	for _, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSuffix(line, "\r")
+	text := strings.TrimPrefix(string(data), "\ufeff")
+	r := strings.NewReplacer("\r\n", "\n", "\r", "\n", "\v", "\n", "\f", "\n", "\x1c", "\n", "\x1d", "\n", "\x1e", "\n",
+		"\u0085", "\n", "\u2028", "\n", "\u2029", "\n", "\x85", "\n")
+	for _, line := range strings.Split(r.Replace(text), "\n") {
 		if strings.HasPrefix(line, "import ") || strings.HasPrefix(line, "import\t") {
 			if len(line) > 80 {
 				line = line[:80] + "..."
