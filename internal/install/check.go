@@ -255,9 +255,17 @@ func check(zr *zip.Reader, filename string, opts Options, sink Sink) (*Wheel, er
 			continue
 		}
 		top, rest, _ := strings.Cut(name, "/")
-		if k, script, ok := strings.Cut(rest, "/"); ok && k == "scripts" && strings.HasSuffix(top, ".data") && reservedScript(path.Base(script)) {
-			c.add(RuleEntryPoint, name, "script would replace the environment's %s", path.Base(script))
-			continue
+		if k, sub, ok := strings.Cut(rest, "/"); ok && strings.HasSuffix(top, ".data") {
+			if k == "scripts" && reservedScript(path.Base(sub)) {
+				c.add(RuleEntryPoint, name, "script would replace the environment's %s", path.Base(sub))
+				continue
+			}
+			// "data" is the environment's root: it must not replace
+			// the interpreter, its activation scripts or pyvenv.cfg.
+			if k == "data" && (sub == "pyvenv.cfg" || (path.Dir(sub) == "bin" || path.Dir(sub) == "Scripts") && reservedScript(path.Base(sub))) {
+				c.add(RuleOutside, name, "would replace the environment's own %s", sub)
+				continue
+			}
 		}
 		switch {
 		case strings.HasSuffix(top, ".dist-info"):
@@ -652,8 +660,10 @@ func parseHeaders(data []byte) map[string]string {
 	return out
 }
 
-// isTopPth reports whether name is a .pth file that site.py would process:
-// at the top of the root (purelib or platlib) or of .data/purelib|platlib.
+// isTopPth reports whether name is a .pth file that site.py could process:
+// at the top of the root (purelib or platlib) or of .data/purelib|platlib,
+// or anywhere under .data/data (installed relative to the environment's root,
+// so "lib/pythonX.Y/site-packages/x.pth" lands in site-packages).
 func isTopPth(name, distInfo string) bool {
 	if !strings.HasSuffix(strings.ToLower(name), ".pth") {
 		return false
@@ -662,6 +672,9 @@ func isTopPth(name, distInfo string) bool {
 		return true
 	}
 	parts := strings.Split(name, "/")
+	if len(parts) >= 3 && strings.HasSuffix(parts[0], ".data") && parts[1] == "data" {
+		return true // the data scheme can reach site-packages: treat every .pth there as one
+	}
 	return len(parts) == 3 && strings.HasSuffix(parts[0], ".data") && (parts[1] == "purelib" || parts[1] == "platlib")
 }
 

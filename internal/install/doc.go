@@ -44,7 +44,12 @@
 //   - RulePth: a ".pth" file at the top of purelib or platlib runs every line
 //     beginning with "import" at every interpreter start-up (site.py) — the
 //     mechanism of the 2026 litellm compromise. Such a wheel is refused unless
-//     the project is allow-listed (Options.AllowPth);
+//     the project is allow-listed (Options.AllowPth). Checked: .pth files at
+//     the root, at the top of .data/purelib and .data/platlib, and anywhere
+//     in .data/data (which is installed relative to the environment and can
+//     reach site-packages); lines are split as any Python version splits them;
+//   - RuleOutside also refuses .data/data entries that would replace the
+//     environment's pyvenv.cfg, bin/python* or bin/activate*;
 //   - RuleMetadata: METADATA parses and its Name and Version equal the
 //     expected ones (the lock's); when the index served a PEP 658 metadata file,
 //     the Requires-Dist lists are equal too.
