@@ -97,4 +97,26 @@ func TestSyncDebianWheels(t *testing.T) {
 	if err != nil || len(res.Install) != 1 {
 		t.Fatalf("repair: %+v %v", res, err)
 	}
+	// A lock naming only wheel: pip stays with --keep pip, setuptools goes.
+	var only strings.Builder
+	for _, line := range strings.Split(lock.String(), "\n") {
+		if strings.HasPrefix(line, "--") || strings.HasPrefix(line, "wheel==") {
+			only.WriteString(line + "\n")
+		}
+	}
+	os.WriteFile(lockPath, []byte(only.String()), 0o644)
+	o.Keep = []string{"PIP"}
+	res, err = Sync(ctx, o)
+	if err != nil || len(res.Remove) != 1 || res.Remove[0].Name != "setuptools" || res.Unchanged != 2 {
+		t.Fatalf("keep: %+v %v", res, err)
+	}
+	if out, err := exec.Command(vpy, "-m", "pip", "--version").CombinedOutput(); err != nil {
+		t.Fatalf("kept pip broken: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(vpy, "-c", "import setuptools").CombinedOutput(); err == nil {
+		t.Fatalf("setuptools still importable:\n%s", out)
+	}
+	if left, _ := filepath.Glob(filepath.Join(o.Venv, "lib", "python*", "site-packages", "*setuptools*")); len(left) != 0 {
+		t.Fatalf("setuptools left %v", left)
+	}
 }
