@@ -301,6 +301,11 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 			problems = append(problems, fmt.Errorf("%s: %s is also selected at %s for this interpreter", e.Origin, e.Name, prev))
 		}
 		dups[k] = e.Origin
+	}
+	if len(problems) > 0 {
+		return nil, &LockError{Path: lock.Path, Problems: errStrings(problems)}
+	}
+	for _, e := range wanted {
 		if err := interp.CheckRequiresPython(e.RequiresPython); err != nil {
 			problems = append(problems, &RefusedError{Package: e.Name + "==" + e.Version, Err: err})
 		}
