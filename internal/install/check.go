@@ -194,8 +194,8 @@ func (c *checker) add(r Rule, entry, format string, args ...any) {
 	}
 }
 
-// Sink receives each regular file of a wheel that passed the path rules.
-type Sink func(name string, exec bool, content io.Reader) error
+// sinkFunc receives each regular file of a wheel that passed the path rules.
+type sinkFunc func(name string, exec bool, content io.Reader) error
 
 // Check verifies a wheel against every rule of the package comment, reading
 // all its content. filename is the wheel's file name.
@@ -203,7 +203,7 @@ func Check(zr *zip.Reader, filename string, opts Options) (*Wheel, error) {
 	return check(zr, filename, opts, nil)
 }
 
-func check(zr *zip.Reader, filename string, opts Options, sink Sink) (*Wheel, error) {
+func check(zr *zip.Reader, filename string, opts Options, sink sinkFunc) (*Wheel, error) {
 	c := &checker{filename: filename, opts: opts, lim: opts.Limits.withDefaults()}
 	w := &Wheel{Filename: filename}
 	wn, err := dist.ParseWheelName(filename, false)
