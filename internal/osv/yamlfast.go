@@ -51,7 +51,10 @@ type yline struct {
 type yparser struct {
 	lines []yline
 	i     int
-	slab  []ynode // nodes are carved from here: one allocation per 128
+	// unterminated is set when the last line has no line break, which
+	// changes what a block scalar ending there contains.
+	unterminated bool
+	slab         []ynode // nodes are carved from here: one allocation per 128
 }
 
 // node allocates a node from the slab.
@@ -78,7 +81,7 @@ func fastYAML(data []byte) (*rawRecord, error) {
 	if strings.Contains(src, "\ufeff") {
 		return nil, errUnsupported
 	}
-	p := &yparser{lines: make([]yline, 0, strings.Count(src, "\n")+1)}
+	p := &yparser{lines: make([]yline, 0, strings.Count(src, "\n")+1), unterminated: !strings.HasSuffix(src, "\n")}
 	for l := range strings.SplitSeq(src, "\n") {
 		t := strings.TrimLeft(l, " ")
 		if strings.TrimRight(t, " ") == "" {
@@ -508,6 +511,15 @@ func (p *yparser) literal(indent int, header string) (*ynode, error) {
 		}
 	}
 	var content []string
+	if blockIndent >= 0 && p.unterminated && p.i < len(p.lines) {
+		last := len(p.lines) - 1
+		for last > p.i && p.lines[last].text == "" {
+			last--
+		}
+		if p.lines[last].indent >= blockIndent {
+			return nil, errUnsupported // the scalar ends the document without a line break
+		}
+	}
 	if blockIndent >= 0 {
 		for p.i < len(p.lines) {
 			l := p.lines[p.i]
@@ -539,6 +551,11 @@ func (p *yparser) literal(indent int, header string) (*ynode, error) {
 	switch {
 	case chomp == '-':
 	case chomp == '+':
+		if blockIndent < 0 {
+			// Whether the document's last line break is content here is
+			// subtle; yaml.v3 decides.
+			return nil, errUnsupported
+		}
 		if len(content) > trailing {
 			body += "\n"
 		}
