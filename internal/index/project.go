@@ -163,10 +163,13 @@ func (c *Client) projectFrom(ctx context.Context, src *source, norm string) (*Pr
 	if err != nil {
 		return nil, err
 	}
+	versions := pg.Versions
 	if src.FindLinks {
-		pg.Versions = nil // a flat list of links knows nothing of versions
+		// A flat list of links knows nothing of versions. The page is
+		// shared by concurrent look-ups, so it is never written here.
+		versions = nil
 	}
-	p := &Project{Name: norm, Versions: pg.Versions, Status: pg.Status, StatusReason: pg.StatusReason, Index: src.Name}
+	p := &Project{Name: norm, Versions: versions, Status: pg.Status, StatusReason: pg.StatusReason, Index: src.Name}
 	for _, f := range pg.Files {
 		if fileProject(f.Filename) != norm {
 			if !src.FindLinks {

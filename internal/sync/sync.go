@@ -389,13 +389,6 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 			return nil, err
 		}
 		fetcher = c
-		if len(opts.FindLinks) > 0 || (lock.Format == "requirements" && len(lock.FindLinks) > 0) {
-			// index.Client shares one parsed find-links page between
-			// concurrent Project calls and writes to it (a data race
-			// reported to the index package); serialise lookups until
-			// that is fixed. Local find-links lookups are cheap.
-			fetcher = &serialProjects{Fetcher: c}
-		}
 	}
 	allowPth := map[string]bool{}
 	for _, n := range opts.AllowPth {
@@ -545,18 +538,6 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
-}
-
-// serialProjects makes Project calls one at a time.
-type serialProjects struct {
-	Fetcher
-	mu gosync.Mutex
-}
-
-func (s *serialProjects) Project(ctx context.Context, name string) (*index.Project, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.Fetcher.Project(ctx, name)
 }
 
 func errStrings(errs []error) []string {
