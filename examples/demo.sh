@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: lock the bundled example project from its local wheels (no
-# network), then audit the lock. Run from the repository root:
+# network), install the lock into a fresh virtual environment (every hash
+# verified, no package code run), then audit the lock. Run from the repository root:
 #
 #   bash examples/demo.sh
 set -euo pipefail
@@ -14,6 +15,9 @@ run() { echo "+ pyward $*" | sed "s|$out|\$OUT|g"; "$out/pyward" "$@"; }
 run lock examples/demo/requirements.in --no-index --find-links examples/demo/wheels \
   --python-version 3.12 --platform manylinux_x86_64 -o "$out/requirements.txt"
 cat "$out/requirements.txt"
+echo
+run sync "$out/requirements.txt" --venv "$out/venv"
+"$out/venv/bin/python" -c 'import webapp_toolkit, requests, acme_billing; print("imports ok")'
 echo
 set +e
 run audit "$out/requirements.txt" examples/demo/requirements-dev.txt \

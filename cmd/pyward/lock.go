@@ -230,6 +230,7 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	for _, w := range res.Warnings {
 		fmt.Fprintf(a.stderr, "pyward: warning: %s\n", w)
 	}
+	recordSources(res.Lock, sources, policy)
 	var data []byte
 	if format == "pylock" {
 		data, err = lockfile.MarshalPylock(res.Lock)
@@ -250,6 +251,27 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 		fmt.Fprintf(a.stderr, "Locked %d packages into %s\n", len(res.Lock.Packages), output)
 	}
 	return nil
+}
+
+// recordSources writes the package sources into the lock as pip options
+// when they describe every package: find-links locations, and the index
+// when there is exactly one (omitted when it is PyPI, as pip-compile does).
+// With several indexes each package's own index is in its "# from" note.
+func recordSources(l *lockfile.Lock, sources []index.Source, policy index.Policy) {
+	var indexes []index.Source
+	for _, s := range sources {
+		if s.FindLinks {
+			l.FindLinks = append(l.FindLinks, s.URL)
+		} else {
+			indexes = append(indexes, s)
+		}
+	}
+	switch {
+	case len(indexes) == 0:
+		l.NoIndex = true
+	case len(indexes) == 1 && indexes[0].URL != DefaultIndexURL:
+		l.IndexURL = indexes[0].URL
+	}
 }
 
 // lockError classifies engine errors: problems with the user's input or
@@ -626,8 +648,14 @@ func lockCommandLine(args []string, f lockFlags, output string) string {
 	if output != "" {
 		parts = append(parts, "-o", output)
 	}
+	if f.noIndex {
+		parts = append(parts, "--no-index")
+	}
 	if f.indexURL != "" {
 		parts = append(parts, "--index-url", lockfile.RedactURL(f.indexURL))
+	}
+	for _, fl := range f.findLinks {
+		parts = append(parts, "--find-links", lockfile.RedactURL(fl))
 	}
 	for _, s := range f.indexes {
 		parts = append(parts, "--index", lockfile.RedactURL(s))

@@ -310,3 +310,14 @@ func TestParseSeverity(t *testing.T) {
 		t.Error("ParseSeverity accepted junk")
 	}
 }
+
+func TestInsecureIndexIgnoresLoopback(t *testing.T) {
+	for u, want := range map[string]bool{
+		"http://mirror.example/simple": true, "http://127.0.0.1:8080/simple/": false, "http://localhost/simple": false,
+		"http://[::1]:3141/simple": false, "https://mirror.example/simple": false, "http://10.0.0.5/simple": true,
+	} {
+		if got := len(insecureIndex(u, "f", 1)) > 0; got != want {
+			t.Errorf("insecureIndex(%q) = %v, want %v", u, got, want)
+		}
+	}
+}

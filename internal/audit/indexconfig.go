@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -157,12 +158,22 @@ func indexFindings(kind, value, file string, line int) []Finding {
 
 func insecureIndex(value, file string, line int) []Finding {
 	u, err := url.Parse(value)
-	if err != nil || u.Scheme != "http" {
+	if err != nil || u.Scheme != "http" || isLoopback(u.Hostname()) {
 		return nil
 	}
 	return []Finding{{Kind: KindIndexConfig, Rule: "index-config/insecure-http", Severity: SeverityHigh,
 		Title: fmt.Sprintf("index %s is plain http://: anyone on the network path can replace packages", redact(value)),
 		Fix:   "use https://", File: file, Line: line}}
+}
+
+// isLoopback reports whether host never leaves the machine; pip counts such
+// origins as secure, and so does pyward.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // redact hides credentials in an index URL before it is printed.

@@ -39,6 +39,12 @@ type Lock struct {
 	DependencyGroups []string
 	DefaultGroups    []string
 	Packages         []Package
+	// Package sources written as pip options at the top of a requirements
+	// lock, so pip and pyward sync find the files without extra flags.
+	// Only set when they describe every package (one index, find-links).
+	IndexURL  string
+	FindLinks []string
+	NoIndex   bool
 }
 
 // Package is one locked distribution.

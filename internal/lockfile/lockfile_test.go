@@ -172,3 +172,19 @@ func FuzzParsePylock(f *testing.F) {
 		}
 	})
 }
+
+func TestMarshalRequirementsSources(t *testing.T) {
+	l := &Lock{NoIndex: true, FindLinks: []string{"./wheels"}, Packages: []Package{{Name: "a", Version: "1", Wheels: []File{{Name: "a-1-py3-none-any.whl", Hashes: map[string]string{"sha256": "ab"}}}}}}
+	got, err := MarshalRequirements(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(got), "#\n--no-index\n--find-links ./wheels\n\na==1 \\\n") {
+		t.Errorf("got:\n%s", got)
+	}
+	l = &Lock{IndexURL: "https://u:p@corp.example/simple/", Packages: l.Packages}
+	got, _ = MarshalRequirements(l)
+	if !strings.Contains(string(got), "--index-url https://corp.example/simple/\n") {
+		t.Errorf("got:\n%s", got)
+	}
+}

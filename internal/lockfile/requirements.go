@@ -25,6 +25,17 @@ func MarshalRequirements(l *Lock) ([]byte, error) {
 		fmt.Fprintf(&b, "#\n# Requires-Python: %s\n", l.RequiresPython)
 	}
 	b.WriteString("#\n")
+	if l.NoIndex {
+		b.WriteString("--no-index\n")
+	} else if l.IndexURL != "" {
+		fmt.Fprintf(&b, "--index-url %s\n", RedactURL(l.IndexURL))
+	}
+	for _, fl := range l.FindLinks {
+		fmt.Fprintf(&b, "--find-links %s\n", RedactURL(fl))
+	}
+	if l.NoIndex || l.IndexURL != "" || len(l.FindLinks) > 0 {
+		b.WriteString("\n")
+	}
 	for i := range l.Packages {
 		p := &l.Packages[i]
 		if p.Name == "" || (p.Version == "" && p.Archive == nil) {
