@@ -240,6 +240,7 @@ func renderAll(cfg *config, machine []string, started time.Time, names []string,
 		fmt.Fprintf(&b, "- %s\n", m)
 	}
 	fmt.Fprintf(&b, "- load average after the run: %s\n\n", loadAvg())
+	b.WriteString(targetSummary(suites))
 	for _, s := range suites {
 		b.WriteString(s.markdown())
 	}
@@ -330,4 +331,37 @@ func updateBenchmarks(path, md string) error {
 	}
 	s = s[:i+len(resultsBegin)] + "\n\n" + md + s[j:]
 	return os.WriteFile(path, []byte(s), 0o644)
+}
+
+// targetSummary lists every target of the run with its verdict, so a reader
+// sees at once which were met.
+func targetSummary(suites []*suite) string {
+	var b strings.Builder
+	b.WriteString("Targets:\n\n")
+	for _, s := range suites {
+		for _, r := range s.Rows {
+			for _, c := range r.Checks {
+				verdict := "FAIL"
+				switch {
+				case r.Skipped != "":
+					verdict = "not measured"
+				case c.Pass:
+					verdict = "pass"
+				}
+				measured := fmtDur(r.median())
+				if x, ok := r.ratio(); ok {
+					measured = fmt.Sprintf("%s, %.1f× pyward", measured, x)
+				}
+				if strings.Contains(c.Target, "RSS") && r.RSSKB > 0 {
+					measured = fmt.Sprintf("%.0f MB", float64(r.RSSKB)/1024)
+				}
+				if r.Skipped != "" {
+					measured = r.Skipped
+				}
+				fmt.Fprintf(&b, "- %s: %s %s, target %s: **%s** (%s)\n", s.Name, r.Tool, r.Case, c.Target, verdict, cell(measured))
+			}
+		}
+	}
+	b.WriteString("\n")
+	return b.String()
 }
