@@ -25,7 +25,7 @@ import (
 const (
 	DefaultTimeout     = 30 * time.Second // idle time allowed per request attempt
 	DefaultRetries     = 3                // retries after the first attempt
-	DefaultConcurrency = 16               // concurrent HTTP requests
+	DefaultConcurrency = 48               // concurrent HTTP requests
 	DefaultBackoff     = 250 * time.Millisecond
 	maxBackoff         = 10 * time.Second
 	maxRedirects       = 10
@@ -161,11 +161,19 @@ func New(opts Options) (*Client, error) {
 	if err := c.loadNetrc(); err != nil {
 		return nil, err
 	}
-	base := http.DefaultClient
-	if opts.HTTPClient != nil {
-		base = opts.HTTPClient
+	var transport http.RoundTripper
+	if opts.HTTPClient != nil && opts.HTTPClient.Transport != nil {
+		transport = opts.HTTPClient.Transport
+	} else {
+		// The default transport keeps 2 idle connections per host: with
+		// dozens of requests in flight to one index, every other request
+		// would pay a new TCP (and TLS) handshake.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = opts.Concurrency
+		t.MaxIdleConns = 4 * opts.Concurrency
+		transport = t
 	}
-	c.hc = &http.Client{Transport: base.Transport, CheckRedirect: c.checkRedirect}
+	c.hc = &http.Client{Transport: transport, CheckRedirect: c.checkRedirect}
 	if opts.CacheDir != "" && !opts.NoCache {
 		c.cache = &diskCache{dir: opts.CacheDir}
 	}

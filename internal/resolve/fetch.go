@@ -13,7 +13,7 @@ const (
 	// in flight when Options.Concurrency is 0. It is below the index
 	// client's own limit (16) so the solver's requests always find a free
 	// connection.
-	DefaultConcurrency = 12
+	DefaultConcurrency = 32
 	// maxPrefetch bounds how many (project, extra) pairs the speculative
 	// crawl may visit, so a pathological index cannot make it run away.
 	maxPrefetch = 5000
