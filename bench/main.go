@@ -4,6 +4,7 @@
 //	go run ./bench                      # every suite, 5 runs per case (~10–20 min on 2 cores)
 //	go run ./bench -quick               # smoke mode: smaller inputs, 3 runs
 //	go run ./bench -suite lock,audit    # some suites only
+//	go run ./bench -update-benchmarks   # also copy the results into BENCHMARKS.md
 //
 // Suites (the targets come from the issues that specify each command):
 //
