@@ -120,9 +120,32 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 	if err != nil {
 		return usageError(err)
 	}
-	ref, err := a.loadReference(f.reference, f.cacheDir)
-	if err != nil {
-		return usageError(err)
+	// Loading the popular-names reference and the advisory database takes
+	// as long as reading a large lock: do them while the inputs are read.
+	type refResult struct {
+		ref *typosquat.Reference
+		err error
+	}
+	refc := make(chan refResult, 1)
+	go func() {
+		ref, err := a.loadReference(f.reference, f.cacheDir)
+		if err == nil {
+			ref.Check("pyward") // builds the look-up index now, in parallel
+		}
+		refc <- refResult{ref, err}
+	}()
+	type dbResult struct {
+		db    *osv.DB
+		warns []string
+		err   error
+	}
+	dbc := make(chan dbResult, 1)
+	wantVulns := !f.noVulns && len(f.names) == 0
+	if wantVulns {
+		go func() {
+			db, warns, err := a.openAdvisories(ctx, f)
+			dbc <- dbResult{db, warns, err}
+		}()
 	}
 	var invs []*inventory.Inventory
 	var pyprojects []string
@@ -154,16 +177,20 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 			return usageError(err)
 		}
 	}
-	opts := audit.Options{Typosquat: ref, Ignores: ignores}
+	rr := <-refc
+	if rr.err != nil {
+		return usageError(rr.err)
+	}
+	opts := audit.Options{Typosquat: rr.ref, Ignores: ignores}
 	opts.Cooldown, _ = parseDuration(f.cooldown)
 	var warnings []string
-	if !f.noVulns && len(f.names) == 0 {
-		db, warns, err := a.openAdvisories(ctx, f)
-		if err != nil {
-			return err
+	if wantVulns {
+		dr := <-dbc
+		if dr.err != nil {
+			return dr.err
 		}
-		opts.Vulns = db
-		warnings = append(warnings, warns...)
+		opts.Vulns = dr.db
+		warnings = append(warnings, dr.warns...)
 	}
 	if f.namesFile != "" {
 		snap, err := readNamesSnapshot(f.namesFile)

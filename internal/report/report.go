@@ -130,8 +130,9 @@ func JSON(w io.Writer, rep *audit.Report, meta Meta) error {
 	for _, ig := range rep.ExpiredIgnores {
 		doc.ExpiredIgnores = append(doc.ExpiredIgnores, jsonIgnore{ID: ig.ID, Reason: ig.Reason, Expires: ig.Expires.Format("2006-01-02")})
 	}
+	// Compact: a 1,000-package audit has thousands of findings, and
+	// indenting them costs more than the audit itself (pipe through jq).
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(doc)
 }
