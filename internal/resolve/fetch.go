@@ -5,6 +5,9 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
+
+	"github.com/pyward/pyward/internal/pep440"
 )
 
 // Prefetch limits.
@@ -17,6 +20,9 @@ const (
 	// maxPrefetch bounds how many (project, extra) pairs the speculative
 	// crawl may visit, so a pathological index cannot make it run away.
 	maxPrefetch = 5000
+	// speculativeSiblings is how many releases below the guessed one get
+	// their metadata fetched ahead of the solver.
+	speculativeSiblings = 2
 )
 
 // call is one memoized provider call; done is closed when val/err are set.
@@ -50,6 +56,8 @@ type fetcher struct {
 	mu     sync.Mutex
 	seen   map[string]bool // crawled "name[extra]" keys
 	noSpec bool
+	guess  map[string]pep440.Version // the release the crawl expects, by project
+	misses atomic.Int64              // solver decisions that differed from the guess
 }
 
 func newFetcher(bg context.Context, p Provider, cfg *config, concurrency int, speculate bool) *fetcher {
@@ -62,6 +70,7 @@ func newFetcher(bg context.Context, p Provider, cfg *config, concurrency int, sp
 		vers:   newTable[string, []*Candidate](),
 		deps:   newTable[*Candidate, *Dependencies](),
 		seen:   map[string]bool{},
+		guess:  map[string]pep440.Version{},
 		noSpec: !speculate,
 	}
 }
@@ -152,6 +161,14 @@ func (f *fetcher) versions(ctx context.Context, name string, speculative bool) (
 }
 
 func (f *fetcher) dependencies(ctx context.Context, c *Candidate, file *File, speculative bool) (*Dependencies, error) {
+	if !speculative {
+		f.mu.Lock()
+		g, ok := f.guess[c.Name]
+		f.mu.Unlock()
+		if ok && g.Compare(c.Version) != 0 {
+			f.misses.Add(1)
+		}
+	}
 	return f.deps.do(ctx, c, speculative, f.sem, func(ctx context.Context) (*Dependencies, error) {
 		d, err := f.p.Dependencies(ctx, c, file)
 		if err == nil && d == nil {
@@ -181,16 +198,20 @@ func sortCandidates(in []*Candidate) []*Candidate {
 }
 
 // prefetch starts crawling a project (and the given extras) in the
-// background, unless that has been done already.
-func (f *fetcher) prefetch(name string, extras []string) {
+// background, unless that has been done already for the same specifier.
+// The specifier of the requirement that named the project steers the guess:
+// the release it allows, not merely the newest, is what the solver will
+// most likely ask about, so a dependent's upper bound costs no round trip.
+func (f *fetcher) prefetch(name string, extras []string, spec pep440.SpecifierSet) {
 	if f.noSpec {
 		return
 	}
 	keys := append([]string{""}, extras...)
 	var todo []string
+	specKey := spec.String()
 	f.mu.Lock()
 	for _, e := range keys {
-		k := name + "[" + e + "]"
+		k := name + "[" + e + "]" + specKey
 		if !f.seen[k] && len(f.seen) < maxPrefetch {
 			f.seen[k] = true
 			todo = append(todo, e)
@@ -203,11 +224,11 @@ func (f *fetcher) prefetch(name string, extras []string) {
 	f.wg.Add(1)
 	go func() {
 		defer f.wg.Done()
-		f.crawl(name, todo)
+		f.crawl(name, todo, spec)
 	}()
 }
 
-func (f *fetcher) crawl(name string, extras []string) {
+func (f *fetcher) crawl(name string, extras []string, spec pep440.SpecifierSet) {
 	ctx := f.bg
 	if f.cfg.urls[name] != "" {
 		return // direct URL projects are fetched by the solver itself
@@ -221,13 +242,42 @@ func (f *fetcher) crawl(name string, extras []string) {
 	if v < 0 {
 		return
 	}
+	if !spec.IsEmpty() && !spec.Contains(proj.versions[v], spec.Prereleases()) {
+		for i := len(proj.versions) - 1; i >= 0; i-- {
+			if proj.usable.has(i) && spec.Contains(proj.versions[i], spec.Prereleases()) {
+				v = i
+				break
+			}
+		}
+	}
+	f.mu.Lock()
+	if _, ok := f.guess[proj.cands[v].Name]; !ok {
+		f.guess[proj.cands[v].Name] = proj.versions[v]
+	}
+	f.mu.Unlock()
+	// Once the solver has asked for a release nobody guessed (a bound it
+	// met later, or backtracking), guesses are evidently unreliable for
+	// this graph: fetch the metadata of the next few usable releases too,
+	// without crawling on from them. Graphs without conflicts never pay.
+	extra := 0
+	for i := v - 1; i >= 0 && extra < speculativeSiblings && f.misses.Load() > 0; i-- {
+		if !proj.usable.has(i) {
+			continue
+		}
+		extra++
+		f.wg.Add(1)
+		go func(i int) {
+			defer f.wg.Done()
+			_, _ = f.dependencies(ctx, proj.cands[i], proj.best[i], true)
+		}(i)
+	}
 	deps, err := f.dependencies(ctx, proj.cands[v], proj.best[v], true)
 	if err != nil {
 		return
 	}
 	for _, e := range extras {
 		for _, r := range f.cfg.filterRequires(deps.Requires, e) {
-			f.prefetch(r.NormalizedName(), r.NormalizedExtras())
+			f.prefetch(r.NormalizedName(), r.NormalizedExtras(), r.Specifier)
 		}
 	}
 }

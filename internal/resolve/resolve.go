@@ -111,7 +111,7 @@ func Resolve(ctx context.Context, p Provider, opts Options) (*Resolution, error)
 		f.wait()
 	}()
 	for _, r := range cfg.filterRequires(opts.Requirements, "") {
-		f.prefetch(r.NormalizedName(), r.NormalizedExtras())
+		f.prefetch(r.NormalizedName(), r.NormalizedExtras(), r.Specifier)
 	}
 	s := &solver{ctx: ctx, cfg: cfg, opts: &opts, fetch: f, pkgs: map[string]*pkg{}}
 	rootProj := &project{versions: make([]pep440.Version, 1), cands: make([]*Candidate, 1),

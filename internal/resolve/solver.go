@@ -537,7 +537,7 @@ func (s *solver) dependencies(p *pkg, v int) ([]*incompat, error) {
 			{pkg: base, pos: false, set: singleton(base.n, v), label: base.key + "==" + p.proj.versions[v].String()}}})
 	}
 	for _, r := range reqs {
-		s.fetch.prefetch(r.NormalizedName(), r.NormalizedExtras())
+		s.fetch.prefetch(r.NormalizedName(), r.NormalizedExtras(), r.Specifier)
 	}
 	for _, r := range reqs {
 		name := r.NormalizedName()
