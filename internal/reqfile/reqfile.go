@@ -88,6 +88,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -285,6 +286,10 @@ func (p *parser) include(path string, constraint bool, stack []string, from Orig
 	}
 	data, err := p.opts.readFile(path)
 	if err != nil {
+		var pe *fs.PathError
+		if from.File == "" && errors.As(err, &pe) {
+			return &Error{File: path, Msg: "cannot read", Err: pe.Err} // the path is said once
+		}
 		return fromErr(fmt.Sprintf("cannot read %s", path), err)
 	}
 	return p.parseData(path, data, constraint, append(stack, clean))
