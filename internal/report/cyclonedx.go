@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/package-url/packageurl-go"
@@ -77,7 +78,7 @@ func CycloneDX(w io.Writer, rep *audit.Report, invs []*inventory.Inventory, meta
 	}
 	bom := cdx.NewBOM()
 	bom.SerialNumber = "urn:uuid:" + serial
-	tool := cdx.Component{Type: cdx.ComponentTypeApplication, Name: "pyward", Version: meta.ToolVersion,
+	tool := cdx.Component{Type: cdx.ComponentTypeApplication, Name: "pyward", Version: cdxVersion(meta.ToolVersion),
 		ExternalReferences: &[]cdx.ExternalReference{{Type: cdx.ERTypeWebsite, URL: InformationURI}}}
 	bom.Metadata = &cdx.Metadata{
 		Timestamp: now.UTC().Format(time.RFC3339),
@@ -114,8 +115,8 @@ func CycloneDX(w io.Writer, rep *audit.Report, invs []*inventory.Inventory, meta
 			}
 		}
 		a := cdx.Affects{Ref: ref}
-		if f.Version != "" {
-			a.Range = &[]cdx.AffectedVersions{{Version: f.Version, Status: cdx.VulnerabilityStatusAffected}}
+		if v := cdxVersion(f.Version); v != "" {
+			a.Range = &[]cdx.AffectedVersions{{Version: v, Status: cdx.VulnerabilityStatusAffected}}
 		}
 		*affects = append(*affects, a)
 	}
@@ -153,11 +154,14 @@ func newCDXVulnerability(f audit.Finding, analysis *cdx.VulnerabilityAnalysis, n
 		Affects:        &[]cdx.Affects{},
 		Analysis:       analysis,
 	}
-	if len(f.Aliases) > 0 {
-		refs := make([]cdx.VulnerabilityReference, 0, len(f.Aliases))
-		for _, a := range f.Aliases {
-			refs = append(refs, cdx.VulnerabilityReference{ID: a, Source: advisorySource(a)})
+	var refs []cdx.VulnerabilityReference
+	for _, a := range f.Aliases {
+		if strings.TrimSpace(a) == "" {
+			continue // the schema requires a reference id
 		}
+		refs = append(refs, cdx.VulnerabilityReference{ID: a, Source: advisorySource(a)})
+	}
+	if len(refs) > 0 {
 		v.References = &refs
 	}
 	if isAbsURL(f.URL) {
@@ -203,7 +207,7 @@ func sbomComponents(invs []*inventory.Inventory) ([]cdx.Component, func(name, ve
 			e, ok := byKey[key]
 			if !ok {
 				purl := packagePURL(p, name)
-				e = &entry{comp: cdx.Component{BOMRef: purl, Type: cdx.ComponentTypeLibrary, Name: name, Version: p.Version, PackageURL: purl},
+				e = &entry{comp: cdx.Component{BOMRef: purl, Type: cdx.ComponentTypeLibrary, Name: name, Version: cdxVersion(p.Version), PackageURL: purl},
 					hashes: map[string]bool{}, dev: true}
 				byKey[key] = e
 				keys = append(keys, key)
@@ -327,4 +331,16 @@ func contains(s []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// maxCDXVersion is the CycloneDX 1.6 schema's limit on a version string.
+const maxCDXVersion = 1024
+
+// cdxVersion leaves out a version the schema would reject; no real version
+// is that long, and the package URL still carries it.
+func cdxVersion(v string) string {
+	if utf8.RuneCountInString(v) > maxCDXVersion {
+		return ""
+	}
+	return v
 }
