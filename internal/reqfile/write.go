@@ -131,6 +131,10 @@ func (r *Requirement) Format() (string, error) {
 	}
 	var b strings.Builder
 	if r.Editable {
+		if strings.ContainsAny(text, `\'"`) {
+			// The -e value is shell-unquoted when read back.
+			return "", fmt.Errorf("editable requirement %q contains a quote or backslash", text)
+		}
 		b.WriteString("-e ")
 	}
 	b.WriteString(text)
@@ -173,7 +177,7 @@ func checkWritable(text string) error {
 
 // shellQuote quotes s for an option value if it needs it.
 func shellQuote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t'\"\\#") {
+	if s != "" && !strings.ContainsAny(s, " \t\f\v'\"\\#") { // every byte isSpace splits on
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
