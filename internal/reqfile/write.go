@@ -142,11 +142,17 @@ func (r *Requirement) Format() (string, error) {
 		b.WriteString(" --config-settings ")
 		b.WriteString(shellQuote(c))
 	}
+	// pip strips backslashes from both ends of a continued line, so text
+	// that starts with one (a UNC path) keeps its hashes on its own line.
+	sep := " \\\n" + hashIndent
+	if strings.HasPrefix(text, `\`) {
+		sep = " "
+	}
 	for _, h := range r.Hashes {
 		if _, err := checkHash(h); err != nil {
 			return "", err
 		}
-		b.WriteString(" \\\n" + hashIndent + "--hash=")
+		b.WriteString(sep + "--hash=")
 		b.WriteString(h)
 	}
 	return b.String(), nil
