@@ -203,6 +203,15 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 		if err := a.onlineLookups(f, &opts); err != nil {
 			return usageError(err)
 		}
+		// Index clients finish their cache writes before the command ends.
+		defer func() {
+			if l, ok := opts.Projects.(*audit.IndexLookups); ok {
+				l.Close()
+			}
+			if l, ok := opts.Public.(*audit.LivePublicIndex); ok {
+				l.Client.Close()
+			}
+		}()
 	}
 	if opts.Public == nil && len(f.names) == 0 {
 		// Offline (or no live index): the snapshot from 'pyward db update'.

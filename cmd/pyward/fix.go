@@ -80,6 +80,7 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 	if err != nil {
 		return usageErrorf("--fix: %v", err)
 	}
+	defer client.Close()
 	sourceURLs := map[string]string{}
 	for _, s := range sources {
 		sourceURLs[s.Name] = s.URL

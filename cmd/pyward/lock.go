@@ -185,6 +185,7 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	if err != nil {
 		return usageError(err)
 	}
+	defer client.Close()
 	sourceURLs := map[string]string{}
 	for _, s := range sources {
 		sourceURLs[s.Name] = s.URL

@@ -46,6 +46,16 @@ func (l *IndexLookups) client(indexURL string) (*index.Client, error) {
 	return c, nil
 }
 
+// Close waits for the clients' cache writes (see index.Client.Close).
+func (l *IndexLookups) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, c := range l.clients {
+		c.Close()
+	}
+	return nil
+}
+
 // ProjectInfo implements ProjectSource.
 func (l *IndexLookups) ProjectInfo(ctx context.Context, name, indexURL string) (*ProjectInfo, error) {
 	c, err := l.client(indexURL)

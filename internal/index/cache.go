@@ -28,9 +28,32 @@ import (
 //	                    sha256 is h
 const cacheVersion = 1
 
+// cacheWriters bounds the background goroutines writing HTTP entries.
+const cacheWriters = 8
+
+// diskCache stores HTTP entries in the background: a response is handed to
+// the caller as soon as it is read, and writing it (a directory, a
+// temporary file, a rename: milliseconds on a busy disk) overlaps the next
+// requests instead of delaying this one. Entries still being written are
+// served from memory, and wait blocks until every write has finished.
 type diskCache struct {
-	dir string
+	dir  string
+	logf func(format string, args ...any)
+
+	mu      sync.Mutex
+	pending map[string]*cacheEntry // HTTP entries being written, by key
+	dirs    map[string]bool        // directories known to exist
+	wg      sync.WaitGroup
+	sem     chan struct{}
 }
+
+func newDiskCache(dir string, logf func(string, ...any)) *diskCache {
+	return &diskCache{dir: dir, logf: logf, pending: map[string]*cacheEntry{},
+		dirs: map[string]bool{}, sem: make(chan struct{}, cacheWriters)}
+}
+
+// wait blocks until every background write has finished.
+func (d *diskCache) wait() { d.wg.Wait() }
 
 // cacheEntry is the header of an HTTP cache file.
 type cacheEntry struct {
@@ -105,6 +128,13 @@ func (d *diskCache) metadataPath(sha string) string {
 
 // load reads an HTTP entry; a missing or corrupt entry is a miss.
 func (d *diskCache) load(key string) *cacheEntry {
+	d.mu.Lock()
+	if e, ok := d.pending[key]; ok {
+		d.mu.Unlock()
+		c := *e
+		return &c
+	}
+	d.mu.Unlock()
 	data, err := os.ReadFile(d.httpPath(key))
 	if err != nil {
 		return nil
@@ -121,13 +151,53 @@ func (d *diskCache) load(key string) *cacheEntry {
 	return &e
 }
 
-func (d *diskCache) store(key string, e *cacheEntry) error {
-	e.Version = cacheVersion
-	head, err := json.Marshal(e)
+// store writes an HTTP entry in the background; a failure is logged (the
+// entry is merely not cached).
+func (d *diskCache) store(key string, e *cacheEntry) {
+	entry := *e
+	entry.Version = cacheVersion
+	head, err := json.Marshal(&entry)
 	if err != nil {
-		return err
+		d.logf("cache: %v", err)
+		return
 	}
-	return writeAtomic(d.httpPath(key), append(append(head, '\n'), e.body...))
+	data := append(append(head, '\n'), entry.body...)
+	d.mu.Lock()
+	d.pending[key] = &entry
+	d.mu.Unlock()
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		d.sem <- struct{}{}
+		err := d.writeAtomic(d.httpPath(key), data)
+		<-d.sem
+		d.mu.Lock()
+		if d.pending[key] == &entry {
+			delete(d.pending, key)
+		}
+		d.mu.Unlock()
+		if err != nil {
+			d.logf("%v", err)
+		}
+	}()
+}
+
+// writeAtomic writes data to path via a temporary file and rename,
+// creating the directory the first time this cache writes into it.
+func (d *diskCache) writeAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	d.mu.Lock()
+	known := d.dirs[dir]
+	d.mu.Unlock()
+	if !known {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("cache: %w", err)
+		}
+		d.mu.Lock()
+		d.dirs[dir] = true
+		d.mu.Unlock()
+	}
+	return renameInto(path, data)
 }
 
 // writeAtomic writes data to path via a temporary file and rename.
@@ -135,6 +205,12 @@ func writeAtomic(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
+	return renameInto(path, data)
+}
+
+// renameInto writes data to a temporary file in path's (existing)
+// directory and renames it to path.
+func renameInto(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
 	if err != nil {
 		return fmt.Errorf("cache: %w", err)

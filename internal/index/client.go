@@ -175,7 +175,7 @@ func New(opts Options) (*Client, error) {
 	}
 	c.hc = &http.Client{Transport: transport, CheckRedirect: c.checkRedirect}
 	if opts.CacheDir != "" && !opts.NoCache {
-		c.cache = &diskCache{dir: opts.CacheDir}
+		c.cache = newDiskCache(opts.CacheDir, c.logf)
 	}
 	if opts.Offline && c.cache == nil {
 		return nil, errors.New("index: offline mode needs a cache directory")
@@ -579,6 +579,16 @@ func (c *Client) doFile(u *url.URL, handle func(*http.Response) error) error {
 		Request: &http.Request{Method: http.MethodGet, URL: u},
 	}
 	return handle(resp)
+}
+
+// Close waits until every response the client is still writing to the
+// cache directory is on disk. The client stays usable; a caller that
+// exits without Close may leave some responses uncached, never corrupt.
+func (c *Client) Close() error {
+	if c.cache != nil {
+		c.cache.wait()
+	}
+	return nil
 }
 
 func (c *Client) logf(format string, args ...any) {

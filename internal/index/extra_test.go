@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -400,9 +402,11 @@ func TestCacheControl(t *testing.T) {
 		t.Run(tc.cc, func(t *testing.T) {
 			ix, u := startIndex(t, acmeDists(), testindex.Options{CacheControl: tc.cc})
 			dir := t.TempDir()
-			if _, err := newClient(t, func(o *Options) { o.CacheDir = dir }, Source{Name: "t", URL: u}).Project(ctx, "six"); err != nil {
+			first := newClient(t, func(o *Options) { o.CacheDir = dir }, Source{Name: "t", URL: u})
+			if _, err := first.Project(ctx, "six"); err != nil {
 				t.Fatal(err)
 			}
+			first.Close()
 			ix.ResetCounts()
 			if _, err := newClient(t, func(o *Options) { o.CacheDir = dir }, Source{Name: "t", URL: u}).Project(ctx, "six"); err != nil {
 				t.Fatal(err)
@@ -415,5 +419,49 @@ func TestCacheControl(t *testing.T) {
 				t.Errorf("conditional = %v, want %v", conditional, want)
 			}
 		})
+	}
+}
+
+func TestDiskCacheBackgroundWrites(t *testing.T) {
+	dir := t.TempDir()
+	d := newDiskCache(dir, t.Logf)
+	const n = 50
+	for i := range n {
+		d.store(keyOf("u", strconv.Itoa(i)), &cacheEntry{URL: "u", MaxAge: 600, Stored: time.Now(), body: []byte(strconv.Itoa(i))})
+	}
+	// Written or not yet, every entry is visible to the cache that stores it.
+	for i := range n {
+		e := d.load(keyOf("u", strconv.Itoa(i)))
+		if e == nil || string(e.body) != strconv.Itoa(i) {
+			t.Fatalf("entry %d before wait: %+v", i, e)
+		}
+	}
+	d.wait()
+	// After wait, every entry is on disk for another process.
+	other := newDiskCache(dir, t.Logf)
+	for i := range n {
+		e := other.load(keyOf("u", strconv.Itoa(i)))
+		if e == nil || string(e.body) != strconv.Itoa(i) || e.Version != cacheVersion {
+			t.Fatalf("entry %d after wait: %+v", i, e)
+		}
+	}
+	if len(d.pending) != 0 {
+		t.Errorf("%d entries still pending after wait", len(d.pending))
+	}
+	// A failed write is logged, not fatal, and leaves no pending entry.
+	var logged []string
+	var mu sync.Mutex
+	blocked := newDiskCache(filepath.Join(dir, "file"), func(f string, a ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		logged = append(logged, fmt.Sprintf(f, a...))
+	})
+	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	blocked.store(keyOf("x"), &cacheEntry{URL: "x", body: []byte("x")})
+	blocked.wait()
+	if len(logged) != 1 || !strings.Contains(logged[0], "cache:") || len(blocked.pending) != 0 {
+		t.Errorf("failed write: logged %q, %d pending", logged, len(blocked.pending))
 	}
 }

@@ -79,9 +79,7 @@ func (c *Client) getOnce(ctx context.Context, u *url.URL, accept string, limit i
 				cached.ETag = et
 			}
 			if store {
-				if err := c.cache.store(key, cached); err != nil {
-					c.logf("%v", err)
-				}
+				c.cache.store(key, cached)
 			}
 			out, _ = fromEntry(cached)
 			return nil
@@ -100,9 +98,7 @@ func (c *Client) getOnce(ctx context.Context, u *url.URL, accept string, limit i
 				ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
 				Stored: time.Now(), MaxAge: maxAge, body: body,
 			}
-			if err := c.cache.store(key, e); err != nil {
-				c.logf("%v", err)
-			}
+			c.cache.store(key, e)
 		}
 		return nil
 	})

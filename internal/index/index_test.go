@@ -50,6 +50,7 @@ func newClient(t *testing.T, mod func(*Options), sources ...Source) *Client {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { c.Close() }) // before the cache's TempDir is removed
 	return c
 }
 
@@ -302,6 +303,7 @@ func TestCacheRevalidationAndOffline(t *testing.T) {
 	if _, _, err := c1.Metadata(ctx, p1.Files[0]); err != nil {
 		t.Fatal(err)
 	}
+	c1.Close() // its cache writes are on disk
 
 	// A new client revalidates the page (max-age=0) and gets 304.
 	ix.ResetCounts()
@@ -339,6 +341,7 @@ func TestCacheRevalidationAndOffline(t *testing.T) {
 	if n := ix.Requests(); n != 1 {
 		t.Errorf("%d requests, want only the revalidation", n)
 	}
+	c2.Close()
 	// A new release invalidates the page: 200 with the new file.
 	if err := ix.Add(testindex.Dist{Name: "acme-utils", Version: "3.0"}); err != nil {
 		t.Fatal(err)
@@ -348,6 +351,7 @@ func TestCacheRevalidationAndOffline(t *testing.T) {
 	if err != nil || len(p3.Files) != len(p1.Files)+1 {
 		t.Fatalf("after release: %v, %d files", err, len(p3.Files))
 	}
+	c3.Close()
 
 	// Offline: served from cache without any request; misses are ErrOffline.
 	ix.ResetCounts()

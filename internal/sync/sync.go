@@ -388,6 +388,7 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		defer c.Close()
 		fetcher = c
 	}
 	allowPth := map[string]bool{}
