@@ -3,6 +3,7 @@ package typosquat
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -85,13 +86,12 @@ func (r *Reference) Check(name string) []Finding {
 	if norm == "" || len(norm) > MaxNameLen {
 		return nil
 	}
-	ix := r.index()
-	m := matcher{r: r, ix: ix, norm: norm, flat: stripSeparators(norm), name: norm}
+	m := matcher{r: r, norm: norm, flat: stripSeparators(norm), name: norm}
 	if folded {
 		// Report the name as given, not its ASCII look-alike.
 		m.name = strings.Trim(pep503.Normalize(strings.TrimSpace(name)), "-")
 	}
-	if i, ok := r.byKey[norm]; ok {
+	if i, ok := r.id(norm); ok {
 		if !folded {
 			return nil
 		}
@@ -112,7 +112,6 @@ func (r *Reference) Check(name string) []Finding {
 // matcher gathers the candidates of one Check.
 type matcher struct {
 	r    *Reference
-	ix   *index
 	name string // the checked name as reported
 	norm string // normalized, non-ASCII look-alikes folded to ASCII
 	flat string // norm without separators
@@ -131,37 +130,37 @@ type cand struct {
 
 // emit records that the checked name imitates reference i by trick.
 func (m *matcher) emit(i int32, t Trick, detail string) {
-	m.emitFull(i, t, detail, m.r.ranks[i], 1)
+	m.emitFull(i, t, detail, m.r.rank(i), 1)
 }
 
 // emitScaled is emit with an extra factor for how typo-like the edit is.
 func (m *matcher) emitScaled(i int32, t Trick, detail string, factor float64) {
-	m.emitFull(i, t, detail, m.r.ranks[i], factor)
+	m.emitFull(i, t, detail, m.r.rank(i), factor)
 }
 
 func (m *matcher) emitFull(i int32, t Trick, detail string, rank int, factor float64) {
-	if m.r.names[i] == m.name {
+	if m.r.name(i) == m.name {
 		return
 	}
 	// A look-alike of a versionless name whose versioned sibling is more
 	// popular (beautifulsoup, beautifulsoup4) trades on the sibling.
 	if t != TrickVersionSuffix && t != TrickCombination {
 		best := int32(-1)
-		for _, j := range m.ix.vcore[m.ix.flat[i]] {
-			if m.r.ranks[j] < rank {
-				best, rank = j, m.r.ranks[j]
+		for j := range m.r.vcoreIDs(m.r.flat(i)) {
+			if m.r.rank(j) < rank {
+				best, rank = j, m.r.rank(j)
 			}
 		}
 		if best >= 0 {
-			detail += fmt.Sprintf(" of %q, the versionless spelling of %q", m.r.names[i], m.r.names[best])
+			detail += fmt.Sprintf(" of %q, the versionless spelling of %q", m.r.name(i), m.r.name(best))
 			i = best
 		}
 	}
-	target := m.r.names[i]
+	target := m.r.name(i)
 	if target == m.name {
 		return
 	}
-	s := m.score(t, m.ix.flat[i], rank) * factor
+	s := m.score(t, m.r.flat(i), rank) * factor
 	// Inside a plugin family names differ by design (django-filter,
 	// django-filters, pytest-plus); only a blatant slip still counts fully
 	// there.
@@ -239,7 +238,7 @@ func (m *matcher) results() []Finding {
 		if ca.score != cb.score {
 			return ca.score > cb.score
 		}
-		return m.r.ranks[ca.ref] < m.r.ranks[cb.ref]
+		return m.r.rank(ca.ref) < m.r.rank(cb.ref)
 	})
 	if len(m.cands) > MaxFindings {
 		m.cands = m.cands[:MaxFindings]
@@ -255,8 +254,8 @@ func (m *matcher) results() []Finding {
 		}
 		out[k] = Finding{
 			Name:         m.name,
-			Imitates:     m.r.names[c.ref],
-			ImitatedRank: m.r.ranks[c.ref],
+			Imitates:     m.r.name(c.ref),
+			ImitatedRank: m.r.rank(c.ref),
 			Trick:        c.trick,
 			Detail:       c.detail,
 			Score:        math.Round(c.score*1000) / 1000,
@@ -267,35 +266,33 @@ func (m *matcher) results() []Finding {
 }
 
 func (m *matcher) separator() {
-	m.ix.byFlat.each(m.flat, func(i int32) {
+	for i := range m.r.flatIDs(m.flat) {
 		m.emit(i, TrickSeparator, "differs only in separators")
-	})
+	}
 }
 
 func (m *matcher) homoglyph() {
 	g := foldHomoglyphs(m.flat)
-	m.ix.glyph.each(g, func(i int32) {
-		if m.ix.flat[i] != m.flat {
-			m.emit(i, TrickHomoglyph, fmt.Sprintf("%q looks like %q", m.flat, m.ix.flat[i]))
+	for i := range m.r.glyphIDs(g) {
+		if m.r.flat(i) != m.flat {
+			m.emit(i, TrickHomoglyph, fmt.Sprintf("%q looks like %q", m.flat, m.r.flat(i)))
 		}
-	})
+	}
 }
 
 func (m *matcher) editDistance1() {
 	f := m.flat
 	var seen []int32
 	eachDelete(f, func(h uint64) {
-		m.ix.del.lookup(h, func(id int32) {
-			for _, s := range seen {
-				if s == id {
-					return
-				}
+		for id := range m.r.deleteIDs(h) {
+			if slices.Contains(seen, id) {
+				continue
 			}
 			seen = append(seen, id)
-			if e, ok := classifyEdit(f, m.ix.flat[id]); ok {
+			if e, ok := classifyEdit(f, m.r.flat(id)); ok {
 				m.emitScaled(id, e.trick, e.detail, e.factor)
 			}
-		})
+		}
 	})
 }
 
@@ -467,17 +464,17 @@ func (m *matcher) version() {
 	v := versionCore(m.flat)
 	if v == m.flat {
 		// The name has no version: it may drop one the target has.
-		for _, i := range m.ix.vcore[v] {
-			m.emit(i, TrickVersionSuffix, fmt.Sprintf("drops version %q", m.ix.flat[i][len(v):]))
+		for i := range m.r.vcoreIDs(v) {
+			m.emit(i, TrickVersionSuffix, fmt.Sprintf("drops version %q", m.r.flat(i)[len(v):]))
 		}
 		return
 	}
-	m.ix.byFlat.each(v, func(i int32) {
+	for i := range m.r.flatIDs(v) {
 		m.emit(i, TrickVersionSuffix, fmt.Sprintf("appends version %q", m.flat[len(v):]))
-	})
-	for _, i := range m.ix.vcore[v] {
-		if m.ix.flat[i] != m.flat {
-			m.emit(i, TrickVersionSuffix, fmt.Sprintf("changes version %q to %q", m.ix.flat[i][len(v):], m.flat[len(v):]))
+	}
+	for i := range m.r.vcoreIDs(v) {
+		if m.r.flat(i) != m.flat {
+			m.emit(i, TrickVersionSuffix, fmt.Sprintf("changes version %q to %q", m.r.flat(i)[len(v):], m.flat[len(v):]))
 		}
 	}
 }
@@ -504,19 +501,19 @@ func (m *matcher) affixes() {
 	// The name may drop an affix the reference has (dateutil for
 	// python-dateutil): weaker, since many projects are known by both
 	// names (docx, python-docx).
-	for _, cr := range m.ix.core[n] {
+	for cr := range m.r.cores(n) {
 		m.emitAffix(cr.ref, cr.isPre, fmt.Sprintf("drops %q", cr.affix), AffixDropFactor)
 	}
 	for _, s := range genericSuffixes {
 		if c, ok := strings.CutSuffix(n, s); ok && len(c) >= MinCoreLen {
-			if i, ok := m.r.byKey[strings.TrimSuffix(c, "-")]; ok {
+			if i, ok := m.r.id(strings.TrimSuffix(c, "-")); ok {
 				m.emit(i, TrickSuffix, fmt.Sprintf("appends %q", s))
 			}
 		}
 	}
 	for _, p := range genericPrefixes {
 		if c, ok := strings.CutPrefix(n, p); ok && len(c) >= MinCoreLen {
-			if i, ok := m.r.byKey[strings.TrimPrefix(c, "-")]; ok {
+			if i, ok := m.r.id(strings.TrimPrefix(c, "-")); ok {
 				m.emit(i, TrickPrefix, fmt.Sprintf("prepends %q", p))
 			}
 		}
@@ -531,7 +528,7 @@ func (m *matcher) affixRest(rest, affix string, isPre bool) {
 	if !strings.Contains(affix, "-") {
 		factor = BarePyAffixFactor
 	}
-	if i, ok := m.r.byKey[rest]; ok {
+	if i, ok := m.r.id(rest); ok {
 		verb := "appends"
 		if isPre {
 			verb = "prepends"
@@ -540,10 +537,10 @@ func (m *matcher) affixRest(rest, affix string, isPre bool) {
 	}
 	// The rest may also drop a version the original has (pyurllib for
 	// urllib3).
-	for _, i := range m.ix.vcore[rest] {
-		m.emitAffix(i, isPre, fmt.Sprintf("adds %q and drops version %q", affix, versionSuffix(m.ix.flat[i])), factor)
+	for i := range m.r.vcoreIDs(rest) {
+		m.emitAffix(i, isPre, fmt.Sprintf("adds %q and drops version %q", affix, versionSuffix(m.r.flat(i))), factor)
 	}
-	for _, cr := range m.ix.core[rest] {
+	for cr := range m.r.cores(rest) {
 		if cr.affix == affix {
 			continue
 		}
@@ -571,12 +568,12 @@ func (m *matcher) combination() {
 			continue
 		}
 		a, b := n[:k], n[k+1:]
-		ia, okA := m.r.byKey[a]
-		ib, okB := m.r.byKey[b]
+		ia, okA := m.r.id(a)
+		ib, okB := m.r.id(b)
 		if !okA || !okB {
 			continue
 		}
-		ra, rb := m.r.ranks[ia], m.r.ranks[ib]
+		ra, rb := m.r.rank(ia), m.r.rank(ib)
 		if ra > CombinationMaxRank || rb > CombinationMaxRank {
 			continue
 		}
@@ -591,9 +588,7 @@ func (m *matcher) combination() {
 	}
 }
 
-func (m *matcher) isFamily(token string) bool {
-	return m.ix.family[token] >= FamilyMinMembers
-}
+func (m *matcher) isFamily(token string) bool { return m.r.isFamily(token) }
 
 // foldConfusables maps non-ASCII look-alike letters to ASCII and reports
 // whether it changed anything. Other non-ASCII runes are kept; they match

@@ -72,7 +72,7 @@ func TestPrecisionUnseenPopular(t *testing.T) {
 	checked, flagged, ed1 := 0, 0, 0
 	byTrick := map[Trick]int{}
 	for _, rn := range all {
-		if rn.rank <= ref.ranks[ref.Len()-1] {
+		if rn.rank <= ref.rank(int32(ref.Len()-1)) {
 			continue
 		}
 		checked++
@@ -105,7 +105,8 @@ func TestPrecisionUnseenPopular(t *testing.T) {
 // or transposition distance 1 of the normalized name.
 func naiveED1(ref *Reference, name string) bool {
 	q := stripSeparators(name)
-	for _, f := range ref.index().flat {
+	for i := range int32(ref.Len()) {
+		f := ref.flat(i)
 		if f == q {
 			return true
 		}
@@ -123,7 +124,7 @@ func TestPrecisionOtherCuts(t *testing.T) {
 	all := loadTopTSV(t)
 	for _, cut := range []int{500, 1000, 2000, 3000, 8000, 10000} {
 		ref := EmbeddedTop(cut)
-		last := ref.ranks[ref.Len()-1]
+		last := ref.rank(int32(ref.Len() - 1))
 		checked, flagged := 0, 0
 		for _, rn := range all {
 			if rn.rank <= last || rn.rank > last+10000 {

@@ -1,6 +1,9 @@
 package typosquat
 
-import "strings"
+import (
+	"iter"
+	"strings"
+)
 
 // FamilyMinMembers is how many reference names must share a first token
 // ("django-", "flake8-", "azure-mgmt-"...) before the token counts as a
@@ -12,156 +15,174 @@ const FamilyMinMembers = 4
 // suffix) that affix tricks consider: "py" + "re" is not a squat of "re".
 const MinCoreLen = 3
 
-// index holds the lookup structures built once per Reference.
-type index struct {
-	flat   []string // reference names without separators
-	byFlat chained  // separator-free form → references
-	glyph  chained  // homoglyph-folded form → references
-	// core maps the name left after stripping one Python prefix or suffix
-	// to the references it came from.
-	core map[string][]coreRef
-	// vcore maps a name with its trailing version number removed to the
-	// references that carried one.
-	vcore map[string][]int32
-	del   deleteIndex
-	// family counts the reference names using each first token.
-	family map[string]int
-}
-
+// coreRef is one reference name that, stripped of a Python prefix or
+// suffix, leaves a given core.
 type coreRef struct {
 	ref   int32
 	affix string // the prefix or suffix stripped from the reference
 	isPre bool
 }
 
-// chained is a string multimap without a slice per key: head holds the
-// first reference of a key, next[ref] the following one (-1 ends).
-type chained struct {
-	head map[string]int32
-	next []int32
-}
+// The lookups below are the only way Check reaches the reference. Each
+// hashes its key, walks the matching bucket of the compiled table and
+// verifies every candidate against the stored strings, so the results are
+// exact; ids at or beyond the Reference's limit (a Top view) are skipped.
 
-func newChained(n int) chained {
-	c := chained{head: make(map[string]int32, n), next: make([]int32, n)}
-	return c
-}
-
-func (c *chained) add(key string, id int32) {
-	if h, ok := c.head[key]; ok {
-		c.next[id] = h
-	} else {
-		c.next[id] = -1
-	}
-	c.head[key] = id
-}
-
-// each calls f for every reference stored under key.
-func (c *chained) each(key string, f func(int32)) {
-	i, ok := c.head[key]
-	for ok && i >= 0 {
-		f(i)
-		i = c.next[i]
+// lookup is r.c.lookup; an empty Reference (the zero value included)
+// finds nothing.
+func (r *Reference) lookup(t int, h uint64, yield func(uint32) bool) {
+	if r.limit > 0 {
+		r.c.lookup(t, h, yield)
 	}
 }
 
-func (r *Reference) index() *index {
-	r.once.Do(func() { r.ix = buildIndex(r.names) })
-	return r.ix
-}
-
-func buildIndex(names []string) *index {
-	n := len(names)
-	ix := &index{
-		flat:   make([]string, n),
-		byFlat: newChained(n),
-		glyph:  newChained(n),
-		core:   make(map[string][]coreRef, n/8),
-		vcore:  make(map[string][]int32, n/16),
-		family: make(map[string]int, n/8),
-	}
-	for i, name := range names {
-		id := int32(i)
-		f := stripSeparators(name)
-		ix.flat[i] = f
-		ix.byFlat.add(f, id)
-		ix.glyph.add(foldHomoglyphs(f), id)
-		if v := versionCore(f); v != f && v != "" {
-			ix.vcore[v] = append(ix.vcore[v], id)
+// id returns the id of the reference named name.
+func (r *Reference) id(name string) (int32, bool) {
+	found := int32(-1)
+	r.lookup(tabName, hashKey(name), func(v uint32) bool {
+		if int(v) < r.limit && r.c.name(int32(v)) == name {
+			found = int32(v)
+			return false
 		}
-		for _, p := range pythonPrefixes {
-			if c, ok := strings.CutPrefix(name, p); ok && len(c) >= MinCoreLen {
-				ix.core[c] = append(ix.core[c], coreRef{id, p, true})
-				break
-			}
-		}
-		for _, s := range pythonSuffixes {
-			if c, ok := strings.CutSuffix(name, s); ok && len(c) >= MinCoreLen {
-				ix.core[c] = append(ix.core[c], coreRef{id, s, false})
-				break
-			}
-		}
-		if t, _, ok := strings.Cut(name, "-"); ok && !isPythonToken(t) {
-			ix.family[t]++
-		}
-	}
-	ix.del = buildDeleteIndex(ix.flat)
-	return ix
+		return true
+	})
+	return found, found >= 0
 }
 
-// deleteIndex is the symmetric-delete index for edit distance 1: the hash
-// of every reference's separator-free form and of each of its one-letter
-// deletions, bucketed by the hash's top bits (a counting sort, so the
-// build is two linear passes with no per-entry allocation). A query hashes
-// itself and its own deletions the same way; any reference sharing a hash
-// is a candidate, verified letter by letter.
-type deleteIndex struct {
-	shift uint
-	start []int32 // bucket b holds entries[start[b]:start[b+1]]
-	hash  []uint32
-	ref   []int32
-}
-
-func buildDeleteIndex(flat []string) deleteIndex {
-	total := 0
-	for _, f := range flat {
-		total += len(f) + 1
-	}
-	bits := uint(4)
-	for 1<<bits < total {
-		bits++
-	}
-	d := deleteIndex{shift: 64 - bits, start: make([]int32, 1<<bits+1)}
-	hashes := make([]uint64, 0, total)
-	owners := make([]int32, 0, total)
-	for i, f := range flat {
-		eachDelete(f, func(h uint64) {
-			hashes = append(hashes, h)
-			owners = append(owners, int32(i))
+// flatIDs yields the references whose separator-free form is f, highest
+// id first.
+func (r *Reference) flatIDs(f string) iter.Seq[int32] {
+	return func(yield func(int32) bool) {
+		r.lookup(tabFlat, hashKey(f), func(v uint32) bool {
+			return int(v) >= r.limit || r.c.flat(int32(v)) != f || yield(int32(v))
 		})
 	}
-	for _, h := range hashes {
-		d.start[h>>d.shift+1]++
-	}
-	for b := 1; b < len(d.start); b++ {
-		d.start[b] += d.start[b-1]
-	}
-	d.hash = make([]uint32, len(hashes))
-	d.ref = make([]int32, len(hashes))
-	fill := append([]int32(nil), d.start[:len(d.start)-1]...)
-	for k, h := range hashes {
-		b := h >> d.shift
-		d.hash[fill[b]] = uint32(h)
-		d.ref[fill[b]] = owners[k]
-		fill[b]++
-	}
-	return d
 }
+
+// glyphIDs yields the references whose homoglyph-folded flat form is g,
+// highest id first.
+func (r *Reference) glyphIDs(g string) iter.Seq[int32] {
+	return func(yield func(int32) bool) {
+		r.lookup(tabGlyph, hashKey(g), func(v uint32) bool {
+			return int(v) >= r.limit || foldHomoglyphs(r.c.flat(int32(v))) != g || yield(int32(v))
+		})
+	}
+}
+
+// vcoreIDs yields the references whose flat form is v plus a trailing
+// version number (versionCore), lowest id first.
+func (r *Reference) vcoreIDs(v string) iter.Seq[int32] {
+	return func(yield func(int32) bool) {
+		r.lookup(tabVcore, hashKey(v), func(x uint32) bool {
+			if int(x) >= r.limit {
+				return true
+			}
+			f := r.c.flat(int32(x))
+			if len(f) <= len(v) || f[:len(v)] != v || len(versionCore(f)) != len(v) {
+				return true
+			}
+			return yield(int32(x))
+		})
+	}
+}
+
+// cores yields the references that leave core c once a Python prefix
+// (prefixCore) or suffix (suffixCore) is stripped, lowest id first and a
+// name's prefix before its suffix.
+func (r *Reference) cores(c string) iter.Seq[coreRef] {
+	return func(yield func(coreRef) bool) {
+		r.lookup(tabCore, hashKey(c), func(v uint32) bool {
+			id, isPre := int32(v>>1), v&1 == 1
+			if int(id) >= r.limit {
+				return true
+			}
+			var got, affix string
+			var ok bool
+			if isPre {
+				got, affix, ok = prefixCore(r.c.name(id))
+			} else {
+				got, affix, ok = suffixCore(r.c.name(id))
+			}
+			return !ok || got != c || yield(coreRef{id, affix, isPre})
+		})
+	}
+}
+
+// isFamily reports whether at least FamilyMinMembers references start
+// with token and a separator (and token is no Python decoration): the
+// table holds, per token, the id of its FamilyMinMembers-th name, so the
+// count within a Top view is a comparison.
+func (r *Reference) isFamily(token string) bool {
+	found := false
+	r.lookup(tabFamily, hashKey(token), func(v uint32) bool {
+		if t, ok := familyToken(r.c.name(int32(v))); ok && t == token {
+			found = int(v) < r.limit
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// deleteIDs yields the references one of whose eachDelete hashes is h:
+// candidates for edit distance 1, to verify letter by letter.
+func (r *Reference) deleteIDs(h uint64) iter.Seq[int32] {
+	return func(yield func(int32) bool) {
+		r.lookup(tabDelete, h, func(v uint32) bool {
+			return int(v) >= r.limit || yield(int32(v))
+		})
+	}
+}
+
+// prefixCore strips the first Python prefix that leaves at least
+// MinCoreLen bytes of name.
+func prefixCore(name string) (core, prefix string, ok bool) {
+	for _, p := range pythonPrefixes {
+		if c, ok := strings.CutPrefix(name, p); ok && len(c) >= MinCoreLen {
+			return c, p, true
+		}
+	}
+	return "", "", false
+}
+
+// suffixCore strips the first Python suffix that leaves at least
+// MinCoreLen bytes of name.
+func suffixCore(name string) (core, suffix string, ok bool) {
+	for _, s := range pythonSuffixes {
+		if c, ok := strings.CutSuffix(name, s); ok && len(c) >= MinCoreLen {
+			return c, s, true
+		}
+	}
+	return "", "", false
+}
+
+// familyToken returns the first token of a name with a separator, unless
+// it is a Python decoration: the token a plugin family shares.
+func familyToken(name string) (string, bool) {
+	t, _, ok := strings.Cut(name, "-")
+	if !ok || isPythonToken(t) {
+		return "", false
+	}
+	return t, true
+}
+
+// hashKey is the hash of a table key: the polynomial hash eachDelete
+// gives a whole string, mixed with its length.
+func hashKey(s string) uint64 {
+	var h uint64
+	for i := 0; i < len(s); i++ {
+		h = h*hashBase + uint64(s[i])
+	}
+	return mixHash(h, len(s))
+}
+
+// hashBase is the multiplier of the polynomial string hash (FNV's prime).
+const hashBase = 0x100000001b3
 
 // eachDelete calls f with the hash of s itself and of every distinct
 // one-letter deletion of it. The hashes are polynomial, so all n+1 of them
 // come from one prefix and one suffix pass (O(n), not O(n²)), then mixed.
 func eachDelete(s string, f func(uint64)) {
-	const base = 0x100000001b3
 	n := len(s)
 	var preBuf, powBuf [64]uint64
 	pre, pow := preBuf[:], powBuf[:]
@@ -170,8 +191,8 @@ func eachDelete(s string, f func(uint64)) {
 	}
 	pow[0] = 1
 	for i := 0; i < n; i++ {
-		pre[i+1] = pre[i]*base + uint64(s[i])
-		pow[i+1] = pow[i] * base
+		pre[i+1] = pre[i]*hashBase + uint64(s[i])
+		pow[i+1] = pow[i] * hashBase
 	}
 	f(mixHash(pre[n], n))
 	var suf uint64 // hash of s[k+1:] weighted as in s
@@ -193,19 +214,6 @@ func mixHash(h uint64, n int) uint64 {
 	h *= 0xc4ceb9fe1a85ec53
 	h ^= h >> 33
 	return h
-}
-
-// lookup calls f for every reference stored under hash h.
-func (d *deleteIndex) lookup(h uint64, f func(int32)) {
-	if len(d.start) == 0 {
-		return
-	}
-	b := h >> d.shift
-	for e := d.start[b]; e < d.start[b+1]; e++ {
-		if d.hash[e] == uint32(h) {
-			f(d.ref[e])
-		}
-	}
 }
 
 // stripSeparators removes '-' from a normalized name ("setup-tools" →

@@ -129,12 +129,12 @@ func TestRecallKnownSquats(t *testing.T) {
 // naiveED1Hits reports whether the baseline detector (any reference name
 // within one edit or separator change) would attribute name to want.
 func naiveED1Hits(ref *Reference, name, want string) bool {
-	r, ok := ref.byKey[want]
+	r, ok := ref.id(want)
 	if !ok {
 		return false
 	}
 	q := stripSeparators(pep503.Normalize(name))
-	f := ref.index().flat[r]
+	f := ref.flat(r)
 	if q == f {
 		return true
 	}

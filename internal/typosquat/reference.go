@@ -2,7 +2,6 @@ package typosquat
 
 import (
 	"bufio"
-	"bytes"
 	"compress/gzip"
 	_ "embed"
 	"fmt"
@@ -20,67 +19,48 @@ import (
 // MaxReferenceLineLen bounds one line of a user reference file.
 const MaxReferenceLineLen = 64 << 10
 
-//go:embed reference.tsv.gz
-var embeddedGz []byte
+// embeddedIndex is the compiled index of the embedded snapshot, read in
+// place from the binary's read-only data.
+//
+//go:embed reference.idx
+var embeddedIndex string
 
 // Reference is a ranked list of popular project names, the set a checked
-// name may imitate. Rank 1 is the most popular. A Reference is immutable
-// once built and safe for concurrent use; its search index is built lazily,
-// once, on the first Check.
+// name may imitate. Rank 1 is the most popular. A Reference is a view of
+// a compiled index (see compiled.go): its first limit names. It is
+// immutable and safe for concurrent use; the zero Reference is empty.
 type Reference struct {
-	names []string // PEP 503 normalized, sorted by rank
-	ranks []int
-	byKey map[string]int32
-
-	once sync.Once
-	ix   *index
+	c     *compiled
+	limit int
 }
 
-// embedded caches the parsed embedded snapshot: it is immutable after the
-// first call, so sharing it is not mutable global state.
+// embedded caches the loaded embedded snapshot: it is immutable, so
+// sharing it is not mutable global state.
 var embedded = sync.OnceValue(func() *Reference {
-	r, err := parseEmbedded(embeddedGz)
+	r, err := loadReference(embeddedIndex)
 	if err != nil {
 		// The file is generated and committed with the package and checked
-		// by TestEmbeddedReference; failing here is a build defect.
-		panic("typosquat: corrupt embedded reference: " + err.Error())
+		// by TestEmbeddedIndexUpToDate; failing here is a build defect.
+		panic("typosquat: corrupt embedded reference: " + err.Error() + " (run go generate)")
 	}
 	return r
 })
 
-// parseEmbedded reads the generated "rank<TAB>name" lines. It is the
-// strict, fast path of parseReference for a file this package wrote: one
-// decompression into a single string that all names share.
-func parseEmbedded(gz []byte) (*Reference, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
+func loadReference(data string) (*Reference, error) {
+	c, err := loadCompiled(data)
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	buf.Grow(8 * len(gz))
-	if _, err := buf.ReadFrom(zr); err != nil {
+	return &Reference{c: c, limit: c.n}, nil
+}
+
+// newCompiled compiles names (unique, non-empty) with their ranks.
+func newCompiled(names []string, ranks []int) (*Reference, error) {
+	data, err := compile(names, ranks)
+	if err != nil {
 		return nil, err
 	}
-	text := buf.String()
-	n := strings.Count(text, "\n")
-	r := &Reference{
-		names: make([]string, 0, n),
-		ranks: make([]int, 0, n),
-		byKey: make(map[string]int32, n),
-	}
-	prev := 0
-	for line := 1; text != ""; line++ {
-		var l string
-		l, text, _ = strings.Cut(text, "\n")
-		rankStr, name, ok := strings.Cut(l, "\t")
-		rank, err := strconv.Atoi(rankStr)
-		if !ok || err != nil || rank < prev || !isNormalizedName(name) {
-			return nil, fmt.Errorf("reference.tsv.gz:%d: expected rank<TAB>normalized-name in rank order, got %q", line, l)
-		}
-		prev = rank
-		r.add(name, rank)
-	}
-	return r, nil
+	return loadReference(data)
 }
 
 // Embedded returns the embedded snapshot of the most downloaded PyPI
@@ -92,61 +72,101 @@ func Embedded() *Reference { return embedded() }
 func EmbeddedTop(n int) *Reference { return Embedded().Top(n) }
 
 // NewReference builds a Reference from names in popularity order: names[i]
-// gets rank i+1. Names are PEP 503 normalized; later duplicates are dropped.
+// gets rank i+1. Names are PEP 503 normalized; empty ones and later
+// duplicates are dropped. It panics only beyond the compiled format's
+// limits (2^30 names or 1 GiB of them), which no name list reaches.
 func NewReference(names []string) *Reference {
-	r := &Reference{byKey: make(map[string]int32, len(names))}
+	var d dedup
 	for i, n := range names {
-		r.add(pep503.Normalize(strings.TrimSpace(n)), i+1)
+		d.add(pep503.Normalize(strings.TrimSpace(n)), i+1)
+	}
+	r, err := newCompiled(d.names, d.ranks)
+	if err != nil {
+		panic(err)
 	}
 	return r
 }
 
-func (r *Reference) add(name string, rank int) {
+// dedup collects names in order, dropping empty ones and repeats.
+type dedup struct {
+	seen  map[string]struct{}
+	names []string
+	ranks []int
+}
+
+func (d *dedup) add(name string, rank int) {
 	if name == "" {
 		return
 	}
-	if _, dup := r.byKey[name]; dup {
+	if d.seen == nil {
+		d.seen = make(map[string]struct{})
+	}
+	if _, dup := d.seen[name]; dup {
 		return
 	}
-	r.byKey[name] = int32(len(r.names))
-	r.names = append(r.names, name)
-	r.ranks = append(r.ranks, rank)
+	d.seen[name] = struct{}{}
+	d.names = append(d.names, name)
+	d.ranks = append(d.ranks, rank)
 }
 
 // Top returns a Reference holding the n best-ranked projects of r (r itself
-// if n <= 0 or n >= r.Len()). Ranks are kept.
+// if n <= 0 or n >= r.Len()). Ranks are kept. It is a view sharing r's
+// index, not a copy: lookups skip the names beyond the first n, and plugin
+// families are counted among the first n.
 func (r *Reference) Top(n int) *Reference {
-	if n <= 0 || n >= len(r.names) {
+	if n <= 0 || n >= r.limit {
 		return r
 	}
-	t := &Reference{
-		names: r.names[:n:n],
-		ranks: r.ranks[:n:n],
-		byKey: make(map[string]int32, n),
-	}
-	for i, name := range t.names {
-		t.byKey[name] = int32(i)
-	}
-	return t
+	return &Reference{c: r.c, limit: n}
 }
 
 // Len returns the number of projects in r.
-func (r *Reference) Len() int { return len(r.names) }
+func (r *Reference) Len() int { return r.limit }
 
 // Rank returns the rank of name (compared after PEP 503 normalization) and
 // whether r holds it.
 func (r *Reference) Rank(name string) (int, bool) {
-	i, ok := r.byKey[pep503.Normalize(name)]
+	i, ok := r.id(pep503.Normalize(name))
 	if !ok {
 		return 0, false
 	}
-	return r.ranks[i], true
+	return r.rank(i), true
 }
 
 // Names returns the normalized names of r in rank order.
-func (r *Reference) Names() []string { return append([]string(nil), r.names...) }
+func (r *Reference) Names() []string {
+	out := make([]string, r.limit)
+	for i := range out {
+		out[i] = r.name(int32(i))
+	}
+	return out
+}
 
-// LoadReferenceFile reads a user reference file; see ParseReference.
+func (r *Reference) name(i int32) string { return r.c.name(i) }
+func (r *Reference) flat(i int32) string { return r.c.flat(i) }
+func (r *Reference) rank(i int32) int    { return r.c.rank(i) }
+
+// MarshalBinary returns the compiled index of r: LoadReferenceFile reads
+// it back without rebuilding anything. A Top view is compiled anew from
+// its names.
+func (r *Reference) MarshalBinary() ([]byte, error) {
+	if r.c != nil && r.limit == r.c.n {
+		return []byte(r.c.data), nil
+	}
+	ranks := make([]int, r.limit)
+	for i := range ranks {
+		ranks[i] = r.rank(int32(i))
+	}
+	data, err := compile(r.Names(), ranks)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(data), nil
+}
+
+// LoadReferenceFile reads a user reference file: a list ParseReference
+// reads (gzip'd when the name ends in .gz), or a compiled index written
+// by MarshalBinary, which is used as it is.
 func LoadReferenceFile(path string) (*Reference, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -162,7 +182,22 @@ func LoadReferenceFile(path string) (*Reference, error) {
 		defer zr.Close()
 		rd = zr
 	}
-	return ParseReference(rd, path)
+	br := bufio.NewReader(rd)
+	if magic, _ := br.Peek(len(compiledMagic)); string(magic) == compiledMagic {
+		var data strings.Builder
+		if st, err := f.Stat(); err == nil && st.Size() < maxCompiledBytes<<2 {
+			data.Grow(int(st.Size()))
+		}
+		if _, err := io.Copy(&data, br); err != nil {
+			return nil, fmt.Errorf("typosquat: reference %s: %w", path, err)
+		}
+		r, err := loadReference(data.String())
+		if err != nil {
+			return nil, fmt.Errorf("typosquat: reference %s: %w", path, err)
+		}
+		return r, nil
+	}
+	return ParseReference(br, path)
 }
 
 // ParseReference reads a reference list, one project a line. Blank lines
@@ -234,9 +269,13 @@ func parseReference(rd io.Reader, file string) (*Reference, error) {
 		return nil, fmt.Errorf("%s:%d: %w", file, line+1, err)
 	}
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].rank < entries[j].rank })
-	r := &Reference{byKey: make(map[string]int32, len(entries))}
+	var d dedup
 	for _, e := range entries {
-		r.add(e.name, e.rank)
+		d.add(e.name, e.rank)
+	}
+	r, err := newCompiled(d.names, d.ranks)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	return r, nil
 }
@@ -244,22 +283,4 @@ func parseReference(rd io.Reader, file string) (*Reference, error) {
 func isRank(s string) bool {
 	n, err := strconv.Atoi(s)
 	return err == nil && n > 0
-}
-
-// isNormalizedName is pep503.IsNormalized without the allocation: lower-case
-// letters, digits and single inner '-'.
-func isNormalizedName(s string) bool {
-	if s == "" || s[0] == '-' || s[len(s)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-		case c == '-' && s[i-1] != '-':
-		default:
-			return false
-		}
-	}
-	return true
 }

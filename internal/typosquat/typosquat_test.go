@@ -275,8 +275,8 @@ func TestParseReference(t *testing.T) {
 			t.Errorf("%s: %v", tt.name, err)
 			continue
 		}
-		if !slices.Equal(ref.names, tt.want) || !slices.Equal(ref.ranks, tt.ranks) {
-			t.Errorf("%s: got %v %v, want %v %v", tt.name, ref.names, ref.ranks, tt.want, tt.ranks)
+		if !slices.Equal(ref.Names(), tt.want) || !slices.Equal(refRanks(ref), tt.ranks) {
+			t.Errorf("%s: got %v %v, want %v %v", tt.name, ref.Names(), refRanks(ref), tt.want, tt.ranks)
 		}
 	}
 	bad := []struct{ in, wantErr string }{
@@ -318,8 +318,8 @@ func TestEmbeddedMatchesSource(t *testing.T) {
 		t.Fatalf("embedded %d names, source %d", ref.Len(), len(all))
 	}
 	for i, rn := range all {
-		if ref.names[i] != rn.name || ref.ranks[i] != rn.rank {
-			t.Fatalf("entry %d: embedded %s/%d, source %s/%d; run go generate", i, ref.names[i], ref.ranks[i], rn.name, rn.rank)
+		if name, rank := ref.name(int32(i)), ref.rank(int32(i)); name != rn.name || rank != rn.rank {
+			t.Fatalf("entry %d: embedded %s/%d, source %s/%d; run go generate", i, name, rank, rn.name, rn.rank)
 		}
 	}
 }
@@ -375,12 +375,13 @@ func FuzzParseReference(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for i := 1; i < len(ref.ranks); i++ {
-			if ref.ranks[i] < ref.ranks[i-1] {
-				t.Fatalf("ranks not sorted: %v", ref.ranks)
+		ranks := refRanks(ref)
+		for i := 1; i < len(ranks); i++ {
+			if ranks[i] < ranks[i-1] {
+				t.Fatalf("ranks not sorted: %v", ranks)
 			}
 		}
-		for _, n := range ref.names {
+		for _, n := range ref.Names() {
 			ref.Check(n)
 		}
 	})

@@ -1,19 +1,20 @@
 // Command gen builds the embedded typosquat reference snapshot.
 //
 // It reads the top-PyPI table (tab-separated, header "name rank
-// latest_version latest_month", one project a line) and writes a gzip'd
-// list of "rank<TAB>normalized-name" lines sorted by rank. The output is
-// deterministic (no gzip timestamp or file name), so regenerating from the
-// same input gives a byte-identical file and a clean git diff.
+// latest_version latest_month", one project a line), normalizes the names,
+// keeps the first line of a duplicate, sorts by rank and writes the
+// compiled index of that list (typosquat.Reference.MarshalBinary), which
+// the package embeds uncompressed and uses in place. The output is
+// deterministic, so regenerating from the same input gives a
+// byte-identical file and a clean git diff.
 //
 // Usage (see ../generate.go):
 //
-//	go run ./gen -in ../../../shared/data/top-pypi-15000.tsv -out reference.tsv.gz
+//	go run ./gen -in ../../../shared/data/top-pypi-15000.tsv -out reference.idx
 package main
 
 import (
 	"bufio"
-	"compress/gzip"
 	"flag"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/typosquat"
 )
 
 type row struct {
@@ -32,7 +34,7 @@ type row struct {
 
 func main() {
 	in := flag.String("in", "", "top-pypi TSV input (name, rank, latest_version, latest_month)")
-	out := flag.String("out", "reference.tsv.gz", "gzip'd output file")
+	out := flag.String("out", "reference.idx", "compiled index output file")
 	flag.Parse()
 	if err := run(*in, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
@@ -106,17 +108,29 @@ func parse(r io.Reader, file string) ([]row, error) {
 	return rows, nil
 }
 
+// write writes the compiled index of rows, which parse sorted by rank.
 func write(w io.Writer, rows []row) error {
-	zw, err := gzip.NewWriterLevel(w, gzip.BestCompression)
+	data, err := compile(rows)
 	if err != nil {
 		return err
 	}
-	bw := bufio.NewWriter(zw)
+	_, err = w.Write(data)
+	return err
+}
+
+// compile builds the index through typosquat.ParseReference, the path
+// user lists take, from "rank<TAB>name" lines.
+func compile(rows []row) ([]byte, error) {
+	var text strings.Builder
 	for _, r := range rows {
-		fmt.Fprintf(bw, "%d\t%s\n", r.rank, r.name)
+		fmt.Fprintf(&text, "%d\t%s\n", r.rank, r.name)
 	}
-	if err := bw.Flush(); err != nil {
-		return err
+	ref, err := typosquat.ParseReference(strings.NewReader(text.String()), "gen")
+	if err != nil {
+		return nil, err
 	}
-	return zw.Close()
+	if ref.Len() != len(rows) {
+		return nil, fmt.Errorf("compiled %d of %d names", ref.Len(), len(rows))
+	}
+	return ref.MarshalBinary()
 }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
-	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pyward/pyward/internal/typosquat"
 )
 
 func TestParseAndWrite(t *testing.T) {
@@ -24,16 +26,19 @@ func TestParseAndWrite(t *testing.T) {
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
 		t.Error("output is not deterministic")
 	}
-	zr, err := gzip.NewReader(&a)
+	p := filepath.Join(t.TempDir(), "reference.idx")
+	if err := os.WriteFile(p, a.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := typosquat.LoadReferenceFile(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
+	if got, want := strings.Join(ref.Names(), " "), "boto3 requests"; got != want {
+		t.Errorf("names %q, want %q (sorted, normalized, first duplicate kept)", got, want)
 	}
-	if want := "1\tboto3\n6\trequests\n"; string(got) != want {
-		t.Errorf("output %q, want %q (sorted, normalized, first duplicate kept)", got, want)
+	if r, ok := ref.Rank("requests"); !ok || r != 6 {
+		t.Errorf("Rank(requests) = %d, %v; want 6", r, ok)
 	}
 }
 
