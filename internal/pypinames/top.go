@@ -30,10 +30,13 @@ package pypinames
 //
 // Storage: Dir/top-pypi.tsv.gz, "rank<TAB>name" lines in rank order after
 // "#" comment lines naming the source, the format typosquat.ParseReference
-// reads; and top-pypi.meta.json (URL, ETag/Last-Modified, the source's
-// last_update, fetch time, count). The list is written before its metadata,
-// each by atomic rename, so a failed or interrupted update keeps the
-// previous list usable.
+// reads; its compiled typo-squat index top-pypi.tsv.gz.idx
+// (typosquat.WriteIndexBeside: typosquat.LoadReferenceFile of the list
+// uses it while it matches the list, so audits skip parsing and compiling);
+// and top-pypi.meta.json (URL, ETag/Last-Modified, the source's
+// last_update, fetch time, count). The list is written before its index
+// and its metadata, each by atomic rename, so a failed or interrupted
+// update keeps the previous list usable.
 
 import (
 	"bytes"
@@ -51,6 +54,7 @@ import (
 
 	"github.com/pyward/pyward/internal/atomicfile"
 	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/typosquat"
 )
 
 // DefaultTopURL is the ranking of the most-downloaded PyPI projects over the
@@ -191,6 +195,11 @@ func (c *TopCache) fetch(ctx context.Context, old TopMeta, haveOld bool) (res To
 		return res, retry, fmt.Errorf("top-projects download %w", err)
 	}
 	if resp.notModified {
+		// The list is unchanged, but an older pyward may have stored it
+		// without its compiled index.
+		if err := typosquat.WriteIndexBeside(c.Path()); err != nil {
+			return res, false, fmt.Errorf("top-projects list: %w", err)
+		}
 		m := old
 		m.FetchedAt = c.now()
 		if err := writeJSON(c.metaPath(), m); err != nil {
@@ -208,6 +217,9 @@ func (c *TopCache) fetch(ctx context.Context, old TopMeta, haveOld bool) (res To
 		return res, false, fmt.Errorf("top-projects list: %w", err)
 	}
 	if err := atomicfile.WriteFile(c.Path(), gz, 0o644); err != nil {
+		return res, false, fmt.Errorf("top-projects list: %w", err)
+	}
+	if err := typosquat.WriteIndexBeside(c.Path()); err != nil {
 		return res, false, fmt.Errorf("top-projects list: %w", err)
 	}
 	m := TopMeta{URL: u, ETag: resp.etag, LastModified: resp.lastModified, LastUpdate: list.LastUpdate,

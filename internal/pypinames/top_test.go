@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"reflect"
 	"strings"
 	"sync/atomic"
@@ -296,5 +297,35 @@ func TestTopOfflineUnreachableAndMissing(t *testing.T) {
 	cancel()
 	if _, err := c.Update(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
+	}
+}
+
+// The update stores the list's compiled typo-squat index beside it, and a
+// revalidation restores one that is missing (an older pyward wrote none).
+func TestTopUpdateStoresIndex(t *testing.T) {
+	_, srv := newTopServer(t, topJSON("boto3", "Requests"))
+	c := &TopCache{Dir: t.TempDir(), URL: srv.URL + "/top.json", RetryBase: time.Millisecond}
+	ctx := context.Background()
+	idx := typosquat.IndexPath(c.Path())
+	for _, step := range []string{"download", "revalidation"} {
+		if _, err := c.Update(ctx); err != nil {
+			t.Fatal(err)
+		}
+		bin, err := os.ReadFile(idx)
+		if err != nil {
+			t.Fatalf("%s: no compiled index: %v", step, err)
+		}
+		// The index holds exactly the list.
+		indexed, err := typosquat.LoadReferenceFile(idx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(idx); err != nil {
+			t.Fatal(err)
+		}
+		parsed := storedTop(t, c)
+		if !reflect.DeepEqual(indexed.Names(), parsed) || len(bin) == 0 {
+			t.Errorf("%s: index holds %d names, the list %d", step, indexed.Len(), len(parsed))
+		}
 	}
 }

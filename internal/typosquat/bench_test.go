@@ -2,8 +2,11 @@ package typosquat
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -97,4 +100,33 @@ func BenchmarkColdCheck1000(b *testing.B) {
 			ref.Check(n)
 		}
 	}
+}
+
+// BenchmarkLoadListFile is what an audit using the list of `pyward db
+// update` pays: parse and compile the gzip'd list, or (beside) load the
+// compiled index stored next to it.
+func BenchmarkLoadListFile(b *testing.B) {
+	p := filepath.Join(b.TempDir(), "top-pypi.tsv.gz")
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	ref := Embedded()
+	for i, n := range ref.Names() {
+		fmt.Fprintf(zw, "%d\t%s\n", ref.rank(int32(i)), n)
+	}
+	zw.Close()
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	load := func(b *testing.B) {
+		for b.Loop() {
+			if _, err := LoadReferenceFile(p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("parse", load)
+	if err := WriteIndexBeside(p); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("beside", load)
 }

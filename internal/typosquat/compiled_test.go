@@ -1,6 +1,7 @@
 package typosquat
 
 import (
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"os"
@@ -229,5 +230,89 @@ func TestZeroReference(t *testing.T) {
 	}
 	if c.n != 0 {
 		t.Errorf("zero Reference marshals to %d names", c.n)
+	}
+}
+
+func TestIndexBeside(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"top.txt", "top.tsv.gz"} {
+		p := filepath.Join(dir, name)
+		write := func(text string) {
+			t.Helper()
+			data := []byte(text)
+			if strings.HasSuffix(name, ".gz") {
+				var buf strings.Builder
+				zw := gzip.NewWriter(&buf)
+				zw.Write(data)
+				zw.Close()
+				data = []byte(buf.String())
+			}
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		names := func() string {
+			t.Helper()
+			r, err := LoadReferenceFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return strings.Join(r.Names(), " ")
+		}
+		write("# list\n1\trequests\n2\tnumpy\n")
+		if err := WriteIndexBeside(p); err != nil {
+			t.Fatal(err)
+		}
+		if got := names(); got != "requests numpy" {
+			t.Errorf("%s: names %q", name, got)
+		}
+		// The index beside the list is what gets loaded: swap in another
+		// list's index under the same digest and it shows.
+		idx, err := os.ReadFile(IndexPath(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, _ := NewReference([]string{"flask"}).MarshalBinary()
+		if err := os.WriteFile(IndexPath(p), append(idx[:besideHeaderLen:besideHeaderLen], other...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := names(); got != "flask" {
+			t.Errorf("%s: the index beside the list was not used: %q", name, got)
+		}
+		// A changed list makes the index stale: the list is parsed.
+		write("1\tdjango\n")
+		if got := names(); got != "django" {
+			t.Errorf("%s: stale index used: %q", name, got)
+		}
+		// A damaged index is ignored.
+		if err := WriteIndexBeside(p); err != nil {
+			t.Fatal(err)
+		}
+		idx, _ = os.ReadFile(IndexPath(p))
+		os.WriteFile(IndexPath(p), idx[:len(idx)-1], 0o644)
+		if got := names(); got != "django" {
+			t.Errorf("%s: damaged index: %q", name, got)
+		}
+		// The tagged index also loads on its own.
+		if err := WriteIndexBeside(p); err != nil {
+			t.Fatal(err)
+		}
+		r, err := LoadReferenceFile(IndexPath(p))
+		if err != nil || strings.Join(r.Names(), " ") != "django" {
+			t.Errorf("%s: loading the index itself: %v %v", name, r, err)
+		}
+	}
+	// A list that does not parse gets no index, and loading it still
+	// reports the error.
+	bad := filepath.Join(dir, "bad.txt")
+	os.WriteFile(bad, []byte("requests\tx\nfoo bar\n"), 0o644)
+	if err := WriteIndexBeside(bad); err == nil {
+		t.Error("WriteIndexBeside of a bad list succeeded")
+	}
+	if _, err := os.Stat(IndexPath(bad)); err == nil {
+		t.Error("an index was written for a bad list")
+	}
+	if _, err := LoadReferenceFile(bad); err == nil || !strings.Contains(err.Error(), "bad.txt:2:5") {
+		t.Errorf("bad list error = %v", err)
 	}
 }

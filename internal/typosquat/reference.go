@@ -3,9 +3,11 @@ package typosquat
 import (
 	"bufio"
 	"compress/gzip"
+	"crypto/sha256"
 	_ "embed"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -13,6 +15,7 @@ import (
 	"sync"
 	"unicode"
 
+	"github.com/pyward/pyward/internal/atomicfile"
 	"github.com/pyward/pyward/internal/pep503"
 )
 
@@ -165,39 +168,130 @@ func (r *Reference) MarshalBinary() ([]byte, error) {
 }
 
 // LoadReferenceFile reads a user reference file: a list ParseReference
-// reads (gzip'd when the name ends in .gz), or a compiled index written
-// by MarshalBinary, which is used as it is.
+// reads (gzip'd when the name ends in .gz), or a compiled index written by
+// MarshalBinary or WriteIndexBeside (uncompressed), used as it is. A list
+// with a current compiled index beside it (WriteIndexBeside) is loaded
+// from that index instead of being parsed and compiled.
 func LoadReferenceFile(path string) (*Reference, error) {
-	f, err := os.Open(path)
+	data, err := readFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("typosquat: reference: %w", err)
 	}
-	defer f.Close()
-	var rd io.Reader = f
+	if r, ok, err := loadCompiledFile(data); ok {
+		if err != nil {
+			return nil, fmt.Errorf("typosquat: reference %s: %w", path, err)
+		}
+		return r, nil
+	}
+	if r := loadBeside(path, data); r != nil {
+		return r, nil
+	}
+	return parseListFile(path, data)
+}
+
+// besideMagic starts a compiled index stored beside its list: the magic,
+// the SHA-256 of the list file, then the compiled index.
+const besideMagic = "PWTSFOR\x00"
+
+const besideHeaderLen = len(besideMagic) + sha256.Size
+
+// IndexPath is where WriteIndexBeside stores, and LoadReferenceFile looks
+// for, the compiled index of the list file at path.
+func IndexPath(path string) string { return path + ".idx" }
+
+// WriteIndexBeside compiles the list file at path and stores the index at
+// IndexPath(path), tagged with the SHA-256 of the list, so that
+// LoadReferenceFile loads the list without parsing or compiling it for as
+// long as the list is byte for byte the one compiled. A list that fails to
+// parse is an error and nothing is written.
+func WriteIndexBeside(path string) error {
+	data, err := readFile(path)
+	if err != nil {
+		return fmt.Errorf("typosquat: reference: %w", err)
+	}
+	if _, ok, _ := loadCompiledFile(data); ok {
+		return fmt.Errorf("typosquat: reference %s is compiled already", path)
+	}
+	r, err := parseListFile(path, data)
+	if err != nil {
+		return err
+	}
+	bin, err := r.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("typosquat: reference %s: %w", path, err)
+	}
+	sum := sha256.Sum256([]byte(data))
+	out := make([]byte, 0, besideHeaderLen+len(bin))
+	out = append(append(append(out, besideMagic...), sum[:]...), bin...)
+	if err := atomicfile.WriteFile(IndexPath(path), out, 0o644); err != nil {
+		return fmt.Errorf("typosquat: compiled reference: %w", err)
+	}
+	return nil
+}
+
+// loadCompiledFile loads data if it is a compiled index, bare or tagged
+// by WriteIndexBeside; ok is false for anything else (a list).
+func loadCompiledFile(data string) (r *Reference, ok bool, err error) {
+	switch {
+	case strings.HasPrefix(data, compiledMagic):
+		r, err = loadReference(data)
+	case strings.HasPrefix(data, besideMagic):
+		if len(data) < besideHeaderLen {
+			return nil, true, corrupt("truncated compiled reference")
+		}
+		r, err = loadReference(data[besideHeaderLen:])
+	default:
+		return nil, false, nil
+	}
+	return r, true, err
+}
+
+// loadBeside returns the reference compiled beside the list at path
+// (whose content is list), or nil when there is none, it was compiled
+// from another list, or it does not load: the caller parses the list.
+func loadBeside(path, list string) *Reference {
+	idx, err := readFile(IndexPath(path))
+	if err != nil || len(idx) < besideHeaderLen || !strings.HasPrefix(idx, besideMagic) {
+		return nil
+	}
+	if sum := sha256.Sum256([]byte(list)); idx[len(besideMagic):besideHeaderLen] != string(sum[:]) {
+		return nil
+	}
+	r, err := loadReference(idx[besideHeaderLen:])
+	if err != nil {
+		return nil
+	}
+	return r
+}
+
+func parseListFile(path, data string) (*Reference, error) {
+	var rd io.Reader = strings.NewReader(data)
 	if strings.HasSuffix(path, ".gz") {
-		zr, err := gzip.NewReader(f)
+		zr, err := gzip.NewReader(rd)
 		if err != nil {
 			return nil, fmt.Errorf("typosquat: reference %s: %w", path, err)
 		}
 		defer zr.Close()
 		rd = zr
 	}
-	br := bufio.NewReader(rd)
-	if magic, _ := br.Peek(len(compiledMagic)); string(magic) == compiledMagic {
-		var data strings.Builder
-		if st, err := f.Stat(); err == nil && st.Size() < maxCompiledBytes<<2 {
-			data.Grow(int(st.Size()))
-		}
-		if _, err := io.Copy(&data, br); err != nil {
-			return nil, fmt.Errorf("typosquat: reference %s: %w", path, err)
-		}
-		r, err := loadReference(data.String())
-		if err != nil {
-			return nil, fmt.Errorf("typosquat: reference %s: %w", path, err)
-		}
-		return r, nil
+	return ParseReference(rd, path)
+}
+
+// readFile reads a whole file into a string with a single copy.
+func readFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
 	}
-	return ParseReference(br, path)
+	defer f.Close()
+	var b strings.Builder
+	if st, err := f.Stat(); err == nil && st.Size() > 0 && st.Size() < math.MaxInt32 {
+		b.Grow(int(st.Size()))
+	}
+	if _, err := io.Copy(&b, f); err != nil {
+		return "", err
+	}
+	return b.String(), nil
 }
 
 // ParseReference reads a reference list, one project a line. Blank lines
