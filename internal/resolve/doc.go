@@ -91,5 +91,9 @@
 // speculative crawler (see fetcher) fetches project pages and the metadata
 // of the release each project would most likely resolve to, recursively
 // and with bounded parallelism, so wall time is about graph depth × round
-// trip. Speculation never influences the result.
+// trip. Once propagation narrows a package, the solver's own next choice
+// for every undecided package is fetched too; after the first conflict,
+// also a couple of releases below each choice, and when the solver walks
+// down a project's releases, the next several at once. Speculation never
+// influences the result.
 package resolve

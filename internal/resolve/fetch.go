@@ -23,6 +23,13 @@ const (
 	// speculativeSiblings is how many releases below the guessed one get
 	// their metadata fetched ahead of the solver.
 	speculativeSiblings = 2
+	// pendingSiblings is how many releases below the solver's current
+	// choice for an undecided package get their metadata fetched ahead
+	// (see solver.prefetchPending).
+	pendingSiblings = 2
+	// alternativePrefetch is how many releases below an unforeseen choice
+	// get their metadata fetched while the solver waits for it.
+	alternativePrefetch = 8
 )
 
 // call is one memoized provider call; done is closed when val/err are set.
@@ -176,6 +183,31 @@ func (f *fetcher) dependencies(ctx context.Context, c *Candidate, file *File, sp
 		}
 		return d, err
 	})
+}
+
+// requested reports whether the metadata of c has been asked for (it may
+// still be in flight).
+func (f *fetcher) requested(c *Candidate) bool {
+	f.deps.mu.Lock()
+	defer f.deps.mu.Unlock()
+	_, ok := f.deps.m[c]
+	return ok
+}
+
+// speculate fetches the metadata of c in the background and crawls on
+// from the requirements that apply with extra.
+func (f *fetcher) speculate(c *Candidate, file *File, extra string) {
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		deps, err := f.dependencies(f.bg, c, file, true)
+		if err != nil || f.bg.Err() != nil {
+			return
+		}
+		for _, r := range f.cfg.filterRequires(deps.Requires, extra) {
+			f.prefetch(r.NormalizedName(), r.NormalizedExtras(), r.Specifier)
+		}
+	}()
 }
 
 // sortCandidates sorts by version and merges candidates with equal versions

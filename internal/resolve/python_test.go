@@ -3,6 +3,7 @@ package resolve
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -344,6 +345,42 @@ func TestPrefetchParallel(t *testing.T) {
 	}
 	if vc != 259 || dc != 259 {
 		t.Errorf("calls: %d versions, %d metadata; want 259 each (memoized, no wasted guesses)", vc, dc)
+	}
+}
+
+// TestPrefetchWalkDown checks that walking down the releases of a project
+// after a conflict costs a few round trips, not one per release: twelve
+// releases of a each need c>=2, which b's pin rules out, so the solver
+// rejects eleven of them before a==1 fits. Fetched one at a time that is
+// at least 11 × 100ms.
+func TestPrefetchWalkDown(t *testing.T) {
+	mp := NewMemoryProvider()
+	mp.Latency = 100 * time.Millisecond
+	add := func(r MemoryRelease) {
+		if err := mp.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(MemoryRelease{Name: "b", Version: "1.0", Requires: []string{"c==1.0"}})
+	add(MemoryRelease{Name: "c", Version: "1.0"})
+	add(MemoryRelease{Name: "c", Version: "2.0"})
+	add(MemoryRelease{Name: "a", Version: "1"})
+	for i := 2; i <= 12; i++ {
+		add(MemoryRelease{Name: "a", Version: fmt.Sprint(i), Requires: []string{"c>=2"}})
+	}
+	start := time.Now()
+	res, err := Resolve(context.Background(), mp, linuxOptions(t, "3.12", "a", "b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	if r, _ := res.Get("a"); r == nil || r.Version.String() != "1" {
+		t.Fatalf("a = %+v, want 1", r)
+	}
+	_, dc := mp.Calls()
+	t.Logf("walk down 12 releases in %v (%d metadata calls)", elapsed, dc)
+	if elapsed > 1100*time.Millisecond && !raceEnabled {
+		t.Errorf("took %v: rejected releases were fetched one round trip at a time", elapsed)
 	}
 }
 

@@ -29,6 +29,7 @@ type pkg struct {
 	// decision heuristics
 	rejections int  // versions rejected because of decided packages
 	early      bool // decide before everything else (see solve)
+	prefetched int  // version prefetchPending last guessed (-1: none)
 
 	// partial-solution state
 	assigns []int // indexes into solver.assignments
@@ -63,6 +64,9 @@ type solver struct {
 	assignments []assignment
 	level       int
 	warnings    []string
+	// conflicted is set once a version has been rejected or a conflict
+	// learned: from then on, siblings of guesses are fetched too.
+	conflicted bool
 }
 
 func (s *solver) warn(msg string) {
@@ -182,6 +186,7 @@ func (s *solver) propagate(start *pkg) error {
 			}
 		}
 		if conflict != nil {
+			s.conflicted = true
 			learned, q, err := s.resolveConflict(conflict)
 			if err != nil {
 				return err
@@ -372,11 +377,13 @@ func (s *solver) solve() error {
 		if err := s.propagate(next); err != nil {
 			return err
 		}
+		s.prefetchPending()
 		p := s.next()
 		if p == nil {
 			return nil
 		}
 		v := s.choose(p)
+		s.prefetchAlternatives(p, v)
 		deps, err := s.dependencies(p, v)
 		if err != nil {
 			return err
@@ -391,10 +398,67 @@ func (s *solver) solve() error {
 		if !conflict {
 			s.decide(p, v)
 		} else {
+			s.conflicted = true
 			s.reprioritize(p, deps, v)
 		}
 		next = p
 	}
+}
+
+// prefetchPending guesses, after every propagation, the release the solver
+// would now choose for each required package not yet decided, and fetches
+// its metadata (crawling on from it), in the background; once the graph
+// has shown a conflict, also that of the next pendingSiblings allowed
+// releases below it. The crawl guesses from one
+// specifier at a time; once propagation has intersected several, or a
+// conflict has been learned, the solver's own choice is the better guess.
+// Without this, the solver waits one round trip for nearly every decision
+// after its first backjump. Guesses never change the result.
+func (s *solver) prefetchPending() {
+	if s.fetch.noSpec {
+		return
+	}
+	for _, p := range s.list {
+		if p.isRoot() || p.decided || len(p.assigns) == 0 || !p.acc.pos || p.proj.url != "" {
+			continue
+		}
+		v := s.choose(p)
+		if v < 0 || v == p.prefetched || !s.usable(p, v) {
+			continue
+		}
+		p.prefetched = v
+		s.fetch.speculate(p.proj.cands[v], p.proj.best[v], p.extra)
+		if s.conflicted {
+			s.speculateBelow(p, v, pendingSiblings)
+		}
+	}
+}
+
+// prefetchAlternatives runs when the solver, after a conflict, is about
+// to ask for the metadata of p at v, which nobody foresaw: the solver is
+// walking down p's releases. While it waits anyway, the next alternativePrefetch allowed
+// releases below v are fetched too, so the walk costs one round trip
+// rather than one per release.
+func (s *solver) prefetchAlternatives(p *pkg, v int) {
+	if !s.conflicted || p.isRoot() || p.proj.url != "" || s.fetch.noSpec || s.fetch.requested(p.proj.cands[v]) {
+		return
+	}
+	s.speculateBelow(p, v, alternativePrefetch)
+}
+
+// speculateBelow fetches in the background the metadata of up to n
+// allowed, usable releases of p below v.
+func (s *solver) speculateBelow(p *pkg, v, n int) {
+	for i := v - 1; i >= 0 && n > 0; i-- {
+		if p.acc.set.has(i) && s.usable(p, i) {
+			n--
+			s.fetch.speculate(p.proj.cands[i], p.proj.best[i], p.extra)
+		}
+	}
+}
+
+func (s *solver) usable(p *pkg, v int) bool {
+	return p.proj.usable.has(v) && p.proj.best[v] != nil
 }
 
 // pkgFor returns the solver node for a project (and extra), loading the
@@ -421,7 +485,7 @@ func (s *solver) pkgFor(name, extra string) (*pkg, error) {
 		}
 	}
 	p := &pkg{name: name, extra: extra, key: key, proj: proj, n: len(proj.versions), order: len(s.list),
-		deps: map[int][]*incompat{}}
+		deps: map[int][]*incompat{}, prefetched: -1}
 	p.any = term{pkg: p, pos: false, set: emptySet(p.n)}
 	s.pkgs[key] = p
 	s.list = append(s.list, p)
