@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"strings"
 	"sync"
 )
@@ -18,7 +19,7 @@ import (
 
 const (
 	compiledMagic   = "PWTSIDX\x00"
-	compiledVersion = 1
+	compiledVersion = 2
 	// headerLen is the magic, the format version, the rules hash, the name
 	// count, the section count and one length per section.
 	headerLen = len(compiledMagic) + 4*4 + 4*numSections
@@ -69,11 +70,14 @@ type compiled struct {
 }
 
 // table locates one hash table: bucket b of hash h is h>>shift; its
-// entries are ent[start[b]:start[b+1]], each a (uint32(h), value) pair.
+// entries are ent[start[b]:start[b+1]], each a uint32 holding a value in
+// its low vb bits and the low 32-vb bits of the hash above them.
 type table struct {
 	shift uint
-	start int // byte offset of the bucket start array
-	ent   int // byte offset of the entries
+	vb    uint   // value bits
+	mask  uint32 // 1<<vb - 1
+	start int    // byte offset of the bucket start array
+	ent   int    // byte offset of the entries
 }
 
 func le32(s string, i int) uint32 {
@@ -102,18 +106,28 @@ func (c *compiled) rank(i int32) int {
 }
 
 // lookup calls yield with every value of table t stored under hash h
-// (values of other keys whose hash agrees in the bucket and low 32 bits
-// included: callers verify), in the order they were added.
+// (values of other keys whose hash agrees in the bucket bits and the
+// stored low bits included: callers verify), in the order they were
+// added.
 func (c *compiled) lookup(t int, h uint64, yield func(uint32) bool) {
 	tb := &c.tab[t]
 	o := tb.start + 4*int(h>>tb.shift)
 	lo, hi := int(le32(c.data, o)), int(le32(c.data, o+4))
+	check := uint32(h) << tb.vb
 	for e := lo; e < hi; e++ {
-		p := tb.ent + 8*e
-		if le32(c.data, p) == uint32(h) && !yield(le32(c.data, p+4)) {
+		if x := le32(c.data, tb.ent+4*e); x&^tb.mask == check && !yield(x&tb.mask) {
 			return
 		}
 	}
+}
+
+// valueBits is how many bits the values of a table need: all are below
+// limit.
+func valueBits(limit uint64) uint {
+	if limit <= 1 {
+		return 1
+	}
+	return uint(bits.Len64(limit - 1))
 }
 
 // rulesHash fingerprints everything the tables are derived from: the
@@ -175,13 +189,13 @@ func (t *tableBuilder) bits() uint {
 	return bits
 }
 
-func (t *tableBuilder) size() int { return 8 + 4*(1<<t.bits()+1) + 8*len(t.vals) }
+func (t *tableBuilder) size() int { return 12 + 4*(1<<t.bits()+1) + 4*len(t.vals) }
 
-// encode lays the table out in dst (t.size() bytes): bits, count, the
-// 2^bits+1 bucket starts and the entries, bucketed by the top bits of
-// their hash with a counting sort (stable, so a bucket keeps insertion
-// order).
-func (t *tableBuilder) encode(dst []byte) {
+// encode lays the table out in dst (t.size() bytes): bits, value bits vb,
+// count, the 2^bits+1 bucket starts and the entries (value | hash<<vb),
+// bucketed by the top bits of their hash with a counting sort (stable, so
+// a bucket keeps insertion order). Every value must be below 1<<vb.
+func (t *tableBuilder) encode(dst []byte, vb uint) {
 	bits := t.bits()
 	shift := 64 - bits
 	start := make([]uint32, 1<<bits+1)
@@ -192,18 +206,18 @@ func (t *tableBuilder) encode(dst []byte) {
 		start[b] += start[b-1]
 	}
 	put32(dst, 0, uint32(bits))
-	put32(dst, 4, uint32(len(t.vals)))
+	put32(dst, 4, uint32(vb))
+	put32(dst, 8, uint32(len(t.vals)))
 	for b, s := range start {
-		put32(dst, 8+4*b, s)
+		put32(dst, 12+4*b, s)
 	}
-	ent := dst[8+4*len(start):]
+	ent := dst[12+4*len(start):]
 	fill := start[:len(start)-1] // reused: start is written out already
 	for k, h := range t.hashes {
 		b := h >> shift
 		e := int(fill[b])
 		fill[b]++
-		put32(ent, 8*e, uint32(h))
-		put32(ent, 8*e+4, t.vals[k])
+		put32(ent, 4*e, uint32(h)<<vb|t.vals[k])
 	}
 }
 
@@ -310,7 +324,7 @@ func compile(names []string, ranks []int) (string, error) {
 	}
 	for t := range tabs {
 		s := secTables + t
-		tabs[t].encode(out[at[s] : at[s]+size[s]])
+		tabs[t].encode(out[at[s]:at[s]+size[s]], valueBits(valueLimit(t, n)))
 	}
 	return string(out), nil
 }
@@ -410,11 +424,7 @@ func loadCompiled(data string) (*compiled, error) {
 		prev = r
 	}
 	for t := range numTables {
-		limit := uint64(c.n)
-		if t == tabCore {
-			limit = 2 * uint64(c.n)
-		}
-		if err := c.checkTable(t, size[secTables+t], limit); err != nil {
+		if err := c.checkTable(t, size[secTables+t], valueLimit(t, c.n)); err != nil {
 			return nil, err
 		}
 	}
@@ -442,23 +452,32 @@ func (c *compiled) checkStrings(offSec, blobSec int, size [numSections]int, nonE
 	return nil
 }
 
+// valueLimit bounds the values of table t in an index of n names: ids,
+// or ids shifted left once in the core table.
+func valueLimit(t, n int) uint64 {
+	if t == tabCore {
+		return 2 * uint64(n)
+	}
+	return uint64(n)
+}
+
 // checkTable validates hash table t: its size matches its bucket count
 // and entry count, bucket starts ascend from 0 to the entry count, and
 // every value is below limit.
 func (c *compiled) checkTable(t, size int, limit uint64) error {
 	base := c.sec[secTables+t]
-	if size < 8 {
+	if size < 12 {
 		return corrupt("table %d is %d bytes", t, size)
 	}
-	bits, count := uint64(le32(c.data, base)), uint64(le32(c.data, base+4))
-	if bits > maxTableBits {
-		return corrupt("table %d has 2^%d buckets", t, bits)
+	bits, vb, count := uint64(le32(c.data, base)), uint64(le32(c.data, base+4)), uint64(le32(c.data, base+8))
+	if bits > maxTableBits || vb < 1 || vb > 32 {
+		return corrupt("table %d has 2^%d buckets and %d-bit values", t, bits, vb)
 	}
 	buckets := uint64(1) << bits
-	if want := 8 + 4*(buckets+1) + 8*count; uint64(size) != want {
+	if want := 12 + 4*(buckets+1) + 4*count; uint64(size) != want {
 		return corrupt("table %d is %d bytes, its counts say %d", t, size, want)
 	}
-	tb := table{shift: uint(64 - bits), start: base + 8, ent: base + 8 + 4*int(buckets+1)}
+	tb := table{shift: uint(64 - bits), vb: uint(vb), mask: uint32(1<<vb - 1), start: base + 12, ent: base + 12 + 4*int(buckets+1)}
 	prev := uint32(0)
 	for b := 0; b <= int(buckets); b++ {
 		s := le32(c.data, tb.start+4*b)
@@ -471,8 +490,8 @@ func (c *compiled) checkTable(t, size int, limit uint64) error {
 		return corrupt("table %d: buckets end at %d of %d entries", t, prev, count)
 	}
 	var top uint32 // the largest value, checked once
-	for ents := c.data[tb.ent : tb.ent+8*int(count)]; len(ents) >= 8; ents = ents[8:] {
-		top = max(top, le32(ents, 4))
+	for ents := c.data[tb.ent : tb.ent+4*int(count)]; len(ents) >= 4; ents = ents[4:] {
+		top = max(top, le32(ents, 0)&tb.mask)
 	}
 	if count > 0 && uint64(top) >= limit {
 		return corrupt("table %d holds value %d, want below %d", t, top, limit)

@@ -114,17 +114,19 @@
 //	flats    the same for the names without separators
 //	ranks    N uint64
 //	tables   name, flat, homoglyph fold, version core, affix core, family,
-//	         deletions: each bits, count (uint32), 2^bits+1 uint32 bucket
-//	         starts, count (uint32 low hash, uint32 value) entries
+//	         deletions: each bits, value bits vb, count (uint32s), 2^bits+1
+//	         uint32 bucket starts, count uint32 entries value | hash<<vb
 //
 // Each section starts on a 4-byte boundary (zero padding). A table maps
 // the 64-bit hash of a key (hashKey; eachDelete for deletions) to values
 // that are ids, except the affix core (id<<1 | 1 for a prefix) and the
 // family token, whose value is the id of its FamilyMinMembers-th member
-// (a family within Top(n) when that id is below n). Entries sit in bucket
-// hash>>(64-bits) in the order they were added; lookups compare the low 32
-// bits, then verify each candidate against the stored strings (recomputing
-// its fold, core or token), so results are exact. The rules hash
+// (a family within Top(n) when that id is below n); vb is the fewest bits
+// that hold them, and the entry keeps the low 32-vb bits of the hash
+// above the value. Entries sit in bucket hash>>(64-bits) in the order
+// they were added; lookups compare the stored hash bits, then verify each
+// candidate against the stored strings (recomputing its fold, core or
+// token), so results are exact. The rules hash
 // fingerprints the constants, word lists and derivations the tables come
 // from: an index compiled under other rules is refused rather than
 // silently missing matches. The loader checks every offset, length,
