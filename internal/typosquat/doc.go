@@ -95,15 +95,17 @@
 // version cores are keys; edit distance 1 uses a symmetric-delete table
 // (the hash of each reference name and of each one-letter deletion) so a
 // query hashes its own n+1 deletions and verifies the few candidates
-// letter by letter. Checking 1,000 names takes about 4 ms of CPU.
+// letter by letter. Checking 1,000 names takes 2-5 ms of CPU.
 //
 // # Compiled index
 //
 // Every Reference is a view of one compiled index, a byte string read in
 // place (no parsing, no allocation per name): the embedded snapshot is
 // compiled by `go generate` and embedded uncompressed, so loading it is
-// validating it (about 1.5 ms); a user list is compiled by the same
-// builder when it is read (about 30 ms for 15,000 names). Top(n) is a view
+// validating it (about 1 ms); a user list is compiled by the same builder
+// when it is read (about 30 ms for 15,000 names), unless WriteIndexBeside
+// stored its index next to it (tagged with the list's SHA-256, as `pyward
+// db update` does for the top-projects list). Top(n) is a view
 // of the same index with a limit: ids from n on are skipped, and plugin
 // families count only the first n names. The layout, all integers
 // little-endian:
@@ -126,10 +128,10 @@
 // above the value. Entries sit in bucket hash>>(64-bits) in the order
 // they were added; lookups compare the stored hash bits, then verify each
 // candidate against the stored strings (recomputing its fold, core or
-// token), so results are exact. The rules hash
-// fingerprints the constants, word lists and derivations the tables come
-// from: an index compiled under other rules is refused rather than
-// silently missing matches. The loader checks every offset, length,
+// token), so results are exact. The rules hash fingerprints the
+// constants, word lists and derivations the tables come from: an index
+// compiled under other rules is refused (a list's index beside it is then
+// ignored and the list parsed) rather than silently missing matches. The loader checks every offset, length,
 // bucket bound and id, each flat form against its name and the rank
 // order, so a damaged index is an error, never a panic.
 //
