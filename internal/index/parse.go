@@ -351,8 +351,12 @@ func parseJSON(data []byte, pageURL *url.URL) (*page, error) {
 	fail := func(msg string, err error) (*page, error) {
 		return nil, &ParseError{URL: redact(pageURL), Msg: msg, Err: err}
 	}
-	var doc jsonPage
-	if err := json.Unmarshal(data, &doc); err != nil {
+	doc, handled := decodeJSONPage(data) // fast path (jsonfast.go); doc is zero when not handled
+	var err error
+	if !handled {
+		err = json.Unmarshal(data, &doc)
+	}
+	if err != nil {
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
 		off := -1
