@@ -465,3 +465,167 @@ func BenchmarkParseJSONRealistic(b *testing.B) {
 		}
 	}
 }
+
+// FuzzFastJSONPageShaped checks the contract on page-shaped documents built
+// from the fuzz input, which reach the decoder's deeper paths (case-variant
+// and repeated keys, wrong types, odd strings and numbers in every field)
+// far more often than byte mutations of whole pages do.
+func FuzzFastJSONPageShaped(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte("\x05\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c"))
+	f.Add([]byte("\xff\x13\x27\x3b\x4f\x63\x77\x8b\x9f\xb3\xc7\xdb\xef"))
+	f.Fuzz(func(t *testing.T, choices []byte) {
+		g := &pageGen{choices: choices}
+		g.object("", 0)
+		checkFastJSON(t, g.out)
+	})
+}
+
+// pageGen writes a JSON document shaped like a project page, steered by
+// choices; once they run out (all zero) it writes well-formed, well-typed
+// members.
+type pageGen struct {
+	choices []byte
+	out     []byte
+}
+
+func (g *pageGen) pick(n int) int {
+	if len(g.choices) == 0 {
+		return 0
+	}
+	c := int(g.choices[0])
+	g.choices = g.choices[1:]
+	return c % n
+}
+
+var (
+	genSpace   = []string{"", "", "", " ", "\n  ", "\t", "\r\n", "\f"}
+	genStrings = []string{`"x-1.0-py3-none-any.whl"`, `"x"`, `""`, `">=3.8"`, `"\u003e=3.8"`, `"a\"b\\c\/\n"`, `"\ud83d\ude00"`, `"\ud800"`, `"\udc00\ud800"`, "\"\xff\"", "\"é\"", "\"\xed\xa0\x80\"", `"\u00"`, "\"a\x01\"", `"2020-01-01T00:00:00Z"`, `"sha256"`}
+	genNumbers = []string{"1", "0", "-0", "-1", "1.5", "1e3", "1E+2", "9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809", "01", "1.", "-", "12345678901234567890123"}
+	genLits    = []string{"null", "true", "false", "nul", "True"}
+	// genKeys are the keys of the object a key's value is decoded into
+	// ("" for the page, "hashes" for a hashes map).
+	genKeys = map[string][]string{"": pageFields, "meta": metaFields, "files": fileFields, "hashes": {"sha256", "md5", "SHA256", "sha\\u003256"}}
+)
+
+func (g *pageGen) space() { g.out = append(g.out, genSpace[g.pick(len(genSpace))]...) }
+
+func (g *pageGen) add(s ...string) {
+	for _, x := range s {
+		g.out = append(g.out, x...)
+	}
+}
+
+// object writes an object of the kind genKeys names (any other: an object
+// of unknown keys), its keys exact, case-varied, escaped, unknown or
+// repeated.
+func (g *pageGen) object(kind string, depth int) {
+	names, ok := genKeys[kind]
+	if !ok {
+		names = []string{"a", "b"}
+	}
+	g.space()
+	g.add("{")
+	for i := range len(names) - g.pick(len(names)+1) {
+		switch {
+		case i > 0:
+			g.add(",")
+		case g.pick(16) == 15:
+			g.add(",") // leading comma
+		}
+		g.space()
+		name := names[(i+g.pick(len(names)))%len(names)]
+		key := name
+		switch g.pick(16) {
+		case 11:
+			key = strings.ToUpper(name[:1]) + name[1:]
+		case 12:
+			key = fmt.Sprintf(`\u%04x`, name[0]) + name[1:]
+		case 13:
+			key = "x-" + name
+		case 14:
+			key = "ſ" + name[1:]
+		case 15:
+			key = fileFields[g.pick(len(fileFields))]
+		}
+		g.add(`"`, key, `"`)
+		g.space()
+		g.add(":")
+		g.value(kind, name, depth+1)
+	}
+	if g.pick(16) == 15 {
+		g.add(",") // trailing comma
+	}
+	g.space()
+	g.add("}")
+	g.space()
+}
+
+// value writes the value of key in an object of the given kind: mostly of
+// the type the field has, sometimes anything.
+func (g *pageGen) value(kind, key string, depth int) {
+	g.space()
+	defer g.space()
+	if g.pick(8) == 7 || depth > 8 {
+		g.anything(depth)
+		return
+	}
+	switch {
+	case kind == "" && key == "meta", kind == "files" && key == "hashes":
+		g.object(key, depth)
+	case kind == "" && key == "files":
+		g.add("[")
+		for i := range 3 - g.pick(4) {
+			if i > 0 {
+				g.add(",")
+			}
+			g.object("files", depth+1)
+		}
+		g.add("]")
+	case kind == "" && key == "versions":
+		g.add("[")
+		for i := range 3 - g.pick(4) {
+			if i > 0 {
+				g.add(",")
+			}
+			g.add(genStrings[g.pick(len(genStrings))])
+		}
+		g.add("]")
+	case key == "size":
+		g.add(genNumbers[g.pick(len(genNumbers))])
+	case key == "project-status", key == "yanked", key == "core-metadata", key == "data-dist-info-metadata", kind == "":
+		g.anything(depth)
+	default:
+		g.add(genStrings[g.pick(len(genStrings))])
+	}
+}
+
+// anything writes a value of any type.
+func (g *pageGen) anything(depth int) {
+	kind := g.pick(6)
+	if depth > 8 {
+		kind %= 3
+	}
+	switch kind {
+	case 0:
+		g.add(genStrings[g.pick(len(genStrings))])
+	case 1:
+		g.add(genNumbers[g.pick(len(genNumbers))])
+	case 2:
+		g.add(genLits[g.pick(len(genLits))])
+	case 3:
+		g.object("x", depth+1)
+	case 4:
+		g.object([]string{"", "meta", "files", "hashes"}[g.pick(4)], depth+1)
+	default:
+		g.add("[")
+		for i := range g.pick(4) {
+			if i > 0 {
+				g.add(",")
+			}
+			g.space()
+			g.anything(depth + 1)
+		}
+		g.add("]")
+	}
+}
