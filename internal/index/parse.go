@@ -2,7 +2,6 @@ package index
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,23 +46,66 @@ func parseHashPair(s string, m map[string]string) (ok bool, err error) {
 	if !found || name == "" {
 		return false, nil
 	}
+	return true, addHash(name, value, m)
+}
+
+// hasDotSegment reports whether a URL path has a "." or ".." segment.
+func hasDotSegment(p string) bool {
+	for p != "" {
+		var seg string
+		seg, p, _ = strings.Cut(p, "/")
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+// parseHashEntry adds a JSON "hashes" member as parseHashPair(name+"="+value)
+// would, without building that string.
+func parseHashEntry(name, value string, m map[string]string) error {
+	if name == "" || strings.Contains(name, "=") {
+		_, err := parseHashPair(name+"="+value, m)
+		return err
+	}
+	return addHash(name, value, m)
+}
+
+// addHash stores one digest, checking the length and hex digits of the
+// algorithms it knows.
+func addHash(name, value string, m map[string]string) error {
 	name = strings.ToLower(name)
 	if n, known := hashLengths[name]; known {
 		value = strings.ToLower(value)
-		if _, err := hex.DecodeString(value); err != nil || len(value) != n {
-			return true, fmt.Errorf("malformed %s hash %q", name, value)
+		if len(value) != n || !isLowerHex(value) {
+			return fmt.Errorf("malformed %s hash %q", name, value)
 		}
 	}
 	m[name] = value
-	return true, nil
+	return nil
+}
+
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // resolveLink resolves href against base, refusing schemes a page must not
 // send a client to (file: links are only allowed from file: pages).
 func resolveLink(base *url.URL, href string) (*url.URL, error) {
-	u, err := base.Parse(strings.TrimSpace(href))
+	u, err := url.Parse(strings.TrimSpace(href))
 	if err != nil {
 		return nil, fmt.Errorf("bad link %q: %w", href, err)
+	}
+	// An absolute link whose path has no dot segments resolves to itself
+	// (ResolveReference would only rebuild it); that is every link on
+	// PyPI's pages, and the rebuild was a third of parsing a page.
+	if !u.IsAbs() || hasDotSegment(u.EscapedPath()) || (u.RawPath != "" && u.RawPath != u.EscapedPath()) {
+		u = base.ResolveReference(u)
 	}
 	switch u.Scheme {
 	case "http", "https":
@@ -386,26 +428,26 @@ func parseJSON(data []byte, pageURL *url.URL) (*page, error) {
 		p.Status, p.StatusReason = st.Status, st.Reason
 	}
 	for i, jf := range doc.Files {
-		where := fmt.Sprintf("files[%d]", i)
+		where := func() string { return fmt.Sprintf("files[%d]", i) }
 		if jf.Filename == "" || strings.ContainsAny(jf.Filename, "/\\") {
-			return fail(where+": missing or malformed filename", nil)
+			return fail(where()+": missing or malformed filename", nil)
 		}
 		if jf.URL == "" {
-			return fail(where+": missing url", nil)
+			return fail(where()+": missing url", nil)
 		}
 		u, err := resolveLink(pageURL, jf.URL)
 		if err != nil {
-			return fail(where, err)
+			return fail(where(), err)
 		}
-		f := File{Filename: jf.Filename, Hashes: map[string]string{}}
+		f := File{Filename: jf.Filename, Hashes: make(map[string]string, len(jf.Hashes))}
 		for k, v := range jf.Hashes {
-			if _, err := parseHashPair(k+"="+v, f.Hashes); err != nil {
-				return fail(where, err)
+			if err := parseHashEntry(k, v, f.Hashes); err != nil {
+				return fail(where(), err)
 			}
 		}
 		if u.Fragment != "" && len(f.Hashes) == 0 {
 			if _, err := parseHashPair(u.Fragment, f.Hashes); err != nil {
-				return fail(where, err)
+				return fail(where(), err)
 			}
 		}
 		u.Fragment, u.RawFragment = "", ""
@@ -416,13 +458,21 @@ func parseJSON(data []byte, pageURL *url.URL) (*page, error) {
 		if len(jf.Yanked) > 0 {
 			var b bool
 			var s string
-			switch {
-			case json.Unmarshal(jf.Yanked, &b) == nil:
-				f.Yanked = b
-			case json.Unmarshal(jf.Yanked, &s) == nil:
-				f.Yanked, f.YankedReason = true, s
-			default:
-				return fail(where+": yanked must be a boolean or a string (PEP 691)", nil)
+			// rawJSONBool and rawJSONString answer the usual literals without
+			// encoding/json, exactly as it would (see rawvalue.go).
+			if v, ok := rawJSONBool(jf.Yanked); ok {
+				f.Yanked = v
+			} else if v, ok := rawJSONString(jf.Yanked); ok {
+				f.Yanked, f.YankedReason = true, v
+			} else {
+				switch {
+				case json.Unmarshal(jf.Yanked, &b) == nil:
+					f.Yanked = b
+				case json.Unmarshal(jf.Yanked, &s) == nil:
+					f.Yanked, f.YankedReason = true, s
+				default:
+					return fail(where()+": yanked must be a boolean or a string (PEP 691)", nil)
+				}
 			}
 		}
 		meta := jf.CoreMetadata
@@ -431,33 +481,44 @@ func parseJSON(data []byte, pageURL *url.URL) (*page, error) {
 		}
 		if len(meta) > 0 {
 			var b bool
-			var hashes map[string]string
+			hashes, isMap := rawJSONHashes(meta)
+			isBool := false
+			if v, ok := rawJSONBool(meta); ok {
+				b, isBool = v, true
+			} else if !isMap {
+				switch {
+				case json.Unmarshal(meta, &b) == nil:
+					isBool = true
+				case json.Unmarshal(meta, &hashes) == nil:
+					isMap = true
+				}
+			}
 			switch {
-			case json.Unmarshal(meta, &b) == nil:
+			case isBool:
 				if b {
 					f.MetadataHashes = map[string]string{}
 				}
-			case json.Unmarshal(meta, &hashes) == nil:
-				f.MetadataHashes = map[string]string{}
+			case isMap:
+				f.MetadataHashes = make(map[string]string, len(hashes))
 				for k, v := range hashes {
-					if _, err := parseHashPair(k+"="+v, f.MetadataHashes); err != nil {
-						return fail(where+": core-metadata", err)
+					if err := parseHashEntry(k, v, f.MetadataHashes); err != nil {
+						return fail(where()+": core-metadata", err)
 					}
 				}
 			default:
-				return fail(where+": core-metadata must be a boolean or a hash object (PEP 714)", nil)
+				return fail(where()+": core-metadata must be a boolean or a hash object (PEP 714)", nil)
 			}
 		}
 		if jf.Size != nil {
 			if *jf.Size < 0 {
-				return fail(where+": negative size", nil)
+				return fail(where()+": negative size", nil)
 			}
 			f.Size = *jf.Size
 		}
 		if jf.UploadTime != nil {
 			t, err := time.Parse(time.RFC3339Nano, *jf.UploadTime)
 			if err != nil {
-				return fail(where+": upload-time is not ISO 8601 (PEP 700)", err)
+				return fail(where()+": upload-time is not ISO 8601 (PEP 700)", err)
 			}
 			f.UploadTime = t.UTC()
 		}

@@ -1,0 +1,118 @@
+package index
+
+import (
+	"encoding/json"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// checkRawValue asserts the contract of the raw-value helpers: whenever one
+// answers, encoding/json gives the same answer for the same bytes.
+func checkRawValue(t *testing.T, raw []byte) (handled int) {
+	t.Helper()
+	if v, ok := rawJSONBool(raw); ok {
+		handled++
+		var b bool
+		if err := json.Unmarshal(raw, &b); err != nil || b != v {
+			t.Errorf("rawJSONBool(%q) = %v; json: %v, %v", raw, v, b, err)
+		}
+	}
+	if v, ok := rawJSONString(raw); ok {
+		handled++
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil || s != v {
+			t.Errorf("rawJSONString(%q) = %q; json: %q, %v", raw, v, s, err)
+		}
+		var b bool
+		if json.Unmarshal(raw, &b) == nil {
+			t.Errorf("rawJSONString(%q) answered a value encoding/json reads as a bool", raw)
+		}
+	}
+	if v, ok := rawJSONHashes(raw); ok {
+		handled++
+		var m map[string]string
+		if err := json.Unmarshal(raw, &m); err != nil || !reflect.DeepEqual(m, v) {
+			t.Errorf("rawJSONHashes(%q) = %#v; json: %#v, %v", raw, v, m, err)
+		}
+	}
+	return handled
+}
+
+func TestRawJSONValues(t *testing.T) {
+	for _, tc := range []struct {
+		raw     string
+		handled bool // by at least one helper
+	}{
+		{"true", true}, {"false", true}, {"null", true},
+		{`"removed: CVE-2024-1"`, true}, {`""`, true}, {`"caf\u00e9"`, true}, {`"caf` + "\xff" + `"`, true},
+		{`{"sha256":"ab"}`, true}, {`{}`, true}, {`{"a":"1","b":"2"}`, true}, {`{ "a" : "1" }`, true},
+		{`{"a":"1","a":"2"}`, false}, // repeated key: encoding/json decides
+		{`{"a":1}`, false}, {`[true]`, false}, {`1`, false}, {`True`, false}, {`"x" `, false},
+		{`"unterminated`, false}, {`{"a":"1"`, false}, {``, false}, {`nul`, false},
+	} {
+		got := checkRawValue(t, []byte(tc.raw)) > 0
+		if got != tc.handled {
+			t.Errorf("%q: handled = %v, want %v", tc.raw, got, tc.handled)
+		}
+	}
+}
+
+func FuzzRawJSONValues(f *testing.F) {
+	for _, s := range []string{"true", "null", `"r"`, `"\ud800"`, `{"sha256":"00"}`, `{}`, `{"a":"\n"}`, `{"a":"1",}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		checkRawValue(t, raw)
+	})
+}
+
+// checkResolveLink asserts that resolveLink's shortcut for absolute links
+// gives exactly what url.URL.Parse gives.
+func checkResolveLink(t *testing.T, base, href string) {
+	t.Helper()
+	b, err := url.Parse(base)
+	if err != nil {
+		return
+	}
+	want, werr := b.Parse(strings.TrimSpace(href))
+	got, gerr := resolveLink(b, href)
+	if werr != nil {
+		if gerr == nil {
+			t.Errorf("resolveLink(%q, %q) = %v; url.Parse failed: %v", base, href, got, werr)
+		}
+		return
+	}
+	if gerr != nil {
+		// A refused scheme; the resolved URL is checked where it is not.
+		if want.Scheme == "http" || want.Scheme == "https" || (want.Scheme == "file" && b.Scheme == "file") {
+			t.Errorf("resolveLink(%q, %q): %v; want %v", base, href, gerr, want)
+		}
+		return
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("resolveLink(%q, %q) = %#v, want %#v", base, href, got, want)
+	}
+}
+
+func TestResolveLinkShortcut(t *testing.T) {
+	for _, href := range []string{
+		"https://files.example/packages/ab/cd/six-1.16.0-py2.py3-none-any.whl#sha256=00",
+		"https://files.example/a/./b.whl", "https://files.example/a/../b.whl", "https://h/a/%2e%2e/b",
+		"https://h", "https://h/", "https://h//x/y/", "HTTPS://H/A", "https:/a/b", "https:a", " https://h/x ",
+		"https://u:p@h/x", "https://h/a%20b/c d", "https://h/x?q=1#f", "../../files/a.whl", "/files/a.whl",
+		"a.whl", "?x", "#frag", "//other/x", "file:///etc/passwd", "ftp://h/x", "https://h/%zz",
+	} {
+		for _, base := range []string{"https://pypi.example/simple/six/", "file:///srv/index/six/"} {
+			checkResolveLink(t, base, href)
+		}
+	}
+}
+
+func FuzzResolveLink(f *testing.F) {
+	f.Add("https://pypi.example/simple/six/", "https://files.example/a/b.whl#sha256=00")
+	f.Add("https://pypi.example/simple/six/", "../../a/./b.whl")
+	f.Add("file:///srv/six/", "https://h/x/../y")
+	f.Fuzz(checkResolveLink)
+}
