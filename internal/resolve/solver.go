@@ -30,6 +30,7 @@ type pkg struct {
 	rejections int  // versions rejected because of decided packages
 	early      bool // decide before everything else (see solve)
 	prefetched int  // version prefetchPending last guessed (-1: none)
+	touched    bool // in solver.changed
 
 	// partial-solution state
 	assigns []int // indexes into solver.assignments
@@ -67,6 +68,9 @@ type solver struct {
 	// conflicted is set once a version has been rejected or a conflict
 	// learned: from then on, siblings of guesses are fetched too.
 	conflicted bool
+	// changed lists the packages whose assignments changed since the last
+	// prefetchPending.
+	changed []*pkg
 }
 
 func (s *solver) warn(msg string) {
@@ -122,6 +126,15 @@ func (s *solver) push(t term, cause *incompat) {
 	p.acc = acc
 	p.assigns = append(p.assigns, len(s.assignments))
 	s.assignments = append(s.assignments, assignment{t: t, level: s.level, cause: cause, after: acc})
+	s.touch(p)
+}
+
+// touch notes that p's assignments changed, for prefetchPending.
+func (s *solver) touch(p *pkg) {
+	if !p.touched {
+		p.touched = true
+		s.changed = append(s.changed, p)
+	}
 }
 
 func (s *solver) decide(p *pkg, v int) {
@@ -146,6 +159,7 @@ func (s *solver) backtrack(l int) {
 		if k := len(p.assigns); k > 0 {
 			p.acc = s.assignments[p.assigns[k-1]].after
 		}
+		s.touch(p)
 	}
 	s.level = l
 }
@@ -406,19 +420,24 @@ func (s *solver) solve() error {
 }
 
 // prefetchPending guesses, after every propagation, the release the solver
-// would now choose for each required package not yet decided, and fetches
-// its metadata (crawling on from it), in the background; once the graph
-// has shown a conflict, also that of the next pendingSiblings allowed
-// releases below it. The crawl guesses from one
+// would now choose for each undecided required package whose assignments
+// changed, and fetches its metadata (crawling on from it) in the
+// background; once the graph has shown a conflict, also that of the next
+// pendingSiblings allowed releases below it. The crawl guesses from one
 // specifier at a time; once propagation has intersected several, or a
 // conflict has been learned, the solver's own choice is the better guess.
 // Without this, the solver waits one round trip for nearly every decision
 // after its first backjump. Guesses never change the result.
 func (s *solver) prefetchPending() {
+	changed := s.changed
+	defer func() { s.changed = changed[:0] }() // nothing below touches a package
+	for _, p := range changed {
+		p.touched = false
+	}
 	if s.fetch.noSpec {
 		return
 	}
-	for _, p := range s.list {
+	for _, p := range changed {
 		if p.isRoot() || p.decided || len(p.assigns) == 0 || !p.acc.pos || p.proj.url != "" {
 			continue
 		}
