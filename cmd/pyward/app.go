@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"runtime/debug"
 
@@ -67,6 +68,19 @@ func (a *app) versionCommand() *cobra.Command {
 
 // version reports the module version stamped by the Go toolchain, or the
 // VCS revision for development builds.
+// buildIdentity names this very binary: its version and, since development
+// builds share one, its path, size and modification time. Cached results
+// that depend on pyward's own logic (lock memos) are keyed by it.
+func buildIdentity() string {
+	id := version()
+	if exe, err := os.Executable(); err == nil {
+		if fi, err := os.Stat(exe); err == nil {
+			id += fmt.Sprintf(" %s %d %d", exe, fi.Size(), fi.ModTime().UnixNano())
+		}
+	}
+	return id
+}
+
 func version() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {

@@ -78,8 +78,11 @@ accepted for pip compatibility but merges indexes the way pip does, which is
 how dependency-confusion attacks work: pyward warns.
 
 Re-locking keeps the versions already in the output file unless --upgrade or
---upgrade-package. Output format follows the file name (pylock*.toml → PEP
-751, anything else → requirements.txt) or --format.`,
+--upgrade-package. When nothing changed since the last re-lock (same inputs
+and options, the same lock file, every index response it used still fresh
+in the cache and byte-identical), pyward says the lock is up to date without
+resolving again; --no-cache always resolves. Output format follows the file
+name (pylock*.toml → PEP 751, anything else → requirements.txt) or --format.`,
 		Example: `  pyward lock requirements.in -o requirements.txt
   pyward lock pyproject.toml --extra dev -o pylock.toml
   pyward lock 'requests>=2' flask --python-version 3.12 --platform manylinux_x86_64
@@ -213,12 +216,32 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 		inner = lock.RefuseBuilds(inner)
 	}
 	provider := progress.wrap(inner)
-	res, err := lock.Lock(ctx, lock.Options{
+	opts := lock.Options{
 		Requirements: in.reqs, Constraints: constraints, Provider: provider, Downloader: client, SourceURLs: sourceURLs,
 		Target: target, Prereleases: f.pre || in.pre, StrictRequiresPython: f.strictPython,
 		Preferences: prefs, Upgrade: f.upgrade, UpgradePackages: upgradeNames, ExcludeNewer: cutoff,
 		RequiresPython: in.requiresPy, Command: lockCommandLine(args, f, output),
-	})
+	}
+	// Nothing changed since a previous run with the same inputs: the lock
+	// on disk is what resolving again would write (see lock.Memo).
+	memoPath := ""
+	if cacheDir != "" && output != "" && output != "-" && !f.allowBuild {
+		memoPath = lock.MemoPath(cacheDir, lock.MemoKey(opts, "output="+output, "format="+format,
+			fmt.Sprintf("sources=%#v", sources), fmt.Sprintf("policy=%#v", policy),
+			fmt.Sprintf("offline=%v", f.offline), "build="+buildIdentity()))
+		if m, err := lock.ReadMemo(memoPath); err == nil && m != nil &&
+			lock.FileSHA256(output) == m.Output && client.Unchanged(m.Responses) {
+			progress.Finish()
+			for _, w := range m.Warnings {
+				fmt.Fprintf(a.stderr, "pyward: warning: %s\n", w)
+			}
+			if !f.quiet {
+				fmt.Fprintf(a.stderr, "Lock is up to date: %d packages in %s (nothing changed)\n", m.Packages, output)
+			}
+			return nil
+		}
+	}
+	res, err := lock.Lock(ctx, opts)
 	progress.Finish()
 	if err != nil {
 		var nse *resolve.NoSolutionError
@@ -247,6 +270,14 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	}
 	if err := atomicfile.WriteFile(output, data, 0o644); err != nil {
 		return internalError(err)
+	}
+	if memoPath != "" {
+		if refs, ok := client.Consulted(); ok {
+			m := &lock.Memo{Output: lock.DataSHA256(data), Packages: len(res.Lock.Packages), Warnings: res.Warnings, Responses: refs}
+			if err := lock.WriteMemo(memoPath, m); err != nil && f.verbose {
+				progress.Log(fmt.Sprintf("lock memo: %v", err))
+			}
+		}
 	}
 	if !f.quiet {
 		fmt.Fprintf(a.stderr, "Locked %d packages into %s\n", len(res.Lock.Packages), output)

@@ -316,3 +316,128 @@ func TestLockDynamicSdist(t *testing.T) {
 		t.Errorf("lock:\n%s", data)
 	}
 }
+
+// TestLockMemo checks the "nothing changed" path: once a re-lock has read
+// only fresh cached responses, the next identical run reports the lock up
+// to date without resolving or touching the index, and anything that could
+// change the result (the lock file, the inputs, a cached response, stale
+// pages, inputs outside the cache) makes it resolve again.
+func TestLockMemo(t *testing.T) {
+	isolateConfig(t)
+	ix, indexURL, host := startIndex(t, demoDists(), testindex.Options{CacheControl: "max-age=600"})
+	dir := t.TempDir()
+	out := filepath.Join(dir, "requirements.txt")
+	in := filepath.Join(dir, "requirements.in")
+	if err := os.WriteFile(in, []byte("app-core\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"lock", in, "-o", out, "--index-url", indexURL, "--trusted-host", host, "--python-version", "3.12"}
+	lockRun := func() string {
+		t.Helper()
+		code, _, stderr := runPyward(t, args...)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		return stderr
+	}
+	lockRun() // cold: no previous lock, so no preferences
+	first, _ := os.ReadFile(out)
+	if s := lockRun(); !strings.Contains(s, "Locked 2 packages") {
+		t.Fatalf("first re-lock (preferences from the lock) should resolve: %s", s)
+	}
+	ix.ResetCounts()
+	if s := lockRun(); !strings.Contains(s, "Lock is up to date: 2 packages") {
+		t.Fatalf("unchanged re-lock: %s", s)
+	}
+	if n := ix.Requests(); n != 0 {
+		t.Errorf("unchanged re-lock made %d requests", n)
+	}
+	if got, _ := os.ReadFile(out); string(got) != string(first) {
+		t.Errorf("lock changed:\n%s\nwant:\n%s", got, first)
+	}
+
+	// An edited lock file is resolved again (and rewritten).
+	if err := os.WriteFile(out, append(first, "# edited\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if s := lockRun(); !strings.Contains(s, "Locked 2 packages") {
+		t.Fatalf("after editing the lock: %s", s)
+	}
+	if got, _ := os.ReadFile(out); string(got) != string(first) {
+		t.Errorf("edited lock not rewritten:\n%s", got)
+	}
+	lockRun() // memo for the rewritten lock
+
+	// Changed inputs resolve again.
+	if err := os.WriteFile(in, []byte("app-core\nhelper<1.2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if s := lockRun(); !strings.Contains(s, "Locked") {
+		t.Fatalf("after changing the inputs: %s", s)
+	}
+	if err := os.WriteFile(in, []byte("app-core\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lockRun()
+	lockRun()
+	if s := lockRun(); !strings.Contains(s, "up to date") {
+		t.Fatalf("memo not used again: %s", s)
+	}
+
+	// A cached response that changed on disk invalidates the memo (here:
+	// white space appended to each cached project page, which parses the
+	// same, so the resolution itself succeeds).
+	cache := filepath.Join(os.Getenv("PYWARD_CACHE_DIR"), "http", "http")
+	var entries []string
+	filepath.WalkDir(cache, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			entries = append(entries, p)
+		}
+		return nil
+	})
+	if len(entries) == 0 {
+		t.Fatalf("no cache entries under %s", cache)
+	}
+	pages := 0
+	for _, p := range entries {
+		data, _ := os.ReadFile(p)
+		if head, _, _ := strings.Cut(string(data), "\n"); !strings.Contains(head, "/simple/") {
+			continue
+		}
+		pages++
+		if err := os.WriteFile(p, append(data, ' '), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pages == 0 {
+		t.Fatal("no cached project pages")
+	}
+	if s := lockRun(); strings.Contains(s, "up to date") {
+		t.Fatalf("memo used although the cached responses changed: %s", s)
+	}
+}
+
+// TestLockMemoNeedsFreshResponses checks that runs which must ask the index
+// (pages that must be revalidated) or read local files never skip the
+// resolution.
+func TestLockMemoNeedsFreshResponses(t *testing.T) {
+	isolateConfig(t)
+	_, indexURL, host := startIndex(t, demoDists(), testindex.Options{}) // max-age=0, must-revalidate
+	dir := t.TempDir()
+	out := filepath.Join(dir, "requirements.txt")
+	for _, args := range [][]string{
+		{"lock", "app-core", "-o", out, "--index-url", indexURL, "--trusted-host", host, "--python-version", "3.12"},
+		{"lock", "webapp-toolkit", "-o", out, "--no-index", "--find-links", filepath.Join("..", "..", "examples", "demo", "wheels"), "--python-version", "3.12"},
+	} {
+		os.Remove(out)
+		for i := range 4 {
+			code, _, stderr := runPyward(t, args...)
+			if code != exitOK {
+				t.Fatalf("%v: exit %d: %s", args, code, stderr)
+			}
+			if strings.Contains(stderr, "up to date") {
+				t.Fatalf("%v, run %d: memo used: %s", args, i+1, stderr)
+			}
+		}
+	}
+}

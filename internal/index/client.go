@@ -78,6 +78,7 @@ type Client struct {
 	netrc   []netrcEntry
 	cache   *diskCache // nil when caching is off
 	flight  group
+	seen    consulted // what has been read, for Consulted
 
 	mu       sync.Mutex
 	projects map[string]*Project // memo for this client's lifetime
@@ -397,6 +398,13 @@ func (e *retryableError) Unwrap() error { return e.err }
 // body broke off) the request is retried. Other statuses become
 // *HTTPError (404 is returned as such; callers map it to ErrNotFound).
 func (c *Client) do(ctx context.Context, u *url.URL, hdr http.Header, handle func(*http.Response) error) error {
+	c.seen.noteOpaque() // downloads and range requests; get uses request
+	return c.request(ctx, u, hdr, handle)
+}
+
+// request is do without noting the read as opaque: get notes what it
+// reads itself.
+func (c *Client) request(ctx context.Context, u *url.URL, hdr http.Header, handle func(*http.Response) error) error {
 	if u.Scheme == "file" {
 		return c.doFile(u, handle)
 	}

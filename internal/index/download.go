@@ -123,6 +123,7 @@ func (c *Client) Download(ctx context.Context, f File, dst io.Writer) (string, e
 // fetchFile returns a local path holding f's verified bytes and its sha256.
 // cleanup removes a temporary file (a no-op for cache blobs).
 func (c *Client) fetchFile(ctx context.Context, f File) (path, sum string, cleanup func(), err error) {
+	c.seen.noteOpaque()
 	noop := func() {}
 	u, err := url.Parse(f.URL)
 	if err != nil {

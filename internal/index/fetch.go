@@ -15,6 +15,9 @@ type fetched struct {
 	contentType string
 	finalURL    *url.URL
 	fromCache   bool
+	// reusable is set when the same bytes will be served from the cache
+	// without a request for as long as the entry stays fresh.
+	reusable bool
 }
 
 // get fetches u through the on-disk HTTP cache: a fresh entry is used as
@@ -27,9 +30,18 @@ func (c *Client) get(ctx context.Context, u *url.URL, accept string, limit int64
 		return c.getOnce(ctx, u, accept, limit, key)
 	})
 	if err != nil {
+		if ctx.Err() == nil { // an abandoned (cancelled) read informed nothing
+			c.seen.noteOpaque()
+		}
 		return nil, err
 	}
-	return v.(*fetched), nil
+	f := v.(*fetched)
+	if f.reusable {
+		c.seen.note(key, f.body)
+	} else {
+		c.seen.noteOpaque()
+	}
+	return f, nil
 }
 
 func (c *Client) getOnce(ctx context.Context, u *url.URL, accept string, limit int64, key string) (*fetched, error) {
@@ -42,7 +54,8 @@ func (c *Client) getOnce(ctx context.Context, u *url.URL, accept string, limit i
 		if err != nil {
 			fu = u
 		}
-		return &fetched{body: e.body, contentType: e.ContentType, finalURL: fu, fromCache: true}, nil
+		return &fetched{body: e.body, contentType: e.ContentType, finalURL: fu, fromCache: true,
+			reusable: c.opts.Offline || e.fresh(time.Now())}, nil
 	}
 	if c.opts.Offline && u.Scheme != "file" {
 		if cached == nil {
@@ -68,7 +81,7 @@ func (c *Client) getOnce(ctx context.Context, u *url.URL, accept string, limit i
 		}
 	}
 	var out *fetched
-	err := c.do(ctx, u, hdr, func(resp *http.Response) error {
+	err := c.request(ctx, u, hdr, func(resp *http.Response) error {
 		store, maxAge := cachePolicy(resp.Header)
 		if resp.StatusCode == http.StatusNotModified {
 			if cached == nil {
@@ -82,6 +95,7 @@ func (c *Client) getOnce(ctx context.Context, u *url.URL, accept string, limit i
 				c.cache.store(key, cached)
 			}
 			out, _ = fromEntry(cached)
+			out.reusable = store && maxAge > 0
 			return nil
 		}
 		body, err := readLimited(resp.Body, limit, "response")
@@ -99,6 +113,7 @@ func (c *Client) getOnce(ctx context.Context, u *url.URL, accept string, limit i
 				Stored: time.Now(), MaxAge: maxAge, body: body,
 			}
 			c.cache.store(key, e)
+			out.reusable = maxAge > 0
 		}
 		return nil
 	})

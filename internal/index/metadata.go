@@ -152,6 +152,7 @@ func (c *Client) metadataBytes(ctx context.Context, f File) ([]byte, string, err
 // already downloaded copy, or by range requests (falling back to a full
 // download when the server ignores Range).
 func (c *Client) wheelMetadata(ctx context.Context, u *url.URL, f File) ([]byte, error) {
+	c.seen.noteOpaque()
 	sha := f.Hashes["sha256"]
 	if !validSHA256(sha) {
 		sha = ""
@@ -205,6 +206,7 @@ func (c *Client) wheelMetadata(ctx context.Context, u *url.URL, f File) ([]byte,
 
 // localWheelMetadata downloads (or finds) the verified wheel and reads it.
 func (c *Client) localWheelMetadata(ctx context.Context, f File) ([]byte, error) {
+	c.seen.noteOpaque()
 	p, _, cleanup, err := c.fetchFile(ctx, f)
 	if err != nil {
 		return nil, err
@@ -268,6 +270,7 @@ func readWheelMetadata(zr *zip.Reader, f File) ([]byte, error) {
 
 // sdistMetadata downloads the sdist and returns its top-level PKG-INFO.
 func (c *Client) sdistMetadata(ctx context.Context, f File) ([]byte, error) {
+	c.seen.noteOpaque()
 	p, _, cleanup, err := c.fetchFile(ctx, f)
 	if err != nil {
 		return nil, err

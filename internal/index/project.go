@@ -257,6 +257,7 @@ func (c *Client) findLinksPage(ctx context.Context, src *source) (*page, error) 
 // listDir lists the distribution files of a find-links directory with their
 // sha256 (so locks made from local files carry hashes too).
 func (c *Client) listDir(src *source) (*page, error) {
+	c.seen.noteOpaque()
 	entries, err := os.ReadDir(src.dir)
 	if err != nil {
 		return nil, fmt.Errorf("find-links %s: %w", src.dir, err)
