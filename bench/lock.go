@@ -57,7 +57,7 @@ func lockSuite(ctx context.Context, cfg *config) (*suite, error) {
 	s.Setup = append(s.Setup,
 		fmt.Sprintf("index: testindex.RandomGraph(seed %d, %d projects, %d releases each, fan-out %d) = %d releases, served on %s with %s injected latency per request and PyPI's `Cache-Control: %s` on pages",
 			cfg.seed, nDists, versions, lockFanout, len(dists), ix.URL(), latency, pypiCacheControl),
-		"pyward: `pyward lock reqs.in -o pylock.toml --index-url URL --trusted-host 127.0.0.1 --cache-dir DIR -q`; cold = a fresh empty --cache-dir and no previous lock each run; warm = the same command again with the cache and lock of the last cold run (nothing changed on the index)",
+		"pyward: `pyward lock reqs.in -o pylock.toml --index-url URL --trusted-host 127.0.0.1 --cache-dir DIR -q`; cold = a fresh empty --cache-dir and no previous lock each run; warm = the same command again with the cache and lock of the last cold run (nothing changed on the index): \"re-lock\" removes the lock memo before each run, so pyward resolves again from its cache; \"unchanged\" keeps it, so pyward finds the lock up to date",
 		"pip: `python3 -m pip install --dry-run --ignore-installed --report /dev/null --no-cache-dir --index-url URL --trusted-host 127.0.0.1 -r reqs.txt` with PIP_CONFIG_FILE=/dev/null",
 		fmt.Sprintf("lower bound = depth of the resolved dependency graph (longest chain of packages from a top-level requirement, counted in packages, from pyward's lock) × %s; target: pyward cold ≤ %.1f × bound + %s", latency, lockBoundMul, lockBoundAdd),
 	)
@@ -146,10 +146,15 @@ func lockCase(ctx context.Context, cfg *config, s *suite, ix *testindex.Index, l
 	}
 	s.Notes = append(s.Notes, fmt.Sprintf("%s: pyward locked %d packages; resolved graph depth %d → lower bound %s", label, len(lock.Packages), depth, fmtDur(bound)))
 
-	warm := &row{Tool: "pyward lock", Case: "warm, " + label,
+	// Warm re-lock: everything cached, but no lock memo, so the whole
+	// resolution runs again from the cache.
+	warm := &row{Tool: "pyward lock", Case: "warm re-lock, " + label,
 		Checks: []check{{Target: fmt.Sprintf("< %s", fmtDur(lockWarmMax))}}}
 	for i := range cfg.runs {
-		cfg.log("lock %s: pyward warm %d/%d", label, i+1, cfg.runs)
+		cfg.log("lock %s: pyward warm re-lock %d/%d", label, i+1, cfg.runs)
+		if err := os.RemoveAll(filepath.Join(cache, "lock-memo")); err != nil {
+			return err
+		}
 		ix.ResetCounts()
 		smp, _, err := run(ctx, pyward(cache))
 		warmReqs = ix.Requests()
@@ -159,6 +164,22 @@ func lockCase(ctx context.Context, cfg *config, s *suite, ix *testindex.Index, l
 		warm.add(smp)
 	}
 	warm.Checks[0].Pass = warm.median() < lockWarmMax
+	// Warm unchanged: the last re-lock left a memo.
+	unchanged := &row{Tool: "pyward lock", Case: "warm unchanged, " + label,
+		Checks: []check{{Target: fmt.Sprintf("< %s", fmtDur(lockWarmMax))}}}
+	for i := range cfg.runs {
+		cfg.log("lock %s: pyward warm unchanged %d/%d", label, i+1, cfg.runs)
+		ix.ResetCounts()
+		smp, _, err := run(ctx, pyward(cache))
+		if err != nil {
+			return err
+		}
+		if n := ix.Requests(); n != 0 {
+			return fmt.Errorf("unchanged re-lock made %d requests", n)
+		}
+		unchanged.add(smp)
+	}
+	unchanged.Checks[0].Pass = unchanged.median() < lockWarmMax
 
 	pip := &row{Tool: "pip " + pipResolverLabel, Case: "cold, " + label, Ref: cold,
 		Checks: []check{{Target: fmt.Sprintf("pyward ≥ %.0f× faster", lockPipFactor)}}}
@@ -186,7 +207,7 @@ func lockCase(ctx context.Context, cfg *config, s *suite, ix *testindex.Index, l
 	if x, ok := pip.ratio(); ok {
 		pip.Checks[0].Pass = x >= lockPipFactor
 	}
-	s.Rows = append(s.Rows, cold, warm, pip)
+	s.Rows = append(s.Rows, cold, warm, unchanged, pip)
 	return nil
 }
 
