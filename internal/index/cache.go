@@ -19,41 +19,61 @@ import (
 )
 
 // Cache layout under CacheDir (every write is temp file + rename, so
-// concurrent pyward processes only ever see complete entries):
+// concurrent pyward processes only ever see complete files):
 //
-//	http/<k[:2]>/<k>    HTTP responses (pages, metadata files): a JSON header
-//	                    line then the body; k = sha256(URL + "\n" + Accept)
+//	packs/<name>.pack   HTTP responses (pages, metadata files), many to a
+//	                    file (pack.go): a JSON header line then the body,
+//	                    under k = sha256(URL + "\n" + Accept)
 //	blobs/sha256/<h[:2]>/<h>  downloaded files, content-addressed by sha256
 //	metadata/<h>        METADATA read by range requests from the wheel whose
 //	                    sha256 is h
-const cacheVersion = 1
+const cacheVersion = 2
 
-// cacheWriters bounds the background goroutines writing HTTP entries.
-const cacheWriters = 8
-
-// diskCache stores HTTP entries in the background: a response is handed to
-// the caller as soon as it is read, and writing it (a directory, a
-// temporary file, a rename: milliseconds on a busy disk) overlaps the next
-// requests instead of delaying this one. Entries still being written are
-// served from memory, and wait blocks until every write has finished.
+// diskCache keeps HTTP entries in pack files (see pack.go): a response is
+// handed to the caller as soon as it is read and kept in memory; the
+// entries of a run are written together, as one new pack, when the client
+// closes (or when many have accumulated). Creating a file costs far more
+// than writing one (up to a millisecond of kernel time each on some
+// machines), and a lock reads and stores well over a thousand responses.
 type diskCache struct {
 	dir  string
 	logf func(format string, args ...any)
 
-	mu      sync.Mutex
-	pending map[string]*cacheEntry // HTTP entries being written, by key
-	dirs    map[string]bool        // directories known to exist
-	wg      sync.WaitGroup
-	sem     chan struct{}
+	mu           sync.Mutex
+	pending      map[string]*pendingEntry // stored, not yet in a pack on disk
+	pendingBytes int
+	packs        *packSet // opened on first load
+	flushMu      sync.Mutex
+	flushing     sync.WaitGroup
+}
+
+type pendingEntry struct {
+	e    *cacheEntry
+	data []byte // header line and body, as written to a pack
 }
 
 func newDiskCache(dir string, logf func(string, ...any)) *diskCache {
-	return &diskCache{dir: dir, logf: logf, pending: map[string]*cacheEntry{},
-		dirs: map[string]bool{}, sem: make(chan struct{}, cacheWriters)}
+	return &diskCache{dir: dir, logf: logf, pending: map[string]*pendingEntry{}}
 }
 
-// wait blocks until every background write has finished.
-func (d *diskCache) wait() { d.wg.Wait() }
+// wait writes every pending entry to disk (one pack) and returns when all
+// writes have finished; a failure is logged, never fatal.
+func (d *diskCache) wait() {
+	d.flushing.Wait()
+	if err := d.flush(true); err != nil {
+		d.logf("cache: %v", err)
+	}
+}
+
+// close releases the open pack files.
+func (d *diskCache) close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.packs != nil {
+		d.packs.close()
+		d.packs = nil
+	}
+}
 
 // cacheEntry is the header of an HTTP cache file.
 type cacheEntry struct {
@@ -98,10 +118,6 @@ func keyOf(parts ...string) string {
 	return hex.EncodeToString(s[:])
 }
 
-func (d *diskCache) httpPath(key string) string {
-	return filepath.Join(d.dir, "http", key[:2], key)
-}
-
 // validSHA256 reports whether s is a lower-case hex sha256 digest. Digests
 // from callers (a lock file, a page) name cache files, so anything else
 // must never reach a path.
@@ -129,16 +145,25 @@ func (d *diskCache) metadataPath(sha string) string {
 // load reads an HTTP entry; a missing or corrupt entry is a miss.
 func (d *diskCache) load(key string) *cacheEntry {
 	d.mu.Lock()
-	if e, ok := d.pending[key]; ok {
+	if p, ok := d.pending[key]; ok {
 		d.mu.Unlock()
-		c := *e
+		c := *p.e
 		return &c
 	}
+	if d.packs == nil {
+		d.packs = openPacks(filepath.Join(d.dir, packDir), d.logf)
+	}
+	packs := d.packs
 	d.mu.Unlock()
-	data, err := os.ReadFile(d.httpPath(key))
-	if err != nil {
+	data := packs.read(key)
+	if data == nil {
 		return nil
 	}
+	return parseEntry(data)
+}
+
+// parseEntry decodes "header JSON line, body".
+func parseEntry(data []byte) *cacheEntry {
 	head, body, ok := bytes.Cut(data, []byte("\n"))
 	if !ok {
 		return nil
@@ -151,8 +176,12 @@ func (d *diskCache) load(key string) *cacheEntry {
 	return &e
 }
 
-// store writes an HTTP entry in the background; a failure is logged (the
-// entry is merely not cached).
+// flushBytes is how much stored data makes the cache write a pack before
+// the client closes, bounding its memory on very large runs.
+const flushBytes = 64 << 20
+
+// store keeps an HTTP entry for the next pack; a failure to encode it is
+// logged (the entry is merely not cached).
 func (d *diskCache) store(key string, e *cacheEntry) {
 	entry := *e
 	entry.Version = cacheVersion
@@ -163,41 +192,64 @@ func (d *diskCache) store(key string, e *cacheEntry) {
 	}
 	data := append(append(head, '\n'), entry.body...)
 	d.mu.Lock()
-	d.pending[key] = &entry
+	if old, ok := d.pending[key]; ok {
+		d.pendingBytes -= len(old.data)
+	}
+	d.pending[key] = &pendingEntry{e: &entry, data: data}
+	d.pendingBytes += len(data)
+	full := d.pendingBytes >= flushBytes
 	d.mu.Unlock()
-	d.wg.Add(1)
-	go func() {
-		defer d.wg.Done()
-		d.sem <- struct{}{}
-		err := d.writeAtomic(d.httpPath(key), data)
-		<-d.sem
-		d.mu.Lock()
-		if d.pending[key] == &entry {
-			delete(d.pending, key)
-		}
-		d.mu.Unlock()
-		if err != nil {
-			d.logf("%v", err)
-		}
-	}()
+	if full {
+		d.flushing.Add(1)
+		go func() {
+			defer d.flushing.Done()
+			if err := d.flush(false); err != nil {
+				d.logf("cache: %v", err)
+			}
+		}()
+	}
 }
 
-// writeAtomic writes data to path via a temporary file and rename,
-// creating the directory the first time this cache writes into it.
-func (d *diskCache) writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
+// flush writes the pending entries as one pack and serves them from it
+// afterwards. With compact, it then merges the cache's packs if there are
+// too many.
+func (d *diskCache) flush(compact bool) error {
+	d.flushMu.Lock()
+	defer d.flushMu.Unlock()
 	d.mu.Lock()
-	known := d.dirs[dir]
+	batch := make(map[string]*pendingEntry, len(d.pending))
+	for k, p := range d.pending {
+		batch[k] = p
+	}
 	d.mu.Unlock()
-	if !known {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("cache: %w", err)
+	dir := filepath.Join(d.dir, packDir)
+	if len(batch) > 0 {
+		records := make([]packRecord, 0, len(batch))
+		for k, p := range batch {
+			records = append(records, packRecord{key: k, data: p.data})
+		}
+		path, err := writePack(dir, newPackName(""), records)
+		if err != nil {
+			return err
 		}
 		d.mu.Lock()
-		d.dirs[dir] = true
+		if d.packs == nil {
+			d.packs = openPacks(dir, d.logf)
+		} else {
+			d.packs.add(path, d.logf)
+		}
+		for k, p := range batch {
+			if d.pending[k] == p {
+				delete(d.pending, k)
+				d.pendingBytes -= len(p.data)
+			}
+		}
 		d.mu.Unlock()
 	}
-	return renameInto(path, data)
+	if compact {
+		return compactPacks(dir, d.logf)
+	}
+	return nil
 }
 
 // writeAtomic writes data to path via a temporary file and rename.

@@ -595,6 +595,7 @@ func (c *Client) doFile(u *url.URL, handle func(*http.Response) error) error {
 func (c *Client) Close() error {
 	if c.cache != nil {
 		c.cache.wait()
+		c.cache.close()
 	}
 	return nil
 }

@@ -72,23 +72,23 @@ func TestConsultedAndUnchanged(t *testing.T) {
 			if n := ix.Requests(); n != 0 {
 				t.Errorf("Unchanged made %d requests", n)
 			}
-			p := later.cache.httpPath(refs[0].Key)
-			data, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, append(data, 'x'), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if later.Unchanged(refs) {
-				t.Error("Unchanged = true after an entry's body changed")
-			}
-			os.Remove(p)
-			if later.Unchanged(refs) {
-				t.Error("Unchanged = true with an entry missing")
-			}
 			if later.Unchanged([]CacheRef{{Key: "../" + filepath.Base(dir), SHA256: refs[1].SHA256}}) {
 				t.Error("Unchanged accepted a key that is not a digest")
+			}
+			// Another process stores a different response under a key.
+			e := later.cache.load(refs[0].Key)
+			e.body = append(append([]byte(nil), e.body...), ' ')
+			other := newDiskCache(dir, t.Logf)
+			other.store(refs[0].Key, e)
+			other.wait()
+			if newClient(t, func(o *Options) { o.CacheDir = dir }, src).Unchanged(refs) {
+				t.Error("Unchanged = true after an entry's body changed")
+			}
+			if err := os.RemoveAll(filepath.Join(dir, packDir)); err != nil {
+				t.Fatal(err)
+			}
+			if newClient(t, func(o *Options) { o.CacheDir = dir }, src).Unchanged(refs) {
+				t.Error("Unchanged = true with the entries gone")
 			}
 			nocache := newClient(t, nil, src)
 			if _, ok := nocache.Consulted(); ok {
