@@ -55,15 +55,26 @@ func (p *pkg) prepare() {
 		p.ranges = make([][][]parsedEvent, len(p.entries))
 		p.fixed = make([][]fixedVersion, len(p.entries))
 		ids := map[int]map[string]bool{}
+		// Advisories of one package repeat the same bounds (and a fixed
+		// event is both a bound and a fix): parse each text once.
+		parsed := map[string]fixedVersion{}
+		parse := func(s string) fixedVersion {
+			fv, ok := parsed[s]
+			if !ok {
+				fv = newFixedVersion(s)
+				parsed[s] = fv
+			}
+			return fv
+		}
 		for i := range p.entries {
 			e := &p.entries[i]
 			for _, r := range e.ranges {
-				if pr, ok := parseRange(r); ok {
+				if pr, ok := parseRange(r, parse); ok {
 					p.ranges[i] = append(p.ranges[i], pr)
 				}
 				for _, ev := range r {
 					if ev.kind == evFixed {
-						p.fixed[i] = append(p.fixed[i], newFixedVersion(ev.version))
+						p.fixed[i] = append(p.fixed[i], parse(ev.version))
 					}
 				}
 			}

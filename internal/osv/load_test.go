@@ -109,7 +109,7 @@ func TestAdvisoryDatabase(t *testing.T) {
 						}
 					}
 				}
-				if _, ok := parseRange(evs); !ok {
+				if _, ok := parseRange(evs, newFixedVersion); !ok {
 					unevaluable = append(unevaluable, r.ID)
 				}
 			}

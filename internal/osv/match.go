@@ -42,7 +42,7 @@ const maxEvents = 1024
 // so "introduced: X, fixed: X" leaves X unaffected and "introduced: X,
 // last_affected: X" affects X. ok is false when an event version is not
 // PEP 440 (or the range is oversized): such a range cannot be evaluated.
-func parseRange(evs []event) ([]parsedEvent, bool) {
+func parseRange(evs []event, parse func(string) fixedVersion) ([]parsedEvent, bool) {
 	if len(evs) > maxEvents {
 		return nil, false
 	}
@@ -52,11 +52,11 @@ func parseRange(evs []event) ([]parsedEvent, bool) {
 			ps = append(ps, parsedEvent{kind: ev.kind, zero: true})
 			continue
 		}
-		pv, err := pep440.Parse(ev.version)
-		if err != nil {
+		pv := parse(ev.version)
+		if !pv.ok {
 			return nil, false
 		}
-		ps = append(ps, parsedEvent{kind: ev.kind, v: pv})
+		ps = append(ps, parsedEvent{kind: ev.kind, v: pv.v})
 	}
 	slices.SortStableFunc(ps, func(a, b parsedEvent) int {
 		switch {

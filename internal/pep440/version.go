@@ -299,7 +299,14 @@ func parseVersion(s string) (*vdata, int, string) {
 	if sc.pos != len(s) {
 		return nil, sc.pos, expectedAt(d)
 	}
-	d.str = d.format(true)
+	// Most versions are written in normal form already: then the input is
+	// the normalized string, with no allocation for it.
+	var buf [32]byte
+	if f := d.appendFormat(buf[:0], len(d.release), true); string(f) == s {
+		d.str = s
+	} else {
+		d.str = string(f)
+	}
 	return d, 0, ""
 }
 
