@@ -49,6 +49,77 @@ func parseHashPair(s string, m map[string]string) (ok bool, err error) {
 	return true, addHash(name, value, m)
 }
 
+// resolveSimpleRelative resolves the common relative link of simple
+// indexes ("../../packages/ab/x-1.0.whl#sha256=...", "x-1.0.tar.gz")
+// against an http(s) page without url.Parse and ResolveReference, giving
+// the same URL they would. It reports false for anything else: a link
+// with a scheme, host, query, leading or repeated slash, "." segments,
+// ".." after a name, bytes that need escaping; or a base whose path is not
+// plain. TestResolveLinkShortcut and FuzzResolveLink compare it with
+// url.URL.Parse.
+func resolveSimpleRelative(base *url.URL, href string) (*url.URL, bool) {
+	if base.Opaque != "" || base.Host == "" || (base.Scheme != "http" && base.Scheme != "https") ||
+		base.RawPath != "" || !strings.HasPrefix(base.Path, "/") || !plainPath(base.Path) || hasDotSegment(base.Path) {
+		return nil, false
+	}
+	ref, frag, hasFrag := strings.Cut(href, "#")
+	if ref == "" || ref[0] == '/' || (hasFrag && (frag == "" || !plainFragment(frag))) || !plainPath(ref) {
+		return nil, false
+	}
+	dir := base.Path[:strings.LastIndexByte(base.Path, '/')] // without the trailing '/'
+	for {
+		rest, ok := strings.CutPrefix(ref, "../")
+		if !ok {
+			break
+		}
+		ref = rest
+		if i := strings.LastIndexByte(dir, '/'); i >= 0 {
+			dir = dir[:i]
+		}
+	}
+	if ref == "" || strings.HasSuffix(ref, "/") || hasDotSegment(ref) || strings.Contains(ref, "//") || strings.Contains(ref, ":") {
+		return nil, false
+	}
+	u := &url.URL{Scheme: base.Scheme, User: base.User, Host: base.Host, Path: dir + "/" + ref}
+	if hasFrag {
+		u.Fragment = frag
+	}
+	return u, true
+}
+
+// plainPath reports whether p uses only bytes a URL path never escapes,
+// and has no empty or "." segment (the base's last, empty one aside) that
+// dot-segment removal would treat specially.
+func plainPath(p string) bool {
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+			return false
+		}
+	}
+	trimmed := strings.TrimPrefix(strings.TrimSuffix(p, "/"), "/")
+	if strings.Contains(trimmed, "//") {
+		return false
+	}
+	for _, seg := range strings.Split(trimmed, "/") {
+		if seg == "." {
+			return false
+		}
+	}
+	return true
+}
+
+// plainFragment reports whether a fragment needs no escaping ("sha256=hex").
+func plainFragment(f string) bool {
+	for i := 0; i < len(f); i++ {
+		c := f[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' || c == '=') {
+			return false
+		}
+	}
+	return true
+}
+
 // hasDotSegment reports whether a URL path has a "." or ".." segment.
 func hasDotSegment(p string) bool {
 	for p != "" {
@@ -97,15 +168,20 @@ func isLowerHex(s string) bool {
 // resolveLink resolves href against base, refusing schemes a page must not
 // send a client to (file: links are only allowed from file: pages).
 func resolveLink(base *url.URL, href string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimSpace(href))
-	if err != nil {
-		return nil, fmt.Errorf("bad link %q: %w", href, err)
-	}
-	// An absolute link whose path has no dot segments resolves to itself
-	// (ResolveReference would only rebuild it); that is every link on
-	// PyPI's pages, and the rebuild was a third of parsing a page.
-	if !u.IsAbs() || hasDotSegment(u.EscapedPath()) || (u.RawPath != "" && u.RawPath != u.EscapedPath()) {
-		u = base.ResolveReference(u)
+	href = strings.TrimSpace(href)
+	u, ok := resolveSimpleRelative(base, href)
+	if !ok {
+		var err error
+		if u, err = url.Parse(href); err != nil {
+			return nil, fmt.Errorf("bad link %q: %w", href, err)
+		}
+		// An absolute link whose path has no dot segments resolves to
+		// itself (ResolveReference would only rebuild it); that is every
+		// link on PyPI's pages, and the rebuild was a third of parsing a
+		// page.
+		if !u.IsAbs() || hasDotSegment(u.EscapedPath()) || (u.RawPath != "" && u.RawPath != u.EscapedPath()) {
+			u = base.ResolveReference(u)
+		}
 	}
 	switch u.Scheme {
 	case "http", "https":

@@ -103,9 +103,26 @@ func TestResolveLinkShortcut(t *testing.T) {
 		"https://h", "https://h/", "https://h//x/y/", "HTTPS://H/A", "https:/a/b", "https:a", " https://h/x ",
 		"https://u:p@h/x", "https://h/a%20b/c d", "https://h/x?q=1#f", "../../files/a.whl", "/files/a.whl",
 		"a.whl", "?x", "#frag", "//other/x", "file:///etc/passwd", "ftp://h/x", "https://h/%zz",
+		"../../files/a.whl#sha256=00ff", "../../../../../x.whl", "./a.whl", "a/../b.whl", "a//b.whl", "../a/",
+		"..", "../..", "a/..", "%41.whl", "a b.whl", "a.whl#", "a.whl#x y", "a.whl#a#b", "sub/dir/a.whl", "a:b.whl",
+		"~user/a.whl", "../-/a.whl",
 	} {
-		for _, base := range []string{"https://pypi.example/simple/six/", "file:///srv/index/six/"} {
+		for _, base := range []string{"https://pypi.example/simple/six/", "file:///srv/index/six/",
+			"https://u:p@pypi.example/simple/six", "https://pypi.example/", "https://pypi.example",
+			"https://pypi.example/a/../simple/six/", "https://pypi.example//simple/six/", "http://h:8080/x/./y/",
+			"https://pypi.example/simple/six/?q=1#f", "https://pypi.example/sim%70le/six/"} {
 			checkResolveLink(t, base, href)
+		}
+	}
+}
+
+// TestResolveSimpleRelativeUsed checks that the shortcut takes the links
+// simple indexes actually write, so it cannot silently become dead code.
+func TestResolveSimpleRelativeUsed(t *testing.T) {
+	base, _ := url.Parse("https://pypi.example/simple/six/")
+	for _, href := range []string{"../../files/six-1.16.0-py2.py3-none-any.whl", "../../packages/ab/cd/six-1.16.0.tar.gz#sha256=00ff", "six-1.16.0.tar.gz"} {
+		if _, ok := resolveSimpleRelative(base, href); !ok {
+			t.Errorf("%q: not taken by the shortcut", href)
 		}
 	}
 }
