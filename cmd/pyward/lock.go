@@ -193,7 +193,7 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	for _, s := range sources {
 		sourceURLs[s.Name] = s.URL
 	}
-	prefs, err := existingPins(ctx, output, format)
+	prefs, existing, err := existingPins(ctx, output, format)
 	if err != nil {
 		return usageError(err)
 	}
@@ -230,7 +230,7 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 			fmt.Sprintf("sources=%#v", sources), fmt.Sprintf("policy=%#v", policy),
 			fmt.Sprintf("offline=%v", f.offline), "build="+buildIdentity()))
 		if m, err := lock.ReadMemo(memoPath); err == nil && m != nil &&
-			lock.FileSHA256(output) == m.Output && client.Unchanged(m.Responses) {
+			existing == m.Output && client.Unchanged(m.Responses) {
 			progress.Finish()
 			for _, w := range m.Warnings {
 				fmt.Fprintf(a.stderr, "pyward: warning: %s\n", w)
@@ -613,34 +613,36 @@ func markerPlatform(target string) string {
 	return "linux"
 }
 
-// existingPins reads the versions of an existing lock at path.
-func existingPins(ctx context.Context, path, format string) (map[string]pep440.Version, error) {
+// existingPins reads the versions of an existing lock at path, and the
+// sha256 of its content ("" when there is none).
+func existingPins(ctx context.Context, path, format string) (map[string]pep440.Version, string, error) {
 	if path == "" || path == "-" {
-		return nil, nil
+		return nil, "", nil
 	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return nil, "", nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
+	digest := lock.DataSHA256(data)
 	prefs := map[string]pep440.Version{}
 	if format == "pylock" {
 		l, err := lockfile.ParsePylock(path, data)
 		if err != nil {
-			return nil, fmt.Errorf("existing lock: %w", err)
+			return nil, "", fmt.Errorf("existing lock: %w", err)
 		}
 		for _, p := range l.Packages {
 			if v, err := pep440.Parse(p.Version); err == nil {
 				prefs[p.NormalizedName()] = v
 			}
 		}
-		return prefs, nil
+		return prefs, digest, nil
 	}
 	rf, err := reqfile.Parse(path, data, reqfile.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("existing lock: %w", err)
+		return nil, "", fmt.Errorf("existing lock: %w", err)
 	}
 	for _, r := range rf.Requirements {
 		if r.Req == nil {
@@ -654,7 +656,7 @@ func existingPins(ctx context.Context, path, format string) (map[string]pep440.V
 			}
 		}
 	}
-	return prefs, nil
+	return prefs, digest, nil
 }
 
 // parseCutoff reads an RFC 3339 time, a date, or a duration ago.

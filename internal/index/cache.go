@@ -217,17 +217,15 @@ func (d *diskCache) flush(compact bool) error {
 	d.flushMu.Lock()
 	defer d.flushMu.Unlock()
 	d.mu.Lock()
-	batch := make(map[string]*pendingEntry, len(d.pending))
+	records := make([]packRecord, 0, len(d.pending))
+	batch := make([]*pendingEntry, 0, len(d.pending)) // batch[i] is records[i]'s
 	for k, p := range d.pending {
-		batch[k] = p
+		records = append(records, packRecord{key: k, data: p.data})
+		batch = append(batch, p)
 	}
 	d.mu.Unlock()
 	dir := filepath.Join(d.dir, packDir)
-	if len(batch) > 0 {
-		records := make([]packRecord, 0, len(batch))
-		for k, p := range batch {
-			records = append(records, packRecord{key: k, data: p.data})
-		}
+	if len(records) > 0 {
 		path, err := writePack(dir, newPackName(""), records)
 		if err != nil {
 			return err
@@ -238,8 +236,8 @@ func (d *diskCache) flush(compact bool) error {
 		} else {
 			d.packs.add(path, d.logf)
 		}
-		for k, p := range batch {
-			if d.pending[k] == p {
+		for i, p := range batch {
+			if k := records[i].key; d.pending[k] == p {
 				delete(d.pending, k)
 				d.pendingBytes -= len(p.data)
 			}
@@ -257,12 +255,6 @@ func writeAtomic(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
-	return renameInto(path, data)
-}
-
-// renameInto writes data to a temporary file in path's (existing)
-// directory and renames it to path.
-func renameInto(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
 	if err != nil {
 		return fmt.Errorf("cache: %w", err)

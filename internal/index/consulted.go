@@ -1,8 +1,10 @@
 package index
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -25,23 +27,25 @@ type CacheRef struct {
 // for on its own: a response that must be revalidated or was not stored,
 // a failed request, local files and directories, downloads and range
 // requests.
+//
+// Bodies are hashed only when Consulted asks, so clients that never do
+// (sync, audit) pay nothing on their request path; the bodies are the
+// client's own immutable response buffers.
 type consulted struct {
 	mu     sync.Mutex
-	refs   map[string]string // cache key → body sha256
+	bodies map[string][]byte // cache key → body
 	opaque bool
 }
 
 func (c *consulted) note(key string, body []byte) {
-	sum := sha256.Sum256(body)
-	h := hex.EncodeToString(sum[:])
 	c.mu.Lock()
-	if c.refs == nil {
-		c.refs = map[string]string{}
+	if c.bodies == nil {
+		c.bodies = map[string][]byte{}
 	}
-	if old, ok := c.refs[key]; ok && old != h {
+	if old, ok := c.bodies[key]; ok && !bytes.Equal(old, body) {
 		c.opaque = true // the same URL answered twice, differently
 	}
-	c.refs[key] = h
+	c.bodies[key] = body
 	c.mu.Unlock()
 }
 
@@ -61,9 +65,10 @@ func (c *Client) Consulted() ([]CacheRef, bool) {
 	if c.cache == nil || c.seen.opaque {
 		return nil, false
 	}
-	refs := make([]CacheRef, 0, len(c.seen.refs))
-	for k, h := range c.seen.refs {
-		refs = append(refs, CacheRef{Key: k, SHA256: h})
+	refs := make([]CacheRef, 0, len(c.seen.bodies))
+	for k, body := range c.seen.bodies {
+		sum := sha256.Sum256(body)
+		refs = append(refs, CacheRef{Key: k, SHA256: hex.EncodeToString(sum[:])})
 	}
 	slices.SortFunc(refs, func(a, b CacheRef) int { return strings.Compare(a.Key, b.Key) })
 	return refs, true
@@ -71,6 +76,9 @@ func (c *Client) Consulted() ([]CacheRef, bool) {
 
 // unchangedWorkers bounds the goroutines Unchanged reads entries with.
 const unchangedWorkers = 4
+
+// errChanged stops Unchanged at the first response that differs.
+var errChanged = errors.New("cached response changed")
 
 // Unchanged reports whether every response in refs is in the cache with
 // the same body and would be used without a request: fresh now, or of any
@@ -80,39 +88,29 @@ func (c *Client) Unchanged(refs []CacheRef) bool {
 		return false
 	}
 	now := time.Now()
+	same := func(r CacheRef) bool {
+		if !validSHA256(r.Key) {
+			return false
+		}
+		e := c.cache.load(r.Key)
+		if e == nil || (!c.opts.Offline && !e.fresh(now)) {
+			return false
+		}
+		sum := sha256.Sum256(e.body)
+		return hex.EncodeToString(sum[:]) == r.SHA256
+	}
 	var g errgroup.Group
-	g.SetLimit(unchangedWorkers)
-	var mu sync.Mutex
-	ok := true
 	chunk := (len(refs) + unchangedWorkers - 1) / unchangedWorkers
 	for start := 0; start < len(refs); start += chunk {
 		part := refs[start:min(start+chunk, len(refs))]
 		g.Go(func() error {
 			for _, r := range part {
-				if !validSHA256(r.Key) {
-					mu.Lock()
-					ok = false
-					mu.Unlock()
-					return nil
-				}
-				e := c.cache.load(r.Key)
-				if e == nil || (!c.opts.Offline && !e.fresh(now)) {
-					mu.Lock()
-					ok = false
-					mu.Unlock()
-					return nil
-				}
-				sum := sha256.Sum256(e.body)
-				if hex.EncodeToString(sum[:]) != r.SHA256 {
-					mu.Lock()
-					ok = false
-					mu.Unlock()
-					return nil
+				if !same(r) {
+					return errChanged
 				}
 			}
 			return nil
 		})
 	}
-	g.Wait()
-	return ok
+	return g.Wait() == nil
 }

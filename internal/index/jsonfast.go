@@ -362,15 +362,10 @@ func (d *fastDecoder) raw(dst *json.RawMessage) bool {
 // hashes parses an object of strings into a new map, or null into nil. An
 // empty object gives an empty non-nil map, a null value "".
 func (d *fastDecoder) hashes(dst *map[string]string) bool {
-	switch d.peek() {
-	case 'n':
+	if null, ok := d.open('{'); null || !ok {
 		*dst = nil
-		return d.literal("null")
-	case '{':
-	default:
-		return false
+		return ok
 	}
-	d.pos++
 	m := make(map[string]string, 1)
 	d.ws()
 	for more := !d.consume('}'); more; {
@@ -402,19 +397,26 @@ func (d *fastDecoder) hashes(dst *map[string]string) bool {
 	return true
 }
 
+// open reads null or the opening bracket of a collection.
+func (d *fastDecoder) open(bracket byte) (null, ok bool) {
+	switch d.peek() {
+	case 'n':
+		return true, d.literal("null")
+	case bracket:
+		d.pos++
+		return false, true
+	}
+	return false, false
+}
+
 // files parses an array of file objects, or null into nil. An empty array
 // gives an empty non-nil slice and a null element a zero jsonFile, as with
 // encoding/json.
 func (d *fastDecoder) files(dst *[]jsonFile) bool {
-	switch d.peek() {
-	case 'n':
+	if null, ok := d.open('['); null || !ok {
 		*dst = nil
-		return d.literal("null")
-	case '[':
-	default:
-		return false
+		return ok
 	}
-	d.pos++
 	files := []jsonFile{} // non-nil even if empty
 	d.ws()
 	for more := !d.consume(']'); more; {
@@ -446,15 +448,10 @@ func (d *fastDecoder) files(dst *[]jsonFile) bool {
 
 // versions parses an array of strings, or null into nil; like files.
 func (d *fastDecoder) versions(dst *[]string) bool {
-	switch d.peek() {
-	case 'n':
+	if null, ok := d.open('['); null || !ok {
 		*dst = nil
-		return d.literal("null")
-	case '[':
-	default:
-		return false
+		return ok
 	}
-	d.pos++
 	vs := []string{}
 	d.ws()
 	for more := !d.consume(']'); more; {

@@ -61,9 +61,19 @@ func newPackName(base string) string {
 	return ts + "-" + hex.EncodeToString(r[:]) + ".pack"
 }
 
-// writePack writes records as the pack dir/name (temporary file, then
-// rename) and returns its path.
+// writePack writes records (with their data) as the pack dir/name and
+// returns its path.
 func writePack(dir, name string, records []packRecord) (string, error) {
+	return writePackFile(dir, name, records, func(r packRecord, w io.Writer) error {
+		_, err := w.Write(r.data)
+		return err
+	}, func(r packRecord) int64 { return int64(len(r.data)) })
+}
+
+// writePackFile writes the pack dir/name (temporary file, then rename),
+// each record's size(r) bytes of data coming from body, and returns its
+// path.
+func writePackFile(dir, name string, records []packRecord, body func(packRecord, io.Writer) error, size func(packRecord) int64) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
@@ -71,11 +81,7 @@ func writePack(dir, name string, records []packRecord) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	w := &countingWriter{w: tmp}
-	err = writePackTo(w, records, func(r packRecord, w io.Writer) error {
-		_, err := w.Write(r.data)
-		return err
-	}, func(r packRecord) int64 { return int64(len(r.data)) })
+	err = writePackTo(&countingWriter{w: tmp}, records, body, size)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -301,28 +307,15 @@ func compactPacks(dir string, logf func(string, ...any)) error {
 	for i, k := range keys {
 		records[i] = packRecord{key: k}
 	}
-	tmp, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	w := &countingWriter{w: tmp}
+	inputs := slices.Clone(set.names)
 	buf := make([]byte, 64<<10)
-	err = writePackTo(w, records, func(r packRecord, w io.Writer) error {
+	_, err := writePackFile(dir, newPackName(inputs[len(inputs)-1]), records, func(r packRecord, w io.Writer) error {
 		loc := set.idx[r.key]
 		_, err := io.CopyBuffer(w, io.NewSectionReader(set.files[loc.file], loc.off, int64(loc.n)), buf)
 		return err
 	}, func(r packRecord) int64 { return int64(set.idx[r.key].n) })
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	inputs := slices.Clone(set.names)
-	merged := filepath.Join(dir, newPackName(inputs[len(inputs)-1]))
 	set.close()
-	if err == nil {
-		err = os.Rename(tmp.Name(), merged)
-	}
 	if err != nil {
-		os.Remove(tmp.Name())
 		return fmt.Errorf("merging %s: %w", dir, err)
 	}
 	for _, n := range inputs {

@@ -135,16 +135,6 @@ func WriteMemo(path string, m *Memo) error {
 	return atomicfile.WriteFile(path, data, 0o644)
 }
 
-// FileSHA256 is the hex sha256 of a file's content ("" if it cannot be
-// read).
-func FileSHA256(path string) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	return DataSHA256(data)
-}
-
 // DataSHA256 is the hex sha256 of data.
 func DataSHA256(data []byte) string {
 	sum := sha256.Sum256(data)

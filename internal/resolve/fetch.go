@@ -204,10 +204,18 @@ func (f *fetcher) speculate(c *Candidate, file *File, extra string) {
 		if err != nil || f.bg.Err() != nil {
 			return
 		}
-		for _, r := range f.cfg.filterRequires(deps.Requires, extra) {
+		f.crawlOn(deps, extra)
+	}()
+}
+
+// crawlOn prefetches the requirements of a release that apply with each
+// of extras ("" for the release itself).
+func (f *fetcher) crawlOn(deps *Dependencies, extras ...string) {
+	for _, e := range extras {
+		for _, r := range f.cfg.filterRequires(deps.Requires, e) {
 			f.prefetch(r.NormalizedName(), r.NormalizedExtras(), r.Specifier)
 		}
-	}()
+	}
 }
 
 // sortCandidates sorts by version and merges candidates with equal versions
@@ -307,11 +315,7 @@ func (f *fetcher) crawl(name string, extras []string, spec pep440.SpecifierSet) 
 	if err != nil {
 		return
 	}
-	for _, e := range extras {
-		for _, r := range f.cfg.filterRequires(deps.Requires, e) {
-			f.prefetch(r.NormalizedName(), r.NormalizedExtras(), r.Specifier)
-		}
-	}
+	f.crawlOn(deps, extras...)
 }
 
 // wait stops speculative work (the caller cancels f.bg first).

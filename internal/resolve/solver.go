@@ -455,9 +455,9 @@ func (s *solver) prefetchPending() {
 
 // prefetchAlternatives runs when the solver, after a conflict, is about
 // to ask for the metadata of p at v, which nobody foresaw: the solver is
-// walking down p's releases. While it waits anyway, the next alternativePrefetch allowed
-// releases below v are fetched too, so the walk costs one round trip
-// rather than one per release.
+// walking down p's releases. While it waits anyway, the next
+// alternativePrefetch allowed releases below v are fetched too, so the
+// walk costs one round trip rather than one per release.
 func (s *solver) prefetchAlternatives(p *pkg, v int) {
 	if !s.conflicted || p.isRoot() || p.proj.url != "" || s.fetch.noSpec || s.fetch.requested(p.proj.cands[v]) {
 		return
