@@ -168,11 +168,7 @@ func parseRequirementsLock(path string, data []byte, h Header) (*document, error
 			return nil, fmt.Errorf("%s: %q is not a locked requirement (name==version with hashes)", r.Origin, r.Raw)
 		}
 		p := lockfile.Package{Name: r.Req.Name, Line: r.Origin.Line}
-		for _, s := range r.Req.Specifier.Specifiers() {
-			if (s.Op == "==" && !strings.HasSuffix(s.Version, ".*")) || s.Op == "===" {
-				p.Version = s.Version
-			}
-		}
+		p.Version, _ = r.Req.Specifier.ExactVersion()
 		if r.Marker != nil {
 			p.Marker = r.Marker.String()
 		}
@@ -253,9 +249,8 @@ func inventoryOf(path string, format Format, data []byte) (*inventory.Inventory,
 			p.Marker = r.Marker.String()
 		}
 		if r.Req != nil {
-			specs := r.Req.Specifier.Specifiers()
-			if len(specs) == 1 && ((specs[0].Op == "==" && !strings.HasSuffix(specs[0].Version, ".*")) || specs[0].Op == "===") {
-				p.Version, p.Pinned = specs[0].Version, true
+			if v, ok := r.Req.Specifier.ExactVersion(); ok {
+				p.Version, p.Pinned = v, true
 			} else if !r.Req.Specifier.IsEmpty() {
 				p.Spec = r.Req.Specifier.String()
 			}

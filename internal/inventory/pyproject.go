@@ -27,7 +27,7 @@ func ReadPyproject(path string) (*Inventory, error) {
 			if r.Marker != nil {
 				p.Marker = r.Marker.String()
 			}
-			if v, ok := exactPin(r.Specifier); ok {
+			if v, ok := r.Specifier.ExactVersion(); ok {
 				p.Version, p.Pinned = v, true
 			} else if !r.Specifier.IsEmpty() {
 				p.Spec = r.Specifier.String()

@@ -6,7 +6,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/pyward/pyward/internal/pep440"
 	"github.com/pyward/pyward/internal/reqfile"
 )
 
@@ -61,7 +60,7 @@ func fromRequirement(r reqfile.Requirement) Package {
 		p.Marker = r.Marker.String()
 	}
 	if r.Req != nil {
-		if v, ok := exactPin(r.Req.Specifier); ok {
+		if v, ok := r.Req.Specifier.ExactVersion(); ok {
 			p.Version, p.Pinned = v, true
 		} else if !r.Req.Specifier.IsEmpty() {
 			p.Spec = r.Req.Specifier.String()
@@ -91,20 +90,6 @@ func fromAnnotation(lines []string, line int) string {
 		}
 	}
 	return ""
-}
-
-// exactPin returns the version of a specifier set that is exactly one
-// "==V" (without a wildcard) or "===V".
-func exactPin(s pep440.SpecifierSet) (string, bool) {
-	specs := s.Specifiers()
-	if len(specs) != 1 {
-		return "", false
-	}
-	sp := specs[0]
-	if (sp.Op == "==" && !strings.HasSuffix(sp.Version, ".*")) || sp.Op == "===" {
-		return sp.Version, true
-	}
-	return "", false
 }
 
 // vcsRef splits a pip VCS URL ("git+https://host/repo.git@rev#egg=x") into

@@ -414,3 +414,30 @@ func TestIntersectDeduplicates(t *testing.T) {
 		t.Errorf("repeated Intersect = %q with %d members", ss, len(ss.specs))
 	}
 }
+
+func TestExactVersion(t *testing.T) {
+	tests := []struct {
+		spec string
+		want string
+		ok   bool
+	}{
+		{"==1.0", "1.0", true},
+		{"== 2.0.post1", "2.0.post1", true},
+		{"===foo-bar", "foo-bar", true},
+		{"==1.0.*", "", false},
+		{">=1.0", "", false},
+		{"==1.0,!=1.1", "", false},
+		{"~=1.0", "", false},
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		s, err := ParseSpecifierSet(tt.spec)
+		if err != nil {
+			t.Fatalf("ParseSpecifierSet(%q): %v", tt.spec, err)
+		}
+		got, ok := s.ExactVersion()
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("%q.ExactVersion() = %q, %v; want %q, %v", tt.spec, got, ok, tt.want, tt.ok)
+		}
+	}
+}

@@ -95,6 +95,20 @@ func (s SpecifierSet) WithPrereleases(p *bool) SpecifierSet {
 // members merged).
 func (s SpecifierSet) Specifiers() []Specifier { return slices.Clone(s.canon) }
 
+// ExactVersion returns the version text of a set that pins exactly one
+// version: a single "==V" without a wildcard, or a single "===V". This is
+// what pip's hash-checking mode and every lock format call pinned.
+func (s SpecifierSet) ExactVersion() (string, bool) {
+	if len(s.canon) != 1 {
+		return "", false
+	}
+	sp := s.canon[0]
+	if sp.Op == OpArbitrary || (sp.Op == OpEqual && !strings.HasSuffix(sp.Version, ".*")) {
+		return sp.Version, true
+	}
+	return "", false
+}
+
 // String returns the canonical text: members sorted by text, equal members
 // merged, joined by ",".
 func (s SpecifierSet) String() string {

@@ -34,11 +34,15 @@ func (f *File) CheckHashes() error {
 		if what == "" && r.Req != nil {
 			what = r.Req.String()
 		}
+		pinned := false
+		if r.Req != nil {
+			_, pinned = r.Req.Specifier.ExactVersion()
+		}
 		switch {
 		case r.Editable:
 			errs = append(errs, fmt.Errorf("%s: %s: editable requirements cannot be hash-checked", r.Origin, what))
 			continue
-		case r.Link == "" && !pinned(r):
+		case r.Link == "" && !pinned:
 			errs = append(errs, fmt.Errorf("%s: %s: hash-checking mode needs an exact pin (==VERSION or ===VERSION)", r.Origin, what))
 		}
 		if len(r.Hashes) == 0 {
@@ -46,22 +50,4 @@ func (f *File) CheckHashes() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// pinned reports whether the requirement's specifier is exactly one "=="
-// without a wildcard, or one "===".
-func pinned(r Requirement) bool {
-	if r.Req == nil {
-		return false
-	}
-	specs := r.Req.Specifier.Specifiers()
-	if len(specs) != 1 {
-		return false
-	}
-	s := specs[0]
-	return s.Op == "===" || (s.Op == "==" && !hasWildcard(s.Version))
-}
-
-func hasWildcard(v string) bool {
-	return len(v) >= 2 && v[len(v)-2:] == ".*"
 }

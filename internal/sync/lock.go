@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/pyward/pyward/internal/lockfile"
-	"github.com/pyward/pyward/internal/pep440"
 	"github.com/pyward/pyward/internal/pep503"
 	"github.com/pyward/pyward/internal/pep508"
 	"github.com/pyward/pyward/internal/reqfile"
@@ -191,7 +190,7 @@ func fromRequirements(file string, f *reqfile.File) (*Lock, error) {
 				problems = append(problems, fmt.Sprintf("%s: %s: cannot tell the version of %s", origin, r.Raw, name))
 			}
 		} else {
-			v, ok := pinned(r.Req.Specifier)
+			v, ok := r.Req.Specifier.ExactVersion()
 			if !ok {
 				problems = append(problems, fmt.Sprintf("%s: %s: not pinned (want exactly one ==VERSION)", origin, r.Raw))
 			}
@@ -216,20 +215,6 @@ func firstOr(s []string) string {
 		return ""
 	}
 	return s[0]
-}
-
-// pinned returns the version of a specifier set that is exactly one
-// "==VERSION" (no wildcard) or "===VERSION".
-func pinned(s pep440.SpecifierSet) (string, bool) {
-	specs := s.Specifiers()
-	if len(specs) != 1 {
-		return "", false
-	}
-	sp := specs[0]
-	if (sp.Op == "==" && !strings.HasSuffix(sp.Version, ".*")) || sp.Op == "===" {
-		return sp.Version, true
-	}
-	return "", false
 }
 
 func validSHA256(s string) bool {
