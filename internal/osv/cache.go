@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pyward/pyward/internal/atomicfile"
+	"github.com/pyward/pyward/internal/retry"
 )
 
 // DefaultURL is the OSV bulk export of every PyPI advisory.
@@ -27,10 +28,6 @@ const (
 	MaxDownloadSize = 1 << 30
 	// DefaultTimeout bounds one download attempt.
 	DefaultTimeout = 10 * time.Minute
-	// maxAttempts and retryBase: network errors, 429 and 5xx are retried
-	// with exponential backoff (base, 2×base, 4×base).
-	maxAttempts = 4
-	retryBase   = 500 * time.Millisecond
 )
 
 // Cache file names inside Cache.Dir.
@@ -144,25 +141,9 @@ func (c *Cache) Update(ctx context.Context) (UpdateResult, error) {
 			haveOld = false
 		}
 	}
-	var res UpdateResult
-	base := c.RetryBase
-	if base <= 0 {
-		base = retryBase
-	}
-	for attempt := 1; ; attempt++ {
-		var retry bool
-		res, retry, err = c.fetch(ctx, old, haveOld)
-		if err == nil || !retry || attempt == maxAttempts {
-			break
-		}
-		delay := base << (attempt - 1)
-		select {
-		case <-ctx.Done():
-			return UpdateResult{}, fmt.Errorf("advisory download: %w (after: %w)", ctx.Err(), err)
-		case <-time.After(delay):
-		}
-	}
-	return res, err
+	return retry.Do(ctx, retry.Policy{Base: c.RetryBase}, "advisory download", func() (UpdateResult, bool, error) {
+		return c.fetch(ctx, old, haveOld)
+	})
 }
 
 // fetch makes one attempt; retry reports whether the failure is transient.

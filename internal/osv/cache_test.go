@@ -3,6 +3,7 @@ package osv
 import (
 	"context"
 	"errors"
+	"github.com/pyward/pyward/internal/retry"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -177,7 +178,7 @@ func TestCacheRetriesAndFailures(t *testing.T) {
 	}{
 		{"transient 503 then ok", []int{503, 502}, good, "", 3},
 		{"429 retried", []int{429}, good, "", 2},
-		{"gives up after max attempts", []int{500, 500, 500, 500, 500}, good, "500", maxAttempts},
+		{"gives up after max attempts", []int{500, 500, 500, 500, 500}, good, "500", retry.DefaultAttempts},
 		{"404 not retried", []int{404}, good, "404", 1},
 		{"not a zip", nil, []byte("<html>captive portal</html>"), "unusable", 1},
 		{"zip without records", nil, zipBytes(t, map[string]string{"README.txt": "x"}), "no advisories", 1},

@@ -58,6 +58,7 @@ import (
 
 	"github.com/pyward/pyward/internal/atomicfile"
 	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/retry"
 )
 
 // DefaultURL is the public index's simple root.
@@ -78,10 +79,6 @@ const (
 	MaxNameLength = 256
 	// DefaultTimeout bounds one download attempt.
 	DefaultTimeout = 10 * time.Minute
-	// maxAttempts and retryBase: network errors, 429 and 5xx are retried
-	// with exponential backoff (base, 2×base, 4×base).
-	maxAttempts = 4
-	retryBase   = 500 * time.Millisecond
 )
 
 // File names inside Cache.Dir.
@@ -146,43 +143,26 @@ func (c *Cache) url() string {
 }
 
 // Path is the snapshot file.
-func (c *Cache) Path() string { return filepath.Join(c.Dir, SnapshotFile) }
+func (c *Cache) Path() string { return c.files().dataPath() }
 
-func (c *Cache) metaPath() string { return filepath.Join(c.Dir, metaFile) }
+func (c *Cache) files() files {
+	return files{dir: c.Dir, data: SnapshotFile, meta: metaFile, what: "names snapshot", none: ErrNoSnapshot}
+}
 
 // ReadMeta returns the stored snapshot's metadata (ErrNoSnapshot when
 // there is none).
-func (c *Cache) ReadMeta() (Meta, error) {
-	var m Meta
-	data, err := os.ReadFile(c.metaPath())
-	if errors.Is(err, os.ErrNotExist) {
-		return m, ErrNoSnapshot
-	}
-	if err != nil {
-		return m, fmt.Errorf("names snapshot: %w", err)
-	}
-	if err := json.Unmarshal(data, &m); err != nil {
-		return m, fmt.Errorf("names snapshot %s: %w", c.metaPath(), err)
-	}
-	if _, err := os.Stat(c.Path()); err != nil {
-		return m, ErrNoSnapshot
-	}
-	return m, nil
-}
+func (c *Cache) ReadMeta() (Meta, error) { return readMeta[Meta](c.files()) }
 
 // Update downloads the project list when it changed (If-None-Match /
 // If-Modified-Since), parses and checks it, and only then replaces the
 // snapshot.
 func (c *Cache) Update(ctx context.Context) (UpdateResult, error) {
-	if c.Offline {
-		return UpdateResult{}, ErrOffline
-	}
-	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
-		return UpdateResult{}, fmt.Errorf("names snapshot: %w", err)
+	if err := c.files().prepare(c.Offline, ErrOffline); err != nil {
+		return UpdateResult{}, err
 	}
 	old, err := c.ReadMeta()
 	haveOld := err == nil && old.URL == c.url()
-	return withRetries(ctx, c.RetryBase, "names download", func() (UpdateResult, bool, error) {
+	return retry.Do(ctx, retry.Policy{Base: c.RetryBase}, "names download", func() (UpdateResult, bool, error) {
 		return c.fetch(ctx, old, haveOld)
 	})
 }
@@ -206,7 +186,7 @@ func (c *Cache) fetch(ctx context.Context, old Meta, haveOld bool) (res UpdateRe
 	if resp.notModified {
 		m := old
 		m.FetchedAt = c.now()
-		if err := writeJSON(c.metaPath(), m); err != nil {
+		if err := c.files().writeMeta(m); err != nil {
 			return res, false, fmt.Errorf("names snapshot: %w", err)
 		}
 		return UpdateResult{Meta: m, NotModified: true}, false, nil
@@ -225,7 +205,7 @@ func (c *Cache) fetch(ctx context.Context, old Meta, haveOld bool) (res UpdateRe
 	}
 	m := Meta{URL: u, ETag: resp.etag, LastModified: resp.lastModified,
 		APIVersion: list.APIVersion, FetchedAt: now, ChangedAt: now, Names: len(list.Names), Skipped: list.Skipped, Size: int64(len(gz))}
-	if err := writeJSON(c.metaPath(), m); err != nil {
+	if err := c.files().writeMeta(m); err != nil {
 		return res, false, fmt.Errorf("names snapshot: %w", err)
 	}
 	return UpdateResult{Meta: m}, false, nil
@@ -305,27 +285,6 @@ func get(ctx context.Context, client *http.Client, d download) (res fetched, ret
 	return fetched{body: body, etag: resp.Header.Get("ETag"), lastModified: resp.Header.Get("Last-Modified")}, false, nil
 }
 
-// withRetries runs attempt up to maxAttempts times while it fails with a
-// transient error, waiting base, 2×base, 4×base (retryBase when base <= 0)
-// between attempts. what prefixes the error of a cancelled wait.
-func withRetries[T any](ctx context.Context, base time.Duration, what string, attempt func() (T, bool, error)) (T, error) {
-	if base <= 0 {
-		base = retryBase
-	}
-	for n := 1; ; n++ {
-		res, retry, err := attempt()
-		if err == nil || !retry || n == maxAttempts {
-			return res, err
-		}
-		select {
-		case <-ctx.Done():
-			var zero T
-			return zero, fmt.Errorf("%s: %w (after: %w)", what, ctx.Err(), err)
-		case <-time.After(base << (n - 1)):
-		}
-	}
-}
-
 func httpClient(c *http.Client, timeout time.Duration) *http.Client {
 	if c != nil {
 		return c
@@ -333,13 +292,55 @@ func httpClient(c *http.Client, timeout time.Duration) *http.Client {
 	return &http.Client{Timeout: timeout}
 }
 
-// writeJSON atomically writes v, indented, as a metadata file.
-func writeJSON(path string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
+// files are a snapshot's data file and the JSON metadata stored beside it,
+// shared by Cache and TopCache.
+type files struct {
+	dir, data, meta string // data and meta are file names inside dir
+	what            string // names the snapshot in errors
+	none            error  // returned by readMeta when nothing is stored
+}
+
+func (f files) dataPath() string { return filepath.Join(f.dir, f.data) }
+func (f files) metaPath() string { return filepath.Join(f.dir, f.meta) }
+
+// readMeta returns the stored metadata, or f.none when either file is
+// missing.
+func readMeta[M any](f files) (M, error) {
+	var m M
+	data, err := os.ReadFile(f.metaPath())
+	if errors.Is(err, os.ErrNotExist) {
+		return m, f.none
+	}
+	if err != nil {
+		return m, fmt.Errorf("%s: %w", f.what, err)
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return m, fmt.Errorf("%s %s: %w", f.what, f.metaPath(), err)
+	}
+	if _, err := os.Stat(f.dataPath()); err != nil {
+		return m, f.none
+	}
+	return m, nil
+}
+
+// writeMeta atomically writes m, indented, as the metadata file.
+func (f files) writeMeta(m any) error {
+	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(path, append(data, '\n'), 0o644)
+	return atomicfile.WriteFile(f.metaPath(), append(data, '\n'), 0o644)
+}
+
+// prepare refuses an update in offline mode and creates the directory.
+func (f files) prepare(offline bool, offlineErr error) error {
+	if offline {
+		return offlineErr
+	}
+	if err := os.MkdirAll(f.dir, 0o755); err != nil {
+		return fmt.Errorf("%s: %w", f.what, err)
+	}
+	return nil
 }
 
 func isPEP691(contentType string) bool {

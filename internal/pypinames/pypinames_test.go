@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"github.com/pyward/pyward/internal/retry"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -213,8 +214,8 @@ func TestUpdateFailureKeepsSnapshot(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), srv.URL) {
 				t.Fatalf("err = %v, want one naming the URL and containing %q", err, tt.wantErr)
 			}
-			if tt.name == "server error" && ix.hits.Load()-hits != maxAttempts {
-				t.Errorf("%d attempts on 503, want %d", ix.hits.Load()-hits, maxAttempts)
+			if tt.name == "server error" && ix.hits.Load()-hits != retry.DefaultAttempts {
+				t.Errorf("%d attempts on 503, want %d", ix.hits.Load()-hits, retry.DefaultAttempts)
 			}
 			if tt.name == "not found" && ix.hits.Load()-hits != 1 {
 				t.Errorf("404 retried")

@@ -47,13 +47,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sort"
 	"time"
 
 	"github.com/pyward/pyward/internal/atomicfile"
 	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/retry"
 	"github.com/pyward/pyward/internal/typosquat"
 )
 
@@ -142,43 +141,26 @@ func (c *TopCache) url() string {
 }
 
 // Path is the list file, readable by typosquat.LoadReferenceFile.
-func (c *TopCache) Path() string { return filepath.Join(c.Dir, TopFile) }
+func (c *TopCache) Path() string { return c.files().dataPath() }
 
-func (c *TopCache) metaPath() string { return filepath.Join(c.Dir, topMetaFile) }
+func (c *TopCache) files() files {
+	return files{dir: c.Dir, data: TopFile, meta: topMetaFile, what: "top-projects list", none: ErrNoTopList}
+}
 
 // ReadMeta returns the stored list's metadata (ErrNoTopList when there is
 // none).
-func (c *TopCache) ReadMeta() (TopMeta, error) {
-	var m TopMeta
-	data, err := os.ReadFile(c.metaPath())
-	if errors.Is(err, os.ErrNotExist) {
-		return m, ErrNoTopList
-	}
-	if err != nil {
-		return m, fmt.Errorf("top-projects list: %w", err)
-	}
-	if err := json.Unmarshal(data, &m); err != nil {
-		return m, fmt.Errorf("top-projects list %s: %w", c.metaPath(), err)
-	}
-	if _, err := os.Stat(c.Path()); err != nil {
-		return m, ErrNoTopList
-	}
-	return m, nil
-}
+func (c *TopCache) ReadMeta() (TopMeta, error) { return readMeta[TopMeta](c.files()) }
 
 // Update downloads the list when it changed (If-None-Match /
 // If-Modified-Since), parses and checks it, and only then replaces the
 // stored one.
 func (c *TopCache) Update(ctx context.Context) (TopUpdateResult, error) {
-	if c.Offline {
-		return TopUpdateResult{}, ErrTopOffline
-	}
-	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
-		return TopUpdateResult{}, fmt.Errorf("top-projects list: %w", err)
+	if err := c.files().prepare(c.Offline, ErrTopOffline); err != nil {
+		return TopUpdateResult{}, err
 	}
 	old, err := c.ReadMeta()
 	haveOld := err == nil && old.URL == c.url()
-	return withRetries(ctx, c.RetryBase, "top-projects download", func() (TopUpdateResult, bool, error) {
+	return retry.Do(ctx, retry.Policy{Base: c.RetryBase}, "top-projects download", func() (TopUpdateResult, bool, error) {
 		return c.fetch(ctx, old, haveOld)
 	})
 }
@@ -202,7 +184,7 @@ func (c *TopCache) fetch(ctx context.Context, old TopMeta, haveOld bool) (res To
 		}
 		m := old
 		m.FetchedAt = c.now()
-		if err := writeJSON(c.metaPath(), m); err != nil {
+		if err := c.files().writeMeta(m); err != nil {
 			return res, false, fmt.Errorf("top-projects list: %w", err)
 		}
 		return TopUpdateResult{Meta: m, NotModified: true}, false, nil
@@ -224,7 +206,7 @@ func (c *TopCache) fetch(ctx context.Context, old TopMeta, haveOld bool) (res To
 	}
 	m := TopMeta{URL: u, ETag: resp.etag, LastModified: resp.lastModified, LastUpdate: list.LastUpdate,
 		FetchedAt: now, ChangedAt: now, Projects: len(list.Names), Skipped: list.Skipped, Size: int64(len(gz))}
-	if err := writeJSON(c.metaPath(), m); err != nil {
+	if err := c.files().writeMeta(m); err != nil {
 		return res, false, fmt.Errorf("top-projects list: %w", err)
 	}
 	return TopUpdateResult{Meta: m}, false, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pyward/pyward/internal/retry"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -246,7 +247,7 @@ func TestTopUpdateFailureKeepsList(t *testing.T) {
 			ts.body.Store(strings.ReplaceAll(topJSON(), `"filler-00`, `"-filler-00`))
 		}, "has the format changed", 1},
 		{"HTML page", func(ts *topServer) { ts.body.Store("<html><body>moved</body></html>") }, "top-projects list", 1},
-		{"server error retried", func(ts *topServer) { ts.status.Store(503) }, "503", maxAttempts},
+		{"server error retried", func(ts *topServer) { ts.status.Store(503) }, "503", retry.DefaultAttempts},
 		{"not found not retried", func(ts *topServer) { ts.status.Store(404) }, "404", 1},
 	}
 	for _, tt := range tests {
