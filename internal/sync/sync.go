@@ -208,6 +208,12 @@ type job struct {
 }
 
 // Sync makes the environment match the lock. See the package comment.
+//
+// It runs in three phases, as uv's installer does: plan (what differs from
+// the lock, and which file to install for each difference), prepare (fetch,
+// verify and unpack every file into the store, and check every install plan
+// against the environment) and apply (create the environment, remove,
+// install). Nothing in the environment changes before apply.
 func Sync(ctx context.Context, opts Options) (*Result, error) {
 	start := time.Now()
 	if opts.Venv == "" {
@@ -216,69 +222,144 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Jobs <= 0 {
 		opts.Jobs = DefaultJobs
 	}
-	cacheDir := opts.CacheDir
+	p, err := makePlan(ctx, opts)
+	defer func() {
+		if p != nil && p.unlock != nil {
+			p.unlock()
+		}
+	}()
+	if err != nil {
+		return nil, err
+	}
+	res := p.res
+	if len(p.jobs) == 0 && len(p.removals) == 0 && !res.Created {
+		res.Elapsed = time.Since(start)
+		return res, nil
+	}
+	fetcher := opts.Fetcher
+	if fetcher == nil && len(p.jobs) > 0 {
+		c, err := newClient(p.lock, opts, p.cacheDir)
+		if err != nil {
+			return nil, err
+		}
+		defer c.Close()
+		fetcher = c
+	}
+	if err := p.chooseFiles(ctx, fetcher); err != nil {
+		return nil, err
+	}
+	if opts.DryRun {
+		res.Elapsed = time.Since(start)
+		return res, nil
+	}
+	defer p.removeTemp()
+	if err := p.prepare(ctx, fetcher); err != nil {
+		return nil, err
+	}
+	if err := p.apply(ctx); err != nil {
+		return nil, err
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+// plan is one sync's state across its phases.
+type plan struct {
+	opts     Options
+	cacheDir string
+	lock     *Lock
+	interp   *venv.Interpreter
+	v        *venv.Venv      // nil until the environment exists
+	target   *install.Target // nil until the environment exists
+	jobs     []*job          // sorted by normalized name
+	removals []*install.Installed
+	res      *Result
+	unlock   func() // releases the environment's lock file; nil when not held
+}
+
+// makePlan loads the lock and the environment and works out what differs:
+// the jobs to install and the distributions to remove. An existing
+// environment is locked (except for a dry run) until p.unlock.
+func makePlan(ctx context.Context, opts Options) (*plan, error) {
+	p := &plan{opts: opts, cacheDir: opts.CacheDir}
 	if opts.NoCache {
-		cacheDir = ""
+		p.cacheDir = ""
 	}
 	lock, err := LoadLock(ctx, opts.Lock)
 	if err != nil {
 		return nil, err
 	}
+	p.lock = lock
 	venvDir, err := filepath.Abs(opts.Venv)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Venv: venvDir}
+	p.res = &Result{Venv: venvDir}
+	if err := p.openEnvironment(ctx, venvDir); err != nil {
+		return p, err
+	}
+	if err := p.interp.CheckRequiresPython(lock.RequiresPython); err != nil {
+		return p, fmt.Errorf("%w: %s: %w", ErrEnvironment, lock.Path, err)
+	}
+	wanted, err := p.wanted()
+	if err != nil {
+		return p, err
+	}
+	return p, p.diff(wanted)
+}
 
-	// The interpreter: the environment's own, or the one to create it with.
-	var v *venv.Venv
-	var interp *venv.Interpreter
-	if _, err := os.Stat(filepath.Join(venvDir, "pyvenv.cfg")); err == nil {
-		v, err = venv.Open(ctx, venvDir, cacheDir)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
-		}
-		interp = v.Base
-		if opts.Python != "" {
-			// The environment keeps its interpreter; a different one is
-			// an error rather than a silent choice.
-			py, err := venv.Find(opts.Python)
-			if err != nil {
-				return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
-			}
-			want, err := venv.Query(ctx, py, cacheDir)
-			if err != nil {
-				return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
-			}
-			if want.Short() != interp.Short() || want.Info.Implementation != interp.Info.Implementation {
-				return nil, fmt.Errorf("%w: %s uses %s %s, not %s %s from --python; remove the environment to recreate it",
-					ErrEnvironment, venvDir, interp.Info.Implementation, interp.VersionString(), want.Info.Implementation, want.VersionString())
-			}
-		}
-		if !opts.DryRun {
-			unlock, err := lockDir(venvDir)
-			if err != nil {
-				return nil, err
-			}
-			defer unlock()
-		}
-	} else {
+// openEnvironment finds the interpreter: the environment's own, or the one
+// to create it with.
+func (p *plan) openEnvironment(ctx context.Context, venvDir string) error {
+	opts := p.opts
+	if _, err := os.Stat(filepath.Join(venvDir, "pyvenv.cfg")); err != nil {
 		py, err := venv.Find(opts.Python)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+			return fmt.Errorf("%w: %w", ErrEnvironment, err)
 		}
-		interp, err = venv.Query(ctx, py, cacheDir)
+		p.interp, err = venv.Query(ctx, py, p.cacheDir)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+			return fmt.Errorf("%w: %w", ErrEnvironment, err)
 		}
-		res.Created = true
+		p.res.Created = true
+		return nil
 	}
-	if err := interp.CheckRequiresPython(lock.RequiresPython); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrEnvironment, lock.Path, err)
+	v, err := venv.Open(ctx, venvDir, p.cacheDir)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
+	p.v, p.interp, p.target = v, v.Base, targetFor(v)
+	if opts.Python != "" {
+		// The environment keeps its interpreter; a different one is an
+		// error rather than a silent choice.
+		py, err := venv.Find(opts.Python)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrEnvironment, err)
+		}
+		want, err := venv.Query(ctx, py, p.cacheDir)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrEnvironment, err)
+		}
+		in := p.interp
+		if want.Short() != in.Short() || want.Info.Implementation != in.Info.Implementation {
+			return fmt.Errorf("%w: %s uses %s %s, not %s %s from --python; remove the environment to recreate it",
+				ErrEnvironment, venvDir, in.Info.Implementation, in.VersionString(), want.Info.Implementation, want.VersionString())
+		}
+	}
+	if !opts.DryRun {
+		unlock, err := lockDir(venvDir)
+		if err != nil {
+			return err
+		}
+		p.unlock = unlock
+	}
+	return nil
+}
 
-	// Entries for this interpreter.
-	env := interp.Environment()
+// wanted returns the lock's entries for this interpreter.
+func (p *plan) wanted() ([]Entry, error) {
+	lock := p.lock
+	env := p.interp.Environment()
 	var wanted []Entry
 	var problems Errors
 	for _, e := range lock.Entries {
@@ -306,22 +387,24 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 		return nil, &LockError{Path: lock.Path, Problems: errStrings(problems)}
 	}
 	for _, e := range wanted {
-		if err := interp.CheckRequiresPython(e.RequiresPython); err != nil {
+		if err := p.interp.CheckRequiresPython(e.RequiresPython); err != nil {
 			problems = append(problems, &RefusedError{Package: e.Name + "==" + e.Version, Err: err})
 		}
 	}
 	if len(problems) > 0 {
 		return nil, problems
 	}
+	return wanted, nil
+}
 
-	// What is installed.
+// diff compares the installed distributions with wanted.
+func (p *plan) diff(wanted []Entry) error {
 	var installed []install.Installed
-	var target *install.Target
-	if v != nil {
-		target = targetFor(v)
-		installed, err = install.Scan(v.Paths.Purelib, v.Paths.Platlib)
+	if p.v != nil {
+		var err error
+		installed, err = install.Scan(p.v.Paths.Purelib, p.v.Paths.Platlib)
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
 	// Several dist-info directories for one name (left by other tools) are
@@ -331,7 +414,6 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 		k := pep503.Normalize(installed[i].Name)
 		byName[k] = append(byName[k], &installed[i])
 	}
-	var jobs []*job
 	for _, e := range wanted {
 		k := pep503.Normalize(e.Name)
 		ins := byName[k]
@@ -349,114 +431,64 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 		case install.Verify(*ins[0]) != nil:
 			j.reason = "files missing or changed"
 		default:
-			res.Unchanged++
+			p.res.Unchanged++
 			continue
 		}
-		jobs = append(jobs, j)
+		p.jobs = append(p.jobs, j)
 	}
 	keep := map[string]bool{}
-	for _, k := range opts.Keep {
+	for _, k := range p.opts.Keep {
 		keep[pep503.Normalize(k)] = true
 	}
-	var removals []*install.Installed
 	for _, in := range installed {
 		k := pep503.Normalize(in.Name)
 		if byName[k] == nil {
 			continue // wanted
 		}
 		if keep[k] && !in.Incomplete && len(byName[k]) == 1 {
-			res.Unchanged++
+			p.res.Unchanged++
 			continue
 		}
 		in := in
-		removals = append(removals, &in)
-		res.Remove = append(res.Remove, Action{Name: in.Name, Old: in.Version, Reason: "not in lock"})
+		p.removals = append(p.removals, &in)
+		p.res.Remove = append(p.res.Remove, Action{Name: in.Name, Old: in.Version, Reason: "not in lock"})
 	}
-	slices.SortFunc(jobs, func(a, b *job) int {
+	slices.SortFunc(p.jobs, func(a, b *job) int {
 		return strings.Compare(pep503.Normalize(a.entry.Name), pep503.Normalize(b.entry.Name))
 	})
+	return nil
+}
 
-	if len(jobs) == 0 && len(removals) == 0 && !res.Created {
-		res.Elapsed = time.Since(start)
-		return res, nil
+// chooseFiles picks each job's file (needs the index only for locks
+// without file names) and lists the planned installs in the result.
+func (p *plan) chooseFiles(ctx context.Context, fetcher Fetcher) error {
+	ranker := newRanker(p.interp)
+	err := p.each(ctx, func(ctx context.Context, j *job) error {
+		return choose(ctx, fetcher, p.lock, p.opts, ranker, j)
+	})
+	if err != nil {
+		return err
 	}
-
-	// Choose files (needs the index only for locks without file names).
-	fetcher := opts.Fetcher
-	if fetcher == nil && len(jobs) > 0 {
-		c, err := newClient(lock, opts, cacheDir)
-		if err != nil {
-			return nil, err
-		}
-		defer c.Close()
-		fetcher = c
-	}
-	allowPth := map[string]bool{}
-	for _, n := range opts.AllowPth {
-		allowPth[pep503.Normalize(n)] = true
-	}
-	ranker := newRanker(interp)
-	var mu gosync.Mutex
-	var errs Errors
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(opts.Jobs)
-	for _, j := range jobs {
-		g.Go(func() error {
-			if err := choose(gctx, fetcher, lock, opts, ranker, j); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-			}
-			return nil
-		})
-	}
-	g.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if len(errs) > 0 {
-		sortErrs(errs)
-		return nil, errs
-	}
-	for _, j := range jobs {
+	for _, j := range p.jobs {
 		a := Action{Name: j.entry.Name, Version: j.entry.Version, Reason: j.reason, File: j.file.Filename}
 		if len(j.old) > 0 {
 			a.Old = j.old[0].Version
 		}
-		res.Install = append(res.Install, a)
+		p.res.Install = append(p.res.Install, a)
 	}
-	if opts.DryRun {
-		res.Elapsed = time.Since(start)
-		return res, nil
-	}
+	return nil
+}
 
-	// Fetch and check everything before touching the environment.
-	defer func() {
-		for _, j := range jobs {
-			if j.tempDir && j.dir != "" {
-				os.RemoveAll(j.dir)
-			}
-		}
-	}()
-	f := &fetch{fetcher: fetcher, cacheDir: cacheDir, progress: opts.Progress}
-	if opts.Progress != nil {
-		var total int64
-		for _, j := range jobs {
-			total += j.file.Size
-		}
-		opts.Progress.Start(len(jobs), total)
-	}
-	g, gctx = errgroup.WithContext(ctx)
-	g.SetLimit(opts.Jobs)
-	for _, j := range jobs {
+// each runs fn for every job, opts.Jobs at a time, and returns the
+// failures sorted (all of them, not only the first), or ctx's error.
+func (p *plan) each(ctx context.Context, fn func(context.Context, *job) error) error {
+	var mu gosync.Mutex
+	var errs Errors
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(p.opts.Jobs)
+	for _, j := range p.jobs {
 		g.Go(func() error {
-			err := f.prepare(gctx, j, install.Options{
-				Name: j.entry.Name, Version: j.entry.Version, AllowPth: allowPth[pep503.Normalize(j.entry.Name)],
-			})
-			if opts.Progress != nil {
-				opts.Progress.FileDone()
-			}
-			if err != nil {
+			if err := fn(gctx, j); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
@@ -465,53 +497,96 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 		})
 	}
 	g.Wait()
-	if opts.Progress != nil {
-		opts.Progress.Finish()
-	}
-	res.Downloaded = f.downloaded.Load()
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	if len(errs) > 0 {
 		sortErrs(errs)
-		return nil, errs
+		return errs
 	}
+	return nil
+}
 
-	// Now change the environment.
-	if v == nil {
-		v, err = venv.Create(ctx, venvDir, interp)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
-		}
-		target = targetFor(v)
-		unlock, err := lockDir(venvDir)
-		if err != nil {
-			return nil, err
-		}
-		defer unlock()
+// prepare fetches, verifies and unpacks every job's file (from the store
+// when it is there) before the environment is touched.
+func (p *plan) prepare(ctx context.Context, fetcher Fetcher) error {
+	opts := p.opts
+	allowPth := map[string]bool{}
+	for _, n := range opts.AllowPth {
+		allowPth[pep503.Normalize(n)] = true
 	}
+	f := &fetch{fetcher: fetcher, cacheDir: p.cacheDir, progress: opts.Progress}
+	if opts.Progress != nil {
+		var total int64
+		for _, j := range p.jobs {
+			total += j.file.Size
+		}
+		opts.Progress.Start(len(p.jobs), total)
+	}
+	err := p.each(ctx, func(ctx context.Context, j *job) error {
+		err := f.prepare(ctx, j, install.Options{
+			Name: j.entry.Name, Version: j.entry.Version, AllowPth: allowPth[pep503.Normalize(j.entry.Name)],
+		})
+		if opts.Progress != nil {
+			opts.Progress.FileDone()
+		}
+		return err
+	})
+	if opts.Progress != nil {
+		opts.Progress.Finish()
+	}
+	p.res.Downloaded = f.downloaded.Load()
+	return err
+}
+
+// removeTemp removes the unpacked trees that are not in the cache.
+func (p *plan) removeTemp() {
+	for _, j := range p.jobs {
+		if j.tempDir && j.dir != "" {
+			os.RemoveAll(j.dir)
+		}
+	}
+}
+
+// apply changes the environment: creates it when missing, removes what the
+// lock does not name and what is replaced, installs the jobs.
+func (p *plan) apply(ctx context.Context) error {
+	opts := p.opts
+	if p.v == nil {
+		v, err := venv.Create(ctx, p.res.Venv, p.interp)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrEnvironment, err)
+		}
+		p.v, p.target = v, targetFor(v)
+		unlock, err := lockDir(p.res.Venv)
+		if err != nil {
+			return err
+		}
+		p.unlock = unlock
+	}
+	target := p.target
 	// A previous run's staging leftovers.
 	if err := target.Cleanup(); err != nil {
-		return nil, err
+		return err
 	}
 	defer target.Cleanup()
-	for _, in := range removals {
+	for _, in := range p.removals {
 		if err := target.Uninstall(in.DistInfo); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	for _, j := range jobs {
+	for _, j := range p.jobs {
 		for _, in := range j.old {
 			if err := target.Uninstall(in.DistInfo); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
 	var pyMu gosync.Mutex
 	var pyFiles []string
-	g, gctx = errgroup.WithContext(ctx)
+	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(opts.Jobs)
-	for _, j := range jobs {
+	for _, j := range p.jobs {
 		g.Go(func() error {
 			io := install.InstallOptions{Link: !j.tempDir, Compile: opts.Compile}
 			if j.direct {
@@ -528,17 +603,16 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return err
 	}
 	if opts.Compile {
 		// As with pip, a file that does not compile (e.g. Python 2 code
 		// shipped for reference) does not fail the installation.
-		if err := install.Compile(ctx, v.Python, pyFiles); err != nil {
-			res.Warnings = append(res.Warnings, err.Error())
+		if err := install.Compile(ctx, p.v.Python, pyFiles); err != nil {
+			p.res.Warnings = append(p.res.Warnings, err.Error())
 		}
 	}
-	res.Elapsed = time.Since(start)
-	return res, nil
+	return nil
 }
 
 func errStrings(errs []error) []string {
