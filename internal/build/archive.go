@@ -254,34 +254,36 @@ func (u *unpacker) zip(r io.ReaderAt, size int64) error {
 		case !mode.IsRegular():
 			kind = kindOther
 		}
-		var body io.Reader
-		var link string
-		if kind == kindFile || kind == kindSymlink {
-			rc, err := f.Open()
-			if err != nil {
-				u.add(RuleCorrupt, f.Name, "%v", err)
-				continue
-			}
-			body = rc
-			if kind == kindSymlink { // a zip symlink's target is its content
-				data, err := io.ReadAll(io.LimitReader(rc, MaxLinkTarget+1))
-				if err != nil {
-					rc.Close()
-					u.add(RuleCorrupt, f.Name, "%v", err)
-					continue
-				}
-				link = string(data)
-			}
-			err = u.entry(f.Name, kind, link, mode&0o111 != 0, body)
-			rc.Close()
-		} else {
-			err = u.entry(f.Name, kind, "", false, nil)
-		}
-		if err != nil {
+		if err := u.zipEntry(f, kind); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// zipEntry handles one zip member; like entry, it returns errStop after a
+// fatal problem and other errors for local I/O failures.
+func (u *unpacker) zipEntry(f *zip.File, kind entryKind) error {
+	if kind != kindFile && kind != kindSymlink {
+		return u.entry(f.Name, kind, "", false, nil)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		u.add(RuleCorrupt, f.Name, "%v", err)
+		return nil
+	}
+	defer rc.Close()
+	var body io.Reader = rc
+	var link string
+	if kind == kindSymlink { // a zip symlink's target is its content
+		data, err := io.ReadAll(io.LimitReader(rc, MaxLinkTarget+1))
+		if err != nil {
+			u.add(RuleCorrupt, f.Name, "%v", err)
+			return nil
+		}
+		link = string(data)
+	}
+	return u.entry(f.Name, kind, link, f.Mode()&0o111 != 0, body)
 }
 
 // cleanName checks an entry name against RulePath and returns it without a
