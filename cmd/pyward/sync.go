@@ -6,9 +6,8 @@ import (
 	"io"
 	"os"
 	"strings"
-	gosync "sync"
+	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/pyward/pyward/internal/install"
@@ -98,7 +97,7 @@ func (a *app) runSync(cmd *cobra.Command, args []string, f syncFlags) error {
 		Compile: f.compile, CacheDir: cacheDir, NoCache: f.noCache, Offline: f.offline, DryRun: f.dryRun, Jobs: f.jobs,
 	}
 	if !f.quiet && isTerminal(a.stderr) {
-		opts.Progress = &barProgress{w: a.stderr}
+		opts.Progress = newByteProgress(a.stderr, time.Now)
 	}
 	res, err := sync.Sync(cmd.Context(), opts)
 	if err != nil {
@@ -147,48 +146,4 @@ func printPlan(w io.Writer, res *sync.Result, dry bool) {
 		parts[0], parts[1] = fmt.Sprintf("%d to install", len(res.Install)), fmt.Sprintf("%d to remove", len(res.Remove))
 	}
 	fmt.Fprintf(w, "%s in %s\n", strings.Join(parts, ", "), res.Elapsed.Round(1e6))
-}
-
-// barProgress draws a byte progress bar with a files counter on a terminal.
-type barProgress struct {
-	mu    gosync.Mutex
-	w     io.Writer
-	bar   *progressbar.ProgressBar
-	files int
-	done  int
-}
-
-func (p *barProgress) Start(files int, bytes int64) {
-	p.files = files
-	if bytes <= 0 {
-		bytes = -1 // unknown: spinner
-	}
-	p.bar = progressbar.NewOptions64(bytes,
-		progressbar.OptionSetWriter(p.w),
-		progressbar.OptionShowBytes(true),
-		progressbar.OptionSetDescription(fmt.Sprintf("0/%d files", files)),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionThrottle(65e6),
-	)
-}
-
-func (p *barProgress) Add(n int64) {
-	if p.bar != nil {
-		p.bar.Add64(n)
-	}
-}
-
-func (p *barProgress) FileDone() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.bar != nil {
-		p.done++
-		p.bar.Describe(fmt.Sprintf("%d/%d files", p.done, p.files))
-	}
-}
-
-func (p *barProgress) Finish() {
-	if p.bar != nil {
-		p.bar.Finish()
-	}
 }
