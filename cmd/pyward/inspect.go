@@ -72,11 +72,7 @@ func (a *app) inspectFile(ctx context.Context, path string, extras, groups []str
 		return err
 	}
 	for _, o := range f.Options {
-		value := o.Value
-		if o.Name == "index-url" || o.Name == "extra-index-url" {
-			value = redactForDisplay(value)
-		}
-		fmt.Fprintf(a.stdout, "--%s %s # %s\n", o.Name, value, o.Origin)
+		fmt.Fprintf(a.stdout, "--%s %s # %s\n", o.Name, o.Value, o.Origin)
 	}
 	print := func(prefix string, rs []reqfile.Requirement) {
 		for _, r := range rs {
@@ -96,14 +92,4 @@ func (a *app) inspectFile(ctx context.Context, path string, extras, groups []str
 	print("", f.Requirements)
 	print("-c ", f.Constraints)
 	return nil
-}
-
-// redactForDisplay hides credentials in a URL.
-func redactForDisplay(s string) string {
-	if i := strings.Index(s, "://"); i >= 0 {
-		if at := strings.IndexByte(s[i+3:], '@'); at >= 0 && !strings.Contains(s[i+3:i+3+at], "/") {
-			return s[:i+3] + "***@" + s[i+3+at+1:]
-		}
-	}
-	return s
 }

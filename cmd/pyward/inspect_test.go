@@ -25,7 +25,7 @@ func TestInspect(t *testing.T) {
 	for _, want := range []string{
 		"flask==2.0", "base.txt:1",
 		`Requests[security]>=2.8.1; python_version < "3.13"`, "requirements.in:2",
-		"--extra-index-url https://***@corp.example/simple",
+		"--extra-index-url https://corp.example/simple",
 	} {
 		if !strings.Contains(strings.ToLower(stdout), strings.ToLower(want)) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)

@@ -23,6 +23,7 @@ import (
 	"github.com/pyward/pyward/internal/pep503"
 	"github.com/pyward/pyward/internal/pep508"
 	"github.com/pyward/pyward/internal/pyproject"
+	"github.com/pyward/pyward/internal/redact"
 	"github.com/pyward/pyward/internal/reqfile"
 	"github.com/pyward/pyward/internal/resolve"
 	"github.com/pyward/pyward/internal/venv"
@@ -496,7 +497,7 @@ func indexSources(f lockFlags, in *lockInputs) ([]index.Source, index.Policy, []
 			if err := add(index.Source{Name: fmt.Sprintf("extra-%d", i+1), URL: u}); err != nil {
 				return nil, policy, nil, err
 			}
-			warnings = append(warnings, fmt.Sprintf("--extra-index-url %s: indexes are merged as pip does, so whoever publishes a higher version of one of your package names on any of them wins (dependency confusion). Use --index NAME=URL (first index wins) and --index-for instead.", lockfile.RedactURL(u)))
+			warnings = append(warnings, fmt.Sprintf("--extra-index-url %s: indexes are merged as pip does, so whoever publishes a higher version of one of your package names on any of them wins (dependency confusion). Use --index NAME=URL (first index wins) and --index-for instead.", redact.URLs(u)))
 		}
 		if len(extras) > 0 {
 			policy.Mode = index.MergeAll
@@ -686,13 +687,13 @@ func lockCommandLine(args []string, f lockFlags, output string) string {
 		parts = append(parts, "--no-index")
 	}
 	if f.indexURL != "" {
-		parts = append(parts, "--index-url", lockfile.RedactURL(f.indexURL))
+		parts = append(parts, "--index-url", redact.URLs(f.indexURL))
 	}
 	for _, fl := range f.findLinks {
-		parts = append(parts, "--find-links", lockfile.RedactURL(fl))
+		parts = append(parts, "--find-links", redact.URLs(fl))
 	}
 	for _, s := range f.indexes {
-		parts = append(parts, "--index", lockfile.RedactURL(s))
+		parts = append(parts, "--index", redact.URLs(s))
 	}
 	for _, s := range f.indexFor {
 		parts = append(parts, "--index-for", s)

@@ -17,6 +17,8 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
+
+	"github.com/pyward/pyward/internal/redact"
 )
 
 // Exit codes shared by every subcommand.
@@ -64,16 +66,22 @@ func tuneGC() {
 }
 
 // run executes one pyward invocation and returns its exit code. It never
-// panics on user input: errors are printed as a single line.
+// panics on user input: errors are printed as a single line. Everything
+// printed passes through redact: whatever a message quotes (a URL from a
+// flag, pip's configuration or an index page), credentials never reach the
+// terminal, a log or CI output.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	app := newApp(stdin, stdout, stderr)
+	out, errOut := redact.NewWriter(stdout), redact.NewWriter(stderr)
+	defer errOut.Flush()
+	defer out.Flush()
+	app := newApp(stdin, &terminalWriter{out, stdout}, &terminalWriter{errOut, stderr})
 	root := app.rootCommand()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return app.exitCode
 	}
-	fmt.Fprintf(stderr, "pyward: %v\n", err)
+	fmt.Fprintf(app.stderr, "pyward: %v\n", err)
 	var ce *codedError
 	if errors.As(err, &ce) {
 		return ce.code

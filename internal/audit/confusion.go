@@ -12,6 +12,7 @@ import (
 	"github.com/pyward/pyward/internal/inventory"
 	"github.com/pyward/pyward/internal/pep440"
 	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/redact"
 )
 
 // PublicProject is what the public index says about a name.
@@ -98,7 +99,7 @@ func checkConfusion(ctx context.Context, pub PublicIndex, pkgs []*inventory.Pack
 		if !proj.Exists {
 			f := base
 			f.Rule, f.Severity = "confusion/unclaimed", SeverityMedium
-			f.Title = fmt.Sprintf("%s comes from private index %s and the name is free on the public index: anyone can register it there", p.Name, redact(p.Index))
+			f.Title = fmt.Sprintf("%s comes from private index %s and the name is free on the public index: anyone can register it there", p.Name, redact.URLs(p.Index))
 			f.Fix = "register a placeholder project of that name on the public index, or pin the package to its index (pyward lock --index-for)"
 			out = append(out, f)
 			continue
@@ -108,7 +109,7 @@ func checkConfusion(ctx context.Context, pub PublicIndex, pkgs []*inventory.Pack
 		}
 		f := base
 		f.Rule, f.Severity = "confusion/claimed", SeverityHigh
-		f.Title = fmt.Sprintf("%s comes from private index %s but the same name is registered on the public index by someone else", p.Name, redact(p.Index))
+		f.Title = fmt.Sprintf("%s comes from private index %s but the same name is registered on the public index by someone else", p.Name, redact.URLs(p.Index))
 		if higher := higherPublic(p.Version, proj.Versions); higher != "" {
 			f.Severity = SeverityCritical
 			f.Title += fmt.Sprintf("; public version %s is higher than %s, so pip --extra-index-url would install the public one", higher, p.Version)

@@ -13,6 +13,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/pyward/pyward/internal/inventory"
+	"github.com/pyward/pyward/internal/redact"
 )
 
 // ConfigEnv is where index configuration is looked for. Tests replace every
@@ -142,7 +143,7 @@ func indexFindings(kind, value, file string, line int) []Finding {
 	switch kind {
 	case "extra-index-url":
 		out = append(out, Finding{Kind: KindIndexConfig, Rule: "index-config/extra-index-url", Severity: SeverityHigh,
-			Title: fmt.Sprintf("extra index %s: pip merges every index and installs the highest version found on any of them, so anyone who registers one of your package names on another index can take it over (dependency confusion)", redact(value)),
+			Title: fmt.Sprintf("extra index %s: pip merges every index and installs the highest version found on any of them, so anyone who registers one of your package names on another index can take it over (dependency confusion)", redact.URLs(value)),
 			Fix:   "use a single --index-url (a proxy that serves internal and public packages), or pyward's per-package index pinning (--index-for)",
 			File:  where, Line: line})
 		out = append(out, insecureIndex(value, file, line)...)
@@ -162,7 +163,7 @@ func insecureIndex(value, file string, line int) []Finding {
 		return nil
 	}
 	return []Finding{{Kind: KindIndexConfig, Rule: "index-config/insecure-http", Severity: SeverityHigh,
-		Title: fmt.Sprintf("index %s is plain http://: anyone on the network path can replace packages", redact(value)),
+		Title: fmt.Sprintf("index %s is plain http://: anyone on the network path can replace packages", redact.URLs(value)),
 		Fix:   "use https://", File: file, Line: line}}
 }
 
@@ -174,16 +175,6 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// redact hides credentials in an index URL before it is printed.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	u.User = nil
-	return strings.Replace(u.String(), "://", "://***@", 1)
 }
 
 // ScanMachineConfig reports risky index configuration of the machine: pip

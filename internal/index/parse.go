@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	redaction "github.com/pyward/pyward/internal/redact"
 )
 
 // page is a parsed simple project page (or find-links page).
@@ -608,10 +610,5 @@ func redact(u *url.URL) string {
 	if u == nil {
 		return ""
 	}
-	if u.User == nil {
-		return u.String()
-	}
-	c := *u
-	c.User = nil
-	return c.String()
+	return redaction.URLs(u.String())
 }

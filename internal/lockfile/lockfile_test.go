@@ -188,3 +188,48 @@ func TestMarshalRequirementsSources(t *testing.T) {
 		t.Errorf("got:\n%s", got)
 	}
 }
+
+// TestMarshalNeverWritesCredentials: user information in any URL of the
+// lock, the header's command line included (--index NAME=URL), is dropped
+// in both formats.
+func TestMarshalNeverWritesCredentials(t *testing.T) {
+	file := func(url string) File {
+		return File{Name: "a-1-py3-none-any.whl", URL: url, Hashes: map[string]string{"sha256": "ab"}}
+	}
+	tests := []struct {
+		name string
+		lock Lock
+	}{
+		{"header --index NAME=URL", Lock{Command: "pyward lock r.in --index corp=https://user:s3cret@corp.example/simple/ -o l.txt"}},
+		{"header --index-url", Lock{Command: "pyward lock r.in --index-url 'https://user:s3cret@corp.example/simple/'"}},
+		{"index option", Lock{IndexURL: "https://user:s3cret@corp.example/simple/"}},
+		{"find-links option", Lock{FindLinks: []string{"https://user:s3cret@corp.example/wheels/"}}},
+		{"package index", Lock{Packages: []Package{{Name: "a", Version: "1", Index: "https://s3cret@corp.example/simple/", Wheels: []File{file("https://corp.example/a-1-py3-none-any.whl")}}}}},
+		{"file URL", Lock{Packages: []Package{{Name: "a", Version: "1", Wheels: []File{file("https://u:s3cret@corp.example/a-1-py3-none-any.whl")}}}}},
+		{"archive URL", Lock{Packages: []Package{{Name: "a", Version: "1", Archive: &File{URL: "https://u:s3cret@corp.example/a-1.tar.gz", Hashes: map[string]string{"sha256": "ab"}}}}}},
+	}
+	for _, tt := range tests {
+		for _, format := range []string{"requirements", "pylock"} {
+			t.Run(tt.name+"/"+format, func(t *testing.T) {
+				l := tt.lock
+				if len(l.Packages) == 0 {
+					l.Packages = []Package{{Name: "a", Version: "1", Wheels: []File{file("https://corp.example/a-1-py3-none-any.whl")}}}
+				}
+				marshal := MarshalRequirements
+				if format == "pylock" {
+					marshal = MarshalPylock
+				}
+				data, err := marshal(&l)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.Contains(string(data), "s3cret") {
+					t.Errorf("credentials written:\n%s", data)
+				}
+				if strings.HasPrefix(tt.name, "header") && !strings.Contains(string(data), "corp.example/simple/") {
+					t.Errorf("the header lost the URL:\n%s", data)
+				}
+			})
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/pyward/pyward/internal/audit"
 	"github.com/pyward/pyward/internal/inventory"
 	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/redact"
 )
 
 // CycloneDX output (CycloneDX 1.6 JSON, checked in tests against the
@@ -269,42 +270,16 @@ func packagePURL(p *inventory.Package, name string) string {
 	q := map[string]string{}
 	switch {
 	case p.URL != "" && p.VCS != "":
-		q["vcs_url"] = stripCredentials(p.URL)
+		q["vcs_url"] = redact.URLs(p.URL)
 	case p.URL != "":
-		q["download_url"] = stripCredentials(p.URL)
+		q["download_url"] = redact.URLs(p.URL)
 	case p.Index != "":
 		if u, err := url.Parse(p.Index); err == nil && !pypiPublicHosts[strings.ToLower(u.Hostname())] {
-			q["repository_url"] = stripCredentials(p.Index)
+			q["repository_url"] = redact.URLs(p.Index)
 		}
 	}
 	purl := packageurl.NewPackageURL(packageurl.TypePyPi, "", name, p.Version, packageurl.QualifiersFromMap(q), "")
 	return purl.ToString()
-}
-
-// stripCredentials removes user:password@ from a URL (also inside a
-// "git+https://..." VCS reference).
-func stripCredentials(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		if u.User == nil {
-			return raw
-		}
-		u.User = nil
-		return u.String()
-	}
-	// Unparseable: cut the userinfo out of the authority by hand.
-	i := strings.Index(raw, "://")
-	if i < 0 {
-		return raw
-	}
-	rest := raw[i+3:]
-	authority := rest
-	if slash := strings.IndexByte(rest, '/'); slash >= 0 {
-		authority = rest[:slash]
-	}
-	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
-		return raw[:i+3] + rest[at+1:]
-	}
-	return raw
 }
 
 func isHex(s string) bool {

@@ -183,18 +183,3 @@ func keys(m map[string]cdx.Component) []string {
 	}
 	return out
 }
-
-func TestStripCredentials(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"https://user:pw@pkgs.example.com/simple/", "https://pkgs.example.com/simple/"},
-		{"git+https://tok@git.example.com/a.git@v1", "git+https://git.example.com/a.git@v1"},
-		{"https://pkgs.example.com/simple/", "https://pkgs.example.com/simple/"},
-		{"https://u:p@host/%zz@x", "https://host/%zz@x"}, // unparseable escape
-		{"not a url", "not a url"},
-	}
-	for _, tt := range tests {
-		if got := stripCredentials(tt.in); got != tt.want {
-			t.Errorf("stripCredentials(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
