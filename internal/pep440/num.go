@@ -36,8 +36,6 @@ func parseNum(digits string) num {
 	return num{big: d}
 }
 
-func smallNum(v uint64) num { return num{lo: v} }
-
 func (n num) isZero() bool { return n.big == "" && n.lo == 0 }
 
 // cmp orders two numbers: -1, 0 or +1.

@@ -41,7 +41,8 @@ func (vs *versionSpec) contains(v string) bool {
 		if vs.arbOK {
 			return vs.arbitrary.ContainsString(v, &prereleasesAllowed)
 		}
-		return strings.ToLower(v) == strings.ToLower(vs.spec.Version)
+		// packaging compares str.lower() of both sides, not Unicode case folding.
+		return strings.ToLower(v) == strings.ToLower(vs.spec.Version) //lint:ignore SA6005 keep lower() semantics
 	}
 	ver, err := pep440.Parse(v)
 	return err == nil && vs.spec.Contains(ver)

@@ -518,7 +518,7 @@ func checkConstraint(r Requirement) error {
 func checkFormatControl(v string) error {
 	for _, item := range strings.Split(v, ",") {
 		if item != ":all:" && item != ":none:" && !pep503.Valid(item) {
-			return fmt.Errorf("%q is not a project name, :all: or :none:", item)
+			return fmt.Errorf("%q is neither a project name nor :all: or :none: (--only-binary, --no-binary)", item)
 		}
 	}
 	return nil

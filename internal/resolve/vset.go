@@ -113,14 +113,3 @@ func (a vset) highest() int {
 	}
 	return -1
 }
-
-// each calls f for every index in a, in increasing order.
-func (a vset) each(f func(int)) {
-	for i, w := range a {
-		for w != 0 {
-			b := bits.TrailingZeros64(w)
-			f(i*64 + b)
-			w &^= 1 << b
-		}
-	}
-}
