@@ -58,6 +58,14 @@ type Dist struct {
 	// installer tests build hostile wheels.
 	RawEntries     map[string]string
 	ConsoleScripts map[string]string // console script name → "module:function"
+
+	// RawMetadata, when set, is the wheel's METADATA and PEP 658 file
+	// verbatim (e.g. a real project's), instead of the one built from the
+	// fields above; its Name and Version must agree with the Dist's.
+	RawMetadata []byte
+	// Deflate compresses the wheel's members, as real wheels are; the
+	// default stores them, which is cheaper to build.
+	Deflate bool
 }
 
 // ProjectName returns the PEP 503 normalized project name.
@@ -132,8 +140,12 @@ func flatten(m map[string][]string) []string {
 }
 
 // Metadata returns the core metadata text (RFC 822 style) of d. When sdist is
-// true the PEP 643 Dynamic fields are included.
+// true the PEP 643 Dynamic fields are included. A wheel's metadata is
+// RawMetadata when that is set.
 func (d Dist) Metadata(sdist bool) []byte {
+	if !sdist && d.RawMetadata != nil {
+		return d.RawMetadata
+	}
 	var b bytes.Buffer
 	mv := d.MetadataVersion
 	if mv == "" {
@@ -241,10 +253,14 @@ func BuildWheel(d Dist, tag string) (filename string, data []byte, err error) {
 	fmt.Fprintf(&record, "%s,,\n", distInfo+"/RECORD")
 	members = append(members, member{distInfo + "/RECORD", record.String()})
 
+	method := zip.Store
+	if d.Deflate {
+		method = zip.Deflate
+	}
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	for _, m := range members {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: m.name, Method: zip.Store, Modified: archiveTime})
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: m.name, Method: method, Modified: archiveTime})
 		if err != nil {
 			return "", nil, fmt.Errorf("testindex: building %s: %w", d.WheelFilename(tag), err)
 		}

@@ -12,8 +12,9 @@
 //     {name}-{version}.dist-info/ with METADATA (core metadata 2.2), WHEEL,
 //     entry_points.txt (when ConsoleScripts are given) and RECORD (sha256 in
 //     urlsafe base64 without padding, plus sizes; RECORD lists itself with
-//     empty hash and size). Entries are stored uncompressed with a fixed
-//     timestamp so builds are byte-for-byte reproducible. Dist.RawEntries
+//     empty hash and size). Entries are stored uncompressed (deflated with
+//     Dist.Deflate) with a fixed timestamp so builds are byte-for-byte
+//     reproducible; Dist.RawMetadata replaces the generated METADATA. Dist.RawEntries
 //     adds unvalidated entries (e.g. "../x") for installer safety tests.
 //   - Sdists (PEP 625, PEP 643, PEP 517/518): {name}-{version}.tar.gz holding
 //     {name}-{version}/PKG-INFO (Metadata-Version 2.2, with Dynamic fields

@@ -128,6 +128,44 @@ func TestBuildWheelRawEntries(t *testing.T) {
 	}
 }
 
+func TestBuildWheelRawMetadataDeflate(t *testing.T) {
+	raw := "Metadata-Version: 2.1\nName: Real.Pkg\nVersion: 3.0\nSummary: real\n\nLong description.\n"
+	blob := strings.Repeat("compressible ", 1000)
+	d := Dist{Name: "Real.Pkg", Version: "3.0", RawMetadata: []byte(raw), Deflate: true,
+		Modules: map[string]string{"real_pkg/big.py": blob}}
+	fn, data, err := BuildWheel(d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := readZip(t, data)
+	if got := files["real_pkg-3.0.dist-info/METADATA"]; got != raw {
+		t.Errorf("METADATA = %q, want the raw file", got)
+	}
+	if files["real_pkg/big.py"] != blob {
+		t.Error("deflated member does not read back")
+	}
+	if len(data) >= len(blob) {
+		t.Errorf("wheel is %d bytes for a %d-byte compressible member: not deflated", len(data), len(blob))
+	}
+	if _, again, _ := BuildWheel(d, ""); !bytes.Equal(data, again) {
+		t.Error("deflated BuildWheel is not reproducible")
+	}
+	ix, err := New([]Dist{d}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.Start()
+	defer ix.Close()
+	resp, err := http.Get(ix.URL() + "/files/" + fn + ".metadata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if b, _ := io.ReadAll(resp.Body); string(b) != raw {
+		t.Errorf("PEP 658 file = %q, want the raw METADATA", b)
+	}
+}
+
 func TestBuildWheelInvalid(t *testing.T) {
 	for _, d := range []Dist{
 		{Name: "-bad", Version: "1.0"},
