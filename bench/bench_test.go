@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -9,6 +10,10 @@ import (
 	"time"
 
 	"github.com/pyward/pyward/internal/lockfile"
+	"github.com/pyward/pyward/internal/metadata"
+	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/pep508"
+	"github.com/pyward/pyward/internal/testindex"
 )
 
 // TestMain lets the test binary act as the spawner that run uses to start
@@ -128,5 +133,70 @@ func TestGraphDepth(t *testing.T) {
 	cyclic := &lockfile.Lock{Packages: []lockfile.Package{pkg("a", "b"), pkg("b", "a")}}
 	if _, err := graphDepth(cyclic, []string{"a"}); err == nil {
 		t.Error("graphDepth accepted a cycle")
+	}
+}
+
+// TestRealSyncDistributions checks the realistic sync set: the requested
+// size, real METADATA whose name and version are the distribution's, every
+// dependency inside the set at an allowed version (so `pip check` passes),
+// the mix of wheel kinds, and the same set for the same seed.
+func TestRealSyncDistributions(t *testing.T) {
+	dir := filepath.Join("..", "..", "shared", "data", "real-metadata")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("shared data missing: %v", err)
+	}
+	bt := binaryTarget{tag: "cp311-cp311-manylinux_2_17_x86_64", extSuffix: ".cpython-311-x86_64-linux-gnu.so"}
+	ds, err := realSyncDistributions(dir, realSyncDists, 1, bt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != realSyncDists {
+		t.Fatalf("got %d distributions, want %d", len(ds), realSyncDists)
+	}
+	env, err := pep508.TargetEnvironment("3.11", pep508.PlatformLinux)
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions := map[string]string{}
+	for _, d := range ds {
+		if _, dup := versions[d.ProjectName()]; dup {
+			t.Errorf("%s twice", d.Name)
+		}
+		versions[d.ProjectName()] = d.Version
+	}
+	binary, console, maxModules := 0, 0, 0
+	for _, d := range ds {
+		md, err := metadata.Parse(d.RawMetadata)
+		if err != nil || md.Name != d.Name || md.Version != d.Version {
+			t.Errorf("%s %s: METADATA says %q %q (%v)", d.Name, d.Version, md.Name, md.Version, err)
+			continue
+		}
+		for _, r := range md.Dependencies(nil, env) {
+			v, ok := versions[pep503.Normalize(r.Name)]
+			if !ok || !r.Specifier.ContainsString(v, nil) {
+				t.Errorf("%s needs %s, the set has %q", d.Name, r, v)
+			}
+		}
+		if len(d.WheelTags) == 1 && d.WheelTags[0] == bt.tag {
+			binary++
+		}
+		if len(d.ConsoleScripts) > 0 {
+			console++
+		}
+		maxModules = max(maxModules, len(d.Modules))
+	}
+	if binary == 0 || console == 0 || maxModules < 40 {
+		t.Errorf("set lacks variety: %d binary wheels, %d with console scripts, at most %d modules", binary, console, maxModules)
+	}
+	again, err := realSyncDistributions(dir, realSyncDists, 1, bt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(ds); i += 13 { // a sample: building every wheel twice is slow
+		fa, a, err1 := testindex.BuildWheel(ds[i], "")
+		fb, b, err2 := testindex.BuildWheel(again[i], "")
+		if err1 != nil || err2 != nil || fa != fb || !bytes.Equal(a, b) {
+			t.Fatalf("seed 1 gave different wheels: %s vs %s (%v, %v)", fa, fb, err1, err2)
+		}
 	}
 }

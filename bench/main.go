@@ -14,7 +14,10 @@
 //     nothing changed) against pip's resolver (pip install --dry-run
 //     --ignore-installed --report) cold. The lower bound is the depth of the
 //     resolved graph × the latency.
-//   - sync (issue 5): a lock of 100 small wheels; pyward sync cold, warm and
+//   - sync (issues 5 and 9): a lock of 100 small wheels, and a lock of 195
+//     wheels shaped like a real one (real METADATA from
+//     ../shared/data/real-metadata, varied sizes and file counts, compiled
+//     extensions, data files, console scripts); pyward sync cold, warm and
 //     no-op against python3 -m venv + pip install --require-hashes --no-deps.
 //   - audit (issue 4): a 1,000-package requirements file against the whole
 //     pypa advisory database, pyward audit warm (compiled cache) and cold
