@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -179,13 +180,22 @@ type Wheel struct {
 // dataKeys are the install scheme keys allowed under "<name>.data/".
 var dataKeys = []string{"data", "headers", "platlib", "purelib", "scripts"}
 
-// checker implements the rules; sink receives the content of each regular
-// file while it is verified (nil discards).
+// checker applies the rules to one wheel. The passes run in order, each
+// adding problems: entries (names, types, declared sizes), distInfo (the
+// .dist-info directory and its files), content (hashes and counted sizes),
+// then policy (the rules that depend on Options).
 type checker struct {
 	filename string
 	opts     Options
 	lim      Limits
 	problems []*Problem
+
+	wheelName dist.WheelName  // from the file name; zero when it does not parse
+	w         *Wheel          // filled in by the passes
+	files     []*zip.File     // regular files that passed the entries pass, zip order
+	names     map[string]bool // every entry name, directories without their slash
+	reported  map[string]bool // entries already refused by the entries pass
+	distInfos map[string]bool // top-level directories named *.dist-info
 }
 
 func (c *checker) add(r Rule, entry, format string, args ...any) {
@@ -204,29 +214,47 @@ func Check(zr *zip.Reader, filename string, opts Options) (*Wheel, error) {
 }
 
 func check(zr *zip.Reader, filename string, opts Options, sink sinkFunc) (*Wheel, error) {
-	c := &checker{filename: filename, opts: opts, lim: opts.Limits.withDefaults()}
-	w := &Wheel{Filename: filename}
+	c := &checker{filename: filename, opts: opts, lim: opts.Limits.withDefaults(), w: &Wheel{Filename: filename}}
 	wn, err := dist.ParseWheelName(filename, false)
 	if err != nil {
 		c.add(RuleDistInfo, "", "bad wheel file name: %v", err)
 	}
-
-	// Pass 1: names, types, declared sizes.
-	if len(zr.File) > c.lim.MaxFiles {
-		c.add(RuleFiles, "", "%d entries, more than the limit of %d", len(zr.File), c.lim.MaxFiles)
+	c.wheelName = wn
+	if !c.entries(zr) {
 		return nil, c.err()
 	}
-	exact := map[string]bool{}
+	listed, ok := c.distInfo()
+	if !ok {
+		return nil, c.err()
+	}
+	if err := c.content(listed, sink); err != nil {
+		return nil, err
+	}
+	c.unlisted(listed)
+	c.policy(c.w)
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return c.w, nil
+}
+
+// entries is the first pass: names, types and declared sizes, without
+// reading content. It reports false when the wheel is not worth reading on.
+func (c *checker) entries(zr *zip.Reader) bool {
+	if len(zr.File) > c.lim.MaxFiles {
+		c.add(RuleFiles, "", "%d entries, more than the limit of %d", len(zr.File), c.lim.MaxFiles)
+		return false
+	}
+	c.names = map[string]bool{}
+	c.reported = map[string]bool{}
+	c.distInfos = map[string]bool{}
 	folded := map[string]string{}
-	distInfos := map[string]bool{}
-	var files []*zip.File
+	dirs := map[string]bool{} // every parent directory of a file
 	var declared int64
-	reported := map[string]bool{} // entries already refused in pass 1
-	dirs := map[string]bool{}     // every parent directory of a file
 	for _, f := range zr.File {
 		name := f.Name
 		if !c.checkPath(name) {
-			reported[name] = true
+			c.reported[name] = true
 			continue
 		}
 		if !strings.HasSuffix(name, "/") {
@@ -236,11 +264,11 @@ func check(zr *zip.Reader, filename string, opts Options, sink sinkFunc) (*Wheel
 		}
 		isDir := strings.HasSuffix(name, "/")
 		key := strings.TrimSuffix(name, "/")
-		if exact[key] {
+		if c.names[key] {
 			c.add(RuleDuplicate, name, "entry appears more than once")
 			continue
 		}
-		exact[key] = true
+		c.names[key] = true
 		if other, ok := folded[fold(key)]; ok && !isDir {
 			c.add(RuleDuplicate, name, "differs only in case from %s", other)
 			continue
@@ -254,28 +282,11 @@ func check(zr *zip.Reader, filename string, opts Options, sink sinkFunc) (*Wheel
 			c.add(RuleSymlink, name, "not a regular file (%s)", mode.Type())
 			continue
 		}
-		top, rest, _ := strings.Cut(name, "/")
-		if k, sub, ok := strings.Cut(rest, "/"); ok && strings.HasSuffix(top, ".data") {
-			if k == "scripts" && reservedScript(path.Base(sub)) {
-				c.add(RuleEntryPoint, name, "script would replace the environment's %s", path.Base(sub))
-				continue
-			}
-			// "data" is the environment's root: it must not replace
-			// the interpreter, its activation scripts or pyvenv.cfg.
-			if k == "data" && (sub == "pyvenv.cfg" || (path.Dir(sub) == "bin" || path.Dir(sub) == "Scripts") && reservedScript(path.Base(sub))) {
-				c.add(RuleOutside, name, "would replace the environment's own %s", sub)
-				continue
-			}
+		if !c.checkScheme(name) {
+			continue
 		}
-		switch {
-		case strings.HasSuffix(top, ".dist-info"):
-			distInfos[top] = true
-		case strings.HasSuffix(top, ".data"):
-			k, _, ok := strings.Cut(rest, "/")
-			if !ok || !slices.Contains(dataKeys, k) {
-				c.add(RuleOutside, name, "%s/ may only contain %s", top, strings.Join(dataKeys, ", "))
-				continue
-			}
+		if top, _, _ := strings.Cut(name, "/"); strings.HasSuffix(top, ".dist-info") {
+			c.distInfos[top] = true
 		}
 		if f.UncompressedSize64 > uint64(c.lim.MaxFileSize) {
 			c.add(RuleFileSize, name, "declares %d bytes, more than the limit of %d", f.UncompressedSize64, c.lim.MaxFileSize)
@@ -286,9 +297,9 @@ func check(zr *zip.Reader, filename string, opts Options, sink sinkFunc) (*Wheel
 			c.add(RuleRatio, name, "compression ratio %d:1 above the limit of %d:1", f.UncompressedSize64/max(f.CompressedSize64, 1), c.lim.MaxCompressionRatio)
 			continue
 		}
-		files = append(files, f)
+		c.files = append(c.files, f)
 	}
-	for _, f := range files {
+	for _, f := range c.files {
 		if dirs[f.Name] {
 			c.add(RuleDuplicate, f.Name, "is both a file and a directory")
 		}
@@ -296,34 +307,58 @@ func check(zr *zip.Reader, filename string, opts Options, sink sinkFunc) (*Wheel
 	if declared > c.lim.MaxTotalSize {
 		c.add(RuleTotalSize, "", "declares %d bytes in total, more than the limit of %d", declared, c.lim.MaxTotalSize)
 	}
+	return true
+}
 
-	// The dist-info directory.
-	var di string
-	switch len(distInfos) {
+// checkScheme applies the rules about where a regular file is installed
+// (RuleOutside, and RuleEntryPoint for .data/scripts); it reports whether
+// the entry is usable.
+func (c *checker) checkScheme(name string) bool {
+	top, rest, _ := strings.Cut(name, "/")
+	if !strings.HasSuffix(top, ".data") {
+		return true
+	}
+	k, sub, ok := strings.Cut(rest, "/")
+	if !ok || !slices.Contains(dataKeys, k) {
+		c.add(RuleOutside, name, "%s/ may only contain %s", top, strings.Join(dataKeys, ", "))
+		return false
+	}
+	if k == "scripts" && reservedScript(path.Base(sub)) {
+		c.add(RuleEntryPoint, name, "script would replace the environment's %s", path.Base(sub))
+		return false
+	}
+	// "data" is the environment's root: it must not replace the
+	// interpreter, its activation scripts or pyvenv.cfg.
+	if k == "data" && (sub == "pyvenv.cfg" || (path.Dir(sub) == "bin" || path.Dir(sub) == "Scripts") && reservedScript(path.Base(sub))) {
+		c.add(RuleOutside, name, "would replace the environment's own %s", sub)
+		return false
+	}
+	return true
+}
+
+// distInfo is the second pass: it finds the .dist-info directory, reads
+// WHEEL, METADATA, entry_points.txt and RECORD, and returns RECORD's rows by
+// path. It reports false when the content pass cannot run.
+func (c *checker) distInfo() (map[string]RecordEntry, bool) {
+	names := slices.Sorted(maps.Keys(c.distInfos))
+	switch len(names) {
 	case 0:
 		c.add(RuleDistInfo, "", "no .dist-info directory")
+		return nil, false
 	case 1:
-		for k := range distInfos {
-			di = k
-		}
 	default:
-		names := make([]string, 0, len(distInfos))
-		for k := range distInfos {
-			names = append(names, k)
-		}
-		slices.Sort(names)
 		c.add(RuleDistInfo, "", "more than one .dist-info directory: %s", strings.Join(names, ", "))
+		return nil, false
 	}
-	if di == "" {
-		return nil, c.err()
-	}
+	di := names[0]
+	w := c.w
 	w.DistInfo = di
 	diName, diVersion, _ := strings.Cut(strings.TrimSuffix(di, ".dist-info"), "-")
-	if wn.Name != "" && (pep503.Normalize(diName) != wn.Name || !sameVersion(diVersion, wn.Version.String())) {
-		c.add(RuleDistInfo, di+"/", "does not match the file name %s", filename)
+	if wn := c.wheelName; wn.Name != "" && (pep503.Normalize(diName) != wn.Name || !sameVersion(diVersion, wn.Version.String())) {
+		c.add(RuleDistInfo, di+"/", "does not match the file name %s", c.filename)
 	}
 	byName := map[string]*zip.File{}
-	for _, f := range files {
+	for _, f := range c.files {
 		byName[f.Name] = f
 	}
 	meta := func(file string, required bool) []byte {
@@ -346,34 +381,44 @@ func check(zr *zip.Reader, filename string, opts Options, sink sinkFunc) (*Wheel
 	w.Metadata = meta("METADATA", true)
 	w.EntryPoints = meta("entry_points.txt", false)
 	if recordData == nil || wheelData == nil || w.Metadata == nil {
-		return nil, c.err()
+		return nil, false
 	}
 	c.checkWheelFile(di+"/WHEEL", wheelData, w)
 	if w.EntryPoints != nil {
-		eps, err := ParseEntryPoints(w.EntryPoints)
-		if err != nil {
-			c.add(RuleEntryPoint, di+"/entry_points.txt", "%v", err)
-		}
-		for _, ep := range eps {
-			if reservedScript(ep.Name) {
-				c.add(RuleEntryPoint, di+"/entry_points.txt", "script %q would replace the environment's interpreter or activation script", ep.Name)
-			}
-		}
+		c.checkEntryPoints(di+"/entry_points.txt", w.EntryPoints)
 	}
 	record, err := ParseRecord(recordData)
 	if err != nil {
 		c.add(RuleRecord, di+"/RECORD", "%v", err)
-		return nil, c.err()
+		return nil, false
 	}
 	listed := map[string]RecordEntry{}
 	for _, r := range record {
 		listed[r.Path] = r
 	}
-	recordName := di + "/RECORD"
+	return listed, true
+}
 
-	// Pass 2: content.
+func (c *checker) checkEntryPoints(entry string, data []byte) {
+	eps, err := ParseEntryPoints(data)
+	if err != nil {
+		c.add(RuleEntryPoint, entry, "%v", err)
+	}
+	for _, ep := range eps {
+		if reservedScript(ep.Name) {
+			c.add(RuleEntryPoint, entry, "script %q would replace the environment's interpreter or activation script", ep.Name)
+		}
+	}
+}
+
+// content is the third pass: every regular file is decompressed once,
+// counted, hashed and compared with its RECORD row (which it removes from
+// listed), and handed to sink. A non-nil error ends the check: an I/O
+// failure of the sink, or a *CheckError once the total size is exceeded.
+func (c *checker) content(listed map[string]RecordEntry, sink sinkFunc) error {
+	recordName := c.w.DistInfo + "/RECORD"
 	var total int64
-	for _, f := range files {
+	for _, f := range c.files {
 		name := f.Name
 		r, inRecord := listed[name]
 		delete(listed, name)
@@ -386,106 +431,116 @@ func check(zr *zip.Reader, filename string, opts Options, sink sinkFunc) (*Wheel
 			c.add(RuleRecord, name, "listed in RECORD without a hash")
 			continue
 		}
-		var alg string
-		var want []byte
-		if r.Hash != "" {
-			alg, want, err = decodeRecordHash(r.Hash)
-			if err != nil {
-				c.add(RuleRecord, name, "%v", err)
-				continue
-			}
-		}
-		rc, err := f.Open()
+		n, err := c.verify(f, r, sink)
 		if err != nil {
-			c.add(RuleCorrupt, name, "%v", err)
-			continue
+			return fmt.Errorf("wheel %s: %s: %w", c.filename, name, err)
 		}
-		h256 := sha256.New()
-		var hAlg hash.Hash
-		switch alg {
-		case "sha384":
-			hAlg = sha512.New384()
-		case "sha512":
-			hAlg = sha512.New()
-		}
-		hs := []io.Writer{h256}
-		if hAlg != nil {
-			hs = append(hs, hAlg)
-		}
-		counter := &countWriter{}
-		hs = append(hs, counter)
-		var pth *bytes.Buffer
-		if isTopPth(name, di) {
-			pth = &bytes.Buffer{}
-			hs = append(hs, &limitedBuffer{b: pth, n: MaxMetaFileSize})
-		}
-		src := io.TeeReader(io.LimitReader(rc, c.lim.MaxFileSize+1), io.MultiWriter(hs...))
-		if sink != nil {
-			err = sink(name, f.Mode()&0o111 != 0, src)
-		} else {
-			_, err = io.Copy(io.Discard, src)
-		}
-		if err == nil {
-			// Drain what the sink did not read so the checksum is verified.
-			_, err = io.Copy(io.Discard, src)
-		}
-		rc.Close()
-		n := counter.n
 		total += n
-		switch {
-		case n > c.lim.MaxFileSize:
-			c.add(RuleFileSize, name, "more than %d bytes uncompressed", c.lim.MaxFileSize)
-		case errors.Is(err, zip.ErrChecksum) || errors.Is(err, zip.ErrFormat) || errors.Is(err, io.ErrUnexpectedEOF):
-			c.add(RuleCorrupt, name, "%v", err)
-		case err != nil:
-			return nil, fmt.Errorf("wheel %s: %s: %w", filename, name, err)
-		case n != int64(f.UncompressedSize64):
-			c.add(RuleCorrupt, name, "header declares %d bytes, content has %d", f.UncompressedSize64, n)
-		case c.ratioExceeded(n, int64(f.CompressedSize64)):
-			c.add(RuleRatio, name, "compression ratio %d:1 above the limit of %d:1", n/max(int64(f.CompressedSize64), 1), c.lim.MaxCompressionRatio)
-		}
 		if total > c.lim.MaxTotalSize {
 			c.add(RuleTotalSize, "", "more than %d bytes uncompressed in total", c.lim.MaxTotalSize)
-			return nil, c.err()
+			return c.err()
 		}
-		sum256 := h256.Sum(nil)
-		if want != nil {
-			got := sum256
-			if hAlg != nil {
-				got = hAlg.Sum(nil)
-			}
-			if !bytes.Equal(got, want) {
-				c.add(RuleHash, name, "%s is %s, RECORD says %s", alg, b64(got), b64(want))
-			} else if r.Size >= 0 && r.Size != n {
-				c.add(RuleHash, name, "size is %d, RECORD says %d", n, r.Size)
-			}
-		}
-		if pth != nil {
-			if line, ok := executableLine(pth.Bytes()); ok {
-				if w.ExecPth == nil {
-					w.ExecPth = map[string]string{}
-				}
-				w.ExecPth[name] = line
-			}
-		}
-		w.Entries = append(w.Entries, Entry{Name: name, Size: n, Hash: "sha256=" + b64(sum256), Exec: f.Mode()&0o111 != 0})
 	}
-	missing := make([]string, 0, len(listed))
-	for p := range listed {
-		missing = append(missing, p)
+	return nil
+}
+
+// verify reads one file through sink, checks its counted size and hash,
+// and records it in the wheel. It returns the bytes read, and an error only
+// for failures that are not the wheel's fault.
+func (c *checker) verify(f *zip.File, r RecordEntry, sink sinkFunc) (int64, error) {
+	name := f.Name
+	var alg string
+	var want []byte
+	if r.Hash != "" {
+		var err error
+		alg, want, err = decodeRecordHash(r.Hash)
+		if err != nil {
+			c.add(RuleRecord, name, "%v", err)
+			return 0, nil
+		}
 	}
-	slices.Sort(missing)
-	for _, p := range missing {
-		if exact[p] || reported[p] {
+	rc, err := f.Open()
+	if err != nil {
+		c.add(RuleCorrupt, name, "%v", err)
+		return 0, nil
+	}
+	defer rc.Close()
+	h256 := sha256.New()
+	var hAlg hash.Hash
+	switch alg {
+	case "sha384":
+		hAlg = sha512.New384()
+	case "sha512":
+		hAlg = sha512.New()
+	}
+	hs := []io.Writer{h256}
+	if hAlg != nil {
+		hs = append(hs, hAlg)
+	}
+	counter := &countWriter{}
+	hs = append(hs, counter)
+	var pth *bytes.Buffer
+	if isTopPth(name, c.w.DistInfo) {
+		pth = &bytes.Buffer{}
+		hs = append(hs, &limitedBuffer{b: pth, n: MaxMetaFileSize})
+	}
+	exec := f.Mode()&0o111 != 0
+	src := io.TeeReader(io.LimitReader(rc, c.lim.MaxFileSize+1), io.MultiWriter(hs...))
+	if sink != nil {
+		err = sink(name, exec, src)
+	} else {
+		_, err = io.Copy(io.Discard, src)
+	}
+	if err == nil {
+		// Drain what the sink did not read so the checksum is verified.
+		_, err = io.Copy(io.Discard, src)
+	}
+	n := counter.n
+	switch {
+	case n > c.lim.MaxFileSize:
+		c.add(RuleFileSize, name, "more than %d bytes uncompressed", c.lim.MaxFileSize)
+	case errors.Is(err, zip.ErrChecksum) || errors.Is(err, zip.ErrFormat) || errors.Is(err, io.ErrUnexpectedEOF):
+		c.add(RuleCorrupt, name, "%v", err)
+	case err != nil:
+		return n, err
+	case n != int64(f.UncompressedSize64):
+		c.add(RuleCorrupt, name, "header declares %d bytes, content has %d", f.UncompressedSize64, n)
+	case c.ratioExceeded(n, int64(f.CompressedSize64)):
+		c.add(RuleRatio, name, "compression ratio %d:1 above the limit of %d:1", n/max(int64(f.CompressedSize64), 1), c.lim.MaxCompressionRatio)
+	}
+	sum256 := h256.Sum(nil)
+	if want != nil {
+		got := sum256
+		if hAlg != nil {
+			got = hAlg.Sum(nil)
+		}
+		if !bytes.Equal(got, want) {
+			c.add(RuleHash, name, "%s is %s, RECORD says %s", alg, b64(got), b64(want))
+		} else if r.Size >= 0 && r.Size != n {
+			c.add(RuleHash, name, "size is %d, RECORD says %d", n, r.Size)
+		}
+	}
+	if pth != nil {
+		if line, ok := executableLine(pth.Bytes()); ok {
+			if c.w.ExecPth == nil {
+				c.w.ExecPth = map[string]string{}
+			}
+			c.w.ExecPth[name] = line
+		}
+	}
+	c.w.Entries = append(c.w.Entries, Entry{Name: name, Size: n, Hash: "sha256=" + b64(sum256), Exec: exec})
+	return n, nil
+}
+
+// unlisted reports RECORD rows left after the content pass: paths that are
+// not in the wheel.
+func (c *checker) unlisted(listed map[string]RecordEntry) {
+	for _, p := range slices.Sorted(maps.Keys(listed)) {
+		if c.names[p] || c.reported[p] {
 			continue // a directory, or an entry already reported
 		}
 		c.add(RuleRecord, p, "listed in RECORD but not in the wheel")
 	}
-	c.policy(w)
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	return w, nil
 }
 
 // Recheck applies the rules that depend on Options (RuleMetadata, RulePth)
