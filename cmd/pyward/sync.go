@@ -16,7 +16,8 @@ import (
 
 type syncFlags struct {
 	venv, python, indexURL, cacheDir string
-	findLinks, keep, allowPth        []string
+	findLinks, keep, allowStartup    []string
+	allowPth                         []string
 	trustedHosts                     []string
 	allowBuild, compile              bool
 	noCache, offline, quiet, dryRun  bool
@@ -35,7 +36,7 @@ replace what differs, remove what the lock does not name.
 Strict by default: every entry must be pinned with == and carry a sha256;
 a file whose hash differs is rejected before any of its bytes are used;
 sdists are never built; each wheel is checked against the safety rules
-(paths, links, RECORD hashes, decompression bombs, .pth start-up code,
+(paths, links, RECORD hashes, decompression bombs, start-up code,
 METADATA) before anything is changed. No package code runs.
 
 LOCK defaults to pylock.toml, else requirements.txt.
@@ -57,7 +58,8 @@ environment is unusable; 3 network or I/O failure.`,
 	fl.StringSliceVar(&f.findLinks, "find-links", nil, "directory or page of distribution files (repeatable)")
 	fl.StringSliceVar(&f.trustedHosts, "trusted-host", nil, "host that may be reached over plain http (repeatable)")
 	fl.StringSliceVar(&f.keep, "keep", nil, "keep this installed distribution although the lock does not name it (e.g. pip; repeatable)")
-	fl.StringSliceVar(&f.allowPth, "allow-pth", nil, "allow this package to install .pth files that run code at start-up (repeatable)")
+	fl.StringSliceVar(&f.allowStartup, "allow-startup", nil, "allow this package to install code that runs at every interpreter start-up: .pth import lines, sitecustomize, editable finders (repeatable)")
+	fl.StringSliceVar(&f.allowPth, "allow-pth", nil, "alias of --allow-startup")
 	fl.BoolVar(&f.allowBuild, "allow-build", false, "accept entries that only have an sdist (building is not supported: reports it)")
 	fl.BoolVar(&f.compile, "compile", false, "compile installed .py files to bytecode (runs only the standard library compiler)")
 	fl.StringVar(&f.cacheDir, "cache-dir", "", "cache directory (default $PYWARD_CACHE_DIR, $XDG_CACHE_HOME/pyward or ~/.cache/pyward)")
@@ -93,7 +95,7 @@ func (a *app) runSync(cmd *cobra.Command, args []string, f syncFlags) error {
 	}
 	opts := sync.Options{
 		Lock: lockPath, Venv: f.venv, Python: f.python, IndexURL: f.indexURL, FindLinks: f.findLinks,
-		TrustedHosts: f.trustedHosts, Keep: f.keep, AllowPth: f.allowPth, AllowBuild: f.allowBuild,
+		TrustedHosts: f.trustedHosts, Keep: f.keep, AllowStartup: append(f.allowStartup, f.allowPth...), AllowBuild: f.allowBuild,
 		Compile: f.compile, CacheDir: cacheDir, NoCache: f.noCache, Offline: f.offline, DryRun: f.dryRun, Jobs: f.jobs,
 	}
 	if !f.quiet && isTerminal(a.stderr) {

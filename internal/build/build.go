@@ -512,7 +512,7 @@ func (e *buildEnv) installOne(ctx context.Context, p resolve.Resolved) error {
 	if _, err := download(ctx, e.b.client, f, path); err != nil {
 		return fmt.Errorf("%s %s: %w", p.Name, p.Version, err)
 	}
-	opts := install.Options{Name: p.Name, Version: p.Version.String(), AllowPth: true}
+	opts := install.Options{Name: p.Name, Version: p.Version.String(), AllowStartup: true}
 	if f.MetadataHashes != nil {
 		if _, raw, err := e.b.client.Metadata(ctx, f); err == nil {
 			opts.Metadata = raw

@@ -32,7 +32,8 @@ const (
 	MaxTotalSize        = 16 << 30 // uncompressed bytes of all entries
 	MaxCompressionRatio = 200      // uncompressed/compressed for one entry (deflate peaks near 1032)
 	MinRatioCheckSize   = 1 << 20  // entries smaller than this are exempt from the ratio rule
-	MaxMetaFileSize     = 16 << 20 // RECORD, METADATA, WHEEL, entry_points.txt, .pth files
+	MaxMetaFileSize     = 16 << 20 // RECORD, METADATA, WHEEL, entry_points.txt
+	MaxPthSize          = 1 << 20  // a .pth file site.py would read, read whole; real ones hold a few lines
 	MaxProblems         = 100      // problems reported before giving up
 )
 
@@ -83,7 +84,7 @@ const (
 	RuleFileSize     Rule = "file-size"
 	RuleTotalSize    Rule = "total-size"
 	RuleRatio        Rule = "compression-ratio"
-	RulePth          Rule = "pth"
+	RuleStartup      Rule = "startup-code"
 	RuleMetadata     Rule = "metadata"
 	RuleCorrupt      Rule = "corrupt"
 	RuleEntryPoint   Rule = "entry-point"
@@ -152,9 +153,9 @@ type Options struct {
 	// Metadata is the PEP 658 metadata file served by the index for this
 	// wheel, nil when there is none.
 	Metadata []byte
-	// AllowPth permits .pth files with executable lines.
-	AllowPth bool
-	Limits   Limits
+	// AllowStartup permits start-up code (RuleStartup).
+	AllowStartup bool
+	Limits       Limits
 }
 
 // Entry is one file of a checked wheel, as named in the zip.
@@ -174,7 +175,7 @@ type Wheel struct {
 	Entries       []Entry // regular files, zip order
 	Metadata      []byte
 	EntryPoints   []byte            // entry_points.txt, nil when absent
-	ExecPth       map[string]string // .pth entries with executable lines → first such line
+	Startup       map[string]string // entries that are start-up code (RuleStartup) → why
 }
 
 // dataKeys are the install scheme keys allowed under "<name>.data/".
@@ -195,6 +196,7 @@ type checker struct {
 	files     []*zip.File     // regular files that passed the entries pass, zip order
 	names     map[string]bool // every entry name, directories without their slash
 	reported  map[string]bool // entries already refused by the entries pass
+	pthDirs   map[string]bool // directories the .pth files add to sys.path (see pthDirs)
 	distInfos map[string]bool // top-level directories named *.dist-info
 }
 
@@ -231,6 +233,7 @@ func check(zr *zip.Reader, filename string, opts Options, sink sinkFunc) (*Wheel
 		return nil, err
 	}
 	c.unlisted(listed)
+	c.startupInDirs()
 	c.policy(c.w)
 	if err := c.err(); err != nil {
 		return nil, err
@@ -480,9 +483,9 @@ func (c *checker) verify(f *zip.File, r RecordEntry, sink sinkFunc) (int64, erro
 	counter := &countWriter{}
 	hs = append(hs, counter)
 	var pth *bytes.Buffer
-	if isTopPth(name, c.w.DistInfo) {
+	if isPth(name) {
 		pth = &bytes.Buffer{}
-		hs = append(hs, &limitedBuffer{b: pth, n: MaxMetaFileSize})
+		hs = append(hs, &limitedBuffer{b: pth, n: MaxPthSize})
 	}
 	exec := f.Mode()&0o111 != 0
 	src := io.TeeReader(io.LimitReader(rc, c.lim.MaxFileSize+1), io.MultiWriter(hs...))
@@ -520,16 +523,49 @@ func (c *checker) verify(f *zip.File, r RecordEntry, sink sinkFunc) (int64, erro
 			c.add(RuleHash, name, "size is %d, RECORD says %d", n, r.Size)
 		}
 	}
+	if why := startupByName(name); why != "" {
+		c.startup(name, why)
+	}
 	if pth != nil {
-		if line, ok := executableLine(pth.Bytes()); ok {
-			if c.w.ExecPth == nil {
-				c.w.ExecPth = map[string]string{}
-			}
-			c.w.ExecPth[name] = line
-		}
+		c.checkPth(name, n, pth.Bytes())
 	}
 	c.w.Entries = append(c.w.Entries, Entry{Name: name, Size: n, Hash: "sha256=" + b64(sum256), Exec: exec})
 	return n, nil
+}
+
+// checkPth applies RuleStartup to a .pth file site.py could process, read
+// whole, and notes the directories it adds to sys.path.
+func (c *checker) checkPth(name string, size int64, data []byte) {
+	if size > MaxPthSize {
+		c.add(RuleFileSize, name, ".pth file of %d bytes, more than the limit of %d: site.py would read all of it", size, MaxPthSize)
+		return
+	}
+	if line, ok := executableLine(data); ok {
+		c.startup(name, fmt.Sprintf("runs %q at every interpreter start-up", line))
+	}
+	if rel, ok := siteRel(name); !ok || strings.Contains(rel, "/") {
+		return // not at the top of a site directory: its lines are not paths of one
+	}
+	dirs, escape := pthDirs(data)
+	if escape != "" {
+		c.startup(name, fmt.Sprintf("adds %q, outside its site directory, to sys.path at every interpreter start-up", escape))
+	}
+	for _, d := range dirs {
+		if c.pthDirs == nil {
+			c.pthDirs = map[string]bool{}
+		}
+		c.pthDirs[d] = true
+	}
+}
+
+// startup records start-up code; the first reason found for an entry wins.
+func (c *checker) startup(name, why string) {
+	if c.w.Startup == nil {
+		c.w.Startup = map[string]string{}
+	}
+	if c.w.Startup[name] == "" {
+		c.w.Startup[name] = why
+	}
 }
 
 // unlisted reports RECORD rows left after the content pass: paths that are
@@ -543,7 +579,7 @@ func (c *checker) unlisted(listed map[string]RecordEntry) {
 	}
 }
 
-// Recheck applies the rules that depend on Options (RuleMetadata, RulePth)
+// Recheck applies the rules that depend on Options (RuleMetadata, RuleStartup)
 // to a wheel checked earlier, e.g. one unpacked into a cache under other
 // options.
 func Recheck(w *Wheel, opts Options) error {
@@ -555,15 +591,10 @@ func Recheck(w *Wheel, opts Options) error {
 // policy applies the Options-dependent rules.
 func (c *checker) policy(w *Wheel) {
 	c.checkMetadata(w.DistInfo+"/METADATA", w)
-	if !c.opts.AllowPth {
-		names := make([]string, 0, len(w.ExecPth))
-		for n := range w.ExecPth {
-			names = append(names, n)
-		}
-		slices.Sort(names)
+	if !c.opts.AllowStartup {
 		project := pep503.Normalize(w.Name)
-		for _, n := range names {
-			c.add(RulePth, n, "runs code at every interpreter start-up (line %q); allow it explicitly with --allow-pth %s", w.ExecPth[n], project)
+		for _, n := range slices.Sorted(maps.Keys(w.Startup)) {
+			c.add(RuleStartup, n, "%s; allow it explicitly with --allow-startup %s", w.Startup[n], project)
 		}
 	}
 }
@@ -713,45 +744,6 @@ func parseHeaders(data []byte) map[string]string {
 		}
 	}
 	return out
-}
-
-// isTopPth reports whether name is a .pth file that site.py could process:
-// at the top of the root (purelib or platlib) or of .data/purelib|platlib,
-// or anywhere under .data/data (installed relative to the environment's root,
-// so "lib/pythonX.Y/site-packages/x.pth" lands in site-packages).
-func isTopPth(name, distInfo string) bool {
-	if !strings.HasSuffix(strings.ToLower(name), ".pth") {
-		return false
-	}
-	if !strings.Contains(name, "/") {
-		return true
-	}
-	parts := strings.Split(name, "/")
-	if len(parts) >= 3 && strings.HasSuffix(parts[0], ".data") && parts[1] == "data" {
-		return true // the data scheme can reach site-packages: treat every .pth there as one
-	}
-	return len(parts) == 3 && strings.HasSuffix(parts[0], ".data") && (parts[1] == "purelib" || parts[1] == "platlib")
-}
-
-// executableLine returns the first line site.py would execute: one starting
-// with "import " or "import\t" (site.addpackage). Lines are split the widest
-// way any Python splits them: text-mode newlines (\n, \r\n, \r) up to 3.12,
-// str.splitlines from 3.13 (also \v, \f, \x1c-\x1e, U+0085, U+2028,
-// U+2029, and a lone 0x85 byte decoded as a locale code page), after a UTF-8
-// byte-order mark, which 3.13 strips.
-func executableLine(data []byte) (string, bool) {
-	text := strings.TrimPrefix(string(data), "\ufeff")
-	r := strings.NewReplacer("\r\n", "\n", "\r", "\n", "\v", "\n", "\f", "\n", "\x1c", "\n", "\x1d", "\n", "\x1e", "\n",
-		"\u0085", "\n", "\u2028", "\n", "\u2029", "\n", "\x85", "\n")
-	for _, line := range strings.Split(r.Replace(text), "\n") {
-		if strings.HasPrefix(line, "import ") || strings.HasPrefix(line, "import\t") {
-			if len(line) > 80 {
-				line = line[:80] + "..."
-			}
-			return line, true
-		}
-	}
-	return "", false
 }
 
 func readLimited(f *zip.File, limit int64) ([]byte, error) {

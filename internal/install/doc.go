@@ -41,13 +41,24 @@
 //     MinRatioCheckSize whose uncompressed size exceeds MaxCompressionRatio
 //     times its compressed size. Sizes are counted while decompressing, never
 //     taken from the (attacker-controlled) headers alone;
-//   - RulePth: a ".pth" file at the top of purelib or platlib runs every line
-//     beginning with "import" at every interpreter start-up (site.py) — the
-//     mechanism of the 2026 litellm compromise. Such a wheel is refused unless
-//     the project is allow-listed (Options.AllowPth). Checked: .pth files at
-//     the root, at the top of .data/purelib and .data/platlib, and anywhere
-//     in .data/data (which is installed relative to the environment and can
-//     reach site-packages); lines are split as any Python version splits them;
+//   - RuleStartup: nothing runs at interpreter start-up unless the project is
+//     allow-listed (Options.AllowStartup, "--allow-startup NAME"). Start-up
+//     code is what site.py runs without being asked, wherever a wheel can put
+//     it: a site directory is the root (purelib or platlib), .data/purelib,
+//     .data/platlib, or .data/data below a "site-packages" element; the rest
+//     of .data/data is judged as if it were one, since it is installed
+//     relative to the environment. Refused there:
+//     a ".pth" file with a line beginning with "import" (site.addpackage
+//     executes it; the mechanism of the 2026 litellm compromise), lines split
+//     as any Python version splits them; a .pth path line that leads out of
+//     its site directory ("../../../bin"); the modules sitecustomize and
+//     usercustomize in any form (.py, .pyc, __pycache__, extension module
+//     .so/.pyd, package directory), at the top of a site directory or of a
+//     directory a .pth file of the wheel adds to sys.path (and anywhere in
+//     .data/data); setuptools' "__editable__*" finders and .pth files.
+//     A .pth file is read whole: one larger than MaxPthSize is refused
+//     (RuleFileSize) rather than read in part. A sitecustomize deeper in a
+//     package (ddtrace/bootstrap/sitecustomize.py) is not start-up code;
 //   - RuleOutside also refuses .data/data entries that would replace the
 //     environment's pyvenv.cfg, bin/python* or bin/activate*;
 //   - RuleMetadata: METADATA parses and its Name and Version equal the

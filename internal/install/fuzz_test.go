@@ -3,12 +3,15 @@ package install
 import (
 	"archive/zip"
 	"bytes"
+	"strings"
 	"testing"
 )
 
 func FuzzCheck(f *testing.F) {
 	f.Add(craft(f, nil))
 	f.Add(craft(f, []entry{{name: "demo/../x", data: "1"}, {name: "x.pth", data: "import os\n"}}))
+	f.Add(craft(f, []entry{{name: "demo.pth", data: "demo/hooks\n../x\n"}, {name: "demo/hooks/sitecustomize.py", data: ""}}))
+	f.Add(craft(f, []entry{{name: "demo-1.0.data/data/lib/python3.11/site-packages/usercustomize/__init__.py", data: ""}, {name: "__editable__.demo.pth", data: "/src\n"}}))
 	f.Add([]byte("PK\x03\x04"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
@@ -18,6 +21,22 @@ func FuzzCheck(f *testing.F) {
 		w, err := Check(zr, "demo-1.0-py3-none-any.whl", Options{Limits: Limits{MaxFileSize: 1 << 20, MaxTotalSize: 4 << 20}})
 		if err == nil && w == nil {
 			t.Fatal("nil wheel without error")
+		}
+	})
+}
+
+// FuzzPth: the .pth reader never panics, and the directories it reports
+// stay inside the site directory.
+func FuzzPth(f *testing.F) {
+	f.Add([]byte("# c\nimport os\n/abs\nrel/dir\n../up\r\n\ufeffx"))
+	f.Add([]byte("a\\b\x85import\tx\u2028./c/../d"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		executableLine(data)
+		dirs, _ := pthDirs(data)
+		for _, d := range dirs {
+			if d == ".." || strings.HasPrefix(d, "../") || strings.HasPrefix(d, "/") {
+				t.Fatalf("pthDirs(%q) returned %q", data, d)
+			}
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -118,14 +119,32 @@ func TestCheckHostile(t *testing.T) {
 		{name: "file size", entries: []entry{{name: "demo/big.bin", data: strings.Repeat("a", 9<<20)}}, opts: Options{Limits: small}, rule: RuleFileSize},
 		{name: "total size", entries: []entry{{name: "demo/a.bin", data: strings.Repeat("a", 6<<20)}, {name: "demo/b.bin", data: strings.Repeat("b", 6<<20)}}, opts: Options{Limits: small}, rule: RuleTotalSize},
 		{name: "ratio bomb", entries: []entry{{name: "demo/zeros.bin", data: big, method: zip.Deflate}}, rule: RuleRatio, entry: "demo/zeros.bin"},
-		{name: "pth import", entries: []entry{{name: "evil.pth", data: "import os; os.system('x')\n"}}, rule: RulePth, entry: "evil.pth"},
-		{name: "pth in data purelib", entries: []entry{{name: "demo-1.0.data/purelib/evil.pth", data: "import\tos\n"}}, rule: RulePth},
-		{name: "pth after CR", entries: []entry{{name: "x.pth", data: "# harmless\rimport os\n"}}, rule: RulePth},
-		{name: "pth after BOM", entries: []entry{{name: "x.pth", data: "\ufeffimport os\n"}}, rule: RulePth},
-		{name: "pth after form feed", entries: []entry{{name: "x.pth", data: "/p\fimport os\n"}}, rule: RulePth},
-		{name: "pth after U+2028", entries: []entry{{name: "x.pth", data: "/p\u2028import os\n"}}, rule: RulePth},
-		{name: "pth platlib upper case", entries: []entry{{name: "demo-1.0.data/platlib/X.PTH", data: "import os\n"}}, rule: RulePth},
-		{name: "pth via data scheme", entries: []entry{{name: "demo-1.0.data/data/lib/python3.11/site-packages/evil.pth", data: "import os\n"}}, rule: RulePth},
+		{name: "pth import", entries: []entry{{name: "evil.pth", data: "import os; os.system('x')\n"}}, rule: RuleStartup, entry: "evil.pth"},
+		{name: "pth in data purelib", entries: []entry{{name: "demo-1.0.data/purelib/evil.pth", data: "import\tos\n"}}, rule: RuleStartup},
+		{name: "pth after CR", entries: []entry{{name: "x.pth", data: "# harmless\rimport os\n"}}, rule: RuleStartup},
+		{name: "pth after BOM", entries: []entry{{name: "x.pth", data: "\ufeffimport os\n"}}, rule: RuleStartup},
+		{name: "pth after form feed", entries: []entry{{name: "x.pth", data: "/p\fimport os\n"}}, rule: RuleStartup},
+		{name: "pth after U+2028", entries: []entry{{name: "x.pth", data: "/p\u2028import os\n"}}, rule: RuleStartup},
+		{name: "pth platlib upper case", entries: []entry{{name: "demo-1.0.data/platlib/X.PTH", data: "import os\n"}}, rule: RuleStartup},
+		{name: "pth via data scheme", entries: []entry{{name: "demo-1.0.data/data/lib/python3.11/site-packages/evil.pth", data: "import os\n"}}, rule: RuleStartup},
+		{name: "sitecustomize module", entries: []entry{{name: "sitecustomize.py", data: "import os\n"}}, rule: RuleStartup, entry: "sitecustomize.py"},
+		{name: "sitecustomize package", entries: []entry{{name: "sitecustomize/__init__.py", data: "import os\n"}}, rule: RuleStartup, entry: "sitecustomize/__init__.py"},
+		{name: "sitecustomize bytecode", entries: []entry{{name: "sitecustomize.pyc", data: "\x00"}}, rule: RuleStartup},
+		{name: "sitecustomize cached bytecode", entries: []entry{{name: "__pycache__/sitecustomize.cpython-311.pyc", data: "\x00"}}, rule: RuleStartup},
+		{name: "usercustomize purelib", entries: []entry{{name: "demo-1.0.data/purelib/usercustomize.py", data: "import os\n"}}, rule: RuleStartup},
+		{name: "sitecustomize extension platlib", entries: []entry{{name: "demo-1.0.data/platlib/sitecustomize.cpython-311-x86_64-linux-gnu.so", data: "\x7fELF"}}, rule: RuleStartup},
+		{name: "sitecustomize extension windows", entries: []entry{{name: "SiteCustomize.cp311-win_amd64.pyd", data: "MZ"}}, rule: RuleStartup},
+		{name: "sitecustomize via data scheme", entries: []entry{{name: "demo-1.0.data/data/lib/python3.11/site-packages/sitecustomize.py", data: "import os\n"}}, rule: RuleStartup},
+		{name: "sitecustomize package via data scheme", entries: []entry{{name: "demo-1.0.data/data/lib/python3.11/site-packages/sitecustomize/__init__.py", data: "import os\n"}}, rule: RuleStartup},
+		{name: "usercustomize via data lib64", entries: []entry{{name: "demo-1.0.data/data/lib64/python3.12/site-packages/usercustomize.py", data: "import os\n"}}, rule: RuleStartup},
+		{name: "editable finder", entries: []entry{{name: "__editable___demo_1_0_finder.py", data: "import sys\n"}}, rule: RuleStartup, entry: "__editable___demo_1_0_finder.py"},
+		{name: "editable pth", entries: []entry{{name: "__editable__.demo-1.0.pth", data: "/src/demo\n"}}, rule: RuleStartup},
+		{name: "pth path to sitecustomize", entries: []entry{{name: "demo.pth", data: "demo/hooks\n"}, {name: "demo/hooks/sitecustomize.py", data: "import os\n"}}, rule: RuleStartup, entry: "demo/hooks/sitecustomize.py"},
+		{name: "pth path to sitecustomize in purelib", entries: []entry{{name: "demo-1.0.data/purelib/demo.pth", data: "./Hooks/\n"}, {name: "demo-1.0.data/platlib/hooks/sitecustomize/__init__.py", data: "import os\n"}}, rule: RuleStartup},
+		{name: "pth path leaves site-packages", entries: []entry{{name: "demo.pth", data: "../../../bin\n"}}, rule: RuleStartup, entry: "demo.pth"},
+		{name: "pth import after the old 16 MiB prefix", entries: []entry{{name: "big.pth", data: strings.Repeat("#\n", 8<<20) + "import os\n"}}, rule: RuleFileSize, entry: "big.pth"},
+		{name: "pth over the size limit", entries: []entry{{name: "demo-1.0.data/purelib/big.pth", data: strings.Repeat("/p\n", MaxPthSize/3+1)}}, rule: RuleFileSize},
+		{name: "pth import at the end", entries: []entry{{name: "end.pth", data: strings.Repeat("#\n", MaxPthSize/2-8) + "import os\n"}}, rule: RuleStartup, entry: "end.pth"},
 		{name: "data replaces python", entries: []entry{{name: "demo-1.0.data/data/bin/python", data: "#!/bin/sh\n"}}, rule: RuleOutside},
 		{name: "data replaces pyvenv.cfg", entries: []entry{{name: "demo-1.0.data/data/pyvenv.cfg", data: "home = /evil\n"}}, rule: RuleOutside},
 		{name: "metadata name", opts: Options{Name: "other"}, rule: RuleMetadata},
@@ -200,8 +219,13 @@ func TestCheckAccepts(t *testing.T) {
 	}{
 		{"plain", nil, Options{Name: "Demo", Version: "1.0.0"}},
 		{"pth paths only", []entry{{name: "demo.pth", data: "# comment\n/some/path\nimportant\n"}}, Options{}},
-		{"pth allowed", []entry{{name: "demo.pth", data: "import demo\n"}}, Options{AllowPth: true}},
+		{"pth allowed", []entry{{name: "demo.pth", data: "import demo\n"}}, Options{AllowStartup: true}},
 		{"pth below top", []entry{{name: "demo/x.pth", data: "import demo\n"}}, Options{}},
+		{"sitecustomize below top", []entry{{name: "demo/bootstrap/sitecustomize.py", data: "import demo\n"}}, Options{}},
+		{"sitecustomize allowed", []entry{{name: "sitecustomize.py", data: "import demo\n"}, {name: "__editable___demo_finder.py", data: ""}}, Options{AllowStartup: true}},
+		{"pth path inside site-packages", []entry{{name: "demo.pth", data: "demo/lib\n"}, {name: "demo/lib/mod.py", data: ""}}, Options{}},
+		{"customize-like names", []entry{{name: "demo/sitecustomize_helpers.py", data: ""}, {name: "sitecustomizer.py", data: ""}}, Options{}},
+
 		{"compressible small", []entry{{name: "demo/z", data: strings.Repeat("\x00", 500<<10), method: zip.Deflate}}, Options{}},
 		{"data dirs", []entry{{name: "demo-1.0.data/scripts/tool", data: "#!python\nprint(1)\n"}, {name: "demo-1.0.data/data/share/x.txt", data: "x"}}, Options{}},
 		{"pep658 same", nil, Options{Metadata: []byte("Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n\n")}},
@@ -389,14 +413,14 @@ func TestUninstallRefusesOutside(t *testing.T) {
 
 func TestRecheckPth(t *testing.T) {
 	data := craft(t, []entry{{name: "x.pth", data: "import sys\n"}})
-	w, err := checkBytes(data, Options{AllowPth: true})
+	w, err := checkBytes(data, Options{AllowStartup: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Recheck(w, Options{}); !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), "--allow-pth demo") {
+	if err := Recheck(w, Options{}); !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), "--allow-startup demo") {
 		t.Fatalf("Recheck = %v", err)
 	}
-	if err := Recheck(w, Options{AllowPth: true, Name: "demo"}); err != nil {
+	if err := Recheck(w, Options{AllowStartup: true, Name: "demo"}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -452,5 +476,34 @@ func TestInstallConcurrentNamespace(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(tg.Purelib, "nsroot")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatal("namespace directory left after every part was uninstalled")
+	}
+}
+
+// A tree unpacked before Check recorded start-up code carries no
+// Wheel.Startup: Recheck would let its sitecustomize.py through, so
+// LoadUnpacked must not accept it.
+func TestLoadUnpackedOlderRules(t *testing.T) {
+	dir := t.TempDir()
+	wp := filepath.Join(dir, "demo-1.0-py3-none-any.whl")
+	os.WriteFile(wp, craft(t, []entry{{name: "sitecustomize.py", data: "import os\n"}}), 0o644)
+	out := filepath.Join(dir, "out")
+	w, err := Unpack(context.Background(), wp, out, Options{AllowStartup: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadUnpacked(out); err != nil {
+		t.Fatal(err)
+	}
+	if err := Recheck(w, Options{}); !errors.Is(err, ErrUnsafe) {
+		t.Fatalf("Recheck = %v", err)
+	}
+	// The marker as the previous format wrote it: the Wheel itself,
+	// without the start-up findings.
+	old := *w
+	old.Startup = nil
+	data, _ := json.Marshal(old)
+	os.WriteFile(filepath.Join(out, unpackedMarker), data, 0o644)
+	if lw, err := LoadUnpacked(out); !errors.Is(err, ErrNotUnpacked) {
+		t.Fatalf("LoadUnpacked of an older tree = %+v, %v; want ErrNotUnpacked", lw, err)
 	}
 }

@@ -12,8 +12,19 @@ import (
 )
 
 // unpackedMarker is written last into an unpacked wheel directory; its
-// presence means the tree is complete and checked. It holds the Wheel as JSON.
+// presence means the tree is complete and checked. It holds an
+// unpackedRecord as JSON.
 const unpackedMarker = ".pyward-wheel.json"
+
+// unpackedFormat versions what Check records in a Wheel. It changes
+// whenever a rule adds to it (Recheck trusts the recorded findings, such as
+// Wheel.Startup), so a tree unpacked under older rules is unpacked again.
+const unpackedFormat = 2
+
+type unpackedRecord struct {
+	Format int    `json:"format"`
+	Wheel  *Wheel `json:"wheel"`
+}
 
 // Unpack checks the wheel at wheelPath (see Check) and extracts it into dir,
 // which must not exist yet. On any error dir is removed: nothing from a
@@ -63,7 +74,7 @@ func Unpack(ctx context.Context, wheelPath, dir string, opts Options) (w *Wheel,
 	if err != nil {
 		return nil, err
 	}
-	data, err := json.Marshal(w)
+	data, err := json.Marshal(unpackedRecord{Format: unpackedFormat, Wheel: w})
 	if err != nil {
 		return nil, err
 	}
@@ -77,15 +88,19 @@ func Unpack(ctx context.Context, wheelPath, dir string, opts Options) (w *Wheel,
 // not complete.
 var ErrNotUnpacked = errors.New("not a complete unpacked wheel")
 
-// LoadUnpacked returns the Wheel of a directory written by Unpack.
+// LoadUnpacked returns the Wheel of a directory written by Unpack with the
+// current rules.
 func LoadUnpacked(dir string) (*Wheel, error) {
 	data, err := os.ReadFile(filepath.Join(dir, unpackedMarker))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, ErrNotUnpacked)
 	}
-	var w Wheel
-	if err := json.Unmarshal(data, &w); err != nil {
+	var rec unpackedRecord
+	if err := json.Unmarshal(data, &rec); err != nil {
 		return nil, fmt.Errorf("%s: %w: %v", dir, ErrNotUnpacked, err)
 	}
-	return &w, nil
+	if rec.Format != unpackedFormat || rec.Wheel == nil {
+		return nil, fmt.Errorf("%s: %w: checked under other rules (format %d, want %d)", dir, ErrNotUnpacked, rec.Format, unpackedFormat)
+	}
+	return rec.Wheel, nil
 }

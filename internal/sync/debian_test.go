@@ -57,10 +57,10 @@ func TestSyncDebianWheels(t *testing.T) {
 	// setuptools ships distutils-precedence.pth, which runs code at start-up.
 	_, err := Sync(ctx, o)
 	var ce *install.CheckError
-	if !errors.As(err, &ce) || !ce.Has(install.RulePth) || !strings.Contains(err.Error(), "distutils-precedence.pth") {
+	if !errors.As(err, &ce) || !ce.Has(install.RuleStartup) || !strings.Contains(err.Error(), "distutils-precedence.pth") {
 		t.Fatalf("want the setuptools .pth refused, got %v", err)
 	}
-	o.AllowPth = []string{"setuptools"}
+	o.AllowStartup = []string{"setuptools"}
 	if _, err := Sync(ctx, o); err != nil {
 		t.Fatal(err)
 	}

@@ -314,7 +314,7 @@ func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error
 	// Unpack under a temporary name with the neutral options (the cached
 	// tree serves every later sync), then apply this sync's policy.
 	staging := filepath.Join(tmp, "unpacked")
-	w, err := install.Unpack(ctx, wheelPath, staging, install.Options{AllowPth: true, Limits: opts.Limits})
+	w, err := install.Unpack(ctx, wheelPath, staging, install.Options{AllowStartup: true, Limits: opts.Limits})
 	if err != nil {
 		return refuse(err)
 	}

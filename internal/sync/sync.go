@@ -106,10 +106,10 @@ type Options struct {
 	FindLinks    []string // extra find-links locations
 	TrustedHosts []string // hosts allowed over plain http
 
-	Keep       []string // installed names to keep although not in the lock
-	AllowPth   []string // names allowed to ship executable .pth files
-	AllowBuild bool
-	Compile    bool
+	Keep         []string // installed names to keep although not in the lock
+	AllowStartup []string // names allowed to ship start-up code (install.RuleStartup)
+	AllowBuild   bool
+	Compile      bool
 
 	CacheDir string // "" → no persistent cache
 	NoCache  bool
@@ -512,7 +512,7 @@ func (p *plan) each(ctx context.Context, fn func(context.Context, *job) error) e
 func (p *plan) prepare(ctx context.Context, fetcher Fetcher) error {
 	opts := p.opts
 	allowPth := map[string]bool{}
-	for _, n := range opts.AllowPth {
+	for _, n := range opts.AllowStartup {
 		allowPth[pep503.Normalize(n)] = true
 	}
 	f := &fetch{fetcher: fetcher, cacheDir: p.cacheDir, progress: opts.Progress}
@@ -525,7 +525,7 @@ func (p *plan) prepare(ctx context.Context, fetcher Fetcher) error {
 	}
 	err := p.each(ctx, func(ctx context.Context, j *job) error {
 		err := f.prepare(ctx, j, install.Options{
-			Name: j.entry.Name, Version: j.entry.Version, AllowPth: allowPth[pep503.Normalize(j.entry.Name)],
+			Name: j.entry.Name, Version: j.entry.Version, AllowStartup: allowPth[pep503.Normalize(j.entry.Name)],
 		})
 		if opts.Progress != nil {
 			opts.Progress.FileDone()

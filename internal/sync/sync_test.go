@@ -430,7 +430,8 @@ func TestSyncHostileWheels(t *testing.T) {
 	}{
 		{"dotdot", map[string]string{"demo/../../../escape.py": "x"}, install.RulePath},
 		{"absolute", map[string]string{"/tmp/evil.py": "x"}, install.RulePath},
-		{"pth", map[string]string{"demo-init.pth": "import os; os.system('touch /tmp/pwned')\n"}, install.RulePth},
+		{"pth", map[string]string{"demo-init.pth": "import os; os.system('touch /tmp/pwned')\n"}, install.RuleStartup},
+		{"sitecustomize", map[string]string{"sitecustomize.py": "import os; os.system('touch /tmp/pwned')\n"}, install.RuleStartup},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -461,10 +462,10 @@ hashes = { sha256 = %q }
 			if _, err := os.Stat(o.Venv); !errors.Is(err, os.ErrNotExist) {
 				t.Error("environment created")
 			}
-			if tc.rule == install.RulePth {
-				o.AllowPth = []string{"demo"}
+			if tc.rule == install.RuleStartup {
+				o.AllowStartup = []string{"demo"}
 				if _, err := Sync(ctx, o); err != nil {
-					t.Fatalf("with --allow-pth: %v", err)
+					t.Fatalf("with --allow-startup: %v", err)
 				}
 			}
 		})
