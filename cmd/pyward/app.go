@@ -29,7 +29,9 @@ func (a *app) rootCommand() *cobra.Command {
 		Long: `pyward locks, installs and audits Python dependencies, secure by default:
 hashed locks of the full dependency graph, one trusted index per package,
 installs that verify every byte and run no package code, and audits for
-vulnerable, malicious, typo-squatted and confusable packages.`,
+vulnerable, malicious, typo-squatted and confusable packages.
+
+` + exitStatusHelp,
 		Example: `  pyward lock requirements.in -o requirements.txt
   pyward sync requirements.txt --venv .venv
   pyward audit requirements.txt --format sarif
@@ -51,6 +53,7 @@ vulnerable, malicious, typo-squatted and confusable packages.`,
 		a.inspectCommand(),
 		a.versionCommand(),
 	)
+	markRunErrors(root)
 	return root
 }
 

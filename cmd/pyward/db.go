@@ -152,9 +152,9 @@ func (a *app) runDBUpdate(ctx context.Context, f dbFlags) error {
 		}
 	}
 	if len(errs) > 0 {
-		// An unreachable or broken source is the user's to fix (a mirror
-		// URL, a proxy): exit 2 with the URL in the message.
-		return usageError(errors.Join(errs...))
+		// An unreachable or broken source: a network failure (exit 3),
+		// with the URL in the message.
+		return errors.Join(errs...)
 	}
 	return nil
 }

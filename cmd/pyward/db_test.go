@@ -142,28 +142,28 @@ func TestDBUpdateAndStatus(t *testing.T) {
 		{"corrupt archive keeps the old database", update, func() {
 			srv.zip.Store([]byte("PK\x03\x04 this is not a zip"))
 			srv.zipTag.Store(`"zip-2"`)
-		}, exitUsage, []string{"public names: up to date", "top projects: up to date"}, srv.URL + "/osv/all.zip", 1},
+		}, exitInternal, []string{"public names: up to date", "top projects: up to date"}, srv.URL + "/osv/all.zip", 1},
 		{"status after failure", []string{"db", "status"}, nil, exitOK, []string{"advisories:   2 advisories", "public names: 3 names", "top projects: 100 projects"}, "", 0},
 		{"broken names list keeps the old snapshot", update, func() {
 			srv.zip.Store(osvZip(t, osvJSON))
 			srv.names.Store(`{"meta":{"api-version":"1.0"},"projects":[{"name":"x"}`)
 			srv.namesTag.Store(`"names-2"`)
-		}, exitUsage, []string{"advisories: 2 advisories", "top projects: up to date"}, "public names", 2},
+		}, exitInternal, []string{"advisories: 2 advisories", "top projects: up to date"}, "public names", 2},
 		{"invalid top list keeps the old list", update, func() {
 			srv.names.Store(`{"meta":{"api-version":"1.0"},"projects":[{"name":"requests"},{"name":"Acme_Internal"},{"name":"colorama"}]}`)
 			srv.namesTag.Store(`"names-3"`)
 			srv.top.Store(`{"last_update":"2026-12-01","rows":[{"download_count":1,"project":"requests"},`)
 			srv.topTag.Store(`"top-2"`)
-		}, exitUsage, []string{"advisories: up to date", "public names: 3 names"}, "top projects: top-projects download " + srv.URL + "/top.json", 2},
+		}, exitInternal, []string{"advisories: up to date", "public names: 3 names"}, "top projects: top-projects download " + srv.URL + "/top.json", 2},
 		{"short top list keeps the old list", update, func() {
 			srv.top.Store(`{"last_update":"2026-12-01","rows":[{"download_count":1,"project":"requests"}]}`)
 			srv.topTag.Store(`"top-3"`)
-		}, exitUsage, []string{"advisories: up to date", "public names: up to date"}, "1 projects, want at least 100", 1},
+		}, exitInternal, []string{"advisories: up to date", "public names: up to date"}, "1 projects, want at least 100", 1},
 		{"status after top failures", []string{"db", "status"}, nil, exitOK, []string{"top projects: 100 projects", "ranking of 2026-11-01 07:12:00"}, "", 0},
 		{"offline", append(update, "--offline"), nil, exitUsage, nil, "--offline forbids downloading", 0},
 		{"no subcommand", []string{"db"}, nil, exitUsage, nil, "missing subcommand", 0},
 		{"unreachable", []string{"db", "update", "--osv-url", "http://127.0.0.1:1/all.zip", "--names-url", "http://127.0.0.1:1/simple/", "--top-url", "http://127.0.0.1:1/top.json"}, nil,
-			exitUsage, nil, "top projects: top-projects download http://127.0.0.1:1/top.json", 0},
+			exitInternal, nil, "top projects: top-projects download http://127.0.0.1:1/top.json", 0},
 	}
 	for _, st := range steps {
 		if st.setup != nil {

@@ -92,7 +92,7 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 		AllowMajor: f.fix.allowMajor, Prereleases: lf.pre, ExcludeNewer: cutoff,
 	})
 	if err != nil {
-		return lockError(err)
+		return err
 	}
 	after, err := audit.Run(ctx, []*inventory.Inventory{res.Inventory}, extra, opts)
 	if err != nil {

@@ -250,7 +250,7 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 			fmt.Fprintf(a.stderr, "%s\n", nse.Explanation())
 			return usageErrorf("lock: no solution: the requirements cannot be satisfied together (explanation above)")
 		}
-		return lockError(err)
+		return err
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(a.stderr, "pyward: warning: %s\n", w)
@@ -305,24 +305,6 @@ func recordSources(l *lockfile.Lock, sources []index.Source, policy index.Policy
 	case len(indexes) == 1 && indexes[0].URL != DefaultIndexURL:
 		l.IndexURL = indexes[0].URL
 	}
-}
-
-// lockError classifies engine errors: problems with the user's input or
-// index contents exit 2, transport failures exit 3.
-func lockError(err error) error {
-	var nf *index.NotFoundError
-	var hm *index.HashMismatchError
-	var pe *index.ParseError
-	var nb *index.NeedsBuildError
-	var he *build.HookError
-	var ae *build.ArchiveError
-	var ce *build.ConfigError
-	switch {
-	case errors.As(err, &nf), errors.As(err, &hm), errors.As(err, &pe), errors.As(err, &nb), errors.Is(err, lock.ErrBuildRequired),
-		errors.As(err, &he), errors.As(err, &ae), errors.As(err, &ce):
-		return usageError(err)
-	}
-	return internalError(err)
 }
 
 func lockFormat(flag, output string) (string, error) {

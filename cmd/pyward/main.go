@@ -21,14 +21,6 @@ import (
 	"github.com/pyward/pyward/internal/redact"
 )
 
-// Exit codes shared by every subcommand.
-const (
-	exitOK       = 0 // success, nothing to report
-	exitFindings = 1 // audit found problems at or above --fail-on
-	exitUsage    = 2 // bad flags, bad input files, unusable environment
-	exitInternal = 3 // anything else: network failures, I/O errors
-)
-
 // GC settings for a short-lived command: collect when the heap has grown
 // fivefold rather than twofold (most runs end before a second GC), but
 // never let the heap pass softMemoryLimit without collecting harder.
@@ -78,32 +70,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root := app.rootCommand()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	if err == nil {
+	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
+		// Interrupted: whatever failed on the way out (a killed child
+		// process, a closed connection) is a consequence.
+		err = fmt.Errorf("%w: %w", ctx.Err(), err)
+	}
+	code := exitCode(err)
+	switch {
+	case err == nil:
 		return app.exitCode
+	case code == exitInterrupted:
+		fmt.Fprintln(app.stderr, "pyward: interrupted")
+	default:
+		fmt.Fprintf(app.stderr, "pyward: %v\n", err)
 	}
-	fmt.Fprintf(app.stderr, "pyward: %v\n", err)
-	var ce *codedError
-	if errors.As(err, &ce) {
-		return ce.code
-	}
-	// Cobra reports unknown flags and commands as plain errors.
-	return exitUsage
+	return code
 }
-
-// codedError carries the exit code an error should produce.
-type codedError struct {
-	code int
-	err  error
-}
-
-func (e *codedError) Error() string { return e.err.Error() }
-func (e *codedError) Unwrap() error { return e.err }
-
-// usageError marks err as the user's to fix (exit 2).
-func usageError(err error) error { return &codedError{code: exitUsage, err: err} }
-
-// usageErrorf formats a usage error.
-func usageErrorf(format string, args ...any) error { return usageError(fmt.Errorf(format, args...)) }
-
-// internalError marks err as an environment failure (exit 3).
-func internalError(err error) error { return &codedError{code: exitInternal, err: err} }

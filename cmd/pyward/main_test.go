@@ -3,8 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pyward/pyward/internal/index"
+	"github.com/pyward/pyward/internal/install"
+	"github.com/pyward/pyward/internal/venv"
 )
 
 // runPyward runs one invocation in-process and returns exit code and output.
@@ -26,6 +34,7 @@ func TestCLIBasics(t *testing.T) {
 		{"version", []string{"version"}, exitOK, "pyward ", ""},
 		{"help", []string{"--help"}, exitOK, "Usage:", ""},
 		{"help lists lock", []string{"--help"}, exitOK, "lock", ""},
+		{"help lists the exit codes", []string{"--help"}, exitOK, "130  interrupted", ""},
 		{"unknown flag", []string{"--bogus"}, exitUsage, "", "unknown flag: --bogus"},
 		{"unknown command", []string{"frobnicate"}, exitUsage, "", "unknown command"},
 		{"version takes no args", []string{"version", "x"}, exitUsage, "", "unknown command"},
@@ -50,5 +59,85 @@ func TestCLIBasics(t *testing.T) {
 				t.Errorf("error output is not one line: %q", stderr)
 			}
 		})
+	}
+}
+
+// runPywardCtx is runPyward with a context (cancelled: Ctrl-C).
+func runPywardCtx(t *testing.T, ctx context.Context, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(ctx, args, strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestExitCode(t *testing.T) {
+	plain := errors.New("boom")
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"success", nil, exitOK},
+		{"usage", usageErrorf("bad flag"), exitUsage},
+		{"internal", internalError(plain), exitInternal},
+		{"cobra's own error (unknown command)", plain, exitUsage},
+		{"an unmarked error from a command's run", &commandError{plain}, exitInternal},
+		{"interrupted, however marked", internalError(fmt.Errorf("fetch: %w", context.Canceled)), exitInterrupted},
+		{"interrupted, from a run", &commandError{usageError(context.Canceled)}, exitInterrupted},
+		{"http:// refused, marked internal", &commandError{internalError(fmt.Errorf("x: %w", index.ErrInsecure))}, exitUsage},
+		{"http:// refused, unmarked", &commandError{fmt.Errorf("x: %w", index.ErrInsecure)}, exitUsage},
+		{"refused wheel", &commandError{fmt.Errorf("x: %w", install.ErrUnsafe)}, exitUsage},
+		{"not a venv", &commandError{fmt.Errorf("x: %w", venv.ErrNotVenv)}, exitUsage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := exitCode(tt.err); got != tt.want {
+				t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+// The same failure exits with the same code in every command, and an
+// interruption is reported as such.
+func TestExitCodesEndToEnd(t *testing.T) {
+	isolateConfig(t)
+	dir := t.TempDir()
+	lockFile := filepath.Join(dir, "requirements.txt")
+	if err := os.WriteFile(lockFile, []byte("six==1.16.0 \\\n    --hash=sha256:8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	venvDir := filepath.Join(dir, "venv")
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name       string
+		ctx        context.Context
+		args       []string
+		wantCode   int
+		wantStderr string
+	}{
+		{"lock refuses http://", context.Background(), []string{"lock", "six", "--no-cache", "--python-version", "3.12", "--index-url", "http://127.0.0.1:1/simple/"}, exitUsage, "insecure http:// URL refused"},
+		{"sync refuses http://", context.Background(), []string{"sync", lockFile, "--venv", venvDir, "--no-cache", "--index-url", "http://127.0.0.1:1/simple/"}, exitUsage, "insecure http:// URL refused"},
+		{"db update unreachable", context.Background(), []string{"db", "update", "--osv-url", "http://127.0.0.1:1/all.zip", "--names-url", "http://127.0.0.1:1/simple/", "--top-url", "http://127.0.0.1:1/top.json"}, exitInternal, "127.0.0.1:1"},
+		{"db update interrupted", cancelled, []string{"db", "update", "--osv-url", "https://127.0.0.1:1/all.zip", "--names-url", "https://127.0.0.1:1/simple/", "--top-url", "https://127.0.0.1:1/top.json"}, exitInterrupted, "pyward: interrupted\n"},
+		{"lock interrupted", cancelled, []string{"lock", "six", "--no-cache", "--python-version", "3.12", "--index-url", "https://127.0.0.1:1/simple/"}, exitInterrupted, "pyward: interrupted\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runPywardCtx(t, tt.ctx, tt.args...)
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tt.wantCode, stderr)
+			}
+			if !strings.Contains(stderr, tt.wantStderr) {
+				t.Errorf("stderr %q lacks %q", stderr, tt.wantStderr)
+			}
+			if tt.wantCode == exitInterrupted && stderr != tt.wantStderr {
+				t.Errorf("stderr %q, want exactly %q", stderr, tt.wantStderr)
+			}
+		})
+	}
+	if _, err := os.Stat(venvDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused sync created %s (%v)", venvDir, err)
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pyward/pyward/internal/install"
 	"github.com/pyward/pyward/internal/sync"
 )
 
@@ -103,7 +101,7 @@ func (a *app) runSync(cmd *cobra.Command, args []string, f syncFlags) error {
 	}
 	res, err := sync.Sync(cmd.Context(), opts)
 	if err != nil {
-		return classifySyncError(err)
+		return err
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(a.stderr, "pyward: warning: %s\n", w)
@@ -117,15 +115,6 @@ func (a *app) runSync(cmd *cobra.Command, args []string, f syncFlags) error {
 	}
 	printPlan(out, res, f.dryRun)
 	return nil
-}
-
-func classifySyncError(err error) error {
-	switch {
-	case errors.Is(err, sync.ErrInvalidLock), errors.Is(err, sync.ErrRefused),
-		errors.Is(err, sync.ErrEnvironment), errors.Is(err, install.ErrUnsafe):
-		return usageError(err)
-	}
-	return internalError(err)
 }
 
 func printPlan(w io.Writer, res *sync.Result, dry bool) {
