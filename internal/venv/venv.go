@@ -169,13 +169,21 @@ func Query(ctx context.Context, path, cacheDir string) (*Interpreter, error) {
 			}
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	qctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, path, "-I", "-S", "-c", queryScript)
+	cmd := exec.CommandContext(qctx, path, "-I", "-S", "-c", queryScript)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
+		// A stopped query reports why it was stopped, not the
+		// "signal: killed" of the process.
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, fmt.Errorf("query python interpreter %s: %w", path, cerr)
+		}
+		if qctx.Err() != nil {
+			return nil, fmt.Errorf("query python interpreter %s: no answer within %s: %w", path, QueryTimeout, qctx.Err())
+		}
 		return nil, fmt.Errorf("query python interpreter %s: %w: %s", path, err, strings.TrimSpace(stderr.String()))
 	}
 	var info Info
