@@ -106,7 +106,8 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 	if f.fix.output != "" {
 		out = f.fix.output
 	}
-	if !f.fix.dryRun && (res.Changed || out != path) {
+	// An impossible fix writes no lock: neither the input nor --fix-output.
+	if !f.fix.dryRun && res.Impossible == "" && (res.Changed || out != path) {
 		perm := os.FileMode(0o644)
 		if st, err := os.Stat(path); err == nil {
 			perm = st.Mode().Perm()
@@ -123,13 +124,15 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 		return internalError(err)
 	}
 	switch {
+	case res.Impossible != "":
+		fmt.Fprintf(a.stderr, "pyward: --fix: the fix is impossible, %s not written: %s\n", out, res.Impossible)
 	case f.fix.dryRun:
 		fmt.Fprintf(a.stderr, "pyward: --dry-run: %s not written\n", out)
 	case res.Changed:
-		fmt.Fprintf(a.stderr, "pyward: fixed %s (%s)\n", out, res.Strategy)
+		fmt.Fprintf(a.stderr, "pyward: fixed %s\n", out)
 	}
 	a.exitCode = exitOK
-	if after.CountAtLeast(failOn) > 0 {
+	if after.CountAtLeast(failOn) > 0 || res.Impossible != "" {
 		a.exitCode = exitFindings
 	}
 	return nil

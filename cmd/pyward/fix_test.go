@@ -34,6 +34,10 @@ var fixAdvisories = map[string]string{
   "summary": "sdistonly overflows",
   "affected": [{"package": {"ecosystem": "PyPI", "name": "sdistonly"},
     "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.1.0"}]}]}]}`,
+	"PYSEC-2099-5.json": `{"id": "PYSEC-2099-5", "modified": "2025-01-01T00:00:00Z",
+  "summary": "majorfragile overflows",
+  "affected": [{"package": {"ecosystem": "PyPI", "name": "majorfragile"},
+    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0.0"}]}]}]}`,
 	"MAL-2099-1.json": `{"id": "MAL-2099-1", "modified": "2025-01-01T00:00:00Z",
   "summary": "Malicious code in evilpkg (PyPI)",
   "affected": [{"package": {"ecosystem": "PyPI", "name": "evilpkg"}, "versions": ["0.1.0"]}]}`,
@@ -65,6 +69,8 @@ func fixDists() []testindex.Dist {
 		{Name: "sdistonly", Version: "1.1.0", NoWheel: true, Dynamic: []string{"Requires-Dist"}, UploadTime: old},
 		{Name: "fragile", Version: "1.0.0", UploadTime: old},
 		{Name: "fragile", Version: "1.1.0", Requires: []string{"ghost-dep>=1"}, UploadTime: old, Sdist: true},
+		{Name: "majorfragile", Version: "1.0.0", UploadTime: old},
+		{Name: "majorfragile", Version: "2.0.0", Requires: []string{"ghost-dep>=2"}, UploadTime: old},
 	}
 }
 
@@ -344,57 +350,143 @@ func TestAuditFixErrorsLeaveLockUntouched(t *testing.T) {
 	}
 }
 
-// TestAuditFixFallsBackToPins: fragile's fix needs a dependency the index
-// does not have, so the lock engine finds no resolution; the pin is bumped
-// in place with the new version's hashes and the summary says so.
-func TestAuditFixFallsBackToPins(t *testing.T) {
-	t.Run("no solution", testFallbackNoSolution)
-	t.Run("metadata needs a build", testFallbackNeedsBuild)
+// TestAuditFixImpossible: when the resolver proves the fix impossible (a
+// fixed version needs a dependency no index has, or could only be read by
+// building it), --fix says so with the resolver's explanation, exits 1 and
+// writes nothing: neither the lock nor --fix-output (issue 8, observed 2:
+// it used to bump the pins anyway, exit 0 and report no vulnerability left).
+func TestAuditFixImpossible(t *testing.T) {
+	tests := []struct {
+		name    string
+		lock    string
+		reqs    []string
+		pins    []string
+		args    []string
+		explain string
+	}{
+		{"no solution", "requirements.txt", []string{"fragile", "other"}, []string{"fragile==1.0.0", "other==1.0.0"}, nil, "ghost-dep"},
+		{"no solution, pylock", "pylock.toml", []string{"fragile", "other"}, []string{"fragile==1.0.0", "other==1.0.0"}, nil, "ghost-dep"},
+		{"no solution across a major version", "requirements.txt", []string{"majorfragile", "other"}, []string{"majorfragile==1.0.0", "other==1.0.0"}, []string{"--allow-major"}, "ghost-dep"},
+		{"metadata needs a build", "requirements.txt", []string{"sdistonly", "other"}, []string{"sdistonly==1.0.0", "other==1.0.0"}, nil, "building"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newFixEnv(t, tt.lock, tt.reqs, tt.pins...)
+			orig := e.read(t)
+			other := filepath.Join(e.dir, "fixed.txt")
+			for _, extra := range [][]string{nil, {"--fix-output", other}} {
+				args := append(append([]string{"--fix"}, tt.args...), extra...)
+				code, stdout, stderr := e.audit(t, args...)
+				if code != exitFindings {
+					t.Errorf("%v: exit %d, want 1\n%s\n%s", args, code, stderr, stdout)
+				}
+				if e.read(t) != orig {
+					t.Fatalf("%v: the lock changed:\n%s", args, e.read(t))
+				}
+				if _, err := os.Stat(other); !os.IsNotExist(err) {
+					t.Errorf("%v: --fix-output written (%v)", args, err)
+				}
+				if !strings.Contains(stderr, "impossible") || !strings.Contains(stderr, tt.explain) {
+					t.Errorf("%v: stderr lacks the explanation %q:\n%s", args, tt.explain, stderr)
+				}
+				for _, want := range []string{"### The fix is impossible", tt.explain, "left unchanged", "### Still vulnerable"} {
+					if !strings.Contains(stdout, want) {
+						t.Errorf("%v: summary lacks %q:\n%s", args, want, stdout)
+					}
+				}
+				if strings.Contains(stdout, "no known vulnerability remains") {
+					t.Errorf("%v: summary claims the lock is clean:\n%s", args, stdout)
+				}
+			}
+		})
+	}
 }
 
-// testFallbackNeedsBuild: sdistonly's fix is an sdist whose dependencies
-// are dynamic, so only building it would tell them.
-func testFallbackNeedsBuild(t *testing.T) {
-	e := newFixEnv(t, "requirements.txt", []string{"sdistonly", "other"}, "sdistonly==1.0.0", "other==1.0.0")
-	code, stdout, stderr := e.audit(t, "--fix")
-	if code != exitOK {
-		t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
-	}
-	if p := pins(e.read(t)); p["sdistonly"] != "1.1.0" || p["other"] != "1.0.0" {
-		t.Errorf("pins %v", p)
-	}
-	for _, want := range []string{"| sdistonly | 1.0.0 | 1.1.0 | PYSEC-2099-4 |", "no static metadata", "not re-resolved"} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("summary lacks %q:\n%s", want, stdout)
+// TestAuditFixKeepsLockSources: --fix keeps every line the resolver does
+// not decide: the header, the index options (--index-url,
+// --extra-index-url, --find-links, --trusted-host) and the notes, and
+// resolves against the index the lock records, with no index flag given
+// (issue 8, observed 2: the --index-url line was dropped, so the next sync
+// went to pypi.org).
+func TestAuditFixKeepsLockSources(t *testing.T) {
+	t.Run("pyward requirements lock", func(t *testing.T) {
+		e := newFixEnv(t, "requirements.txt", []string{"vulnlib", "other"}, "vulnlib==1.0.0", "helper==1.0.0", "other==1.0.0")
+		orig := e.read(t)
+		if !strings.Contains(orig, "\n--index-url "+e.indexURL+"\n") {
+			t.Fatalf("test lock has no --index-url line:\n%s", orig)
 		}
-	}
-}
-
-func testFallbackNoSolution(t *testing.T) {
-	e := newFixEnv(t, "requirements.txt", []string{"fragile", "other"}, "fragile==1.0.0", "other==1.0.0")
-	orig := e.read(t)
-	code, stdout, stderr := e.audit(t, "--fix")
-	if code != exitOK {
-		t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
-	}
-	text := e.read(t)
-	if p := pins(text); p["fragile"] != "1.1.0" || p["other"] != "1.0.0" || len(p) != 2 {
-		t.Fatalf("pins after fallback: %v", p)
-	}
-	for _, fn := range e.ix.Filenames("fragile") {
-		if _, sum, err := e.ix.File(fn); err != nil || strings.Contains(fn, "1.1.0") != strings.Contains(text, sum) {
-			t.Errorf("%s: hash presence wrong (%v)", fn, err)
+		if code, stdout, stderr := e.audit(t, "--fix"); code != exitOK {
+			t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
 		}
-	}
-	// Only fragile's requirement lines changed.
-	if strings.Count(text, "\n") != strings.Count(orig, "\n")+1 { // one more hash line (wheel and sdist)
-		t.Errorf("unexpected line changes:\n%s\n---\n%s", orig, text)
-	}
-	for _, want := range []string{"| fragile | 1.0.0 | 1.1.0 | PYSEC-2099-3 |", "found no resolution", "ghost-dep", "not re-resolved"} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		text := e.read(t)
+		if head := orig[:strings.Index(orig, "helper==")]; !strings.HasPrefix(text, head) {
+			t.Errorf("header and options changed:\n%s\nwant the prefix:\n%s", text, head)
 		}
-	}
+		if p := pins(text); p["vulnlib"] != "1.1.1" || p["other"] != "1.0.0" {
+			t.Errorf("pins %v", p)
+		}
+		if !strings.Contains(text, "other==1.0.0 \\") || !strings.Contains(text, "# from "+e.indexURL) {
+			t.Errorf("fixed lock:\n%s", text)
+		}
+	})
+	t.Run("pylock", func(t *testing.T) {
+		e := newFixEnv(t, "pylock.toml", []string{"vulnlib", "other"}, "vulnlib==1.0.0", "helper==1.0.0", "other==1.0.0")
+		orig := e.read(t)
+		if code, stdout, stderr := e.audit(t, "--fix"); code != exitOK {
+			t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
+		}
+		text := e.read(t)
+		if head := orig[:strings.Index(orig, "lock-version")]; head == "" || !strings.HasPrefix(text, head) {
+			t.Errorf("header changed:\n%s\nwant the prefix:\n%s", text, head)
+		}
+		l, err := lockfile.ParsePylock(e.lock, []byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range l.Packages {
+			if p.Index != e.indexURL {
+				t.Errorf("%s: index %q, want %q", p.Name, p.Index, e.indexURL)
+			}
+		}
+	})
+	t.Run("pip-compile lock with index options", func(t *testing.T) {
+		e := newFixEnv(t, "requirements.txt", []string{"other"}, "other==1.0.0")
+		_, extraURL, _ := startIndex(t, nil, testindex.Options{})
+		wheels := t.TempDir()
+		head := "#\n# This file is autogenerated by pip-compile with Python 3.12\n# by the following command:\n#\n#    pip-compile --generate-hashes requirements.in\n#\n" +
+			"--index-url " + e.indexURL + "\n--extra-index-url " + extraURL + "\n--trusted-host 127.0.0.1\n--find-links " + wheels + "\n\n"
+		body := ""
+		for _, nv := range [][3]string{{"helper", "1.0.0", "vulnlib"}, {"oldlib", "1.0.0", "vulnlib"}, {"vulnlib", "1.0.0", "-r requirements.in"}} {
+			body += nv[0] + "==" + nv[1]
+			for _, fn := range e.ix.Filenames(nv[0]) {
+				if strings.Contains(fn, "-"+nv[1]+"-") || strings.HasSuffix(fn, "-"+nv[1]+".tar.gz") {
+					_, sum, err := e.ix.File(fn)
+					if err != nil {
+						t.Fatal(err)
+					}
+					body += " \\\n    --hash=sha256:" + sum
+				}
+			}
+			body += "\n    # via " + nv[2] + "\n"
+		}
+		if err := os.WriteFile(e.lock, []byte(head+body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// The --extra-index-url line is itself a finding: exit 1.
+		if code, stdout, stderr := e.audit(t, "--fix"); code != exitFindings || !strings.Contains(stderr, "pyward: fixed") {
+			t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
+		}
+		text := e.read(t)
+		if !strings.HasPrefix(text, head) {
+			t.Errorf("header and options changed:\n%s\nwant the prefix:\n%s", text, head)
+		}
+		if p := pins(text); p["vulnlib"] != "1.1.1" || p["helper"] != "1.1.0" || len(p) != 2 {
+			t.Errorf("pins %v:\n%s", p, text)
+		}
+		if strings.Contains(text, "# from") {
+			t.Errorf("notes pip-compile does not write were added:\n%s", text)
+		}
+	})
 }
 
 func TestFixIndexFlags(t *testing.T) {

@@ -28,6 +28,7 @@ type span struct {
 	extras     []string
 	marker     string
 	start, end int // 0-based physical lines, inclusive
+	notesEnd   int // the "# via"/"# from" lines below it end before this line
 }
 
 // Header is what a lock's header comment says about how it was made.
@@ -185,7 +186,7 @@ func parseRequirementsLock(path string, data []byte, h Header) (*document, error
 		for sp.end+1 < len(doc.lines) && strings.HasSuffix(strings.TrimRight(doc.lines[sp.end], " \t\r"), `\`) {
 			sp.end++
 		}
-		p.Via, p.Index = annotations(doc.lines, sp.end+1)
+		p.Via, p.Index, sp.notesEnd = annotations(doc.lines, sp.end+1)
 		doc.spans = append(doc.spans, sp)
 		doc.lock.Packages = append(doc.lock.Packages, p)
 	}
@@ -208,14 +209,15 @@ func splitLines(data []byte) (lines []string, eol string, bom bool) {
 }
 
 // annotations reads the indented "# via" and "# from" comments pip-compile
-// and pyward write under a requirement, starting at line i.
-func annotations(lines []string, i int) (via []string, from string) {
+// and pyward write under a requirement, starting at line i; end is the
+// first line after them.
+func annotations(lines []string, i int) (via []string, from string, end int) {
 	inList := false
 	for ; i < len(lines); i++ {
 		l := lines[i]
 		t := strings.TrimSpace(l)
 		if t == "" || !strings.HasPrefix(t, "#") || (l[0] != ' ' && l[0] != '\t') {
-			return via, from
+			return via, from, i
 		}
 		body := strings.TrimSpace(strings.TrimPrefix(t, "#"))
 		switch {
@@ -229,7 +231,7 @@ func annotations(lines []string, i int) (via []string, from string) {
 			via = append(via, body)
 		}
 	}
-	return via, from
+	return via, from, i
 }
 
 // inventoryOf reads the (new) lock as the auditor does, from memory.
@@ -263,7 +265,7 @@ func inventoryOf(path string, format Format, data []byte) (*inventory.Inventory,
 			for end+1 < len(lines) && strings.HasSuffix(strings.TrimRight(lines[end], " \t\r"), `\`) {
 				end++
 			}
-			if _, idx := annotations(lines, end+1); idx != "" {
+			if _, idx, _ := annotations(lines, end+1); idx != "" {
 				p.Index, p.Indexes = idx, []string{idx}
 			}
 		}

@@ -22,20 +22,26 @@
 //   - Malicious packages (OSV MAL- reports) are never "fixed" by an
 //     upgrade: they are reported for removal.
 //   - Findings without any known fixed version are reported as not fixable.
-//   - Strategy 1 (Resolved), when a resolver is available: re-resolve with
-//     every locked package as a root, the current pins as preferences (so
+//   - Resolution: re-resolve with every locked package as a root, the current pins as preferences (so
 //     nothing moves unless it has to), the targets preferred, and the
 //     constraints name>=target (plus <next major without AllowMajor).
 //     Packages the resolution no longer reaches (a marker that is false on
 //     the target, say) are carried over unchanged; packages that were only
 //     needed by the old versions of upgraded packages are dropped when the
 //     lock records who required what ("# via").
-//   - Strategy 2 (PinsOnly), when there is no resolver, it finds no
-//     solution, or it would have to build an sdist to read its metadata: only the vulnerable pins change, each with the hashes of
-//     every file of its new version on the index (missing sha256 digests are
-//     computed by downloading), and the summary says that the dependencies
-//     of the bumped packages were not re-resolved. In a requirements file
-//     only the lines of the bumped requirements change.
+//   - Impossible fixes. When the resolver proves that no set of versions
+//     satisfies the lock with the fixed versions, or could only tell by
+//     building an sdist, the fix is impossible: Result.Impossible explains
+//     why and the lock is not changed. A lock whose pins were bumped without
+//     resolving their dependencies is never produced: it could not be
+//     installed, or would install what nobody checked.
+//   - The lock keeps what the resolver does not decide. In a requirements
+//     file every line outside the changed requirements stays as it was:
+//     the header, the index options (--index-url, --extra-index-url,
+//     --find-links, --trusted-host, --no-index), comments, and the
+//     requirements whose version did not change (only their "# via" notes
+//     are rewritten when who requires them changed). A pylock.toml keeps its
+//     header comment, its top-level options and each package's index.
 //   - Nothing is written here: Fix returns the new bytes, and the caller
 //     writes them atomically, so a failure leaves the old lock untouched.
 package fix
@@ -68,16 +74,6 @@ const (
 	Pylock       Format = "pylock"
 )
 
-// Strategy is how the lock was changed.
-type Strategy string
-
-// Strategies.
-const (
-	None     Strategy = ""          // nothing to change
-	Resolved Strategy = "resolved"  // re-resolved through the lock engine
-	PinsOnly Strategy = "pins-only" // pins bumped in place, hashes refreshed
-)
-
 // Index is what Fix needs from a package index (*index.Client has it).
 type Index interface {
 	Project(ctx context.Context, name string) (*index.Project, error)
@@ -100,7 +96,7 @@ type Options struct {
 	Now     time.Time // zero means time.Now()
 
 	Index Index
-	// Provider enables strategy 1; nil means pins only.
+	// Provider is the resolver's package source (required).
 	Provider   resolve.Provider
 	SourceURLs map[string]string // index source name -> URL, for the lock
 	Target     lock.Target
@@ -131,19 +127,19 @@ type Problem struct {
 
 // Result is the fixed lock and what to tell the reviewer.
 type Result struct {
-	Path     string
-	Data     []byte // the new lock; equal to Options.Data when !Changed
-	Changed  bool
-	Strategy Strategy
-	Changes  []Change
+	Path    string
+	Data    []byte // the new lock; equal to Options.Data when !Changed
+	Changed bool
+	// Impossible explains why the fix cannot be made (the resolver's
+	// explanation); "" otherwise. The lock is then unchanged.
+	Impossible string
+	Changes    []Change
 	// NeedsMajor lists packages whose fix crosses a major version.
 	NeedsMajor []Problem
 	// Unfixable lists packages with no fixing release.
 	Unfixable []Problem
 	// Remove lists malicious packages.
 	Remove []Problem
-	// Notes explain the strategy (e.g. why the resolver was not used).
-	Notes []string
 	// Inventory is the new lock, for re-auditing in memory.
 	Inventory *inventory.Inventory
 }
@@ -155,7 +151,6 @@ type plan struct {
 	current  string
 	target   string
 	findings []audit.Finding
-	files    []index.File // the target's files on the index
 }
 
 // Fix computes the smallest upgrades that clear the vulnerability findings
@@ -222,32 +217,25 @@ func Fix(ctx context.Context, opts Options) (*Result, error) {
 		return res, err
 	}
 
-	var newLock *lockfile.Lock
-	if opts.Provider != nil {
-		newLock, err = resolveFix(ctx, opts, doc, plans)
-		var nse *resolve.NoSolutionError
-		switch {
-		case errors.As(err, &nse):
-			res.Notes = append(res.Notes, "The lock engine found no resolution with the fixed versions ("+oneLine(nse.Explanation())+"), so only the vulnerable pins were bumped.")
-			newLock = nil
-		case errors.Is(err, index.ErrNeedsBuild):
-			res.Notes = append(res.Notes, "The lock engine could not read the dependencies of every release without building it ("+oneLine(err.Error())+"), so only the vulnerable pins were bumped.")
-			newLock = nil
-		case err != nil:
-			return nil, fmt.Errorf("fix: re-resolve %s: %w", opts.Path, err)
-		}
-	} else {
-		res.Notes = append(res.Notes, "No resolver was available, so only the vulnerable pins were bumped.")
+	if opts.Provider == nil {
+		return nil, errors.New("fix: no resolver")
 	}
-	if newLock != nil {
-		res.Strategy = Resolved
-		res.Data, err = marshal(opts.Format, newLock)
-	} else {
-		res.Strategy = PinsOnly
-		res.Notes = append(res.Notes, "Dependencies of the bumped packages were not re-resolved: check that their new requirements are still met (pyward lock re-resolves).")
-		res.Data, err = bumpPins(ctx, opts, doc, plans)
+	newLock, err := resolveFix(ctx, opts, doc, plans)
+	var nse *resolve.NoSolutionError
+	switch {
+	case errors.As(err, &nse):
+		res.Impossible = "No set of versions satisfies the lock with the fixed versions: " + oneLine(nse.Explanation())
+	case errors.Is(err, index.ErrNeedsBuild):
+		res.Impossible = "The dependencies of a fixed version can only be read by building it (" + oneLine(err.Error()) +
+			"); re-lock with pyward lock --allow-build to resolve it."
+	case err != nil:
+		return nil, fmt.Errorf("fix: re-resolve %s: %w", opts.Path, err)
 	}
-	if err != nil {
+	if res.Impossible != "" {
+		res.Inventory, err = inventoryOf(opts.Path, opts.Format, opts.Data)
+		return res, err
+	}
+	if res.Data, err = rewrite(doc, opts.Data, newLock); err != nil {
 		return nil, err
 	}
 	res.Changed = string(res.Data) != string(opts.Data)
@@ -289,14 +277,6 @@ func ids(fs []audit.Finding, mal bool) []string {
 // oneLine squeezes a multi-line explanation for a Markdown paragraph.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
-}
-
-// marshal writes l in format.
-func marshal(format Format, l *lockfile.Lock) ([]byte, error) {
-	if format == Pylock {
-		return lockfile.MarshalPylock(l)
-	}
-	return lockfile.MarshalRequirements(l)
 }
 
 // diff lists changed pins between the old and new lock.

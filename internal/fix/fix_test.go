@@ -19,8 +19,10 @@ import (
 	"github.com/pyward/pyward/internal/lock"
 	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/osv"
+	"github.com/pyward/pyward/internal/pep425"
 	"github.com/pyward/pyward/internal/pep440"
 	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/pep508"
 	"github.com/pyward/pyward/internal/resolve"
 	"github.com/pyward/pyward/internal/testindex"
 )
@@ -237,15 +239,61 @@ zlib-other==3.0 \
     # via -r requirements.in
 `
 
-func TestPinsOnlyRequirements(t *testing.T) {
+// testTarget is CPython 3.12 on manylinux x86_64.
+func testTarget(t *testing.T) lock.Target {
+	t.Helper()
+	py, _ := pep440.Parse("3.12")
+	interp, err := pep425.Target("manylinux_x86_64", [2]int{3, 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := pep508.TargetEnvironment("3.12", "linux")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lock.Target{Python: py, Environment: env, Tags: interp.Tags()}
+}
+
+// startTestIndex serves dists on loopback and returns a client for it.
+func startTestIndex(t *testing.T, dists []testindex.Dist) (*testindex.Index, *index.Client, string) {
+	t.Helper()
+	tix, err := testindex.New(dists, testindex.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := tix.Start()
+	t.Cleanup(tix.Close)
+	client, err := index.New(index.Options{Sources: []index.Source{{Name: "test", URL: base}}, TrustedHosts: []string{"127.0.0.1"}, NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	return tix, client, base
+}
+
+// TestFixRewritesInPlace: only the lines of the upgraded requirement change;
+// the header, the other requirements (with hashes the index does not even
+// have), their notes, the line ends and the byte order mark stay.
+func TestFixRewritesInPlace(t *testing.T) {
+	old := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	tix, client, _ := startTestIndex(t, []testindex.Dist{
+		{Name: "certifi", Version: "2024.2.2", UploadTime: old},
+		{Name: "lib", Version: "1.0", Requires: []string{"certifi"}, UploadTime: old},
+		{Name: "lib", Version: "1.1", Requires: []string{"certifi"}, UploadTime: old},
+		{Name: "lib", Version: "1.2", Requires: []string{"certifi"}, UploadTime: old},
+		{Name: "zlib-other", Version: "3.0", UploadTime: old},
+	})
+	_, sum, err := tix.File("lib-1.1-py3-none-any.whl")
+	if err != nil {
+		t.Fatal(err)
+	}
 	db := loadDB(t, advisory("A-1", "lib", "0:1.1"), `{"id": "MAL-1", "modified": "2025-01-01T00:00:00Z",
  "affected": [{"package": {"ecosystem": "PyPI", "name": "zlib-other"}, "versions": ["3.0"]}]}`)
-	sum := sha256.Sum256([]byte("wheel lib-1.1-py3-none-any.whl")) // downloaded: the index gives no hash
 	want := strings.Replace(pipCompileLock, `lib[extra]==1.0 ; python_version >= "3.8" \
     --hash=sha256:1111111111111111111111111111111111111111111111111111111111111111 \
     --hash=sha256:2222222222222222222222222222222222222222222222222222222222222222`,
 		`lib[extra]==1.1 ; python_version >= "3.8" \
-    --hash=sha256:`+hex.EncodeToString(sum[:]), 1)
+    --hash=sha256:`+sum, 1)
 	tests := []struct {
 		name   string
 		encode func(string) string
@@ -256,17 +304,16 @@ func TestPinsOnlyRequirements(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ix := newMemIndex(map[string][]rel{"lib": {{version: "1.0"}, {version: "1.1", noHash: true}, {version: "1.2"}}})
 			var fs []audit.Finding
 			fs = append(fs, findings(t, db, "lib", "1.0")...)
 			fs = append(fs, findings(t, db, "zlib-other", "3.0")...)
 			res, err := Fix(context.Background(), Options{Path: "requirements.txt", Format: Requirements, Data: []byte(tt.encode(pipCompileLock)),
-				Findings: fs, Vulns: db, Index: ix})
+				Findings: fs, Vulns: db, Index: client, Provider: resolve.NewIndexProvider(client), Target: testTarget(t)})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Strategy != PinsOnly || !res.Changed {
-				t.Fatalf("strategy %q changed %v", res.Strategy, res.Changed)
+			if !res.Changed || res.Impossible != "" {
+				t.Fatalf("changed %v impossible %q", res.Changed, res.Impossible)
 			}
 			if string(res.Data) != tt.encode(want) {
 				t.Errorf("rewritten lock:\n%q\nwant:\n%q", res.Data, tt.encode(want))
@@ -288,12 +335,24 @@ func TestPinsOnlyRequirements(t *testing.T) {
 			if err := WriteSummary(&buf, res, nil); err != nil {
 				t.Fatal(err)
 			}
-			for _, s := range []string{"| lib | 1.0 | 1.1 | A-1 |", "not re-resolved", "### Remove", "**zlib-other** 3.0: malicious"} {
+			for _, s := range []string{"| lib | 1.0 | 1.1 | A-1 |", "Re-resolved", "### Remove", "**zlib-other** 3.0: malicious"} {
 				if !strings.Contains(buf.String(), s) {
 					t.Errorf("summary lacks %q:\n%s", s, buf.String())
 				}
 			}
 		})
+	}
+}
+
+// TestFixNeedsResolver: bumping pins without resolving their dependencies
+// is never offered.
+func TestFixNeedsResolver(t *testing.T) {
+	db := loadDB(t, advisory("A-1", "lib", "0:1.1"))
+	ix := newMemIndex(map[string][]rel{"lib": {{version: "1.0"}, {version: "1.1"}}})
+	_, err := Fix(context.Background(), Options{Path: "requirements.txt", Format: Requirements, Data: []byte(pipCompileLock),
+		Findings: findings(t, db, "lib", "1.0"), Vulns: db, Index: ix})
+	if err == nil || !strings.Contains(err.Error(), "no resolver") {
+		t.Fatalf("error %v", err)
 	}
 }
 
@@ -319,25 +378,17 @@ func TestNothingToFix(t *testing.T) {
 	}
 }
 
-// TestPinsOnlyPylock bumps a pylock.toml in place against a real index:
-// the new version's files, URLs, sizes and hashes come from the index.
-func TestPinsOnlyPylock(t *testing.T) {
+// TestFixPylock re-resolves a pylock.toml against a real index: the new
+// version's files, URLs, sizes and hashes come from the index, the header
+// comment stays as it was.
+func TestFixPylock(t *testing.T) {
 	old := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	tix, err := testindex.New([]testindex.Dist{
+	tix, client, base := startTestIndex(t, []testindex.Dist{
 		{Name: "lib", Version: "1.0", UploadTime: old},
 		{Name: "lib", Version: "1.1", UploadTime: old, Sdist: true},
 		{Name: "lib", Version: "1.2", UploadTime: old},
 		{Name: "other", Version: "2.0", UploadTime: old},
-	}, testindex.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := tix.Start()
-	defer tix.Close()
-	client, err := index.New(index.Options{Sources: []index.Source{{Name: "test", URL: base}}, TrustedHosts: []string{"127.0.0.1"}, NoCache: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	l := &lockfile.Lock{CreatedBy: "pyward", Command: "pyward lock lib other -o pylock.toml", Packages: []lockfile.Package{
 		{Name: "lib", Version: "1.0", Index: base, Wheels: []lockfile.File{{Name: "lib-1.0-py3-none-any.whl", URL: base + "x", Hashes: map[string]string{"sha256": strings.Repeat("a", 64)}}}},
 		{Name: "other", Version: "2.0", Index: base, Wheels: []lockfile.File{{Name: "other-2.0-py3-none-any.whl", URL: base + "y", Hashes: map[string]string{"sha256": strings.Repeat("b", 64)}}}},
@@ -346,9 +397,11 @@ func TestPinsOnlyPylock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	data = append([]byte("# A comment of the reviewer's.\n"), data...)
 	db := loadDB(t, advisory("A-1", "lib", "0:1.1"))
 	res, err := Fix(context.Background(), Options{Path: "pylock.toml", Format: Pylock, Data: data,
-		Findings: findings(t, db, "lib", "1.0"), Vulns: db, Index: client})
+		Findings: findings(t, db, "lib", "1.0"), Vulns: db, Index: client, Provider: resolve.NewIndexProvider(client),
+		SourceURLs: map[string]string{"test": base}, Target: testTarget(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +410,7 @@ func TestPinsOnlyPylock(t *testing.T) {
 		t.Fatalf("%v\n%s", err, res.Data)
 	}
 	p := nl.Find("lib")
-	if p == nil || p.Version != "1.1" || p.Sdist == nil || len(p.Wheels) != 1 {
+	if p == nil || p.Version != "1.1" || p.Sdist == nil || len(p.Wheels) != 1 || p.Index != base {
 		t.Fatalf("lib after fix: %+v", p)
 	}
 	for _, f := range p.Files() {
@@ -366,10 +419,10 @@ func TestPinsOnlyPylock(t *testing.T) {
 			t.Errorf("file %+v (index sha256 %s, %v)", f, sum, err)
 		}
 	}
-	if o := nl.Find("other"); o == nil || o.Version != "2.0" || o.Wheels[0].Hashes["sha256"] != strings.Repeat("b", 64) {
+	if o := nl.Find("other"); o == nil || o.Version != "2.0" {
 		t.Errorf("unrelated package changed: %+v", o)
 	}
-	if !strings.Contains(string(res.Data), "# To update, run: pyward lock lib other") {
+	if head := "# A comment of the reviewer's.\n# This file is autogenerated by pyward; do not edit.\n# To update, run: pyward lock lib other -o pylock.toml\nlock-version"; !strings.HasPrefix(string(res.Data), head) {
 		t.Errorf("header lost:\n%s", res.Data)
 	}
 }
@@ -418,9 +471,9 @@ func TestSplitCommand(t *testing.T) {
 
 func TestAnnotations(t *testing.T) {
 	lines := strings.Split("    # via\n    #   a\n    #   -r req.in\n    # from https://i/simple/\nnext==1", "\n")
-	via, from := annotations(lines, 0)
-	if strings.Join(via, "|") != "a|-r req.in" || from != "https://i/simple/" {
-		t.Errorf("via %q from %q", via, from)
+	via, from, end := annotations(lines, 0)
+	if strings.Join(via, "|") != "a|-r req.in" || from != "https://i/simple/" || end != 4 {
+		t.Errorf("via %q from %q end %d", via, from, end)
 	}
 }
 
@@ -487,8 +540,9 @@ func (p failingProvider) Dependencies(context.Context, *resolve.Candidate, *reso
 	return nil, p.err
 }
 
-// TestResolverFailures: a release that needs building falls back to
-// bumping pins; any other resolver failure (the network) is an error.
+// TestResolverFailures: a release that needs building makes the fix
+// impossible (the lock is not changed); any other resolver failure (the
+// network) is an error.
 func TestResolverFailures(t *testing.T) {
 	db := loadDB(t, advisory("A-1", "lib", "0:1.1"))
 	tests := []struct {
@@ -514,8 +568,8 @@ func TestResolverFailures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Strategy != PinsOnly || !strings.Contains(strings.Join(res.Notes, " "), tt.wantNote) || !strings.Contains(string(res.Data), "lib[extra]==1.1 ;") {
-				t.Errorf("strategy %s notes %q\n%s", res.Strategy, res.Notes, res.Data)
+			if res.Changed || string(res.Data) != pipCompileLock || !strings.Contains(res.Impossible, tt.wantNote) {
+				t.Errorf("changed %v impossible %q\n%s", res.Changed, res.Impossible, res.Data)
 			}
 		})
 	}

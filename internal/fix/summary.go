@@ -46,15 +46,10 @@ func WriteSummary(w io.Writer, r *Result, after *audit.Report) error {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(c.Package), cell(orDash(c.From)), cell(orDash(c.To)), cell(adv))
 		}
 		b.WriteString("\n")
-		switch r.Strategy {
-		case Resolved:
-			b.WriteString("Re-resolved through the lock engine with the previous pins preferred: each vulnerable package moves to the smallest release that clears its advisories, and other packages move only where the new versions require it.\n\n")
-		case PinsOnly:
-			b.WriteString("Only the vulnerable pins were bumped (with the hashes of every file of the new versions).\n\n")
-		}
+		b.WriteString("Re-resolved through the lock engine with the previous pins preferred: each vulnerable package moves to the smallest release that clears its advisories, and other packages move only where the new versions require it.\n\n")
 	}
-	for _, n := range r.Notes {
-		b.WriteString("> " + n + "\n\n")
+	if r.Impossible != "" {
+		fmt.Fprintf(&b, "### The fix is impossible\n\n%s\n\nThe lock was left unchanged.\n\n", md(r.Impossible))
 	}
 	problems := func(title string, ps []Problem) {
 		if len(ps) == 0 {

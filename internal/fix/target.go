@@ -84,7 +84,7 @@ func choose(ctx context.Context, opts Options, name, display, current string, fs
 		return nil, &Problem{Package: display, Version: current, Advisories: ids(withFix, false), Target: best.text,
 			Reason: fmt.Sprintf("needs a major upgrade (to %s): rerun with --allow-major", best.text)}, nil
 	}
-	pl := &plan{name: name, display: display, current: current, target: best.text, findings: fs, files: best.files}
+	pl := &plan{name: name, display: display, current: current, target: best.text, findings: fs}
 	if len(noFix) > 0 {
 		return pl, &Problem{Package: display, Version: current, Advisories: ids(noFix, false), Reason: "no fixed version is known"}, nil
 	}

@@ -39,29 +39,45 @@ func MarshalRequirements(l *Lock) ([]byte, error) {
 		b.WriteString("\n")
 	}
 	for i := range l.Packages {
-		p := &l.Packages[i]
-		if p.Name == "" || (p.Version == "" && p.Archive == nil) {
-			return nil, fmt.Errorf("lock: package %d has no name or version", i+1)
+		pin, notes, err := RequirementEntry(&l.Packages[i])
+		if err != nil {
+			return nil, fmt.Errorf("lock: package %d: %w", i+1, err)
 		}
-		if p.Archive != nil {
-			fmt.Fprintf(&b, "%s @ %s", p.Name, redact.URLs(p.Archive.URL))
-		} else {
-			fmt.Fprintf(&b, "%s==%s", p.Name, p.Version)
-		}
-		if p.Marker != "" {
-			fmt.Fprintf(&b, " ; %s", p.Marker)
-		}
-		hashes := p.sha256Hashes()
-		if len(hashes) == 0 {
-			return nil, fmt.Errorf("lock: package %s==%s has no sha256 hash", p.Name, p.Version)
-		}
-		for _, h := range hashes {
-			fmt.Fprintf(&b, " \\\n%s--hash=sha256:%s", hashLineIndent, h)
-		}
-		b.WriteByte('\n')
-		writeVia(&b, p)
+		b.WriteString(pin)
+		b.WriteString(notes)
 	}
 	return b.Bytes(), nil
+}
+
+// RequirementEntry renders one package of a requirements lock: pin is the
+// requirement with its marker and one continuation line per hash, notes the
+// "# via" and "# from" comments below it. Both end with a line feed (notes
+// is empty when there is nothing to say).
+func RequirementEntry(p *Package) (pin, notes string, err error) {
+	if p.Name == "" || (p.Version == "" && p.Archive == nil) {
+		return "", "", fmt.Errorf("%q has no name or version", p.Name)
+	}
+	var b bytes.Buffer
+	if p.Archive != nil {
+		fmt.Fprintf(&b, "%s @ %s", p.Name, redact.URLs(p.Archive.URL))
+	} else {
+		fmt.Fprintf(&b, "%s==%s", p.Name, p.Version)
+	}
+	if p.Marker != "" {
+		fmt.Fprintf(&b, " ; %s", p.Marker)
+	}
+	hashes := p.sha256Hashes()
+	if len(hashes) == 0 {
+		return "", "", fmt.Errorf("%s==%s has no sha256 hash", p.Name, p.Version)
+	}
+	for _, h := range hashes {
+		fmt.Fprintf(&b, " \\\n%s--hash=sha256:%s", hashLineIndent, h)
+	}
+	b.WriteByte('\n')
+	pin = b.String()
+	b.Reset()
+	writeVia(&b, p)
+	return pin, b.String(), nil
 }
 
 // sha256Hashes returns the sorted, unique sha256 digests of p's files.

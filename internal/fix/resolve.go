@@ -3,11 +3,6 @@ package fix
 import (
 	"context"
 	"fmt"
-	"io"
-	"sort"
-	"strings"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/pyward/pyward/internal/index"
 	"github.com/pyward/pyward/internal/lock"
@@ -17,11 +12,7 @@ import (
 	"github.com/pyward/pyward/internal/pep508"
 )
 
-// maxDownloads bounds concurrent downloads of files the index gives no
-// sha256 for.
-const maxDownloads = 8
-
-// resolveFix is strategy 1: re-resolve with every locked package as a
+// resolveFix re-resolves with every locked package as a
 // root, the old pins preferred and the targets required.
 func resolveFix(ctx context.Context, opts Options, doc *document, plans []*plan) (*lockfile.Lock, error) {
 	old := doc.lock
@@ -137,122 +128,6 @@ func prune(nl, old *lockfile.Lock) {
 			return
 		}
 	}
-}
-
-// bumpPins is strategy 2: change only the vulnerable pins and their hashes.
-func bumpPins(ctx context.Context, opts Options, doc *document, plans []*plan) ([]byte, error) {
-	files := make(map[string][]lockfile.File, len(plans))
-	for _, pl := range plans {
-		fs, err := hashedFiles(ctx, opts.Index, pl)
-		if err != nil {
-			return nil, err
-		}
-		files[pl.name] = fs
-	}
-	if doc.format == Pylock {
-		for i := range doc.lock.Packages {
-			p := &doc.lock.Packages[i]
-			pl := findPlan(plans, p.NormalizedName())
-			if pl == nil {
-				continue
-			}
-			p.Version, p.Sdist, p.Wheels = pl.target, nil, nil
-			p.RequiresPython = ""
-			for _, f := range files[pl.name] {
-				if strings.HasSuffix(strings.ToLower(f.Name), ".whl") {
-					p.Wheels = append(p.Wheels, f)
-				} else if p.Sdist == nil {
-					sd := f
-					p.Sdist = &sd
-				}
-			}
-			if len(pl.files) > 0 {
-				p.RequiresPython = pl.files[0].RequiresPython
-			}
-		}
-		return lockfile.MarshalPylock(doc.lock)
-	}
-	lines := append([]string(nil), doc.lines...)
-	for i := len(doc.spans) - 1; i >= 0; i-- {
-		sp := doc.spans[i]
-		pl := findPlan(plans, sp.name)
-		if pl == nil {
-			continue
-		}
-		text := requirementText(sp, pl.target, files[pl.name])
-		lines = append(lines[:sp.start], append(strings.Split(text, "\n"), lines[sp.end+1:]...)...) // text's own breaks are "\n"
-	}
-	out := strings.Join(lines, doc.eol)
-	if doc.bom {
-		out = "\xef\xbb\xbf" + out
-	}
-	return []byte(out), nil
-}
-
-func findPlan(plans []*plan, name string) *plan {
-	for _, pl := range plans {
-		if pl.name == name {
-			return pl
-		}
-	}
-	return nil
-}
-
-// requirementText renders a pinned, hashed requirement as pip-compile does.
-func requirementText(sp span, version string, files []lockfile.File) string {
-	var b strings.Builder
-	b.WriteString(sp.display)
-	if len(sp.extras) > 0 {
-		b.WriteString("[" + strings.Join(sp.extras, ",") + "]")
-	}
-	b.WriteString("==" + version)
-	if sp.marker != "" {
-		b.WriteString(" ; " + sp.marker)
-	}
-	seen := map[string]bool{}
-	var hashes []string
-	for _, f := range files {
-		if h := f.Hashes["sha256"]; h != "" && !seen[h] {
-			seen[h] = true
-			hashes = append(hashes, h)
-		}
-	}
-	sort.Strings(hashes)
-	for _, h := range hashes {
-		b.WriteString(" \\\n    --hash=sha256:" + h)
-	}
-	return b.String()
-}
-
-// hashedFiles returns the lock entries of the target's files, downloading
-// the ones the index gives no sha256 for.
-func hashedFiles(ctx context.Context, ix Index, pl *plan) ([]lockfile.File, error) {
-	if len(pl.files) == 0 {
-		return nil, fmt.Errorf("fix: %s %s has no installable files on the index", pl.display, pl.target)
-	}
-	out := make([]lockfile.File, len(pl.files))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(maxDownloads)
-	for i, f := range pl.files {
-		out[i] = lockfile.File{Name: f.Filename, URL: f.URL, Size: f.Size, UploadTime: f.UploadTime, Hashes: map[string]string{}}
-		if h := strings.ToLower(f.Hashes["sha256"]); h != "" {
-			out[i].Hashes["sha256"] = h
-			continue
-		}
-		g.Go(func() error {
-			sum, err := ix.Download(gctx, f, io.Discard)
-			if err != nil {
-				return fmt.Errorf("fix: hash %s: %w", f.Filename, err)
-			}
-			out[i].Hashes["sha256"] = sum
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
 }
 
 var _ Index = (*index.Client)(nil)
