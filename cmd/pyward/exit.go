@@ -11,6 +11,7 @@ import (
 	"github.com/pyward/pyward/internal/index"
 	"github.com/pyward/pyward/internal/install"
 	"github.com/pyward/pyward/internal/lock"
+	"github.com/pyward/pyward/internal/simpleapi"
 	"github.com/pyward/pyward/internal/sync"
 	"github.com/pyward/pyward/internal/venv"
 )
@@ -62,7 +63,7 @@ func exitCode(err error) int {
 // lock, sync, audit and fix.
 func isInputError(err error) bool {
 	var nf *index.NotFoundError
-	var pe *index.ParseError
+	var pe *simpleapi.ParseError
 	var nb *index.NeedsBuildError
 	var he *build.HookError
 	var ce *build.ConfigError

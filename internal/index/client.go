@@ -19,6 +19,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/pyward/pyward/internal/httpcache"
+	"github.com/pyward/pyward/internal/simpleapi"
 )
 
 // Defaults and limits.
@@ -34,7 +37,7 @@ const (
 	// MaxMetadataFile bounds a PEP 658 / METADATA / PKG-INFO file.
 	MaxMetadataFile = 16 << 20
 	// Accept header of PEP 691, preferring JSON.
-	acceptSimple = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
+	acceptSimple = simpleapi.Accept
 )
 
 // Options configures a Client.
@@ -76,16 +79,16 @@ type Client struct {
 	hc      *http.Client
 	sem     chan struct{}
 	netrc   []netrcEntry
-	cache   *diskCache // nil when caching is off
+	cache   *httpcache.Cache // nil when caching is off
 	flight  group
-	seen    consulted // what has been read, for Consulted
+	seen    httpcache.Reads // what has been read, for Consulted
 
 	mu       sync.Mutex
-	projects map[string]*Project // memo for this client's lifetime
-	missing  map[string]error    // projects found nowhere (NotFoundError)
-	links    map[string]*page    // find-links pages and directories, by location
-	used     map[string]usedMeta // file URL → metadata returned for it (memo and VerifyWheelMetadata)
-	dirHash  map[string]hashMemo // local find-links file → sha256
+	projects map[string]*Project        // memo for this client's lifetime
+	missing  map[string]error           // projects found nowhere (NotFoundError)
+	links    map[string]*simpleapi.Page // find-links pages and directories, by location
+	used     map[string]usedMeta        // file URL → metadata returned for it (memo and VerifyWheelMetadata)
+	dirHash  map[string]hashMemo        // local find-links file → sha256
 }
 
 type usedMeta struct {
@@ -140,7 +143,7 @@ func New(opts Options) (*Client, error) {
 		sem:      make(chan struct{}, opts.Concurrency),
 		projects: map[string]*Project{},
 		missing:  map[string]error{},
-		links:    map[string]*page{},
+		links:    map[string]*simpleapi.Page{},
 		used:     map[string]usedMeta{},
 		dirHash:  map[string]hashMemo{},
 	}
@@ -176,7 +179,7 @@ func New(opts Options) (*Client, error) {
 	}
 	c.hc = &http.Client{Transport: transport, CheckRedirect: c.checkRedirect}
 	if opts.CacheDir != "" && !opts.NoCache {
-		c.cache = newDiskCache(opts.CacheDir, c.logf)
+		c.cache = httpcache.New(opts.CacheDir, c.logf)
 	}
 	if opts.Offline && c.cache == nil {
 		return nil, errors.New("index: offline mode needs a cache directory")
@@ -398,7 +401,7 @@ func (e *retryableError) Unwrap() error { return e.err }
 // body broke off) the request is retried. Other statuses become
 // *HTTPError (404 is returned as such; callers map it to ErrNotFound).
 func (c *Client) do(ctx context.Context, u *url.URL, hdr http.Header, handle func(*http.Response) error) error {
-	c.seen.noteOpaque() // downloads and range requests; get uses request
+	c.seen.NoteOpaque() // downloads and range requests; get uses request
 	return c.request(ctx, u, hdr, handle)
 }
 
@@ -594,8 +597,8 @@ func (c *Client) doFile(u *url.URL, handle func(*http.Response) error) error {
 // exits without Close may leave some responses uncached, never corrupt.
 func (c *Client) Close() error {
 	if c.cache != nil {
-		c.cache.wait()
-		c.cache.close()
+		c.cache.Wait()
+		c.cache.Close()
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/pyward/pyward/internal/httpcache"
 	"github.com/pyward/pyward/internal/testindex"
 )
 
@@ -72,19 +73,19 @@ func TestConsultedAndUnchanged(t *testing.T) {
 			if n := ix.Requests(); n != 0 {
 				t.Errorf("Unchanged made %d requests", n)
 			}
-			if later.Unchanged([]CacheRef{{Key: "../" + filepath.Base(dir), SHA256: refs[1].SHA256}}) {
+			if later.Unchanged([]httpcache.Ref{{Key: "../" + filepath.Base(dir), SHA256: refs[1].SHA256}}) {
 				t.Error("Unchanged accepted a key that is not a digest")
 			}
 			// Another process stores a different response under a key.
-			e := later.cache.load(refs[0].Key)
-			e.body = append(append([]byte(nil), e.body...), ' ')
-			other := newDiskCache(dir, t.Logf)
-			other.store(refs[0].Key, e)
-			other.wait()
+			e := later.cache.Load(refs[0].Key)
+			e.Body = append(append([]byte(nil), e.Body...), ' ')
+			other := httpcache.New(dir, t.Logf)
+			other.Store(refs[0].Key, e)
+			other.Wait()
 			if newClient(t, func(o *Options) { o.CacheDir = dir }, src).Unchanged(refs) {
 				t.Error("Unchanged = true after an entry's body changed")
 			}
-			if err := os.RemoveAll(filepath.Join(dir, packDir)); err != nil {
+			if err := os.RemoveAll(filepath.Join(dir, "packs")); err != nil {
 				t.Fatal(err)
 			}
 			if newClient(t, func(o *Options) { o.CacheDir = dir }, src).Unchanged(refs) {

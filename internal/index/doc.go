@@ -9,23 +9,13 @@
 //
 //	Accept: application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01
 //
-// and parsed according to the response Content-Type (PEP 691). Both forms
-// yield the same File fields: hashes (PEP 503 #<alg>=<hex> URL fragments or
-// the JSON "hashes" object; hex digests of md5/sha1/sha2 algorithms are
-// checked for form), requires-python, yanked with its reason (PEP 592), the
-// PEP 658 metadata file (PEP 714 "core-metadata", falling back to the older
-// "dist-info-metadata" name), size, upload-time and versions (PEP 700) and
-// the project status (PEP 792; HTML <meta name="pypi:project-status">). A
-// repository version (PEP 629) with a major version above 1 is refused.
-// Relative links are resolved against the final page URL (or <base href>);
-// a link to a scheme other than http(s), or to file: from a remote page, is
-// an error. Links whose file name is not a wheel or sdist of the requested
-// project are dropped, as pip does. Deviation: only .whl, .tar.gz and .zip
-// files count (PEP 625); legacy archives that pip still accepts (.tar.bz2,
-// .tgz, .tar.xz, .egg, .exe) are dropped, since they can only be built. A JSON page whose "name" is another
-// project is an error. Deviation: the HTML tokenizer is small and lenient
-// like pip's (attributes without quotes, an unclosed <a> closed by the next
-// one) but reports unterminated tags, quotes and comments with line:column.
+// and parsed by package simpleapi according to the response Content-Type
+// (PEP 691; the fields and deviations are listed there). A page whose JSON
+// "name" is another project is an error. Links whose file name is not a
+// wheel or sdist of the requested project are dropped, as pip does.
+// Deviation: only .whl, .tar.gz and .zip files count (PEP 625); legacy
+// archives that pip still accepts (.tar.bz2, .tgz, .tar.xz, .egg, .exe) are
+// dropped, since they can only be built.
 //
 // # Index selection
 //
@@ -63,7 +53,7 @@
 //     errors are retried with exponential backoff and jitter (Retry-After
 //     honoured up to a bound); a 404 page is ErrNotFound; other statuses
 //     are *HTTPError naming the URL.
-//   - The on-disk cache (see cache.go) revalidates pages with ETag and
+//   - The on-disk cache (package httpcache) revalidates pages with ETag and
 //     Last-Modified, honours Cache-Control (no-store, no-cache, max-age),
 //     stores downloads content-addressed by sha256 and writes every entry
 //     with temp file + rename, so concurrent processes are safe. Offline

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/pyward/pyward/internal/httpcache"
 	"hash"
 	"io"
 	"net/http"
@@ -123,7 +124,7 @@ func (c *Client) Download(ctx context.Context, f File, dst io.Writer) (string, e
 // fetchFile returns a local path holding f's verified bytes and its sha256.
 // cleanup removes a temporary file (a no-op for cache blobs).
 func (c *Client) fetchFile(ctx context.Context, f File) (path, sum string, cleanup func(), err error) {
-	c.seen.noteOpaque()
+	c.seen.NoteOpaque()
 	noop := func() {}
 	u, err := url.Parse(f.URL)
 	if err != nil {
@@ -135,8 +136,8 @@ func (c *Client) fetchFile(ctx context.Context, f File) (path, sum string, clean
 		return p, sum, noop, err
 	}
 	if c.cache != nil {
-		if want := f.Hashes["sha256"]; validSHA256(want) {
-			bp := c.cache.blobPath(want)
+		if want := f.Hashes["sha256"]; httpcache.ValidSHA256(want) {
+			bp := c.cache.BlobPath(want)
 			if sum, err := hashFile(bp, f); err == nil {
 				c.logf("cache hit %s", f.URL)
 				return bp, sum, noop, nil
@@ -199,7 +200,7 @@ func (c *Client) download(ctx context.Context, u *url.URL, f File) (string, stri
 func (c *Client) saveBody(body io.Reader, f File) (string, string, error) {
 	dir := os.TempDir()
 	if c.cache != nil {
-		dir = filepath.Join(c.cache.dir, "blobs", "tmp")
+		dir = c.cache.BlobTempDir()
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return "", "", fmt.Errorf("cache: %w", err)
 		}
@@ -229,7 +230,7 @@ func (c *Client) saveBody(body io.Reader, f File) (string, string, error) {
 	if c.cache == nil {
 		return tmp.Name(), sum, nil
 	}
-	bp := c.cache.blobPath(sum)
+	bp := c.cache.BlobPath(sum)
 	if err := os.MkdirAll(filepath.Dir(bp), 0o755); err != nil {
 		os.Remove(tmp.Name())
 		return "", "", fmt.Errorf("cache: %w", err)

@@ -3,6 +3,9 @@ package index
 import (
 	"errors"
 	"fmt"
+	"net/url"
+
+	"github.com/pyward/pyward/internal/simpleapi"
 )
 
 // Sentinel errors; the typed errors below match them with errors.Is.
@@ -109,24 +112,5 @@ func (e *MetadataMismatchError) Error() string {
 // Is matches ErrMetadataMismatch.
 func (e *MetadataMismatchError) Is(target error) bool { return target == ErrMetadataMismatch }
 
-// ParseError reports a malformed simple page.
-type ParseError struct {
-	URL    string
-	Line   int // 1-based; 0 if unknown
-	Column int // 1-based; 0 if unknown
-	Msg    string
-	Err    error
-}
-
-func (e *ParseError) Error() string {
-	pos := ""
-	if e.Line > 0 {
-		pos = fmt.Sprintf(":%d:%d", e.Line, e.Column)
-	}
-	if e.Err != nil {
-		return fmt.Sprintf("%s%s: %s: %v", e.URL, pos, e.Msg, e.Err)
-	}
-	return fmt.Sprintf("%s%s: %s", e.URL, pos, e.Msg)
-}
-
-func (e *ParseError) Unwrap() error { return e.Err }
+// redact returns u without userinfo, for errors and logs.
+func redact(u *url.URL) string { return simpleapi.Redact(u) }

@@ -8,10 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -209,47 +206,6 @@ func FuzzParseNetrc(f *testing.F) {
 	})
 }
 
-// bigPages returns HTML and JSON pages of n files.
-func bigPages(n int) (htmlPage, jsonPage []byte) {
-	var h, j bytes.Buffer
-	h.WriteString("<!DOCTYPE html><html><body>\n")
-	j.WriteString(`{"meta":{"api-version":"1.1"},"name":"x","versions":[],"files":[`)
-	sha := strings.Repeat("ab", 32)
-	for i := range n {
-		fn := fmt.Sprintf("x-1.%d-py3-none-any.whl", i)
-		fmt.Fprintf(&h, "<a href=\"../../files/%s#sha256=%s\" data-requires-python=\"&gt;=3.8\" data-core-metadata=\"sha256=%s\">%s</a><br/>\n", fn, sha, sha, fn)
-		if i > 0 {
-			j.WriteByte(',')
-		}
-		fmt.Fprintf(&j, `{"filename":%q,"url":"../../files/%s","hashes":{"sha256":%q},"requires-python":">=3.8","core-metadata":{"sha256":%q},"yanked":false,"size":1000,"upload-time":"2024-01-01T00:00:00.000000Z"}`, fn, fn, sha, sha)
-	}
-	h.WriteString("</body></html>\n")
-	j.WriteString("]}")
-	return h.Bytes(), j.Bytes()
-}
-
-func BenchmarkParseHTML(b *testing.B) {
-	page, _ := bigPages(5000)
-	base, _ := url.Parse("https://idx.example/simple/x/")
-	b.SetBytes(int64(len(page)))
-	for b.Loop() {
-		if p, err := parseHTML(page, base); err != nil || len(p.Files) != 5000 {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkParseJSON(b *testing.B) {
-	_, page := bigPages(5000)
-	base, _ := url.Parse("https://idx.example/simple/x/")
-	b.SetBytes(int64(len(page)))
-	for b.Loop() {
-		if p, err := parseJSON(page, base); err != nil || len(p.Files) != 5000 {
-			b.Fatal(err)
-		}
-	}
-}
-
 // flakyFiles wraps an index: the first `breaks` requests for a file send
 // half the body and drop the connection, or (stall) half the body and then
 // hang.
@@ -419,58 +375,5 @@ func TestCacheControl(t *testing.T) {
 				t.Errorf("conditional = %v, want %v", conditional, want)
 			}
 		})
-	}
-}
-
-func TestDiskCacheBackgroundWrites(t *testing.T) {
-	dir := t.TempDir()
-	d := newDiskCache(dir, t.Logf)
-	const n = 50
-	for i := range n {
-		d.store(keyOf("u", strconv.Itoa(i)), &cacheEntry{URL: "u", MaxAge: 600, Stored: time.Now(), body: []byte(strconv.Itoa(i))})
-	}
-	// Written or not yet, every entry is visible to the cache that stores it.
-	for i := range n {
-		e := d.load(keyOf("u", strconv.Itoa(i)))
-		if e == nil || string(e.body) != strconv.Itoa(i) {
-			t.Fatalf("entry %d before wait: %+v", i, e)
-		}
-	}
-	d.wait()
-	if len(d.pending) != 0 {
-		t.Errorf("%d entries still pending after wait", len(d.pending))
-	}
-	if packs := listPacks(filepath.Join(dir, packDir)); len(packs) != 1 {
-		t.Errorf("packs after one run: %v, want one", packs)
-	}
-	// After wait, every entry is on disk for another process, and still
-	// served to this one (now from the pack).
-	for _, c := range []*diskCache{newDiskCache(dir, t.Logf), d} {
-		for i := range n {
-			e := c.load(keyOf("u", strconv.Itoa(i)))
-			if e == nil || string(e.body) != strconv.Itoa(i) || e.Version != cacheVersion {
-				t.Fatalf("entry %d after wait: %+v", i, e)
-			}
-		}
-	}
-	d.close()
-	// A failed write is logged, not fatal, and the entries stay served.
-	var logged []string
-	var mu sync.Mutex
-	blocked := newDiskCache(filepath.Join(dir, "file"), func(f string, a ...any) {
-		mu.Lock()
-		defer mu.Unlock()
-		logged = append(logged, fmt.Sprintf(f, a...))
-	})
-	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	blocked.store(keyOf("x"), &cacheEntry{URL: "x", body: []byte("x")})
-	blocked.wait()
-	if len(logged) != 1 || !strings.Contains(logged[0], "cache:") {
-		t.Errorf("failed write: logged %q", logged)
-	}
-	if e := blocked.load(keyOf("x")); e == nil || string(e.body) != "x" {
-		t.Errorf("entry lost after a failed write: %+v", e)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/pyward/pyward/internal/httpcache"
 )
 
 // fetched is a response body kept in memory (pages and metadata files).
@@ -25,37 +27,37 @@ type fetched struct {
 // in offline mode any entry is used. Concurrent identical calls share one
 // request. The returned body must not be modified.
 func (c *Client) get(ctx context.Context, u *url.URL, accept string, limit int64) (*fetched, error) {
-	key := keyOf(redact(u), accept)
+	key := httpcache.Key(redact(u), accept)
 	v, err := c.flight.shared(ctx, "get\n"+key, func(ctx context.Context) (any, error) {
 		return c.getOnce(ctx, u, accept, limit, key)
 	})
 	if err != nil {
 		if ctx.Err() == nil { // an abandoned (cancelled) read informed nothing
-			c.seen.noteOpaque()
+			c.seen.NoteOpaque()
 		}
 		return nil, err
 	}
 	f := v.(*fetched)
 	if f.reusable {
-		c.seen.note(key, f.body)
+		c.seen.Note(key, f.body)
 	} else {
-		c.seen.noteOpaque()
+		c.seen.NoteOpaque()
 	}
 	return f, nil
 }
 
 func (c *Client) getOnce(ctx context.Context, u *url.URL, accept string, limit int64, key string) (*fetched, error) {
-	var cached *cacheEntry
+	var cached *httpcache.Entry
 	if c.cache != nil && u.Scheme != "file" {
-		cached = c.cache.load(key)
+		cached = c.cache.Load(key)
 	}
-	fromEntry := func(e *cacheEntry) (*fetched, error) {
+	fromEntry := func(e *httpcache.Entry) (*fetched, error) {
 		fu, err := url.Parse(e.FinalURL)
 		if err != nil {
 			fu = u
 		}
-		return &fetched{body: e.body, contentType: e.ContentType, finalURL: fu, fromCache: true,
-			reusable: c.opts.Offline || e.fresh(time.Now())}, nil
+		return &fetched{body: e.Body, contentType: e.ContentType, finalURL: fu, fromCache: true,
+			reusable: c.opts.Offline || e.Fresh(time.Now())}, nil
 	}
 	if c.opts.Offline && u.Scheme != "file" {
 		if cached == nil {
@@ -64,7 +66,7 @@ func (c *Client) getOnce(ctx context.Context, u *url.URL, accept string, limit i
 		c.logf("cache (offline) %s", redact(u))
 		return fromEntry(cached)
 	}
-	if cached != nil && cached.fresh(time.Now()) {
+	if cached != nil && cached.Fresh(time.Now()) {
 		c.logf("cache hit %s", redact(u))
 		return fromEntry(cached)
 	}
@@ -82,7 +84,7 @@ func (c *Client) getOnce(ctx context.Context, u *url.URL, accept string, limit i
 	}
 	var out *fetched
 	err := c.request(ctx, u, hdr, func(resp *http.Response) error {
-		store, maxAge := cachePolicy(resp.Header)
+		store, maxAge := httpcache.Policy(resp.Header)
 		if resp.StatusCode == http.StatusNotModified {
 			if cached == nil {
 				return fmt.Errorf("GET %s: 304 Not Modified to an unconditional request", redact(u))
@@ -92,7 +94,7 @@ func (c *Client) getOnce(ctx context.Context, u *url.URL, accept string, limit i
 				cached.ETag = et
 			}
 			if store {
-				c.cache.store(key, cached)
+				c.cache.Store(key, cached)
 			}
 			out, _ = fromEntry(cached)
 			out.reusable = store && maxAge > 0
@@ -107,12 +109,12 @@ func (c *Client) getOnce(ctx context.Context, u *url.URL, accept string, limit i
 		final := resp.Request.URL
 		out = &fetched{body: body, contentType: resp.Header.Get("Content-Type"), finalURL: final}
 		if c.cache != nil && store && u.Scheme != "file" {
-			e := &cacheEntry{
+			e := &httpcache.Entry{
 				URL: redact(u), FinalURL: redact(final), ContentType: out.contentType,
 				ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
-				Stored: time.Now(), MaxAge: maxAge, body: body,
+				Stored: time.Now(), MaxAge: maxAge, Body: body,
 			}
-			c.cache.store(key, e)
+			c.cache.Store(key, e)
 			out.reusable = maxAge > 0
 		}
 		return nil

@@ -18,6 +18,7 @@ import (
 	"sync"
 
 	"github.com/pyward/pyward/internal/dist"
+	"github.com/pyward/pyward/internal/httpcache"
 	"github.com/pyward/pyward/internal/metadata"
 	"github.com/pyward/pyward/internal/pep440"
 	"github.com/pyward/pyward/internal/pep503"
@@ -152,16 +153,16 @@ func (c *Client) metadataBytes(ctx context.Context, f File) ([]byte, string, err
 // already downloaded copy, or by range requests (falling back to a full
 // download when the server ignores Range).
 func (c *Client) wheelMetadata(ctx context.Context, u *url.URL, f File) ([]byte, error) {
-	c.seen.noteOpaque()
+	c.seen.NoteOpaque()
 	sha := f.Hashes["sha256"]
-	if !validSHA256(sha) {
+	if !httpcache.ValidSHA256(sha) {
 		sha = ""
 	}
 	if c.cache != nil && sha != "" {
-		if data, err := os.ReadFile(c.cache.metadataPath(sha)); err == nil {
+		if data, err := os.ReadFile(c.cache.MetadataPath(sha)); err == nil {
 			return data, nil
 		}
-		if _, err := os.Stat(c.cache.blobPath(sha)); err == nil {
+		if _, err := os.Stat(c.cache.BlobPath(sha)); err == nil {
 			return c.localWheelMetadata(ctx, f)
 		}
 	}
@@ -197,7 +198,7 @@ func (c *Client) wheelMetadata(ctx context.Context, u *url.URL, f File) ([]byte,
 		return nil, err
 	}
 	if c.cache != nil && sha != "" {
-		if err := writeAtomic(c.cache.metadataPath(sha), data); err != nil {
+		if err := httpcache.WriteAtomic(c.cache.MetadataPath(sha), data); err != nil {
 			c.logf("%v", err)
 		}
 	}
@@ -206,7 +207,7 @@ func (c *Client) wheelMetadata(ctx context.Context, u *url.URL, f File) ([]byte,
 
 // localWheelMetadata downloads (or finds) the verified wheel and reads it.
 func (c *Client) localWheelMetadata(ctx context.Context, f File) ([]byte, error) {
-	c.seen.noteOpaque()
+	c.seen.NoteOpaque()
 	p, _, cleanup, err := c.fetchFile(ctx, f)
 	if err != nil {
 		return nil, err
@@ -270,7 +271,7 @@ func readWheelMetadata(zr *zip.Reader, f File) ([]byte, error) {
 
 // sdistMetadata downloads the sdist and returns its top-level PKG-INFO.
 func (c *Client) sdistMetadata(ctx context.Context, f File) ([]byte, error) {
-	c.seen.noteOpaque()
+	c.seen.NoteOpaque()
 	p, _, cleanup, err := c.fetchFile(ctx, f)
 	if err != nil {
 		return nil, err

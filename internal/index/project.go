@@ -7,37 +7,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/pyward/pyward/internal/dist"
 	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/simpleapi"
 )
 
-// File is one distribution file of a project.
-type File struct {
-	Filename       string
-	URL            string            // absolute, without fragment or credentials
-	Hashes         map[string]string // algorithm → lower-case hex; never nil
-	RequiresPython string            // "" when not given
-	Yanked         bool              // PEP 592
-	YankedReason   string
-	UploadTime     time.Time // PEP 700; zero when not given
-	Size           int64     // PEP 700; 0 when not given
-	// MetadataHashes is non-nil when a PEP 658 metadata file is available
-	// at URL + ".metadata"; it may be empty when no hash was given.
-	MetadataHashes map[string]string
-	Index          string // name of the source the file came from
-}
-
-// IsWheel reports whether f is a wheel.
-func (f File) IsWheel() bool { return strings.HasSuffix(strings.ToLower(f.Filename), ".whl") }
+// File is one distribution file of a project, as its simple page lists
+// it. It is part of the client's API (Project, Metadata, Download), so
+// callers need not import the parser.
+type File = simpleapi.File
 
 // Project is the set of files a project has on the selected source(s).
 type Project struct {
@@ -153,7 +138,7 @@ func unionStrings(a, b []string) []string {
 
 // projectFrom reads one source's files for norm.
 func (c *Client) projectFrom(ctx context.Context, src *source, norm string) (*Project, error) {
-	var pg *page
+	var pg *simpleapi.Page
 	var err error
 	if src.FindLinks {
 		pg, err = c.findLinksPage(ctx, src)
@@ -187,7 +172,7 @@ func (c *Client) projectFrom(ctx context.Context, src *source, norm string) (*Pr
 }
 
 // simplePage fetches and parses <index>/<norm>/.
-func (c *Client) simplePage(ctx context.Context, src *source, norm string) (*page, error) {
+func (c *Client) simplePage(ctx context.Context, src *source, norm string) (*simpleapi.Page, error) {
 	u := src.u.JoinPath(norm + "/")
 	if src.u.Scheme == "file" {
 		u.Path = strings.TrimSuffix(u.Path, "/") + "/" // JoinPath drops it on some inputs
@@ -200,34 +185,19 @@ func (c *Client) simplePage(ctx context.Context, src *source, norm string) (*pag
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src.Name, err)
 	}
-	pg, err := parsePage(f)
+	pg, err := simpleapi.Parse(f.body, f.contentType, f.finalURL)
 	if err != nil {
 		return nil, err
 	}
 	if pg.Name != "" && pep503.Normalize(pg.Name) != norm {
-		return nil, &ParseError{URL: redact(f.finalURL), Msg: fmt.Sprintf("page is for project %q, requested %q", pg.Name, norm)}
+		return nil, &simpleapi.ParseError{URL: redact(f.finalURL), Msg: fmt.Sprintf("page is for project %q, requested %q", pg.Name, norm)}
 	}
 	return pg, nil
 }
 
-// parsePage dispatches on the response media type (PEP 691).
-func parsePage(f *fetched) (*page, error) {
-	mt, _, err := mime.ParseMediaType(f.contentType)
-	if err != nil && f.contentType != "" {
-		return nil, &ParseError{URL: redact(f.finalURL), Msg: fmt.Sprintf("malformed Content-Type %q", f.contentType), Err: err}
-	}
-	switch strings.ToLower(mt) {
-	case "application/vnd.pypi.simple.v1+json", "application/vnd.pypi.simple.latest+json":
-		return parseJSON(f.body, f.finalURL)
-	case "application/vnd.pypi.simple.v1+html", "application/vnd.pypi.simple.latest+html", "text/html", "":
-		return parseHTML(f.body, f.finalURL)
-	}
-	return nil, &ParseError{URL: redact(f.finalURL), Msg: fmt.Sprintf("unexpected Content-Type %q (want PEP 691 JSON or HTML)", f.contentType)}
-}
-
 // findLinksPage returns every link of a find-links location (memoized per
 // client): a local directory's files, or an HTML page's anchors.
-func (c *Client) findLinksPage(ctx context.Context, src *source) (*page, error) {
+func (c *Client) findLinksPage(ctx context.Context, src *source) (*simpleapi.Page, error) {
 	c.mu.Lock()
 	pg := c.links[src.Name]
 	c.mu.Unlock()
@@ -242,12 +212,12 @@ func (c *Client) findLinksPage(ctx context.Context, src *source) (*page, error) 
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", src.Name, err)
 		}
-		return parseHTML(f.body, f.finalURL)
+		return simpleapi.ParseHTML(f.body, f.finalURL)
 	})
 	if err != nil {
 		return nil, err
 	}
-	pg = v.(*page)
+	pg = v.(*simpleapi.Page)
 	c.mu.Lock()
 	c.links[src.Name] = pg
 	c.mu.Unlock()
@@ -256,13 +226,13 @@ func (c *Client) findLinksPage(ctx context.Context, src *source) (*page, error) 
 
 // listDir lists the distribution files of a find-links directory with their
 // sha256 (so locks made from local files carry hashes too).
-func (c *Client) listDir(src *source) (*page, error) {
-	c.seen.noteOpaque()
+func (c *Client) listDir(src *source) (*simpleapi.Page, error) {
+	c.seen.NoteOpaque()
 	entries, err := os.ReadDir(src.dir)
 	if err != nil {
 		return nil, fmt.Errorf("find-links %s: %w", src.dir, err)
 	}
-	pg := &page{}
+	pg := &simpleapi.Page{}
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
 		if e.Type().IsRegular() && fileProject(e.Name()) != "" {

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/pyward/pyward/internal/atomicfile"
-	"github.com/pyward/pyward/internal/index"
+	"github.com/pyward/pyward/internal/httpcache"
 )
 
 // A Memo records one successful lock run: the digest of the lock it wrote
@@ -26,11 +26,11 @@ import (
 // response that must be revalidated, local files, downloads) leaves no
 // memo (index.Client.Consulted).
 type Memo struct {
-	Version   int              `json:"version"`
-	Output    string           `json:"output_sha256"`
-	Packages  int              `json:"packages"`
-	Warnings  []string         `json:"warnings,omitempty"`
-	Responses []index.CacheRef `json:"responses"`
+	Version   int             `json:"version"`
+	Output    string          `json:"output_sha256"`
+	Packages  int             `json:"packages"`
+	Warnings  []string        `json:"warnings,omitempty"`
+	Responses []httpcache.Ref `json:"responses"`
 }
 
 // memoVersion is bumped whenever what a memo means changes.

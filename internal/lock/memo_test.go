@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pyward/pyward/internal/index"
+	"github.com/pyward/pyward/internal/httpcache"
 	"github.com/pyward/pyward/internal/pep425"
 	"github.com/pyward/pyward/internal/pep440"
 	"github.com/pyward/pyward/internal/pep508"
@@ -85,7 +85,7 @@ func TestMemoFile(t *testing.T) {
 		t.Fatalf("missing memo: %v, %v", m, err)
 	}
 	want := &Memo{Output: DataSHA256([]byte("lock")), Packages: 3, Warnings: []string{"w"},
-		Responses: []index.CacheRef{{Key: DataSHA256([]byte("k")), SHA256: DataSHA256([]byte("b"))}}}
+		Responses: []httpcache.Ref{{Key: DataSHA256([]byte("k")), SHA256: DataSHA256([]byte("b"))}}}
 	if err := WriteMemo(path, want); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package index
+package httpcache
 
 import (
 	"crypto/rand"

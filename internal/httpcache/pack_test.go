@@ -1,4 +1,4 @@
-package index
+package httpcache
 
 import (
 	"fmt"
@@ -10,32 +10,32 @@ import (
 	"time"
 )
 
-func packEntryFor(body string) *cacheEntry {
-	return &cacheEntry{URL: "u", MaxAge: 600, Stored: time.Now(), body: []byte(body)}
+func packEntryFor(body string) *Entry {
+	return &Entry{URL: "u", MaxAge: 600, Stored: time.Now(), Body: []byte(body)}
 }
 
-func loadBody(t *testing.T, d *diskCache, key string) string {
+func loadBody(t *testing.T, d *Cache, key string) string {
 	t.Helper()
-	e := d.load(key)
+	e := d.Load(key)
 	if e == nil {
 		return "<missing>"
 	}
-	return string(e.body)
+	return string(e.Body)
 }
 
 // TestPacksNewestWins checks that of two processes storing the same key,
 // the later pack's response is the one later runs read.
 func TestPacksNewestWins(t *testing.T) {
 	dir := t.TempDir()
-	k := keyOf("page")
+	k := Key("page")
 	for _, body := range []string{"old", "new"} {
-		d := newDiskCache(dir, t.Logf)
-		d.store(k, packEntryFor(body))
-		d.wait()
-		d.close()
+		d := New(dir, t.Logf)
+		d.Store(k, packEntryFor(body))
+		d.Wait()
+		d.Close()
 		time.Sleep(time.Millisecond) // distinct pack times
 	}
-	if got := loadBody(t, newDiskCache(dir, t.Logf), k); got != "new" {
+	if got := loadBody(t, New(dir, t.Logf), k); got != "new" {
 		t.Errorf("read %q, want the newer response", got)
 	}
 }
@@ -46,16 +46,16 @@ func TestPacksNewestWins(t *testing.T) {
 func TestPacksCompaction(t *testing.T) {
 	dir := t.TempDir()
 	pdir := filepath.Join(dir, packDir)
-	reader := newDiskCache(dir, t.Logf)
+	reader := New(dir, t.Logf)
 	for i := range maxPacks + 3 {
-		d := newDiskCache(dir, t.Logf)
-		d.store(keyOf("shared"), packEntryFor(fmt.Sprint("v", i)))
-		d.store(keyOf("own", fmt.Sprint(i)), packEntryFor(fmt.Sprint("own", i)))
+		d := New(dir, t.Logf)
+		d.Store(Key("shared"), packEntryFor(fmt.Sprint("v", i)))
+		d.Store(Key("own", fmt.Sprint(i)), packEntryFor(fmt.Sprint("own", i)))
 		if i == 2 {
-			reader.load(keyOf("shared")) // opens the packs written so far
+			reader.Load(Key("shared")) // opens the packs written so far
 		}
 		d.flush(false) // a pack per run, no merge yet
-		d.close()
+		d.Close()
 		time.Sleep(time.Millisecond)
 	}
 	stale := filepath.Join(pdir, ".tmp-crashed")
@@ -67,25 +67,25 @@ func TestPacksCompaction(t *testing.T) {
 	if n := len(listPacks(pdir)); n != maxPacks+3 {
 		t.Fatalf("%d packs before merging", n)
 	}
-	last := newDiskCache(dir, t.Logf)
-	last.wait() // nothing pending: merges only
+	last := New(dir, t.Logf)
+	last.Wait() // nothing pending: merges only
 	if packs := listPacks(pdir); len(packs) != 1 {
 		t.Fatalf("packs after merging: %v", packs)
 	}
 	if _, err := os.Stat(stale); err == nil {
 		t.Error("stale temporary file kept")
 	}
-	fresh := newDiskCache(dir, t.Logf)
-	if got := loadBody(t, fresh, keyOf("shared")); got != fmt.Sprint("v", maxPacks+2) {
+	fresh := New(dir, t.Logf)
+	if got := loadBody(t, fresh, Key("shared")); got != fmt.Sprint("v", maxPacks+2) {
 		t.Errorf("shared = %q after merge, want the newest", got)
 	}
 	for i := range maxPacks + 3 {
-		if got := loadBody(t, fresh, keyOf("own", fmt.Sprint(i))); got != fmt.Sprint("own", i) {
+		if got := loadBody(t, fresh, Key("own", fmt.Sprint(i))); got != fmt.Sprint("own", i) {
 			t.Errorf("own %d = %q after merge", i, got)
 		}
 	}
 	// The early reader read through its open files (removed since).
-	if got := loadBody(t, reader, keyOf("own", "1")); got != "own1" {
+	if got := loadBody(t, reader, Key("own", "1")); got != "own1" {
 		t.Errorf("early reader: own1 = %q", got)
 	}
 }
@@ -94,10 +94,10 @@ func TestPacksCompaction(t *testing.T) {
 // directory are ignored, never trusted or fatal.
 func TestPacksCorrupt(t *testing.T) {
 	dir := t.TempDir()
-	d := newDiskCache(dir, t.Logf)
-	d.store(keyOf("a"), packEntryFor("a"))
-	d.wait()
-	d.close()
+	d := New(dir, t.Logf)
+	d.Store(Key("a"), packEntryFor("a"))
+	d.Wait()
+	d.Close()
 	pdir := filepath.Join(dir, packDir)
 	good := listPacks(pdir)[0]
 	data, err := os.ReadFile(filepath.Join(pdir, good))
@@ -117,12 +117,12 @@ func TestPacksCorrupt(t *testing.T) {
 	}
 	var logged []string
 	var mu sync.Mutex
-	r := newDiskCache(dir, func(f string, a ...any) {
+	r := New(dir, func(f string, a ...any) {
 		mu.Lock()
 		defer mu.Unlock()
 		logged = append(logged, fmt.Sprintf(f, a...))
 	})
-	if got := loadBody(t, r, keyOf("a")); got != "a" {
+	if got := loadBody(t, r, Key("a")); got != "a" {
 		t.Errorf("a = %q beside corrupt packs", got)
 	}
 	if len(logged) != 4 || !strings.Contains(strings.Join(logged, "\n"), "not a valid pack") {
@@ -142,23 +142,23 @@ func TestPacksConcurrentProcesses(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for r := range rounds {
-				d := newDiskCache(dir, t.Logf)
+				d := New(dir, t.Logf)
 				for k := range keys {
-					key := keyOf(fmt.Sprint(k))
-					if e := d.load(key); e != nil && !strings.HasPrefix(string(e.body), "body-") {
-						t.Errorf("process %d: key %d reads %q", p, k, e.body)
+					key := Key(fmt.Sprint(k))
+					if e := d.Load(key); e != nil && !strings.HasPrefix(string(e.Body), "body-") {
+						t.Errorf("process %d: key %d reads %q", p, k, e.Body)
 					}
-					d.store(key, packEntryFor(fmt.Sprintf("body-%d-%d", p, r)))
+					d.Store(key, packEntryFor(fmt.Sprintf("body-%d-%d", p, r)))
 				}
-				d.wait()
-				d.close()
+				d.Wait()
+				d.Close()
 			}
 		}()
 	}
 	wg.Wait()
-	final := newDiskCache(dir, t.Logf)
+	final := New(dir, t.Logf)
 	for k := range keys {
-		if got := loadBody(t, final, keyOf(fmt.Sprint(k))); !strings.HasPrefix(got, "body-") {
+		if got := loadBody(t, final, Key(fmt.Sprint(k))); !strings.HasPrefix(got, "body-") {
 			t.Errorf("key %d = %q", k, got)
 		}
 	}
@@ -171,11 +171,11 @@ func TestPacksConcurrentProcesses(t *testing.T) {
 // read outside the file.
 func FuzzReadPackIndex(f *testing.F) {
 	dir := f.TempDir()
-	d := newDiskCache(dir, f.Logf)
-	d.store(keyOf("a"), packEntryFor("a"))
-	d.store(keyOf("b"), packEntryFor("bb"))
-	d.wait()
-	d.close()
+	d := New(dir, f.Logf)
+	d.Store(Key("a"), packEntryFor("a"))
+	d.Store(Key("b"), packEntryFor("bb"))
+	d.Wait()
+	d.Close()
 	seed, _ := os.ReadFile(filepath.Join(dir, packDir, listPacks(filepath.Join(dir, packDir))[0]))
 	f.Add(seed)
 	f.Add([]byte("PYWPACK1"))

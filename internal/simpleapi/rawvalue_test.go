@@ -1,4 +1,4 @@
-package index
+package simpleapi
 
 import (
 	"encoding/json"

@@ -1,14 +1,12 @@
-package index
+package httpcache
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,24 +16,18 @@ import (
 	"time"
 )
 
-// Cache layout under CacheDir (every write is temp file + rename, so
-// concurrent pyward processes only ever see complete files):
-//
-//	packs/<name>.pack   HTTP responses (pages, metadata files), many to a
-//	                    file (pack.go): a JSON header line then the body,
-//	                    under k = sha256(URL + "\n" + Accept)
-//	blobs/sha256/<h[:2]>/<h>  downloaded files, content-addressed by sha256
-//	metadata/<h>        METADATA read by range requests from the wheel whose
-//	                    sha256 is h
+// cacheVersion is the "v" of every entry header; entries of another
+// version are ignored.
 const cacheVersion = 2
 
-// diskCache keeps HTTP entries in pack files (see pack.go): a response is
+// Cache keeps HTTP entries in pack files (see pack.go): a response is
 // handed to the caller as soon as it is read and kept in memory; the
-// entries of a run are written together, as one new pack, when the client
-// closes (or when many have accumulated). Creating a file costs far more
-// than writing one (up to a millisecond of kernel time each on some
-// machines), and a lock reads and stores well over a thousand responses.
-type diskCache struct {
+// entries of a run are written together, as one new pack, by Wait (or when
+// many have accumulated). Creating a file costs far more than writing one
+// (up to a millisecond of kernel time each on some machines), and a lock
+// reads and stores well over a thousand responses. It is safe for
+// concurrent use.
+type Cache struct {
 	dir  string
 	logf func(format string, args ...any)
 
@@ -48,25 +40,28 @@ type diskCache struct {
 }
 
 type pendingEntry struct {
-	e    *cacheEntry
+	e    *Entry
 	data []byte // header line and body, as written to a pack
 }
 
-func newDiskCache(dir string, logf func(string, ...any)) *diskCache {
-	return &diskCache{dir: dir, logf: logf, pending: map[string]*pendingEntry{}}
+// New returns the cache in dir (created on first write); logf receives
+// problems that only cost caching (unreadable packs, failed writes).
+func New(dir string, logf func(format string, args ...any)) *Cache {
+	return &Cache{dir: dir, logf: logf, pending: map[string]*pendingEntry{}}
 }
 
-// wait writes every pending entry to disk (one pack) and returns when all
+// Wait writes every pending entry to disk (one pack) and returns when all
 // writes have finished; a failure is logged, never fatal.
-func (d *diskCache) wait() {
+func (d *Cache) Wait() {
 	d.flushing.Wait()
 	if err := d.flush(true); err != nil {
 		d.logf("cache: %v", err)
 	}
 }
 
-// close releases the open pack files.
-func (d *diskCache) close() {
+// Close releases the open pack files; the cache stays usable and reopens
+// them when needed.
+func (d *Cache) Close() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.packs != nil {
@@ -75,9 +70,10 @@ func (d *diskCache) close() {
 	}
 }
 
-// cacheEntry is the header of an HTTP cache file.
-type cacheEntry struct {
-	Version      int       `json:"v"`
+// Entry is one cached HTTP response: the header fields are stored as a
+// JSON line before the body.
+type Entry struct {
+	Version      int       `json:"v"` // set by Store
 	URL          string    `json:"url"`
 	FinalURL     string    `json:"final_url"`
 	ContentType  string    `json:"content_type"`
@@ -85,17 +81,19 @@ type cacheEntry struct {
 	LastModified string    `json:"last_modified,omitempty"`
 	Stored       time.Time `json:"stored"`
 	MaxAge       int64     `json:"max_age"` // seconds; -1 when the response must be revalidated
-	body         []byte
+	Body         []byte    `json:"-"`
 }
 
-func (e *cacheEntry) fresh(now time.Time) bool {
+// Fresh reports whether e may be used at now without revalidation.
+func (e *Entry) Fresh(now time.Time) bool {
 	return e.MaxAge >= 0 && now.Sub(e.Stored) < time.Duration(e.MaxAge)*time.Second
 }
 
-// cacheable reports whether a response may be stored, and its max-age
-// (-1: store but always revalidate). RFC 9111 §5.2.2: no-store forbids
-// storing; no-cache and missing max-age mean revalidate before reuse.
-func cachePolicy(h http.Header) (store bool, maxAge int64) {
+// Policy reports whether a response with header h may be stored, and its
+// max-age (-1: store but always revalidate). RFC 9111 §5.2.2: no-store
+// forbids storing; no-cache and missing max-age mean revalidate before
+// reuse.
+func Policy(h http.Header) (store bool, maxAge int64) {
 	maxAge = -1
 	for _, d := range strings.Split(strings.ToLower(h.Get("Cache-Control")), ",") {
 		d = strings.TrimSpace(d)
@@ -113,15 +111,17 @@ func cachePolicy(h http.Header) (store bool, maxAge int64) {
 	return true, maxAge
 }
 
-func keyOf(parts ...string) string {
+// Key is the cache key of a request: the sha256 (hex) of its parts joined
+// by newlines (the redacted URL, then the Accept header).
+func Key(parts ...string) string {
 	s := sha256.Sum256([]byte(strings.Join(parts, "\n")))
 	return hex.EncodeToString(s[:])
 }
 
-// validSHA256 reports whether s is a lower-case hex sha256 digest. Digests
+// ValidSHA256 reports whether s is a lower-case hex sha256 digest. Digests
 // from callers (a lock file, a page) name cache files, so anything else
 // must never reach a path.
-func validSHA256(s string) bool {
+func ValidSHA256(s string) bool {
 	if len(s) != 64 {
 		return false
 	}
@@ -133,17 +133,28 @@ func validSHA256(s string) bool {
 	return true
 }
 
-// blobPath and metadataPath require validSHA256(sha).
-func (d *diskCache) blobPath(sha string) string {
+// BlobPath is where the file with this sha256 is kept; BlobPath and
+// MetadataPath require ValidSHA256(sha).
+func (d *Cache) BlobPath(sha string) string {
 	return filepath.Join(d.dir, "blobs", "sha256", sha[:2], sha)
 }
 
-func (d *diskCache) metadataPath(sha string) string {
+// BlobTempDir is the directory downloads are written to before they are
+// verified and renamed to their BlobPath.
+func (d *Cache) BlobTempDir() string {
+	return filepath.Join(d.dir, "blobs", "tmp")
+}
+
+// MetadataPath is where METADATA read from the wheel with this sha256 is
+// kept.
+func (d *Cache) MetadataPath(sha string) string {
 	return filepath.Join(d.dir, "metadata", sha)
 }
 
-// load reads an HTTP entry; a missing or corrupt entry is a miss.
-func (d *diskCache) load(key string) *cacheEntry {
+// Load returns the entry stored under key; a missing or corrupt entry is a
+// miss (nil). The entry is the caller's copy; its Body must not be
+// modified.
+func (d *Cache) Load(key string) *Entry {
 	d.mu.Lock()
 	if p, ok := d.pending[key]; ok {
 		d.mu.Unlock()
@@ -163,16 +174,16 @@ func (d *diskCache) load(key string) *cacheEntry {
 }
 
 // parseEntry decodes "header JSON line, body".
-func parseEntry(data []byte) *cacheEntry {
+func parseEntry(data []byte) *Entry {
 	head, body, ok := bytes.Cut(data, []byte("\n"))
 	if !ok {
 		return nil
 	}
-	var e cacheEntry
+	var e Entry
 	if json.Unmarshal(head, &e) != nil || e.Version != cacheVersion {
 		return nil
 	}
-	e.body = body
+	e.Body = body
 	return &e
 }
 
@@ -180,9 +191,9 @@ func parseEntry(data []byte) *cacheEntry {
 // the client closes, bounding its memory on very large runs.
 const flushBytes = 64 << 20
 
-// store keeps an HTTP entry for the next pack; a failure to encode it is
-// logged (the entry is merely not cached).
-func (d *diskCache) store(key string, e *cacheEntry) {
+// Store keeps e under key (64 hex digits, see Key) for the next pack; a
+// failure to encode it is logged (the entry is merely not cached).
+func (d *Cache) Store(key string, e *Entry) {
 	entry := *e
 	entry.Version = cacheVersion
 	head, err := json.Marshal(&entry)
@@ -190,7 +201,7 @@ func (d *diskCache) store(key string, e *cacheEntry) {
 		d.logf("cache: %v", err)
 		return
 	}
-	data := append(append(head, '\n'), entry.body...)
+	data := append(append(head, '\n'), entry.Body...)
 	d.mu.Lock()
 	if old, ok := d.pending[key]; ok {
 		d.pendingBytes -= len(old.data)
@@ -213,7 +224,7 @@ func (d *diskCache) store(key string, e *cacheEntry) {
 // flush writes the pending entries as one pack and serves them from it
 // afterwards. With compact, it then merges the cache's packs if there are
 // too many.
-func (d *diskCache) flush(compact bool) error {
+func (d *Cache) flush(compact bool) error {
 	d.flushMu.Lock()
 	defer d.flushMu.Unlock()
 	d.mu.Lock()
@@ -250,8 +261,9 @@ func (d *diskCache) flush(compact bool) error {
 	return nil
 }
 
-// writeAtomic writes data to path via a temporary file and rename.
-func writeAtomic(path string, data []byte) error {
+// WriteAtomic writes data to path via a temporary file and rename,
+// creating path's directory.
+func WriteAtomic(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
@@ -270,69 +282,4 @@ func writeAtomic(path string, data []byte) error {
 		return fmt.Errorf("cache: %w", err)
 	}
 	return nil
-}
-
-// group deduplicates concurrent calls with the same key (singleflight).
-type group struct {
-	mu    sync.Mutex
-	calls map[string]*call
-}
-
-type call struct {
-	done chan struct{}
-	val  any
-	err  error
-}
-
-// shared runs fn once for all concurrent callers with key. The work runs
-// under the first caller's context; a caller whose own context is still
-// live retries when that context ended the shared call, so one caller's
-// cancellation never fails another.
-func (g *group) shared(ctx context.Context, key string, fn func(context.Context) (any, error)) (any, error) {
-	for {
-		v, err := g.do(key, func() (any, error) { return fn(ctx) })
-		if err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-			continue
-		}
-		return v, err
-	}
-}
-
-// do runs fn once for all concurrent callers with key.
-func (g *group) do(key string, fn func() (any, error)) (any, error) {
-	g.mu.Lock()
-	if g.calls == nil {
-		g.calls = map[string]*call{}
-	}
-	if c, ok := g.calls[key]; ok {
-		g.mu.Unlock()
-		<-c.done
-		return c.val, c.err
-	}
-	c := &call{done: make(chan struct{})}
-	g.calls[key] = c
-	g.mu.Unlock()
-	defer func() {
-		g.mu.Lock()
-		delete(g.calls, key)
-		g.mu.Unlock()
-		close(c.done)
-	}()
-	c.val, c.err = fn()
-	return c.val, c.err
-}
-
-// errTooLarge: a body exceeded its limit (not retried).
-var errTooLarge = errors.New("too large")
-
-// readLimited reads r fully, failing beyond limit bytes.
-func readLimited(r io.Reader, limit int64, what string) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s %w: more than %d bytes", what, errTooLarge, limit)
-	}
-	return data, nil
 }

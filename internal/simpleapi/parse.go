@@ -1,4 +1,4 @@
-package index
+package simpleapi
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"mime"
 	"net/url"
 	"path"
 	"strconv"
@@ -15,8 +16,8 @@ import (
 	redaction "github.com/pyward/pyward/internal/redact"
 )
 
-// page is a parsed simple project page (or find-links page).
-type page struct {
+// Page is a parsed simple project page (or find-links page).
+type Page struct {
 	Name         string // JSON "name" ("" for HTML)
 	Files        []File
 	Versions     []string // PEP 700; nil for HTML
@@ -24,6 +25,73 @@ type page struct {
 	StatusReason string
 	APIVersion   string
 }
+
+// File is one distribution file of a project.
+type File struct {
+	Filename       string
+	URL            string            // absolute, without fragment or credentials
+	Hashes         map[string]string // algorithm → lower-case hex; never nil
+	RequiresPython string            // "" when not given
+	Yanked         bool              // PEP 592
+	YankedReason   string
+	UploadTime     time.Time // PEP 700; zero when not given
+	Size           int64     // PEP 700; 0 when not given
+	// MetadataHashes is non-nil when a PEP 658 metadata file is available
+	// at URL + ".metadata"; it may be empty when no hash was given.
+	MetadataHashes map[string]string
+	Index          string // name of the source the file came from (set by the client)
+}
+
+// IsWheel reports whether f is a wheel.
+func (f File) IsWheel() bool { return strings.HasSuffix(strings.ToLower(f.Filename), ".whl") }
+
+// Media types of PEP 691 pages, and the Accept header that asks for them,
+// preferring JSON.
+const (
+	MediaJSON = "application/vnd.pypi.simple.v1+json"
+	MediaHTML = "application/vnd.pypi.simple.v1+html"
+	Accept    = MediaJSON + ", " + MediaHTML + ";q=0.2, text/html;q=0.01"
+)
+
+// Parse parses a project page according to its Content-Type (PEP 691):
+// the v1 or "latest" JSON or HTML media types, text/html, or none (HTML).
+// pageURL is the URL the page was read from, after redirects: relative
+// links resolve against it.
+func Parse(body []byte, contentType string, pageURL *url.URL) (*Page, error) {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil && contentType != "" {
+		return nil, &ParseError{URL: Redact(pageURL), Msg: fmt.Sprintf("malformed Content-Type %q", contentType), Err: err}
+	}
+	switch strings.ToLower(mt) {
+	case MediaJSON, "application/vnd.pypi.simple.latest+json":
+		return ParseJSON(body, pageURL)
+	case MediaHTML, "application/vnd.pypi.simple.latest+html", "text/html", "":
+		return ParseHTML(body, pageURL)
+	}
+	return nil, &ParseError{URL: Redact(pageURL), Msg: fmt.Sprintf("unexpected Content-Type %q (want PEP 691 JSON or HTML)", contentType)}
+}
+
+// ParseError reports a malformed simple page.
+type ParseError struct {
+	URL    string
+	Line   int // 1-based; 0 if unknown
+	Column int // 1-based; 0 if unknown
+	Msg    string
+	Err    error
+}
+
+func (e *ParseError) Error() string {
+	pos := ""
+	if e.Line > 0 {
+		pos = fmt.Sprintf(":%d:%d", e.Line, e.Column)
+	}
+	if e.Err != nil {
+		return fmt.Sprintf("%s%s: %s: %v", e.URL, pos, e.Msg, e.Err)
+	}
+	return fmt.Sprintf("%s%s: %s", e.URL, pos, e.Msg)
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
 
 // hashLengths maps the hash algorithms of hashlib.algorithms_guaranteed that
 // indexes use to their hex digest length; other names are kept unchecked.
@@ -212,17 +280,17 @@ func checkAPIVersion(v string) error {
 	return nil
 }
 
-// parseHTML parses a PEP 503 page. The tokenizer is deliberately small: it
+// ParseHTML parses a PEP 503 page. The tokenizer is deliberately small: it
 // understands tags, quoted/unquoted attributes, comments and character
 // references, which is all PEP 503 pages use; it does not build a tree.
 // Anchors are file links; <base href> changes the base URL (as pip does);
 // <meta name="pypi:..."> carries PEP 629 / PEP 792 data.
-func parseHTML(data []byte, pageURL *url.URL) (*page, error) {
-	fail := func(off int, msg string, err error) (*page, error) {
+func ParseHTML(data []byte, pageURL *url.URL) (*Page, error) {
+	fail := func(off int, msg string, err error) (*Page, error) {
 		l, c := lineCol(data, off)
-		return nil, &ParseError{URL: redact(pageURL), Line: l, Column: c, Msg: msg, Err: err}
+		return nil, &ParseError{URL: Redact(pageURL), Line: l, Column: c, Msg: msg, Err: err}
 	}
-	p := &page{}
+	p := &Page{}
 	base := pageURL
 	var anchor map[string]string // open <a>, nil if none
 	anchorOff := 0
@@ -399,7 +467,7 @@ func indexEndTag(data []byte, name string) int {
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }
 
 // addAnchor turns one <a> into a File.
-func (p *page) addAnchor(attrs map[string]string, text string, base *url.URL) error {
+func (p *Page) addAnchor(attrs map[string]string, text string, base *url.URL) error {
 	href, ok := attrs["href"]
 	if !ok {
 		return nil // an anchor without a link is not a file (pip skips it too)
@@ -466,10 +534,10 @@ type jsonFile struct {
 	UploadTime       *string           `json:"upload-time"`
 }
 
-// parseJSON parses a PEP 691 project page (with PEP 700 and PEP 792 fields).
-func parseJSON(data []byte, pageURL *url.URL) (*page, error) {
-	fail := func(msg string, err error) (*page, error) {
-		return nil, &ParseError{URL: redact(pageURL), Msg: msg, Err: err}
+// ParseJSON parses a PEP 691 project page (with PEP 700 and PEP 792 fields).
+func ParseJSON(data []byte, pageURL *url.URL) (*Page, error) {
+	fail := func(msg string, err error) (*Page, error) {
+		return nil, &ParseError{URL: Redact(pageURL), Msg: msg, Err: err}
 	}
 	doc, handled := decodeJSONPage(data) // fast path (jsonfast.go); doc is zero when not handled
 	var err error
@@ -487,7 +555,7 @@ func parseJSON(data []byte, pageURL *url.URL) (*page, error) {
 		}
 		if off >= 0 {
 			l, c := lineCol(data, off)
-			return nil, &ParseError{URL: redact(pageURL), Line: l, Column: c, Msg: "malformed PEP 691 JSON", Err: err}
+			return nil, &ParseError{URL: Redact(pageURL), Line: l, Column: c, Msg: "malformed PEP 691 JSON", Err: err}
 		}
 		return fail("malformed PEP 691 JSON", err)
 	}
@@ -497,7 +565,7 @@ func parseJSON(data []byte, pageURL *url.URL) (*page, error) {
 	if err := checkAPIVersion(doc.Meta.APIVersion); err != nil {
 		return fail("repository version", err)
 	}
-	p := &page{Name: doc.Name, Versions: doc.Versions, APIVersion: doc.Meta.APIVersion}
+	p := &Page{Name: doc.Name, Versions: doc.Versions, APIVersion: doc.Meta.APIVersion}
 	if len(doc.ProjectStatus) > 0 && string(doc.ProjectStatus) != "null" {
 		var st struct{ Status, Reason string }
 		if err := json.Unmarshal(doc.ProjectStatus, &st); err != nil {
@@ -605,8 +673,9 @@ func parseJSON(data []byte, pageURL *url.URL) (*page, error) {
 	return p, nil
 }
 
-// redact returns u as a string without userinfo.
-func redact(u *url.URL) string {
+// Redact returns u as a string without userinfo: page errors, cache keys
+// and logs never carry credentials.
+func Redact(u *url.URL) string {
 	if u == nil {
 		return ""
 	}

@@ -1,11 +1,11 @@
-package index
+package simpleapi
 
 // Fast answers for the json.RawMessage fields of a PEP 691 file ("yanked",
-// "core-metadata"): after the page decode, parseJSON used to call
+// "core-metadata"): after the page decode, ParseJSON used to call
 // json.Unmarshal two or three times per file to learn their type, which
 // cost more than decoding the page. These helpers recognise the usual
 // shapes with the fast decoder of jsonfast.go and report false for
-// anything else, which parseJSON then hands to encoding/json as before.
+// anything else, which ParseJSON then hands to encoding/json as before.
 // A raw value has no surrounding white space (encoding/json and
 // decodeJSONPage both trim it), so a value is recognised only when it
 // spans the whole input.

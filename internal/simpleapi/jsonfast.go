@@ -35,7 +35,7 @@
 // json.RawMessage fields get the value's bytes without surrounding
 // whitespace (the literal null included), as encoding/json gives them, but
 // alias data instead of copying it (capped, so an append cannot write into
-// data); parseJSON only reads them.
+// data); ParseJSON only reads them.
 //
 // Verbatim strings are substrings of one copy of the page, so a string kept
 // from the result keeps that copy (the size of the page) alive.
@@ -44,7 +44,7 @@
 // contract against encoding/json; TestFastJSONFieldNames checks that the
 // field names below are jsonPage's and jsonFile's tags.
 
-package index
+package simpleapi
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package index
+package simpleapi
 
 import (
 	"bytes"
@@ -185,10 +185,10 @@ func TestFastJSONRealisticPages(t *testing.T) {
 			t.Errorf("page %d: fast path declined a realistic page:\n%s", i, page)
 		}
 	}
-	// And parseJSON, which uses it, still turns them into pages.
+	// And ParseJSON, which uses it, still turns them into pages.
 	base := mustURL(t, "https://idx.example/simple/acme-utils/")
 	for _, page := range testIndexPages(t) {
-		if _, err := parseJSON(page, base); err != nil {
+		if _, err := ParseJSON(page, base); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -377,11 +377,11 @@ func TestFastJSONFieldNames(t *testing.T) {
 	}
 }
 
-// TestFastJSONParseErrorsUnchanged checks that parseJSON's errors for
+// TestFastJSONParseErrorsUnchanged checks that ParseJSON's errors for
 // declined input are still encoding/json's, with their positions.
 func TestFastJSONParseErrorsUnchanged(t *testing.T) {
 	base := mustURL(t, "https://idx.example/simple/x/")
-	_, err := parseJSON([]byte("{\"meta\":{\"api-version\":\"1.0\"},\n\"files\":[{\"size\":1.5}]}"), base)
+	_, err := ParseJSON([]byte("{\"meta\":{\"api-version\":\"1.0\"},\n\"files\":[{\"size\":1.5}]}"), base)
 	var pe *ParseError
 	var te *json.UnmarshalTypeError
 	if !errors.As(err, &pe) || !errors.As(err, &te) || pe.Line != 2 {
@@ -452,7 +452,7 @@ func BenchmarkDecodeJSONPage(b *testing.B) {
 	}
 }
 
-// BenchmarkParseJSONRealistic is parseJSON, fast path and all, on the
+// BenchmarkParseJSONRealistic is ParseJSON, fast path and all, on the
 // 15-release pypi.org-shaped page.
 func BenchmarkParseJSONRealistic(b *testing.B) {
 	page := pypiPage(15, false)
@@ -460,7 +460,7 @@ func BenchmarkParseJSONRealistic(b *testing.B) {
 	b.SetBytes(int64(len(page)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if p, err := parseJSON(page, base); err != nil || len(p.Files) != 45 {
+		if p, err := ParseJSON(page, base); err != nil || len(p.Files) != 45 {
 			b.Fatal(p, err)
 		}
 	}
