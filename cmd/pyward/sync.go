@@ -28,7 +28,8 @@ func (a *app) syncCommand() *cobra.Command {
 		Use:   "sync [LOCK]",
 		Short: "Make a virtual environment exactly match a lock, verifying every hash",
 		Long: `Install exactly the lock (pylock.toml, or a hashed requirements.txt) into a
-virtual environment, creating it when missing: install what is missing,
+virtual environment, creating it in a new or empty directory (any other
+existing directory is refused): install what is missing,
 replace what differs, remove what the lock does not name.
 
 Strict by default: every entry must be pinned with == and carry a sha256;
@@ -50,7 +51,7 @@ environment is unusable; 3 network or I/O failure.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.venv, "venv", ".venv", "virtual environment directory (created when missing)")
+	fl.StringVar(&f.venv, "venv", ".venv", "virtual environment directory (created when missing or empty; any other existing directory is refused)")
 	fl.StringVar(&f.python, "python", "", "Python interpreter for a new environment (default: python3 on PATH)")
 	fl.StringVar(&f.indexURL, "index-url", "", "package index to fetch files from (overrides the lock's)")
 	fl.StringSliceVar(&f.findLinks, "find-links", nil, "directory or page of distribution files (repeatable)")

@@ -313,6 +313,9 @@ func makePlan(ctx context.Context, opts Options) (*plan, error) {
 func (p *plan) openEnvironment(ctx context.Context, venvDir string) error {
 	opts := p.opts
 	if _, err := os.Stat(filepath.Join(venvDir, "pyvenv.cfg")); err != nil {
+		if err := venv.CheckNew(venvDir); err != nil {
+			return fmt.Errorf("%w: %w", ErrEnvironment, err)
+		}
 		py, err := venv.Find(opts.Python)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrEnvironment, err)

@@ -51,6 +51,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -390,8 +391,39 @@ func (v *Venv) Headers(dist string) string {
 	return filepath.Join(v.Dir, "include", "site", "python"+v.Base.Short(), dist)
 }
 
-// ErrNotVenv is returned by Open for a directory without pyvenv.cfg.
+// ErrNotVenv is returned by Open for a directory without pyvenv.cfg, and
+// by CheckNew and Create for a directory that holds something else.
 var ErrNotVenv = errors.New("not a virtual environment (no pyvenv.cfg)")
+
+// CheckNew reports whether a virtual environment may be created in dir:
+// dir must not exist yet or be an empty directory. A directory that holds
+// anything else (a project, a home directory, ".") is refused, so that a
+// mistyped --venv never turns it into an environment.
+func CheckNew(dir string) error {
+	fi, err := os.Stat(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s: %w: it is a file", dir, ErrNotVenv)
+	}
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(1)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	if len(names) > 0 {
+		return fmt.Errorf("%s: %w, and not empty: refusing to create a virtual environment there (name a new or empty directory, or an existing environment)", dir, ErrNotVenv)
+	}
+	return nil
+}
 
 // Open opens the virtual environment in dir, querying (with cache) its
 // interpreter.
@@ -451,6 +483,9 @@ func Create(ctx context.Context, dir string, in *Interpreter) (*Venv, error) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "pyvenv.cfg")); err == nil {
 		return nil, fmt.Errorf("%s already is a virtual environment", dir)
+	}
+	if err := CheckNew(dir); err != nil {
+		return nil, err
 	}
 	base := in.Info.BaseExecutable
 	if base == "" {

@@ -2,6 +2,7 @@ package venv
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -168,5 +169,59 @@ func TestQueryAndCreate(t *testing.T) {
 	}
 	if _, err := Open(ctx, t.TempDir(), cache); err == nil {
 		t.Fatal("Open of a plain directory succeeded")
+	}
+}
+
+func TestCheckNew(t *testing.T) {
+	base := t.TempDir()
+	mk := func(name string, files ...string) string {
+		dir := filepath.Join(base, name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if err := os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	file := filepath.Join(mk("parent"), "file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		dir  string
+		ok   bool
+	}{
+		{"missing", filepath.Join(base, "missing"), true},
+		{"missing below a missing parent", filepath.Join(base, "a", "b"), true},
+		{"empty", mk("empty"), true},
+		{"a project", mk("project", "pyproject.toml", "README.md"), false},
+		{"hidden files only", mk("dotfiles", ".bashrc"), false},
+		{"a file", file, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckNew(tt.dir)
+			if tt.ok {
+				if err != nil {
+					t.Fatalf("CheckNew(%s) = %v", tt.dir, err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrNotVenv) || !strings.Contains(err.Error(), tt.dir) {
+				t.Fatalf("CheckNew(%s) = %v, want ErrNotVenv naming the directory", tt.dir, err)
+			}
+			// Create refuses it too, and adds nothing to it.
+			before, _ := os.ReadDir(tt.dir)
+			if _, err := Create(context.Background(), tt.dir, &Interpreter{}); !errors.Is(err, ErrNotVenv) {
+				t.Fatalf("Create(%s) = %v, want ErrNotVenv", tt.dir, err)
+			}
+			if after, _ := os.ReadDir(tt.dir); len(after) != len(before) {
+				t.Errorf("Create changed %s: %d entries, was %d", tt.dir, len(after), len(before))
+			}
+		})
 	}
 }
