@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -83,7 +84,8 @@ Re-locking keeps the versions already in the output file unless --upgrade or
 and options, the same lock file, every index response it used still fresh
 in the cache and byte-identical), pyward says the lock is up to date without
 resolving again; --no-cache always resolves. Output format follows the file
-name (pylock*.toml → PEP 751, anything else → requirements.txt) or --format.`,
+name (pylock.toml or pylock.NAME.toml → PEP 751, any other .toml name is
+refused, anything else → requirements.txt) or --format.`,
 		Example: `  pyward lock requirements.in -o requirements.txt
   pyward lock pyproject.toml --extra dev -o pylock.toml
   pyward lock 'requests>=2' flask --python-version 3.12 --platform manylinux_x86_64
@@ -153,6 +155,9 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	}
 	format, err := lockFormat(f.format, output)
 	if err != nil {
+		return usageError(err)
+	}
+	if err := checkOutput(output); err != nil {
 		return usageError(err)
 	}
 	var cutoff time.Time
@@ -270,7 +275,7 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 		return err
 	}
 	if err := atomicfile.WriteFile(output, data, 0o644); err != nil {
-		return internalError(err)
+		return internalError(fmt.Errorf("write %s: %w", output, err))
 	}
 	if memoPath != "" {
 		if refs, ok := client.Consulted(); ok {
@@ -307,18 +312,62 @@ func recordSources(l *lockfile.Lock, sources []index.Source, policy index.Policy
 	}
 }
 
+// pylockName is the file name PEP 751 requires of a lock:
+// pylock.toml or pylock.<name>.toml, where the name has no dot.
+var pylockName = regexp.MustCompile(`^pylock(\.[^.]+)?\.toml$`)
+
+// lockFormat chooses the output format from --format and the output file
+// name, and refuses a name that says otherwise: a PEP 751 lock must be
+// named pylock[.NAME].toml, and a .toml file must not hold requirements
+// text (pip and uv would read it as TOML, or not at all).
 func lockFormat(flag, output string) (string, error) {
+	toStdout := output == "" || output == "-"
+	base := strings.ToLower(filepath.Base(output))
+	isPylock := !toStdout && pylockName.MatchString(base)
+	isTOML := !toStdout && strings.HasSuffix(base, ".toml")
 	switch flag {
-	case "requirements", "pylock":
+	case "pylock":
+		if !toStdout && !isPylock {
+			return "", fmt.Errorf("-o %s: a PEP 751 lock must be named pylock.toml or pylock.NAME.toml", output)
+		}
+		return flag, nil
+	case "requirements":
+		if isTOML {
+			return "", fmt.Errorf("-o %s: requirements text does not belong in a .toml file; name it requirements.txt (or drop --format requirements and name it pylock.toml for a PEP 751 lock)", output)
+		}
 		return flag, nil
 	case "":
-		base := strings.ToLower(filepath.Base(output))
-		if strings.HasPrefix(base, "pylock") && strings.HasSuffix(base, ".toml") {
+		switch {
+		case isPylock:
 			return "pylock", nil
+		case isTOML:
+			return "", fmt.Errorf("-o %s: a PEP 751 lock must be named pylock.toml or pylock.NAME.toml, and requirements text belongs in a .txt file", output)
 		}
 		return "requirements", nil
 	}
 	return "", fmt.Errorf("--format: unknown format %q (want requirements or pylock)", flag)
+}
+
+// checkOutput refuses, before any resolving, an output path that cannot be
+// written: its directory must exist, and it must not be a directory.
+func checkOutput(output string) error {
+	if output == "" || output == "-" {
+		return nil
+	}
+	if fi, err := os.Stat(output); err == nil && fi.IsDir() {
+		return fmt.Errorf("-o %s: is a directory", output)
+	}
+	dir := filepath.Dir(output)
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("-o %s: directory %s does not exist", output, dir)
+	case err != nil:
+		return fmt.Errorf("-o %s: %w", output, err)
+	case !fi.IsDir():
+		return fmt.Errorf("-o %s: %s is not a directory", output, dir)
+	}
+	return nil
 }
 
 // readLockInputs parses the arguments: files (requirements, pyproject.toml)

@@ -422,3 +422,77 @@ func TestLockMemoNeedsFreshResponses(t *testing.T) {
 		}
 	}
 }
+
+func TestLockFormat(t *testing.T) {
+	tests := []struct {
+		flag, output string
+		want         string // "" for an error
+	}{
+		{"", "", "requirements"},
+		{"", "-", "requirements"},
+		{"", "requirements.txt", "requirements"},
+		{"", "locks/requirements-dev.txt", "requirements"},
+		{"", "pylock.toml", "pylock"},
+		{"", "dir/pylock.dev.toml", "pylock"},
+		{"", "PyLock.toml", "pylock"},
+		{"", "lock.toml", ""},
+		{"", "pylockfile.toml", ""},
+		{"", "pylock.a.b.toml", ""},
+		{"", "pyproject.toml", ""},
+		{"pylock", "", "pylock"},
+		{"pylock", "pylock.toml", "pylock"},
+		{"pylock", "lock.toml", ""},
+		{"pylock", "requirements.txt", ""},
+		{"requirements", "requirements.txt", "requirements"},
+		{"requirements", "-", "requirements"},
+		{"requirements", "lock.toml", ""},
+		{"requirements", "pylock.toml", ""},
+		{"json", "", ""},
+	}
+	for _, tt := range tests {
+		got, err := lockFormat(tt.flag, tt.output)
+		if tt.want == "" {
+			if err == nil || !strings.Contains(err.Error(), tt.output) {
+				t.Errorf("lockFormat(%q, %q) = %q, %v; want an error naming the file", tt.flag, tt.output, got, err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("lockFormat(%q, %q) = %q, %v; want %q", tt.flag, tt.output, got, err, tt.want)
+		}
+	}
+}
+
+// A lock that cannot be written where asked is refused before resolving
+// (the index here is unreachable), naming the path, with exit 2.
+func TestLockRefusesOutputBeforeResolving(t *testing.T) {
+	isolateConfig(t)
+	dir := t.TempDir()
+	notDir := filepath.Join(dir, "file")
+	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, output, want string
+	}{
+		{"requirements text in a .toml file", filepath.Join(dir, "lock.toml"), "pylock.toml"},
+		{"missing directory", filepath.Join(dir, "missing", "dir", "x.txt"), "does not exist"},
+		{"parent is a file", filepath.Join(notDir, "x.txt"), "not a directory"},
+		{"output is a directory", dir, "is a directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runPyward(t, "lock", "six", "--no-cache", "--python-version", "3.12",
+				"--index-url", "https://127.0.0.1:1/simple/", "-o", tt.output)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d (stderr %q)", code, exitUsage, stderr)
+			}
+			if !strings.Contains(stderr, tt.output) || !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr %q lacks %q and %q", stderr, tt.output, tt.want)
+			}
+			if strings.Contains(stderr, "127.0.0.1") {
+				t.Errorf("the index was asked before the output was checked: %q", stderr)
+			}
+		})
+	}
+}
