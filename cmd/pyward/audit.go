@@ -140,7 +140,9 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 		err   error
 	}
 	dbc := make(chan dbResult, 1)
-	wantVulns := !f.noVulns && len(f.names) == 0
+	// Vetted names are checked against malicious-package reports, which
+	// match every version.
+	wantVulns := !f.noVulns
 	if wantVulns {
 		go func() {
 			db, warns, err := a.openAdvisories(ctx, f)
@@ -186,12 +188,19 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 	var warnings []string
 	if wantVulns {
 		dr := <-dbc
-		if dr.err != nil {
+		switch {
+		case len(f.names) > 0 && errors.Is(dr.err, errNoAdvisories):
+			// Vetting a name works without the database, minus one check.
+			warnings = append(warnings, "no advisory database: the names were not checked against malicious-package reports (run 'pyward db update' or pass --db DIR|ZIP)")
+		case dr.err != nil:
 			return dr.err
+		default:
+			opts.Vulns = dr.db
+			warnings = append(warnings, dr.warns...)
 		}
-		opts.Vulns = dr.db
-		warnings = append(warnings, dr.warns...)
 	}
+	// A name being vetted is not a lock: pins and hashes do not apply.
+	opts.SkipHygine = len(f.names) > 0
 	if f.namesFile != "" {
 		snap, err := readNamesSnapshot(f.namesFile)
 		if err != nil {
@@ -351,6 +360,9 @@ func configIgnores(pyprojects []string) ([]osv.Ignore, error) {
 	return out, nil
 }
 
+// errNoAdvisories: neither --db nor a database from 'pyward db update'.
+var errNoAdvisories = errors.New("no advisory database: run 'pyward db update', pass --db DIR|ZIP, or --no-vulns")
+
 // openAdvisories loads --db, or the cached database.
 func (a *app) openAdvisories(ctx context.Context, f auditFlags) (*osv.DB, []string, error) {
 	if f.db != "" {
@@ -371,7 +383,7 @@ func (a *app) openAdvisories(ctx context.Context, f auditFlags) (*osv.DB, []stri
 	c := &osv.Cache{Dir: filepath.Join(dir, "osv"), Offline: f.offline}
 	db, meta, err := c.Open(ctx)
 	if errors.Is(err, osv.ErrNoDatabase) {
-		return nil, nil, usageErrorf("no advisory database: run 'pyward db update', pass --db DIR|ZIP, or --no-vulns")
+		return nil, nil, usageError(errNoAdvisories)
 	}
 	if err != nil {
 		return nil, nil, internalError(err)

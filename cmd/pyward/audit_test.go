@@ -85,6 +85,18 @@ func TestAuditExitCodesAndErrors(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("requests==2.0\n--frobnicate\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	locked := filepath.Join(dir, "locked")
+	if err := os.MkdirAll(locked, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{
+		"requirements.in":  "six>=1\n",
+		"requirements.txt": "six==1.16.0 \\\n    --hash=sha256:8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254\n",
+	} {
+		if err := os.WriteFile(filepath.Join(locked, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
 		name     string
 		args     []string
@@ -92,6 +104,10 @@ func TestAuditExitCodesAndErrors(t *testing.T) {
 		wantErr  string
 		wantOut  string
 	}{
+		{"vet a malicious name", []string{"audit", "--offline", "--db", "testdata/audit/osv", "--name", "colourama"}, exitFindings, "", "MAL-2024-0001"},
+		{"vet names without a database", []string{"audit", "--offline", "--fail-on", "low", "--name", "colourama"}, exitFindings, "", "no advisory database"},
+		{"a vetted name is not an unpinned lock entry", []string{"audit", "--offline", "--no-vulns", "--fail-on", "medium", "--format", "json", "--name", "requests"}, exitOK, "", `"findings":[]`},
+		{"an input beside its lock is not unpinned", []string{"audit", "--offline", "--no-vulns", "--no-index-config", "--fail-on", "info", locked}, exitOK, "", "0 critical, 0 high, 0 medium, 0 low, 0 info"},
 		{"fail-on none", []string{"audit", "--offline", "--db", "testdata/audit/osv", "--fail-on", "none", "testdata/audit/requirements.txt"}, exitOK, "", "PYSEC-2018-28"},
 		{"bad file names file and line", []string{"audit", "--offline", "--no-vulns", bad}, exitUsage, "requirements.txt:2", ""},
 		{"missing file", []string{"audit", "--offline", "--no-vulns", filepath.Join(dir, "nope.txt")}, exitUsage, "nope.txt", ""},

@@ -109,6 +109,7 @@ func Run(ctx context.Context, invs []*inventory.Inventory, extra []Finding, opts
 	rep := &Report{}
 	var pkgs []*inventory.Package
 	seen := map[string]bool{}
+	locked := lockedInputs(invs)
 	for _, inv := range invs {
 		rep.Sources = append(rep.Sources, inv.Source)
 		for i := range inv.Packages {
@@ -121,7 +122,7 @@ func Run(ctx context.Context, invs []*inventory.Inventory, extra []Finding, opts
 			}
 		}
 		if !opts.SkipHygine {
-			rep.Findings = append(rep.Findings, checkHygiene(inv)...)
+			rep.Findings = append(rep.Findings, checkHygiene(inv, locked[inv])...)
 		}
 	}
 	rep.Findings = append(rep.Findings, extra...)
@@ -130,10 +131,17 @@ func Run(ctx context.Context, invs []*inventory.Inventory, extra []Finding, opts
 		var vulns []osv.Finding
 		origin := map[string]*inventory.Package{}
 		for _, p := range pkgs {
-			if !p.Pinned || p.Version == "" {
-				continue
+			version := p.Version
+			if !p.Pinned {
+				// A malicious-package report matches every version, so
+				// it applies to a name without a pin (an input file, a
+				// name being vetted); vulnerabilities need the version.
+				version = ""
 			}
-			for _, f := range opts.Vulns.Query(p.Name, p.Version) {
+			for _, f := range opts.Vulns.Query(p.Name, version) {
+				if version == "" && !f.Malicious {
+					continue
+				}
 				key := f.Package + "==" + f.Version + "#" + f.ID
 				if _, dup := origin[key]; dup {
 					continue

@@ -44,7 +44,7 @@ func TestHygiene(t *testing.T) {
 		{Name: "twoidx", Version: "1", Pinned: true, Hashes: []string{"sha256:cc"}, Indexes: []string{"https://a.example/simple", "https://b.example/simple/"}, Line: 10},
 		{Name: "sameidx", Version: "1", Pinned: true, Hashes: []string{"sha256:cc"}, Indexes: []string{"https://a.example/simple", "https://a.example/simple/"}, Line: 11},
 	}}
-	got := checkHygiene(inv)
+	got := checkHygiene(inv, false)
 	want := map[string]string{
 		"hygiene/missing-hash@nohash":          "requirements.txt:3",
 		"hygiene/unpinned@ranged":              "requirements.txt:4",
@@ -69,7 +69,7 @@ func TestHygiene(t *testing.T) {
 	}
 	// The same loose requirement in an input file is information, not a lock problem.
 	in := &inventory.Inventory{Source: "requirements.in", Format: inventory.FormatRequirements, Packages: []inventory.Package{{Name: "ranged", Spec: ">=2"}}}
-	got = checkHygiene(in)
+	got = checkHygiene(in, false)
 	if len(got) != 1 || got[0].Rule != "hygiene/unpinned-input" || got[0].Severity != SeverityInfo {
 		t.Errorf("input file findings = %v", rules(got))
 	}
@@ -319,5 +319,90 @@ func TestInsecureIndexIgnoresLoopback(t *testing.T) {
 		if got := len(insecureIndex(u, "f", 1)) > 0; got != want {
 			t.Errorf("insecureIndex(%q) = %v, want %v", u, got, want)
 		}
+	}
+}
+
+// A malicious-package report matches every version, so it is reported for
+// names without a pin (input files, vetted names); vulnerabilities, which
+// depend on the version, are not.
+func TestMaliciousUnpinned(t *testing.T) {
+	mal, err := osv.ParseYAML([]byte(`id: MAL-2024-0001
+summary: Malicious code in evilpkg
+affected:
+- package: {ecosystem: PyPI, name: evilpkg}
+  versions: ["0.1.0"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vuln, err := osv.ParseYAML([]byte(`id: PYSEC-2018-28
+affected:
+- package: {ecosystem: PyPI, name: requests}
+  ranges:
+  - type: ECOSYSTEM
+    events: [{introduced: "0"}, {fixed: 2.20.0}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := osv.Build([]*osv.Record{mal, vuln})
+	invs := []*inventory.Inventory{{Source: "--name", Format: inventory.FormatRequirements, Packages: []inventory.Package{
+		{Name: "EvilPkg", File: "--name"},
+		{Name: "requests", File: "--name"},
+	}}}
+	rep, err := Run(context.Background(), invs, nil, Options{Vulns: db, SkipHygine: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := hasRule(rep.Findings, "malicious", "EvilPkg")
+	if f == nil || f.Severity != SeverityCritical || f.ID != "MAL-2024-0001" {
+		t.Fatalf("malicious finding = %+v (all: %v)", f, rules(rep.Findings))
+	}
+	if len(rep.Findings) != 1 {
+		t.Errorf("findings = %v, want only the malicious report", rules(rep.Findings))
+	}
+}
+
+// An input file's loose requirements are not reported when its lock is
+// audited beside it.
+func TestUnpinnedInputBesideItsLock(t *testing.T) {
+	inv := func(source string, format inventory.Format, pinned bool) *inventory.Inventory {
+		p := inventory.Package{Name: "requests", Spec: ">=2", File: source, Line: 1}
+		if pinned {
+			p = inventory.Package{Name: "requests", Version: "2.32.3", Pinned: true, Hashes: []string{"sha256:aa"}, File: source, Line: 1}
+		}
+		return &inventory.Inventory{Source: source, Format: format, Packages: []inventory.Package{p}}
+	}
+	req, pyp, lock := inventory.FormatRequirements, inventory.FormatPyproject, inventory.FormatPylock
+	tests := []struct {
+		name      string
+		invs      []*inventory.Inventory
+		wantInput int // unpinned-input findings
+	}{
+		{"input alone", []*inventory.Inventory{inv("proj/requirements.in", req, false)}, 1},
+		{"requirements.in beside requirements.txt", []*inventory.Inventory{inv("proj/requirements.in", req, false), inv("proj/requirements.txt", req, true)}, 0},
+		{"requirements-dev.in beside requirements-dev.txt", []*inventory.Inventory{inv("proj/requirements-dev.in", req, false), inv("proj/requirements-dev.txt", req, true)}, 0},
+		{"requirements-dev.in beside another .txt only", []*inventory.Inventory{inv("proj/requirements-dev.in", req, false), inv("proj/requirements.txt", req, true)}, 1},
+		{"requirements.in beside pylock.toml", []*inventory.Inventory{inv("proj/requirements.in", req, false), inv("proj/pylock.toml", lock, true)}, 0},
+		{"pyproject.toml beside pylock.toml", []*inventory.Inventory{inv("proj/pyproject.toml", pyp, false), inv("proj/pylock.toml", lock, true)}, 0},
+		{"pyproject.toml beside requirements.txt", []*inventory.Inventory{inv("proj/pyproject.toml", pyp, false), inv("proj/requirements.txt", req, true)}, 0},
+		{"lock in another directory", []*inventory.Inventory{inv("proj/pyproject.toml", pyp, false), inv("other/pylock.toml", lock, true)}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, err := Run(context.Background(), tt.invs, nil, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, f := range rep.Findings {
+				if f.Rule == "hygiene/unpinned-input" {
+					n++
+				}
+			}
+			if n != tt.wantInput {
+				t.Errorf("%d unpinned-input findings, want %d: %v", n, tt.wantInput, rules(rep.Findings))
+			}
+		})
 	}
 }

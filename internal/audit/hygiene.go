@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -25,8 +26,57 @@ func isLock(inv *inventory.Inventory) bool {
 	return true
 }
 
-// checkHygiene reports lock hygiene problems of one source.
-func checkHygiene(inv *inventory.Inventory) []Finding {
+// lockedInputs returns the input sources (requirements*.in,
+// pyproject.toml) whose lock is audited with them, from the same
+// directory: X.in is locked by X.txt (pip-compile's naming) or by a lock
+// file proper (pylock*.toml, uv.lock, poetry.lock, pdm.lock,
+// Pipfile.lock); pyproject.toml by any of these or a requirements*.txt.
+// Their loose requirements are what the lock pins, not a finding.
+func lockedInputs(invs []*inventory.Inventory) map[*inventory.Inventory]bool {
+	type dirLocks struct {
+		txt    map[string]bool // lower-case base names of requirements locks
+		proper bool            // a lock file that is not requirements text
+	}
+	byDir := map[string]*dirLocks{}
+	for _, inv := range invs {
+		if inv.Format == inventory.FormatVenv || !isLock(inv) {
+			continue
+		}
+		dir := filepath.Dir(inv.Source)
+		d := byDir[dir]
+		if d == nil {
+			d = &dirLocks{txt: map[string]bool{}}
+			byDir[dir] = d
+		}
+		if inv.Format == inventory.FormatRequirements {
+			d.txt[strings.ToLower(filepath.Base(inv.Source))] = true
+		} else {
+			d.proper = true
+		}
+	}
+	out := map[*inventory.Inventory]bool{}
+	for _, inv := range invs {
+		if isLock(inv) {
+			continue
+		}
+		d := byDir[filepath.Dir(inv.Source)]
+		if d == nil {
+			continue
+		}
+		switch inv.Format {
+		case inventory.FormatPyproject:
+			out[inv] = d.proper || len(d.txt) > 0
+		case inventory.FormatRequirements:
+			base := strings.ToLower(filepath.Base(inv.Source))
+			out[inv] = d.proper || d.txt[strings.TrimSuffix(base, ".in")+".txt"]
+		}
+	}
+	return out
+}
+
+// checkHygiene reports lock hygiene problems of one source; locked says an
+// input source's lock is audited beside it.
+func checkHygiene(inv *inventory.Inventory, locked bool) []Finding {
 	var out []Finding
 	lock := isLock(inv)
 	for i := range inv.Packages {
@@ -60,7 +110,7 @@ func checkHygiene(inv *inventory.Inventory) []Finding {
 				}
 				add("hygiene/unpinned", SeverityMedium, fmt.Sprintf("%s %s in a lock file", p.Name, what),
 					"lock exact versions: pyward lock")
-			} else {
+			} else if !locked {
 				add("hygiene/unpinned-input", SeverityInfo,
 					fmt.Sprintf("%s is an unpinned input requirement; its version cannot be audited until locked", p.Name),
 					"lock it: pyward lock")
