@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/pyward/pyward/internal/httpcache"
+	"github.com/pyward/pyward/internal/retry"
 	"github.com/pyward/pyward/internal/simpleapi"
 )
 
@@ -417,48 +417,23 @@ func (c *Client) request(ctx context.Context, u *url.URL, hdr http.Header, handl
 	if c.opts.Offline {
 		return fmt.Errorf("%s: %w", redact(u), ErrOffline)
 	}
-	var last error
-	for attempt := 0; attempt <= c.opts.Retries; attempt++ {
-		if attempt > 0 {
-			if err := c.sleepBackoff(ctx, attempt, last); err != nil {
-				return err
-			}
-		}
+	policy := retry.Policy{Attempts: c.opts.Retries + 1, Base: c.opts.Backoff, Max: maxBackoff, Jitter: true,
+		OnRetry: func(err error, n int) { c.logf("%v (attempt %d of %d)", err, n, c.opts.Retries+1) }}
+	_, err := retry.Do(ctx, policy, "GET "+redact(u), func() (struct{}, bool, error) {
 		err := c.attempt(ctx, u, hdr, handle)
 		if err == nil {
-			return nil
+			return struct{}{}, false, nil
+		}
+		if ctx.Err() != nil {
+			return struct{}{}, false, fmt.Errorf("GET %s: %w", redact(u), ctx.Err())
 		}
 		var re *retryableError
-		if !errors.As(err, &re) || ctx.Err() != nil {
-			if ctx.Err() != nil {
-				return fmt.Errorf("GET %s: %w", redact(u), ctx.Err())
-			}
-			return err
+		if errors.As(err, &re) {
+			return struct{}{}, true, re.err
 		}
-		last = re.err
-		c.logf("%v (attempt %d of %d)", re.err, attempt+1, c.opts.Retries+1)
-	}
-	return fmt.Errorf("giving up after %d attempts: %w", c.opts.Retries+1, last)
-}
-
-func (c *Client) sleepBackoff(ctx context.Context, attempt int, last error) error {
-	d := c.opts.Backoff << (attempt - 1)
-	if d > maxBackoff || d <= 0 {
-		d = maxBackoff
-	}
-	d = d/2 + rand.N(d/2+1) // equal jitter: spread retries of many clients
-	var ra *retryAfter
-	if errors.As(last, &ra) && ra.d > d && ra.d <= maxBackoff {
-		d = ra.d
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+		return struct{}{}, false, err
+	})
+	return err
 }
 
 // retryAfter carries a server's Retry-After delay.
@@ -469,6 +444,9 @@ type retryAfter struct {
 
 func (e *retryAfter) Error() string { return e.err.Error() }
 func (e *retryAfter) Unwrap() error { return e.err }
+
+// RetryAfter is the delay the server asked for (see retry.RetryAfter).
+func (e *retryAfter) RetryAfter() time.Duration { return e.d }
 
 func (c *Client) attempt(ctx context.Context, u *url.URL, hdr http.Header, handle func(*http.Response) error) error {
 	select {

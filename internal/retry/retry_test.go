@@ -3,6 +3,7 @@ package retry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -59,5 +60,49 @@ func TestDoCancelledWait(t *testing.T) {
 	}
 	if !errors.Is(err, context.Canceled) || !errors.Is(err, errTransient) {
 		t.Errorf("err = %v, want it to wrap context.Canceled and the attempt's error", err)
+	}
+}
+
+type serverDelay struct{ d time.Duration }
+
+func (e serverDelay) Error() string             { return "429 Too Many Requests" }
+func (e serverDelay) RetryAfter() time.Duration { return e.d }
+
+func TestWait(t *testing.T) {
+	tests := []struct {
+		name     string
+		p        Policy
+		n        int
+		err      error
+		min, max time.Duration
+	}{
+		{"first", Policy{Base: time.Second}, 1, errors.New("x"), time.Second, time.Second},
+		{"doubles", Policy{Base: time.Second}, 3, errors.New("x"), 4 * time.Second, 4 * time.Second},
+		{"capped", Policy{Base: time.Second, Max: 3 * time.Second}, 3, errors.New("x"), 3 * time.Second, 3 * time.Second},
+		{"overflow capped", Policy{Base: time.Second, Max: 5 * time.Second}, 80, errors.New("x"), 5 * time.Second, 5 * time.Second},
+		{"jitter", Policy{Base: 4 * time.Second, Jitter: true}, 1, errors.New("x"), 2 * time.Second, 4 * time.Second},
+		{"retry-after longer", Policy{Base: time.Second, Max: 10 * time.Second}, 1, fmt.Errorf("GET x: %w", serverDelay{7 * time.Second}), 7 * time.Second, 7 * time.Second},
+		{"retry-after over max ignored", Policy{Base: time.Second, Max: 10 * time.Second}, 1, serverDelay{time.Hour}, time.Second, time.Second},
+		{"retry-after shorter ignored", Policy{Base: 4 * time.Second}, 1, serverDelay{time.Second}, 4 * time.Second, 4 * time.Second},
+	}
+	for _, tt := range tests {
+		for range 20 {
+			if d := tt.p.wait(tt.n, tt.err); d < tt.min || d > tt.max {
+				t.Errorf("%s: wait = %v, want in [%v, %v]", tt.name, d, tt.min, tt.max)
+				break
+			}
+		}
+	}
+}
+
+func TestDoGivesUpWithCount(t *testing.T) {
+	var retried []int
+	_, err := Do(context.Background(), Policy{Attempts: 3, Base: time.Nanosecond, OnRetry: func(_ error, n int) { retried = append(retried, n) }},
+		"op", func() (int, bool, error) { return 0, true, errors.New("503 Service Unavailable") })
+	if err == nil || err.Error() != "giving up after 3 attempts: 503 Service Unavailable" {
+		t.Errorf("err = %v", err)
+	}
+	if fmt.Sprint(retried) != "[1 2]" {
+		t.Errorf("OnRetry saw attempts %v, want [1 2]", retried)
 	}
 }
