@@ -90,23 +90,7 @@ func newFixEnv(t *testing.T, lockName string, reqs []string, pins ...string) *fi
 	isolateConfig(t)
 	ix, indexURL, host := startIndex(t, fixDists(), testindex.Options{})
 	e := &fixEnv{ix: ix, indexURL: indexURL, host: host, dir: t.TempDir()}
-	db := filepath.Join(e.dir, "osv")
-	if err := os.Mkdir(db, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, body := range fixAdvisories {
-		if err := os.WriteFile(filepath.Join(db, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ref := filepath.Join(e.dir, "reference.txt")
-	names := filepath.Join(e.dir, "public-names.txt")
-	if err := os.WriteFile(ref, []byte("zzz-nothing-alike\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(names, []byte("zzz-nothing-alike\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	db, ref, names := writeAuditData(t, e.dir)
 	in := filepath.Join(e.dir, "requirements.in")
 	if err := os.WriteFile(in, []byte(strings.Join(reqs, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -121,6 +105,29 @@ func newFixEnv(t *testing.T, lockName string, reqs []string, pins ...string) *fi
 	}
 	e.auditArgs = []string{"audit", e.lock, "--db", db, "--reference", ref, "--public-names", names, "--no-index-config", "--fail-on", "high", "--trusted-host", host}
 	return e
+}
+
+// writeAuditData writes the advisories of the --fix tests and a typo-squat
+// reference and public-name list that match nothing into dir.
+func writeAuditData(t *testing.T, dir string) (db, ref, names string) {
+	t.Helper()
+	db = filepath.Join(dir, "osv")
+	if err := os.Mkdir(db, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range fixAdvisories {
+		if err := os.WriteFile(filepath.Join(db, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ref = filepath.Join(dir, "reference.txt")
+	names = filepath.Join(dir, "public-names.txt")
+	for _, p := range []string{ref, names} {
+		if err := os.WriteFile(p, []byte("zzz-nothing-alike\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db, ref, names
 }
 
 func (e *fixEnv) audit(t *testing.T, extra ...string) (int, string, string) {

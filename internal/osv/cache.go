@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pyward/pyward/internal/atomicfile"
+	"github.com/pyward/pyward/internal/redact"
 	"github.com/pyward/pyward/internal/retry"
 )
 
@@ -135,7 +136,7 @@ func (c *Cache) Update(ctx context.Context) (UpdateResult, error) {
 		return UpdateResult{}, fmt.Errorf("advisory cache: %w", err)
 	}
 	old, err := c.ReadMeta()
-	haveOld := err == nil && old.URL == c.url()
+	haveOld := err == nil && old.URL == redact.URLs(c.url()) // the meta file never holds credentials
 	if haveOld {
 		if _, err := os.Stat(c.path(zipFile)); err != nil {
 			haveOld = false
@@ -194,7 +195,7 @@ func (c *Cache) fetch(ctx context.Context, old Meta, haveOld bool) (res UpdateRe
 	}
 	now := c.now()
 	m := Meta{
-		URL:          c.url(),
+		URL:          redact.URLs(c.url()),
 		ETag:         resp.Header.Get("ETag"),
 		LastModified: resp.Header.Get("Last-Modified"),
 		FetchedAt:    now,

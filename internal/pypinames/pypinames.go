@@ -58,6 +58,7 @@ import (
 
 	"github.com/pyward/pyward/internal/atomicfile"
 	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/redact"
 	"github.com/pyward/pyward/internal/retry"
 )
 
@@ -161,7 +162,7 @@ func (c *Cache) Update(ctx context.Context) (UpdateResult, error) {
 		return UpdateResult{}, err
 	}
 	old, err := c.ReadMeta()
-	haveOld := err == nil && old.URL == c.url()
+	haveOld := err == nil && old.URL == redact.URLs(c.url()) // the meta file never holds credentials
 	return retry.Do(ctx, retry.Policy{Base: c.RetryBase}, "names download", func() (UpdateResult, bool, error) {
 		return c.fetch(ctx, old, haveOld)
 	})
@@ -203,7 +204,7 @@ func (c *Cache) fetch(ctx context.Context, old Meta, haveOld bool) (res UpdateRe
 	if err := atomicfile.WriteFile(c.Path(), gz, 0o644); err != nil {
 		return res, false, fmt.Errorf("names snapshot: %w", err)
 	}
-	m := Meta{URL: u, ETag: resp.etag, LastModified: resp.lastModified,
+	m := Meta{URL: redact.URLs(u), ETag: resp.etag, LastModified: resp.lastModified,
 		APIVersion: list.APIVersion, FetchedAt: now, ChangedAt: now, Names: len(list.Names), Skipped: list.Skipped, Size: int64(len(gz))}
 	if err := c.files().writeMeta(m); err != nil {
 		return res, false, fmt.Errorf("names snapshot: %w", err)

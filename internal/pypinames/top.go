@@ -52,6 +52,7 @@ import (
 
 	"github.com/pyward/pyward/internal/atomicfile"
 	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/redact"
 	"github.com/pyward/pyward/internal/retry"
 	"github.com/pyward/pyward/internal/typosquat"
 )
@@ -159,7 +160,7 @@ func (c *TopCache) Update(ctx context.Context) (TopUpdateResult, error) {
 		return TopUpdateResult{}, err
 	}
 	old, err := c.ReadMeta()
-	haveOld := err == nil && old.URL == c.url()
+	haveOld := err == nil && old.URL == redact.URLs(c.url()) // the meta file never holds credentials
 	return retry.Do(ctx, retry.Policy{Base: c.RetryBase}, "top-projects download", func() (TopUpdateResult, bool, error) {
 		return c.fetch(ctx, old, haveOld)
 	})
@@ -204,7 +205,7 @@ func (c *TopCache) fetch(ctx context.Context, old TopMeta, haveOld bool) (res To
 	if err := typosquat.WriteIndexBeside(c.Path()); err != nil {
 		return res, false, fmt.Errorf("top-projects list: %w", err)
 	}
-	m := TopMeta{URL: u, ETag: resp.etag, LastModified: resp.lastModified, LastUpdate: list.LastUpdate,
+	m := TopMeta{URL: redact.URLs(u), ETag: resp.etag, LastModified: resp.lastModified, LastUpdate: list.LastUpdate,
 		FetchedAt: now, ChangedAt: now, Projects: len(list.Names), Skipped: list.Skipped, Size: int64(len(gz))}
 	if err := c.files().writeMeta(m); err != nil {
 		return res, false, fmt.Errorf("top-projects list: %w", err)
