@@ -9,8 +9,8 @@
 // at least that long, up to Max.
 //
 // A permanent error, success, or a cancelled context ends the loop at once.
-// When every attempt failed, the error says how many were made and wraps
-// the last attempt's error.
+// When every attempt failed, the error is the last attempt's, followed by
+// how many attempts were made, so it still starts with what failed.
 package retry
 
 import (
@@ -61,7 +61,7 @@ func Do[T any](ctx context.Context, p Policy, what string, attempt func() (res T
 		}
 		if n >= attempts {
 			if attempts > 1 {
-				err = fmt.Errorf("giving up after %d attempts: %w", attempts, err)
+				err = fmt.Errorf("%w (gave up after %d attempts)", err, attempts)
 			}
 			return res, err
 		}

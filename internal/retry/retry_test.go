@@ -99,7 +99,7 @@ func TestDoGivesUpWithCount(t *testing.T) {
 	var retried []int
 	_, err := Do(context.Background(), Policy{Attempts: 3, Base: time.Nanosecond, OnRetry: func(_ error, n int) { retried = append(retried, n) }},
 		"op", func() (int, bool, error) { return 0, true, errors.New("503 Service Unavailable") })
-	if err == nil || err.Error() != "giving up after 3 attempts: 503 Service Unavailable" {
+	if err == nil || err.Error() != "503 Service Unavailable (gave up after 3 attempts)" {
 		t.Errorf("err = %v", err)
 	}
 	if fmt.Sprint(retried) != "[1 2]" {
