@@ -512,6 +512,31 @@ func FuzzParseDocument(f *testing.F) {
 			}
 		}
 		_, _ = inventoryOf("lock", format, data)
+		if format != Requirements {
+			return
+		}
+		// Rewriting a requirements lock with its own packages changes no
+		// line (only CR-only line ends become the file's line end).
+		seen := map[pkgKey]bool{}
+		for _, p := range doc.lock.Packages {
+			k := pkgKey{p.NormalizedName(), p.Marker}
+			if seen[k] {
+				return // a name locked twice: not a lock fix accepts
+			}
+			seen[k] = true
+		}
+		same := *doc.lock
+		out, err := rewriteRequirements(doc, &same)
+		if err != nil {
+			t.Fatalf("rewrite: %v", err)
+		}
+		want := strings.Join(doc.lines, doc.eol)
+		if doc.bom {
+			want = "\xef\xbb\xbf" + want
+		}
+		if string(out) != want {
+			t.Fatalf("identity rewrite changed the lock:\n%q\n%q", data, out)
+		}
 	})
 }
 
