@@ -392,7 +392,7 @@ func readLockInputs(ctx context.Context, f lockFlags, args []string) (*lockInput
 				if looksLikePath(arg) {
 					errs = append(errs, fmt.Errorf("%s: no such file", arg))
 				} else {
-					errs = append(errs, fmt.Errorf("%q is neither a file nor a requirement: %w", arg, err))
+					errs = append(errs, fmt.Errorf("%q is neither a file nor a requirement: %s", reqfile.Quote(arg), reqfile.Quote(err.Error())))
 				}
 				continue
 			}
@@ -431,10 +431,10 @@ func (in *lockInputs) addRequirementsFile(ctx context.Context, path string) erro
 	}
 	for _, r := range rf.Requirements {
 		if r.Req == nil {
-			return fmt.Errorf("%s: cannot lock %q: a bare URL or path has no project name; write it as 'name @ url'", r.Origin, r.Raw)
+			return fmt.Errorf("%s: cannot lock %q: a bare URL or path has no project name; write it as 'name @ url'", r.Origin, reqfile.Quote(r.Raw))
 		}
 		if r.Editable {
-			return fmt.Errorf("%s: cannot lock editable requirement %q: editable installs are not reproducible", r.Origin, r.Raw)
+			return fmt.Errorf("%s: cannot lock editable requirement %q: editable installs are not reproducible", r.Origin, reqfile.Quote(r.Raw))
 		}
 		in.reqs = append(in.reqs, lock.Requirement{Req: r.Req, Origin: "-r " + r.Origin.File})
 	}

@@ -496,3 +496,41 @@ func TestLockRefusesOutputBeforeResolving(t *testing.T) {
 		})
 	}
 }
+
+// Oversized and binary input is refused before any index request, with a
+// short error naming the file and line.
+func TestLockRefusesOversizedAndBinaryInput(t *testing.T) {
+	isolateConfig(t)
+	dir := t.TempDir()
+	binary := make([]byte, 4096)
+	for i := range binary {
+		binary[i] = byte(i * 7)
+	}
+	tests := []struct {
+		name, want string
+		data       []byte
+	}{
+		{"10 MB requirement line", "big.in:1: line is", []byte("requests" + strings.Repeat("1", 10<<20) + "\n")},
+		{"4 KB binary file", "binary.in:1: binary data", binary},
+		{"long invalid requirement", "long.in:1:1: invalid requirement", []byte(strings.Repeat("!", 60_000) + "\n")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.SplitN(tt.want, ":", 2)[0])
+			if err := os.WriteFile(path, tt.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, _, stderr := runPyward(t, "lock", path, "--no-cache", "--python-version", "3.12",
+				"--index-url", "https://127.0.0.1:1/simple/", "-o", filepath.Join(dir, "out.txt"))
+			if code != exitUsage || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, stderr %.300q; want exit %d and %q", code, stderr, exitUsage, tt.want)
+			}
+			if len(stderr) > 1000 {
+				t.Errorf("error is %d bytes long", len(stderr))
+			}
+			if strings.Contains(stderr, "127.0.0.1") {
+				t.Errorf("the index was asked: %.300q", stderr)
+			}
+		})
+	}
+}

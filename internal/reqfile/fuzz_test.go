@@ -3,6 +3,7 @@ package reqfile
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzParse checks that no input panics, that every error names the file
@@ -17,6 +18,10 @@ func FuzzParse(f *testing.F) {
 		"git+https://x/r.git#egg=r\n./p[a]; sys_platform == 'linux'\nhttps://x/a.whl; python_version < '3'\n",
 		"# c \\\nfoo # x\n\\\\bar\n",
 		"foo --config-settings 'a=b c'\n",
+		"\xff\xfef\x00o\x00o\x00\n\x00",
+		"\xfe\xff\x00f\x00o\x00o\x00\n",
+		"# -*- coding: latin-1 -*-\nfoo # caf\xe9\n",
+		"foo\x00\n",
 	}
 	for _, s := range seeds {
 		f.Add(s)
@@ -49,6 +54,26 @@ func FuzzParse(f *testing.F) {
 			if a[i] != b[i] {
 				t.Fatalf("round trip: %+v became %+v\ninput %q\noutput %q", a[i], b[i], in, out)
 			}
+		}
+	})
+}
+
+// FuzzDecode checks that decoding never panics and that accepted text is
+// UTF-8 without NUL bytes or over-long lines.
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{"foo\n", "\xef\xbb\xbffoo", "\xff\xfef\x00", "\xfe\xff\x00f", "#coding=cp1252\n\x80", "# coding: klingon\n", "\x00", "\xff"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		text, err := decode("r.txt", data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "r.txt") || len(err.Error()) > 4*MaxQuote {
+				t.Fatalf("bad error: %v", err)
+			}
+			return
+		}
+		if !utf8.ValidString(text) || strings.IndexByte(text, 0) >= 0 {
+			t.Fatalf("accepted binary text %q", text)
 		}
 	})
 }

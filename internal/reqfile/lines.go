@@ -251,7 +251,7 @@ func lookupLong(name string) (optDef, error) {
 	}
 	switch len(found) {
 	case 0:
-		return optDef{}, fmt.Errorf("unknown option --%s", name)
+		return optDef{}, fmt.Errorf("unknown option --%s", Quote(name))
 	case 1:
 		return found[0], nil
 	}
@@ -268,7 +268,7 @@ func lookupLong(name string) (optDef, error) {
 func (p *parser) option(file string, ll logicalLine, toks []token, i int) (optDef, string, token, int, error) {
 	t := toks[i]
 	if !strings.HasPrefix(t.raw, "-") || t.text == "-" || t.text == "--" {
-		return optDef{}, "", token{}, 0, errAt(file, ll, t.pos, fmt.Sprintf("expected an option, found %q", t.raw), nil)
+		return optDef{}, "", token{}, 0, errAt(file, ll, t.pos, fmt.Sprintf("expected an option, found %q", Quote(t.raw)), nil)
 	}
 	var (
 		opt      optDef

@@ -96,7 +96,7 @@ func (p *parser) requirement(file string, ll logicalLine, pos int, raw string, e
 			if errors.As(err, &pe) {
 				off += pe.Pos
 			}
-			return r, errAt(file, ll, at(off), fmt.Sprintf("invalid marker %q", strings.TrimSpace(markerText)), err)
+			return r, errAt(file, ll, at(off), fmt.Sprintf("invalid marker %q", Quote(strings.TrimSpace(markerText))), err)
 		}
 		r.Marker = m
 	}
@@ -109,7 +109,7 @@ func (p *parser) requirement(file string, ll logicalLine, pos int, raw string, e
 	}
 	if pep508Form {
 		if editable {
-			return r, errAt(file, ll, pos, fmt.Sprintf("editable requirement %q must be a local path or a VCS URL", text), nil)
+			return r, errAt(file, ll, pos, fmt.Sprintf("editable requirement %q must be a local path or a VCS URL", Quote(text)), nil)
 		}
 		req, err := pep508.ParseRequirement(body)
 		if err != nil {
@@ -118,7 +118,7 @@ func (p *parser) requirement(file string, ll logicalLine, pos int, raw string, e
 			if errors.As(err, &pe) {
 				off = pe.Pos
 			}
-			return r, errAt(file, ll, at(off), fmt.Sprintf("invalid requirement %q", body), err)
+			return r, errAt(file, ll, at(off), fmt.Sprintf("invalid requirement %q", Quote(body)), err)
 		}
 		req.Marker = r.Marker
 		r.Req, r.Name, r.Extras, r.Link = req, req.Name, req.Extras, req.URL
@@ -133,7 +133,7 @@ func (p *parser) requirement(file string, ll logicalLine, pos int, raw string, e
 			if i := strings.LastIndexByte(link, '['); i > 0 {
 				extras, err := splitExtras(link[i+1 : len(link)-1])
 				if err != nil {
-					return r, errAt(file, ll, at(i), fmt.Sprintf("invalid extras in %q", link), err)
+					return r, errAt(file, ll, at(i), fmt.Sprintf("invalid extras in %q", Quote(link)), err)
 				}
 				r.Extras, link = extras, link[:i]
 			}
@@ -144,13 +144,13 @@ func (p *parser) requirement(file string, ll logicalLine, pos int, raw string, e
 	}
 	if isURL {
 		if err := checkURL(link); err != nil {
-			return r, errAt(file, ll, pos, fmt.Sprintf("invalid URL %q", link), err)
+			return r, errAt(file, ll, pos, fmt.Sprintf("invalid URL %q", Quote(link)), err)
 		}
 	}
 	r.Link = link
 	name, extras, err := eggFragment(link)
 	if err != nil {
-		return r, errAt(file, ll, pos, fmt.Sprintf("invalid #egg= fragment in %q", link), err)
+		return r, errAt(file, ll, pos, fmt.Sprintf("invalid #egg= fragment in %q", Quote(link)), err)
 	}
 	r.Name = name
 	if len(extras) > 0 {
@@ -177,7 +177,7 @@ func splitExtras(s string) ([]string, error) {
 	for _, e := range strings.Split(s, ",") {
 		e = strings.TrimSpace(e)
 		if !pep503.Valid(e) {
-			return nil, fmt.Errorf("%q is not a valid extra name", e)
+			return nil, fmt.Errorf("%q is not a valid extra name", Quote(e))
 		}
 		out = append(out, e)
 	}
@@ -210,7 +210,7 @@ func eggFragment(link string) (string, []string, error) {
 			}
 		}
 		if !pep503.Valid(v) {
-			return "", nil, fmt.Errorf("%q is not a valid project name", v)
+			return "", nil, fmt.Errorf("%q is not a valid project name", Quote(v))
 		}
 		return v, extras, nil
 	}
@@ -222,11 +222,11 @@ func eggFragment(link string) (string, []string, error) {
 func checkHash(v string) (string, error) {
 	algo, digest, ok := strings.Cut(v, ":")
 	if !ok {
-		return "", fmt.Errorf("--hash value %q is not ALGORITHM:DIGEST (e.g. sha256:...)", v)
+		return "", fmt.Errorf("--hash value %q is not ALGORITHM:DIGEST (e.g. sha256:...)", Quote(v))
 	}
 	want, known := hashHexLen[algo]
 	if !known {
-		return "", fmt.Errorf("--hash algorithm %q is not allowed (use sha256, sha384 or sha512)", algo)
+		return "", fmt.Errorf("--hash algorithm %q is not allowed (use sha256, sha384 or sha512)", Quote(algo))
 	}
 	if len(digest) != want {
 		return "", fmt.Errorf("--hash %s digest has %d characters, want %d hex digits", algo, len(digest), want)
@@ -234,7 +234,7 @@ func checkHash(v string) (string, error) {
 	for i := 0; i < len(digest); i++ {
 		c := digest[i]
 		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return "", fmt.Errorf("--hash %s digest %q is not hexadecimal", algo, digest)
+			return "", fmt.Errorf("--hash %s digest %q is not hexadecimal", algo, Quote(digest))
 		}
 	}
 	return algo + ":" + strings.ToLower(digest), nil

@@ -3,8 +3,12 @@
 //
 // # Lines
 //
-// The file is read as UTF-8 (a leading byte-order mark is dropped) and
-// split into physical lines at LF, CRLF or CR. Then, in pip's order:
+// The file is decoded as pip's auto_decode does: a byte-order mark (UTF-8,
+// UTF-16 LE or BE) decides the encoding, else a PEP 263 "coding:" comment
+// in the first two lines, else UTF-8. Text with a NUL byte or invalid
+// UTF-8 is binary and refused, as is a line longer than MaxLineLength;
+// errors quote at most MaxQuote bytes of the input. The text is split into
+// physical lines at LF, CRLF or CR. Then, in pip's order:
 //
 //  1. Joining: a physical line ending in "\" continues on the next one; the
 //     backslashes at both ends of each joined piece are removed and the
@@ -97,7 +101,8 @@ import (
 	"github.com/pyward/pyward/internal/pep508"
 )
 
-// Limits against hostile or broken input.
+// Limits against hostile or broken input (with MaxLineLength and
+// MaxQuote).
 const (
 	// MaxFileSize is the largest requirements file read.
 	MaxFileSize = 16 << 20
@@ -224,8 +229,10 @@ func (e *Error) Error() string {
 	b.WriteString(": ")
 	b.WriteString(e.Msg)
 	if e.Err != nil {
+		// A wrapped parser error may quote the whole input again: keep
+		// its start and its explanation at the end.
 		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		b.WriteString(clipMiddle(e.Err.Error(), 2*MaxQuote))
 	}
 	return b.String()
 }
@@ -303,8 +310,15 @@ func (p *parser) parseData(name string, data []byte, constraint bool, stack []st
 	if len(data) > MaxFileSize {
 		return &Error{File: name, Msg: fmt.Sprintf("file is %d bytes, more than the %d-byte limit", len(data), MaxFileSize)}
 	}
+	text, err := decode(name, data)
+	if err != nil {
+		return err
+	}
 	p.f.Files = append(p.f.Files, name)
-	for _, ll := range logicalLines(data) {
+	for _, ll := range logicalLines([]byte(text)) {
+		if len(ll.text) > MaxLineLength {
+			return &Error{File: name, Line: ll.line, Msg: fmt.Sprintf("line is %d bytes (continuations joined), more than the %d-byte limit", len(ll.text), MaxLineLength)}
+		}
 		if err := p.line(name, ll, constraint, stack); err != nil {
 			return err
 		}
@@ -452,7 +466,7 @@ func (p *parser) reqOptions(file string, ll logicalLine, toks []token, r *Requir
 			r.Hashes = append(r.Hashes, h)
 		case "config-settings":
 			if !strings.Contains(value, "=") {
-				return errAt(file, ll, valueTok.pos, fmt.Sprintf("--config-settings value %q is not KEY=VALUE", value), nil)
+				return errAt(file, ll, valueTok.pos, fmt.Sprintf("--config-settings value %q is not KEY=VALUE", Quote(value)), nil)
 			}
 			r.ConfigSettings = append(r.ConfigSettings, value)
 		default:
@@ -476,7 +490,7 @@ func includePath(from, target string) (string, error) {
 		if i := strings.IndexByte(rest, '/'); i > 0 {
 			host := rest[:i]
 			if !strings.EqualFold(host, "localhost") {
-				return "", fmt.Errorf("file URL %q names a remote host", target)
+				return "", fmt.Errorf("file URL %q names a remote host", Quote(target))
 			}
 			rest = rest[i:]
 		}
@@ -484,7 +498,7 @@ func includePath(from, target string) (string, error) {
 	case strings.HasPrefix(lower, "file:"):
 		return filepath.FromSlash(target[len("file:"):]), nil
 	case hasScheme(target):
-		return "", fmt.Errorf("remote requirements file %q is not supported; download it and name the local copy", target)
+		return "", fmt.Errorf("remote requirements file %q is not supported; download it and name the local copy", Quote(target))
 	}
 	if filepath.IsAbs(target) {
 		return target, nil
@@ -518,7 +532,7 @@ func checkConstraint(r Requirement) error {
 func checkFormatControl(v string) error {
 	for _, item := range strings.Split(v, ",") {
 		if item != ":all:" && item != ":none:" && !pep503.Valid(item) {
-			return fmt.Errorf("%q is neither a project name nor :all: or :none: (--only-binary, --no-binary)", item)
+			return fmt.Errorf("%q is neither a project name nor :all: or :none: (--only-binary, --no-binary)", Quote(item))
 		}
 	}
 	return nil
