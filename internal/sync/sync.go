@@ -417,6 +417,7 @@ func (p *plan) diff(wanted []Entry) error {
 		k := pep503.Normalize(installed[i].Name)
 		byName[k] = append(byName[k], &installed[i])
 	}
+	verifyErrs := verifyInstalled(wanted, byName, p.opts.Jobs)
 	for _, e := range wanted {
 		k := pep503.Normalize(e.Name)
 		ins := byName[k]
@@ -431,7 +432,7 @@ func (p *plan) diff(wanted []Entry) error {
 			j.reason = "incomplete"
 		case !sameVersion(ins[0].Version, e.Version):
 			j.reason = "version differs"
-		case install.Verify(*ins[0]) != nil:
+		case verifyErrs[ins[0]] != nil:
 			j.reason = "files missing or changed"
 		default:
 			p.res.Unchanged++
@@ -460,6 +461,35 @@ func (p *plan) diff(wanted []Entry) error {
 		return strings.Compare(pep503.Normalize(a.entry.Name), pep503.Normalize(b.entry.Name))
 	})
 	return nil
+}
+
+// verifyInstalled runs install.Verify on every installed distribution that
+// could be kept as it is (the only one of its name, complete, at the wanted
+// version), jobs at a time: it stats every installed file, which is most of
+// a sync that changes nothing.
+func verifyInstalled(wanted []Entry, byName map[string][]*install.Installed, jobs int) map[*install.Installed]error {
+	var cands []*install.Installed
+	for _, e := range wanted {
+		ins := byName[pep503.Normalize(e.Name)]
+		if len(ins) == 1 && !ins[0].Incomplete && sameVersion(ins[0].Version, e.Version) {
+			cands = append(cands, ins[0])
+		}
+	}
+	errs := make([]error, len(cands))
+	var g errgroup.Group
+	g.SetLimit(max(jobs, 1))
+	for i, in := range cands {
+		g.Go(func() error {
+			errs[i] = install.Verify(*in)
+			return nil
+		})
+	}
+	g.Wait()
+	out := make(map[*install.Installed]error, len(cands))
+	for i, in := range cands {
+		out[in] = errs[i]
+	}
+	return out
 }
 
 // chooseFiles picks each job's file (needs the index only for locks
