@@ -38,7 +38,10 @@
 //
 // For a hashed requirements lock, the file names seen on an index are
 // remembered by sha256 (<cache>/wheels-v1/names/), so a warm sync whose best
-// wheel is already unpacked makes no index request at all.
+// wheel is already unpacked makes no index request at all. For a new
+// environment, the wheels that need no interpreter to be chosen (no marker,
+// one hash) are fetched, checked and unpacked into that cache while the
+// interpreter is queried (see prefetch).
 //
 // # Sources
 //
@@ -224,6 +227,12 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 	}
 	p, err := makePlan(ctx, opts)
 	defer func() {
+		if p != nil && p.waitPrefetch != nil {
+			p.waitPrefetch(true)
+		}
+		if p != nil && p.client != nil {
+			p.client.Close()
+		}
 		if p != nil && p.unlock != nil {
 			p.unlock()
 		}
@@ -237,13 +246,19 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 		return res, nil
 	}
 	fetcher := opts.Fetcher
+	if fetcher == nil && p.client != nil {
+		fetcher = p.client
+	}
 	if fetcher == nil && len(p.jobs) > 0 {
 		c, err := newClient(p.lock, opts, p.cacheDir)
 		if err != nil {
 			return nil, err
 		}
-		defer c.Close()
+		p.client = c
 		fetcher = c
+	}
+	if p.waitPrefetch != nil {
+		p.waitPrefetch(false) // prepare then takes its trees from the cache
 	}
 	if err := p.chooseFiles(ctx, fetcher); err != nil {
 		return nil, err
@@ -275,6 +290,10 @@ type plan struct {
 	removals []*install.Installed
 	res      *Result
 	unlock   func() // releases the environment's lock file; nil when not held
+
+	client       *index.Client   // made by prefetch or for prepare; closed by Sync
+	prefetched   *fetch          // what prefetch fetched; nil when it did not run
+	waitPrefetch func(stop bool) // waits for prefetch (stopping it first); nil when none ran
 }
 
 // makePlan loads the lock and the environment and works out what differs:
@@ -320,6 +339,7 @@ func (p *plan) openEnvironment(ctx context.Context, venvDir string) error {
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrEnvironment, err)
 		}
+		p.prefetch(ctx)
 		p.interp, err = venv.Query(ctx, py, p.cacheDir)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrEnvironment, err)
@@ -569,6 +589,9 @@ func (p *plan) prepare(ctx context.Context, fetcher Fetcher) error {
 		opts.Progress.Finish()
 	}
 	p.res.Downloaded = f.downloaded.Load()
+	if p.prefetched != nil {
+		p.res.Downloaded += p.prefetched.downloaded.Load()
+	}
 	return err
 }
 

@@ -1,0 +1,88 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/pyward/pyward/internal/install"
+	"github.com/pyward/pyward/internal/testindex"
+)
+
+// TestPrefetch checks which entries prefetch unpacks into the cache before
+// the interpreter is known (one hash, no marker: yes; several hashes or a
+// marker: no), and that a cache naming every wheel already makes it ask
+// the index nothing.
+func TestPrefetch(t *testing.T) {
+	dists := baseDists()[:3] // alpha (one wheel), beta.pkg (one wheel), gamma (three wheels)
+	f := newFixture(t, dists, testindex.Options{})
+	sha := func(fn string) string {
+		_, s, err := f.ix.File(fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	alpha, beta := sha("alpha-1.0-py3-none-any.whl"), sha("beta_pkg-2.1-py3-none-any.whl")
+	var gamma string
+	for _, fn := range f.ix.Filenames("gamma") {
+		gamma += " --hash=sha256:" + sha(fn)
+	}
+	lock := filepath.Join(f.dir, "requirements.txt")
+	text := fmt.Sprintf("alpha==1.0 --hash=sha256:%s\nbeta.pkg==2.1 ; python_version >= '3' --hash=sha256:%s\ngamma==0.3%s\n", alpha, beta, gamma)
+	if err := os.WriteFile(lock, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	l, err := LoadLock(ctx, lock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unpacked := func(sha string) bool {
+		_, err := install.LoadUnpacked(filepath.Join(f.cache, unpackedDir, sha[:2], sha))
+		return err == nil
+	}
+	run := func(o Options) *plan {
+		o.Jobs = DefaultJobs
+		p := &plan{opts: o, cacheDir: o.CacheDir, lock: l, res: &Result{}}
+		p.prefetch(ctx)
+		if p.waitPrefetch != nil {
+			p.waitPrefetch(false)
+		}
+		if p.client != nil {
+			p.client.Close()
+		}
+		return p
+	}
+
+	offline := f.opts(lock)
+	offline.Offline = true
+	if p := run(offline); p.client != nil || unpacked(alpha) {
+		t.Fatal("prefetch ran offline")
+	}
+	p := run(f.opts(lock))
+	if !unpacked(alpha) {
+		t.Error("alpha (one hash, no marker) was not unpacked into the cache")
+	}
+	if unpacked(beta) {
+		t.Error("beta.pkg (with a marker) was prefetched")
+	}
+	for _, fn := range f.ix.Filenames("gamma") {
+		if unpacked(sha(fn)) {
+			t.Errorf("%s (one of several hashes) was prefetched", fn)
+		}
+	}
+	if p.prefetched == nil || p.prefetched.downloaded.Load() == 0 {
+		t.Error("prefetch counted no downloaded bytes")
+	}
+
+	before := f.ix.Requests()
+	if p := run(f.opts(lock)); p.client != nil {
+		t.Error("prefetch made a client although the cache names alpha's wheel")
+	}
+	if got := f.ix.Requests(); got != before {
+		t.Errorf("prefetch with a filled cache made %d index requests", got-before)
+	}
+}
