@@ -14,7 +14,9 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/pyward/pyward/internal/dist"
@@ -88,6 +90,8 @@ const (
 	RuleMetadata     Rule = "metadata"
 	RuleCorrupt      Rule = "corrupt"
 	RuleEntryPoint   Rule = "entry-point"
+	RuleOverlap      Rule = "overlap"
+	RuleLocalHeader  Rule = "local-header"
 )
 
 // ErrUnsafe is matched (errors.Is) by every *CheckError and *Problem.
@@ -187,6 +191,7 @@ var dataKeys = []string{"data", "headers", "platlib", "purelib", "scripts"}
 // then policy (the rules that depend on Options).
 type checker struct {
 	filename string
+	size     int64 // of the archive
 	opts     Options
 	lim      Limits
 	problems []*Problem
@@ -209,14 +214,21 @@ func (c *checker) add(r Rule, entry, format string, args ...any) {
 // sinkFunc receives each regular file of a wheel that passed the path rules.
 type sinkFunc func(name string, exec bool, content io.Reader) error
 
-// Check verifies a wheel against every rule of the package comment, reading
-// all its content. filename is the wheel's file name.
-func Check(zr *zip.Reader, filename string, opts Options) (*Wheel, error) {
-	return check(zr, filename, opts, nil)
+// Check verifies the wheel in r (size bytes) against every rule of the
+// package comment, reading all its content. filename is the wheel's file
+// name.
+func Check(r io.ReaderAt, size int64, filename string, opts Options) (*Wheel, error) {
+	return check(r, size, filename, opts, nil)
 }
 
-func check(zr *zip.Reader, filename string, opts Options, sink sinkFunc) (*Wheel, error) {
-	c := &checker{filename: filename, opts: opts, lim: opts.Limits.withDefaults(), w: &Wheel{Filename: filename}}
+func check(r io.ReaderAt, size int64, filename string, opts Options, sink sinkFunc) (*Wheel, error) {
+	c := &checker{filename: filename, opts: opts, lim: opts.Limits.withDefaults(), w: &Wheel{Filename: filename}, size: size}
+	hr := &headerReader{ReaderAt: r}
+	zr, err := zip.NewReader(hr, size)
+	if err != nil {
+		c.add(RuleCorrupt, "", "not a zip archive: %v", err)
+		return nil, c.err()
+	}
 	wn, err := dist.ParseWheelName(filename, false)
 	if err != nil {
 		c.add(RuleDistInfo, "", "bad wheel file name: %v", err)
@@ -225,6 +237,7 @@ func check(zr *zip.Reader, filename string, opts Options, sink sinkFunc) (*Wheel
 	if !c.entries(zr) {
 		return nil, c.err()
 	}
+	c.archive(zr, hr)
 	listed, ok := c.distInfo()
 	if !ok {
 		return nil, c.err()
@@ -310,6 +323,7 @@ func (c *checker) entries(zr *zip.Reader) bool {
 	if declared > c.lim.MaxTotalSize {
 		c.add(RuleTotalSize, "", "declares %d bytes in total, more than the limit of %d", declared, c.lim.MaxTotalSize)
 	}
+	c.checkArchiveRatio(declared)
 	return true
 }
 
@@ -618,6 +632,11 @@ func (c *checker) checkPath(name string) bool {
 		return false
 	case !utf8.ValidString(name) || strings.ContainsRune(name, 0):
 		c.add(RulePath, name, "not valid UTF-8 or contains NUL")
+		return false
+	case strings.ContainsFunc(name, unicode.IsControl):
+		// Newlines split names in line-based tools (compileall -i), and
+		// escape sequences rewrite the terminal that shows them.
+		c.add(RulePath, strconv.QuoteToASCII(name), "control character in name")
 		return false
 	case strings.HasPrefix(name, "/"):
 		c.add(RulePath, name, "absolute path")

@@ -9,8 +9,10 @@
 // every problem of a wheel at once, as a *CheckError whose Problems each name
 // the Rule broken and the zip entry. A wheel must satisfy all of these:
 //
-//   - RulePath: an entry name is a relative, slash-separated path without
-//     empty, "." or ".." elements, backslashes, NUL bytes or a leading "/";
+//   - RulePath: an entry name is a relative, slash-separated path of valid
+//     UTF-8 without empty, "." or ".." elements, backslashes, a leading "/",
+//     or control characters (C0 including NUL, tab, CR and LF; DEL; C1):
+//     a newline splits a name in line-based tools such as compileall -i;
 //   - RuleDrive: no Windows drive letter ("C:") or UNC prefix;
 //   - RuleSymlink: no symbolic links (or other non-regular files);
 //   - RuleOutside: every entry lands inside its install scheme directory:
@@ -37,10 +39,20 @@
 //     stronger algorithms are accepted: sha256, sha384, sha512);
 //   - RuleFiles, RuleFileSize, RuleTotalSize, RuleRatio: decompression bombs.
 //     At most Limits.MaxFiles entries, no entry larger than MaxFileSize, the
-//     sum no larger than MaxTotalSize, and no entry larger than
+//     sum no larger than MaxTotalSize, no entry larger than
 //     MinRatioCheckSize whose uncompressed size exceeds MaxCompressionRatio
-//     times its compressed size. Sizes are counted while decompressing, never
-//     taken from the (attacker-controlled) headers alone;
+//     times its compressed size, and, over the whole archive, a sum larger
+//     than MinRatioCheckSize no more than MaxCompressionRatio times the
+//     archive's size (small entries are exempt one by one, not together).
+//     Sizes are counted while decompressing, never taken from the
+//     (attacker-controlled) headers alone;
+//   - RuleOverlap: no two entries share bytes of the archive (local header
+//     and data). Eight central-directory entries pointing at one compressed
+//     entry pass every per-entry limit and still unpack eight times its size;
+//   - RuleLocalHeader: each entry's local header names the same path as the
+//     central directory, as pip (Python's zipfile) requires: tools that read
+//     the local headers would otherwise install other files than the ones
+//     checked;
 //   - RuleStartup: nothing runs at interpreter start-up unless the project is
 //     allow-listed (Options.AllowStartup, "--allow-startup NAME"). Start-up
 //     code is what site.py runs without being asked, wherever a wheel can put

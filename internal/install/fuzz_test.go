@@ -1,7 +1,6 @@
 package install
 
 import (
-	"archive/zip"
 	"bytes"
 	"strings"
 	"testing"
@@ -12,13 +11,10 @@ func FuzzCheck(f *testing.F) {
 	f.Add(craft(f, []entry{{name: "demo/../x", data: "1"}, {name: "x.pth", data: "import os\n"}}))
 	f.Add(craft(f, []entry{{name: "demo.pth", data: "demo/hooks\n../x\n"}, {name: "demo/hooks/sitecustomize.py", data: ""}}))
 	f.Add(craft(f, []entry{{name: "demo-1.0.data/data/lib/python3.11/site-packages/usercustomize/__init__.py", data: ""}, {name: "__editable__.demo.pth", data: "/src\n"}}))
+	f.Add(rawWheel([]rawEntry{{name: "demo/a.py", localName: "demo/b.py", data: "x"}, {name: "demo/c.py", sameAs: 1}}))
 	f.Add([]byte("PK\x03\x04"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			return
-		}
-		w, err := Check(zr, "demo-1.0-py3-none-any.whl", Options{Limits: Limits{MaxFileSize: 1 << 20, MaxTotalSize: 4 << 20}})
+		w, err := Check(bytes.NewReader(data), int64(len(data)), "demo-1.0-py3-none-any.whl", Options{Limits: Limits{MaxFileSize: 1 << 20, MaxTotalSize: 4 << 20}})
 		if err == nil && w == nil {
 			t.Fatal("nil wheel without error")
 		}

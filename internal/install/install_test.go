@@ -42,7 +42,7 @@ func craft(t testing.TB, entries []entry, opts ...func(*[]entry)) []byte {
 	}
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	var record strings.Builder
+	var record []RecordEntry
 	for _, e := range all {
 		h := &zip.FileHeader{Name: e.name, Method: e.method}
 		mode := e.mode
@@ -66,11 +66,11 @@ func craft(t testing.TB, entries []entry, opts ...func(*[]entry)) []byte {
 		if e.badSize {
 			size++
 		}
-		fmt.Fprintf(&record, "%s,sha256=%s,%d\n", e.name, b64(sum[:]), size)
+		record = append(record, RecordEntry{Path: e.name, Hash: "sha256=" + b64(sum[:]), Size: int64(size)})
 	}
-	record.WriteString("demo-1.0.dist-info/RECORD,,\n")
+	record = append(record, RecordEntry{Path: "demo-1.0.dist-info/RECORD", Size: -1})
 	w, _ := zw.Create("demo-1.0.dist-info/RECORD")
-	w.Write([]byte(record.String()))
+	w.Write(FormatRecord(record))
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -78,11 +78,7 @@ func craft(t testing.TB, entries []entry, opts ...func(*[]entry)) []byte {
 }
 
 func checkBytes(data []byte, opts Options) (*Wheel, error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		return nil, err
-	}
-	return Check(zr, "demo-1.0-py3-none-any.whl", opts)
+	return Check(bytes.NewReader(data), int64(len(data)), "demo-1.0-py3-none-any.whl", opts)
 }
 
 func TestCheckHostile(t *testing.T) {

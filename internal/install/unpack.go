@@ -1,7 +1,6 @@
 package install
 
 import (
-	"archive/zip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,11 +29,15 @@ type unpackedRecord struct {
 // which must not exist yet. On any error dir is removed: nothing from a
 // refused wheel remains.
 func Unpack(ctx context.Context, wheelPath, dir string, opts Options) (w *Wheel, err error) {
-	zr, err := zip.OpenReader(wheelPath)
+	zf, err := os.Open(wheelPath)
 	if err != nil {
-		return nil, &CheckError{Wheel: filepath.Base(wheelPath), Problems: []*Problem{{Rule: RuleCorrupt, Msg: fmt.Sprintf("not a zip archive: %v", err)}}}
+		return nil, err
 	}
-	defer zr.Close()
+	defer zf.Close()
+	st, err := zf.Stat()
+	if err != nil {
+		return nil, err
+	}
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -70,7 +73,7 @@ func Unpack(ctx context.Context, wheelPath, dir string, opts Options) (w *Wheel,
 		}
 		return err
 	}
-	w, err = check(&zr.Reader, filepath.Base(wheelPath), opts, sink)
+	w, err = check(zf, st.Size(), filepath.Base(wheelPath), opts, sink)
 	if err != nil {
 		return nil, err
 	}
