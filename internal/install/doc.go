@@ -84,10 +84,17 @@
 // (WHEEL Root-Is-Purelib), "<name>.data/<key>/" to the directory of that key
 // (headers into include/site/pythonX.Y/<name>), console_scripts and
 // gui_scripts entry points become executable scripts whose shebang is the
-// environment's interpreter, "#!python" in .data/scripts is rewritten the
-// same way, RECORD is rewritten with the installed paths, hashes and sizes,
-// INSTALLER contains "pyward", and direct_url.json (PEP 610) is written for
-// direct URL installs. Nothing from the wheel is executed.
+// environment's interpreter, a first line starting with "#!python" in
+// .data/scripts ("#!pythonw", "#!python3.11 -E") is rewritten the same way,
+// keeping its arguments, RECORD is rewritten with the installed paths,
+// hashes and sizes, INSTALLER contains "pyward", and direct_url.json
+// (PEP 610) is written for direct URL installs, without the URL's user
+// information. Nothing from the wheel is executed.
+//
+// Target.Compile runs the interpreter's compileall (isolated, without
+// site-packages) on installed .py files. It accepts only paths inside the
+// site directories and passes them NUL-separated, so no file name can name
+// another file for the compiler.
 //
 // Files are staged in a directory inside the environment (same file system)
 // and renamed into place. The dist-info directory is moved first with an

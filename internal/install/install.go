@@ -10,12 +10,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"time"
+
+	"github.com/pyward/pyward/internal/redact"
 )
 
 // IncompleteMarker is the file inside a .dist-info directory that says the
@@ -39,6 +39,17 @@ type Target struct {
 type DirectURL struct {
 	URL    string
 	SHA256 string // hex
+}
+
+// json renders direct_url.json. PEP 610 requires the URL "stripped of any
+// sensitive authentication information": its user information is dropped
+// (also the ${VAR} placeholders the spec permits; pyward writes none).
+func (d *DirectURL) json() []byte {
+	data, _ := json.Marshal(map[string]any{
+		"url":          redact.URLs(d.URL),
+		"archive_info": map[string]any{"hash": "sha256=" + d.SHA256, "hashes": map[string]string{"sha256": d.SHA256}},
+	})
+	return data
 }
 
 // InstallOptions adjusts one installation.
@@ -143,11 +154,7 @@ func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts Install
 	// INSTALLER and direct_url.json.
 	extra := map[string][]byte{"INSTALLER": []byte(InstallerName + "\n")}
 	if opts.DirectURL != nil {
-		du, _ := json.Marshal(map[string]any{
-			"url":          opts.DirectURL.URL,
-			"archive_info": map[string]any{"hash": "sha256=" + opts.DirectURL.SHA256, "hashes": map[string]string{"sha256": opts.DirectURL.SHA256}},
-		})
-		extra["direct_url.json"] = du
+		extra["direct_url.json"] = opts.DirectURL.json()
 	}
 	for _, name := range []string{"INSTALLER", "direct_url.json"} {
 		data, ok := extra[name]
@@ -314,24 +321,24 @@ func linkOrCopy(from, to string, link bool) error {
 	return err
 }
 
-// installScript copies a .data/scripts file, rewriting a "#!python" or
-// "#!pythonw" first line to the environment's interpreter, and makes it
-// executable. It returns the hash and size of what was written.
+// installScript copies a .data/scripts file and makes it executable. A
+// first line starting with "#!python" (the wheel spec's marker, which pip
+// also reads in "#!pythonw" and "#!python3.11") is rewritten to run the
+// environment's interpreter, keeping the arguments after the name. It
+// returns the hash and size of what was written.
 func installScript(from, to, python string) (string, int64, error) {
 	data, err := os.ReadFile(from)
 	if err != nil {
 		return "", 0, err
 	}
 	if bytes.HasPrefix(data, []byte("#!python")) {
-		nl := bytes.IndexByte(data, '\n')
-		first := data
-		rest := []byte{}
-		if nl >= 0 {
-			first, rest = data[:nl], data[nl+1:]
+		first, rest, _ := bytes.Cut(data, []byte("\n"))
+		line := strings.TrimRight(string(first), "\r")
+		args := ""
+		if i := strings.IndexAny(line, " \t"); i >= 0 {
+			args = strings.TrimSpace(line[i:])
 		}
-		if s := strings.TrimRight(string(first), "\r"); s == "#!python" || s == "#!pythonw" {
-			data = append(shebang(python), rest...)
-		}
+		data = append(shebang(python, args), rest...)
 	}
 	if err := os.WriteFile(to, data, 0o755); err != nil {
 		return "", 0, err
@@ -343,15 +350,29 @@ func installScript(from, to, python string) (string, int64, error) {
 // minus "#!" and the newline).
 const maxShebang = 127
 
-// shebang returns the first line(s) that run a script with python. A path
-// with white space or too long for the kernel uses a /bin/sh trampoline that
+// shebang returns the first line(s) that run a script with python and args
+// ("" for none; the kernel passes them as one argument). A path with white
+// space, or a line too long for the kernel, uses a /bin/sh trampoline that
 // Python reads as a string literal.
-func shebang(python string) []byte {
-	if len(python)+2 <= maxShebang && !strings.ContainsAny(python, " \t\n") {
-		return []byte("#!" + python + "\n")
+func shebang(python, args string) []byte {
+	line := python
+	if args != "" {
+		line += " " + args
 	}
-	q := "'" + strings.ReplaceAll(python, "'", `'"'"'`) + "'"
-	return []byte("#!/bin/sh\n'''exec' " + q + " \"$0\" \"$@\"\n' '''\n")
+	if len(line)+2 <= maxShebang && !strings.ContainsAny(python, " \t\n") {
+		return []byte("#!" + line + "\n")
+	}
+	cmd := shellQuote(python)
+	if args != "" {
+		cmd += " " + shellQuote(args)
+	}
+	return []byte("#!/bin/sh\n'''exec' " + cmd + " \"$0\" \"$@\"\n' '''\n")
+}
+
+// shellQuote quotes s as one POSIX shell word. The result never holds three
+// quotes in a row, which would end the trampoline's Python string.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
 }
 
 func hashOf(data []byte) string {
@@ -427,7 +448,7 @@ func (ep EntryPoint) Script(python string) []byte {
 		call += "." + rest
 	}
 	var b bytes.Buffer
-	b.Write(shebang(python))
+	b.Write(shebang(python, ""))
 	fmt.Fprintf(&b, "# Entry point %s = %s:%s, installed by pyward.\nimport sys\nfrom %s import %s as _entry\nif __name__ == \"__main__\":\n    sys.exit(%s())\n",
 		ep.Name, ep.Module, ep.Attr, ep.Module, top, call)
 	return b.Bytes()
@@ -620,25 +641,4 @@ func readNameVersion(path string) (name, version string, ok bool) {
 		}
 	}
 	return name, version, name != "" && version != ""
-}
-
-// CompileTimeout bounds bytecode compilation.
-const CompileTimeout = 10 * time.Minute
-
-// Compile byte-compiles files with python's compileall (standard library
-// only: "-I -S" keeps site-packages and .pth files out of the process, so no
-// package code runs).
-func Compile(ctx context.Context, python string, files []string) error {
-	if len(files) == 0 {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, CompileTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, "-I", "-S", "-m", "compileall", "-q", "-i", "-")
-	cmd.Stdin = strings.NewReader(strings.Join(files, "\n") + "\n")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("compile bytecode: %w: %s", err, strings.TrimSpace(string(out)))
-	}
-	return nil
 }

@@ -286,13 +286,13 @@ func TestParseEntryPoints(t *testing.T) {
 }
 
 func TestShebang(t *testing.T) {
-	if got := string(shebang("/v/bin/python")); got != "#!/v/bin/python\n" {
+	if got := string(shebang("/v/bin/python", "")); got != "#!/v/bin/python\n" {
 		t.Errorf("short: %q", got)
 	}
-	if got := string(shebang("/a b/bin/python")); !strings.HasPrefix(got, "#!/bin/sh\n") {
+	if got := string(shebang("/a b/bin/python", "")); !strings.HasPrefix(got, "#!/bin/sh\n") {
 		t.Errorf("space: %q", got)
 	}
-	if got := string(shebang("/" + strings.Repeat("x", 200))); !strings.HasPrefix(got, "#!/bin/sh\n") {
+	if got := string(shebang("/"+strings.Repeat("x", 200), "")); !strings.HasPrefix(got, "#!/bin/sh\n") {
 		t.Errorf("long: %q", got)
 	}
 }
@@ -501,5 +501,86 @@ func TestLoadUnpackedOlderRules(t *testing.T) {
 	os.WriteFile(filepath.Join(out, unpackedMarker), data, 0o644)
 	if lw, err := LoadUnpacked(out); !errors.Is(err, ErrNotUnpacked) {
 		t.Fatalf("LoadUnpacked of an older tree = %+v, %v; want ErrNotUnpacked", lw, err)
+	}
+}
+
+// installCrafted unpacks and installs a crafted demo wheel into tg.
+func installCrafted(t *testing.T, tg *Target, entries []entry, opts InstallOptions) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	wp := filepath.Join(dir, "demo-1.0-py3-none-any.whl")
+	os.WriteFile(wp, craft(t, entries), 0o644)
+	src := filepath.Join(dir, "unpacked")
+	w, err := Unpack(ctx, wp, src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tg.Install(ctx, w, src, opts); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Issue 9 item 13: "#!python <args>" in .data/scripts is rewritten (wheel
+// spec: a first line starting with "#!python" points at the interpreter),
+// keeping the arguments.
+func TestInstallScriptShebang(t *testing.T) {
+	long := "/" + strings.Repeat("v", 120) + "/bin/python"
+	for _, tc := range []struct {
+		name, python, in, want string
+	}{
+		{"plain", "", "#!python\nprint(1)\n", "#!{py}\nprint(1)\n"},
+		{"pythonw", "", "#!pythonw\nprint(1)\n", "#!{py}\nprint(1)\n"},
+		{"args", "", "#!python -E -s\nprint(1)\n", "#!{py} -E -s\nprint(1)\n"},
+		{"tab and CRLF", "", "#!python\t-u\r\nprint(1)\r\n", "#!{py} -u\nprint(1)\r\n"},
+		{"versioned", "", "#!python3.11 -I\nprint(1)\n", "#!{py} -I\nprint(1)\n"},
+		{"no newline", "", "#!python -O", "#!{py} -O\n"},
+		{"other interpreter", "", "#!/usr/bin/env python -E\nprint(1)\n", "#!/usr/bin/env python -E\nprint(1)\n"},
+		{"long path keeps args", long, "#!python -E\nprint(1)\n", "#!/bin/sh\n'''exec' '" + long + "' '-E' \"$0\" \"$@\"\n' '''\nprint(1)\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tg := newTarget(t)
+			if tc.python != "" {
+				tg.Python = tc.python
+			}
+			installCrafted(t, tg, []entry{{name: "demo-1.0.data/scripts/tool", data: tc.in}}, InstallOptions{})
+			got, err := os.ReadFile(filepath.Join(tg.Scripts, "tool"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := strings.ReplaceAll(tc.want, "{py}", tg.Python); string(got) != want {
+				t.Fatalf("script:\n%q\nwant:\n%q", got, want)
+			}
+			// RECORD describes what was written.
+			rec, _ := os.ReadFile(filepath.Join(tg.Purelib, "demo-1.0.dist-info", "RECORD"))
+			if !strings.Contains(string(rec), "bin/tool,"+hashOf(got)+",") {
+				t.Fatalf("RECORD does not list the rewritten script:\n%s", rec)
+			}
+		})
+	}
+}
+
+// Issue 9 item 10: direct_url.json (PEP 610) must not hold the URL's
+// user information.
+func TestInstallDirectURLWithoutCredentials(t *testing.T) {
+	tg := newTarget(t)
+	const secret = "s3cr3t-pa55"
+	installCrafted(t, tg, nil, InstallOptions{DirectURL: &DirectURL{
+		URL: "http://alice:" + secret + "@files.example/demo-1.0-py3-none-any.whl", SHA256: "ab"}})
+	data, err := os.ReadFile(filepath.Join(tg.Purelib, "demo-1.0.dist-info", "direct_url.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), secret) || strings.Contains(string(data), "alice") {
+		t.Fatalf("direct_url.json holds the credentials: %s", data)
+	}
+	var du struct {
+		URL         string `json:"url"`
+		ArchiveInfo struct {
+			Hashes map[string]string `json:"hashes"`
+		} `json:"archive_info"`
+	}
+	if err := json.Unmarshal(data, &du); err != nil || du.URL != "http://files.example/demo-1.0-py3-none-any.whl" || du.ArchiveInfo.Hashes["sha256"] != "ab" {
+		t.Fatalf("direct_url.json = %s (%v)", data, err)
 	}
 }

@@ -664,7 +664,7 @@ func (p *plan) apply(ctx context.Context) error {
 	if opts.Compile {
 		// As with pip, a file that does not compile (e.g. Python 2 code
 		// shipped for reference) does not fail the installation.
-		if err := install.Compile(ctx, p.v.Python, pyFiles); err != nil {
+		if err := p.target.Compile(ctx, pyFiles); err != nil {
 			p.res.Warnings = append(p.res.Warnings, err.Error())
 		}
 	}
