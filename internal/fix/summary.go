@@ -75,10 +75,14 @@ func WriteSummary(w io.Writer, r *Result, after *audit.Report) error {
 				left = append(left, fmt.Sprintf("- %s %s: %s (%s)", md(f.Package), md(f.Version), md(f.ID), f.Severity))
 			}
 		}
+		clean, still := "After this change no known vulnerability remains in the lock.\n", "### Still vulnerable after this change"
+		if !r.Changed {
+			clean, still = "The lock is unchanged, and no known vulnerability remains in it.\n", "### Still vulnerable"
+		}
 		if len(left) == 0 {
-			b.WriteString("After this change no known vulnerability remains in the lock.\n")
+			b.WriteString(clean)
 		} else {
-			fmt.Fprintf(&b, "### Still vulnerable after this change\n\n%s\n", strings.Join(left, "\n"))
+			fmt.Fprintf(&b, "%s\n\n%s\n", still, strings.Join(left, "\n"))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
