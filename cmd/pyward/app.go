@@ -16,6 +16,8 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	exitCode       int
+	// quiet and verbose are the -q and -v every command takes.
+	quiet, verbose bool
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
@@ -39,6 +41,11 @@ vulnerable, malicious, typo-squatted and confusable packages.
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.Version = versionLine()
+	root.SetVersionTemplate("pyward {{.Version}}\n")
+	pf := root.PersistentFlags()
+	pf.BoolVarP(&a.quiet, "quiet", "q", false, "print nothing but errors (the exit status still tells)")
+	pf.BoolVarP(&a.verbose, "verbose", "v", false, "log what is done (HTTP requests of lock and audit)")
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
@@ -63,10 +70,16 @@ func (a *app) versionCommand() *cobra.Command {
 		Short: "Print pyward's version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(a.stdout, "pyward %s (%s, %s/%s)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintf(a.stdout, "pyward %s\n", versionLine())
 			return nil
 		},
 	}
+}
+
+// versionLine is what 'pyward version' and 'pyward --version' print after
+// the name: the version, the Go release and the platform.
+func versionLine() string {
+	return fmt.Sprintf("%s (%s, %s/%s)", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
 // version reports the module version stamped by the Go toolchain, or the

@@ -269,12 +269,15 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 	if err := render(&buf, rep, invs, meta, f.output == "" && isTerminal(a.stdout)); err != nil {
 		return internalError(err)
 	}
-	if f.output != "" {
+	switch {
+	case f.output != "":
 		if err := atomicfile.WriteFile(f.output, buf.Bytes(), 0o644); err != nil {
 			return internalError(err)
 		}
-	} else if _, err := a.stdout.Write(buf.Bytes()); err != nil {
-		return internalError(err)
+	case !a.quiet: // with -q the exit status alone answers
+		if _, err := a.stdout.Write(buf.Bytes()); err != nil {
+			return internalError(err)
+		}
 	}
 	if f.fix.enabled {
 		return a.runFix(ctx, f, invs, extra, opts, rep, failOn)

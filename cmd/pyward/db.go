@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -112,6 +113,10 @@ func (a *app) runDBUpdate(ctx context.Context, f dbFlags) error {
 	if err != nil {
 		return err
 	}
+	out := a.stdout
+	if a.quiet {
+		out = io.Discard
+	}
 	// Every database is attempted even when another fails, so one
 	// unreachable source does not keep the others stale.
 	var errs []error
@@ -120,9 +125,9 @@ func (a *app) runDBUpdate(ctx context.Context, f dbFlags) error {
 	case err != nil:
 		errs = append(errs, fmt.Errorf("advisories: %w", err))
 	case ores.NotModified:
-		fmt.Fprintf(a.stdout, "advisories: up to date (%d advisories, %s, from %s)\n", ores.Meta.Advisories, byteSize(ores.Meta.Size), ores.Meta.URL)
+		fmt.Fprintf(out, "advisories: up to date (%d advisories, %s, from %s)\n", ores.Meta.Advisories, byteSize(ores.Meta.Size), ores.Meta.URL)
 	default:
-		fmt.Fprintf(a.stdout, "advisories: %d advisories (%s) from %s\n", ores.Meta.Advisories, byteSize(ores.Meta.Size), ores.Meta.URL)
+		fmt.Fprintf(out, "advisories: %d advisories (%s) from %s\n", ores.Meta.Advisories, byteSize(ores.Meta.Size), ores.Meta.URL)
 		if n := len(ores.FileErrors); n > 0 {
 			fmt.Fprintf(a.stderr, "warning: %d advisory files could not be parsed and were left out; first: %v\n", n, ores.FileErrors[0])
 		}
@@ -132,9 +137,9 @@ func (a *app) runDBUpdate(ctx context.Context, f dbFlags) error {
 	case err != nil:
 		errs = append(errs, fmt.Errorf("public names: %w", err))
 	case nres.NotModified:
-		fmt.Fprintf(a.stdout, "public names: up to date (%d names, from %s)\n", nres.Meta.Names, nres.Meta.URL)
+		fmt.Fprintf(out, "public names: up to date (%d names, from %s)\n", nres.Meta.Names, nres.Meta.URL)
 	default:
-		fmt.Fprintf(a.stdout, "public names: %d names (%s) from %s\n", nres.Meta.Names, byteSize(nres.Meta.Size), nres.Meta.URL)
+		fmt.Fprintf(out, "public names: %d names (%s) from %s\n", nres.Meta.Names, byteSize(nres.Meta.Size), nres.Meta.URL)
 		if nres.Meta.Skipped > 0 {
 			fmt.Fprintf(a.stderr, "warning: %d entries of the project list are not valid project names and were left out\n", nres.Meta.Skipped)
 		}
@@ -144,9 +149,9 @@ func (a *app) runDBUpdate(ctx context.Context, f dbFlags) error {
 	case err != nil:
 		errs = append(errs, fmt.Errorf("top projects: %w", err))
 	case tres.NotModified:
-		fmt.Fprintf(a.stdout, "top projects: up to date (%d projects, from %s)\n", tres.Meta.Projects, tres.Meta.URL)
+		fmt.Fprintf(out, "top projects: up to date (%d projects, from %s)\n", tres.Meta.Projects, tres.Meta.URL)
 	default:
-		fmt.Fprintf(a.stdout, "top projects: %d projects (%s) from %s\n", tres.Meta.Projects, byteSize(tres.Meta.Size), tres.Meta.URL)
+		fmt.Fprintf(out, "top projects: %d projects (%s) from %s\n", tres.Meta.Projects, byteSize(tres.Meta.Size), tres.Meta.URL)
 		if tres.Meta.Skipped > 0 {
 			fmt.Fprintf(a.stderr, "warning: %d rows of the top-projects list lack a valid project name or download count and were left out\n", tres.Meta.Skipped)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -59,6 +60,7 @@ type lockFlags struct {
 	offline         bool
 	quiet           bool
 	verbose         bool
+	noHeader        bool
 	strictPython    bool
 	allowBuild      bool
 }
@@ -92,6 +94,7 @@ refused, anything else → requirements.txt) or --format.`,
   pyward lock requirements.in --index corp=https://pypi.corp.example/simple/ --index pypi=https://pypi.org/simple/ --index-for 'corp-*=corp'
   pyward lock requirements.in --exclude-newer 7d --upgrade-package requests`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.quiet, f.verbose = a.quiet, a.verbose
 			return a.runLock(cmd.Context(), f, args)
 		},
 	}
@@ -119,8 +122,12 @@ refused, anything else → requirements.txt) or --format.`,
 	fl.StringVar(&f.cacheDir, "cache-dir", "", "cache directory")
 	fl.BoolVar(&f.noCache, "no-cache", false, "do not read or write the cache")
 	fl.BoolVar(&f.offline, "offline", false, "never touch the network; use only cached data")
-	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")
-	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log every HTTP request")
+	// Accepted for pip-compile and uv users; pyward already does what
+	// they ask (or, for --no-header, honours it).
+	fl.BoolVar(&f.noHeader, "no-header", false, "write the lock without its comment header")
+	fl.Bool("generate-hashes", true, "accepted for pip-compile compatibility: hashes are always generated")
+	fl.Bool("strip-extras", true, "accepted for pip-compile compatibility: extras are never written into the lock")
+	fl.Bool("allow-unsafe", true, "accepted for pip-compile compatibility: pip, setuptools and wheel are locked like any package")
 	fl.BoolVar(&f.strictPython, "strict-requires-python", false, "also enforce upper bounds of Requires-Python")
 	fl.BoolVar(&f.allowBuild, "allow-build", false, "run the PEP 517 build backend (package code, in an isolated venv) for sdists whose dependencies are not static")
 	return cmd
@@ -270,6 +277,9 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	if err != nil {
 		return internalError(err)
 	}
+	if f.noHeader {
+		data = stripHeader(data)
+	}
 	if output == "" || output == "-" {
 		_, err = a.stdout.Write(data)
 		return err
@@ -346,6 +356,19 @@ func lockFormat(flag, output string) (string, error) {
 		return "requirements", nil
 	}
 	return "", fmt.Errorf("--format: unknown format %q (want requirements or pylock)", flag)
+}
+
+// stripHeader removes the comment lines a lock starts with (--no-header,
+// as pip-compile's).
+func stripHeader(data []byte) []byte {
+	for len(data) > 0 && data[0] == '#' {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			return nil
+		}
+		data = data[i+1:]
+	}
+	return data
 }
 
 // checkOutput refuses, before any resolving, an output path that cannot be

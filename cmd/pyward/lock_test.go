@@ -534,3 +534,34 @@ func TestLockRefusesOversizedAndBinaryInput(t *testing.T) {
 		})
 	}
 }
+
+// pip-compile's flags: --generate-hashes, --strip-extras and --allow-unsafe
+// change nothing; --no-header drops the comment header.
+func TestLockPipCompileFlags(t *testing.T) {
+	isolateConfig(t)
+	_, indexURL, host := startIndex(t, demoDists(), testindex.Options{})
+	dir := t.TempDir()
+	lockWith := func(extra ...string) string {
+		t.Helper()
+		out := filepath.Join(dir, "requirements.txt")
+		os.Remove(out)
+		args := append([]string{"lock", "app-core", "-o", out, "--index-url", indexURL, "--trusted-host", host,
+			"--python-version", "3.12", "--platform", "manylinux_x86_64", "-q", "--no-cache"}, extra...)
+		if code, _, stderr := runPyward(t, args...); code != exitOK {
+			t.Fatalf("%v: exit %d: %s", extra, code, stderr)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	plain := lockWith()
+	if got := lockWith("--generate-hashes", "--strip-extras", "--allow-unsafe"); got != plain {
+		t.Errorf("pip-compile flags changed the lock:\n%s\nwant\n%s", got, plain)
+	}
+	bare := lockWith("--no-header")
+	if strings.HasPrefix(bare, "#") || !strings.HasPrefix(bare, "--index-url "+indexURL) || !strings.HasSuffix(plain, bare) {
+		t.Errorf("--no-header lock:\n%s\nfull lock:\n%s", bare, plain)
+	}
+}

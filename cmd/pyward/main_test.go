@@ -141,3 +141,47 @@ func TestExitCodesEndToEnd(t *testing.T) {
 		t.Errorf("a refused sync created %s (%v)", venvDir, err)
 	}
 }
+
+// Habits of pip-compile and uv users: every command takes -q and -v,
+// pyward --version works, lock accepts pip-compile's flags.
+func TestCLIHabits(t *testing.T) {
+	for _, cmd := range [][]string{{"lock"}, {"sync"}, {"audit"}, {"db"}, {"db", "update"}, {"db", "status"}, {"inspect"}, {"version"}} {
+		for _, fl := range []string{"-q", "-v", "--quiet", "--verbose"} {
+			args := append(append([]string(nil), cmd...), fl, "--help")
+			if code, _, stderr := runPyward(t, args...); code != exitOK {
+				t.Errorf("%v: exit %d: %s", args, code, stderr)
+			}
+		}
+	}
+	code, stdout, stderr := runPyward(t, "--version")
+	if code != exitOK || !strings.HasPrefix(stdout, "pyward ") {
+		t.Errorf("--version: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if _, want, _ := runPyward(t, "version"); stdout != want {
+		t.Errorf("--version says %q, version says %q", stdout, want)
+	}
+	_, help, _ := runPyward(t, "lock", "--help")
+	for _, fl := range []string{"--generate-hashes", "--no-header", "--strip-extras", "--allow-unsafe", "-q, --quiet", "-v, --verbose"} {
+		if !strings.Contains(help, fl) {
+			t.Errorf("lock --help lacks %s", fl)
+		}
+	}
+}
+
+func TestColourAllowed(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want bool
+	}{
+		{map[string]string{"TERM": "xterm-256color"}, true},
+		{map[string]string{}, true},
+		{map[string]string{"TERM": "dumb"}, false},
+		{map[string]string{"NO_COLOR": "1"}, false},
+		{map[string]string{"TERM": "xterm", "NO_COLOR": "1"}, false},
+	}
+	for _, tt := range tests {
+		if got := colourAllowed(func(k string) string { return tt.env[k] }); got != tt.want {
+			t.Errorf("colourAllowed(%v) = %v, want %v", tt.env, got, tt.want)
+		}
+	}
+}

@@ -47,6 +47,7 @@ environment is unusable; 3 network or I/O failure.`,
   pyward sync pylock.toml --dry-run`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.quiet = a.quiet
 			return a.runSync(cmd, args, f)
 		},
 	}
@@ -64,7 +65,6 @@ environment is unusable; 3 network or I/O failure.`,
 	fl.StringVar(&f.cacheDir, "cache-dir", "", "cache directory (default $PYWARD_CACHE_DIR, $XDG_CACHE_HOME/pyward or ~/.cache/pyward)")
 	fl.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the cache")
 	fl.BoolVar(&f.offline, "offline", false, "use only cached files; never touch the network")
-	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan, change nothing")
 	fl.IntVarP(&f.jobs, "jobs", "j", sync.DefaultJobs, "parallel downloads and installs")
 	return cmd

@@ -7,14 +7,21 @@ import (
 	"golang.org/x/term"
 )
 
-// isTerminal reports whether w is an interactive terminal (for colours and
-// progress bars). NO_COLOR disables colours everywhere.
+// isTerminal reports whether w is an interactive terminal that may show
+// colours and progress bars.
 func isTerminal(w io.Writer) bool {
 	if tw, ok := w.(*terminalWriter); ok {
 		w = tw.dst
 	}
 	f, ok := w.(*os.File)
-	return ok && os.Getenv("NO_COLOR") == "" && term.IsTerminal(int(f.Fd()))
+	return ok && colourAllowed(os.Getenv) && term.IsTerminal(int(f.Fd()))
+}
+
+// colourAllowed applies the conventions that turn colours (and progress
+// bars) off: NO_COLOR set to anything (no-color.org), or TERM=dumb (a
+// terminal that cannot move the cursor).
+func colourAllowed(getenv func(string) string) bool {
+	return getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
 }
 
 // terminalWriter is a filtering writer (redact.Writer) that remembers the
