@@ -5,10 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -133,8 +130,8 @@ func ValidSHA256(s string) bool {
 	return true
 }
 
-// BlobPath is where the file with this sha256 is kept; BlobPath and
-// MetadataPath require ValidSHA256(sha).
+// BlobPath is where the file with this sha256 is kept; it requires
+// ValidSHA256(sha).
 func (d *Cache) BlobPath(sha string) string {
 	return filepath.Join(d.dir, "blobs", "sha256", sha[:2], sha)
 }
@@ -143,12 +140,6 @@ func (d *Cache) BlobPath(sha string) string {
 // verified and renamed to their BlobPath.
 func (d *Cache) BlobTempDir() string {
 	return filepath.Join(d.dir, "blobs", "tmp")
-}
-
-// MetadataPath is where METADATA read from the wheel with this sha256 is
-// kept.
-func (d *Cache) MetadataPath(sha string) string {
-	return filepath.Join(d.dir, "metadata", sha)
 }
 
 // Load returns the entry stored under key; a missing or corrupt entry is a
@@ -257,29 +248,6 @@ func (d *Cache) flush(compact bool) error {
 	}
 	if compact {
 		return compactPacks(dir, d.logf)
-	}
-	return nil
-}
-
-// WriteAtomic writes data to path via a temporary file and rename,
-// creating path's directory.
-func WriteAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("cache: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("cache: %w", err)
-	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("cache: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("cache: %w", err)
 	}
 	return nil
 }

@@ -12,11 +12,14 @@
 //	blobs/sha256/<h[:2]>/<h>   downloaded files, content-addressed: h is the
 //	                           sha256 of the bytes, verified before the rename
 //	blobs/tmp/                 downloads in progress
-//	metadata/<h>               METADATA read by range requests from the wheel
-//	                           whose sha256 is h
 //
 // Names derived from a digest are used only when ValidSHA256 holds, so a
 // digest from a page or a lock can never name a path outside the cache.
+// Only verified content is kept under its digest: a blob is renamed to its
+// path after its bytes hashed to it. Anything else (a page, a PEP 658 file,
+// METADATA read by range requests) is a response, kept under the URL it
+// came from and used only while fresh; a digest it claims may be part of
+// its key, never the whole of it.
 //
 // # Responses
 //

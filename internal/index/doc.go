@@ -38,6 +38,12 @@
 // checks that a wheel's own METADATA equals the metadata used
 // (ErrMetadataMismatch).
 //
+// What is cached is keyed by what was verified: a PEP 658 file is stored
+// only after it matched its declared hash; METADATA read by range requests,
+// which no hash covers, is stored under the wheel URL it came from (with
+// the freshness of the range response), never under the sha256 a page
+// claims, so an index cannot plant metadata for another index's file.
+//
 // # Transport, security and caching
 //
 //   - TLS is verified by the transport; http:// URLs (indexes, file links and

@@ -27,9 +27,17 @@ type fetched struct {
 // in offline mode any entry is used. Concurrent identical calls share one
 // request. The returned body must not be modified.
 func (c *Client) get(ctx context.Context, u *url.URL, accept string, limit int64) (*fetched, error) {
+	return c.getVerified(ctx, u, accept, limit, nil)
+}
+
+// getVerified is get for a body with a known digest: verify (when not nil)
+// must accept a body before it is stored in the cache, and a cached body
+// it rejects is treated as absent. Callers still check what they receive:
+// concurrent calls share the first caller's verify.
+func (c *Client) getVerified(ctx context.Context, u *url.URL, accept string, limit int64, verify func([]byte) error) (*fetched, error) {
 	key := httpcache.Key(redact(u), accept)
 	v, err := c.flight.shared(ctx, "get\n"+key, func(ctx context.Context) (any, error) {
-		return c.getOnce(ctx, u, accept, limit, key)
+		return c.getOnce(ctx, u, accept, limit, key, verify)
 	})
 	if err != nil {
 		if ctx.Err() == nil { // an abandoned (cancelled) read informed nothing
@@ -46,10 +54,16 @@ func (c *Client) get(ctx context.Context, u *url.URL, accept string, limit int64
 	return f, nil
 }
 
-func (c *Client) getOnce(ctx context.Context, u *url.URL, accept string, limit int64, key string) (*fetched, error) {
+func (c *Client) getOnce(ctx context.Context, u *url.URL, accept string, limit int64, key string, verify func([]byte) error) (*fetched, error) {
 	var cached *httpcache.Entry
 	if c.cache != nil && u.Scheme != "file" {
 		cached = c.cache.Load(key)
+		if cached != nil && verify != nil {
+			if err := verify(cached.Body); err != nil {
+				c.logf("cache: discarding %s: %v", redact(u), err)
+				cached = nil
+			}
+		}
 	}
 	fromEntry := func(e *httpcache.Entry) (*fetched, error) {
 		fu, err := url.Parse(e.FinalURL)
@@ -105,6 +119,11 @@ func (c *Client) getOnce(ctx context.Context, u *url.URL, accept string, limit i
 			return fmt.Errorf("GET %s: %w", redact(u), err)
 		} else if err != nil {
 			return &retryableError{fmt.Errorf("GET %s: reading body: %w", redact(u), err)}
+		}
+		if verify != nil {
+			if err := verify(body); err != nil {
+				return err
+			}
 		}
 		final := resp.Request.URL
 		out = &fetched{body: body, contentType: resp.Header.Get("Content-Type"), finalURL: final}

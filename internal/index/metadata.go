@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pyward/pyward/internal/dist"
 	"github.com/pyward/pyward/internal/httpcache"
@@ -122,13 +123,18 @@ func (c *Client) metadataBytes(ctx context.Context, f File) ([]byte, string, err
 		mu := *u
 		mu.Path += ".metadata"
 		mu.RawPath = ""
-		got, err := c.get(ctx, &mu, "", MaxMetadataFile)
+		// The file is checked against the hash its page declares before
+		// it is cached, so the cache never holds a body that failed it.
+		verify := func(body []byte) error {
+			sums := newMultiHash(f.MetadataHashes)
+			sums.Write(body)
+			return checkHashes(mu.String(), f.MetadataHashes, sums.sums())
+		}
+		got, err := c.getVerified(ctx, &mu, "", MaxMetadataFile, verify)
 		var he *HTTPError
 		switch {
 		case err == nil:
-			sums := newMultiHash(f.MetadataHashes)
-			sums.Write(got.body)
-			if err := checkHashes(mu.String(), f.MetadataHashes, sums.sums()); err != nil {
+			if err := verify(got.body); err != nil { // a concurrent caller's hashes may differ
 				return nil, "", err
 			}
 			return got.body, mu.String(), nil
@@ -149,19 +155,33 @@ func (c *Client) metadataBytes(ctx context.Context, f File) ([]byte, string, err
 	return nil, "", fmt.Errorf("%s: not a wheel or sdist", f.Filename)
 }
 
+// rangeMetadataKey is the cache-key part that tells METADATA read by range
+// requests apart from a response to a plain GET of the same wheel URL.
+const rangeMetadataKey = "range-read METADATA"
+
 // wheelMetadata reads METADATA from a wheel: from the cache, a local or
 // already downloaded copy, or by range requests (falling back to a full
 // download when the server ignores Range).
+//
+// METADATA read by range requests cannot be checked against the wheel's
+// hash, so it is cached under the URL it came from (and the sha256 the page
+// listed), with the freshness of the range response, never under the hash
+// alone: another index listing the same hash for its own file gets its own
+// entry. A wheel read whole is hash-verified first (fetchFile).
 func (c *Client) wheelMetadata(ctx context.Context, u *url.URL, f File) ([]byte, error) {
-	c.seen.NoteOpaque()
 	sha := f.Hashes["sha256"]
 	if !httpcache.ValidSHA256(sha) {
 		sha = ""
 	}
-	if c.cache != nil && sha != "" {
-		if data, err := os.ReadFile(c.cache.MetadataPath(sha)); err == nil {
-			return data, nil
+	key := httpcache.Key(redact(u), rangeMetadataKey, sha)
+	if c.cache != nil && u.Scheme != "file" {
+		if e := c.cache.Load(key); e != nil && (c.opts.Offline || e.Fresh(time.Now())) {
+			c.seen.Note(key, e.Body)
+			return e.Body, nil
 		}
+	}
+	c.seen.NoteOpaque()
+	if c.cache != nil && sha != "" {
 		if _, err := os.Stat(c.cache.BlobPath(sha)); err == nil {
 			return c.localWheelMetadata(ctx, f)
 		}
@@ -173,34 +193,27 @@ func (c *Client) wheelMetadata(ctx context.Context, u *url.URL, f File) ([]byte,
 	if err := rr.init(); err != nil {
 		return nil, err
 	}
-	var data []byte
-	var err error
 	if rr.local != "" { // the server sent the whole file: it is verified and stored
-		data, err = wheelMetadataFromFile(rr.local, f)
+		data, err := wheelMetadataFromFile(rr.local, f)
 		if c.cache == nil {
 			os.Remove(rr.local)
 		}
-	} else {
-		var zr *zip.Reader
-		zr, err = zip.NewReader(rr, rr.size)
-		if err == nil {
-			data, err = readWheelMetadata(zr, f)
-		}
-		if errors.Is(err, errTooManyRanges) {
-			c.logf("%s: too many range requests; downloading", f.URL)
-			return c.localWheelMetadata(ctx, f)
-		}
-		if err != nil {
-			err = fmt.Errorf("%s: %w", f.URL, err)
-		}
+		return data, err
+	}
+	zr, err := zip.NewReader(rr, rr.size)
+	var data []byte
+	if err == nil {
+		data, err = readWheelMetadata(zr, f)
+	}
+	if errors.Is(err, errTooManyRanges) {
+		c.logf("%s: too many range requests; downloading", f.URL)
+		return c.localWheelMetadata(ctx, f)
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", f.URL, err)
 	}
-	if c.cache != nil && sha != "" {
-		if err := httpcache.WriteAtomic(c.cache.MetadataPath(sha), data); err != nil {
-			c.logf("%v", err)
-		}
+	if c.cache != nil && rr.store {
+		c.cache.Store(key, &httpcache.Entry{URL: redact(u), FinalURL: redact(u), Stored: time.Now(), MaxAge: rr.maxAge, Body: data})
 	}
 	return data, nil
 }
@@ -340,6 +353,10 @@ type rangeReader struct {
 	spans    []span
 	requests int
 	local    string // set when the server answered the first request with the whole file
+	// store and maxAge are the cache policy of the first range response
+	// (httpcache.Policy), which the METADATA read through it inherits.
+	store  bool
+	maxAge int64
 }
 
 type span struct {
@@ -384,6 +401,7 @@ func (r *rangeReader) init() error {
 			}
 			r.size = total
 			r.spans = append(r.spans, span{first, data})
+			r.store, r.maxAge = httpcache.Policy(resp.Header)
 			return nil
 		case http.StatusOK:
 			r.c.logf("%s: server ignored Range; using the full download", r.f.URL)

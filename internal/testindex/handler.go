@@ -2,6 +2,7 @@ package testindex
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -256,7 +257,7 @@ func (ix *Index) pageData(norm, fileBase string) (p *project, views []fileView, 
 		v := fileView{
 			filename:       f.filename,
 			href:           fileBase + url.PathEscape(f.filename),
-			sha256:         f.sha256,
+			sha256:         cmp.Or(f.listed, f.sha256),
 			requiresPython: f.dist.RequiresPython,
 			yanked:         f.dist.Yanked,
 			yankedReason:   f.dist.YankedReason,

@@ -94,7 +94,8 @@ type file struct {
 	wheel    bool
 	genuine  []byte // bytes as built
 	data     []byte // bytes served (differs from genuine after Tamper)
-	sha256   string // hash of genuine, as listed
+	sha256   string // hash of genuine
+	listed   string // sha256 the pages list instead, when set (ListSHA256)
 	metadata []byte // PEP 658 metadata file (wheels only)
 	metaSHA  string
 }
@@ -280,6 +281,15 @@ func (ix *Index) Filenames(projectName string) []string {
 // Tamper changes the served bytes of filename (one byte flipped in the
 // middle) while the pages keep listing the genuine hash and size.
 func (ix *Index) Tamper(filename string) error {
+	return ix.withFile(filename, func(f *file) {
+		bad := bytes.Clone(f.genuine)
+		bad[len(bad)/2] ^= 0xff
+		f.data = bad
+	})
+}
+
+// withFile runs change on the file named filename under its project's lock.
+func (ix *Index) withFile(filename string, change func(*file)) error {
 	p, f, err := ix.lookup(filename)
 	if err != nil {
 		return err
@@ -289,10 +299,15 @@ func (ix *Index) Tamper(filename string) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	bad := bytes.Clone(f.genuine)
-	bad[len(bad)/2] ^= 0xff
-	f.data = bad
+	change(f)
 	return nil
+}
+
+// ListSHA256 makes the pages list sha256hex as the sha256 of filename
+// while its bytes stay as built: an index that claims another file's hash
+// for its own. Size and metadata file are listed as before.
+func (ix *Index) ListSHA256(filename, sha256hex string) error {
+	return ix.withFile(filename, func(f *file) { f.listed = sha256hex })
 }
 
 // SetMetadataFile replaces the PEP 658 metadata file of a wheel and lists its
