@@ -393,23 +393,6 @@ def prepare_metadata_for_build_wheel(outdir, config_settings=None):
 	}
 }
 
-func TestCancelKillsHook(t *testing.T) {
-	python(t)
-	links := t.TempDir()
-	inTree(t, links, "hang", "1.0", "import time\ndef prepare_metadata_for_build_wheel(outdir, config_settings=None):\n    time.sleep(120)\n", "")
-	c, _ := newClient(t, nil, links)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	start := time.Now()
-	_, _, err := New(c, Options{TempDir: t.TempDir()}).Metadata(ctx, sdistFile(t, c, "hang"))
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("want the context's error, got %v", err)
-	}
-	if d := time.Since(start); d > 20*time.Second {
-		t.Fatalf("cancellation took %v", d)
-	}
-}
-
 func TestProviderFallsBackToBuild(t *testing.T) {
 	in := python(t)
 	links := t.TempDir()
