@@ -1,10 +1,14 @@
 package main
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -277,21 +281,79 @@ func TestLockDependencyConfusion(t *testing.T) {
 	}
 }
 
+// dynBackend is an in-tree PEP 517 backend (backend-path) whose
+// Requires-Dist is computed at build time from its build requirement,
+// which pyward must install into the isolated build environment.
+const dynBackend = `import os
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+def prepare_metadata_for_build_wheel(outdir, config_settings=None):
+    import buildhelper  # from [build-system] requires, installed by pyward
+    d = os.path.join(outdir, "dyn-1.0.dist-info")
+    os.makedirs(d)
+    with open(os.path.join(d, "METADATA"), "w") as f:
+        f.write("Metadata-Version: 2.1\nName: dyn\nVersion: 1.0\n")
+        f.write("Requires-Dist: six==%s\n" % buildhelper.__version__)
+    return "dyn-1.0.dist-info"
+`
+
+// writeSdist writes name-version.tar.gz into dir with the given files
+// (paths below the top-level directory).
+func writeSdist(t *testing.T, dir, name, version string, files map[string]string) {
+	t.Helper()
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		h := &tar.Header{Name: name + "-" + version + "/" + p, Mode: 0o644, Size: int64(len(files[p])), Typeflag: tar.TypeReg}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(files[p])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := gz.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+"-"+version+".tar.gz"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestLockDynamicSdist: an sdist whose dependencies are computed at build
 // time is refused by default (no package code runs), and locked with
 // --allow-build, which runs its build backend in an isolated venv whose
-// build requirements (Debian's real setuptools and wheel wheels) pyward
-// installs itself.
+// build requirements pyward installs itself. The backend is in the sdist
+// (backend-path), so nothing outside the test is needed but python3.
 func TestLockDynamicSdist(t *testing.T) {
 	isolateConfig(t)
 	old := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	_, indexURL, host := startIndex(t, []testindex.Dist{
-		{Name: "dyn", Version: "1.0", NoWheel: true, Dynamic: []string{"Requires-Dist"}, Requires: []string{"six"}, UploadTime: old},
 		{Name: "six", Version: "1.16.0", UploadTime: old},
+		{Name: "six", Version: "1.17.0", UploadTime: old},
+		// The build requirement's version is the six version the
+		// backend asks for: 1.16.0, not the newest.
+		{Name: "buildhelper", Version: "1.16.0", UploadTime: old},
 	}, testindex.Options{})
+	links := t.TempDir()
+	writeSdist(t, links, "dyn", "1.0", map[string]string{
+		"PKG-INFO":          "Metadata-Version: 2.2\nName: dyn\nVersion: 1.0\nDynamic: Requires-Dist\n",
+		"pyproject.toml":    "[build-system]\nrequires = [\"buildhelper\"]\nbuild-backend = \"backend\"\nbackend-path = [\"_build\"]\n",
+		"_build/backend.py": dynBackend,
+	})
 	dir := t.TempDir()
 	out := filepath.Join(dir, "requirements.txt")
-	args := []string{"lock", "dyn", "-o", out, "--index-url", indexURL, "--trusted-host", host, "-q"}
+	args := []string{"lock", "dyn", "-o", out, "--index-url", indexURL, "--trusted-host", host, "--find-links", links, "-q"}
 	code, _, stderr := runPyward(t, args...)
 	if code != exitUsage || !strings.Contains(stderr, "dyn 1.0") || !strings.Contains(stderr, "--allow-build") {
 		t.Fatalf("without --allow-build: exit %d, stderr %q", code, stderr)
@@ -300,20 +362,16 @@ func TestLockDynamicSdist(t *testing.T) {
 		t.Fatal("a lock was written")
 	}
 	requirePython(t)
-	wheels := "/usr/share/python-wheels"
-	if m, _ := filepath.Glob(filepath.Join(wheels, "setuptools-*.whl")); len(m) == 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI needs Debian's python3-setuptools-whl and python3-wheel-whl")
-		}
-		t.Skip("no setuptools wheel in " + wheels)
-	}
-	code, _, stderr = runPyward(t, append(args, "--allow-build", "--find-links", wheels)...)
+	code, _, stderr = runPyward(t, append(args, "--allow-build")...)
 	if code != exitOK {
 		t.Fatalf("with --allow-build: exit %d: %s", code, stderr)
 	}
 	data, _ := os.ReadFile(out)
 	if !strings.Contains(string(data), "six==1.16.0") || !strings.Contains(string(data), "dyn==1.0") {
 		t.Errorf("lock:\n%s", data)
+	}
+	if strings.Contains(string(data), "buildhelper") {
+		t.Errorf("a build requirement leaked into the lock:\n%s", data)
 	}
 }
 
