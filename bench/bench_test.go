@@ -200,3 +200,35 @@ func TestRealSyncDistributions(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdateSuites checks that a run of some suites replaces only their
+// target lines and sections in BENCHMARKS.md and keeps the others.
+func TestUpdateSuites(t *testing.T) {
+	old := "# B\n\n" + resultsBegin + "\n\n## Results\n\nCommand: `go run ./bench` (full)\n\nTargets:\n\n" +
+		"- lock: L1 **pass**\n- sync: S-old **FAIL**\n- sync: S-old2 **pass**\n- audit: A1 **pass**\n\n" +
+		"### lock — resolve\n\nlock table\n\n### sync — install (issue 5)\n\nold sync table\n\n### audit — vulns\n\naudit table\n\n" +
+		resultsEnd + "\n\nhand-written tail\n"
+	path := filepath.Join(t.TempDir(), "BENCHMARKS.md")
+	if err := os.WriteFile(path, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	su := &suite{Name: "sync", Title: "sync — install (issues 5 and 9)", Setup: []string{"new setup"},
+		Rows: []*row{{Tool: "pyward sync", Case: "no-op", Samples: []time.Duration{time.Millisecond}, Checks: []check{{Target: "< 100 ms", Pass: true}}}}}
+	if err := updateSuites(path, "Command: `go run ./bench -suite sync`\n\n- date: now\n\n", []*suite{su}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	got := string(b)
+	for _, want := range []string{"- lock: L1 **pass**\n- sync: pyward sync no-op, target < 100 ms: **pass** (1.0 ms)\n- audit: A1 **pass**\n",
+		"### lock — resolve\n\nlock table\n\n### sync — install (issues 5 and 9)\n\nThis section comes from a run of the sync suite alone:\n\nCommand: `go run ./bench -suite sync`\n\n- date: now\n\n- new setup\n",
+		"\n### audit — vulns\n\naudit table\n\n" + resultsEnd + "\n\nhand-written tail\n", "Command: `go run ./bench` (full)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+	for _, gone := range []string{"S-old", "old sync table", "(issue 5)"} {
+		if strings.Contains(got, gone) {
+			t.Errorf("%q was kept:\n%s", gone, got)
+		}
+	}
+}

@@ -67,6 +67,7 @@ type config struct {
 	pip      string // why pip cannot run ("" when it can)
 	seed     int64
 	log      func(format string, args ...any)
+	runInfo  string // the run's command and machine, as rendered (set by renderAll)
 }
 
 var allSuites = []string{"lock", "sync", "audit"}
@@ -97,10 +98,16 @@ func main() {
 		cfg.quick, cfg.tiny, cfg.seed, cfg.install = *quick || *tinyRun, *tinyRun, *seed, !*noInst
 		cfg.runs, cfg.peerRuns = *runs, *peer
 		var md string
-		md, _, err = runBench(ctx, cfg, strings.Split(*suites, ","))
+		var ran []*suite
+		md, ran, err = runBench(ctx, cfg, strings.Split(*suites, ","))
 		fmt.Print(md)
 		if err == nil && *update {
-			err = updateBenchmarks(filepath.Join(cfg.root, "BENCHMARKS.md"), md)
+			path := filepath.Join(cfg.root, "BENCHMARKS.md")
+			if len(ran) == len(allSuites) {
+				err = updateBenchmarks(path, md)
+			} else {
+				err = updateSuites(path, cfg.runInfo, ran)
+			}
 		}
 	}
 	if err != nil {
@@ -244,6 +251,7 @@ func renderAll(cfg *config, machine []string, started time.Time, names []string,
 		fmt.Fprintf(&b, "- %s\n", m)
 	}
 	fmt.Fprintf(&b, "- load average after the run: %s\n\n", loadAvg())
+	cfg.runInfo = strings.TrimPrefix(b.String(), "## Results\n\n")
 	b.WriteString(targetSummary(suites))
 	for _, s := range suites {
 		b.WriteString(s.markdown())
@@ -335,6 +343,79 @@ func updateBenchmarks(path, md string) error {
 	}
 	s = s[:i+len(resultsBegin)] + "\n\n" + md + s[j:]
 	return os.WriteFile(path, []byte(s), 0o644)
+}
+
+// updateSuites replaces, between the markers of path, only what belongs to
+// the suites of a run of some suites: their lines of the target list and
+// their sections, each headed by this run's command and machine (the
+// header at the top describes the run the other sections come from). A
+// suite without a section yet is appended.
+func updateSuites(path, runInfo string, suites []*suite) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	s := string(b)
+	i, j := strings.Index(s, resultsBegin), strings.Index(s, resultsEnd)
+	if i < 0 || j < i {
+		return fmt.Errorf("%s: markers %q … %q not found", path, resultsBegin, resultsEnd)
+	}
+	block := s[i+len(resultsBegin) : j]
+	for _, su := range suites {
+		block = replaceTargets(block, su.Name, targetSummary([]*suite{su}))
+		section := fmt.Sprintf("### %s\n\nThis section comes from a run of the %s suite alone: %s", su.Title, su.Name,
+			strings.TrimPrefix(su.markdown(), "### "+su.Title+"\n\n"))
+		section = strings.Replace(section, "alone: ", "alone:\n\n"+runInfo, 1)
+		block = replaceSection(block, su.Name, section)
+	}
+	s = s[:i+len(resultsBegin)] + block + s[j:]
+	return os.WriteFile(path, []byte(s), 0o644)
+}
+
+// replaceTargets puts the "- name: …" lines of summary (a targetSummary)
+// where the block's lines for that suite were.
+func replaceTargets(block, name, summary string) string {
+	prefix := "- " + name + ": "
+	var fresh []string
+	for _, l := range strings.Split(summary, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			fresh = append(fresh, l)
+		}
+	}
+	var out []string
+	placed := false
+	lines := strings.Split(block, "\n")
+	for k, l := range lines {
+		if strings.HasPrefix(l, prefix) {
+			if !placed {
+				out = append(out, fresh...)
+				placed = true
+			}
+			continue
+		}
+		if !placed && l == "" && k > 0 && strings.HasPrefix(lines[k-1], "- ") && strings.Contains(strings.Join(out, "\n"), "Targets:") {
+			// End of the target list without lines for this suite.
+			out = append(out, fresh...)
+			placed = true
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
+}
+
+// replaceSection replaces the block's "### name — …" section (up to the
+// next "### " heading) with section, or appends it.
+func replaceSection(block, name, section string) string {
+	head := "### " + name + " —"
+	k := strings.Index(block, head)
+	if k < 0 {
+		return strings.TrimRight(block, "\n") + "\n\n" + section
+	}
+	end := len(block)
+	if n := strings.Index(block[k+len(head):], "\n### "); n >= 0 {
+		end = k + len(head) + n + 1
+	}
+	return block[:k] + section + block[end:]
 }
 
 // targetSummary lists every target of the run with its verdict, so a reader

@@ -21,6 +21,9 @@ const maxStderrInError = 2000
 type sample struct {
 	Wall  time.Duration
 	RSSKB int64 // peak resident set size of the process (Linux: KiB)
+	// CPU is the user + system time of the process and its waited-for
+	// children: what the run cost, whatever else the machine was doing.
+	CPU time.Duration
 }
 
 // proc describes one subprocess invocation.
@@ -78,12 +81,12 @@ func run(ctx context.Context, p proc) (sample, result, error) {
 	report, _ := io.ReadAll(rd)
 	werr := cmd.Wait()
 	res := result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
-	var wallNS, rss int64
+	var wallNS, rss, cpuNS int64
 	code := -1
-	if _, err := fmt.Sscanf(string(report), "%d %d %d", &wallNS, &rss, &code); err != nil {
+	if _, err := fmt.Sscanf(string(report), "%d %d %d %d", &wallNS, &rss, &code, &cpuNS); err != nil {
 		return sample{}, res, fmt.Errorf("%s %s: no report from the spawner (%v, %v)\n%s", p.Name, shortArgs(p.Args), err, werr, tail(stderr.String(), maxStderrInError))
 	}
-	s := sample{Wall: time.Duration(wallNS), RSSKB: rss}
+	s := sample{Wall: time.Duration(wallNS), RSSKB: rss, CPU: time.Duration(cpuNS)}
 	if code != 0 && !slices.Contains(p.OKCodes, code) {
 		return s, res, fmt.Errorf("%s %s: exit status %d\n%s", p.Name, shortArgs(p.Args), code, tail(stderr.String(), maxStderrInError))
 	}
@@ -91,7 +94,8 @@ func run(ctx context.Context, p proc) (sample, result, error) {
 }
 
 // spawnMain is the spawner: it runs os.Args[1:] with the inherited standard
-// streams and writes "wall_ns maxrss_kib exit_code" to file descriptor 3.
+// streams and writes "wall_ns maxrss_kib exit_code cpu_ns" to file
+// descriptor 3.
 func spawnMain() {
 	report := os.NewFile(3, "report")
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, spawnEnv+"=") })
@@ -113,8 +117,10 @@ func spawnMain() {
 	wall := time.Since(start)
 	code := 0
 	var rss int64
+	var cpu time.Duration
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		rss = ru.Maxrss
+		cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	if err != nil {
 		var ee *exec.ExitError
@@ -124,7 +130,7 @@ func spawnMain() {
 		}
 		code = ee.ExitCode()
 	}
-	fmt.Fprintf(report, "%d %d %d\n", wall.Nanoseconds(), rss, code)
+	fmt.Fprintf(report, "%d %d %d %d\n", wall.Nanoseconds(), rss, code, cpu.Nanoseconds())
 	report.Close()
 }
 

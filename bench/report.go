@@ -11,7 +11,8 @@ type row struct {
 	Tool    string
 	Case    string
 	Samples []time.Duration
-	RSSKB   int64 // highest peak RSS over the samples (0: not measured)
+	CPU     []time.Duration // user + system time of each sample
+	RSSKB   int64           // highest peak RSS over the samples (0: not measured)
 	// Ref is the pyward row this row is compared with (nil for pyward's own
 	// rows, which show the ratio as 1×).
 	Ref    *row
@@ -39,6 +40,7 @@ func (r *row) median() time.Duration { return median(r.Samples) }
 
 func (r *row) add(s sample) {
 	r.Samples = append(r.Samples, s.Wall)
+	r.CPU = append(r.CPU, s.CPU)
 	r.RSSKB = max(r.RSSKB, s.RSSKB)
 }
 

@@ -174,7 +174,7 @@ func runSyncSet(ctx context.Context, cfg *config, s *suite, set *syncSet, dir st
 		if err != nil {
 			return err
 		}
-		pip.add(sample{Wall: a.Wall + b.Wall, RSSKB: max(a.RSSKB, b.RSSKB)})
+		pip.add(sample{Wall: a.Wall + b.Wall, RSSKB: max(a.RSSKB, b.RSSKB), CPU: a.CPU + b.CPU})
 		if got := countDistInfo(venv); got != n {
 			s.Notes = append(s.Notes, fmt.Sprintf("%s: pip installed %d distributions, expected %d", set.label, got, n))
 		}
@@ -255,6 +255,16 @@ func runSyncSet(ctx context.Context, cfg *config, s *suite, set *syncSet, dir st
 	}
 	warm.Checks[0].Pass = warm.median() < set.warmMax
 	noop.Checks[0].Pass = noop.median() < set.noopMax
+	var cpu []string
+	for _, r := range []*row{cold, warm, noop} {
+		cpu = append(cpu, fmt.Sprintf("%s %s", strings.SplitN(r.Case, " ", 2)[0], fmtDur(median(r.CPU))))
+	}
+	pipCPU := "not run"
+	if len(pip.CPU) > 0 {
+		pipCPU = fmtDur(median(pip.CPU))
+	}
+	s.Notes = append(s.Notes, fmt.Sprintf("%s: CPU time (user + system of the process tree, median; less sensitive to a loaded machine than wall time): pyward %s; venv + pip cold %s",
+		set.label, strings.Join(cpu, ", "), pipCPU))
 	if cfg.pip != "" {
 		return nil
 	}
