@@ -59,6 +59,9 @@ type Options struct {
 	Retries     int           // retries on 5xx/429/timeouts/connection errors; 0 → DefaultRetries, <0 → none
 	Backoff     time.Duration // first retry delay (doubles, with jitter); 0 → DefaultBackoff
 	Concurrency int           // max concurrent requests; 0 → DefaultConcurrency
+	// MaxDownloadSize bounds a download whose size the index does not
+	// list; 0 → DefaultMaxDownloadSize.
+	MaxDownloadSize int64
 
 	// TrustedHosts may be reached over plain http://: "host" (any port) or
 	// "host:port". Nothing else is, not even 127.0.0.1.

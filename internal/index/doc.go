@@ -66,7 +66,10 @@
 //     mode uses only the cache and fails with ErrOffline otherwise.
 //   - Downloads land in a temporary file (or the blob store), are checked
 //     against the listed size and every listed hash, and only then copied to
-//     the caller: the caller never sees unverified bytes.
+//     the caller: the caller never sees unverified bytes. No more than the
+//     listed size is read (a longer body is a size mismatch), or, when the
+//     index lists none, DefaultMaxDownloadSize (8 GiB; Options.MaxDownloadSize);
+//     a Content-Length above that is refused before the body is read.
 //   - The client is safe for concurrent use: identical in-flight requests
 //     are deduplicated and a semaphore bounds concurrent requests.
 package index

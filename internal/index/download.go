@@ -180,6 +180,35 @@ func hashFile(p string, f File) (string, error) {
 	return m.verify(f)
 }
 
+// DefaultMaxDownloadSize bounds a download whose size the index does not
+// list (Options.MaxDownloadSize). The largest wheels in use are CUDA
+// builds of deep-learning frameworks, somewhat over 2 GiB (torch on
+// download.pytorch.org); 8 GiB leaves room for their growth while a hostile
+// or broken server streaming without end is stopped long before it fills
+// a disk.
+const DefaultMaxDownloadSize = 8 << 30
+
+// downloadLimit is how many bytes a download of f may have: its listed
+// size, else the client's cap.
+func (c *Client) downloadLimit(f File) int64 {
+	if f.Size > 0 {
+		return f.Size
+	}
+	if c.opts.MaxDownloadSize > 0 {
+		return c.opts.MaxDownloadSize
+	}
+	return DefaultMaxDownloadSize
+}
+
+// tooLarge reports a download that exceeds downloadLimit(f): a size
+// mismatch when the index listed a size, else errTooLarge.
+func (c *Client) tooLarge(f File, read int64) error {
+	if f.Size > 0 {
+		return &SizeMismatchError{URL: f.URL, Expected: f.Size, Read: read}
+	}
+	return fmt.Errorf("download %s %w: more than %d bytes (no size listed; the limit is MaxDownloadSize)", f.URL, errTooLarge, c.downloadLimit(f))
+}
+
 // download fetches u into a verified file: the blob store when caching,
 // else a temporary file.
 func (c *Client) download(ctx context.Context, u *url.URL, f File) (string, string, error) {
@@ -187,6 +216,9 @@ func (c *Client) download(ctx context.Context, u *url.URL, f File) (string, stri
 	err := c.do(ctx, u, nil, func(resp *http.Response) error {
 		if resp.StatusCode != http.StatusOK {
 			return &HTTPError{URL: redact(u), StatusCode: resp.StatusCode, Status: resp.Status}
+		}
+		if resp.ContentLength > c.downloadLimit(f) { // announced: refuse before reading
+			return c.tooLarge(f, resp.ContentLength)
 		}
 		var err error
 		p, sum, err = c.saveBody(resp.Body, f)
@@ -196,7 +228,9 @@ func (c *Client) download(ctx context.Context, u *url.URL, f File) (string, stri
 }
 
 // saveBody streams body to a temporary file while hashing, verifies it
-// against f, and moves it into the blob store when caching.
+// against f, and moves it into the blob store when caching. It reads at
+// most one byte more than downloadLimit(f): more is an error before the
+// digests are computed.
 func (c *Client) saveBody(body io.Reader, f File) (string, string, error) {
 	dir := os.TempDir()
 	if c.cache != nil {
@@ -210,17 +244,18 @@ func (c *Client) saveBody(body io.Reader, f File) (string, string, error) {
 		return "", "", fmt.Errorf("download %s: %w", f.URL, err)
 	}
 	m := newMultiHash(f.Hashes)
-	var src io.Reader = body
-	if f.Size > 0 {
-		src = io.LimitReader(body, f.Size+1) // a longer body is a mismatch; stop reading it
-	}
-	_, cerr := io.Copy(io.MultiWriter(tmp, m), src)
+	limit := c.downloadLimit(f)
+	n, cerr := io.Copy(io.MultiWriter(tmp, m), io.LimitReader(body, limit+1))
 	if err := errors.Join(cerr, tmp.Close()); err != nil {
 		os.Remove(tmp.Name())
 		if cerr != nil {
 			return "", "", &retryableError{fmt.Errorf("download %s: %w", f.URL, err)}
 		}
 		return "", "", fmt.Errorf("download %s: %w", f.URL, err)
+	}
+	if n > limit {
+		os.Remove(tmp.Name())
+		return "", "", c.tooLarge(f, n)
 	}
 	sum, err := m.verify(f)
 	if err != nil {

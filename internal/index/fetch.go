@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -142,4 +143,19 @@ func (c *Client) getOnce(ctx context.Context, u *url.URL, accept string, limit i
 		return nil, err
 	}
 	return out, nil
+}
+
+// errTooLarge: a body exceeded its limit (not retried).
+var errTooLarge = errors.New("too large")
+
+// readLimited reads r fully, failing beyond limit bytes.
+func readLimited(r io.Reader, limit int64, what string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s %w: more than %d bytes", what, errTooLarge, limit)
+	}
+	return data, nil
 }

@@ -3,8 +3,6 @@ package index
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"sync"
 )
 
@@ -56,19 +54,4 @@ func (g *group) do(key string, fn func() (any, error)) (any, error) {
 	}()
 	c.val, c.err = fn()
 	return c.val, c.err
-}
-
-// errTooLarge: a body exceeded its limit (not retried).
-var errTooLarge = errors.New("too large")
-
-// readLimited reads r fully, failing beyond limit bytes.
-func readLimited(r io.Reader, limit int64, what string) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s %w: more than %d bytes", what, errTooLarge, limit)
-	}
-	return data, nil
 }

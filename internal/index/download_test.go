@@ -1,0 +1,80 @@
+package index
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// TestDownloadSizeCap: a server streaming bytes without end is read no
+// further than the listed size, or MaxDownloadSize when the index lists
+// none; either is a final error, not retried, and nothing is kept.
+func TestDownloadSizeCap(t *testing.T) {
+	const (
+		limit = 1 << 20
+		bound = 64 << 20 // the server gives up after this much
+	)
+	for _, tc := range []struct {
+		name          string
+		size          int64 // listed size; 0 for none
+		contentLength bool  // the server announces bound as Content-Length
+		cache         bool
+		want          error
+	}{
+		{"no size listed", 0, false, false, errTooLarge},
+		{"no size listed, cached", 0, false, true, errTooLarge},
+		{"no size listed, announced length", 0, true, false, errTooLarge},
+		{"size listed", 1000, false, false, ErrHashMismatch},
+		{"size listed, cached", 1000, false, true, ErrHashMismatch},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var sent, requests atomic.Int64
+			done := make(chan struct{}, 1)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				defer func() { done <- struct{}{} }()
+				requests.Add(1)
+				if tc.contentLength {
+					w.Header().Set("Content-Length", "67108864")
+				}
+				chunk := []byte(strings.Repeat("x", 32<<10))
+				for sent.Load() < bound {
+					n, err := w.Write(chunk)
+					sent.Add(int64(n))
+					if err != nil {
+						return
+					}
+				}
+			}))
+			defer srv.Close()
+			cache := ""
+			if tc.cache {
+				cache = t.TempDir()
+			}
+			c := newClient(t, func(o *Options) { o.CacheDir = cache; o.MaxDownloadSize = limit }, Source{Name: "t", URL: srv.URL + "/simple/"})
+			f := File{Filename: "x-1.0-py3-none-any.whl", URL: srv.URL + "/files/x-1.0-py3-none-any.whl",
+				Hashes: map[string]string{"sha256": strings.Repeat("a", 64)}, Size: tc.size}
+			_, err := c.Download(ctx, f, io.Discard)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+			<-done // the handler has returned: sent is final
+			if n := sent.Load(); n >= bound {
+				t.Errorf("the client read all %d bytes the server sent", n)
+			}
+			if n := requests.Load(); n != 1 {
+				t.Errorf("%d requests, want 1 (not retried)", n)
+			}
+			if tc.cache {
+				if left, _ := os.ReadDir(filepath.Join(cache, "blobs", "tmp")); len(left) != 0 {
+					t.Errorf("left in the cache: %v", left)
+				}
+			}
+		})
+	}
+}
