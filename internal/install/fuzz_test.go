@@ -58,3 +58,41 @@ func FuzzParseEntryPoints(f *testing.F) {
 		ParseEntryPoints(data)
 	})
 }
+
+// FuzzRewriteShebang: a rewritten script runs the given interpreter, on one
+// "#!" line or through the /bin/sh trampoline, whose Python string only the
+// trampoline's own quotes open and close; other scripts are left alone.
+func FuzzRewriteShebang(f *testing.F) {
+	f.Add([]byte("#!python -E\nprint(1)\n"), "/v/bin/python")
+	f.Add([]byte("#!pythonw\t'''x'''\r\n"), "/a b/bin/python")
+	f.Add([]byte("#!/bin/sh\n"), "/v/bin/python")
+	f.Fuzz(func(t *testing.T, script []byte, python string) {
+		if python == "" || strings.ContainsAny(python, "\x00\n\r") {
+			return
+		}
+		out := rewriteShebang(script, python)
+		if !bytes.HasPrefix(script, []byte("#!python")) {
+			if !bytes.Equal(out, script) {
+				t.Fatalf("changed a script without #!python: %q", out)
+			}
+			return
+		}
+		_, rest, _ := bytes.Cut(script, []byte("\n"))
+		if !bytes.HasSuffix(out, rest) {
+			t.Fatalf("body changed: %q", out)
+		}
+		head := string(out[:len(out)-len(rest)])
+		switch {
+		case strings.HasPrefix(head, "#!/bin/sh\n'''exec' "):
+			if strings.Count(head, "'''") != 2 || !strings.HasSuffix(head, "\"$0\" \"$@\"\n' '''\n") {
+				t.Fatalf("trampoline %q", head)
+			}
+		case strings.HasPrefix(head, "#!"+python):
+			if strings.Count(head, "\n") != 1 || len(head) > maxShebang+1 {
+				t.Fatalf("shebang %q", head)
+			}
+		default:
+			t.Fatalf("does not run %q: %q", python, head)
+		}
+	})
+}

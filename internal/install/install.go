@@ -331,19 +331,27 @@ func installScript(from, to, python string) (string, int64, error) {
 	if err != nil {
 		return "", 0, err
 	}
-	if bytes.HasPrefix(data, []byte("#!python")) {
-		first, rest, _ := bytes.Cut(data, []byte("\n"))
-		line := strings.TrimRight(string(first), "\r")
-		args := ""
-		if i := strings.IndexAny(line, " \t"); i >= 0 {
-			args = strings.TrimSpace(line[i:])
-		}
-		data = append(shebang(python, args), rest...)
-	}
+	data = rewriteShebang(data, python)
 	if err := os.WriteFile(to, data, 0o755); err != nil {
 		return "", 0, err
 	}
 	return hashOf(data), int64(len(data)), nil
+}
+
+// rewriteShebang returns script with a first line starting with "#!python"
+// replaced by one that runs python with the line's arguments; any other
+// script is returned as it is.
+func rewriteShebang(script []byte, python string) []byte {
+	if !bytes.HasPrefix(script, []byte("#!python")) {
+		return script
+	}
+	first, rest, _ := bytes.Cut(script, []byte("\n"))
+	line := strings.TrimRight(string(first), "\r")
+	args := ""
+	if i := strings.IndexAny(line, " \t"); i >= 0 {
+		args = strings.TrimSpace(line[i:])
+	}
+	return append(shebang(python, args), rest...)
 }
 
 // maxShebang is the longest "#!" line Linux executes (BINPRM_BUF_SIZE 128
