@@ -52,6 +52,7 @@ func (c *checker) archive(zr *zip.Reader, hr *headerReader) {
 	for i, s := range spans {
 		if i > 0 && s.start < last.end {
 			c.add(RuleOverlap, s.name, "its bytes overlap those of %s (offsets %d and %d)", last.name, s.start, last.start)
+			c.bomb = true
 		}
 		if s.end > last.end {
 			last = s
@@ -102,5 +103,6 @@ func (c *checker) localHeader(f *zip.File, hr *headerReader) (span, bool) {
 func (c *checker) checkArchiveRatio(declared int64) {
 	if declared > c.lim.MinRatioCheckSize && declared/c.lim.MaxCompressionRatio > max(c.size, 1) {
 		c.add(RuleRatio, "", "entries declare %d bytes from an archive of %d bytes, a ratio above the limit of %d:1", declared, c.size, c.lim.MaxCompressionRatio)
+		c.bomb = true
 	}
 }

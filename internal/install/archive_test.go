@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"strings"
 	"testing"
 )
@@ -114,9 +115,10 @@ func TestCheckArchive(t *testing.T) {
 		opts  Options
 		rule  Rule
 		entry string
+		bomb  bool // refused before any content is decompressed
 	}{
 		// Issue 9 item 8: eight central entries share one local entry.
-		{name: "overlapping entries", wheel: rawWheel(bomb), rule: RuleOverlap, entry: "demo/b1.bin"},
+		{name: "overlapping entries", wheel: rawWheel(bomb), rule: RuleOverlap, entry: "demo/b1.bin", bomb: true},
 		{name: "local name differs", wheel: rawWheel([]rawEntry{{name: "demo/a.py", localName: "demo/../../a.py", data: "x"}}), rule: RuleLocalHeader, entry: "demo/a.py"},
 		{name: "local name longer", wheel: rawWheel([]rawEntry{{name: "demo/a.py", localName: "demo/a.pyc", data: "x"}}), rule: RuleLocalHeader, entry: "demo/a.py"},
 		{name: "whole-archive ratio", wheel: craft(t, func() []entry {
@@ -125,7 +127,7 @@ func TestCheckArchive(t *testing.T) {
 				es = append(es, entry{name: fmt.Sprintf("demo/z%d.bin", i), data: strings.Repeat("\x00", 900<<10), method: 8})
 			}
 			return es
-		}()), rule: RuleRatio, entry: ""},
+		}()), rule: RuleRatio, entry: "", bomb: true},
 		{name: "newline", wheel: craft(t, []entry{{name: "demo/x\n/tmp/outside/mod.py", data: "x"}}), rule: RulePath},
 		{name: "carriage return", wheel: craft(t, []entry{{name: "demo/x\r.py", data: "x"}}), rule: RulePath},
 		{name: "tab", wheel: craft(t, []entry{{name: "demo/x\t.py", data: "x"}}), rule: RulePath},
@@ -146,6 +148,13 @@ func TestCheckArchive(t *testing.T) {
 			}
 			if tc.entry != "" && !found {
 				t.Fatalf("want rule %s on %q; got %v", tc.rule, tc.entry, err)
+			}
+			if tc.bomb {
+				var written []string
+				sink := func(name string, _ bool, _ io.Reader) error { written = append(written, name); return nil }
+				if _, err := check(bytes.NewReader(tc.wheel), int64(len(tc.wheel)), "demo-1.0-py3-none-any.whl", tc.opts, sink); err == nil || len(written) > 0 {
+					t.Fatalf("a bomb was unpacked before it was refused: %v, wrote %d files", err, len(written))
+				}
 			}
 		})
 	}

@@ -186,9 +186,11 @@ type Wheel struct {
 var dataKeys = []string{"data", "headers", "platlib", "purelib", "scripts"}
 
 // checker applies the rules to one wheel. The passes run in order, each
-// adding problems: entries (names, types, declared sizes), distInfo (the
-// .dist-info directory and its files), content (hashes and counted sizes),
-// then policy (the rules that depend on Options).
+// adding problems: entries (names, types, declared sizes), archive (local
+// headers, overlaps), distInfo (the .dist-info directory and its files),
+// content (hashes and counted sizes; skipped when a whole-archive limit is
+// broken, so that a bomb is never expanded), then policy (the rules that
+// depend on Options).
 type checker struct {
 	filename string
 	size     int64 // of the archive
@@ -203,6 +205,7 @@ type checker struct {
 	reported  map[string]bool // entries already refused by the entries pass
 	pthDirs   map[string]bool // directories the .pth files add to sys.path (see pthDirs)
 	distInfos map[string]bool // top-level directories named *.dist-info
+	bomb      bool            // a whole-archive limit is broken: content is not read
 }
 
 func (c *checker) add(r Rule, entry, format string, args ...any) {
@@ -239,7 +242,7 @@ func check(r io.ReaderAt, size int64, filename string, opts Options, sink sinkFu
 	}
 	c.archive(zr, hr)
 	listed, ok := c.distInfo()
-	if !ok {
+	if !ok || c.bomb {
 		return nil, c.err()
 	}
 	if err := c.content(listed, sink); err != nil {
@@ -322,6 +325,7 @@ func (c *checker) entries(zr *zip.Reader) bool {
 	}
 	if declared > c.lim.MaxTotalSize {
 		c.add(RuleTotalSize, "", "declares %d bytes in total, more than the limit of %d", declared, c.lim.MaxTotalSize)
+		c.bomb = true
 	}
 	c.checkArchiveRatio(declared)
 	return true

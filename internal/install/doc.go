@@ -45,10 +45,14 @@
 //     than MinRatioCheckSize no more than MaxCompressionRatio times the
 //     archive's size (small entries are exempt one by one, not together).
 //     Sizes are counted while decompressing, never taken from the
-//     (attacker-controlled) headers alone;
+//     (attacker-controlled) headers alone (archive/zip refuses to read past
+//     a declared size);
 //   - RuleOverlap: no two entries share bytes of the archive (local header
 //     and data). Eight central-directory entries pointing at one compressed
-//     entry pass every per-entry limit and still unpack eight times its size;
+//     entry pass every per-entry limit and still unpack eight times its size.
+//     The whole-archive limits (declared total, archive ratio, overlap) are
+//     checked before any entry is decompressed: a wheel that breaks one is
+//     refused without being expanded;
 //   - RuleLocalHeader: each entry's local header names the same path as the
 //     central directory, as pip (Python's zipfile) requires: tools that read
 //     the local headers would otherwise install other files than the ones
