@@ -103,10 +103,7 @@ func TestExitCode(t *testing.T) {
 func TestExitCodesEndToEnd(t *testing.T) {
 	isolateConfig(t)
 	dir := t.TempDir()
-	lockFile := filepath.Join(dir, "requirements.txt")
-	if err := os.WriteFile(lockFile, []byte("six==1.16.0 \\\n    --hash=sha256:8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	lockFile := writeSixLock(t, dir)
 	venvDir := filepath.Join(dir, "venv")
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
