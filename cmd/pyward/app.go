@@ -45,7 +45,7 @@ vulnerable, malicious, typo-squatted and confusable packages.
 	root.SetVersionTemplate("pyward {{.Version}}\n")
 	pf := root.PersistentFlags()
 	pf.BoolVarP(&a.quiet, "quiet", "q", false, "print nothing but errors (the exit status still tells)")
-	pf.BoolVarP(&a.verbose, "verbose", "v", false, "log what is done (HTTP requests of lock and audit)")
+	pf.BoolVarP(&a.verbose, "verbose", "v", false, "log more: lock logs every HTTP request")
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
