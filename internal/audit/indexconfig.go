@@ -10,10 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/pyward/pyward/internal/inventory"
 	"github.com/pyward/pyward/internal/redact"
+	"github.com/pyward/pyward/internal/tomlbudget"
 )
 
 // ConfigEnv is where index configuration is looked for. Tests replace every
@@ -291,8 +290,8 @@ type toolIndexes struct {
 // [[tool.pdm.source]].
 func scanPyprojectIndexes(path string, data []byte) ([]Finding, error) {
 	var doc toolIndexes
-	if _, err := toml.Decode(string(data), &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if _, err := tomlbudget.Decode(path, data, &doc); err != nil {
+		return nil, err
 	}
 	line := func(needle string) int { return lineOf(data, needle) }
 	var out []Finding

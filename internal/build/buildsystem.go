@@ -7,10 +7,9 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/pyward/pyward/internal/pep508"
 	"github.com/pyward/pyward/internal/pyproject"
+	"github.com/pyward/pyward/internal/tomlbudget"
 )
 
 // Defaults of PEP 517/518 as pip applies them to projects that do not
@@ -70,11 +69,14 @@ func ParseBuildSystem(file string, data []byte) (*BuildSystem, error) {
 		return nil, &ConfigError{File: file, Msg: fmt.Sprintf("file is %d bytes, more than the %d-byte limit", len(data), pyproject.MaxSize)}
 	}
 	var doc map[string]any
-	if _, err := toml.Decode(string(data), &doc); err != nil {
+	if _, err := tomlbudget.Decode(file, data, &doc); err != nil {
 		ce := &ConfigError{File: file, Msg: "invalid TOML", Err: err}
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			ce.Line, ce.Err = pe.Position.Line, errors.New(pe.Message)
+		var te *tomlbudget.Error
+		if errors.As(err, &te) {
+			ce.Line, ce.Err = te.Line, errors.New(te.Msg)
+			if te.Limit != "" {
+				ce.Msg, ce.Err = te.Msg, nil
+			}
 		}
 		return nil, ce
 	}

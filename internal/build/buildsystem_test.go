@@ -4,6 +4,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget"
 )
 
 func TestParseBuildSystem(t *testing.T) {
@@ -83,11 +86,26 @@ func TestInvalidTOMLHasLine(t *testing.T) {
 	}
 }
 
+// TestParseBuildSystemBudget: a pyproject.toml over a TOML limit is a
+// ConfigError naming the line and the limit, returned before decoding.
+func TestParseBuildSystemBudget(t *testing.T) {
+	doc := "[build-system]\nrequires = [\"setuptools\"]\n[tool.x]\ny = " + strings.Repeat("{a = ", 8000) + "1" + strings.Repeat("}", 8000) + "\n"
+	_, err := ParseBuildSystem("pyproject.toml", []byte(doc))
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Line != 4 || !strings.Contains(ce.Msg, "tomlbudget.MaxDepth") {
+		t.Fatalf("ParseBuildSystem = %v, want a ConfigError on line 4 naming tomlbudget.MaxDepth", err)
+	}
+}
+
 func FuzzParseBuildSystem(f *testing.F) {
 	f.Add([]byte("[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"a.b:c\"\nbackend-path = [\"x\"]\n"))
 	f.Add([]byte("[build-system]\nrequires = 1\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
 		bs, err := ParseBuildSystem("f.toml", data)
+		if d := time.Since(start); len(data) < 1<<20 && d > tomlbudget.MaxParseTime {
+			t.Fatalf("parsing %d bytes took %v", len(data), d)
+		}
 		if err != nil {
 			return
 		}

@@ -10,16 +10,29 @@
 // can point at it. Parsers are tolerant of fields they do not know, strict
 // about the ones they use: a package without a name is an error naming the
 // file and line.
+//
+// # Input limits
+//
+// A lock file of any format, Pipfile.lock included, is at most
+// tomlbudget.MaxSize (8 MiB) and is not read past that. The TOML locks go
+// through tomlbudget.Decode, which refuses, naming the file, the line and
+// the limit, keys nested deeper than tomlbudget.MaxDepth (16) parts, arrays
+// nested deeper than MaxArrayDepth (16), key parts longer than MaxKeyLen
+// (1 KiB) and more than MaxKeys (150,000) keys, arrays and inline tables,
+// before the decoder sees the document. A realistic 1 MB poetry.lock holds
+// about 25,000. Pipfile.lock is decoded by encoding/json, which is linear in
+// the input and nests at most 10,000 levels. Requirements files have the
+// limits of internal/reqfile, pyproject.toml those of internal/pyproject.
 package inventory
 
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/tomlbudget"
 )
 
 // Format identifies a dependency source format.
@@ -116,7 +129,7 @@ func Detect(path string) (Format, error) {
 
 // ReadLockFile reads a lock of one of the TOML/JSON lock formats.
 func ReadLockFile(path string, format Format) (*Inventory, error) {
-	data, err := os.ReadFile(path)
+	data, err := tomlbudget.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}

@@ -1,18 +1,18 @@
 package inventory
 
 import (
-	"os"
 	"strings"
 
 	"github.com/pyward/pyward/internal/pep508"
 	"github.com/pyward/pyward/internal/pyproject"
+	"github.com/pyward/pyward/internal/tomlbudget"
 )
 
 // ReadPyproject inventories the requirements a pyproject.toml declares:
 // [project] dependencies and optional-dependencies, and every PEP 735
 // dependency group (marked Dev). They are inputs, usually not pinned.
 func ReadPyproject(path string) (*Inventory, error) {
-	data, err := os.ReadFile(path)
+	data, err := tomlbudget.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}

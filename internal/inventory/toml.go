@@ -1,26 +1,19 @@
 package inventory
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/pyward/pyward/internal/lockfile"
+	"github.com/pyward/pyward/internal/tomlbudget"
 )
 
-// decodeTOML decodes data into v, turning syntax errors into file:line:col.
+// decodeTOML checks data against the TOML budget and decodes it into v;
+// errors read file:line:col.
 func decodeTOML(path string, data []byte, v any) error {
-	if _, err := toml.Decode(string(data), v); err != nil {
-		var perr toml.ParseError
-		if errors.As(err, &perr) {
-			return fmt.Errorf("%s:%d:%d: %s", path, perr.Position.Line, perr.Position.Col, perr.Message)
-		}
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
+	_, err := tomlbudget.Decode(path, data, v)
+	return err
 }
 
 var (

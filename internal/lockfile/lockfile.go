@@ -16,6 +16,13 @@
 //
 // Output is deterministic byte for byte: packages are sorted by normalized
 // name, files by name, hashes by algorithm. Writers never read the clock.
+//
+// ParsePylock reads through internal/tomlbudget: a pylock.toml is refused,
+// with an error naming the file, the line and the limit, when it is larger
+// than tomlbudget.MaxSize (8 MiB), nests keys deeper than MaxDepth (16
+// parts, counting table headers, dotted keys and inline tables) or arrays
+// deeper than MaxArrayDepth (16), has a key part longer than MaxKeyLen
+// (1 KiB), or more than MaxKeys (150,000) keys, arrays and inline tables.
 package lockfile
 
 import (

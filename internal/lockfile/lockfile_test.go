@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget"
 )
 
 func sampleLock() *Lock {
@@ -163,7 +165,11 @@ func FuzzParsePylock(f *testing.F) {
 	f.Add(data)
 	f.Add([]byte("lock-version = \"1.0\"\n[[packages]]\nname=\"a\"\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		start := time.Now()
 		l, err := ParsePylock("f.toml", b)
+		if d := time.Since(start); len(b) < 1<<20 && d > tomlbudget.MaxParseTime {
+			t.Fatalf("parsing %d bytes took %v", len(b), d)
+		}
 		if err != nil {
 			return
 		}

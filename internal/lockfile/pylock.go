@@ -8,9 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/pyward/pyward/internal/redact"
+	"github.com/pyward/pyward/internal/tomlbudget"
 )
 
 // MarshalPylock renders l as a PEP 751 pylock.toml. Credentials in URLs are
@@ -177,13 +176,8 @@ type pylockFile struct {
 // ParsePylock reads a PEP 751 lock. file names the source in errors.
 func ParsePylock(file string, data []byte) (*Lock, error) {
 	var doc pylock
-	_, err := toml.Decode(string(data), &doc)
-	if err != nil {
-		var perr toml.ParseError
-		if errors.As(err, &perr) {
-			return nil, fmt.Errorf("%s:%d:%d: %s", file, perr.Position.Line, perr.Position.Col, perr.Message)
-		}
-		return nil, fmt.Errorf("%s: %w", file, err)
+	if _, err := tomlbudget.Decode(file, data, &doc); err != nil {
+		return nil, err
 	}
 	if doc.LockVersion == "" {
 		return nil, fmt.Errorf("%s: missing lock-version (not a PEP 751 lock?)", file)

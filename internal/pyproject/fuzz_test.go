@@ -1,9 +1,15 @@
 package pyproject
 
-import "testing"
+import (
+	"testing"
+	"time"
 
-// FuzzParse checks that no input panics, that errors are *Error values
-// naming the file, and that Requirements never panics on what parses.
+	"github.com/pyward/pyward/internal/tomlbudget"
+)
+
+// FuzzParse checks that no input panics or takes longer than
+// tomlbudget.MaxParseTime, that errors are *Error values naming the file,
+// and that Requirements never panics on what parses.
 func FuzzParse(f *testing.F) {
 	f.Add(full)
 	f.Add("[project]\nname = \"x\"\ndynamic = [\"version\"]\n")
@@ -11,7 +17,11 @@ func FuzzParse(f *testing.F) {
 	f.Add("project.name = \"x\"\nproject.version = \"1\"\n[project.optional-dependencies]\na = [\"x[b]\"]\nb = [\"x[a]\", \"y\"]\n")
 	f.Add("[tool.pyward.audit]\nignore = [{id = \"X\", until = 2027-01-01}]\n")
 	f.Fuzz(func(t *testing.T, in string) {
+		start := time.Now()
 		p, err := Parse("p.toml", []byte(in))
+		if d := time.Since(start); len(in) < 1<<20 && d > tomlbudget.MaxParseTime {
+			t.Fatalf("parsing %d bytes took %v", len(in), d)
+		}
 		if err != nil {
 			e, ok := err.(*Error)
 			if !ok || e.File != "p.toml" {

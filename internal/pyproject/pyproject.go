@@ -42,6 +42,16 @@
 // project being locked. Requesting dependencies or extras that are listed
 // in dynamic is an error: they are only known after a build.
 //
+// # Input limits
+//
+// A pyproject.toml is at most MaxSize (4 MiB). Before the TOML decoder sees
+// it, it is checked against internal/tomlbudget: keys at most
+// tomlbudget.MaxDepth (16) parts deep counting table headers, dotted keys
+// and inline tables, arrays at most MaxArrayDepth (16) deep, key parts at
+// most MaxKeyLen (1 KiB), and at most MaxKeys (150,000) keys, arrays and
+// inline tables. A refused file is an *Error naming the line and the limit.
+// Dependency groups expand to at most MaxExpanded requirements.
+//
 // # Errors
 //
 // Every error is an *Error naming the file and the dotted key (for example
@@ -57,11 +67,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/pyward/pyward/internal/pep440"
 	"github.com/pyward/pyward/internal/pep503"
 	"github.com/pyward/pyward/internal/pep508"
+	"github.com/pyward/pyward/internal/tomlbudget"
 )
 
 // Limits against hostile files.
@@ -198,10 +207,13 @@ func Parse(path string, data []byte) (*Project, error) {
 		return nil, &Error{File: path, Msg: fmt.Sprintf("file is %d bytes, more than the %d-byte limit", len(data), MaxSize)}
 	}
 	var doc map[string]any
-	if _, err := toml.Decode(string(data), &doc); err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return nil, &Error{File: path, Line: pe.Position.Line, Msg: "invalid TOML", Err: errors.New(pe.Message)}
+	if _, err := tomlbudget.Decode(path, data, &doc); err != nil {
+		var te *tomlbudget.Error
+		if errors.As(err, &te) && te.Limit != "" {
+			return nil, &Error{File: path, Line: te.Line, Msg: te.Msg}
+		}
+		if errors.As(err, &te) {
+			return nil, &Error{File: path, Line: te.Line, Msg: "invalid TOML", Err: errors.New(te.Msg)}
 		}
 		return nil, &Error{File: path, Msg: "invalid TOML", Err: err}
 	}

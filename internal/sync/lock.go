@@ -14,6 +14,7 @@ import (
 	"github.com/pyward/pyward/internal/pep503"
 	"github.com/pyward/pyward/internal/pep508"
 	"github.com/pyward/pyward/internal/reqfile"
+	"github.com/pyward/pyward/internal/tomlbudget"
 )
 
 // Entry is one locked distribution as sync needs it.
@@ -88,7 +89,10 @@ func DefaultLock(dir string) (string, error) {
 func LoadLock(ctx context.Context, file string) (*Lock, error) {
 	base := filepath.Base(file)
 	if strings.HasSuffix(base, ".toml") {
-		data, err := os.ReadFile(file)
+		data, err := tomlbudget.ReadFile(file)
+		if errors.Is(err, tomlbudget.ErrLimit) {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidLock, err)
+		}
 		if err != nil {
 			return nil, err
 		}
