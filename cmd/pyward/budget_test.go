@@ -67,3 +67,14 @@ func TestHostileInputsExitTwo(t *testing.T) {
 	}
 }
 
+// TestAuditRefusesOverlappingZip: an advisory archive whose members share
+// compressed data (testdata/audit/overlap.zip: three central-directory
+// entries for one deflated body; 4,000 × 16 MiB of them took 103 s to read)
+// is refused with exit 2, naming the archive and the members.
+func TestAuditRefusesOverlappingZip(t *testing.T) {
+	isolateConfig(t)
+	code, _, stderr := runPyward(t, "audit", "--offline", "--no-index-config", "--db", "testdata/audit/overlap.zip", "testdata/audit/requirements.txt")
+	if code != exitUsage || !strings.Contains(stderr, "testdata/audit/overlap.zip: members PYSEC-00000.json and PYSEC-00001.json share compressed data") {
+		t.Fatalf("exit %d, stderr %q; want 2 and the overlap named", code, stderr)
+	}
+}

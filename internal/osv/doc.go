@@ -30,6 +30,24 @@
 // temp-file+rename together with a compact binary index (see EncodeIndex)
 // so that a warm audit reads one file instead of parsing thousands.
 //
+// # Input limits
+//
+//   - A record file is at most MaxRecordSize (16 MiB); it is not read past
+//     that. JSON is decoded by encoding/json (linear in the input, nesting
+//     at most 10,000 deep); YAML by the fast path (linear, block YAML only)
+//     or gopkg.in/yaml.v3, which refuses nesting deeper than 10,000 and
+//     excessive alias expansion.
+//   - A .zip is refused whole, naming the archive and the member, when it
+//     has more than MaxZipEntries (500,000) members, when its records
+//     declare more than MaxZipTotalSize (1 GiB) uncompressed together, or
+//     when two members share compressed bytes (an overlap is how a small
+//     archive declares thousands of large members). A record declared larger
+//     than MaxRecordSize is left out and reported. archive/zip refuses a
+//     member that inflates past its declared size, so the declared sizes
+//     bound the work. All checks use the central directory and local
+//     headers only: nothing is decompressed before they pass.
+//   - A downloaded export is at most MaxDownloadSize (1 GiB).
+//
 // # Matching (Query)
 //
 //   - Only affected[] entries whose ecosystem is PyPI are used; package

@@ -2,6 +2,7 @@ package osv
 
 import (
 	"archive/zip"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,14 +11,33 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 )
 
-// MaxZipEntries bounds the members read from one archive (the PyPI export
-// holds tens of thousands; a million means something is wrong).
-const MaxZipEntries = 1 << 20
+// Limits on an advisory archive. The PyPI OSV export holds tens of
+// thousands of members of a few KB each; the limits are far above that and
+// stop a hostile archive (4,000 members sharing one 16 MiB deflated body
+// took 103 s to read) before anything is decompressed. Each member is also
+// at most MaxRecordSize.
+const (
+	// MaxZipEntries bounds the members of one archive, of any kind.
+	MaxZipEntries = 500_000
+	// MaxZipTotalSize bounds the uncompressed size of the record members
+	// together, as the central directory declares it (archive/zip refuses a
+	// member that decompresses to more than it declares).
+	MaxZipTotalSize = 1 << 30
+)
+
+// zipLimits are the limits readZip applies; tests use smaller ones.
+type zipLimits struct {
+	entries     int
+	total, each uint64
+}
+
+var defaultZipLimits = zipLimits{entries: MaxZipEntries, total: MaxZipTotalSize, each: MaxRecordSize}
 
 // isRecordFile reports whether a path names an OSV record we read.
 func isRecordFile(name string) bool {
@@ -133,7 +153,8 @@ func readAtMost(r io.Reader) ([]byte, error) {
 
 // LoadZip parses every .json/.yaml/.yml member of the archive at path, in
 // parallel, with the same error contract as LoadDir. Member names in errors
-// read "archive.zip!member.json".
+// read "archive.zip!member.json". An archive over the limits of the package
+// comment ("Input limits") is refused before anything is decompressed.
 func LoadZip(ctx context.Context, path string) (*DB, []error, error) {
 	recs, errs, err := ReadZip(ctx, path)
 	if err != nil {
@@ -157,21 +178,11 @@ func ReadZip(ctx context.Context, path string) ([]*Record, []error, error) {
 }
 
 func readZip(ctx context.Context, name string, r io.ReaderAt, size int64) ([]*Record, []error, error) {
-	zr, err := zip.NewReader(r, size)
+	members, skipped, err := zipMembers(name, r, size, defaultZipLimits)
 	if err != nil {
-		return nil, nil, fmt.Errorf("advisory archive %s: %w", name, err)
+		return nil, nil, err
 	}
-	var members []*zip.File
-	for _, zf := range zr.File {
-		if zf.FileInfo().IsDir() || !isRecordFile(zf.Name) {
-			continue
-		}
-		members = append(members, zf)
-	}
-	if len(members) > MaxZipEntries {
-		return nil, nil, fmt.Errorf("advisory archive %s: %d records, over the limit of %d", name, len(members), MaxZipEntries)
-	}
-	return parseAll(ctx, len(members), func(i int) (string, []byte, error) {
+	recs, errs, err := parseAll(ctx, len(members), func(i int) (string, []byte, error) {
 		zf := members[i]
 		label := name + "!" + zf.Name
 		rc, err := zf.Open()
@@ -182,6 +193,57 @@ func readZip(ctx context.Context, name string, r io.ReaderAt, size int64) ([]*Re
 		data, err := readAtMost(rc)
 		return label, data, err
 	})
+	return recs, append(skipped, errs...), err
+}
+
+// zipMembers returns the record members of the archive after checking it
+// against lim: member count, all records' declared size, and that no two
+// members share compressed bytes (an overlap is how a small archive
+// declares many large members); any of these refuses the archive. A record
+// declared larger than lim.each is left out and reported in skipped.
+func zipMembers(name string, r io.ReaderAt, size int64, lim zipLimits) (members []*zip.File, skipped []error, err error) {
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return nil, nil, fmt.Errorf("advisory archive %s: %w", name, err)
+	}
+	if len(zr.File) > lim.entries {
+		return nil, nil, fmt.Errorf("advisory archive %s: %d members, over the limit of %d (osv.MaxZipEntries)", name, len(zr.File), lim.entries)
+	}
+	type span struct {
+		start, end uint64
+		name       string
+	}
+	spans := make([]span, 0, len(zr.File))
+	for _, zf := range zr.File {
+		start, err := zf.DataOffset()
+		if err != nil {
+			return nil, nil, fmt.Errorf("advisory archive %s: member %s: %w", name, zf.Name, err)
+		}
+		spans = append(spans, span{uint64(start), uint64(start) + zf.CompressedSize64, zf.Name})
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.start, b.start) })
+	for i := 1; i < len(spans); i++ {
+		if prev := spans[i-1]; spans[i].start < prev.end || spans[i].start == prev.start {
+			return nil, nil, fmt.Errorf("advisory archive %s: members %s and %s share compressed data (overlapping members are refused)", name, prev.name, spans[i].name)
+		}
+	}
+	var total uint64
+	for _, zf := range zr.File {
+		if zf.FileInfo().IsDir() || !isRecordFile(zf.Name) {
+			continue
+		}
+		if zf.UncompressedSize64 > lim.each {
+			skipped = append(skipped, &ParseError{File: name + "!" + zf.Name,
+				Err: fmt.Errorf("%d bytes uncompressed, over the limit of %d (osv.MaxRecordSize)", zf.UncompressedSize64, lim.each)})
+			continue
+		}
+		total += zf.UncompressedSize64
+		if total > lim.total {
+			return nil, nil, fmt.Errorf("advisory archive %s: records over %d bytes uncompressed, reached at member %s (osv.MaxZipTotalSize)", name, lim.total, zf.Name)
+		}
+		members = append(members, zf)
+	}
+	return members, skipped, nil
 }
 
 // parseAll runs read+parse for n items on GOMAXPROCS workers. Results keep
