@@ -89,6 +89,7 @@ type Client struct {
 	mu       sync.Mutex
 	projects map[string]*Project        // memo for this client's lifetime
 	missing  map[string]error           // projects found nowhere (NotFoundError)
+	overlaps map[string]Overlap         // projects found on several sources (Policy.Survey)
 	links    map[string]*simpleapi.Page // find-links pages and directories, by location
 	used     map[string]usedMeta        // file URL → metadata returned for it (memo and VerifyWheelMetadata)
 	dirHash  map[string]hashMemo        // local find-links file → sha256
@@ -146,6 +147,7 @@ func New(opts Options) (*Client, error) {
 		sem:      make(chan struct{}, opts.Concurrency),
 		projects: map[string]*Project{},
 		missing:  map[string]error{},
+		overlaps: map[string]Overlap{},
 		links:    map[string]*simpleapi.Page{},
 		used:     map[string]usedMeta{},
 		dirHash:  map[string]hashMemo{},

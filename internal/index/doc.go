@@ -23,7 +23,11 @@
 // the normalized name → one source), then either FirstMatch (default: the
 // first source that has the project supplies all of it; a later source is
 // never consulted for a name an earlier one has) or MergeAll (pip's
-// --extra-index-url behaviour, open to dependency confusion). Find-links
+// --extra-index-url behaviour, open to dependency confusion). With
+// Policy.Survey, FirstMatch still asks the later sources for a name the
+// first one has, without using their files, and records each source that
+// also has it and whether its files differ (Client.Overlaps), so callers
+// can refuse or report what pip would have merged. Find-links
 // locations take part like indexes, in their place in the source order; a
 // location without files for a project counts as "not found" there.
 //

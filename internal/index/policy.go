@@ -39,7 +39,12 @@ const (
 // pattern is only ever looked up on the pinned source, whatever the Mode.
 type Policy struct {
 	Mode Mode
-	pins []pin
+	// Survey, with FirstMatch, still asks every later source for a project
+	// the first one has, and records each source that also has it
+	// (Client.Overlaps) without using its files. Pinned projects are never
+	// surveyed: they are asked of their source only.
+	Survey bool
+	pins   []pin
 }
 
 type pin struct{ pattern, source string }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -91,6 +92,8 @@ func (c *Client) lookup(ctx context.Context, norm string) (*Project, error) {
 	_, pinned := c.opts.Policy.PinnedSource(norm)
 	var merged *Project
 	var tried []string
+	var first *Project
+	var overlap *Overlap
 	for _, src := range cands {
 		tried = append(tried, src.Name)
 		p, err := c.projectFrom(ctx, src, norm)
@@ -101,13 +104,38 @@ func (c *Client) lookup(ctx context.Context, norm string) (*Project, error) {
 			return nil, err
 		}
 		if pinned || c.opts.Policy.Mode == FirstMatch {
-			return p, nil
+			if pinned || !c.opts.Policy.Survey {
+				return p, nil
+			}
+			if first == nil {
+				first = p
+				continue
+			}
+			if overlap == nil {
+				overlap = &Overlap{Project: norm, Used: first.Index}
+			}
+			overlap.Others = append(overlap.Others, p.Index)
+			if !sameFiles(first, p) {
+				overlap.Differ = append(overlap.Differ, p.Index)
+			}
+			continue
 		}
 		if merged == nil {
 			merged = p
 			continue
 		}
-		merged.Files = append(merged.Files, p.Files...)
+		// A file a source before this one lists already (same sha256: a
+		// mirror) is kept once, from that source.
+		have := make(map[string]bool, len(merged.Files))
+		for _, f := range merged.Files {
+			have[fileKey(f)] = true
+		}
+		merged.Files = slices.Clone(merged.Files)
+		for _, f := range p.Files {
+			if !have[fileKey(f)] {
+				merged.Files = append(merged.Files, f)
+			}
+		}
 		merged.Index += "," + p.Index
 		if merged.Versions != nil && p.Versions != nil {
 			merged.Versions = unionStrings(merged.Versions, p.Versions)
@@ -118,10 +146,64 @@ func (c *Client) lookup(ctx context.Context, norm string) (*Project, error) {
 			merged.Status, merged.StatusReason = p.Status, p.StatusReason
 		}
 	}
+	if overlap != nil {
+		c.mu.Lock()
+		c.overlaps[norm] = *overlap
+		c.mu.Unlock()
+	}
+	if first != nil {
+		return first, nil
+	}
 	if merged != nil {
 		return merged, nil
 	}
 	return nil, &NotFoundError{Project: norm, Index: strings.Join(tried, ", ")}
+}
+
+// Overlap records a project found on more than one source under
+// Policy.Survey: Used supplied its files; Others (in source order) also
+// have it, and Differ are those of Others that list a file Used does not
+// have (by sha256, or by name when a file has no sha256). A mirror serving
+// the same files is in Others but not in Differ.
+type Overlap struct {
+	Project string // normalized name
+	Used    string
+	Others  []string
+	Differ  []string
+}
+
+// Overlaps returns the overlaps recorded so far, sorted by project.
+func (c *Client) Overlaps() []Overlap {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]Overlap, 0, len(c.overlaps))
+	for _, o := range c.overlaps {
+		out = append(out, o)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Project < out[j].Project })
+	return out
+}
+
+// sameFiles reports whether every file of b is also a file of a: merging
+// b into a would change nothing.
+func sameFiles(a, b *Project) bool {
+	have := make(map[string]bool, len(a.Files))
+	for _, f := range a.Files {
+		have[fileKey(f)] = true
+	}
+	for _, f := range b.Files {
+		if !have[fileKey(f)] {
+			return false
+		}
+	}
+	return true
+}
+
+func fileKey(f File) string {
+	if h := f.Hashes["sha256"]; h != "" {
+		return "sha256:" + strings.ToLower(h)
+	}
+	return "name:" + f.Filename
 }
 
 func unionStrings(a, b []string) []string {
