@@ -7,12 +7,22 @@
 //     version on the index (every platform, so the lock installs anywhere),
 //     and "# via" annotations. pip accepts it with
 //     "pip install --require-hashes --no-deps -r".
+//     Where packages come from: "--index-url URL" when one index supplies
+//     every package, "--find-links" and "--no-index" lines, and under each
+//     package a "# from URL" comment naming its index. With several
+//     indexes the header lists them as "# pyward: index NAME=URL" lines
+//     (also when a single index has a name other than sources.DeriveName's)
+//     and no --index-url is written: pyward reads the comments back
+//     (ReadRequirementsSources) and fetches each package from its own
+//     index; pip ignores them and cannot install such a file safely.
 //   - pylock.toml as specified by PEP 751 (lock-version 1.0): top-level
 //     lock-version, created-by, requires-python, environments, extras,
 //     dependency-groups and default-groups, then one [[packages]] table per
 //     package with name, version, marker, requires-python, index,
 //     dependencies, [packages.sdist] and [[packages.wheels]] (name, url,
-//     upload-time, size, hashes).
+//     upload-time, size, hashes). Index names and trusted hosts are a
+//     top-level [tool.pyward] table: indexes = [{ name = "corp", url =
+//     "..." }], trusted-hosts = ["host:port"].
 //
 // Output is deterministic byte for byte: packages are sorted by normalized
 // name, files by name, hashes by algorithm. Writers never read the clock.
@@ -52,6 +62,20 @@ type Lock struct {
 	IndexURL  string
 	FindLinks []string
 	NoIndex   bool
+	// Indexes names the indexes packages come from, so every command
+	// names them (and finds their credentials) the same way. Written as
+	// "# pyward: index NAME=URL" lines (requirements) or [tool.pyward]
+	// indexes (pylock); URLs never carry credentials.
+	Indexes []IndexRef
+	// TrustedHosts may be reached over plain http:// (the lock's
+	// --trusted-host lines, or [tool.pyward] trusted-hosts).
+	TrustedHosts []string
+}
+
+// IndexRef is a named index recorded in a lock.
+type IndexRef struct {
+	Name string
+	URL  string
 }
 
 // Package is one locked distribution.

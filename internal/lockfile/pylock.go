@@ -78,6 +78,19 @@ func MarshalPylock(l *Lock) ([]byte, error) {
 			fmt.Fprintf(&b, "via = %s\n", tomlStrings(p.Via))
 		}
 	}
+	if len(l.Indexes) > 0 || len(l.TrustedHosts) > 0 {
+		b.WriteString("\n[tool.pyward]\n")
+	}
+	if len(l.Indexes) > 0 {
+		b.WriteString("indexes = [\n")
+		for _, ix := range l.Indexes {
+			fmt.Fprintf(&b, "  { name = %s, url = %s },\n", tomlString(ix.Name), tomlString(redact.URLs(ix.URL)))
+		}
+		b.WriteString("]\n")
+	}
+	if len(l.TrustedHosts) > 0 {
+		fmt.Fprintf(&b, "trusted-hosts = %s\n", tomlStrings(l.TrustedHosts))
+	}
 	return b.Bytes(), nil
 }
 
@@ -145,6 +158,15 @@ type pylock struct {
 	DependencyGroups []string        `toml:"dependency-groups"`
 	DefaultGroups    []string        `toml:"default-groups"`
 	Packages         []pylockPackage `toml:"packages"`
+	Tool             struct {
+		Pyward struct {
+			Indexes []struct {
+				Name string `toml:"name"`
+				URL  string `toml:"url"`
+			} `toml:"indexes"`
+			TrustedHosts []string `toml:"trusted-hosts"`
+		} `toml:"pyward"`
+	} `toml:"tool"`
 }
 
 type pylockPackage struct {
@@ -195,6 +217,14 @@ func ParsePylock(file string, data []byte) (*Lock, error) {
 		DefaultGroups:    doc.DefaultGroups,
 	}
 	var errs []error
+	for i, ix := range doc.Tool.Pyward.Indexes {
+		if ix.Name == "" || ix.URL == "" {
+			errs = append(errs, fmt.Errorf("%s: tool.pyward.indexes[%d]: want name and url", file, i))
+			continue
+		}
+		l.Indexes = append(l.Indexes, IndexRef{Name: ix.Name, URL: ix.URL})
+	}
+	l.TrustedHosts = doc.Tool.Pyward.TrustedHosts
 	for i, dp := range doc.Packages {
 		where := fmt.Sprintf("%s: packages[%d]", file, i)
 		if dp.Name == "" {

@@ -12,6 +12,13 @@ import (
 // hashLineIndent is the indentation of continuation lines, as pip-compile.
 const hashLineIndent = "    "
 
+// indexComment starts a header line naming an index; fromComment the
+// comment under a package naming the index it comes from.
+const (
+	indexComment = "# pyward: index "
+	fromComment  = "# from "
+)
+
 // MarshalRequirements renders l as a hashed requirements.txt that
 // "pip install --require-hashes --no-deps -r" accepts. Every hash of every
 // file of a package is listed (sorted and deduplicated), so the lock
@@ -27,6 +34,12 @@ func MarshalRequirements(l *Lock) ([]byte, error) {
 		fmt.Fprintf(&b, "#\n# Requires-Python: %s\n", l.RequiresPython)
 	}
 	b.WriteString("#\n")
+	for _, ix := range l.Indexes {
+		fmt.Fprintf(&b, "%s%s=%s\n", indexComment, ix.Name, redact.URLs(ix.URL))
+	}
+	if len(l.Indexes) > 0 {
+		b.WriteString("#\n")
+	}
 	if l.NoIndex {
 		b.WriteString("--no-index\n")
 	} else if l.IndexURL != "" {
@@ -35,7 +48,10 @@ func MarshalRequirements(l *Lock) ([]byte, error) {
 	for _, fl := range l.FindLinks {
 		fmt.Fprintf(&b, "--find-links %s\n", redact.URLs(fl))
 	}
-	if l.NoIndex || l.IndexURL != "" || len(l.FindLinks) > 0 {
+	for _, h := range l.TrustedHosts {
+		fmt.Fprintf(&b, "--trusted-host %s\n", h)
+	}
+	if l.NoIndex || l.IndexURL != "" || len(l.FindLinks) > 0 || len(l.TrustedHosts) > 0 {
 		b.WriteString("\n")
 	}
 	for i := range l.Packages {
@@ -105,6 +121,54 @@ func writeVia(b *bytes.Buffer, p *Package) {
 		}
 	}
 	if p.Index != "" {
-		fmt.Fprintf(b, "%s# from %s\n", hashLineIndent, redact.URLs(p.Index))
+		fmt.Fprintf(b, "%s%s%s\n", hashLineIndent, fromComment, redact.URLs(p.Index))
 	}
+}
+
+// RequirementsSources is what a requirements lock says about where its
+// packages come from beyond pip's own options.
+type RequirementsSources struct {
+	Indexes      []IndexRef     // "# pyward: index NAME=URL" header lines
+	TrustedHosts []string       // --trusted-host lines
+	From         map[int]string // 1-based line of a requirement → its "# from URL"
+}
+
+// ReadRequirementsSources reads the "# pyward: index" header lines and the
+// "# from" comment under each requirement (on the comment and continuation
+// lines that follow it, before the next requirement). A malformed index
+// line is an error naming its line.
+func ReadRequirementsSources(file string, data []byte) (*RequirementsSources, error) {
+	out := &RequirementsSources{From: map[int]string{}}
+	req := 0 // line of the requirement the following comments belong to
+	for i, raw := range strings.Split(string(data), "\n") {
+		line := strings.TrimRight(raw, "\r")
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case trimmed == "":
+		case strings.HasPrefix(trimmed, strings.TrimSpace(indexComment)+" "):
+			spec := strings.TrimSpace(trimmed[len(indexComment)-1:])
+			name, u, ok := strings.Cut(spec, "=")
+			if !ok || name == "" || u == "" {
+				return nil, fmt.Errorf("%s:%d: want %sNAME=URL", file, i+1, indexComment)
+			}
+			out.Indexes = append(out.Indexes, IndexRef{Name: name, URL: u})
+		case strings.HasPrefix(trimmed, fromComment):
+			if req > 0 {
+				out.From[req] = strings.TrimSpace(trimmed[len(fromComment):])
+			}
+		case strings.HasPrefix(trimmed, "#"):
+		case line[0] == ' ' || line[0] == '\t':
+			// a continuation (--hash) line of the requirement above
+		case strings.HasPrefix(trimmed, "-"):
+			req = 0 // an option line
+			if h, ok := strings.CutPrefix(trimmed, "--trusted-host"); ok && (h == "" || h[0] == ' ' || h[0] == '=') {
+				if h = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(h), "=")); h != "" {
+					out.TrustedHosts = append(out.TrustedHosts, h)
+				}
+			}
+		default:
+			req = i + 1
+		}
+	}
+	return out, nil
 }
