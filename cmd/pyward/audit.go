@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,9 +23,11 @@ import (
 	"github.com/pyward/pyward/internal/cachedir"
 	"github.com/pyward/pyward/internal/index"
 	"github.com/pyward/pyward/internal/inventory"
+	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/osv"
 	"github.com/pyward/pyward/internal/pyproject"
 	"github.com/pyward/pyward/internal/report"
+	"github.com/pyward/pyward/internal/sources"
 	"github.com/pyward/pyward/internal/typosquat"
 	"github.com/pyward/pyward/internal/venv"
 )
@@ -90,7 +93,7 @@ input.`,
 	fl.StringVar(&f.reference, "reference", "", "typo-squat reference: a file of names with ranks, or N for the top N of the list in use (the one from 'pyward db update', else the embedded one)")
 	fl.StringVar(&f.namesFile, "public-names", "", "file of every public project name (optionally gzip) for the offline dependency-confusion check")
 	fl.StringVar(&f.cooldown, "cooldown", "7d", "report releases younger than this (e.g. 7d, 48h)")
-	fl.StringVar(&f.indexURL, "index-url", DefaultIndexURL, "index to ask about project status, yanked and recent releases when the lock does not record one")
+	fl.StringVar(&f.indexURL, "index-url", "", "index to ask about project status, yanked and recent releases of packages whose lock records none (default: pip's index-url, else "+DefaultIndexURL+")")
 	fl.StringVar(&f.publicURL, "public-index", DefaultIndexURL, "the public index, for the dependency-confusion check")
 	fl.StringArrayVar(&f.trusted, "trusted-host", nil, "allow plain http:// for this index host")
 	fl.StringVar(&f.venvDir, "venv", "", "audit the distributions installed in this virtual environment")
@@ -209,7 +212,7 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 		opts.Public = snap
 	}
 	if !f.offline && len(f.names) == 0 {
-		if err := a.onlineLookups(f, &opts); err != nil {
+		if err := a.onlineLookups(f, invs, &opts); err != nil {
 			return usageError(err)
 		}
 		// Index clients finish their cache writes before the command ends.
@@ -309,19 +312,30 @@ func (a *app) installedInventory(ctx context.Context, f auditFlags) (*inventory.
 }
 
 // onlineLookups configures the checks that ask indexes: project status,
-// yanked and recent releases, and (unless a names snapshot was given) the
-// public-index dependency-confusion check.
-func (a *app) onlineLookups(f auditFlags, opts *audit.Options) error {
+// yanked and recent releases (each package from the index its lock
+// records), and (unless a names snapshot was given) the public-index
+// dependency-confusion check.
+func (a *app) onlineLookups(f auditFlags, invs []*inventory.Inventory, opts *audit.Options) error {
 	cacheDir, err := a.cacheRoot(f.cacheDir)
 	if err != nil {
 		return err
 	}
-	factory := func(loc string) (*index.Client, error) {
-		src := index.Source{Name: hostName(loc, "index"), URL: loc, FindLinks: !audit.IsRemote(loc)}
-		return index.New(index.Options{Sources: []index.Source{src}, CacheDir: filepath.Join(cacheDir, "http"),
-			TrustedHosts: f.trusted, UserAgent: "pyward/" + version()})
+	locked, err := auditedLocks(invs)
+	if err != nil {
+		return err
 	}
-	opts.Projects = &audit.IndexLookups{NewClient: factory, DefaultIndex: f.indexURL}
+	srcs, err := sources.New(sources.Config{Flags: sources.Flags{TrustedHosts: f.trusted, CacheDir: cacheDir, Offline: f.offline},
+		Env: machineEnv(), Lock: locked})
+	if err != nil {
+		return err
+	}
+	copts := sources.ClientOptions{UserAgent: "pyward/" + version()}
+	factory := func(loc string) (*index.Client, error) { return srcs.ClientFor(loc, copts) }
+	def := f.indexURL
+	if def == "" {
+		def = srcs.Default()
+	}
+	opts.Projects = &audit.IndexLookups{NewClient: factory, DefaultIndex: def}
 	if opts.Public == nil {
 		c, err := factory(f.publicURL)
 		if err != nil {
@@ -330,6 +344,40 @@ func (a *app) onlineLookups(f auditFlags, opts *audit.Options) error {
 		opts.Public = &audit.LivePublicIndex{Client: c}
 	}
 	return nil
+}
+
+// auditedLocks gathers what the audited files record about sources: the
+// index of each package and the names of the indexes.
+func auditedLocks(invs []*inventory.Inventory) (*sources.Locked, error) {
+	l := &sources.Locked{Path: "the audited files"}
+	seen := map[string]bool{}
+	for _, inv := range invs {
+		if inv.Format == inventory.FormatRequirements || inv.Format == inventory.FormatPylock {
+			data, err := os.ReadFile(inv.Source)
+			if err != nil {
+				return nil, err
+			}
+			refs, trusted, err := sources.LockRecords(inv.Source, data, inv.Format == inventory.FormatPylock)
+			if err != nil {
+				return nil, err
+			}
+			l.TrustedHosts = append(l.TrustedHosts, trusted...)
+			for _, r := range refs {
+				// Files that name one index differently: the first name wins.
+				dup := seen[r.Name] || slices.ContainsFunc(l.Indexes, func(have lockfile.IndexRef) bool { return sources.SameURL(have.URL, r.URL) })
+				if !dup {
+					seen[r.Name] = true
+					l.Indexes = append(l.Indexes, r)
+				}
+			}
+		}
+		for _, p := range inv.Packages {
+			if strings.Contains(p.Index, "://") {
+				l.Packages = append(l.Packages, sources.LockedPackage{Name: p.Name, Index: p.Index})
+			}
+		}
+	}
+	return l, nil
 }
 
 // configIgnores reads [tool.pyward.audit] ignore entries of the audited

@@ -71,7 +71,7 @@ func isInputError(err error) bool {
 	case errors.Is(err, index.ErrInsecure), errors.Is(err, index.ErrHashMismatch), errors.Is(err, index.ErrMetadataMismatch),
 		errors.As(err, &nf), errors.As(err, &pe), errors.As(err, &nb),
 		errors.Is(err, lock.ErrBuildRequired), errors.As(err, &he), errors.As(err, &ce), errors.Is(err, build.ErrUnsafeArchive),
-		errors.Is(err, sync.ErrInvalidLock), errors.Is(err, sync.ErrRefused), errors.Is(err, sync.ErrEnvironment),
+		errors.Is(err, sync.ErrInvalidLock), errors.Is(err, sync.ErrRefused), errors.Is(err, sync.ErrEnvironment), errors.Is(err, sync.ErrSources),
 		errors.Is(err, install.ErrUnsafe), errors.Is(err, venv.ErrNotVenv):
 		return true
 	}

@@ -5,16 +5,15 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/pyward/pyward/internal/atomicfile"
 	"github.com/pyward/pyward/internal/audit"
 	"github.com/pyward/pyward/internal/fix"
-	"github.com/pyward/pyward/internal/index"
 	"github.com/pyward/pyward/internal/inventory"
 	"github.com/pyward/pyward/internal/resolve"
+	"github.com/pyward/pyward/internal/sources"
 )
 
 // fixFlags are audit's --fix options.
@@ -54,16 +53,16 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 	lf := fixIndexFlags(fix.ReadHeader(data), inv, f.indexURL, os.Getenv)
 	lf.offline = f.offline
 	lf.trustedHosts = append(lf.trustedHosts, f.trusted...)
-	sources, policy, warnings, err := indexSources(lf, &lockInputs{})
-	if err != nil {
-		return usageErrorf("--fix: %v", err)
-	}
-	for _, w := range warnings {
-		fmt.Fprintf(a.stderr, "pyward: warning: %s\n", w)
-	}
 	cacheDir, err := a.cacheRoot(f.cacheDir)
 	if err != nil {
 		return usageError(err)
+	}
+	srcs, err := sources.New(sources.Config{Flags: lf.sourceFlags(cacheDir)})
+	if err != nil {
+		return usageErrorf("--fix: %v", err)
+	}
+	for _, w := range srcs.Warnings() {
+		fmt.Fprintf(a.stderr, "pyward: warning: %s\n", w)
 	}
 	var cutoff time.Time
 	if lf.excludeNewer != "" {
@@ -75,20 +74,15 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 	if err != nil {
 		return usageErrorf("--fix: %v", err)
 	}
-	client, err := index.New(index.Options{Sources: sources, Policy: policy, CacheDir: filepath.Join(cacheDir, "http"),
-		Offline: f.offline, TrustedHosts: lf.trustedHosts, UserAgent: "pyward/" + version()})
+	client, err := srcs.Client(sources.ClientOptions{UserAgent: "pyward/" + version()})
 	if err != nil {
 		return usageErrorf("--fix: %v", err)
 	}
 	defer client.Close()
-	sourceURLs := map[string]string{}
-	for _, s := range sources {
-		sourceURLs[s.Name] = s.URL
-	}
 	res, err := fix.Fix(ctx, fix.Options{
 		Path: path, Format: format, Data: data,
 		Findings: rep.Findings, Vulns: opts.Vulns, Ignores: opts.Ignores, Now: opts.Now,
-		Index: client, Provider: resolve.NewIndexProvider(client), SourceURLs: sourceURLs, Target: target,
+		Index: client, Provider: resolve.NewIndexProvider(client), SourceURLs: srcs.URLs(), Target: target,
 		AllowMajor: f.fix.allowMajor, Prereleases: lf.pre, ExcludeNewer: cutoff,
 	})
 	if err != nil {

@@ -5,10 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +17,6 @@ import (
 
 	"github.com/pyward/pyward/internal/atomicfile"
 	"github.com/pyward/pyward/internal/build"
-	"github.com/pyward/pyward/internal/index"
 	"github.com/pyward/pyward/internal/lock"
 	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/pep425"
@@ -28,11 +27,12 @@ import (
 	"github.com/pyward/pyward/internal/redact"
 	"github.com/pyward/pyward/internal/reqfile"
 	"github.com/pyward/pyward/internal/resolve"
+	"github.com/pyward/pyward/internal/sources"
 	"github.com/pyward/pyward/internal/venv"
 )
 
 // DefaultIndexURL is the public Python Package Index.
-const DefaultIndexURL = "https://pypi.org/simple/"
+const DefaultIndexURL = sources.DefaultIndexURL
 
 type lockFlags struct {
 	output          string
@@ -44,6 +44,7 @@ type lockFlags struct {
 	findLinks       []string
 	noIndex         bool
 	trustedHosts    []string
+	indexStrategy   string
 	pythonVersion   string
 	platform        string
 	python          string
@@ -76,10 +77,14 @@ dependency graph and lists the sha256 of every file of each pinned version.
 
 Index safety: by default packages come from one index. With several
 (--index NAME=URL, in order), each package is taken from the FIRST index
-that has it, so an internal name can never be taken from the public index;
---index-for PATTERN=NAME pins names to an index. --extra-index-url is
-accepted for pip compatibility but merges indexes the way pip does, which is
-how dependency-confusion attacks work: pyward warns.
+that has it, and every locked name also found on a later index is listed;
+--index-for PATTERN=NAME takes matching names only from index NAME (they are
+never asked of another index). --extra-index-url (and pip's configuration:
+pip.conf, PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_FIND_LINKS, ...) is read as
+pip reads it, but where pip merges the indexes, a name found with different
+files on two of them is an error naming both fixes: route it with
+--index-for, or accept pip's merge with --index-strategy unsafe-best-match.
+The lock records each package's index; sync, audit and --fix use it.
 
 Re-locking keeps the versions already in the output file unless --upgrade or
 --upgrade-package. When nothing changed since the last re-lock (same inputs
@@ -102,12 +107,13 @@ refused, anything else → requirements.txt) or --format.`,
 	fl.StringVarP(&f.output, "output-file", "o", "", "write the lock here (default: requirements.txt beside a requirements.in, else standard output)")
 	fl.StringVar(&f.format, "format", "", "requirements or pylock (default: from the output file name)")
 	fl.StringVarP(&f.indexURL, "index-url", "i", "", "the package index (default "+DefaultIndexURL+")")
-	fl.StringArrayVar(&f.extraIndexURLs, "extra-index-url", nil, "DANGEROUS: merge another index as pip does (dependency confusion); prefer --index")
+	fl.StringArrayVar(&f.extraIndexURLs, "extra-index-url", nil, "another index, as in pip; a name with different files on two indexes is an error (see --index-strategy); prefer --index")
 	fl.StringArrayVar(&f.indexes, "index", nil, "NAME=URL: an index, consulted in the order given; first index that has a package wins")
 	fl.StringArrayVar(&f.indexFor, "index-for", nil, "PATTERN=NAME: take packages matching the glob only from index NAME")
 	fl.StringArrayVarP(&f.findLinks, "find-links", "f", nil, "a directory or HTML page of distribution files")
 	fl.BoolVar(&f.noIndex, "no-index", false, "use only --find-links locations")
 	fl.StringArrayVar(&f.trustedHosts, "trusted-host", nil, "allow plain http:// for this host (never do this on a network you do not control)")
+	fl.StringVar(&f.indexStrategy, "index-strategy", "", "first-index (the first index that has a name supplies it), refuse-conflicts (the default with --extra-index-url: a name with different files on two indexes is an error) or unsafe-best-match (pip's merge: dependency confusion)")
 	fl.StringVar(&f.pythonVersion, "python-version", "", "target Python version (default: the located python3, else 3.12)")
 	fl.StringVar(&f.platform, "platform", "", "target platform: "+strings.Join(pep425.Targets(), ", ")+" (default: the located python3's)")
 	fl.StringVar(&f.python, "python", "", "interpreter whose version and platform to target")
@@ -137,15 +143,25 @@ refused, anything else → requirements.txt) or --format.`,
 type lockInputs struct {
 	reqs        []lock.Requirement
 	constraints []*pep508.Requirement
-	indexURL    string
-	extraURLs   []string
-	findLinks   []string
-	trusted     []string
-	noIndex     bool
+	sources     []sources.FileOptions // each input file's source options
 	pre         bool
 	requiresPy  string
-	indexFor    map[string]string // from [tool.pyward] index-for: name -> URL
 	defaultOut  string
+}
+
+// sourceFlags are the command's source options for sources.New.
+func (f lockFlags) sourceFlags(cacheDir string) sources.Flags {
+	return sources.Flags{
+		IndexURL: f.indexURL, ExtraIndexURLs: f.extraIndexURLs, Indexes: f.indexes, IndexFor: f.indexFor,
+		FindLinks: f.findLinks, NoIndex: f.noIndex, TrustedHosts: f.trustedHosts, IndexStrategy: f.indexStrategy,
+		CacheDir: cacheDir, Offline: f.offline,
+	}
+}
+
+// machineEnv is where pip's configuration is read.
+func machineEnv() *sources.Env {
+	env := sources.MachineEnv(runtime.GOOS)
+	return &env
 }
 
 func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
@@ -183,29 +199,24 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	if err != nil {
 		return usageError(err)
 	}
-	sources, policy, warnings, err := indexSources(f, in)
+	srcs, err := sources.New(sources.Config{Flags: f.sourceFlags(cacheDir), Files: in.sources, Env: machineEnv()})
 	if err != nil {
 		return usageError(err)
 	}
-	for _, w := range warnings {
+	for _, w := range srcs.Warnings() {
 		fmt.Fprintf(a.stderr, "pyward: warning: %s\n", w)
 	}
 	progress := newProgress(a.stderr, f.quiet || !isTerminal(a.stderr))
 	defer progress.Finish()
-	iopts := index.Options{Sources: sources, Policy: policy, CacheDir: filepath.Join(cacheDir, "http"), NoCache: f.noCache, Offline: f.offline,
-		TrustedHosts: append(append([]string(nil), f.trustedHosts...), in.trusted...), UserAgent: "pyward/" + version()}
+	copts := sources.ClientOptions{UserAgent: "pyward/" + version()}
 	if f.verbose {
-		iopts.Logf = func(format string, args ...any) { progress.Log(fmt.Sprintf(format, args...)) }
+		copts.Logf = func(format string, args ...any) { progress.Log(fmt.Sprintf(format, args...)) }
 	}
-	client, err := index.New(iopts)
+	client, err := srcs.Client(copts)
 	if err != nil {
 		return usageError(err)
 	}
 	defer client.Close()
-	sourceURLs := map[string]string{}
-	for _, s := range sources {
-		sourceURLs[s.Name] = s.URL
-	}
 	prefs, existing, err := existingPins(ctx, output, format)
 	if err != nil {
 		return usageError(err)
@@ -224,13 +235,13 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	}
 	var inner resolve.Provider = resolve.NewIndexProvider(client)
 	if f.allowBuild {
-		inner = &build.Provider{Inner: inner, Builder: build.New(client, build.Options{Python: f.python, CacheDir: cacheDir, Logf: iopts.Logf})}
+		inner = &build.Provider{Inner: inner, Builder: build.New(client, build.Options{Python: f.python, CacheDir: cacheDir, Logf: copts.Logf})}
 	} else {
 		inner = lock.RefuseBuilds(inner)
 	}
 	provider := progress.wrap(inner)
 	opts := lock.Options{
-		Requirements: in.reqs, Constraints: constraints, Provider: provider, Downloader: client, SourceURLs: sourceURLs,
+		Requirements: in.reqs, Constraints: constraints, Provider: provider, Downloader: client, SourceURLs: srcs.URLs(),
 		Target: target, Prereleases: f.pre || in.pre, StrictRequiresPython: f.strictPython,
 		Preferences: prefs, Upgrade: f.upgrade, UpgradePackages: upgradeNames, ExcludeNewer: cutoff,
 		RequiresPython: in.requiresPy, Command: lockCommandLine(args, f, output),
@@ -240,7 +251,7 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	memoPath := ""
 	if cacheDir != "" && output != "" && output != "-" && !f.allowBuild {
 		memoPath = lock.MemoPath(cacheDir, lock.MemoKey(opts, "output="+output, "format="+format,
-			fmt.Sprintf("sources=%#v", sources), fmt.Sprintf("policy=%#v", policy),
+			"sources="+srcs.Key(),
 			fmt.Sprintf("offline=%v", f.offline), "build="+buildIdentity()))
 		if m, err := lock.ReadMemo(memoPath); err == nil && m != nil &&
 			existing == m.Output && client.Unchanged(m.Responses) {
@@ -256,6 +267,15 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	}
 	res, err := lock.Lock(ctx, opts)
 	progress.Finish()
+	var locked *lockfile.Lock
+	if err == nil {
+		locked = res.Lock
+	}
+	notes, cerr := srcs.Review(client.Overlaps(), locked)
+	if cerr != nil {
+		// A name on several indexes explains a failed resolution too.
+		return usageError(cerr)
+	}
 	if err != nil {
 		var nse *resolve.NoSolutionError
 		if errors.As(err, &nse) {
@@ -264,10 +284,11 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 		}
 		return err
 	}
+	res.Warnings = append(res.Warnings, srcs.Record(res.Lock, format == "requirements")...)
+	res.Warnings = append(res.Warnings, notes...)
 	for _, w := range res.Warnings {
 		fmt.Fprintf(a.stderr, "pyward: warning: %s\n", w)
 	}
-	recordSources(res.Lock, sources, policy)
 	var data []byte
 	if format == "pylock" {
 		data, err = lockfile.MarshalPylock(res.Lock)
@@ -299,27 +320,6 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 		fmt.Fprintf(a.stderr, "Locked %d packages into %s\n", len(res.Lock.Packages), output)
 	}
 	return nil
-}
-
-// recordSources writes the package sources into the lock as pip options
-// when they describe every package: find-links locations, and the index
-// when there is exactly one (omitted when it is PyPI, as pip-compile does).
-// With several indexes each package's own index is in its "# from" note.
-func recordSources(l *lockfile.Lock, sources []index.Source, policy index.Policy) {
-	var indexes []index.Source
-	for _, s := range sources {
-		if s.FindLinks {
-			l.FindLinks = append(l.FindLinks, s.URL)
-		} else {
-			indexes = append(indexes, s)
-		}
-	}
-	switch {
-	case len(indexes) == 0:
-		l.NoIndex = true
-	case len(indexes) == 1 && indexes[0].URL != DefaultIndexURL:
-		l.IndexURL = indexes[0].URL
-	}
 }
 
 // pylockName is the file name PEP 751 requires of a lock:
@@ -466,13 +466,8 @@ func (in *lockInputs) addRequirementsFile(ctx context.Context, path string) erro
 			in.constraints = append(in.constraints, r.Req)
 		}
 	}
-	if rf.IndexURL != "" {
-		in.indexURL = rf.IndexURL
-	}
-	in.extraURLs = append(in.extraURLs, rf.ExtraIndexURLs...)
-	in.findLinks = append(in.findLinks, rf.FindLinks...)
-	in.trusted = append(in.trusted, rf.TrustedHosts...)
-	in.noIndex = in.noIndex || rf.NoIndex
+	in.sources = append(in.sources, sources.FileOptions{Origin: path, IndexURL: rf.IndexURL, ExtraIndexURLs: rf.ExtraIndexURLs,
+		FindLinks: rf.FindLinks, TrustedHosts: rf.TrustedHosts, NoIndex: rf.NoIndex})
 	in.pre = in.pre || rf.Pre
 	if strings.HasSuffix(path, ".in") && in.defaultOut == "" {
 		in.defaultOut = strings.TrimSuffix(path, ".in") + ".txt"
@@ -499,110 +494,9 @@ func (in *lockInputs) addPyproject(path string, f lockFlags) error {
 	if !proj.RequiresPython.IsEmpty() {
 		in.requiresPy = proj.RequiresPython.String()
 	}
-	if proj.Config.Index != "" {
-		in.indexURL = proj.Config.Index
-	}
-	in.extraURLs = append(in.extraURLs, proj.Config.ExtraIndex...)
-	if len(proj.Config.IndexFor) > 0 {
-		in.indexFor = proj.Config.IndexFor
-	}
+	in.sources = append(in.sources, sources.FileOptions{Origin: path, IndexURL: proj.Config.Index,
+		ExtraIndexURLs: proj.Config.ExtraIndex, IndexFor: proj.Config.IndexFor})
 	return nil
-}
-
-// indexSources builds the ordered sources and the selection policy.
-func indexSources(f lockFlags, in *lockInputs) ([]index.Source, index.Policy, []string, error) {
-	var sources []index.Source
-	var policy index.Policy
-	var warnings []string
-	names := map[string]bool{}
-	add := func(s index.Source) error {
-		if names[s.Name] {
-			return fmt.Errorf("index name %q used twice", s.Name)
-		}
-		names[s.Name] = true
-		sources = append(sources, s)
-		return nil
-	}
-	for _, spec := range f.indexes {
-		name, u, ok := strings.Cut(spec, "=")
-		if !ok || name == "" || u == "" {
-			return nil, policy, nil, fmt.Errorf("--index %q: want NAME=URL", spec)
-		}
-		if err := add(index.Source{Name: name, URL: u}); err != nil {
-			return nil, policy, nil, err
-		}
-	}
-	noIndex := f.noIndex || in.noIndex
-	if !noIndex {
-		primary := f.indexURL
-		if primary == "" {
-			primary = in.indexURL
-		}
-		if primary == "" && len(f.indexes) == 0 {
-			primary = DefaultIndexURL
-		}
-		if primary != "" {
-			if err := add(index.Source{Name: hostName(primary, "index"), URL: primary}); err != nil {
-				return nil, policy, nil, err
-			}
-		}
-		extras := append(append([]string(nil), f.extraIndexURLs...), in.extraURLs...)
-		for i, u := range extras {
-			if err := add(index.Source{Name: fmt.Sprintf("extra-%d", i+1), URL: u}); err != nil {
-				return nil, policy, nil, err
-			}
-			warnings = append(warnings, fmt.Sprintf("--extra-index-url %s: indexes are merged as pip does, so whoever publishes a higher version of one of your package names on any of them wins (dependency confusion). Use --index NAME=URL (first index wins) and --index-for instead.", redact.URLs(u)))
-		}
-		if len(extras) > 0 {
-			policy.Mode = index.MergeAll
-		}
-	}
-	for i, fl := range append(append([]string(nil), f.findLinks...), in.findLinks...) {
-		if err := add(index.Source{Name: fmt.Sprintf("find-links-%d", i+1), URL: fl, FindLinks: true}); err != nil {
-			return nil, policy, nil, err
-		}
-	}
-	if len(sources) == 0 {
-		return nil, policy, nil, errors.New("no package source: --no-index needs --find-links")
-	}
-	for _, spec := range f.indexFor {
-		pattern, name, ok := strings.Cut(spec, "=")
-		if !ok || pattern == "" || name == "" {
-			return nil, policy, nil, fmt.Errorf("--index-for %q: want PATTERN=NAME", spec)
-		}
-		if !names[name] {
-			return nil, policy, nil, fmt.Errorf("--index-for %q: no index named %q (define it with --index %s=URL)", spec, name, name)
-		}
-		if err := policy.Pin(pattern, name); err != nil {
-			return nil, policy, nil, err
-		}
-	}
-	for pattern, u := range in.indexFor {
-		name := ""
-		for _, s := range sources {
-			if strings.TrimRight(s.URL, "/") == strings.TrimRight(u, "/") {
-				name = s.Name
-			}
-		}
-		if name == "" {
-			name = hostName(u, "pinned")
-			if err := add(index.Source{Name: name, URL: u}); err != nil {
-				return nil, policy, nil, err
-			}
-		}
-		if err := policy.Pin(pattern, name); err != nil {
-			return nil, policy, nil, err
-		}
-	}
-	return sources, policy, warnings, nil
-}
-
-// hostName derives a source name from a URL's host.
-func hostName(raw, fallback string) string {
-	if u, err := url.Parse(raw); err == nil && u.Hostname() != "" {
-		return u.Hostname()
-	}
-	return fallback
 }
 
 // lockTarget chooses the interpreter and platform to resolve for.
@@ -749,8 +643,14 @@ func lockCommandLine(args []string, f lockFlags, output string) string {
 	for _, s := range f.indexes {
 		parts = append(parts, "--index", redact.URLs(s))
 	}
+	for _, u := range f.extraIndexURLs {
+		parts = append(parts, "--extra-index-url", redact.URLs(u))
+	}
 	for _, s := range f.indexFor {
 		parts = append(parts, "--index-for", s)
+	}
+	if f.indexStrategy != "" {
+		parts = append(parts, "--index-strategy", f.indexStrategy)
 	}
 	if f.pythonVersion != "" {
 		parts = append(parts, "--python-version", f.pythonVersion)

@@ -249,7 +249,8 @@ func TestLockDependencyConfusion(t *testing.T) {
 	}{
 		{"first index wins", []string{"--index", "corp=" + internalURL, "--index", "pypi=" + publicURL}, "1.0", internalURL, false},
 		{"index-for pin even when listed second", []string{"--index", "pypi=" + publicURL, "--index", "corp=" + internalURL, "--index-for", "acme-*=corp"}, "1.0", internalURL, false},
-		{"extra-index-url is pip's merge", []string{"--index-url", internalURL, "--extra-index-url", publicURL}, "99.0", publicURL, true},
+		{"unsafe-best-match is pip's merge", []string{"--index-url", internalURL, "--extra-index-url", publicURL, "--index-strategy", "unsafe-best-match"}, "99.0", publicURL, true},
+		{"first-index over extra-index-url", []string{"--index-url", internalURL, "--extra-index-url", publicURL, "--index-strategy", "first-index"}, "1.0", internalURL, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 
 type syncFlags struct {
 	venv, python, indexURL, cacheDir string
+	indexes                          []string
 	findLinks, keep, allowStartup    []string
 	allowPth                         []string
 	trustedHosts                     []string
@@ -40,6 +41,12 @@ METADATA) before anything is changed. No package code runs.
 
 LOCK defaults to pylock.toml, else requirements.txt.
 
+Sources: each package is fetched only from the index the lock records for
+it (pylock.toml: its index and file URLs; requirements.txt: its "# from"
+comment, or the --index-url line). Credentials come from the URL,
+PYWARD_INDEX_<NAME>_USERNAME/_PASSWORD (NAME as the lock names the index),
+netrc, or pip's configuration for the same URL.
+
 Exit status: 0 done; 2 the lock, a file or a wheel was refused, or the
 environment is unusable; 3 network or I/O failure.`,
 		Example: `  pyward sync
@@ -54,7 +61,8 @@ environment is unusable; 3 network or I/O failure.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.venv, "venv", ".venv", "virtual environment directory (created when missing or empty; any other existing directory is refused)")
 	fl.StringVar(&f.python, "python", "", "Python interpreter for a new environment (default: python3 on PATH)")
-	fl.StringVar(&f.indexURL, "index-url", "", "package index to fetch files from (overrides the lock's)")
+	fl.StringVar(&f.indexURL, "index-url", "", "the lock's index with credentials (a lock that records indexes is never re-routed), or the index of a lock that records none")
+	fl.StringArrayVar(&f.indexes, "index", nil, "NAME=URL: credentials or a mirror for the index the lock records as NAME (files are checked against the lock's hashes)")
 	fl.StringSliceVar(&f.findLinks, "find-links", nil, "directory or page of distribution files (repeatable)")
 	fl.StringSliceVar(&f.trustedHosts, "trusted-host", nil, "host that may be reached over plain http (repeatable)")
 	fl.StringSliceVar(&f.keep, "keep", nil, "keep this installed distribution although the lock does not name it (e.g. pip; repeatable)")
@@ -93,7 +101,7 @@ func (a *app) runSync(cmd *cobra.Command, args []string, f syncFlags) error {
 		cacheDir = d
 	}
 	opts := sync.Options{
-		Lock: lockPath, Venv: f.venv, Python: f.python, IndexURL: f.indexURL, FindLinks: f.findLinks,
+		Lock: lockPath, Venv: f.venv, Python: f.python, IndexURL: f.indexURL, Indexes: f.indexes, FindLinks: f.findLinks, Env: machineEnv(),
 		TrustedHosts: f.trustedHosts, Keep: f.keep, AllowStartup: append(f.allowStartup, f.allowPth...), AllowBuild: f.allowBuild,
 		Compile: f.compile, CacheDir: cacheDir, NoCache: f.noCache, Offline: f.offline, DryRun: f.dryRun, Jobs: f.jobs,
 	}

@@ -6,131 +6,20 @@ import (
 	"io/fs"
 	"net"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/pyward/pyward/internal/inventory"
 	"github.com/pyward/pyward/internal/redact"
 	"github.com/pyward/pyward/internal/tomlbudget"
+	"github.com/pyward/pyward/internal/sources"
 )
 
-// ConfigEnv is where index configuration is looked for. Tests replace every
-// field; DefaultConfigEnv reads the real machine.
-type ConfigEnv struct {
-	GOOS     string
-	Home     string
-	Getenv   func(string) string
-	ReadFile func(string) ([]byte, error)
-}
+// ConfigEnv is where pip's configuration is looked for (the one reader of
+// package sources, which lock, sync and fix use too).
+type ConfigEnv = sources.Env
 
 // DefaultConfigEnv describes the running machine.
-func DefaultConfigEnv(goos string) ConfigEnv {
-	home, _ := os.UserHomeDir()
-	return ConfigEnv{GOOS: goos, Home: home, Getenv: os.Getenv, ReadFile: os.ReadFile}
-}
-
-// pipConfigPaths lists pip's configuration files for the platform, in the
-// order pip reads them (global, user, site). PIP_CONFIG_FILE comes first
-// when set.
-func pipConfigPaths(env ConfigEnv) []string {
-	var paths []string
-	if p := env.Getenv("PIP_CONFIG_FILE"); p != "" && p != os.DevNull {
-		paths = append(paths, p)
-	}
-	join := filepath.Join
-	switch env.GOOS {
-	case "windows":
-		if pd := env.Getenv("ProgramData"); pd != "" {
-			paths = append(paths, join(pd, "pip", "pip.ini"))
-		}
-		if ad := env.Getenv("APPDATA"); ad != "" {
-			paths = append(paths, join(ad, "pip", "pip.ini"))
-		}
-		if env.Home != "" {
-			paths = append(paths, join(env.Home, "pip", "pip.ini"))
-		}
-	case "darwin":
-		paths = append(paths, "/Library/Application Support/pip/pip.conf")
-		if env.Home != "" {
-			paths = append(paths,
-				join(env.Home, "Library", "Application Support", "pip", "pip.conf"),
-				join(env.Home, ".config", "pip", "pip.conf"),
-				join(env.Home, ".pip", "pip.conf"))
-		}
-	default:
-		xdgDirs := env.Getenv("XDG_CONFIG_DIRS")
-		if xdgDirs == "" {
-			xdgDirs = "/etc/xdg"
-		}
-		for _, d := range strings.Split(xdgDirs, ":") {
-			if d != "" {
-				paths = append(paths, join(d, "pip", "pip.conf"))
-			}
-		}
-		paths = append(paths, "/etc/pip.conf")
-		xdgHome := env.Getenv("XDG_CONFIG_HOME")
-		if xdgHome == "" && env.Home != "" {
-			xdgHome = join(env.Home, ".config")
-		}
-		if xdgHome != "" {
-			paths = append(paths, join(xdgHome, "pip", "pip.conf"))
-		}
-		if env.Home != "" {
-			paths = append(paths, join(env.Home, ".pip", "pip.conf"))
-		}
-	}
-	if venv := env.Getenv("VIRTUAL_ENV"); venv != "" {
-		name := "pip.conf"
-		if env.GOOS == "windows" {
-			name = "pip.ini"
-		}
-		paths = append(paths, join(venv, name))
-	}
-	return paths
-}
-
-// iniValue is one key of a pip configuration file.
-type iniValue struct {
-	section, key, value string
-	line                int
-}
-
-// parseINI reads pip's configparser-style files: [section] headers,
-// "key = value" or "key: value", indented continuation lines (pip uses them
-// for several extra-index-url values), and # or ; comments.
-func parseINI(data []byte) []iniValue {
-	var out []iniValue
-	section := ""
-	for i, raw := range strings.Split(string(data), "\n") {
-		line := strings.TrimRight(raw, "\r")
-		trimmed := strings.TrimSpace(line)
-		if trimmed == "" || trimmed[0] == '#' || trimmed[0] == ';' {
-			continue
-		}
-		if (line[0] == ' ' || line[0] == '\t') && len(out) > 0 {
-			out = append(out, iniValue{section: out[len(out)-1].section, key: out[len(out)-1].key, value: trimmed, line: i + 1})
-			continue
-		}
-		if strings.HasPrefix(trimmed, "[") && strings.HasSuffix(trimmed, "]") {
-			section = strings.ToLower(strings.TrimSpace(trimmed[1 : len(trimmed)-1]))
-			continue
-		}
-		sep := strings.IndexAny(trimmed, "=:")
-		if sep < 0 {
-			continue
-		}
-		key := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(trimmed[:sep])), "_", "-")
-		val := strings.TrimSpace(trimmed[sep+1:])
-		for _, v := range strings.Fields(val) {
-			out = append(out, iniValue{section: section, key: key, value: v, line: i + 1})
-		}
-		if val == "" {
-			out = append(out, iniValue{section: section, key: key, line: i + 1})
-		}
-	}
-	return out
-}
+func DefaultConfigEnv(goos string) ConfigEnv { return sources.MachineEnv(goos) }
 
 // indexFinding builds the finding for one configured index or trusted host.
 func indexFindings(kind, value, file string, line int) []Finding {
@@ -181,16 +70,16 @@ func isLoopback(host string) bool {
 func ScanMachineConfig(env ConfigEnv) ([]Finding, []error) {
 	var out []Finding
 	var errs []error
-	for _, path := range pipConfigPaths(env) {
-		data, err := env.ReadFile(path)
+	for _, cf := range sources.ConfigFiles(env) {
+		data, err := env.ReadFile(cf.Path)
 		if err != nil {
 			if !errors.Is(err, fs.ErrNotExist) {
 				errs = append(errs, fmt.Errorf("read pip configuration: %w", err))
 			}
 			continue
 		}
-		for _, v := range parseINI(data) {
-			out = append(out, indexFindings(v.key, v.value, path, v.line)...)
+		for _, v := range sources.ParseINI(data) {
+			out = append(out, indexFindings(v.Key, v.Value, cf.Path, v.Line)...)
 		}
 	}
 	for _, e := range []struct{ name, kind string }{

@@ -231,7 +231,7 @@ func (c *Client) newSource(s Source) (*source, error) {
 		src.hasCreds = true
 		u.User = nil
 	}
-	envName := envKey(s.Name)
+	envName := EnvKey(s.Name)
 	if user := c.opts.Getenv("PYWARD_INDEX_" + envName + "_USERNAME"); user != "" {
 		src.user, src.pass, src.hasCreds = user, c.opts.Getenv("PYWARD_INDEX_"+envName+"_PASSWORD"), true
 	}
@@ -242,8 +242,9 @@ func (c *Client) newSource(s Source) (*source, error) {
 	return src, nil
 }
 
-// envKey turns a source name into the <NAME> of PYWARD_INDEX_<NAME>_USERNAME.
-func envKey(name string) string {
+// EnvKey turns a source name into the <NAME> of PYWARD_INDEX_<NAME>_USERNAME:
+// upper case, every character but letters and digits as '_'.
+func EnvKey(name string) string {
 	var b strings.Builder
 	for _, r := range strings.ToUpper(name) {
 		if ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9') {

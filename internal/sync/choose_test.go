@@ -11,6 +11,7 @@ import (
 	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/metadata"
 	"github.com/pyward/pyward/internal/pep425"
+	"github.com/pyward/pyward/internal/sources"
 )
 
 // memFetcher serves project listings from memory.
@@ -81,7 +82,7 @@ func TestChoose(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			j := &job{entry: tc.entry}
-			err := choose(context.Background(), fetcher, &Lock{Format: "requirements"}, tc.opts, rk, j)
+			err := choose(context.Background(), fetcher, &sources.Sources{}, tc.opts, rk, j)
 			if tc.errMsg != "" {
 				if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), tc.errMsg) {
 					t.Fatalf("err = %v; want refusal with %q", err, tc.errMsg)

@@ -16,6 +16,7 @@ import (
 	"github.com/pyward/pyward/internal/pep425"
 	"github.com/pyward/pyward/internal/pep440"
 	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/sources"
 	"github.com/pyward/pyward/internal/venv"
 )
 
@@ -55,11 +56,16 @@ func versionFromFilename(name string) string {
 }
 
 // choose picks the file to install for j. See the package comment.
-func choose(ctx context.Context, fetcher Fetcher, l *Lock, opts Options, rk *ranker, j *job) error {
+func choose(ctx context.Context, fetcher Fetcher, srcs *sources.Sources, opts Options, rk *ranker, j *job) error {
 	e := j.entry
 	pkg := e.Name + "==" + e.Version
 	var cands []index.File
-	useLockURLs := len(e.Files) > 0 && (e.Direct || (opts.IndexURL == "" && len(opts.FindLinks) == 0))
+	// A pylock's files are fetched from the URLs it records, unless the
+	// package is to be looked up by name and hash: on a mirror of its index,
+	// in --find-links locations, or on --index-url when the lock records no
+	// index for it.
+	byName := srcs.Mirrored(e.Index) || len(opts.FindLinks) > 0 || (e.Index == "" && opts.IndexURL != "")
+	useLockURLs := len(e.Files) > 0 && (e.Direct || !byName)
 	if useLockURLs {
 		for _, f := range e.Files {
 			if !validSHA256(f.Hashes["sha256"]) {

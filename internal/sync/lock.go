@@ -35,6 +35,11 @@ type Entry struct {
 	Direct bool
 	// RequiresPython of the package ("" when not given).
 	RequiresPython string
+	// Index is the URL of the index the lock records for the package ("" when
+	// it records none): the package is fetched from there only.
+	Index string
+
+	line int // of a requirements lock's entry in the lock itself
 }
 
 // Lock is a lock file reduced to what sync installs.
@@ -49,6 +54,7 @@ type Lock struct {
 	FindLinks      []string
 	TrustedHosts   []string
 	NoIndex        bool
+	Indexes        []lockfile.IndexRef // index names the lock records
 	Extras         []string
 	DefaultGroups  []string
 }
@@ -110,18 +116,37 @@ func LoadLock(ctx context.Context, file string) (*Lock, error) {
 		}
 		return nil, err
 	}
-	return fromRequirements(file, f)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := lockfile.ReadRequirementsSources(file, data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidLock, err)
+	}
+	l, err := fromRequirements(file, f)
+	if err != nil {
+		return nil, err
+	}
+	l.Indexes = rs.Indexes
+	for i := range l.Entries {
+		if e := &l.Entries[i]; e.line > 0 {
+			e.Index = rs.From[e.line]
+		}
+	}
+	return l, nil
 }
 
 func fromPylock(file string, l *lockfile.Lock) (*Lock, error) {
-	out := &Lock{Path: file, Format: "pylock", RequiresPython: l.RequiresPython, Extras: l.Extras, DefaultGroups: l.DefaultGroups}
+	out := &Lock{Path: file, Format: "pylock", RequiresPython: l.RequiresPython, Extras: l.Extras, DefaultGroups: l.DefaultGroups, Indexes: l.Indexes,
+		TrustedHosts: l.TrustedHosts}
 	var problems []string
 	for _, p := range l.Packages {
 		origin := fmt.Sprintf("%s:%d: %s", file, p.Line, p.Name)
 		if p.Line == 0 {
 			origin = fmt.Sprintf("%s: %s", file, p.Name)
 		}
-		e := Entry{Name: p.Name, Version: p.Version, Origin: origin, RequiresPython: p.RequiresPython}
+		e := Entry{Name: p.Name, Version: p.Version, Origin: origin, RequiresPython: p.RequiresPython, Index: p.Index}
 		if p.Marker != "" {
 			m, err := pep508.ParseMarker(p.Marker)
 			if err != nil {
@@ -170,6 +195,9 @@ func fromRequirements(file string, f *reqfile.File) (*Lock, error) {
 			continue
 		}
 		e := Entry{Name: r.Req.Name, Origin: origin, Marker: r.Marker}
+		if r.Origin.File == file {
+			e.line = r.Origin.Line
+		}
 		if e.Marker == nil {
 			e.Marker = r.Req.Marker
 		}

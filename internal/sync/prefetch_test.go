@@ -46,7 +46,11 @@ func TestPrefetch(t *testing.T) {
 	}
 	run := func(o Options) *plan {
 		o.Jobs = DefaultJobs
-		p := &plan{opts: o, cacheDir: o.CacheDir, lock: l, res: &Result{}}
+		srcs, err := newSources(l, o, o.CacheDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &plan{opts: o, cacheDir: o.CacheDir, lock: l, srcs: srcs, res: &Result{}}
 		p.prefetch(ctx)
 		if p.waitPrefetch != nil {
 			p.waitPrefetch(false)

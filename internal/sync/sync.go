@@ -82,6 +82,7 @@ import (
 	"github.com/pyward/pyward/internal/metadata"
 	"github.com/pyward/pyward/internal/pep503"
 	"github.com/pyward/pyward/internal/pep508"
+	"github.com/pyward/pyward/internal/sources"
 	"github.com/pyward/pyward/internal/venv"
 )
 
@@ -105,9 +106,17 @@ type Options struct {
 	Venv   string // environment directory; "" → ".venv"
 	Python string // interpreter for a new environment; "" → python3 on PATH
 
-	IndexURL     string   // overrides the lock's index (requirements locks; pylock: look files up there)
-	FindLinks    []string // extra find-links locations
+	// Source flags (see package sources): they may add credentials to the
+	// indexes the lock records, or map one to a mirror (Indexes NAME=URL
+	// with the lock's name for it), never send a package elsewhere.
+	IndexURL     string   // the lock's index with credentials; the index of a lock that records none
+	Indexes      []string // NAME=URL: credentials or a mirror for the lock's index NAME
+	FindLinks    []string // extra find-links locations (files are looked up there by name and hash)
 	TrustedHosts []string // hosts allowed over plain http
+	// Env is where pip's configuration is read (credentials and trusted
+	// hosts for the lock's indexes; the index of a lock that records
+	// none); nil reads none.
+	Env *sources.Env
 
 	Keep         []string // installed names to keep although not in the lock
 	AllowStartup []string // names allowed to ship start-up code (install.RuleStartup)
@@ -165,6 +174,9 @@ var (
 	ErrRefused = errors.New("refused")
 	// ErrEnvironment: the interpreter or environment cannot be used.
 	ErrEnvironment = errors.New("unusable environment")
+	// ErrSources: the lock and the source options disagree (a flag would
+	// re-route a locked package) or leave no source.
+	ErrSources = errors.New("package sources")
 )
 
 // RefusedError says why a package cannot be installed.
@@ -250,7 +262,7 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 		fetcher = p.client
 	}
 	if fetcher == nil && len(p.jobs) > 0 {
-		c, err := newClient(p.lock, opts, p.cacheDir)
+		c, err := p.srcs.Client(sources.ClientOptions{HTTPClient: opts.HTTPClient, UserAgent: "pyward"})
 		if err != nil {
 			return nil, err
 		}
@@ -283,6 +295,7 @@ type plan struct {
 	opts     Options
 	cacheDir string
 	lock     *Lock
+	srcs     *sources.Sources
 	interp   *venv.Interpreter
 	v        *venv.Venv      // nil until the environment exists
 	target   *install.Target // nil until the environment exists
@@ -309,6 +322,9 @@ func makePlan(ctx context.Context, opts Options) (*plan, error) {
 		return nil, err
 	}
 	p.lock = lock
+	if p.srcs, err = newSources(lock, opts, p.cacheDir); err != nil {
+		return nil, err
+	}
 	venvDir, err := filepath.Abs(opts.Venv)
 	if err != nil {
 		return nil, err
@@ -517,7 +533,7 @@ func verifyInstalled(wanted []Entry, byName map[string][]*install.Installed, job
 func (p *plan) chooseFiles(ctx context.Context, fetcher Fetcher) error {
 	ranker := newRanker(p.interp)
 	err := p.each(ctx, func(ctx context.Context, j *job) error {
-		return choose(ctx, fetcher, p.lock, p.opts, ranker, j)
+		return choose(ctx, fetcher, p.srcs, p.opts, ranker, j)
 	})
 	if err != nil {
 		return err
@@ -707,47 +723,23 @@ func targetFor(v *venv.Venv) *install.Target {
 	}
 }
 
-func newClient(l *Lock, opts Options, cacheDir string) (*index.Client, error) {
-	var sources []index.Source
-	indexURL := opts.IndexURL
-	if indexURL == "" && l.Format == "requirements" {
-		indexURL = l.IndexURL
-		if indexURL == "" && !l.NoIndex {
-			indexURL = DefaultIndexURL
-		}
-	}
-	if indexURL != "" {
-		sources = append(sources, index.Source{Name: "index", URL: indexURL})
-	}
-	if l.Format == "requirements" && opts.IndexURL == "" {
-		for i, u := range l.ExtraIndexURLs {
-			sources = append(sources, index.Source{Name: fmt.Sprintf("extra%d", i+1), URL: u})
-		}
-	}
-	links := slices.Clone(opts.FindLinks)
+// newSources reads what the lock records about sources, with the source
+// options of opts (see package sources).
+func newSources(l *Lock, opts Options, cacheDir string) (*sources.Sources, error) {
+	locked := &sources.Locked{Path: l.Path, Indexes: l.Indexes, TrustedHosts: l.TrustedHosts, FilesByURL: l.Format == "pylock"}
 	if l.Format == "requirements" {
-		links = append(links, l.FindLinks...)
+		locked.IndexURL, locked.ExtraIndexURLs, locked.FindLinks, locked.NoIndex = l.IndexURL, l.ExtraIndexURLs, l.FindLinks, l.NoIndex
 	}
-	for i, u := range links {
-		sources = append(sources, index.Source{Name: fmt.Sprintf("find-links%d", i+1), URL: u, FindLinks: true})
+	for _, e := range l.Entries {
+		locked.Packages = append(locked.Packages, sources.LockedPackage{Name: e.Name, Index: e.Index})
 	}
-	if len(sources) == 0 && l.Format == "requirements" {
-		return nil, fmt.Errorf("%w: %s: no package source: the lock says --no-index and no --find-links was given", ErrEnvironment, l.Path)
-	}
-	if len(sources) == 0 {
-		// A pylock.toml names its files by URL; the client still wants a
-		// source, and files without a URL are looked for next to the lock.
-		dir, err := filepath.Abs(filepath.Dir(l.Path))
-		if err != nil {
-			return nil, err
-		}
-		sources = append(sources, index.Source{Name: "lock-dir", URL: dir, FindLinks: true})
-	}
-	// Every file is pinned by hash, so merging sources cannot let one
-	// shadow another with different bytes.
-	return index.New(index.Options{
-		Sources: sources, Policy: index.Policy{Mode: index.MergeAll}, HTTPClient: opts.HTTPClient,
-		CacheDir: cacheDir, NoCache: cacheDir == "", Offline: opts.Offline,
-		TrustedHosts: append(slices.Clone(opts.TrustedHosts), l.TrustedHosts...), UserAgent: "pyward",
+	srcs, err := sources.New(sources.Config{
+		Flags: sources.Flags{IndexURL: opts.IndexURL, Indexes: opts.Indexes, FindLinks: opts.FindLinks,
+			TrustedHosts: opts.TrustedHosts, CacheDir: cacheDir, Offline: opts.Offline},
+		Env: opts.Env, Lock: locked,
 	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSources, err)
+	}
+	return srcs, nil
 }
