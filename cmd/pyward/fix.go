@@ -57,7 +57,12 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 	if err != nil {
 		return usageError(err)
 	}
-	srcs, err := sources.New(sources.Config{Flags: lf.sourceFlags(cacheDir)})
+	locked, err := auditedLocks([]*inventory.Inventory{inv})
+	if err != nil {
+		return usageError(err)
+	}
+	locked.Path = path
+	srcs, err := sources.New(sources.Config{Flags: lf.sourceFlags(cacheDir), Relock: locked})
 	if err != nil {
 		return usageErrorf("--fix: %v", err)
 	}

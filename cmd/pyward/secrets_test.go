@@ -194,8 +194,14 @@ func TestSecretsNeverLeak(t *testing.T) {
 		{name: "lock, malformed index URL", fail: true, args: append([]string{"lock", reqIn, "-o", filepath.Join(out, "malformed.txt"), "--index", "bad=http://" + c["a malformed index URL"].user + ":" + c["a malformed index URL"].pass + "@127.0.0.1:port/simple/"}, target...)},
 		{name: "db update", args: []string{"db", "update", "--osv-url", dbURL + "/osv/all.zip", "--names-url", dbURL + "/simple/", "--top-url", dbURL + "/top.json"}},
 		{name: "db status", args: []string{"db", "status"}},
-		// ~/.netrc is read when $NETRC is not set.
-		{name: "sync pylock, ~/.netrc credentials", setup: func() { t.Setenv("NETRC", "") }, args: []string{"sync", pylock, "--venv", filepath.Join(out, "venv-homenetrc"), "--python", python, "--trusted-host", "127.0.0.1", "--no-cache"}},
+		// ~/.netrc is read when $NETRC is not set (and pip's configuration
+		// names no credentials for the lock's index: they would come first,
+		// as in pip).
+		{name: "sync pylock, ~/.netrc credentials", setup: func() {
+			t.Setenv("NETRC", "")
+			t.Setenv("PIP_INDEX_URL", "")
+			t.Setenv("PIP_CONFIG_FILE", os.DevNull)
+		}, args: []string{"sync", pylock, "--venv", filepath.Join(out, "venv-homenetrc"), "--python", python, "--trusted-host", "127.0.0.1", "--no-cache"}},
 	}
 	for _, format := range auditFormatNames() {
 		steps = append(steps,

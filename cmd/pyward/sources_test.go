@@ -206,7 +206,8 @@ func TestLockIndexForDeterministic(t *testing.T) {
 }
 
 // TestTwoIndexEndToEnd: a project with an internal and a public index is
-// locked once with index flags; sync and audit then get no index flag.
+// locked once with index flags; sync, audit, audit --fix and sync again
+// then get no index flag.
 // Every package is installed from the index its lock records, and no
 // request for an internal name reaches the public index.
 func TestTwoIndexEndToEnd(t *testing.T) {
@@ -219,16 +220,18 @@ func TestTwoIndexEndToEnd(t *testing.T) {
 			public, publicURL, ph := startIndex(t, []testindex.Dist{
 				{Name: "acme-billing", Version: "99.0.0", UploadTime: oldUpload},
 				{Name: "six", Version: "1.16.0", UploadTime: oldUpload},
-				{Name: "requests", Version: "2.32.0", UploadTime: oldUpload}}, testindex.Options{})
+				{Name: "requests", Version: "2.32.0", UploadTime: oldUpload},
+				{Name: "vulnlib", Version: "1.0.0", UploadTime: oldUpload},
+				{Name: "vulnlib", Version: "1.1.0", UploadTime: oldUpload}}, testindex.Options{})
 			trust := []string{"--trusted-host", ih, "--trusted-host", ph}
 			dir := t.TempDir()
 			in := filepath.Join(dir, "requirements.in")
-			if err := os.WriteFile(in, []byte("acme-billing\nrequests\n"), 0o644); err != nil {
+			if err := os.WriteFile(in, []byte("acme-billing\nrequests\nvulnlib\n"), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			lockPath := filepath.Join(dir, format)
 			args := append([]string{"lock", in, "-o", lockPath, "--python", python,
-				"--index", "internal=" + internalURL, "--index", "public=" + publicURL, "--index-for", "acme-*=internal"}, trust...)
+				"--index", "internal=" + internalURL, "--index", "public=" + publicURL, "--index-for", "acme-*=internal", "--upgrade-package", "vulnlib==1.0.0"}, trust...)
 			code, _, stderr := runPyward(t, args...)
 			if code != exitOK {
 				t.Fatalf("lock: exit %d: %s", code, stderr)
@@ -261,7 +264,8 @@ func TestTwoIndexEndToEnd(t *testing.T) {
 			for _, p := range inv.Packages {
 				recorded[p.Name] = p.Index
 			}
-			if want := map[string]string{"acme-billing": internalURL, "six": publicURL, "requests": publicURL}; !reflect.DeepEqual(recorded, want) {
+			want := map[string]string{"acme-billing": internalURL, "six": publicURL, "requests": publicURL, "vulnlib": publicURL}
+			if !reflect.DeepEqual(recorded, want) {
 				t.Fatalf("recorded indexes %v, want %v", recorded, want)
 			}
 			internal.ResetCounts()
@@ -283,7 +287,7 @@ func TestTwoIndexEndToEnd(t *testing.T) {
 			if requested(internal, "/files/six-") || requested(internal, "/files/requests-") {
 				t.Errorf("public packages fetched from the internal index: %v", paths(internal))
 			}
-			for _, d := range []string{"acme_billing-1.0.0.dist-info", "six-1.16.0.dist-info", "requests-2.32.0.dist-info"} {
+			for _, d := range []string{"acme_billing-1.0.0.dist-info", "six-1.16.0.dist-info", "requests-2.32.0.dist-info", "vulnlib-1.0.0.dist-info"} {
 				if m, _ := filepath.Glob(filepath.Join(venvDir, "lib", "python3*", "site-packages", d)); len(m) != 1 {
 					t.Errorf("%s not installed", d)
 				}
@@ -293,7 +297,7 @@ func TestTwoIndexEndToEnd(t *testing.T) {
 			public.ResetCounts()
 
 			names := filepath.Join(dir, "public-names.txt")
-			if err := os.WriteFile(names, []byte("six\nrequests\n"), 0o644); err != nil {
+			if err := os.WriteFile(names, []byte("six\nrequests\nvulnlib\n"), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			code, stdout, stderr := runPyward(t, "audit", lockPath, "--no-vulns", "--public-names", names, "--reference", names, "--no-index-config", "--format", "json")
@@ -314,6 +318,44 @@ func TestTwoIndexEndToEnd(t *testing.T) {
 				t.Errorf("audit asked the internal index about a public package: %v", paths(internal))
 			}
 			checkNoInternalNames(t, public, "audit")
+			internal.ResetCounts()
+			public.ResetCounts()
+
+			// audit --fix upgrades vulnlib and keeps every package's index.
+			db := filepath.Join(dir, "osv")
+			if err := os.Mkdir(db, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(db, "PYSEC-2099-1.json"), []byte(fixAdvisories["PYSEC-2099-1.json"]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, _, stderr = runPyward(t, "audit", lockPath, "--fix", "--db", db, "--public-names", names, "--reference", names, "--no-index-config", "--fix-summary", filepath.Join(dir, "summary.md"))
+			if code != exitOK {
+				t.Fatalf("audit --fix: exit %d: %s", code, stderr)
+			}
+			inv, err = inventory.Read(context.Background(), lockPath, format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recorded = map[string]string{}
+			for _, p := range inv.Packages {
+				recorded[p.Name] = p.Index
+				if p.Name == "vulnlib" && p.Version != "1.1.0" {
+					t.Errorf("vulnlib %s after --fix, want 1.1.0", p.Version)
+				}
+			}
+			if !reflect.DeepEqual(recorded, want) {
+				t.Errorf("recorded indexes after --fix %v, want %v", recorded, want)
+			}
+			checkNoInternalNames(t, public, "audit --fix")
+			code, _, stderr = runPyward(t, "sync", lockPath, "--venv", venvDir, "-q")
+			if code != exitOK {
+				t.Fatalf("sync after --fix: exit %d: %s", code, stderr)
+			}
+			if !requested(public, "/files/vulnlib-1.1.0-") {
+				t.Errorf("vulnlib 1.1.0 not installed from the public index: %v", paths(public))
+			}
+			checkNoInternalNames(t, public, "sync after --fix")
 		})
 	}
 }

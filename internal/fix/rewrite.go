@@ -11,6 +11,9 @@ import (
 // rewrite renders the re-resolved lock nl in the form of the old one.
 func rewrite(doc *document, data []byte, nl *lockfile.Lock) ([]byte, error) {
 	if doc.format == Pylock {
+		// The sources the old lock records (index names, trusted hosts)
+		// still hold: the fix re-resolved with them.
+		nl.Indexes, nl.TrustedHosts = doc.lock.Indexes, doc.lock.TrustedHosts
 		return rewritePylock(data, nl)
 	}
 	return rewriteRequirements(doc, nl)

@@ -117,9 +117,11 @@ type Config struct {
 	Files []FileOptions
 	// Env is where pip's configuration is read; nil reads none.
 	Env *Env
-	// Lock is the lock being consumed (sync, audit, fix); nil when making
-	// one.
+	// Lock is the lock being consumed (sync, audit); nil when making one.
 	Lock *Locked
+	// Relock is the lock being made again from Flags and Files (fix):
+	// each package it records an index for keeps that index.
+	Relock *Locked
 }
 
 // Sources is the resolved model. It is immutable after New.
@@ -153,6 +155,9 @@ func New(cfg Config) (*Sources, error) {
 		err = s.consume(cfg.Flags, cfg.Lock, pip)
 	} else {
 		err = s.produce(cfg.Flags, cfg.Files, pip)
+	}
+	if err == nil && cfg.Relock != nil {
+		err = s.keep(cfg.Relock)
 	}
 	if err != nil {
 		return nil, err
@@ -369,6 +374,39 @@ func (s *Sources) chooseStrategy(flag string) error {
 			s.survey = true
 		}
 	}
+	return nil
+}
+
+// keep routes each package of l that records an index to that index
+// (added when the flags do not configure it, under the lock's name for
+// it), ahead of every other route, and trusts the lock's trusted hosts.
+func (s *Sources) keep(l *Locked) error {
+	origin := "lock " + l.Path
+	pkgs := slices.Clone(l.Packages)
+	sort.SliceStable(pkgs, func(i, j int) bool { return pep503.Normalize(pkgs[i].Name) < pep503.Normalize(pkgs[j].Name) })
+	var routes []Route
+	for _, p := range pkgs {
+		if p.Index == "" {
+			continue
+		}
+		ix := s.byURL(p.Index)
+		if ix == nil {
+			name := ""
+			for _, ref := range l.Indexes {
+				if SameURL(ref.URL, p.Index) && s.byName(ref.Name) == nil {
+					name = ref.Name
+				}
+			}
+			if _, err := s.add(Index{Name: name, URL: p.Index, Origin: origin}); err != nil {
+				return err
+			}
+			ix = s.byURL(p.Index)
+		}
+		routes = append(routes, Route{Pattern: pep503.Normalize(p.Name), Index: ix.Name, Origin: origin})
+	}
+	s.routes = append(routes, s.routes...)
+	s.trusted = append(s.trusted, l.TrustedHosts...)
+	s.survey = s.survey || (len(s.indexes) > 1 && s.strategy != UnsafeBestMatch)
 	return nil
 }
 

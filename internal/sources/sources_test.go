@@ -334,3 +334,28 @@ func TestReview(t *testing.T) {
 		t.Errorf("a mirror is not a conflict: %q %v", notes, err)
 	}
 }
+
+// TestRelock: fix re-resolves from the lock's command line, and every
+// package keeps the index its lock records.
+func TestRelock(t *testing.T) {
+	l := &Locked{Path: "l.txt", Indexes: []lockfile.IndexRef{{Name: "corp", URL: "https://corp.example/simple/"}},
+		Packages:     []LockedPackage{{Name: "acme", Index: "https://corp.example/simple/"}, {Name: "six", Index: "https://pypi.org/simple/"}},
+		TrustedHosts: []string{"corp.example"}}
+	s, err := New(Config{Flags: Flags{IndexURL: "https://pypi.org/simple/"}, Relock: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := names(s), []string{"pypi.org=https://pypi.org/simple/", "corp=https://corp.example/simple/"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("indexes %q, want %q", got, want)
+	}
+	var routes []string
+	for _, r := range s.Routes() {
+		routes = append(routes, r.Pattern+"="+r.Index)
+	}
+	if want := []string{"acme=corp", "six=pypi.org"}; !reflect.DeepEqual(routes, want) {
+		t.Errorf("routes %q, want %q", routes, want)
+	}
+	if !strings.Contains(s.Key(), "trusted corp.example") {
+		t.Errorf("lock's trusted host lost:\n%s", s.Key())
+	}
+}
