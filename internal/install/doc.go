@@ -100,12 +100,31 @@
 // site directories and passes them NUL-separated, so no file name can name
 // another file for the compiler.
 //
-// Files are staged in a directory inside the environment (same file system)
-// and renamed into place. The dist-info directory is moved first with an
-// INCOMPLETE marker file and the marker is removed last, so an interruption
-// leaves a dist-info that Scan reports as Incomplete and that the next sync
-// uninstalls (via RECORD) and installs again. Uninstall writes the same
-// marker before removing anything.
+// Before anything is written, Target.CheckPlan checks every installation
+// against the environment (Install repeats the checks that need no look at
+// it). A wheel may create only paths it owns:
+//
+//   - RuleReserved: not pyvenv.cfg, the interpreter links and activation
+//     scripts, nor pyward's own state (any root path starting ".pyward");
+//   - RuleReplace: no file over a directory or the reverse, and no path
+//     through or over a symbolic link;
+//   - RuleOwned: no file another distribution owns (unless the bytes are the
+//     same) or that no distribution owns, and no *.dist-info, *.egg-info or
+//     *.data directory other than its own.
+//
+// pyward keeps its own record of every file it installed (path, sha256,
+// size) in <env>/.pyward/records/, where no wheel can write, with the sha256
+// of its rows in its header. Files are staged in a directory inside the
+// environment (same file system) and renamed into place. The record is
+// written first under a partial name and renamed when every file is in
+// place, so an interruption leaves a distribution that Target.Scan reports
+// as Incomplete and that the next sync uninstalls (by that record) and
+// installs again. Uninstall removes only the files of that record (the
+// wheel's RECORD only for a distribution pyward did not install, and then
+// never a reserved path, another distribution's metadata or a file recorded
+// for another distribution); it renames the record to its partial name
+// before removing anything. Target.Verify compares installed files with the
+// record: sizes, or hashes too.
 //
 // Deviations: .pyc files compiled by Compile are listed in RECORD without
 // hash (allowed by the spec; pip hashes them). Entry-point scripts use a

@@ -18,10 +18,6 @@ import (
 	"github.com/pyward/pyward/internal/redact"
 )
 
-// IncompleteMarker is the file inside a .dist-info directory that says the
-// installation or removal of that distribution did not finish.
-const IncompleteMarker = "PYWARD-INCOMPLETE"
-
 // InstallerName is written to INSTALLER.
 const InstallerName = "pyward"
 
@@ -67,7 +63,7 @@ type InstallOptions struct {
 type Installed struct {
 	Name, Version string
 	DistInfo      string // absolute path of the .dist-info directory
-	Incomplete    bool   // IncompleteMarker present: an interrupted install or removal
+	Incomplete    bool   // an interrupted install or removal (see Scan and Target.Scan)
 	Installer     string
 }
 
@@ -79,8 +75,14 @@ type placed struct {
 }
 
 // Install installs the unpacked wheel in src (written by Unpack) into t.
-// It returns the installed .py files (absolute) for Compile.
+// It returns the installed .py files (absolute) for Compile. A wheel that
+// would write a reserved path, another distribution's metadata or one path
+// twice is refused before anything is written; CheckPlan also checks the
+// environment.
 func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts InstallOptions) (pyFiles []string, err error) {
+	if _, problems := t.destinations(w); len(problems) > 0 {
+		return nil, &CheckError{Wheel: w.Filename, Problems: problems}
+	}
 	if err := os.MkdirAll(t.Staging, 0o755); err != nil {
 		return nil, err
 	}
@@ -93,7 +95,7 @@ func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts Install
 	if w.RootIsPurelib {
 		rootKey = "purelib"
 	}
-	project := strings.SplitN(strings.TrimSuffix(w.DistInfo, ".dist-info"), "-", 2)[0]
+	project := projectOf(w)
 	var files []placed
 	made := map[string]bool{}
 	put := func(key, rel string) (string, error) {
@@ -110,11 +112,8 @@ func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts Install
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		key, rel := rootKey, e.Name
-		if top, rest, ok := strings.Cut(e.Name, "/"); ok && strings.HasSuffix(top, ".data") {
-			key, rel, _ = strings.Cut(rest, "/")
-		}
-		if rel == w.DistInfo+"/RECORD" || rel == w.DistInfo+"/INSTALLER" || rel == w.DistInfo+"/RECORD.jws" || rel == w.DistInfo+"/RECORD.p7s" || rel == w.DistInfo+"/direct_url.json" {
+		key, rel, ok := placeEntry(w, e.Name)
+		if !ok {
 			continue // rewritten below (signatures no longer match an installed RECORD)
 		}
 		dst, err := put(key, rel)
@@ -173,7 +172,7 @@ func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts Install
 	}
 	// RECORD, with paths relative to the directory holding the dist-info.
 	site := t.dir(rootKey, project)
-	var record []RecordEntry
+	var record, own []RecordEntry // own: pyward's record, absolute paths
 	for _, f := range files {
 		final := filepath.Join(t.dir(f.key, project), filepath.FromSlash(f.rel))
 		rel, err := filepath.Rel(site, final)
@@ -182,11 +181,14 @@ func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts Install
 		}
 		rel = filepath.ToSlash(rel)
 		record = append(record, RecordEntry{Path: rel, Hash: f.hash, Size: f.size})
+		own = append(own, RecordEntry{Path: final, Hash: f.hash, Size: f.size})
 		if strings.HasSuffix(f.rel, ".py") && (f.key == "purelib" || f.key == "platlib") {
 			pyFiles = append(pyFiles, final)
 			if opts.Compile && t.PycacheTag != "" {
 				dir, base := filepath.Split(rel)
-				record = append(record, RecordEntry{Path: dir + "__pycache__/" + strings.TrimSuffix(base, ".py") + "." + t.PycacheTag + ".pyc", Size: -1})
+				pyc := dir + "__pycache__/" + strings.TrimSuffix(base, ".py") + "." + t.PycacheTag + ".pyc"
+				record = append(record, RecordEntry{Path: pyc, Size: -1})
+				own = append(own, RecordEntry{Path: filepath.Join(site, filepath.FromSlash(pyc)), Size: -1})
 			}
 		}
 	}
@@ -195,16 +197,20 @@ func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts Install
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(recDst, FormatRecord(record), 0o644); err != nil {
+	recData := FormatRecord(record)
+	if err := os.WriteFile(recDst, recData, 0o644); err != nil {
 		return nil, err
 	}
 	stagedDI := filepath.Join(stage, rootKey, w.DistInfo)
-	if err := os.WriteFile(filepath.Join(stagedDI, IncompleteMarker), nil, 0o644); err != nil {
+	finalDI := filepath.Join(site, w.DistInfo)
+	own = append(own, RecordEntry{Path: filepath.Join(finalDI, "RECORD"), Hash: hashOf(recData), Size: int64(len(recData))})
+	// pyward's record goes first, under its partial name: an interruption
+	// from here on leaves a distribution that Target.Scan reports as
+	// Incomplete and that Uninstall can remove by that record. Then the
+	// dist-info, the rest, and the record's final name.
+	if err := t.writeOwnRecord(finalDI, own); err != nil {
 		return nil, err
 	}
-	// Move into place: dist-info first (marked incomplete), then the rest,
-	// then clear the mark.
-	finalDI := filepath.Join(site, w.DistInfo)
 	if err := os.RemoveAll(finalDI); err != nil {
 		return nil, err
 	}
@@ -223,7 +229,8 @@ func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts Install
 			return nil, err
 		}
 	}
-	if err := os.Remove(filepath.Join(finalDI, IncompleteMarker)); err != nil {
+	rp := t.recordPath(finalDI)
+	if err := os.Rename(rp+partialSuffix, rp); err != nil {
 		return nil, err
 	}
 	return pyFiles, nil
@@ -251,7 +258,8 @@ func (t *Target) dir(key, project string) string {
 }
 
 // moveTree renames src onto dst, merging into existing directories and
-// replacing existing files.
+// replacing existing files; it refuses to replace a directory by a file,
+// a file by a directory, or a symbolic link.
 func moveTree(src, dst string) error {
 	st, err := os.Lstat(dst)
 	if errors.Is(err, os.ErrNotExist) {
@@ -275,12 +283,12 @@ func moveTree(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	if !sst.IsDir() || !st.IsDir() {
-		if st.IsDir() {
-			if err := os.RemoveAll(dst); err != nil {
-				return err
-			}
-		}
+	if st.Mode()&os.ModeSymlink != 0 || sst.IsDir() != st.IsDir() {
+		// CheckPlan refuses these; a directory is never replaced (that
+		// would be a recursive delete) and a link never followed.
+		return fmt.Errorf("%s: %w: would replace a %s with a %s", dst, ErrUnsafe, kind(st), kind(sst))
+	}
+	if !sst.IsDir() {
 		return os.Rename(src, dst)
 	}
 	entries, err := os.ReadDir(src)
@@ -293,6 +301,16 @@ func moveTree(src, dst string) error {
 		}
 	}
 	return nil
+}
+
+func kind(fi os.FileInfo) string {
+	switch {
+	case fi.Mode()&os.ModeSymlink != 0:
+		return "symbolic link"
+	case fi.IsDir():
+		return "directory"
+	}
+	return "file"
 }
 
 func linkOrCopy(from, to string, link bool) error {
@@ -467,39 +485,64 @@ func (ep EntryPoint) Script(python string) []byte {
 var ErrOutside = errors.New("RECORD path outside the environment")
 
 // Uninstall removes the distribution whose dist-info directory is distInfo
-// (absolute), using its RECORD: every listed file, the .pyc files of listed
-// .py files, directories left empty, then the dist-info directory. Paths that
-// would leave t.Root are not touched and reported.
+// (absolute): every file of pyward's record of it (the files pyward wrote
+// when it installed it), the .pyc files of listed .py files, directories left
+// empty, then the dist-info directory. A distribution pyward did not install
+// (or whose record is lost) is removed by its RECORD, but never a reserved
+// path, another distribution's metadata or a file pyward recorded for
+// another distribution. Paths that would leave t.Root are not touched and
+// reported.
 func (t *Target) Uninstall(distInfo string) error {
 	if !within(t.Root, distInfo) {
 		return fmt.Errorf("%s: %w", distInfo, ErrOutside)
 	}
 	site := filepath.Dir(distInfo)
-	// Mark first, so an interruption is visible to the next Scan.
-	if err := os.WriteFile(filepath.Join(distInfo, IncompleteMarker), nil, 0o644); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	data, err := os.ReadFile(filepath.Join(distInfo, "RECORD"))
-	var entries []RecordEntry
-	if err == nil {
-		entries, err = ParseRecord(data)
-	}
+	entries, own, err := t.installedFiles(distInfo)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("uninstall %s: %w", filepath.Base(distInfo), err)
 	}
 	var outside []string
-	dirs := map[string]bool{}
+	var files []RecordEntry
+	var others map[string]bool
 	for _, e := range entries {
-		p := filepath.Clean(filepath.Join(site, filepath.FromSlash(e.Path)))
-		if !within(t.Root, p) {
-			outside = append(outside, e.Path)
+		switch {
+		case !within(t.Root, e.Path):
+			rel, _ := filepath.Rel(site, e.Path)
+			outside = append(outside, filepath.ToSlash(rel))
+			continue
+		case within(distInfo, e.Path):
+			continue // removed with the directory
+		}
+		if r, _ := t.reserved(e.Path); r != "" {
 			continue
 		}
-		if within(distInfo, p) {
-			continue
+		if !own {
+			if t.foreignMetadata(distInfo, e.Path) {
+				continue
+			}
+			if others == nil {
+				others = t.recordedFiles(distInfo)
+			}
+			if others[e.Path] {
+				continue
+			}
 		}
+		files = append(files, e)
+	}
+	// Mark first, so an interruption is visible to the next Scan.
+	rp := t.recordPath(distInfo)
+	if own {
+		if err := os.Rename(rp, rp+partialSuffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	} else if err := t.writeOwnRecord(distInfo, files); err != nil {
+		return fmt.Errorf("uninstall %s: %w", filepath.Base(distInfo), err)
+	}
+	dirs := map[string]bool{}
+	for _, e := range files {
+		p := e.Path
 		if st, err := os.Lstat(p); err == nil && st.IsDir() {
-			continue // RECORD lists files; a directory is left to the empty-dir sweep
+			continue // a record lists files; a directory is left to the empty-dir sweep
 		}
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("uninstall %s: %w", filepath.Base(distInfo), err)
@@ -518,6 +561,13 @@ func (t *Target) Uninstall(distInfo string) error {
 	}
 	if err := os.RemoveAll(distInfo); err != nil {
 		return err
+	}
+	if err := os.Remove(rp + partialSuffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	// The state directory goes with the last record (fails while not empty).
+	if os.Remove(filepath.Dir(rp)) == nil {
+		os.Remove(filepath.Dir(filepath.Dir(rp)))
 	}
 	// Remove directories left empty, deepest first, never a scheme root.
 	keep := map[string]bool{t.Root: true, t.Purelib: true, t.Platlib: true, t.Scripts: true, t.Data: true, t.Headers: true, site: true}
@@ -538,6 +588,48 @@ func (t *Target) Uninstall(distInfo string) error {
 		return fmt.Errorf("uninstall %s: %w, not removed: %s", filepath.Base(distInfo), ErrOutside, strings.Join(outside, ", "))
 	}
 	return nil
+}
+
+// foreignMetadata reports whether p is inside a site directory's metadata
+// directory other than distInfo.
+func (t *Target) foreignMetadata(distInfo, p string) bool {
+	for _, site := range []string{t.Purelib, t.Platlib} {
+		rel, err := filepath.Rel(site, p)
+		if err != nil || !within(site, p) || rel == "." {
+			continue
+		}
+		first, _, _ := strings.Cut(filepath.ToSlash(rel), "/")
+		if metadataDir(first) && first != filepath.Base(distInfo) {
+			return true
+		}
+	}
+	return false
+}
+
+// recordedFiles returns every file (absolute) of pyward's records other
+// than distInfo's.
+func (t *Target) recordedFiles(distInfo string) map[string]bool {
+	out := map[string]bool{}
+	dir := filepath.Join(t.Root, StateDir, recordsDir)
+	self := filepath.Base(t.recordPath(distInfo))
+	names, _ := os.ReadDir(dir)
+	for _, n := range names {
+		if n.Name() == self || n.Name() == self+partialSuffix || strings.HasPrefix(n.Name(), ".") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, n.Name()))
+		if err != nil {
+			continue
+		}
+		entries, err := parseOwnRecord(data)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			out[filepath.Join(t.Root, filepath.FromSlash(e.Path))] = true
+		}
+	}
+	return out
 }
 
 func globEscape(s string) string {
@@ -581,9 +673,6 @@ func Scan(siteDirs ...string) ([]Installed, error) {
 			} else {
 				in.Incomplete = true // no usable METADATA: broken
 			}
-			if _, err := os.Lstat(filepath.Join(di, IncompleteMarker)); err == nil {
-				in.Incomplete = true
-			}
 			if _, err := os.Lstat(filepath.Join(di, "RECORD")); err != nil {
 				in.Incomplete = true
 			}
@@ -596,29 +685,37 @@ func Scan(siteDirs ...string) ([]Installed, error) {
 	return out, nil
 }
 
-// Verify checks, without reading file contents, that every file RECORD
-// lists for an installed distribution exists with the recorded size. It
-// catches deleted or truncated files at the cost of one stat per file.
-func Verify(in Installed) error {
-	data, err := os.ReadFile(filepath.Join(in.DistInfo, "RECORD"))
+// Verify checks that every file pyward recorded for an installed
+// distribution (or, for one it did not install, its RECORD lists) exists
+// with the recorded size, at the cost of one stat per file; with full, it
+// also reads every file and compares its hash, so that an edit that keeps
+// the size is found too.
+func (t *Target) Verify(in Installed, full bool) error {
+	entries, _, err := t.installedFiles(in.DistInfo)
 	if err != nil {
 		return err
 	}
-	entries, err := ParseRecord(data)
-	if err != nil {
-		return err
-	}
-	site := filepath.Dir(in.DistInfo)
 	for _, e := range entries {
 		if e.Hash == "" {
-			continue // RECORD itself, .pyc files: may legitimately be absent
+			continue // .pyc files: may legitimately be absent
 		}
-		st, err := os.Lstat(filepath.Join(site, filepath.FromSlash(e.Path)))
+		if !within(t.Root, e.Path) {
+			return fmt.Errorf("%s: %w", e.Path, ErrOutside)
+		}
+		st, err := os.Lstat(e.Path)
 		if err != nil {
-			return fmt.Errorf("%s: %w", e.Path, err)
+			return err
+		}
+		if !st.Mode().IsRegular() {
+			return fmt.Errorf("%s: not a regular file", e.Path)
 		}
 		if e.Size >= 0 && st.Size() != e.Size {
-			return fmt.Errorf("%s: size %d, RECORD says %d", e.Path, st.Size(), e.Size)
+			return fmt.Errorf("%s: size %d, the record says %d", e.Path, st.Size(), e.Size)
+		}
+		if full {
+			if err := checkFileHash(e.Path, e.Hash); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

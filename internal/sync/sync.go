@@ -22,9 +22,15 @@
 //     install what is missing, replace what differs (version, or an
 //     interrupted install/uninstall), remove what the lock does not name
 //     (except names given in Options.Keep).
-//   - Order: the lock is validated and every file fetched and checked before
-//     the environment is touched (created, or changed); a failure leaves it
-//     as it was.
+//   - Environment: every installation is checked against the environment
+//     with the plan's removals done (install.Target.CheckPlan: no file over a
+//     directory or the reverse, no other distribution's files or metadata, no
+//     interpreter link, pyvenv.cfg or pyward state). --verify compares every
+//     installed file's sha256 with pyward's record instead of its size only.
+//   - Order: the lock is validated and every file fetched and checked, and
+//     every installation checked against the environment, before the
+//     environment is touched (created, or changed); a failure leaves it as
+//     it was.
 //
 // # Caches
 //
@@ -55,10 +61,10 @@
 //
 // # Recovery
 //
-// Each wheel is staged inside the environment and renamed into place with an
-// incomplete-marker protocol (see package install); a sync interrupted at any
-// point (even by SIGKILL) leaves dist-info directories that the next sync
-// recognises as incomplete and repairs. A lock file (flock) on
+// Each wheel is staged inside the environment and renamed into place, with
+// pyward's record of it partial until the end (see package install); a sync
+// interrupted at any point (even by SIGKILL) leaves distributions that the
+// next sync recognises as incomplete and repairs. A lock file (flock) on
 // <venv>/.pyward.lock serialises concurrent syncs of one environment.
 package sync
 
@@ -127,7 +133,8 @@ type Options struct {
 	NoCache  bool
 	Offline  bool
 	DryRun   bool
-	Jobs     int // 0 → DefaultJobs
+	Jobs     int  // 0 → DefaultJobs
+	Verify   bool // compare every installed file's hash with pyward's record, not only its size
 
 	// Fetcher replaces the index client (tests); HTTPClient is given to
 	// the index client otherwise.
@@ -292,17 +299,18 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 
 // plan is one sync's state across its phases.
 type plan struct {
-	opts     Options
-	cacheDir string
-	lock     *Lock
-	srcs     *sources.Sources
-	interp   *venv.Interpreter
-	v        *venv.Venv      // nil until the environment exists
-	target   *install.Target // nil until the environment exists
-	jobs     []*job          // sorted by normalized name
-	removals []*install.Installed
-	res      *Result
-	unlock   func() // releases the environment's lock file; nil when not held
+	opts      Options
+	cacheDir  string
+	lock      *Lock
+	srcs      *sources.Sources
+	interp    *venv.Interpreter
+	v         *venv.Venv      // nil until the environment exists
+	target    *install.Target // nil until the environment exists
+	jobs      []*job          // sorted by normalized name
+	removals  []*install.Installed
+	installed []install.Installed
+	res       *Result
+	unlock    func() // releases the environment's lock file; nil when not held
 
 	client       *index.Client   // made by prefetch or for prepare; closed by Sync
 	prefetched   *fetch          // what prefetch fetched; nil when it did not run
@@ -439,13 +447,14 @@ func (p *plan) wanted() ([]Entry, error) {
 // diff compares the installed distributions with wanted.
 func (p *plan) diff(wanted []Entry) error {
 	var installed []install.Installed
-	if p.v != nil {
+	if p.target != nil {
 		var err error
-		installed, err = install.Scan(p.v.Paths.Purelib, p.v.Paths.Platlib)
+		installed, err = p.target.Scan()
 		if err != nil {
 			return err
 		}
 	}
+	p.installed = installed
 	// Several dist-info directories for one name (left by other tools) are
 	// all removed and the entry installed afresh.
 	byName := map[string][]*install.Installed{}
@@ -453,7 +462,7 @@ func (p *plan) diff(wanted []Entry) error {
 		k := pep503.Normalize(installed[i].Name)
 		byName[k] = append(byName[k], &installed[i])
 	}
-	verifyErrs := verifyInstalled(wanted, byName, p.opts.Jobs)
+	verifyErrs := verifyInstalled(p.target, p.opts.Verify, wanted, byName, p.opts.Jobs)
 	for _, e := range wanted {
 		k := pep503.Normalize(e.Name)
 		ins := byName[k]
@@ -499,11 +508,11 @@ func (p *plan) diff(wanted []Entry) error {
 	return nil
 }
 
-// verifyInstalled runs install.Verify on every installed distribution that
-// could be kept as it is (the only one of its name, complete, at the wanted
-// version), jobs at a time: it stats every installed file, which is most of
-// a sync that changes nothing.
-func verifyInstalled(wanted []Entry, byName map[string][]*install.Installed, jobs int) map[*install.Installed]error {
+// verifyInstalled runs t.Verify on every installed distribution that could
+// be kept as it is (the only one of its name, complete, at the wanted
+// version), jobs at a time: it stats every installed file (hashes it with
+// full), which is most of a sync that changes nothing.
+func verifyInstalled(t *install.Target, full bool, wanted []Entry, byName map[string][]*install.Installed, jobs int) map[*install.Installed]error {
 	var cands []*install.Installed
 	for _, e := range wanted {
 		ins := byName[pep503.Normalize(e.Name)]
@@ -516,7 +525,7 @@ func verifyInstalled(wanted []Entry, byName map[string][]*install.Installed, job
 	g.SetLimit(max(jobs, 1))
 	for i, in := range cands {
 		g.Go(func() error {
-			errs[i] = install.Verify(*in)
+			errs[i] = t.Verify(*in, full)
 			return nil
 		})
 	}
@@ -608,7 +617,43 @@ func (p *plan) prepare(ctx context.Context, fetcher Fetcher) error {
 	if p.prefetched != nil {
 		p.res.Downloaded += p.prefetched.downloaded.Load()
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return p.checkPlan()
+}
+
+// checkPlan checks every installation against the environment (or, for a
+// new one, against the layout it will have) with the removals done first:
+// see install.Target.CheckPlan.
+func (p *plan) checkPlan() error {
+	target := p.target
+	if target == nil {
+		target = targetFor(venv.Layout(p.res.Venv, p.interp))
+	}
+	var removed []string
+	for _, in := range p.removals {
+		removed = append(removed, in.DistInfo)
+	}
+	ws := make([]*install.Wheel, len(p.jobs))
+	for i, j := range p.jobs {
+		ws[i] = j.wheel
+		for _, in := range j.old {
+			removed = append(removed, in.DistInfo)
+		}
+	}
+	var errs Errors
+	for i, err := range target.CheckPlan(ws, p.installed, removed) {
+		if err != nil {
+			j := p.jobs[i]
+			errs = append(errs, &RefusedError{Package: j.entry.Name + "==" + j.entry.Version, File: j.file.Filename, Err: err})
+		}
+	}
+	if len(errs) > 0 {
+		sortErrs(errs)
+		return errs
+	}
+	return nil
 }
 
 // removeTemp removes the unpacked trees that are not in the cache.

@@ -443,6 +443,11 @@ func Open(ctx context.Context, dir, cacheDir string) (*Venv, error) {
 	return newVenv(dir, in), nil
 }
 
+// Layout returns the environment Create would make in dir, without
+// creating anything (to check an install plan before the environment
+// exists).
+func Layout(dir string, in *Interpreter) *Venv { return newVenv(dir, in) }
+
 func newVenv(dir string, in *Interpreter) *Venv {
 	sub := func(k string) string {
 		p := in.Info.Paths[k]

@@ -1,0 +1,129 @@
+package install
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pyward/pyward/internal/testindex"
+)
+
+// unpackDist builds and unpacks d's wheel.
+func unpackDist(t *testing.T, d testindex.Dist) (*Wheel, string) {
+	t.Helper()
+	name, data, err := testindex.BuildWheel(d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	wp := filepath.Join(tmp, name)
+	if err := os.WriteFile(wp, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(tmp, "unpacked")
+	w, err := Unpack(context.Background(), wp, src, Options{AllowStartup: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, src
+}
+
+// Install alone refuses what needs no look at the environment, before
+// writing anything.
+func TestInstallRefusesReserved(t *testing.T) {
+	for _, tc := range []struct {
+		entries map[string]string
+		rule    Rule
+	}{
+		{map[string]string{"demo-1.0.data/data/.pyward.lock": ""}, RuleReserved},
+		{map[string]string{"demo-1.0.data/data/.pyward/records/x": ""}, RuleReserved},
+		{map[string]string{"demo-1.0.data/purelib/other-1.0.dist-info/RECORD": ""}, RuleOwned},
+		{map[string]string{"demo-1.0.data/data/lib/python3.11/site-packages/other-2.0.dist-info/METADATA": ""}, RuleOwned},
+		{map[string]string{"demo-1.0.data/purelib/demo/__init__.py": "x"}, RuleDuplicate},
+		{map[string]string{"demo-1.0.data/purelib/demo": "x"}, RuleReplace},
+	} {
+		w, src := unpackDist(t, testindex.Dist{Name: "demo", Version: "1.0", RawEntries: tc.entries})
+		tg := newTarget(t)
+		before := snapshot(t, tg.Root)
+		_, err := tg.Install(context.Background(), w, src, InstallOptions{})
+		var ce *CheckError
+		if !errors.As(err, &ce) || !ce.Has(tc.rule) {
+			t.Errorf("%v: err = %v, want rule %s", tc.entries, err, tc.rule)
+		}
+		if after := snapshot(t, tg.Root); strings.Join(after, "\n") != strings.Join(before, "\n") {
+			t.Errorf("%v: wrote %v", tc.entries, after)
+		}
+	}
+}
+
+// Verify with full compares hashes: an edit that keeps the size is found.
+func TestVerifyFull(t *testing.T) {
+	w, src := unpackDist(t, testindex.Dist{Name: "demo", Version: "1.0", Modules: map[string]string{"demo/m.py": "X = 1\n"}})
+	tg := newTarget(t)
+	if _, err := tg.Install(context.Background(), w, src, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	inst, err := tg.Scan()
+	if err != nil || len(inst) != 1 || inst[0].Incomplete {
+		t.Fatalf("Scan: %+v %v", inst, err)
+	}
+	for _, full := range []bool{false, true} {
+		if err := tg.Verify(inst[0], full); err != nil {
+			t.Fatalf("Verify(full=%v) of an intact install: %v", full, err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(tg.Purelib, "demo", "m.py"), []byte("X = 2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := tg.Verify(inst[0], false); err != nil {
+		t.Fatalf("sizes only: %v", err)
+	}
+	if err := tg.Verify(inst[0], true); err == nil {
+		t.Fatal("full Verify missed an in-place edit")
+	}
+}
+
+// A record that does not match its digest is not used.
+func TestOwnRecordDigest(t *testing.T) {
+	data := formatOwnRecord([]RecordEntry{{Path: "lib/x.py", Hash: hashOf(nil), Size: 0}})
+	if _, err := parseOwnRecord(data); err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Replace(data, []byte("lib/x.py"), []byte("pyvenv.cfg"), 1)
+	if _, err := parseOwnRecord(bad); !errors.Is(err, ErrRecordCorrupt) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// moveTree never replaces a directory by a file (a recursive delete).
+func TestMoveTreeRefusesReplacingDirectory(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
+	os.WriteFile(src, []byte("x"), 0o644)
+	os.MkdirAll(filepath.Join(dst, "keep"), 0o755)
+	if err := moveTree(src, dst); !errors.Is(err, ErrUnsafe) {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dst, "keep")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func FuzzParseOwnRecord(f *testing.F) {
+	f.Add(formatOwnRecord([]RecordEntry{{Path: "a", Hash: hashOf(nil), Size: 0}}))
+	f.Add([]byte(recordHeader + "00\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		entries, err := parseOwnRecord(data)
+		if err != nil {
+			return
+		}
+		again, err := parseOwnRecord(formatOwnRecord(entries))
+		if err != nil || len(again) != len(entries) {
+			t.Fatalf("round trip: %v", err)
+		}
+	})
+}
