@@ -131,9 +131,23 @@ func (c *Client) fetchFile(ctx context.Context, f File) (path, sum string, clean
 		return "", "", noop, fmt.Errorf("bad file URL %q: %w", f.URL, err)
 	}
 	if u.Scheme == "file" {
-		p := filepath.FromSlash(u.Path)
-		sum, err := hashFile(p, f)
-		return p, sum, noop, err
+		// Opened once, hashed while copied into the store (a temporary
+		// file without cache), and only that copy used: a local file that
+		// changes between two reads (rewritten in place, a FIFO) cannot
+		// get other bytes installed than those verified.
+		fh, err := os.Open(filepath.FromSlash(u.Path))
+		if err != nil {
+			return "", "", noop, err
+		}
+		defer fh.Close()
+		p, sum, err := c.saveBody(fh, f)
+		if err != nil {
+			return "", "", noop, err
+		}
+		if c.cache == nil {
+			return p, sum, func() { os.Remove(p) }, nil
+		}
+		return p, sum, noop, nil
 	}
 	if c.cache != nil {
 		if want := f.Hashes["sha256"]; httpcache.ValidSHA256(want) {
