@@ -21,6 +21,7 @@ type syncFlags struct {
 	allowBuild, compile              bool
 	noCache, offline, quiet, dryRun  bool
 	verify                           bool
+	linkMode                         string
 	jobs                             int
 }
 
@@ -75,6 +76,7 @@ environment is unusable; 3 network or I/O failure.`,
 	fl.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the cache")
 	fl.BoolVar(&f.offline, "offline", false, "use only cached files; never touch the network")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan, change nothing")
+	fl.StringVar(&f.linkMode, "link-mode", sync.LinkHardlink, "how files come from the cache: hardlink (read-only, each link's inode checked) or copy (reflink where the file system can)")
 	fl.BoolVar(&f.verify, "verify", false, "compare every installed file's sha256 with pyward's record (default: sizes only) and reinstall what differs")
 	fl.IntVarP(&f.jobs, "jobs", "j", sync.DefaultJobs, "parallel downloads and installs")
 	return cmd
@@ -106,7 +108,7 @@ func (a *app) runSync(cmd *cobra.Command, args []string, f syncFlags) error {
 		Lock: lockPath, Venv: f.venv, Python: f.python, IndexURL: f.indexURL, Indexes: f.indexes, FindLinks: f.findLinks, Env: machineEnv(),
 		TrustedHosts: f.trustedHosts, Keep: f.keep, AllowStartup: append(f.allowStartup, f.allowPth...), AllowBuild: f.allowBuild,
 		Compile: f.compile, CacheDir: cacheDir, NoCache: f.noCache, Offline: f.offline, DryRun: f.dryRun, Jobs: f.jobs,
-		Verify: f.verify,
+		Verify: f.verify, LinkMode: f.linkMode,
 	}
 	if !f.quiet && isTerminal(a.stderr) {
 		opts.Progress = newByteProgress(a.stderr, time.Now)

@@ -29,6 +29,8 @@ type Target struct {
 	Python                          string // interpreter for script shebangs
 	Staging                         string // staging directory inside Root (same file system)
 	PycacheTag                      string // sys.implementation.cache_tag, for RECORD entries of .pyc files
+
+	clone cloneState
 }
 
 // DirectURL describes a direct URL install for direct_url.json (PEP 610).
@@ -50,9 +52,16 @@ func (d *DirectURL) json() []byte {
 
 // InstallOptions adjusts one installation.
 type InstallOptions struct {
-	// Link hard-links files from the unpacked tree instead of copying
-	// (falling back to a copy across file systems).
+	// Link hard-links files from the unpacked tree, which must be private
+	// to this installation and removed afterwards (a temporary tree).
+	// Otherwise (a tree shared by environments, such as a cache entry) a
+	// tree sealed by Seal is hard-linked (read-only files; each link's inode
+	// is checked against the seal), and any other tree, or every tree with
+	// Copy, is reflinked or copied, each file checked against its RECORD
+	// hash as it is written. A check that fails returns ErrTreeChanged.
 	Link bool
+	// Copy gives the environment files of its own even from a sealed tree.
+	Copy bool
 	// DirectURL, when set, is recorded in direct_url.json.
 	DirectURL *DirectURL
 	// Compile lists future .pyc files in RECORD; call Compile afterwards.
@@ -96,6 +105,12 @@ func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts Install
 		rootKey = "purelib"
 	}
 	project := projectOf(w)
+	var seal map[string]fingerprint
+	if !opts.Link && !opts.Copy {
+		if seal, err = loadSeal(src); err != nil {
+			return nil, err
+		}
+	}
 	var files []placed
 	made := map[string]bool{}
 	put := func(key, rel string) (string, error) {
@@ -122,6 +137,15 @@ func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts Install
 		}
 		from := filepath.Join(src, filepath.FromSlash(e.Name))
 		if key == "scripts" {
+			if fp, sealed := seal[e.Name]; sealed {
+				if got, err := fingerprintOf(from); err != nil || got != fp {
+					return nil, fmt.Errorf("%s: %w: its inode changed since it was sealed", from, ErrTreeChanged)
+				}
+			} else if !opts.Link {
+				if err := checkFileHash(from, e.Hash); err != nil {
+					return nil, fmt.Errorf("%w: %w", ErrTreeChanged, err)
+				}
+			}
 			h, n, err := installScript(from, dst, t.Python)
 			if err != nil {
 				return nil, err
@@ -129,7 +153,16 @@ func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts Install
 			files = append(files, placed{key, rel, h, n})
 			continue
 		}
-		if err := linkOrCopy(from, dst, opts.Link); err != nil {
+		if fp, sealed := seal[e.Name]; sealed {
+			err = linkSealed(from, dst, fp)
+		} else if opts.Link {
+			if err = os.Link(from, dst); err != nil {
+				err = t.copyVerified(from, dst, e.Hash, e.Size) // another file system
+			}
+		} else {
+			err = t.copyVerified(from, dst, e.Hash, e.Size)
+		}
+		if err != nil {
 			return nil, err
 		}
 		files = append(files, placed{key, rel, e.Hash, e.Size})
@@ -311,32 +344,6 @@ func kind(fi os.FileInfo) string {
 		return "directory"
 	}
 	return "file"
-}
-
-func linkOrCopy(from, to string, link bool) error {
-	if link {
-		if err := os.Link(from, to); err == nil {
-			return nil
-		}
-	}
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	st, err := in.Stat()
-	if err != nil {
-		return err
-	}
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, st.Mode().Perm())
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, in)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // installScript copies a .data/scripts file and makes it executable. A

@@ -127,3 +127,38 @@ func FuzzParseOwnRecord(f *testing.F) {
 		}
 	})
 }
+
+// A sealed tree is hard-linked read-only; an edit made through any link is
+// caught when the tree is used again, before anything is moved into place.
+func TestInstallSealedTree(t *testing.T) {
+	ctx := context.Background()
+	w, src := unpackDist(t, testindex.Dist{Name: "demo", Version: "1.0", Modules: map[string]string{"demo/m.py": "X = 1\n"}})
+	if err := Seal(src, w); err != nil {
+		t.Fatal(err)
+	}
+	a := newTarget(t)
+	if _, err := a.Install(ctx, w, src, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	installed := filepath.Join(a.Purelib, "demo", "m.py")
+	st, err := os.Stat(installed)
+	if err != nil || st.Mode().Perm()&0o222 != 0 {
+		t.Fatalf("installed file: %v %v", st, err)
+	}
+	if err := os.WriteFile(installed, []byte("X = 2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, opts := range []InstallOptions{{}, {Copy: true}} {
+		b := newTarget(t)
+		before := snapshot(t, b.Root)
+		if _, err := b.Install(ctx, w, src, opts); !errors.Is(err, ErrTreeChanged) {
+			t.Fatalf("%+v: err = %v", opts, err)
+		}
+		if err := b.Cleanup(); err != nil {
+			t.Fatal(err)
+		}
+		if after := snapshot(t, b.Root); strings.Join(after, "\n") != strings.Join(before, "\n") {
+			t.Fatalf("%+v: wrote %v", opts, after)
+		}
+	}
+}

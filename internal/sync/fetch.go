@@ -21,7 +21,7 @@ import (
 )
 
 // unpackedDir is the cache subdirectory of unpacked, checked wheels.
-const unpackedDir = "wheels-v1"
+const unpackedDir = "wheels-v2"
 
 type ranker struct {
 	r    *pep425.Ranker
@@ -327,6 +327,11 @@ func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error
 	if err := install.Recheck(w, opts); err != nil {
 		return refuse(err)
 	}
+	// Sealed (read-only, fingerprinted) before it is shared; where that is
+	// not possible, Install copies from it.
+	if err := install.Seal(staging, w); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		return err
+	}
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		return err
 	}
@@ -341,4 +346,22 @@ func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error
 	}
 	j.wheel, j.dir = w, final
 	return nil
+}
+
+// discardUnpacked removes an unpacked cache entry: renamed aside first, so
+// that no other sync loads it half removed.
+func discardUnpacked(dir string) error {
+	aside := fmt.Sprintf("%s.discard%d", dir, os.Getpid())
+	if err := os.Rename(dir, aside); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil // another sync discarded it
+		}
+		return err
+	}
+	return os.RemoveAll(aside)
+}
+
+// sameEntries reports whether two checks of a wheel list the same files.
+func sameEntries(a, b *install.Wheel) bool {
+	return a.DistInfo == b.DistInfo && a.RootIsPurelib == b.RootIsPurelib && slices.Equal(a.Entries, b.Entries)
 }

@@ -35,15 +35,38 @@
 // # Caches
 //
 // Downloads are kept by the index client in a content-addressed store keyed
-// by sha256 and re-verified when read. Checked wheels are unpacked once into
-// <cache>/wheels-v1/<sha256>/ (written under a temporary name, renamed when
-// complete); installing hard-links from there (copying across file systems),
-// so a warm sync neither downloads nor unzips. Installed files therefore share
-// inodes with the cache: edit them and you edit the cache (uv's default on
-// Linux has the same property).
+// by sha256 and re-verified when read; a local (file://) wheel is read once,
+// hashed while copied into that store, and only the copy used. Checked
+// wheels are unpacked once into <cache>/wheels-v2/<sha256>/ (written under a
+// temporary name, renamed when complete, with a manifest of every file's
+// size and sha256 from the wheel's verified RECORD), so a warm sync neither
+// downloads nor unzips. Before an entry is shared it is sealed: its files
+// are made read-only and each one's inode number, size, modification time
+// and mode recorded (install.Seal).
+//
+// Re-verification rule. With --link-mode hardlink (the default), installed
+// files are hard links to those read-only files, and every link's inode is
+// compared with the seal as it is made: any write through any link (or a
+// chmod, or a replaced file) changes it (an edit that also sets the
+// modification time back on purpose is found by --verify). With --link-mode copy, files are
+// reflinked (FICLONE, where the file system can) or copied, and hashed as
+// they are written against the manifest, so that no two environments share
+// a file. Either check failing means the entry was edited since it was
+// written (and nothing of that wheel was moved into the environment): the
+// entry is discarded, the wheel unpacked again from its verified download,
+// and installed from that (a changed file list is refused). So an edit in
+// the cache never reaches a new environment, and an installed file cannot be
+// edited in place without first making it writable (root excepted: with
+// hard links, root's in-place edit reaches the other environments sharing
+// the file until --verify; use --link-mode copy where that matters).
+// Copying costs: creating a file takes 20-100 times as long as linking one
+// on the loaded ext4 machine the benchmarks run on. Installed files are
+// compared with pyward's record of them by size on every sync, and by
+// sha256 with --verify. A temporary unpacked tree (--no-cache) is
+// hard-linked: it was checked in this run and is removed after it.
 //
 // For a hashed requirements lock, the file names seen on an index are
-// remembered by sha256 (<cache>/wheels-v1/names/), so a warm sync whose best
+// remembered by sha256 (<cache>/wheels-v2/names/), so a warm sync whose best
 // wheel is already unpacked makes no index request at all. For a new
 // environment, the wheels that need no interpreter to be chosen (no marker,
 // one hash) are fetched, checked and unpacked into that cache while the
@@ -95,6 +118,12 @@ import (
 // DefaultIndexURL is used for a requirements lock that names no index.
 const DefaultIndexURL = "https://pypi.org/simple/"
 
+// Link modes (Options.LinkMode).
+const (
+	LinkHardlink = "hardlink"
+	LinkCopy     = "copy"
+)
+
 // DefaultJobs bounds parallel downloads and installs.
 const DefaultJobs = 8
 
@@ -133,8 +162,9 @@ type Options struct {
 	NoCache  bool
 	Offline  bool
 	DryRun   bool
-	Jobs     int  // 0 → DefaultJobs
-	Verify   bool // compare every installed file's hash with pyward's record, not only its size
+	Jobs     int    // 0 → DefaultJobs
+	Verify   bool   // compare every installed file's hash with pyward's record, not only its size
+	LinkMode string // LinkHardlink or "" (read-only hard links into the cache, checked), LinkCopy (files of the environment's own)
 
 	// Fetcher replaces the index client (tests); HTTPClient is given to
 	// the index client otherwise.
@@ -244,6 +274,9 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Jobs <= 0 {
 		opts.Jobs = DefaultJobs
 	}
+	if opts.LinkMode != "" && opts.LinkMode != LinkHardlink && opts.LinkMode != LinkCopy {
+		return nil, fmt.Errorf("link mode %q: want %s or %s", opts.LinkMode, LinkHardlink, LinkCopy)
+	}
 	p, err := makePlan(ctx, opts)
 	defer func() {
 		if p != nil && p.waitPrefetch != nil {
@@ -309,6 +342,8 @@ type plan struct {
 	jobs      []*job          // sorted by normalized name
 	removals  []*install.Installed
 	installed []install.Installed
+	fetch     *fetch          // set by prepare
+	allowPth  map[string]bool // normalized names, set by prepare
 	res       *Result
 	unlock    func() // releases the environment's lock file; nil when not held
 
@@ -589,11 +624,12 @@ func (p *plan) each(ctx context.Context, fn func(context.Context, *job) error) e
 // when it is there) before the environment is touched.
 func (p *plan) prepare(ctx context.Context, fetcher Fetcher) error {
 	opts := p.opts
-	allowPth := map[string]bool{}
+	p.allowPth = map[string]bool{}
 	for _, n := range opts.AllowStartup {
-		allowPth[pep503.Normalize(n)] = true
+		p.allowPth[pep503.Normalize(n)] = true
 	}
 	f := &fetch{fetcher: fetcher, cacheDir: p.cacheDir, progress: opts.Progress}
+	p.fetch = f
 	if opts.Progress != nil {
 		var total int64
 		for _, j := range p.jobs {
@@ -602,9 +638,7 @@ func (p *plan) prepare(ctx context.Context, fetcher Fetcher) error {
 		opts.Progress.Start(len(p.jobs), total)
 	}
 	err := p.each(ctx, func(ctx context.Context, j *job) error {
-		err := f.prepare(ctx, j, install.Options{
-			Name: j.entry.Name, Version: j.entry.Version, AllowStartup: allowPth[pep503.Normalize(j.entry.Name)],
-		})
+		err := f.prepare(ctx, j, p.checkOptions(j))
 		if opts.Progress != nil {
 			opts.Progress.FileDone()
 		}
@@ -656,6 +690,40 @@ func (p *plan) checkPlan() error {
 	return nil
 }
 
+// checkOptions are the rules j's wheel is checked with.
+func (p *plan) checkOptions(j *job) install.Options {
+	return install.Options{Name: j.entry.Name, Version: j.entry.Version, AllowStartup: p.allowPth[pep503.Normalize(j.entry.Name)]}
+}
+
+// install installs j. Files from the unpacked cache are checked against
+// their RECORD hashes as they are copied; when one differs (the cache
+// entry was edited since it was written, and nothing of j was moved into
+// the environment), the entry is discarded, the wheel unpacked again from
+// its verified download, and installed from that.
+func (p *plan) install(ctx context.Context, j *job) ([]string, error) {
+	io := install.InstallOptions{Link: j.tempDir, Copy: p.opts.LinkMode == LinkCopy, Compile: p.opts.Compile}
+	if j.direct {
+		io.DirectURL = &install.DirectURL{URL: j.file.URL, SHA256: j.file.Hashes["sha256"]}
+	}
+	files, err := p.target.Install(ctx, j.wheel, j.dir, io)
+	if err == nil || j.tempDir || !errors.Is(err, install.ErrTreeChanged) {
+		return files, err
+	}
+	checked := j.wheel
+	if derr := discardUnpacked(j.dir); derr != nil {
+		return nil, errors.Join(err, derr)
+	}
+	if err := p.fetch.prepare(ctx, j, p.checkOptions(j)); err != nil {
+		return nil, err
+	}
+	if !sameEntries(checked, j.wheel) {
+		return nil, &RefusedError{Package: j.entry.Name + "==" + j.entry.Version, File: j.file.Filename,
+			Err: fmt.Errorf("the cached copy of this wheel was altered: its file list differs from the wheel's")}
+	}
+	io.Link = j.tempDir
+	return p.target.Install(ctx, j.wheel, j.dir, io)
+}
+
 // removeTemp removes the unpacked trees that are not in the cache.
 func (p *plan) removeTemp() {
 	for _, j := range p.jobs {
@@ -705,11 +773,7 @@ func (p *plan) apply(ctx context.Context) error {
 	g.SetLimit(opts.Jobs)
 	for _, j := range p.jobs {
 		g.Go(func() error {
-			io := install.InstallOptions{Link: !j.tempDir, Compile: opts.Compile}
-			if j.direct {
-				io.DirectURL = &install.DirectURL{URL: j.file.URL, SHA256: j.file.Hashes["sha256"]}
-			}
-			files, err := target.Install(gctx, j.wheel, j.dir, io)
+			files, err := p.install(gctx, j)
 			if err != nil {
 				return fmt.Errorf("install %s==%s: %w", j.entry.Name, j.entry.Version, err)
 			}
