@@ -10,8 +10,8 @@ import (
 
 	"github.com/pyward/pyward/internal/inventory"
 	"github.com/pyward/pyward/internal/redact"
-	"github.com/pyward/pyward/internal/tomlbudget"
 	"github.com/pyward/pyward/internal/sources"
+	"github.com/pyward/pyward/internal/tomlbudget"
 )
 
 // ConfigEnv is where pip's configuration is looked for (the one reader of

@@ -16,17 +16,21 @@ import (
 // names an index the same.
 func DeriveName(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 		p := raw
 		if err == nil && u.Scheme == "file" {
 			p = u.Path
 		}
 		base := filepath.Base(filepath.Clean(filepath.FromSlash(p)))
-		return "local-" + sanitize(base)
+		name := "local-" + sanitize(base)
+		if len(name) > maxNameLen {
+			name = name[:maxNameLen]
+		}
+		return name
 	}
-	parts := []string{strings.ToLower(u.Hostname())}
+	parts := []string{sanitize(strings.ToLower(u.Hostname()))}
 	if port := u.Port(); port != "" {
-		parts = append(parts, port)
+		parts = append(parts, sanitize(port))
 	}
 	segs := strings.FieldsFunc(u.Path, func(r rune) bool { return r == '/' })
 	if n := len(segs); n > 0 && (strings.EqualFold(segs[n-1], "simple") || strings.EqualFold(segs[n-1], "+simple")) {
@@ -35,7 +39,11 @@ func DeriveName(raw string) string {
 	for _, s := range segs {
 		parts = append(parts, sanitize(s))
 	}
-	return strings.Join(parts, "-")
+	name := strings.Join(parts, "-")
+	if len(name) > maxNameLen {
+		name = name[:maxNameLen] // sanitize left only ASCII
+	}
+	return name
 }
 
 // sanitize keeps letters, digits, '.', '_' and '-' of a name part.
@@ -70,8 +78,9 @@ func validName(s string) bool {
 }
 
 // maxNameLen bounds an index name (it becomes part of an environment
-// variable name and of every lock that records it).
-const maxNameLen = 64
+// variable name and of every lock that records it); DeriveName cuts a
+// longer one.
+const maxNameLen = 128
 
 // SameURL reports whether two index URLs name the same index: equal after
 // removing user information, lower-casing scheme and host, and ignoring a

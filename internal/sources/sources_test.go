@@ -359,3 +359,42 @@ func TestRelock(t *testing.T) {
 		t.Errorf("lock's trusted host lost:\n%s", s.Key())
 	}
 }
+
+func FuzzParseINI(f *testing.F) {
+	f.Add([]byte("[global]\nindex-url = https://x/simple/\nextra_index_url =\n  https://a/\n\thttps://b/\n; c\n# d\n[install]\nno-index: yes\n"))
+	f.Add([]byte(" leading\n[\n=\n:x\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lines := strings.Count(string(data), "\n") + 1
+		for _, s := range ParseINI(data) {
+			if s.Line < 1 || s.Line > lines {
+				t.Fatalf("line %d outside 1..%d", s.Line, lines)
+			}
+			if strings.Contains(s.Key, "_") || strings.ToLower(s.Key) != s.Key {
+				t.Fatalf("key %q not normalized", s.Key)
+			}
+			if strings.ContainsAny(s.Value, " \t\n") {
+				t.Fatalf("value %q not split into words", s.Value)
+			}
+		}
+	})
+}
+
+func FuzzDeriveName(f *testing.F) {
+	for _, s := range []string{"https://pypi.org/simple/", "http://u:p@127.0.0.1:8080/a/b/+simple", "/srv/wheels", "file:///x/", "::", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		name := DeriveName(raw)
+		for _, r := range name {
+			if !validNameRune(r) {
+				t.Fatalf("DeriveName(%q) = %q has %q", raw, name, r)
+			}
+		}
+		if !validName(name) {
+			t.Fatalf("DeriveName(%q) = %q is not a valid index name", raw, name)
+		}
+		if !SameURL(raw, raw) {
+			t.Fatalf("SameURL(%q, itself) is false", raw)
+		}
+	})
+}

@@ -1,0 +1,94 @@
+package lockfile
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestSourcesRoundTrip: the index names, trusted hosts and "# from"
+// comments a writer records are what the readers return, in both formats,
+// and credentials are never written.
+func TestSourcesRoundTrip(t *testing.T) {
+	mk := func() *Lock {
+		return &Lock{
+			Indexes:      []IndexRef{{Name: "corp", URL: "https://u:secret@corp.example/simple/"}, {Name: "pypi", URL: "https://pypi.org/simple/"}},
+			TrustedHosts: []string{"corp.example:8080"},
+			Packages: []Package{
+				{Name: "acme", Version: "1.0", Index: "https://u:secret@corp.example/simple/", Wheels: []File{{Name: "acme-1.0-py3-none-any.whl", URL: "https://corp.example/f/acme-1.0-py3-none-any.whl", Hashes: map[string]string{"sha256": strings.Repeat("a", 64)}}}},
+				{Name: "six", Version: "1.16.0", Index: "https://pypi.org/simple/", Via: []string{"acme"}, Wheels: []File{{Name: "six-1.16.0-py3-none-any.whl", URL: "https://pypi.org/f/six-1.16.0-py3-none-any.whl", Hashes: map[string]string{"sha256": strings.Repeat("b", 64)}}}},
+			},
+		}
+	}
+	wantRefs := []IndexRef{{Name: "corp", URL: "https://corp.example/simple/"}, {Name: "pypi", URL: "https://pypi.org/simple/"}}
+
+	req, err := MarshalRequirements(mk())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(req), "secret") {
+		t.Fatalf("credentials written:\n%s", req)
+	}
+	rs, err := ReadRequirementsSources("r.txt", req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(rs.Indexes, wantRefs) || !reflect.DeepEqual(rs.TrustedHosts, []string{"corp.example:8080"}) {
+		t.Errorf("requirements: indexes %+v, trusted %q\n%s", rs.Indexes, rs.TrustedHosts, req)
+	}
+	var from []string
+	for i, line := range strings.Split(string(req), "\n") {
+		if u, ok := rs.From[i+1]; ok {
+			from = append(from, strings.Fields(line)[0]+" "+u)
+		}
+	}
+	if want := []string{"acme==1.0 https://corp.example/simple/", "six==1.16.0 https://pypi.org/simple/"}; !reflect.DeepEqual(from, want) {
+		t.Errorf("# from: %q, want %q\n%s", from, want, req)
+	}
+
+	py, err := MarshalPylock(mk())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(py), "secret") {
+		t.Fatalf("credentials written:\n%s", py)
+	}
+	l, err := ParsePylock("pylock.toml", py)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, py)
+	}
+	if !reflect.DeepEqual(l.Indexes, wantRefs) || !reflect.DeepEqual(l.TrustedHosts, []string{"corp.example:8080"}) {
+		t.Errorf("pylock: indexes %+v, trusted %q\n%s", l.Indexes, l.TrustedHosts, py)
+	}
+	if _, err := ReadRequirementsSources("r.txt", []byte("# pyward: index corp\n")); err == nil || !strings.Contains(err.Error(), "r.txt:1") {
+		t.Errorf("malformed index line: %v", err)
+	}
+}
+
+func FuzzReadRequirementsSources(f *testing.F) {
+	f.Add([]byte("# pyward: index a=https://a/simple/\n--trusted-host h\nx==1 \\\n    --hash=sha256:00\n    # from https://a/simple/\n"))
+	f.Add([]byte("--trusted-host=h:1\n-r other.txt\ny==2\n# from z\n\t# from w\n"))
+	f.Add([]byte("# pyward: index =\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rs, err := ReadRequirementsSources("f", data)
+		if err != nil {
+			return
+		}
+		lines := strings.Count(string(data), "\n") + 1
+		for line := range rs.From {
+			if line < 1 || line > lines {
+				t.Fatalf("from line %d outside 1..%d", line, lines)
+			}
+		}
+		for _, ix := range rs.Indexes {
+			if ix.Name == "" || ix.URL == "" {
+				t.Fatalf("empty index ref %+v", ix)
+			}
+		}
+		for _, h := range rs.TrustedHosts {
+			if h == "" {
+				t.Fatal("empty trusted host")
+			}
+		}
+	})
+}
