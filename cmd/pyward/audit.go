@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,7 +22,6 @@ import (
 	"github.com/pyward/pyward/internal/cachedir"
 	"github.com/pyward/pyward/internal/index"
 	"github.com/pyward/pyward/internal/inventory"
-	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/osv"
 	"github.com/pyward/pyward/internal/pyproject"
 	"github.com/pyward/pyward/internal/report"
@@ -320,7 +318,7 @@ func (a *app) onlineLookups(f auditFlags, invs []*inventory.Inventory, opts *aud
 	if err != nil {
 		return err
 	}
-	locked, err := auditedLocks(invs)
+	locked, err := sources.FromInventories("the audited files", invs)
 	if err != nil {
 		return err
 	}
@@ -344,40 +342,6 @@ func (a *app) onlineLookups(f auditFlags, invs []*inventory.Inventory, opts *aud
 		opts.Public = &audit.LivePublicIndex{Client: c}
 	}
 	return nil
-}
-
-// auditedLocks gathers what the audited files record about sources: the
-// index of each package and the names of the indexes.
-func auditedLocks(invs []*inventory.Inventory) (*sources.Locked, error) {
-	l := &sources.Locked{Path: "the audited files"}
-	seen := map[string]bool{}
-	for _, inv := range invs {
-		if inv.Format == inventory.FormatRequirements || inv.Format == inventory.FormatPylock {
-			data, err := os.ReadFile(inv.Source)
-			if err != nil {
-				return nil, err
-			}
-			refs, trusted, err := sources.LockRecords(inv.Source, data, inv.Format == inventory.FormatPylock)
-			if err != nil {
-				return nil, err
-			}
-			l.TrustedHosts = append(l.TrustedHosts, trusted...)
-			for _, r := range refs {
-				// Files that name one index differently: the first name wins.
-				dup := seen[r.Name] || slices.ContainsFunc(l.Indexes, func(have lockfile.IndexRef) bool { return sources.SameURL(have.URL, r.URL) })
-				if !dup {
-					seen[r.Name] = true
-					l.Indexes = append(l.Indexes, r)
-				}
-			}
-		}
-		for _, p := range inv.Packages {
-			if strings.Contains(p.Index, "://") {
-				l.Packages = append(l.Packages, sources.LockedPackage{Name: p.Name, Index: p.Index})
-			}
-		}
-	}
-	return l, nil
 }
 
 // configIgnores reads [tool.pyward.audit] ignore entries of the audited

@@ -57,11 +57,10 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 	if err != nil {
 		return usageError(err)
 	}
-	locked, err := auditedLocks([]*inventory.Inventory{inv})
+	locked, err := sources.FromInventories(path, []*inventory.Inventory{inv})
 	if err != nil {
 		return usageError(err)
 	}
-	locked.Path = path
 	srcs, err := sources.New(sources.Config{Flags: lf.sourceFlags(cacheDir), Relock: locked})
 	if err != nil {
 		return usageErrorf("--fix: %v", err)

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
+	"os"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/pyward/pyward/internal/index"
+	"github.com/pyward/pyward/internal/inventory"
 	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/pep503"
 	"github.com/pyward/pyward/internal/redact"
@@ -210,4 +212,37 @@ func (s *Sources) Default() string {
 		}
 	}
 	return DefaultIndexURL
+}
+
+// FromInventories gathers what audited dependency files record about
+// sources: each package's index (when it is a URL), and the index names
+// and trusted hosts of pyward's lock formats. Files that name one index
+// differently: the first name wins.
+func FromInventories(path string, invs []*inventory.Inventory) (*Locked, error) {
+	l := &Locked{Path: path}
+	for _, inv := range invs {
+		if inv.Format == inventory.FormatRequirements || inv.Format == inventory.FormatPylock {
+			data, err := os.ReadFile(inv.Source)
+			if err != nil {
+				return nil, err
+			}
+			refs, trusted, err := LockRecords(inv.Source, data, inv.Format == inventory.FormatPylock)
+			if err != nil {
+				return nil, err
+			}
+			l.TrustedHosts = append(l.TrustedHosts, trusted...)
+			for _, r := range refs {
+				dup := slices.ContainsFunc(l.Indexes, func(have lockfile.IndexRef) bool { return have.Name == r.Name || SameURL(have.URL, r.URL) })
+				if !dup {
+					l.Indexes = append(l.Indexes, r)
+				}
+			}
+		}
+		for _, p := range inv.Packages {
+			if strings.Contains(p.Index, "://") {
+				l.Packages = append(l.Packages, LockedPackage{Name: p.Name, Index: p.Index})
+			}
+		}
+	}
+	return l, nil
 }
