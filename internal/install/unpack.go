@@ -38,6 +38,12 @@ func Unpack(ctx context.Context, wheelPath, dir string, opts Options) (w *Wheel,
 	if err != nil {
 		return nil, err
 	}
+	return UnpackFrom(ctx, zf, st.Size(), filepath.Base(wheelPath), dir, opts)
+}
+
+// UnpackFrom is Unpack for the wheel file named filename whose size bytes r
+// holds (e.g. a verified download kept in memory).
+func UnpackFrom(ctx context.Context, r io.ReaderAt, size int64, filename, dir string, opts Options) (w *Wheel, err error) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -73,7 +79,7 @@ func Unpack(ctx context.Context, wheelPath, dir string, opts Options) (w *Wheel,
 		}
 		return err
 	}
-	w, err = check(zf, st.Size(), filepath.Base(wheelPath), opts, sink)
+	w, err = check(r, size, filename, opts, sink)
 	if err != nil {
 		return nil, err
 	}

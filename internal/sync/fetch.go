@@ -1,13 +1,18 @@
 package sync
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	gosync "sync"
 	"sync/atomic"
 
 	"github.com/pyward/pyward/internal/dist"
@@ -219,16 +224,38 @@ type fetch struct {
 	cacheDir   string
 	progress   Progress
 	downloaded atomic.Int64
+	// unpacked maps the cache trees this sync checked and renamed into
+	// place to their *install.Wheel, so that taking one again does not
+	// decode its marker file again (nil: always decode).
+	unpacked *gosync.Map
+}
+
+// maxMemoryWheel is the largest wheel (by its listed size) downloaded into
+// memory rather than into a temporary file: the bytes unpacked are then the
+// bytes hashed, and no copy is written to disk. Jobs wheels may be held at
+// once.
+const maxMemoryWheel = 32 << 20
+
+// loadUnpacked is install.LoadUnpacked, answered from f.unpacked when this
+// sync wrote the tree (a copy: Recheck sets fields of the Wheel).
+func (f *fetch) loadUnpacked(dir string) (*install.Wheel, error) {
+	if f.unpacked != nil {
+		if v, ok := f.unpacked.Load(dir); ok {
+			w := *v.(*install.Wheel)
+			return &w, nil
+		}
+	}
+	return install.LoadUnpacked(dir)
 }
 
 type countWriter struct {
-	f *os.File
+	w io.Writer
 	n *atomic.Int64
 	p Progress
 }
 
 func (w *countWriter) Write(b []byte) (int, error) {
-	n, err := w.f.Write(b)
+	n, err := w.w.Write(b)
 	w.n.Add(int64(n))
 	if w.p != nil {
 		w.p.Add(int64(n))
@@ -247,7 +274,7 @@ func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error
 	var final string
 	if f.cacheDir != "" && sha != "" {
 		final = filepath.Join(f.cacheDir, unpackedDir, sha[:2], sha)
-		if w, err := install.LoadUnpacked(final); err == nil && w.Filename == j.file.Filename {
+		if w, err := f.loadUnpacked(final); err == nil && w.Filename == j.file.Filename {
 			if j.file.MetadataHashes != nil {
 				if _, raw, err := f.fetcher.Metadata(ctx, j.file); err == nil {
 					opts.Metadata = raw
@@ -273,13 +300,37 @@ func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error
 	}
 	defer os.RemoveAll(tmp)
 	wheelPath := filepath.Join(tmp, filepath.Base(j.file.Filename))
-	out, err := os.OpenFile(wheelPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
+	var mem *bytes.Buffer
+	var dst io.Writer
+	var out *os.File
+	if j.file.Size > 0 && j.file.Size <= maxMemoryWheel {
+		mem = bytes.NewBuffer(make([]byte, 0, j.file.Size))
+		dst = mem
+	} else {
+		out, err = os.OpenFile(wheelPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return err
+		}
+		dst = out
 	}
-	got, err := f.fetcher.Download(ctx, j.file, &countWriter{f: out, n: &f.downloaded, p: f.progress})
-	if cerr := out.Close(); err == nil {
-		err = cerr
+	got, err := f.fetcher.Download(ctx, j.file, &countWriter{w: dst, n: &f.downloaded, p: f.progress})
+	if out != nil {
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err == nil && mem != nil {
+		// Download verified the bytes it stored, then copied them here:
+		// hash what is about to be unpacked.
+		if sum := sha256.Sum256(mem.Bytes()); hex.EncodeToString(sum[:]) != got {
+			return refuse(fmt.Errorf("sha256 of the %d bytes read is %s, not %s as verified: the stored file changed while it was read (none of its bytes used)", mem.Len(), hex.EncodeToString(sum[:]), got))
+		}
+	}
+	unpack := func(dir string, o install.Options) (*install.Wheel, error) {
+		if mem != nil {
+			return install.UnpackFrom(ctx, bytes.NewReader(mem.Bytes()), int64(mem.Len()), filepath.Base(j.file.Filename), dir, o)
+		}
+		return install.Unpack(ctx, wheelPath, dir, o)
 	}
 	if err != nil {
 		var hm *index.HashMismatchError
@@ -310,7 +361,7 @@ func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error
 	}
 	if final == "" {
 		dir := filepath.Join(tmpRoot, "unpacked-"+filepath.Base(tmp))
-		w, err := install.Unpack(ctx, wheelPath, dir, opts)
+		w, err := unpack(dir, opts)
 		if err != nil {
 			return refuse(err)
 		}
@@ -320,7 +371,7 @@ func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error
 	// Unpack under a temporary name with the neutral options (the cached
 	// tree serves every later sync), then apply this sync's policy.
 	staging := filepath.Join(tmp, "unpacked")
-	w, err := install.Unpack(ctx, wheelPath, staging, install.Options{AllowStartup: true, Limits: opts.Limits})
+	w, err := unpack(staging, install.Options{AllowStartup: true, Limits: opts.Limits})
 	if err != nil {
 		return refuse(err)
 	}
@@ -343,6 +394,10 @@ func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error
 				return err
 			}
 		}
+	}
+	if f.unpacked != nil {
+		c := *w
+		f.unpacked.Store(final, &c)
 	}
 	j.wheel, j.dir = w, final
 	return nil

@@ -51,7 +51,7 @@ func (p *plan) prefetch(ctx context.Context) {
 		return // prepare makes its own client and reports the error
 	}
 	p.client = c
-	p.prefetched = &fetch{fetcher: c, cacheDir: p.cacheDir}
+	p.prefetched = &fetch{fetcher: c, cacheDir: p.cacheDir, unpacked: &gosync.Map{}}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg gosync.WaitGroup
 	sem := make(chan struct{}, opts.Jobs)

@@ -1,13 +1,19 @@
 package sync
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/pyward/pyward/internal/index"
 	"github.com/pyward/pyward/internal/install"
+	"github.com/pyward/pyward/internal/sources"
 	"github.com/pyward/pyward/internal/testindex"
 )
 
@@ -88,5 +94,53 @@ func TestPrefetch(t *testing.T) {
 	}
 	if got := f.ix.Requests(); got != before {
 		t.Errorf("prefetch with a filled cache made %d index requests", got-before)
+	}
+}
+
+// flippingFetcher returns the verified sha256 of a download but hands over
+// bytes that differ from it, as a store file changed between its check and
+// its copy would.
+type flippingFetcher struct{ Fetcher }
+
+func (ff flippingFetcher) Download(ctx context.Context, f index.File, dst io.Writer) (string, error) {
+	var buf bytes.Buffer
+	sum, err := ff.Fetcher.Download(ctx, f, &buf)
+	if err != nil {
+		return sum, err
+	}
+	b := buf.Bytes()
+	b[len(b)/2] ^= 0xff
+	_, err = dst.Write(b)
+	return sum, err
+}
+
+// TestPrepareHashesWhatItUnpacks checks that a wheel kept in memory is
+// hashed again before it is unpacked: bytes that differ from the verified
+// download are refused and nothing is installed.
+func TestPrepareHashesWhatItUnpacks(t *testing.T) {
+	dists := baseDists()[:1]
+	f := newFixture(t, dists, testindex.Options{})
+	lock := reqLock(t, f.ix, f.dir, dists, "")
+	l, err := LoadLock(context.Background(), lock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := f.opts(lock)
+	srcs, err := newSources(l, o, f.cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := srcs.Client(sources.ClientOptions{UserAgent: "pyward"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	o.Fetcher = flippingFetcher{c}
+	_, err = Sync(context.Background(), o)
+	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "changed while it was read") {
+		t.Fatalf("err = %v; want a refusal naming the changed bytes", err)
+	}
+	if _, err := os.Stat(f.venv); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the environment was created: %v", err)
 	}
 }

@@ -630,6 +630,9 @@ func (p *plan) prepare(ctx context.Context, fetcher Fetcher) error {
 	}
 	f := &fetch{fetcher: fetcher, cacheDir: p.cacheDir, progress: opts.Progress}
 	p.fetch = f
+	if p.prefetched != nil {
+		f.unpacked = p.prefetched.unpacked // the trees prefetch wrote
+	}
 	if opts.Progress != nil {
 		var total int64
 		for _, j := range p.jobs {
@@ -710,6 +713,9 @@ func (p *plan) install(ctx context.Context, j *job) ([]string, error) {
 		return files, err
 	}
 	checked := j.wheel
+	if p.fetch.unpacked != nil {
+		p.fetch.unpacked.Delete(j.dir) // its check no longer speaks for the tree
+	}
 	if derr := discardUnpacked(j.dir); derr != nil {
 		return nil, errors.Join(err, derr)
 	}
