@@ -94,8 +94,8 @@ func TestSecretsNeverLeak(t *testing.T) {
 		{source: "$NETRC", user: "usr-netrc-d44", pass: "pw-netrc-d44", mustBeUsed: true},
 		{source: "~/.netrc", user: "usr-homenetrc-e55", pass: "pw-homenetrc-e55", mustBeUsed: true},
 		{source: "-i in a requirements file", user: "usr-reqfile-f66", pass: "pw-reqfile-f66", mustBeUsed: true},
-		{source: "PIP_INDEX_URL", user: "usr-pipenv-g77", pass: "pw-pipenv-g77"},
-		{source: "pip.conf", user: "usr-pipconf-h88", pass: "pw-pipconf-h88"},
+		{source: "PIP_INDEX_URL", user: "usr-pipenv-g77", pass: "pw-pipenv-g77", mustBeUsed: true},
+		{source: "pip.conf", user: "usr-pipconf-h88", pass: "pw-pipconf-h88", mustBeUsed: true},
 		{source: "--find-links userinfo", user: "usr-links-i99", pass: "pw-links-i99", mustBeUsed: true},
 		{source: "a direct URL requirement", user: "usr-direct-j10", pass: "pw-direct-j10"},
 		{source: "refused credentials", user: "usr-refused-k21", pass: "pw-refused-k21"},
@@ -194,20 +194,26 @@ func TestSecretsNeverLeak(t *testing.T) {
 		{name: "lock, malformed index URL", fail: true, args: append([]string{"lock", reqIn, "-o", filepath.Join(out, "malformed.txt"), "--index", "bad=http://" + c["a malformed index URL"].user + ":" + c["a malformed index URL"].pass + "@127.0.0.1:port/simple/"}, target...)},
 		{name: "db update", args: []string{"db", "update", "--osv-url", dbURL + "/osv/all.zip", "--names-url", dbURL + "/simple/", "--top-url", dbURL + "/top.json"}},
 		{name: "db status", args: []string{"db", "status"}},
-		// ~/.netrc is read when $NETRC is not set (and pip's configuration
-		// names no credentials for the lock's index: they would come first,
-		// as in pip).
-		{name: "sync pylock, ~/.netrc credentials", setup: func() {
-			t.Setenv("NETRC", "")
-			t.Setenv("PIP_INDEX_URL", "")
-			t.Setenv("PIP_CONFIG_FILE", os.DevNull)
-		}, args: []string{"sync", pylock, "--venv", filepath.Join(out, "venv-homenetrc"), "--python", python, "--trusted-host", "127.0.0.1", "--no-cache"}},
 	}
 	for _, format := range auditFormatNames() {
 		steps = append(steps,
 			step{name: "audit --format " + format, args: append(auditArgs(reqLock), "--format", format)},
 			step{name: "audit --format " + format + " -o", args: append(auditArgs(pylock), "--format", format, "-o", filepath.Join(out, "report."+format))})
 	}
+	// Steps that change the environment come last.
+	steps = append(steps,
+		step{name: "lock with pip's index (PIP_INDEX_URL)", args: append([]string{"lock", reqIn, "-o", filepath.Join(out, "pip-env.txt")}, target...)},
+		step{name: "lock with pip's index (pip.conf)", setup: func() { t.Setenv("PIP_INDEX_URL", "") },
+			args: append([]string{"lock", reqIn, "-o", filepath.Join(out, "pip-conf.txt")}, target...)},
+		// ~/.netrc is read when $NETRC is not set (and pip's configuration
+		// names no credentials for the lock's index: they would come first,
+		// as in pip).
+		step{name: "sync pylock, ~/.netrc credentials", setup: func() {
+			t.Setenv("NETRC", "")
+			t.Setenv("PIP_INDEX_URL", "")
+			t.Setenv("PIP_CONFIG_FILE", os.DevNull)
+		}, args: []string{"sync", pylock, "--venv", filepath.Join(out, "venv-homenetrc"), "--python", python, "--trusted-host", "127.0.0.1", "--no-cache"}},
+	)
 
 	var leaks []string
 	check := func(where string, data []byte) {
