@@ -667,6 +667,12 @@ func (c *checker) checkPath(name string) bool {
 			return false
 		}
 	}
+	if strings.HasPrefix(strings.ToLower(elems[0]), ".pyward") {
+		// The unpacked-wheel cache keeps its record and seal beside the
+		// wheel's root entries (.pyward-wheel.json, .pyward-seal.json).
+		c.add(RuleReserved, name, "names pyward's own state (a root path starting with .pyward)")
+		return false
+	}
 	return true
 }
 

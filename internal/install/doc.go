@@ -105,7 +105,10 @@
 // it). A wheel may create only paths it owns:
 //
 //   - RuleReserved: not pyvenv.cfg, the interpreter links and activation
-//     scripts, nor pyward's own state (any root path starting ".pyward");
+//     scripts, nor pyward's own state (any root path starting ".pyward").
+//     Check already refuses a wheel entry whose first element starts with
+//     ".pyward" in any case: the unpacked-wheel cache keeps its record and
+//     seal beside the wheel's root entries;
 //   - RuleReplace: no file over a directory or the reverse, and no path
 //     through or over a symbolic link;
 //   - RuleOwned: no file another distribution owns (unless the bytes are the
