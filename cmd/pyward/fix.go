@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/pyward/pyward/internal/atomicfile"
@@ -50,18 +49,20 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 	if inv.Format == inventory.FormatPylock {
 		format = fix.Pylock
 	}
-	lf := fixIndexFlags(fix.ReadHeader(data), inv, f.indexURL, os.Getenv)
-	lf.offline = f.offline
-	lf.trustedHosts = append(lf.trustedHosts, f.trusted...)
+	settings := fix.LockSettings(fix.ReadHeader(data), inv, f.indexURL, os.Getenv)
 	cacheDir, err := a.cacheRoot(f.cacheDir)
 	if err != nil {
 		return usageError(err)
 	}
+	srcFlags := settings.Sources
+	srcFlags.CacheDir = cacheDir
+	srcFlags.Offline = f.offline
+	srcFlags.TrustedHosts = append(srcFlags.TrustedHosts, f.trusted...)
 	locked, err := sources.FromInventories(path, []*inventory.Inventory{inv})
 	if err != nil {
 		return usageError(err)
 	}
-	srcs, err := sources.New(sources.Config{Flags: lf.sourceFlags(cacheDir), Relock: locked})
+	srcs, err := sources.New(sources.Config{Flags: srcFlags, Relock: locked})
 	if err != nil {
 		return usageErrorf("--fix: %v", err)
 	}
@@ -69,12 +70,12 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 		fmt.Fprintf(a.stderr, "pyward: warning: %s\n", w)
 	}
 	var cutoff time.Time
-	if lf.excludeNewer != "" {
-		if cutoff, err = parseCutoff(lf.excludeNewer, time.Now()); err != nil {
+	if settings.ExcludeNewer != "" {
+		if cutoff, err = parseCutoff(settings.ExcludeNewer, time.Now()); err != nil {
 			return usageErrorf("--fix: the lock's --exclude-newer: %v", err)
 		}
 	}
-	target, err := lockTarget(ctx, lf, cacheDir)
+	target, err := lockTarget(ctx, lockFlags{pythonVersion: settings.PythonVersion, platform: settings.Platform}, cacheDir)
 	if err != nil {
 		return usageErrorf("--fix: %v", err)
 	}
@@ -87,7 +88,7 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 		Path: path, Format: format, Data: data,
 		Findings: rep.Findings, Vulns: opts.Vulns, Ignores: opts.Ignores, Now: opts.Now,
 		Index: client, Provider: resolve.NewIndexProvider(client), SourceURLs: srcs.URLs(), Target: target,
-		AllowMajor: f.fix.allowMajor, Prereleases: lf.pre, ExcludeNewer: cutoff,
+		AllowMajor: f.fix.allowMajor, Prereleases: settings.Pre, ExcludeNewer: cutoff,
 	})
 	if err != nil {
 		return err
@@ -134,102 +135,4 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 		a.exitCode = exitFindings
 	}
 	return nil
-}
-
-// fixIndexFlags reconstructs how the lock was made, as lock flags: the
-// header's "To update, run:" command (pyward lock or pip-compile options),
-// else the lock's own index options and "# from" annotations, else
-// PIP_INDEX_URL, else fallback (audit's --index-url). Trusted hosts come from all of these plus
-// PIP_TRUSTED_HOST, as pip reads them.
-func fixIndexFlags(h fix.Header, inv *inventory.Inventory, fallback string, getenv func(string) string) lockFlags {
-	var lf lockFlags
-	words := fix.SplitCommand(h.Command)
-	for i := 0; i < len(words); i++ {
-		name, value, hasValue := strings.Cut(words[i], "=")
-		if !strings.HasPrefix(name, "-") {
-			continue
-		}
-		next := func() string {
-			if hasValue {
-				return value
-			}
-			if i+1 < len(words) {
-				i++
-				return words[i]
-			}
-			return ""
-		}
-		switch name {
-		case "--index-url", "-i":
-			lf.indexURL = next()
-		case "--extra-index-url":
-			lf.extraIndexURLs = append(lf.extraIndexURLs, next())
-		case "--index":
-			lf.indexes = append(lf.indexes, next())
-		case "--index-for":
-			lf.indexFor = append(lf.indexFor, next())
-		case "--find-links", "-f":
-			lf.findLinks = append(lf.findLinks, next())
-		case "--trusted-host":
-			lf.trustedHosts = append(lf.trustedHosts, next())
-		case "--python-version":
-			lf.pythonVersion = next()
-		case "--platform":
-			lf.platform = next()
-		case "--no-index":
-			lf.noIndex = true
-		case "--exclude-newer":
-			lf.excludeNewer = next()
-		case "--pre":
-			lf.pre = true
-		}
-	}
-	for _, t := range inv.TrustedHosts {
-		lf.trustedHosts = append(lf.trustedHosts, t.URL)
-	}
-	lf.trustedHosts = append(lf.trustedHosts, strings.Fields(getenv("PIP_TRUSTED_HOST"))...)
-	if lf.indexURL != "" || len(lf.indexes) > 0 || lf.noIndex {
-		return lf
-	}
-	for _, ref := range inv.IndexURLs {
-		if ref.Extra {
-			lf.extraIndexURLs = append(lf.extraIndexURLs, ref.URL)
-		} else {
-			lf.indexURL = ref.URL
-		}
-	}
-	if lf.indexURL != "" {
-		return lf
-	}
-	// The lock's per-package "# from" annotations: one index, or each
-	// package pinned to the index it was locked from.
-	var urls []string
-	seen := map[string]string{}
-	for _, p := range inv.Packages {
-		if p.Index == "" {
-			continue
-		}
-		if _, ok := seen[p.Index]; !ok {
-			seen[p.Index] = fmt.Sprintf("lock-%d", len(urls)+1)
-			urls = append(urls, p.Index)
-		}
-	}
-	switch {
-	case len(urls) == 1:
-		lf.indexURL = urls[0]
-	case len(urls) > 1:
-		for _, u := range urls {
-			lf.indexes = append(lf.indexes, seen[u]+"="+u)
-		}
-		for _, p := range inv.Packages {
-			if p.Index != "" {
-				lf.indexFor = append(lf.indexFor, p.NormalizedName()+"="+seen[p.Index])
-			}
-		}
-	case getenv("PIP_INDEX_URL") != "":
-		lf.indexURL = getenv("PIP_INDEX_URL")
-	default:
-		lf.indexURL = fallback
-	}
-	return lf
 }

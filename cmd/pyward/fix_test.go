@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pyward/pyward/internal/fix"
-	"github.com/pyward/pyward/internal/inventory"
 	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/testindex"
 )
@@ -494,70 +491,6 @@ func TestAuditFixKeepsLockSources(t *testing.T) {
 			t.Errorf("notes pip-compile does not write were added:\n%s", text)
 		}
 	})
-}
-
-func TestFixIndexFlags(t *testing.T) {
-	env := func(kv ...string) func(string) string {
-		return func(k string) string {
-			for i := 0; i+1 < len(kv); i += 2 {
-				if kv[i] == k {
-					return kv[i+1]
-				}
-			}
-			return ""
-		}
-	}
-	pkgs := func(indexes ...string) *inventory.Inventory {
-		inv := &inventory.Inventory{}
-		for i, ix := range indexes {
-			inv.Packages = append(inv.Packages, inventory.Package{Name: fmt.Sprintf("p%d", i), Index: ix})
-		}
-		return inv
-	}
-	tests := []struct {
-		name    string
-		command string
-		inv     *inventory.Inventory
-		env     func(string) string
-		want    string
-	}{
-		{"pyward lock header", "pyward lock r.in -o r.txt --index-url https://a/simple/ --python-version 3.11 --platform macos_arm64 --pre --exclude-newer \"7d\"",
-			pkgs("https://b/simple/"), env(), "index=https://a/simple/ py=3.11 platform=macos_arm64 pre=true excl=7d"},
-		{"pip-compile header with = values", "pip-compile --generate-hashes --index-url=https://a/simple/ --extra-index-url=https://x/simple/ --trusted-host=a",
-			pkgs(), env(), "index=https://a/simple/ extra=[https://x/simple/] trusted=[a]"},
-		{"named indexes", "pyward lock r.in --index corp=https://c/simple/ --index pypi=https://p/simple/ --index-for corp-*=corp",
-			pkgs(), env(), "indexes=[corp=https://c/simple/ pypi=https://p/simple/] for=[corp-*=corp]"},
-		{"lock's index option", "", &inventory.Inventory{IndexURLs: []inventory.IndexRef{{URL: "https://opt/simple/"}}}, env(), "index=https://opt/simple/"},
-		{"one '# from' index", "", pkgs("https://b/simple/", "https://b/simple/"), env(), "index=https://b/simple/"},
-		{"several '# from' indexes", "", pkgs("https://b/simple/", "https://c/simple/"), env(),
-			"indexes=[lock-1=https://b/simple/ lock-2=https://c/simple/] for=[p0=lock-1 p1=lock-2]"},
-		{"PIP_INDEX_URL and PIP_TRUSTED_HOST", "", pkgs(), env("PIP_INDEX_URL", "http://e/simple/", "PIP_TRUSTED_HOST", "e f"),
-			"index=http://e/simple/ trusted=[e f]"},
-		{"fallback", "", pkgs(), env(), "index=https://fallback/simple/"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			lf := fixIndexFlags(fix.Header{Command: tt.command}, tt.inv, "https://fallback/simple/", tt.env)
-			var parts []string
-			add := func(k string, v any, ok bool) {
-				if ok {
-					parts = append(parts, fmt.Sprintf("%s=%v", k, v))
-				}
-			}
-			add("index", lf.indexURL, lf.indexURL != "")
-			add("extra", lf.extraIndexURLs, len(lf.extraIndexURLs) > 0)
-			add("indexes", lf.indexes, len(lf.indexes) > 0)
-			add("for", lf.indexFor, len(lf.indexFor) > 0)
-			add("trusted", lf.trustedHosts, len(lf.trustedHosts) > 0)
-			add("py", lf.pythonVersion, lf.pythonVersion != "")
-			add("platform", lf.platform, lf.platform != "")
-			add("pre", lf.pre, lf.pre)
-			add("excl", lf.excludeNewer, lf.excludeNewer != "")
-			if got := strings.Join(parts, " "); got != tt.want {
-				t.Errorf("got  %s\nwant %s", got, tt.want)
-			}
-		})
-	}
 }
 
 // TestAuditFixPipCompileLock fixes a lock pip-compile wrote (no index
