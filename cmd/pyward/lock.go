@@ -217,7 +217,7 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 		return usageError(err)
 	}
 	defer client.Close()
-	prefs, existing, err := existingPins(ctx, output, format)
+	prefs, existing, err := lock.ExistingPins(output, format == "pylock")
 	if err != nil {
 		return usageError(err)
 	}
@@ -560,52 +560,6 @@ func markerPlatform(target string) string {
 		return "linux-aarch64"
 	}
 	return "linux"
-}
-
-// existingPins reads the versions of an existing lock at path, and the
-// sha256 of its content ("" when there is none).
-func existingPins(ctx context.Context, path, format string) (map[string]pep440.Version, string, error) {
-	if path == "" || path == "-" {
-		return nil, "", nil
-	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, "", nil
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	digest := lock.DataSHA256(data)
-	prefs := map[string]pep440.Version{}
-	if format == "pylock" {
-		l, err := lockfile.ParsePylock(path, data)
-		if err != nil {
-			return nil, "", fmt.Errorf("existing lock: %w", err)
-		}
-		for _, p := range l.Packages {
-			if v, err := pep440.Parse(p.Version); err == nil {
-				prefs[p.NormalizedName()] = v
-			}
-		}
-		return prefs, digest, nil
-	}
-	rf, err := reqfile.Parse(path, data, reqfile.Options{})
-	if err != nil {
-		return nil, "", fmt.Errorf("existing lock: %w", err)
-	}
-	for _, r := range rf.Requirements {
-		if r.Req == nil {
-			continue
-		}
-		for _, s := range r.Req.Specifier.Specifiers() {
-			if s.Op == "==" {
-				if v, err := pep440.Parse(s.Version); err == nil {
-					prefs[r.Req.NormalizedName()] = v
-				}
-			}
-		}
-	}
-	return prefs, digest, nil
 }
 
 // parseCutoff reads an RFC 3339 time, a date, or a duration ago.

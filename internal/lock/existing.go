@@ -1,0 +1,60 @@
+package lock
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/pyward/pyward/internal/lockfile"
+	"github.com/pyward/pyward/internal/pep440"
+	"github.com/pyward/pyward/internal/reqfile"
+)
+
+// ExistingPins reads the lock a re-lock will replace: the version of each
+// package it pins, as Preferences, and the sha256 of its content (see
+// Memo). A missing file, or path "" or "-" (standard output), is no lock:
+// nil pins and "". pylock says the file is a PEP 751 lock; otherwise it is
+// a requirements file, whose == pins are read.
+func ExistingPins(path string, pylock bool) (map[string]pep440.Version, string, error) {
+	if path == "" || path == "-" {
+		return nil, "", nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	digest := DataSHA256(data)
+	prefs := map[string]pep440.Version{}
+	if pylock {
+		l, err := lockfile.ParsePylock(path, data)
+		if err != nil {
+			return nil, "", fmt.Errorf("existing lock: %w", err)
+		}
+		for _, p := range l.Packages {
+			if v, err := pep440.Parse(p.Version); err == nil {
+				prefs[p.NormalizedName()] = v
+			}
+		}
+		return prefs, digest, nil
+	}
+	rf, err := reqfile.Parse(path, data, reqfile.Options{})
+	if err != nil {
+		return nil, "", fmt.Errorf("existing lock: %w", err)
+	}
+	for _, r := range rf.Requirements {
+		if r.Req == nil {
+			continue
+		}
+		for _, s := range r.Req.Specifier.Specifiers() {
+			if s.Op == "==" {
+				if v, err := pep440.Parse(s.Version); err == nil {
+					prefs[r.Req.NormalizedName()] = v
+				}
+			}
+		}
+	}
+	return prefs, digest, nil
+}
