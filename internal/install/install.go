@@ -73,7 +73,9 @@ type Installed struct {
 	Name, Version string
 	DistInfo      string // absolute path of the .dist-info directory
 	Incomplete    bool   // an interrupted install or removal (see Scan and Target.Scan)
-	Installer     string
+	// Installer is the content of INSTALLER; Target.Scan reads it only for
+	// a distribution pyward has no complete record of (where it matters).
+	Installer string
 }
 
 type placed struct {
@@ -653,6 +655,12 @@ func within(root, p string) bool {
 // Scan lists the distributions installed in the site directories (purelib
 // and platlib; duplicates removed), sorted by directory name.
 func Scan(siteDirs ...string) ([]Installed, error) {
+	return scan(siteDirs, nil)
+}
+
+// scan is Scan; INSTALLER is read only for the distributions for which
+// wantInstaller (nil: all) returns true, since it costs a file open each.
+func scan(siteDirs []string, wantInstaller func(distInfo string) bool) ([]Installed, error) {
 	var out []Installed
 	seen := map[string]bool{}
 	for _, dir := range siteDirs {
@@ -683,8 +691,10 @@ func Scan(siteDirs ...string) ([]Installed, error) {
 			if _, err := os.Lstat(filepath.Join(di, "RECORD")); err != nil {
 				in.Incomplete = true
 			}
-			if b, err := os.ReadFile(filepath.Join(di, "INSTALLER")); err == nil {
-				in.Installer = strings.TrimSpace(string(b))
+			if wantInstaller == nil || wantInstaller(di) {
+				if b, err := os.ReadFile(filepath.Join(di, "INSTALLER")); err == nil {
+					in.Installer = strings.TrimSpace(string(b))
+				}
 			}
 			out = append(out, in)
 		}
@@ -730,7 +740,7 @@ func (t *Target) Verify(in Installed, full bool) error {
 
 // readNameVersion reads Name and Version from the header of a METADATA file.
 func readNameVersion(path string) (name, version string, ok bool) {
-	f, err := os.Open(path)
+	f, err := openPlain(path)
 	if err != nil {
 		return "", "", false
 	}

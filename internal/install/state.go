@@ -90,9 +90,9 @@ func (t *Target) writeOwnRecord(distInfo string, files []RecordEntry) error {
 // complete or partial.
 func (t *Target) readOwnRecord(distInfo string) ([]RecordEntry, error) {
 	p := t.recordPath(distInfo)
-	data, err := os.ReadFile(p)
+	data, err := readPlain(p)
 	if errors.Is(err, os.ErrNotExist) {
-		data, err = os.ReadFile(p + partialSuffix)
+		data, err = readPlain(p + partialSuffix)
 	}
 	if err != nil {
 		return nil, err
@@ -106,6 +106,25 @@ func (t *Target) readOwnRecord(distInfo string) ([]RecordEntry, error) {
 	}
 	return entries, nil
 }
+
+// readPlain reads a whole file opened with openPlain.
+func readPlain(path string) ([]byte, error) {
+	f, err := openPlain(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var b bytes.Buffer
+	if st, err := f.Stat(); err == nil && st.Size() > 0 && st.Size() < maxPlainPrealloc {
+		b.Grow(int(st.Size()) + bytes.MinRead) // one read for the data, one for EOF
+	}
+	_, err = b.ReadFrom(f)
+	return b.Bytes(), err
+}
+
+// maxPlainPrealloc bounds what readPlain allocates up front from a file's
+// claimed size; larger files grow as they are read.
+const maxPlainPrealloc = 64 << 20
 
 // installedFiles returns the files (absolute paths) of an installed
 // distribution: from pyward's record when there is a valid one (own is
@@ -135,15 +154,28 @@ func (t *Target) installedFiles(distInfo string) (entries []RecordEntry, own boo
 // it is partial (an interrupted installation or removal), or when INSTALLER
 // names pyward and pyward has no record of it.
 func (t *Target) Scan() ([]Installed, error) {
-	inst, err := Scan(t.Purelib, t.Platlib)
+	// One listing of the records directory instead of two stats per
+	// distribution: a no-op sync is mostly such lookups.
+	records := map[string]bool{}
+	if names, err := os.ReadDir(filepath.Join(t.Root, StateDir, recordsDir)); err == nil {
+		for _, n := range names {
+			records[n.Name()] = true
+		}
+	}
+	have := func(distInfo string) (complete, partial bool) {
+		name := filepath.Base(t.recordPath(distInfo))
+		return records[name], records[name+partialSuffix]
+	}
+	inst, err := scan([]string{t.Purelib, t.Platlib}, func(distInfo string) bool {
+		complete, partial := have(distInfo)
+		return !complete && !partial
+	})
 	if err != nil {
 		return nil, err
 	}
 	for i := range inst {
-		p := t.recordPath(inst[i].DistInfo)
-		if _, err := os.Lstat(p + partialSuffix); err == nil {
-			inst[i].Incomplete = true
-		} else if _, err := os.Lstat(p); err != nil && inst[i].Installer == InstallerName {
+		complete, partial := have(inst[i].DistInfo)
+		if partial || (!complete && inst[i].Installer == InstallerName) {
 			inst[i].Incomplete = true
 		}
 	}

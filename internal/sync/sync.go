@@ -99,9 +99,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	gosync "sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -555,16 +557,24 @@ func verifyInstalled(t *install.Target, full bool, wanted []Entry, byName map[st
 			cands = append(cands, ins[0])
 		}
 	}
+	// A few workers that each take the next distribution, rather than a
+	// goroutine per distribution, and no more than there are CPUs: the
+	// stats hit the page cache, so extra workers only add hand-offs.
 	errs := make([]error, len(cands))
-	var g errgroup.Group
-	g.SetLimit(max(jobs, 1))
-	for i, in := range cands {
-		g.Go(func() error {
-			errs[i] = t.Verify(*in, full)
-			return nil
+	var next atomic.Int64
+	var wg gosync.WaitGroup
+	for range min(max(jobs, 1), runtime.GOMAXPROCS(0), len(cands)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(cands) {
+					return
+				}
+				errs[i] = t.Verify(*cands[i], full)
+			}
 		})
 	}
-	g.Wait()
+	wg.Wait()
 	out := make(map[*install.Installed]error, len(cands))
 	for i, in := range cands {
 		out[in] = errs[i]
