@@ -23,9 +23,7 @@ import (
 	"github.com/pyward/pyward/internal/pep440"
 	"github.com/pyward/pyward/internal/pep503"
 	"github.com/pyward/pyward/internal/pep508"
-	"github.com/pyward/pyward/internal/pyproject"
 	"github.com/pyward/pyward/internal/redact"
-	"github.com/pyward/pyward/internal/reqfile"
 	"github.com/pyward/pyward/internal/resolve"
 	"github.com/pyward/pyward/internal/sources"
 	"github.com/pyward/pyward/internal/venv"
@@ -139,16 +137,6 @@ refused, anything else → requirements.txt) or --format.`,
 	return cmd
 }
 
-// lockInputs is what the command line and input files ask for.
-type lockInputs struct {
-	reqs        []lock.Requirement
-	constraints []*pep508.Requirement
-	sources     []sources.FileOptions // each input file's source options
-	pre         bool
-	requiresPy  string
-	defaultOut  string
-}
-
 // sourceFlags are the command's source options for sources.New.
 func (f lockFlags) sourceFlags(cacheDir string) sources.Flags {
 	return sources.Flags{
@@ -168,13 +156,13 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	if len(args) == 0 {
 		return usageErrorf("lock: name requirement files or requirements (e.g. pyward lock requirements.in)")
 	}
-	in, err := readLockInputs(ctx, f, args)
+	in, err := lock.ReadInputs(ctx, args, lock.InputOptions{Extras: f.extras, Groups: f.groups, AllExtras: f.allExtras, ConstraintFiles: f.constraints})
 	if err != nil {
 		return usageError(err)
 	}
 	output := f.output
 	if output == "" {
-		output = in.defaultOut
+		output = in.DefaultOutput
 	}
 	format, err := lockFormat(f.format, output)
 	if err != nil {
@@ -199,7 +187,7 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	if err != nil {
 		return usageError(err)
 	}
-	srcs, err := sources.New(sources.Config{Flags: f.sourceFlags(cacheDir), Files: in.sources, Env: machineEnv()})
+	srcs, err := sources.New(sources.Config{Flags: f.sourceFlags(cacheDir), Files: in.Sources, Env: machineEnv()})
 	if err != nil {
 		return usageError(err)
 	}
@@ -222,7 +210,7 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 		return usageError(err)
 	}
 	var upgradeNames []string
-	constraints := in.constraints
+	constraints := in.Constraints
 	for _, up := range f.upgradePackages {
 		r, err := pep508.ParseRequirement(up)
 		if err != nil {
@@ -241,10 +229,10 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	}
 	provider := progress.wrap(inner)
 	opts := lock.Options{
-		Requirements: in.reqs, Constraints: constraints, Provider: provider, Downloader: client, SourceURLs: srcs.URLs(),
-		Target: target, Prereleases: f.pre || in.pre, StrictRequiresPython: f.strictPython,
+		Requirements: in.Requirements, Constraints: constraints, Provider: provider, Downloader: client, SourceURLs: srcs.URLs(),
+		Target: target, Prereleases: f.pre || in.Pre, StrictRequiresPython: f.strictPython,
 		Preferences: prefs, Upgrade: f.upgrade, UpgradePackages: upgradeNames, ExcludeNewer: cutoff,
-		RequiresPython: in.requiresPy, Command: lockCommandLine(args, f, output),
+		RequiresPython: in.RequiresPython, Command: lockCommandLine(args, f, output),
 	}
 	// Nothing changed since a previous run with the same inputs: the lock
 	// on disk is what resolving again would write (see lock.Memo).
@@ -390,112 +378,6 @@ func checkOutput(output string) error {
 	case !fi.IsDir():
 		return fmt.Errorf("-o %s: %s is not a directory", output, dir)
 	}
-	return nil
-}
-
-// readLockInputs parses the arguments: files (requirements, pyproject.toml)
-// or requirement strings.
-func readLockInputs(ctx context.Context, f lockFlags, args []string) (*lockInputs, error) {
-	in := &lockInputs{}
-	var errs []error
-	for _, arg := range args {
-		st, statErr := os.Stat(arg)
-		switch {
-		case statErr == nil && !st.IsDir() && strings.EqualFold(filepath.Base(arg), "pyproject.toml"):
-			if err := in.addPyproject(arg, f); err != nil {
-				errs = append(errs, err)
-			}
-		case statErr == nil && !st.IsDir():
-			if err := in.addRequirementsFile(ctx, arg); err != nil {
-				errs = append(errs, err)
-			}
-		default:
-			r, err := pep508.ParseRequirement(arg)
-			if err != nil {
-				if looksLikePath(arg) {
-					errs = append(errs, fmt.Errorf("%s: no such file", arg))
-				} else {
-					errs = append(errs, fmt.Errorf("%q is neither a file nor a requirement: %s", reqfile.Quote(arg), reqfile.Quote(err.Error())))
-				}
-				continue
-			}
-			in.reqs = append(in.reqs, lock.Requirement{Req: r, Origin: "command line"})
-		}
-	}
-	for _, c := range f.constraints {
-		rf, err := reqfile.ParseFile(ctx, c, reqfile.Options{})
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		for _, r := range append(rf.Requirements, rf.Constraints...) {
-			if r.Req != nil {
-				in.constraints = append(in.constraints, r.Req)
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	if len(in.reqs) == 0 {
-		return nil, errors.New("lock: no requirements to lock")
-	}
-	return in, nil
-}
-
-func looksLikePath(s string) bool {
-	return strings.ContainsAny(s, `/\`) || strings.HasSuffix(s, ".txt") || strings.HasSuffix(s, ".in") || strings.HasSuffix(s, ".toml")
-}
-
-func (in *lockInputs) addRequirementsFile(ctx context.Context, path string) error {
-	rf, err := reqfile.ParseFile(ctx, path, reqfile.Options{})
-	if err != nil {
-		return err
-	}
-	for _, r := range rf.Requirements {
-		if r.Req == nil {
-			return fmt.Errorf("%s: cannot lock %q: a bare URL or path has no project name; write it as 'name @ url'", r.Origin, reqfile.Quote(r.Raw))
-		}
-		if r.Editable {
-			return fmt.Errorf("%s: cannot lock editable requirement %q: editable installs are not reproducible", r.Origin, reqfile.Quote(r.Raw))
-		}
-		in.reqs = append(in.reqs, lock.Requirement{Req: r.Req, Origin: "-r " + r.Origin.File})
-	}
-	for _, r := range rf.Constraints {
-		if r.Req != nil {
-			in.constraints = append(in.constraints, r.Req)
-		}
-	}
-	in.sources = append(in.sources, sources.FileOptions{Origin: path, IndexURL: rf.IndexURL, ExtraIndexURLs: rf.ExtraIndexURLs,
-		FindLinks: rf.FindLinks, TrustedHosts: rf.TrustedHosts, NoIndex: rf.NoIndex})
-	in.pre = in.pre || rf.Pre
-	if strings.HasSuffix(path, ".in") && in.defaultOut == "" {
-		in.defaultOut = strings.TrimSuffix(path, ".in") + ".txt"
-	}
-	return nil
-}
-
-func (in *lockInputs) addPyproject(path string, f lockFlags) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	proj, err := pyproject.Parse(path, data)
-	if err != nil {
-		return err
-	}
-	reqs, err := proj.Requirements(f.extras, f.groups, f.allExtras)
-	if err != nil {
-		return err
-	}
-	for _, r := range reqs {
-		in.reqs = append(in.reqs, lock.Requirement{Req: r, Origin: path})
-	}
-	if !proj.RequiresPython.IsEmpty() {
-		in.requiresPy = proj.RequiresPython.String()
-	}
-	in.sources = append(in.sources, sources.FileOptions{Origin: path, IndexURL: proj.Config.Index,
-		ExtraIndexURLs: proj.Config.ExtraIndex, IndexFor: proj.Config.IndexFor})
 	return nil
 }
 
