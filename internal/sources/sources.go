@@ -434,15 +434,20 @@ func (s *Sources) consume(f Flags, l *Locked, pip *Pip) error {
 	}
 	pkgs := slices.Clone(l.Packages)
 	sort.SliceStable(pkgs, func(i, j int) bool { return pep503.Normalize(pkgs[i].Name) < pep503.Normalize(pkgs[j].Name) })
+	// A package locked from a --find-links location ("# from DIR") is
+	// found through the lock's find-links, added below, not as an index.
+	fromLinks := func(u string) bool {
+		return slices.ContainsFunc(l.FindLinks, func(fl string) bool { return SameURL(fl, u) })
+	}
 	for _, p := range pkgs {
-		if p.Index != "" && s.byURL(p.Index) == nil {
+		if p.Index != "" && !fromLinks(p.Index) && s.byURL(p.Index) == nil {
 			if _, err := s.add(Index{URL: p.Index, Origin: origin}); err != nil {
 				return err
 			}
 		}
 	}
 	for _, p := range pkgs {
-		if p.Index != "" {
+		if p.Index != "" && !fromLinks(p.Index) {
 			s.routes = append(s.routes, Route{Pattern: pep503.Normalize(p.Name), Index: s.byURL(p.Index).Name, Origin: origin})
 		}
 	}

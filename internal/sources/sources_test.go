@@ -230,6 +230,9 @@ func TestConsume(t *testing.T) {
 			Packages: []LockedPackage{{Name: "x", Index: "http://127.0.0.1:5/simple/"}, {Name: "y", Index: "http://127.0.0.1:6/simple/"}}},
 			want: []string{"127.0.0.1-5=http://127.0.0.1:5/simple/", "127.0.0.1-6=http://127.0.0.1:6/simple/"}, routes: []string{"x=127.0.0.1-5", "y=127.0.0.1-6"}},
 		{name: "no-index without links", lock: &Locked{Path: "l.txt", NoIndex: true}, err: "no package source"},
+		{name: "packages locked from find-links are no index", lock: &Locked{Path: "l.txt", NoIndex: true, FindLinks: []string{"examples/demo/wheels"},
+			Packages: []LockedPackage{{Name: "six", Index: "examples/demo/wheels"}}},
+			want: []string{"local-wheels=examples/demo/wheels"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
