@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net/url"
 
-	"github.com/pyward/pyward/internal/simpleapi"
+	redaction "github.com/pyward/pyward/internal/redact"
 )
 
 // Sentinel errors; the typed errors below match them with errors.Is.
@@ -113,4 +113,4 @@ func (e *MetadataMismatchError) Error() string {
 func (e *MetadataMismatchError) Is(target error) bool { return target == ErrMetadataMismatch }
 
 // redact returns u without userinfo, for errors and logs.
-func redact(u *url.URL) string { return simpleapi.Redact(u) }
+func redact(u *url.URL) string { return redaction.URL(u) }

@@ -21,7 +21,19 @@
 // valid URL, and every tool that reads it sends the wrong credentials.
 package redact
 
-import "strings"
+import (
+	"net/url"
+	"strings"
+)
+
+// URL is URLs for a parsed URL ("" for nil): page errors, cache keys and
+// logs name the URL they are about without its credentials.
+func URL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	return URLs(u.String())
+}
 
 // URLs returns s with the user information (credentials) of every URL in it
 // removed: "see https://u:p@host/simple/" becomes "see https://host/simple/".

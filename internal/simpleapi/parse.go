@@ -60,7 +60,7 @@ const (
 func Parse(body []byte, contentType string, pageURL *url.URL) (*Page, error) {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil && contentType != "" {
-		return nil, &ParseError{URL: Redact(pageURL), Msg: fmt.Sprintf("malformed Content-Type %q", contentType), Err: err}
+		return nil, &ParseError{URL: redaction.URL(pageURL), Msg: fmt.Sprintf("malformed Content-Type %q", contentType), Err: err}
 	}
 	switch strings.ToLower(mt) {
 	case MediaJSON, "application/vnd.pypi.simple.latest+json":
@@ -68,7 +68,7 @@ func Parse(body []byte, contentType string, pageURL *url.URL) (*Page, error) {
 	case MediaHTML, "application/vnd.pypi.simple.latest+html", "text/html", "":
 		return ParseHTML(body, pageURL)
 	}
-	return nil, &ParseError{URL: Redact(pageURL), Msg: fmt.Sprintf("unexpected Content-Type %q (want PEP 691 JSON or HTML)", contentType)}
+	return nil, &ParseError{URL: redaction.URL(pageURL), Msg: fmt.Sprintf("unexpected Content-Type %q (want PEP 691 JSON or HTML)", contentType)}
 }
 
 // ParseError reports a malformed simple page.
@@ -288,7 +288,7 @@ func checkAPIVersion(v string) error {
 func ParseHTML(data []byte, pageURL *url.URL) (*Page, error) {
 	fail := func(off int, msg string, err error) (*Page, error) {
 		l, c := lineCol(data, off)
-		return nil, &ParseError{URL: Redact(pageURL), Line: l, Column: c, Msg: msg, Err: err}
+		return nil, &ParseError{URL: redaction.URL(pageURL), Line: l, Column: c, Msg: msg, Err: err}
 	}
 	p := &Page{}
 	base := pageURL
@@ -537,7 +537,7 @@ type jsonFile struct {
 // ParseJSON parses a PEP 691 project page (with PEP 700 and PEP 792 fields).
 func ParseJSON(data []byte, pageURL *url.URL) (*Page, error) {
 	fail := func(msg string, err error) (*Page, error) {
-		return nil, &ParseError{URL: Redact(pageURL), Msg: msg, Err: err}
+		return nil, &ParseError{URL: redaction.URL(pageURL), Msg: msg, Err: err}
 	}
 	doc, handled := decodeJSONPage(data) // fast path (jsonfast.go); doc is zero when not handled
 	var err error
@@ -555,7 +555,7 @@ func ParseJSON(data []byte, pageURL *url.URL) (*Page, error) {
 		}
 		if off >= 0 {
 			l, c := lineCol(data, off)
-			return nil, &ParseError{URL: Redact(pageURL), Line: l, Column: c, Msg: "malformed PEP 691 JSON", Err: err}
+			return nil, &ParseError{URL: redaction.URL(pageURL), Line: l, Column: c, Msg: "malformed PEP 691 JSON", Err: err}
 		}
 		return fail("malformed PEP 691 JSON", err)
 	}
@@ -671,13 +671,4 @@ func ParseJSON(data []byte, pageURL *url.URL) (*Page, error) {
 		p.Files = append(p.Files, f)
 	}
 	return p, nil
-}
-
-// Redact returns u as a string without userinfo: page errors, cache keys
-// and logs never carry credentials.
-func Redact(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	return redaction.URLs(u.String())
 }
