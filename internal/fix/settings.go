@@ -56,6 +56,8 @@ func LockSettings(h Header, inv *inventory.Inventory, fallback string, getenv fu
 			src.IndexFor = append(src.IndexFor, next())
 		case "--find-links", "-f":
 			src.FindLinks = append(src.FindLinks, next())
+		case "--index-strategy":
+			src.IndexStrategy = next()
 		case "--trusted-host":
 			src.TrustedHosts = append(src.TrustedHosts, next())
 		case "--python-version":
