@@ -26,6 +26,7 @@ import (
 	"github.com/pyward/pyward/internal/pyproject"
 	"github.com/pyward/pyward/internal/report"
 	"github.com/pyward/pyward/internal/sources"
+	"github.com/pyward/pyward/internal/timespec"
 	"github.com/pyward/pyward/internal/typosquat"
 	"github.com/pyward/pyward/internal/venv"
 )
@@ -114,7 +115,7 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 	if !ok {
 		return usageErrorf("--format: unknown format %q (want %s)", f.format, strings.Join(auditFormatNames(), ", "))
 	}
-	if _, err := parseDuration(f.cooldown); err != nil {
+	if _, err := timespec.Age(f.cooldown); err != nil {
 		return usageErrorf("--cooldown: %v", err)
 	}
 	ignores, err := parseIgnores(f.ignores)
@@ -185,7 +186,7 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 		return usageError(rr.err)
 	}
 	opts := audit.Options{Typosquat: rr.ref, Ignores: ignores}
-	opts.Cooldown, _ = parseDuration(f.cooldown)
+	opts.Cooldown, _ = timespec.Age(f.cooldown)
 	var warnings []string
 	if wantVulns {
 		dr := <-dbc
@@ -422,22 +423,6 @@ func roundAge(d time.Duration) string {
 		return fmt.Sprintf("%d days", int(d.Hours()/24))
 	}
 	return d.Round(time.Hour).String()
-}
-
-// parseDuration accepts Go durations plus a day suffix ("7d").
-func parseDuration(s string) (time.Duration, error) {
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		days, err := strconv.ParseFloat(n, 64)
-		if err != nil || days < 0 {
-			return 0, fmt.Errorf("bad duration %q (e.g. 7d, 36h)", s)
-		}
-		return time.Duration(days * 24 * float64(time.Hour)), nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("bad duration %q (e.g. 7d, 36h)", s)
-	}
-	return d, nil
 }
 
 // parseIgnores reads ID=REASON[@YYYY-MM-DD] entries.

@@ -13,6 +13,7 @@ import (
 	"github.com/pyward/pyward/internal/inventory"
 	"github.com/pyward/pyward/internal/resolve"
 	"github.com/pyward/pyward/internal/sources"
+	"github.com/pyward/pyward/internal/timespec"
 )
 
 // fixFlags are audit's --fix options.
@@ -71,7 +72,7 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 	}
 	var cutoff time.Time
 	if settings.ExcludeNewer != "" {
-		if cutoff, err = parseCutoff(settings.ExcludeNewer, time.Now()); err != nil {
+		if cutoff, err = timespec.Cutoff(settings.ExcludeNewer, time.Now()); err != nil {
 			return usageErrorf("--fix: the lock's --exclude-newer: %v", err)
 		}
 	}

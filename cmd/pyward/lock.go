@@ -26,6 +26,7 @@ import (
 	"github.com/pyward/pyward/internal/redact"
 	"github.com/pyward/pyward/internal/resolve"
 	"github.com/pyward/pyward/internal/sources"
+	"github.com/pyward/pyward/internal/timespec"
 	"github.com/pyward/pyward/internal/venv"
 )
 
@@ -173,7 +174,7 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	}
 	var cutoff time.Time
 	if f.excludeNewer != "" {
-		if cutoff, err = parseCutoff(f.excludeNewer, time.Now()); err != nil {
+		if cutoff, err = timespec.Cutoff(f.excludeNewer, time.Now()); err != nil {
 			return usageErrorf("--exclude-newer: %v", err)
 		}
 	}
@@ -442,21 +443,6 @@ func markerPlatform(target string) string {
 		return "linux-aarch64"
 	}
 	return "linux"
-}
-
-// parseCutoff reads an RFC 3339 time, a date, or a duration ago.
-func parseCutoff(s string, now time.Time) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t, nil
-	}
-	d, err := parseDuration(s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time, a date (2026-01-31) or a duration (7d, 48h)", s)
-	}
-	return now.Add(-d), nil
 }
 
 // lockCommandLine renders the command for the lock header, without
