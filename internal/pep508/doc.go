@@ -72,6 +72,15 @@
 // packaging's behaviour exactly: a literal on the right is looked up as an
 // environment key, and a variable on the right is compared by its name.
 //
+// # Marker algebra
+//
+// MarkerSet (NewMarkerSet) is the set of environments a marker describes,
+// in disjunctive normal form over per-variable value sets, with And, Or,
+// Not, Implies, Disjoint and a rendering back to marker text (Within drops
+// what a universe such as Requires-Python already implies). The universal
+// resolver uses it to decide when requirements diverge and where each
+// locked package applies; its type comment lists what it models exactly.
+//
 // # Deliberate deviations from packaging
 //
 //   - The environment is never taken from the running interpreter: callers
