@@ -19,6 +19,7 @@ import (
 
 	"github.com/pyward/pyward/internal/atomicfile"
 	"github.com/pyward/pyward/internal/audit"
+	"github.com/pyward/pyward/internal/baseline"
 	"github.com/pyward/pyward/internal/cachedir"
 	"github.com/pyward/pyward/internal/index"
 	"github.com/pyward/pyward/internal/inventory"
@@ -50,6 +51,8 @@ type auditFlags struct {
 	trusted    []string
 	venvDir    string
 	python     string
+	baseline   string
+	writeBase  string
 	fix        fixFlags
 }
 
@@ -68,13 +71,21 @@ claimed or free on the public index), risky index configuration (pip.conf,
 PIP_* variables, --extra-index-url, http:// indexes, trusted hosts, uv/poetry/
 pdm sources), and lock hygiene (unpinned, unhashed, mutable VCS references).
 
+Monitoring: --write-baseline FILE records the findings of a run; a later
+run with --baseline FILE sets the recorded ones aside and reports (and fails
+on) only what is new: a new advisory, a newly yanked or quarantined release,
+a new typo-squat signal. A finding is the same across a version bump when
+the same advisory still applies (see internal/baseline).
+
 Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 on bad
 input.`,
 		Example: `  pyward audit                                   # everything in the current directory
   pyward audit requirements.txt --db ./osv-advisories
   pyward audit poetry.lock --format sarif -o pyward.sarif
   pyward audit --name reqeusts --name python3-dateutil
-  pyward audit --ignore 'PYSEC-2018-28=not reachable: we never follow redirects@2027-01-31'`,
+  pyward audit --ignore 'PYSEC-2018-28=not reachable: we never follow redirects@2027-01-31'
+  pyward audit --write-baseline .pyward-baseline.json   # record what is known today
+  pyward audit --baseline .pyward-baseline.json         # fail only on what is new since`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runAudit(cmd.Context(), f, args)
 		},
@@ -97,6 +108,8 @@ input.`,
 	fl.StringArrayVar(&f.trusted, "trusted-host", nil, "allow plain http:// for this index host")
 	fl.StringVar(&f.venvDir, "venv", "", "audit the distributions installed in this virtual environment")
 	fl.StringVar(&f.python, "python", "", "audit the distributions installed for this Python interpreter")
+	fl.StringVar(&f.baseline, "baseline", "", "a previous report of pyward (--format json or sarif, or --write-baseline): report and fail only on findings new since then")
+	fl.StringVar(&f.writeBase, "write-baseline", "", "record this run's findings in FILE (a JSON report) for a later --baseline")
 	fl.BoolVar(&f.noIndexCfg, "no-index-config", false, "skip the scan of this machine's pip.conf files and PIP_*/UV_* variables")
 	fl.BoolVar(&f.fix.enabled, "fix", false, "rewrite the lock (requirements.txt or pylock.toml) to the smallest upgrades that clear its vulnerabilities; print a pull-request summary")
 	fl.BoolVar(&f.fix.allowMajor, "allow-major", false, "--fix: allow upgrades across a major version")
@@ -121,6 +134,12 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 	ignores, err := parseIgnores(f.ignores)
 	if err != nil {
 		return usageError(err)
+	}
+	var known *baseline.Baseline
+	if f.baseline != "" {
+		if known, err = baseline.Read(f.baseline); err != nil {
+			return usageErrorf("--baseline: %v", err)
+		}
 	}
 	// Loading the popular-names reference and the advisory database takes
 	// as long as reading a large lock: do them while the inputs are read.
@@ -267,6 +286,19 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 	meta := report.Meta{ToolVersion: version(), FailOn: failOn}
 	if wd, err := os.Getwd(); err == nil {
 		meta.BaseDir = wd
+	}
+	if f.writeBase != "" {
+		// Every current finding, known or new: the next run's baseline.
+		if err := report.JSON(&buf, rep, meta); err != nil {
+			return internalError(err)
+		}
+		if err := atomicfile.WriteFile(f.writeBase, buf.Bytes(), 0o644); err != nil {
+			return internalError(fmt.Errorf("--write-baseline: %w", err))
+		}
+		buf.Reset()
+	}
+	if known != nil {
+		baseline.Apply(rep, known)
 	}
 	if err := render(&buf, rep, invs, meta, f.output == "" && isTerminal(a.stdout)); err != nil {
 		return internalError(err)

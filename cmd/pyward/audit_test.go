@@ -220,3 +220,81 @@ func TestAuditInstalledEnvironment(t *testing.T) {
 		t.Errorf("not a venv: exit %d, %s", code, stderr)
 	}
 }
+
+// A scheduled audit with --baseline fails only when something is new: the
+// run that recorded the baseline fails, the same findings again do not,
+// and a newly published advisory does, reporting only itself.
+func TestAuditBaseline(t *testing.T) {
+	isolateConfig(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "osv")
+	if err := os.MkdirAll(db, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"PYSEC-2018-28.yaml", "MAL-2024-0001.json"} {
+		data, err := os.ReadFile(filepath.Join("testdata/audit/osv", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(db, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := filepath.Join(dir, "baseline.json")
+	audit := func(extra ...string) (int, auditJSON, string) {
+		t.Helper()
+		args := append([]string{"audit", "--offline", "--db", db, "--format", "json", "testdata/audit/requirements.txt"}, extra...)
+		code, stdout, stderr := runPyward(t, args...)
+		var doc auditJSON
+		if code != exitUsage {
+			if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+				t.Fatalf("not JSON: %v\n%s", err, stdout)
+			}
+		}
+		return code, doc, stderr
+	}
+	if code, _, stderr := audit("--write-baseline", base); code != exitFindings {
+		t.Fatalf("recording run: exit %d, want 1; stderr %s", code, stderr)
+	}
+	sarif := filepath.Join(dir, "baseline.sarif")
+	if code, _, stderr := runPyward(t, "audit", "--offline", "--db", db, "--format", "sarif", "-o", sarif, "testdata/audit/requirements.txt"); code != exitFindings {
+		t.Fatalf("SARIF run: exit %d; stderr %s", code, stderr)
+	}
+	for _, b := range []string{base, sarif} {
+		code, doc, stderr := audit("--baseline", b)
+		if code != 0 || len(doc.Findings) != 0 || doc.Failed {
+			t.Errorf("--baseline %s, nothing new: exit %d, findings %+v; stderr %s", filepath.Base(b), code, doc.Findings, stderr)
+		}
+	}
+
+	advisory := `id: PYSEC-2099-1
+summary: a new advisory against certifi
+affected:
+- package:
+    name: certifi
+    ecosystem: PyPI
+  ranges:
+  - type: ECOSYSTEM
+    events:
+    - introduced: '0'
+    - fixed: 2099.1.1
+database_specific:
+  severity: HIGH
+`
+	if err := os.WriteFile(filepath.Join(db, "PYSEC-2099-1.yaml"), []byte(advisory), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []string{base, sarif} {
+		code, doc, stderr := audit("--baseline", b)
+		if code != exitFindings {
+			t.Errorf("--baseline %s, new advisory: exit %d, want 1; stderr %s", filepath.Base(b), code, stderr)
+		}
+		if len(doc.Findings) != 1 || doc.Findings[0].ID != "PYSEC-2099-1" {
+			t.Errorf("--baseline %s: findings %+v, want only PYSEC-2099-1", filepath.Base(b), doc.Findings)
+		}
+	}
+
+	if code, _, stderr := audit("--baseline", filepath.Join(dir, "missing.json")); code != exitUsage || !strings.Contains(stderr, "missing.json") {
+		t.Errorf("missing baseline: exit %d, stderr %q", code, stderr)
+	}
+}

@@ -44,9 +44,9 @@ const (
 	srcRoot = "%SRCROOT%"
 	// InformationURI is the project's home page, shown by SARIF viewers.
 	InformationURI = "https://github.com/pyward/pyward"
-	// fingerprintKey names pyward's partial fingerprint (versioned so a
+	// FingerprintKey names pyward's partial fingerprint (versioned so a
 	// change of recipe does not silently re-open every alert).
-	fingerprintKey = "pyward/v1"
+	FingerprintKey = "pyward/v1"
 	// maxShortDescription bounds rule.shortDescription (GitHub truncates
 	// at 1024 characters).
 	maxShortDescription = 1000
@@ -328,7 +328,7 @@ func (b *sarifBuilder) add(f audit.Finding, sup []sarifSuppression) {
 		Level:               sarifLevel(f.Severity),
 		Message:             sarifText{Text: text},
 		Locations:           locs,
-		PartialFingerprints: map[string]string{fingerprintKey: fingerprint(&f)},
+		PartialFingerprints: map[string]string{FingerprintKey: Fingerprint(&f)},
 		Suppressions:        sup,
 		Properties: sarifProperties{SecuritySeverity: securitySeverity[f.Severity], Severity: f.Severity.String(),
 			Package: f.Package, Version: f.Version, Aliases: f.Aliases, FixedVersions: f.FixedVersions},
@@ -336,10 +336,10 @@ func (b *sarifBuilder) add(f audit.Finding, sup []sarifSuppression) {
 	b.results = append(b.results, res)
 }
 
-// fingerprint identifies a finding across runs: what is wrong and where,
+// Fingerprint identifies a finding across runs: what is wrong and where,
 // without the line number. Index-configuration findings have no package,
 // so their title (which names the index URL) stands in for it.
-func fingerprint(f *audit.Finding) string {
+func Fingerprint(f *audit.Finding) string {
 	parts := []string{ruleID(f), strings.ToLower(f.Package), f.Version, filepath.ToSlash(f.File)}
 	if f.Package == "" {
 		parts = append(parts, f.Title)

@@ -150,7 +150,7 @@ func TestSARIFContent(t *testing.T) {
 		if (len(r.Suppressions) > 0) != w.suppressed {
 			t.Errorf("result %d: suppressions %v", i, r.Suppressions)
 		}
-		if r.PartialFingerprints[fingerprintKey] == "" {
+		if r.PartialFingerprints[FingerprintKey] == "" {
 			t.Errorf("result %d: no fingerprint", i)
 		}
 	}
@@ -188,7 +188,7 @@ func TestSARIFFingerprints(t *testing.T) {
 		_, log := renderSARIF(t, rep, Meta{BaseDir: testBase})
 		var out []string
 		for _, r := range log.Runs[0].Results {
-			out = append(out, r.PartialFingerprints[fingerprintKey])
+			out = append(out, r.PartialFingerprints[FingerprintKey])
 		}
 		return out
 	}
