@@ -48,11 +48,9 @@ func ExistingPins(path string, pylock bool) (map[string]pep440.Version, string, 
 		if r.Req == nil {
 			continue
 		}
-		for _, s := range r.Req.Specifier.Specifiers() {
-			if s.Op == "==" {
-				if v, err := pep440.Parse(s.Version); err == nil {
-					prefs[r.Req.NormalizedName()] = v
-				}
+		if pin, ok := r.Req.Specifier.ExactVersion(); ok {
+			if v, err := pep440.Parse(pin); err == nil {
+				prefs[r.Req.NormalizedName()] = v
 			}
 		}
 	}

@@ -257,18 +257,15 @@ func Lock(ctx context.Context, opts Options) (*Result, error) {
 }
 
 // pinnedExactly reports whether a first-party requirement or constraint
-// pins name with == or === (which allows a yanked release, PEP 592).
+// pins name to one version (== without a wildcard, or ===), which allows a
+// yanked release (PEP 592, as pip reads it).
 func pinnedExactly(reqs []Requirement, cons []*pep508.Requirement, name string) bool {
 	check := func(r *pep508.Requirement) bool {
 		if pep503.Normalize(r.Name) != name {
 			return false
 		}
-		for _, s := range r.Specifier.Specifiers() {
-			if s.Op == "==" || s.Op == "===" {
-				return true
-			}
-		}
-		return false
+		_, ok := r.Specifier.ExactVersion()
+		return ok
 	}
 	for _, r := range reqs {
 		if check(r.Req) {

@@ -196,3 +196,30 @@ func TestLockUnsatisfiableExplains(t *testing.T) {
 		t.Errorf("explanation does not name b: %v", err)
 	}
 }
+
+// TestPinnedExactly keeps the lock's rule for keeping yanked files the same
+// as the resolver's rule for choosing a yanked release (PEP 592 as pip
+// reads it): one specifier, == without a wildcard or ===.
+func TestPinnedExactly(t *testing.T) {
+	tests := []struct {
+		req  string
+		want bool
+	}{
+		{"dep==1.0", true},
+		{"dep===1.0", true},
+		{"Dep==1.0 ; python_version > '3'", true},
+		{"dep==1.*", false},
+		{"dep>=1,==1.0", false},
+		{"dep>=1", false},
+		{"other==1.0", false},
+	}
+	for _, tt := range tests {
+		reqs := []Requirement{{Req: mustReq(t, tt.req)}}
+		if got := pinnedExactly(reqs, nil, "dep"); got != tt.want {
+			t.Errorf("requirement %q: pinnedExactly = %v, want %v", tt.req, got, tt.want)
+		}
+		if got := pinnedExactly(nil, []*pep508.Requirement{mustReq(t, tt.req)}, "dep"); got != tt.want {
+			t.Errorf("constraint %q: pinnedExactly = %v, want %v", tt.req, got, tt.want)
+		}
+	}
+}

@@ -68,11 +68,8 @@ func newConfig(o *Options) *config {
 		if r.Specifier.Prereleases() {
 			c.explicitPre[name] = true
 		}
-		if specs := r.Specifier.Specifiers(); len(specs) == 1 {
-			op := specs[0].Op
-			if op == pep440.OpArbitrary || (op == pep440.OpEqual && !strings.HasSuffix(specs[0].Version, ".*")) {
-				c.pins[name] = append(c.pins[name], r.Specifier)
-			}
+		if _, ok := r.Specifier.ExactVersion(); ok {
+			c.pins[name] = append(c.pins[name], r.Specifier)
 		}
 	}
 	for _, r := range o.Requirements {
