@@ -24,7 +24,7 @@
 // on GOMAXPROCS workers; one bad file is reported with its name and left
 // out, never hiding the others. YAML goes through a fast decoder for the
 // block-YAML subset the advisory database is written in (see fastYAML);
-// anything outside it is decoded by gopkg.in/yaml.v3, the reference the
+// anything outside it is decoded by go.yaml.in/yaml/v3, the reference the
 // fast path is differentially tested against. Cache adds `pyward db update`: the export is
 // downloaded with ETag/Last-Modified revalidation, checked, and stored by
 // temp-file+rename together with a compact binary index (see EncodeIndex)
@@ -35,7 +35,7 @@
 //   - A record file is at most MaxRecordSize (16 MiB); it is not read past
 //     that. JSON is decoded by encoding/json (linear in the input, nesting
 //     at most 10,000 deep); YAML by the fast path (linear, block YAML only)
-//     or gopkg.in/yaml.v3, which refuses nesting deeper than 10,000 and
+//     or go.yaml.in/yaml/v3, which refuses nesting deeper than 10,000 and
 //     excessive alias expansion.
 //   - A .zip is refused whole, naming the archive and the member, when it
 //     has more than MaxZipEntries (500,000) members, when its records

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // MaxRecordSize bounds one advisory file. The largest PyPI advisory is far
@@ -201,7 +201,7 @@ func parseYAML(name string, data []byte) (*Record, error) {
 	return raw.record(name)
 }
 
-// yamlLine extracts the first "line N" that yaml.v3 puts in its messages.
+// yamlLine extracts the first "line N" that yaml/v3 puts in its messages.
 func yamlLine(msg string) int {
 	i := strings.Index(msg, "line ")
 	if i < 0 {

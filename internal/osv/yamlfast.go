@@ -7,11 +7,11 @@ import (
 	"unicode/utf8"
 )
 
-// The fast YAML path. gopkg.in/yaml.v3 is general and correspondingly slow
+// The fast YAML path. go.yaml.in/yaml/v3 is general and correspondingly slow
 // (about 70% of a cold load of the pypa database). The advisory files are
 // machine-written block YAML, so fastYAML decodes that narrow subset
 // directly and reports errUnsupported for anything outside it; the caller
-// then uses yaml.v3, which stays the reference. A differential test over
+// then uses yaml/v3, which stays the reference. A differential test over
 // every file of the advisory database and a fuzz target check that both
 // produce identical records whenever fastYAML accepts an input.
 //
@@ -23,7 +23,7 @@ import (
 // aliases, tags, directives, document markers, other flow collections,
 // folded (>) scalars, complex keys, duplicate keys, and the free-form
 // database_specific / ecosystem_specific objects (whose typed scalars
-// yaml.v3 resolves).
+// yaml/v3 resolves).
 var errUnsupported = errors.New("outside the fast YAML subset")
 
 type ykind byte
@@ -132,7 +132,7 @@ func (p *yparser) mapping(indent int) (*ynode, error) {
 		}
 		for _, k := range m.keys {
 			if k == key {
-				return nil, errUnsupported // yaml.v3 reports duplicates
+				return nil, errUnsupported // yaml/v3 reports duplicates
 			}
 		}
 		p.i++
@@ -320,7 +320,7 @@ func (p *yparser) plainValue(v string) *ynode {
 	return p.node(yScalar, v)
 }
 
-// plainOK rejects text that yaml.v3 would read as something other than a
+// plainOK rejects text that yaml/v3 would read as something other than a
 // plain scalar, or that the subset does not handle.
 func plainOK(t string, first bool) bool {
 	if t == "" {
@@ -553,7 +553,7 @@ func (p *yparser) literal(indent int, header string) (*ynode, error) {
 	case chomp == '+':
 		if blockIndent < 0 {
 			// Whether the document's last line break is content here is
-			// subtle; yaml.v3 decides.
+			// subtle; yaml/v3 decides.
 			return nil, errUnsupported
 		}
 		if len(content) > trailing {
@@ -599,8 +599,8 @@ func printable(data []byte) bool {
 	return true
 }
 
-// toRaw maps the node tree onto rawRecord with yaml.v3's decoding rules
-// for the types involved; anything yaml.v3 would reject or interpret
+// toRaw maps the node tree onto rawRecord with yaml/v3's decoding rules
+// for the types involved; anything yaml/v3 would reject or interpret
 // differently is errUnsupported.
 func toRaw(root *ynode) (*rawRecord, error) {
 	r := &rawRecord{}
@@ -698,7 +698,7 @@ func yEach(n *ynode, f func(*ynode) error) error {
 }
 
 // yFields fills string fields of a mapping; other keys are ignored, as
-// yaml.v3 ignores unknown fields, unless they are the free-form objects.
+// yaml/v3 ignores unknown fields, unless they are the free-form objects.
 func yFields(n *ynode, fields map[string]*string) error {
 	if n.kind == yNull {
 		return nil

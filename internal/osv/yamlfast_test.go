@@ -6,10 +6,10 @@ import (
 	"reflect"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
-// refYAML decodes with yaml.v3, the reference for fastYAML.
+// refYAML decodes with yaml/v3, the reference for fastYAML.
 func refYAML(data []byte) (*rawRecord, error) {
 	var r rawRecord
 	err := yaml.Unmarshal(data, &r)
@@ -35,17 +35,17 @@ func TestFastYAMLMatchesYAMLv3(t *testing.T) {
 			continue
 		}
 		if werr != nil {
-			t.Errorf("%s: fast path accepted what yaml.v3 rejects: %v", p, werr)
+			t.Errorf("%s: fast path accepted what yaml/v3 rejects: %v", p, werr)
 			continue
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: fast path differs\n got %#v\nwant %#v", p, got, want)
 		}
 	}
-	t.Logf("%d files, %d decoded by yaml.v3 fallback", len(paths), fallback)
+	t.Logf("%d files, %d decoded by yaml/v3 fallback", len(paths), fallback)
 	// The fast path exists for speed; it must cover nearly all real files.
 	if fallback*20 > len(paths) {
-		t.Errorf("%d of %d files fell back to yaml.v3 (want under 5%%)", fallback, len(paths))
+		t.Errorf("%d of %d files fell back to yaml/v3 (want under 5%%)", fallback, len(paths))
 	}
 }
 
@@ -88,7 +88,7 @@ func TestFastYAMLCases(t *testing.T) {
 			continue
 		}
 		if werr != nil {
-			t.Errorf("%s: yaml.v3 rejects (%v) what the fast path accepts", tt.name, werr)
+			t.Errorf("%s: yaml/v3 rejects (%v) what the fast path accepts", tt.name, werr)
 			continue
 		}
 		if !reflect.DeepEqual(got, want) {
@@ -97,7 +97,7 @@ func TestFastYAMLCases(t *testing.T) {
 	}
 }
 
-// FuzzFastYAML: whenever the fast path accepts an input, yaml.v3 must
+// FuzzFastYAML: whenever the fast path accepts an input, yaml/v3 must
 // accept it too and decode the identical record.
 func FuzzFastYAML(f *testing.F) {
 	f.Add([]byte("id: X\ndetails: one\n  two\naliases:\n- A\n"))
@@ -128,10 +128,52 @@ func FuzzFastYAML(f *testing.F) {
 		}
 		want, werr := refYAML(data)
 		if werr != nil {
-			t.Fatalf("fast path accepted what yaml.v3 rejects (%v):\n%q", werr, data)
+			t.Fatalf("fast path accepted what yaml/v3 rejects (%v):\n%q", werr, data)
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("mismatch for %q:\n got %#v\nwant %#v", data, got, want)
 		}
 	})
+}
+
+// BenchmarkDecodeAdvisoryYAML decodes every file of the pypa advisory
+// database with the fast path and with the library alone: the measurement
+// behind keeping fastYAML (recorded in BENCHMARKS.md).
+func BenchmarkDecodeAdvisoryYAML(b *testing.B) {
+	paths, _ := filepath.Glob(filepath.Join(needShared(b, advisoryDir), "*", "*.yaml"))
+	files := make([][]byte, 0, len(paths))
+	size := 0
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		files = append(files, data)
+		size += len(data)
+	}
+	for _, bc := range []struct {
+		name   string
+		decode func([]byte) (*rawRecord, error)
+	}{
+		{"fastYAML", func(d []byte) (*rawRecord, error) {
+			if r, err := fastYAML(d); err == nil {
+				return r, nil
+			}
+			return refYAML(d) // the few files outside the subset, as parseYAML does
+		}},
+		{"yaml-v3", refYAML},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(size))
+			start := cpuTime()
+			for b.Loop() {
+				for _, d := range files {
+					if _, err := bc.decode(d); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			reportCPU(b, start)
+		})
+	}
 }
