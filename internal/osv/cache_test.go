@@ -238,8 +238,11 @@ func TestCacheRebuildsStaleOrCorruptIndex(t *testing.T) {
 	idx := filepath.Join(c.Dir, indexFile)
 	good, _ := os.ReadFile(idx)
 	for name, content := range map[string][]byte{
-		"corrupt": []byte("PYWOSV1\nnonsense"),
+		"corrupt": []byte("PYWOSV2\nnonsense"),
 		"stale":   EncodeIndex(Build(nil), "another-archive"),
+		// An index of the previous format, valid in itself: its severities
+		// were compiled without CVSS v4 scoring.
+		"older format": appendCRC(append([]byte("PYWOSV1\n"), good[len(indexMagic):len(good)-4]...)),
 	} {
 		os.WriteFile(idx, content, 0o644)
 		db, _, err := c.Open(t.Context())

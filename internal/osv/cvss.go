@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	gocvss40 "github.com/pandatix/go-cvss/40"
 )
 
 // cvss3Weight maps "metric:value" to its CVSS v3 base-metric weight
@@ -211,21 +213,54 @@ func LevelForScore(score float64) Level {
 	return LevelLow
 }
 
-// severityOf picks an advisory's severity: a computable CVSS v3 vector
-// first (record level, then affected level), then a textual
-// database_specific.severity (GitHub's CRITICAL/HIGH/MODERATE/LOW), else
-// unknown. It returns the score (0 when not from CVSS) and the vector used.
+// CVSS4Score computes the score of a CVSS v4.0 vector such as
+// "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N" (9.3).
+// The v4.0 formula is a lookup over macro vectors with interpolation
+// (specification section 8); it is computed by github.com/pandatix/go-cvss,
+// which is tested against FIRST's calculator, not written here. Threat and
+// environmental metrics in the vector take part in the score as the
+// specification says (OSV vectors carry base metrics).
+func CVSS4Score(vector string) (float64, error) {
+	v, err := gocvss40.ParseVector(strings.TrimSpace(vector))
+	if err != nil {
+		return 0, fmt.Errorf("CVSS vector %q: %w", vector, err)
+	}
+	return v.Score(), nil
+}
+
+// cvssScore scores one severity[] element: CVSS v4.0 and v3.x vectors are
+// computed, anything else (CVSS_V2, Ubuntu's text ratings) is not.
+func cvssScore(s Severity) (float64, bool) {
+	switch {
+	case s.Type == "CVSS_V4" || strings.HasPrefix(s.Score, "CVSS:4."):
+		score, err := CVSS4Score(s.Score)
+		return score, err == nil
+	case s.Type == "CVSS_V3" || strings.HasPrefix(s.Score, "CVSS:3."):
+		score, err := CVSS3BaseScore(s.Score)
+		return score, err == nil
+	}
+	return 0, false
+}
+
+// severityOf picks an advisory's severity: a computable CVSS vector first,
+// v4.0 before v3.x when a record carries both (the newer version is the one
+// its publisher maintains), record level before affected level; then a
+// textual database_specific.severity (GitHub's CRITICAL/HIGH/MODERATE/LOW);
+// else unknown. It returns the score (0 when not from CVSS) and the vector
+// used. Both CVSS versions share the qualitative scale of LevelForScore.
 func severityOf(rec *Record, aff []*Affected) (Level, float64, string) {
 	sevs := append([]Severity(nil), rec.Severity...)
 	for _, a := range aff {
 		sevs = append(sevs, a.Severity...)
 	}
-	for _, s := range sevs {
-		if s.Type != "CVSS_V3" && !strings.HasPrefix(s.Score, "CVSS:3.") {
-			continue
-		}
-		if score, err := CVSS3BaseScore(s.Score); err == nil {
-			return LevelForScore(score), score, s.Score
+	for _, v4 := range []bool{true, false} {
+		for _, s := range sevs {
+			if isV4 := s.Type == "CVSS_V4" || strings.HasPrefix(s.Score, "CVSS:4."); isV4 != v4 {
+				continue
+			}
+			if score, ok := cvssScore(s); ok {
+				return LevelForScore(score), score, s.Score
+			}
 		}
 	}
 	texts := []map[string]any{rec.DatabaseSpecific}

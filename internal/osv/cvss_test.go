@@ -92,6 +92,58 @@ func TestLevels(t *testing.T) {
 	}
 }
 
+func TestCVSS4Score(t *testing.T) {
+	// Scores as the FIRST CVSS v4.0 calculator gives them.
+	tests := []struct {
+		vector string
+		want   float64
+		level  Level
+	}{
+		{"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 9.3, LevelCritical},
+		{"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H", 10.0, LevelCritical},
+		{"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:H/SI:H/SA:H", 7.9, LevelHigh},
+		{"CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:P/VC:N/VI:H/VA:H/SC:N/SI:L/SA:L", 5.2, LevelMedium},
+		{"CVSS:4.0/AV:P/AC:H/AT:P/PR:H/UI:A/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N", 1.0, LevelLow},
+		{"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N", 0.0, LevelLow},
+		{"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H/E:U", 9.1, LevelCritical}, // threat metric lowers it
+	}
+	for _, tt := range tests {
+		got, err := CVSS4Score(tt.vector)
+		if err != nil {
+			t.Errorf("%s: %v", tt.vector, err)
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("%s: score %.1f, want %.1f", tt.vector, got, tt.want)
+		}
+		if l := LevelForScore(got); l != tt.level {
+			t.Errorf("%s: level %v, want %v", tt.vector, l, tt.level)
+		}
+	}
+	for _, v := range []string{
+		"",
+		"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",                    // v3 vector
+		"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H",                // missing subsequent-system metrics
+		"CVSS:4.0/AV:X/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", // bad value
+		"CVSS:4.0/AC:L/AV:N/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", // out of order
+	} {
+		if s, err := CVSS4Score(v); err == nil {
+			t.Errorf("%q: got score %v, want error", v, s)
+		}
+	}
+}
+
+func FuzzCVSS4Score(f *testing.F) {
+	f.Add("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N")
+	f.Add("CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:P/VC:N/VI:H/VA:H/SC:N/SI:L/SA:L/E:P/CR:H")
+	f.Fuzz(func(t *testing.T, v string) {
+		s, err := CVSS4Score(v)
+		if err == nil && (s < 0 || s > 10) {
+			t.Fatalf("%q: score %v out of [0,10]", v, s)
+		}
+	})
+}
+
 func FuzzCVSS3BaseScore(f *testing.F) {
 	f.Add("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
 	f.Add("CVSS:3.0/AV:N/AC:H/PR:L/UI:R/S:C/C:L/I:N/A:N")

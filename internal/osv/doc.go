@@ -77,12 +77,12 @@
 //     package, so a CVE shared by two projects does not merge their
 //     findings. The representative ID prefers MAL-, then GHSA-, then
 //     PYSEC-.
-//   - Severity: the CVSS v3.0/v3.1 base score computed from a CVSS_V3
-//     vector (CVSS3BaseScore), rated by the CVSS v3.1 qualitative scale
-//     (None 0.0 is reported as low); otherwise a textual
+//   - Severity: the score of a CVSS vector, v4.0 (CVSS4Score, computed by
+//     github.com/pandatix/go-cvss) preferred to v3.0/v3.1 (CVSS3BaseScore)
+//     when an advisory carries both, rated by the qualitative scale the two
+//     versions share (None 0.0 is reported as low); otherwise a textual
 //     database_specific.severity (GitHub's CRITICAL/HIGH/MODERATE/LOW);
-//     otherwise unknown. CVSS v4 vectors are not scored (their formula is a
-//     lookup over macro vectors); such advisories fall back to the text.
+//     otherwise unknown. CVSS v2 vectors are not scored.
 //   - FixedVersions lists the fixed events of the matching advisories in
 //     PEP 440 order; Finding.FixedAbove picks the upgrade target.
 //

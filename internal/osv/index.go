@@ -12,7 +12,7 @@ import (
 // Index file layout (all integers unsigned LEB128 varints, strings a varint
 // length then bytes):
 //
-//	magic "PYWOSV1\n"
+//	magic "PYWOSV2\n"
 //	source string               what the index was built from (e.g. a digest)
 //	records, withdrawn varint
 //	packages varint, then per package, sorted by name:
@@ -26,7 +26,7 @@ import (
 //
 // Details and references are not stored: an audit prints IDs, summary,
 // severity and fixes; the full record is one osv.dev link away.
-const indexMagic = "PYWOSV1\n"
+const indexMagic = "PYWOSV2\n"
 
 // crcTable is the Castagnoli polynomial table; the checksum guards against
 // truncated or bit-rotted cache files, not against an adversary who can

@@ -287,7 +287,9 @@ func TestSeverityChoice(t *testing.T) {
 	}{
 		{"cvss v3 vector", `"severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N"}]`, LevelMedium, 6.1},
 		{"vector beats text", `"severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}], "database_specific": {"severity": "LOW"}`, LevelHigh, 7.5},
-		{"v4 only falls back to text", `"severity": [{"type": "CVSS_V4", "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}], "database_specific": {"severity": "CRITICAL"}`, LevelCritical, 0},
+		{"cvss v4 vector beats text", `"severity": [{"type": "CVSS_V4", "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}], "database_specific": {"severity": "LOW"}`, LevelCritical, 9.3},
+		{"v4 preferred to v3", `"severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}, {"type": "CVSS_V4", "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:H/SI:H/SA:H"}]`, LevelHigh, 7.9},
+		{"bad v4 falls back to v3", `"severity": [{"type": "CVSS_V4", "score": "CVSS:4.0/AV:N"}, {"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N"}]`, LevelMedium, 6.1},
 		{"bad vector falls back to text", `"severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/garbage"}], "database_specific": {"severity": "HIGH"}`, LevelHigh, 0},
 		{"nothing", ``, LevelUnknown, 0},
 	}
