@@ -382,11 +382,7 @@ func (a *app) onlineLookups(f auditFlags, invs []*inventory.Inventory, opts *aud
 func configIgnores(pyprojects []string) ([]osv.Ignore, error) {
 	var out []osv.Ignore
 	for _, path := range pyprojects {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, err
-		}
-		proj, err := pyproject.Parse(path, data)
+		proj, err := pyproject.ReadFile(path)
 		if err != nil {
 			return nil, err
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -47,11 +46,7 @@ from, plus the index options. Useful to see exactly what pyward will lock.`,
 
 func (a *app) inspectFile(ctx context.Context, path string, extras, groups []string, allExtras bool) error {
 	if strings.EqualFold(filepath.Base(path), "pyproject.toml") {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		proj, err := pyproject.Parse(path, data)
+		proj, err := pyproject.ReadFile(path)
 		if err != nil {
 			return err
 		}

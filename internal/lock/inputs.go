@@ -116,11 +116,7 @@ func (in *Inputs) addRequirementsFile(ctx context.Context, path string) error {
 }
 
 func (in *Inputs) addPyproject(path string, opts InputOptions) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	proj, err := pyproject.Parse(path, data)
+	proj, err := pyproject.ReadFile(path)
 	if err != nil {
 		return err
 	}

@@ -63,6 +63,8 @@ package pyproject
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -201,10 +203,25 @@ func (d *decoder) errf(key []string, idx int, value string, err error, format st
 	return &Error{File: d.path, Key: k, Line: d.src.line(key, value), Msg: fmt.Sprintf(format, args...), Err: err}
 }
 
+// ReadFile reads and parses the pyproject.toml at path, reading at most
+// MaxSize+1 bytes of it.
+func ReadFile(path string) (*Project, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return Parse(path, data)
+}
+
 // Parse parses the pyproject.toml at path with content data.
 func Parse(path string, data []byte) (*Project, error) {
 	if len(data) > MaxSize {
-		return nil, &Error{File: path, Msg: fmt.Sprintf("file is %d bytes, more than the %d-byte limit", len(data), MaxSize)}
+		return nil, &Error{File: path, Msg: fmt.Sprintf("file is larger than the %d-byte limit", MaxSize)}
 	}
 	var doc map[string]any
 	if _, err := tomlbudget.Decode(path, data, &doc); err != nil {

@@ -3,6 +3,8 @@ package pyproject
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -341,5 +343,26 @@ func TestExpansionLimits(t *testing.T) {
 	}
 	if _, err := p.Requirements([]string{"e0"}, nil, false); err == nil || !strings.Contains(err.Error(), "expand to more than") {
 		t.Errorf("extra blow-up: err = %v", err)
+	}
+}
+
+// TestReadFileBounded reads a sparse 64 GiB pyproject.toml: the size error
+// must come after MaxSize+1 bytes, not after reading (or allocating) it all.
+func TestReadFileBounded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pyproject.toml")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(64 << 30); err != nil {
+		t.Skipf("no sparse files here: %v", err)
+	}
+	f.Close()
+	_, err = ReadFile(path)
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "limit") {
+		t.Fatalf("ReadFile: %v; want a size error naming %s", err, path)
+	}
+	if _, err := ReadFile(filepath.Join(t.TempDir(), "missing.toml")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("missing file: %v", err)
 	}
 }
