@@ -63,6 +63,17 @@ type Finding struct {
 	Severity     Severity // grade of Score
 }
 
+// Rule is the finding's rule ID as audit reports it: "typosquat/" and
+// the trick.
+func (f Finding) Rule() string { return "typosquat/" + string(f.Trick) }
+
+// Why says in one sentence why the rule fired, with the imitated
+// project's download rank: "colourama looks like colorama (download rank
+// 81): writes "our" where "colorama" has "or"".
+func (f Finding) Why() string {
+	return fmt.Sprintf("%s looks like %s (download rank %d): %s", f.Name, f.Imitates, f.ImitatedRank, f.Detail)
+}
+
 func (f Finding) String() string {
 	return fmt.Sprintf("%s imitates %s (rank %d) by %s: %s [%s %.2f]",
 		f.Name, f.Imitates, f.ImitatedRank, f.Trick, f.Detail, f.Severity, f.Score)
@@ -105,7 +116,12 @@ func (r *Reference) Check(name string) []Finding {
 	m.editDistance1()
 	m.version()
 	m.affixes()
+	m.genericAffix()
 	m.combination()
+	m.wordOrder()
+	m.spelling()
+	m.truncation()
+	m.multiEdit()
 	return m.results()
 }
 
@@ -281,16 +297,23 @@ func (m *matcher) homoglyph() {
 }
 
 func (m *matcher) editDistance1() {
-	f := m.flat
+	m.eachEdit1(m.flat, func(id int32, e edit) {
+		m.emitScaled(id, e.trick, e.detail, e.factor)
+	})
+}
+
+// eachEdit1 calls f with every reference one edit from the
+// separator-free name q, once each.
+func (m *matcher) eachEdit1(q string, f func(int32, edit)) {
 	var seen []int32
-	eachDelete(f, func(h uint64) {
+	eachDelete(q, func(h uint64) {
 		for id := range m.r.deleteIDs(h) {
 			if slices.Contains(seen, id) {
 				continue
 			}
 			seen = append(seen, id)
-			if e, ok := classifyEdit(f, m.r.flat(id)); ok {
-				m.emitScaled(id, e.trick, e.detail, e.factor)
+			if e, ok := classifyEdit(q, m.r.flat(id)); ok {
+				f(id, e)
 			}
 		}
 	})
@@ -397,7 +420,7 @@ func classifyEdit(q, t string) (edit, bool) {
 			switch {
 			case isDigit(q[i]) || isDigit(t[i]):
 				e.factor = DigitEditFactor
-			case keyboardAdjacent(q[i], t[i]):
+			case keyboardAdjacent(q[i], t[i]) || soundAlike(q[i], t[i]):
 				e.factor = AdjacentFactor
 			}
 			if i == 0 {
@@ -504,20 +527,6 @@ func (m *matcher) affixes() {
 	for cr := range m.r.cores(n) {
 		m.emitAffix(cr.ref, cr.isPre, fmt.Sprintf("drops %q", cr.affix), AffixDropFactor)
 	}
-	for _, s := range genericSuffixes {
-		if c, ok := strings.CutSuffix(n, s); ok && len(c) >= MinCoreLen {
-			if i, ok := m.r.id(strings.TrimSuffix(c, "-")); ok {
-				m.emit(i, TrickSuffix, fmt.Sprintf("appends %q", s))
-			}
-		}
-	}
-	for _, p := range genericPrefixes {
-		if c, ok := strings.CutPrefix(n, p); ok && len(c) >= MinCoreLen {
-			if i, ok := m.r.id(strings.TrimPrefix(c, "-")); ok {
-				m.emit(i, TrickPrefix, fmt.Sprintf("prepends %q", p))
-			}
-		}
-	}
 }
 
 func (m *matcher) affixRest(rest, affix string, isPre bool) {
@@ -554,38 +563,6 @@ func (m *matcher) emitAffix(i int32, isPre bool, detail string, factor float64) 
 		t = TrickPrefix
 	}
 	m.emitScaled(i, t, detail, factor)
-}
-
-// combination finds names made of two popular names joined by a separator
-// (requests-urllib3). A half that hosts a plugin family (pytest, flask,
-// types) makes the name an ordinary plugin (pytest-redis), so it does not
-// count, unless both halves are core infrastructure (top CoreRank) that
-// nobody writes plugins pairing.
-func (m *matcher) combination() {
-	n := m.norm
-	for k := 0; k < len(n); k++ {
-		if n[k] != '-' {
-			continue
-		}
-		a, b := n[:k], n[k+1:]
-		ia, okA := m.r.id(a)
-		ib, okB := m.r.id(b)
-		if !okA || !okB {
-			continue
-		}
-		ra, rb := m.r.rank(ia), m.r.rank(ib)
-		if ra > CombinationMaxRank || rb > CombinationMaxRank {
-			continue
-		}
-		if (m.isFamily(a) || m.isFamily(b)) && max(ra, rb) > CoreRank {
-			continue
-		}
-		best, weaker := ia, rb
-		if rb < ra {
-			best, weaker = ib, ra
-		}
-		m.emitFull(best, TrickCombination, fmt.Sprintf("joins %q and %q", a, b), weaker, 1)
-	}
 }
 
 func (m *matcher) isFamily(token string) bool { return m.r.isFamily(token) }

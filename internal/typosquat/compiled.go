@@ -19,7 +19,7 @@ import (
 
 const (
 	compiledMagic   = "PWTSIDX\x00"
-	compiledVersion = 2
+	compiledVersion = 3
 	// headerLen is the magic, the format version, the rules hash, the name
 	// count, the section count and one length per section.
 	headerLen = len(compiledMagic) + 4*4 + 4*numSections
@@ -58,6 +58,8 @@ const (
 	tabCore          // name minus a Python prefix or suffix → id<<1 | isPrefix
 	tabFamily        // family token → id of its FamilyMinMembers-th name
 	tabDelete        // flat form and each one-letter deletion (eachDelete) → id
+	tabSkel          // sound skeleton and each one-letter deletion of it → id
+	tabHead          // first HeadLen letters of the flat form → id
 	numTables
 )
 
@@ -137,7 +139,8 @@ func valueBits(limit uint64) uint {
 // of silently missing matches.
 var rulesHash = sync.OnceValue(func() uint32 {
 	var b strings.Builder
-	fmt.Fprintf(&b, "v%d fam%d core%d ver%d|", compiledVersion, FamilyMinMembers, MinCoreLen, MaxVersionDigits)
+	fmt.Fprintf(&b, "v%d fam%d core%d ver%d skel%d/%d head%d/%d|", compiledVersion, FamilyMinMembers, MinCoreLen, MaxVersionDigits,
+		SkeletonMinLen, trickRow(TrickMultiEdit).minLen, HeadLen, trickRow(TrickTruncation).minLen)
 	for _, p := range pythonPrefixes {
 		b.WriteString(p + ",")
 	}
@@ -160,6 +163,7 @@ var rulesHash = sync.OnceValue(func() uint32 {
 		tok, _ := familyToken(probe)
 		fmt.Fprintf(&b, "|%s %s %s %s %s %s %s %s %x", f, foldHomoglyphs(f), versionCore(f), pc, pa, sc, sa, tok, hashKey(probe))
 		eachDelete(f, func(h uint64) { fmt.Fprintf(&b, " %x", h) })
+		fmt.Fprintf(&b, " %s", skeleton(f))
 	}
 	return uint32(hashKey(b.String()))
 })
@@ -287,6 +291,12 @@ func compile(names []string, ranks []int) (string, error) {
 			}
 		}
 		eachDelete(f, func(h uint64) { tabs[tabDelete].add(h, id) })
+		if sk, ok := skeletonKey(f); ok {
+			eachDelete(sk, func(h uint64) { tabs[tabSkel].add(h, id) })
+		}
+		if h, ok := headKey(f); ok {
+			tabs[tabHead].add(hashKey(h), id)
+		}
 	}
 
 	var size [numSections]int

@@ -33,7 +33,20 @@
 //	                           added or swapped                         python3-dateutil → python-dateutil
 //	suffix                     -py, -python, -lib, -dev, -sdk, -api,    colorama-sdk → colorama
 //	                           -client, -tools, -utils, -core… added    dateutil-python → python-dateutil
-//	combination                two popular names joined                 requests-urllib3
+//	combination                two popular names joined, with or  requests-urllib3, numpyrequests
+//	                           without a separator
+//	generic-affix              generic packaging words around a   install-numpy, urllib3-loader,
+//	                           popular name (or a one-edit typo    pyyaml-client, matplatlib-plus
+//	                           of it); isBaitWord, isAddonWord
+//	multi-edit                 two or more slips that sound or    mattplotlyb → matplotlib
+//	                           type alike (typoCost)
+//	spelling-variant           British/American spelling, -es     colourama → colorama
+//	truncation                 cut short inside a word            matplotl → matplotlib
+//	word-order                 the words reordered                learn-scikit → scikit-learn
+//
+// Every finding names its rule (Finding.Rule, "typosquat/<trick>") and
+// says why it fired (Finding.Why), ranks included: "joins "numpy" (rank
+// 20) and "requests" (rank 6)".
 //
 // Edit distance is measured on the name with separators removed, so
 // separator changes and letter edits combine. A typo of a versionless
@@ -76,8 +89,10 @@
 //     pytest-plus). A decoration or a weak edit inside the family scores
 //     ×0.6; a blatant slip (transposition, doubled letter) does not. Python
 //     decorations (numpy-python) are never discounted. Combinations
-//     involving a family host are only flagged when both halves rank in
-//     the top 25 (CoreRank); otherwise both must rank in the top 300.
+//     whose first half hosts a family are only flagged when both halves
+//     rank in the top 25 (CoreRank); otherwise both must rank in the top
+//     300. Generic bait words (install-, -loader) are never discounted:
+//     no plugin is named requests-install.
 //
 // Evaluation (see eval_test.go, recall_test.go): with the reference cut to
 // the top 5,000, the 9,985 legitimate projects ranked 5,001–15,000 are
@@ -116,7 +131,7 @@
 //	flats    the same for the names without separators
 //	ranks    N uint64
 //	tables   name, flat, homoglyph fold, version core, affix core, family,
-//	         deletions: each bits, value bits vb, count (uint32s), 2^bits+1
+//	         deletions, skeleton deletions, heads: each bits, value bits vb, count (uint32s), 2^bits+1
 //	         uint32 bucket starts, count uint32 entries value | hash<<vb
 //
 // Each section starts on a 4-byte boundary (zero padding). A table maps
@@ -135,8 +150,19 @@
 // bucket bound and id, each flat form against its name and the rank
 // order, so a damaged index is an error, never a panic.
 //
-// Deliberate limits: two or more independent edits (requiest, s3trnasfers)
-// and an affix combined with a typo (matplatlib-plus) are not searched, to
-// keep precision; standard-library module names (python-sqlite) are not in
+// Multi-edit candidates share a sound skeleton (skeleton: c/k/q and s/z
+// merged, vowels after the first letter dropped, repeats collapsed) up to
+// one consonant, looked up like edit distance 1 in a table of skeleton
+// deletions; the weighted distance (typoCost) then charges 0.4 for a
+// doubled letter, 0.5 for a sound-alike letter, 0.6 for a transposition,
+// 0.7 for a neighbouring key or a vowel added or dropped and 1 for
+// anything else, and accepts at most MaxMultiEditCost (and
+// MaxMultiEditRatio per letter). Digits never change in a multi-edit
+// (cuda12x, cuda13x are variants), the first letter never does (anyconfig
+// is no iniconfig typo), and a shared leading word is set aside
+// (python-okx is judged as okx against docx).
+//
+// Deliberate limits: edits that change the sound skeleton by two
+// consonants (s3trnasfers) are not searched, to keep precision; standard-library module names (python-sqlite) are not in
 // the download ranking and so are not imitated targets.
 package typosquat

@@ -134,6 +134,45 @@ func (r *Reference) deleteIDs(h uint64) iter.Seq[int32] {
 	}
 }
 
+// skelIDs yields the references one of whose skeleton deletion hashes
+// (skeletonKey, eachDelete) is h: candidates for the multi-edit rule.
+func (r *Reference) skelIDs(h uint64) iter.Seq[int32] {
+	return func(yield func(int32) bool) {
+		r.lookup(tabSkel, h, func(v uint32) bool {
+			return int(v) >= r.limit || yield(int32(v))
+		})
+	}
+}
+
+// headIDs yields the references whose flat form starts with head (a
+// headKey), for the truncation rule.
+func (r *Reference) headIDs(head string) iter.Seq[int32] {
+	return func(yield func(int32) bool) {
+		r.lookup(tabHead, hashKey(head), func(v uint32) bool {
+			return int(v) >= r.limit || !strings.HasPrefix(r.c.flat(int32(v)), head) || yield(int32(v))
+		})
+	}
+}
+
+// skeletonKey is the skeleton a reference flat form is indexed under for
+// the multi-edit rule, if the name is long enough for the rule.
+func skeletonKey(f string) (string, bool) {
+	if len(f) < trickRow(TrickMultiEdit).minLen || len(f) > MaxMultiEditLen {
+		return "", false
+	}
+	sk := skeleton(f)
+	return sk, len(sk) >= SkeletonMinLen
+}
+
+// headKey is the head a reference flat form is indexed under for the
+// truncation rule.
+func headKey(f string) (string, bool) {
+	if len(f) < trickRow(TrickTruncation).minLen || len(f) < HeadLen+2 {
+		return "", false
+	}
+	return f[:HeadLen], true
+}
+
 // prefixCore strips the first Python prefix that leaves at least
 // MinCoreLen bytes of name.
 func prefixCore(name string) (core, prefix string, ok bool) {

@@ -18,6 +18,11 @@ const (
 	TrickPrefix        Trick = "prefix"
 	TrickSuffix        Trick = "suffix"
 	TrickCombination   Trick = "combination"
+	TrickGenericAffix  Trick = "generic-affix"
+	TrickMultiEdit     Trick = "multi-edit"
+	TrickSpelling      Trick = "spelling-variant"
+	TrickTruncation    Trick = "truncation"
+	TrickWordOrder     Trick = "word-order"
 )
 
 // trickInfo is one row of the tricks table.
@@ -57,7 +62,12 @@ var tricks = [...]trickInfo{
 	{TrickVersionSuffix, 0.55, 1.0, false, 4, "adds, drops or changes a trailing version number (requests2 → requests, urllib → urllib3)"},
 	{TrickPrefix, 0.80, 1.0, true, 4, "adds or swaps a prefix such as python-, py-, python3- (python3-dateutil → python-dateutil)"},
 	{TrickSuffix, 0.70, 1.0, true, 4, "adds or swaps a suffix such as -py, -python, -lib, -sdk, -client (requests-dev → requests)"},
-	{TrickCombination, 0.60, 1.0, true, 3, "joins two popular names (requests-urllib3)"},
+	{TrickCombination, 0.65, 0.8, true, 3, "joins two popular names, with or without a separator (requests-urllib3, numpyrequests)"},
+	{TrickGenericAffix, 0.70, 0.5, true, 4, "wraps a popular name in generic packaging words such as install-, -client, -loader, -lib (install-numpy, urllib3-loader)"},
+	{TrickMultiEdit, 0.9, 0.35, false, 7, "two or more slips that sound or type alike: vowels swapped, letters doubled, neighbouring keys (matplotlyb → matplotlib)"},
+	{TrickSpelling, 0.85, 0.6, true, 5, "a British/American spelling or plural form of the name (colourama → colorama, numpyes → numpy)"},
+	{TrickTruncation, 0.70, 1.0, true, 7, "cuts the end off a popular name inside a word (tensorfl → tensorflow)"},
+	{TrickWordOrder, 0.80, 1.0, true, 6, "reorders the words of a popular name (learn-scikit → scikit-learn)"},
 }
 
 func trickRow(t Trick) *trickInfo {
@@ -101,23 +111,78 @@ var pythonSuffixes = [...]string{
 	"python3", "python", "py3", "py",
 }
 
-// genericSuffixes are words that make a squat look like an official add-on
-// of the imitated project (requests-dev, numpy-utils). They are only tried
-// as an addition to a reference name, never stripped from reference names,
-// because many legitimate projects carry them.
-var genericSuffixes = [...]string{
-	"-lib", "-dev", "-sdk", "-api", "-client", "-tools", "-tool", "-utils",
-	"-util", "-core", "-cli", "-plus", "-pro", "-lite", "-official", "-latest",
-	"-new", "-fix", "-fixed", "-patch", "-patched", "-ng", "-next", "-helper",
-	"-helpers", "-toolkit", "-wrapper", "-ext", "-extension", "-async",
-	"-secure", "-update", "-updated", "-master", "-pkg", "-package", "-module",
-	"lib",
+// isGenericWord reports whether a name token is a generic packaging
+// word: one that says what kind of package this is or what to do with it,
+// not what it is about. Squatters wrap a popular name in them to look like
+// an official add-on or installer (install-numpy, urllib3-loader,
+// pyyaml-client, requests-lib). The list has two parts:
+//
+//   - the words legitimate projects of the top-15,000 download ranking add
+//     most often to another ranked project's name (counted over the list:
+//     core 67, client 28, cli 25, api 17, sdk 15, tools 14, utils 14, ...;
+//     see BENCHMARKS.md, "Typo-squat detection"), excluding words that name
+//     a technology (redis, json, django): those make plugins, not wrappers;
+//   - the action and bait words of install-time malware (install, setup,
+//     loader, download, update, fix, official, secure).
+//
+// "py" and "python" are Python decorations with rules of their own
+// (pythonPrefixes, pythonSuffixes). A switch keeps the set free of
+// start-up cost.
+func isGenericWord(w string) bool { return isBaitWord(w) || isAddonWord(w) }
+
+// isBaitWord reports whether w is a generic word no legitimate add-on is
+// named by: what to do with the package or a claim about it (install,
+// loader, official, secure). A popular name with one is never a plugin,
+// so the plugin-family discount does not apply.
+func isBaitWord(w string) bool {
+	switch w {
+	case "install", "installer", "installs", "setup", "setups", "loader", "load",
+		"download", "downloader", "update", "updated", "updater", "upgrade", "print",
+		"printer", "get", "run", "runner", "official", "real", "the", "my", "free",
+		"secure", "safe", "fix", "fixed", "patch", "patched", "latest", "new", "better",
+		"easy", "pip", "pypi":
+		return true
+	}
+	return false
 }
 
-// genericPrefixes are the same idea in front of the name.
-var genericPrefixes = [...]string{
-	"lib-", "lib", "pip-", "pypi-", "the-", "real-", "official-", "secure-",
-	"fast-", "easy-", "new-", "better-",
+// isBaitSuffix reports whether w, appended to a popular name, is bait
+// even after a plugin-family host: pytest-print and django-upgrade are
+// plugins, requests-install is not.
+func isBaitSuffix(w string) bool {
+	switch w {
+	case "install", "installer", "installs", "setup", "setups", "loader", "download",
+		"downloader", "official", "secure", "fix", "fixed", "patch", "patched":
+		return true
+	}
+	return false
+}
+
+// isAddonWord reports whether w is a generic word legitimate add-ons also
+// use (requests-toolbelt is not one, but kubernetes-client and
+// typer-cli are): such a name only counts against the most popular
+// projects (AddonWordFactor).
+func isAddonWord(w string) bool {
+	switch w {
+	case "api", "apis", "sdk", "lib", "libs", "library", "client", "clients", "cli",
+		"core", "tool", "tools", "toolkit", "toolbox", "kit", "util", "utils", "utility",
+		"utilities", "helper", "helpers", "common", "base", "dev", "devel", "ext", "extra",
+		"extras", "extension", "extensions", "plugin", "plugins", "addon", "addons",
+		"wrapper", "module", "modules", "pkg", "package", "packages", "bin", "binary",
+		"binaries", "src", "source", "build", "dist", "release", "stable", "nightly",
+		"beta", "alpha", "next", "ng", "lite", "pro", "plus", "full", "fast", "faster",
+		"async", "master", "win", "windows", "pack":
+		return true
+	}
+	return false
+}
+
+// gluedGenericWords are the generic words also tried glued to a popular
+// name without a separator (installnumpy, requestslib, pyyamlclient):
+// only the unambiguous ones, long enough not to end ordinary words.
+var gluedGenericWords = [...]string{
+	"install", "installer", "setup", "loader", "download", "client", "sdk",
+	"lib", "tools", "utils", "helper", "official", "update",
 }
 
 // homoglyphSingle and homoglyphMulti map look-alike characters and letter

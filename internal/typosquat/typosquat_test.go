@@ -32,7 +32,7 @@ func TestTricksPositive(t *testing.T) {
 		{"reqyests", "requests", TrickSubstitute},
 		{"cryptogrsphy", "cryptography", TrickSubstitute},
 		{"requeests", "requests", TrickInsert},
-		{"colourama", "colorama", TrickInsert},
+		{"colorsama", "colorama", TrickInsert},
 		{"urlib3", "urllib3", TrickDelete},
 		{"cryptograpy", "cryptography", TrickDelete},
 		{"request", "requests", TrickPlural},
@@ -43,13 +43,40 @@ func TestTricksPositive(t *testing.T) {
 		{"python3-dateutil", "python-dateutil", TrickPrefix},
 		{"python-requests", "requests", TrickPrefix},
 		{"py-numpy", "numpy", TrickPrefix},
-		{"colorama-sdk", "colorama", TrickSuffix},
+		{"colorama-python", "colorama", TrickSuffix},
 		{"numpy-python", "numpy", TrickSuffix},
 		{"boto3-py", "boto3", TrickSuffix},
-		{"dateutil-python", "python-dateutil", TrickSuffix},
+		{"dateutil-py", "python-dateutil", TrickSuffix},
 		{"yaml-py", "pyyaml", TrickSuffix},
 		{"requests-urllib3", "urllib3", TrickCombination},
 		{"urllib3-idna", "urllib3", TrickCombination},
+		// Two popular names glued without a separator.
+		{"requestsnumpy", "requests", TrickCombination},
+		{"scipy-matplotlib", "scipy", TrickCombination},
+		// Generic packaging words around a popular name.
+		{"colorama-sdk", "colorama", TrickGenericAffix},
+		{"install-numpy", "numpy", TrickGenericAffix},
+		{"print-flask", "flask", TrickGenericAffix},
+		{"requests-install", "requests", TrickGenericAffix},
+		{"urllib3-loader", "urllib3", TrickGenericAffix},
+		{"pyyaml-client", "pyyaml", TrickGenericAffix},
+		{"official-tensorflow-setup", "tensorflow", TrickGenericAffix},
+		{"installrequests", "requests", TrickGenericAffix},
+		// Several slips that sound or type alike.
+		{"matplotlyb", "matplotlib", TrickSubstitute},
+		{"mattplotlyb", "matplotlib", TrickMultiEdit},
+		{"reqquestts", "requests", TrickMultiEdit},
+		{"cryptogrraphi", "cryptography", TrickMultiEdit},
+		// Spelling variants and plurals.
+		{"colourama", "colorama", TrickSpelling},
+		{"numpyes", "numpy", TrickSpelling},
+		{"pydantik", "pydantic", TrickSubstitute},
+		// Truncation inside a word.
+		{"matplotl", "matplotlib", TrickTruncation},
+		{"cryptogr", "cryptography", TrickTruncation},
+		// Words of a popular name reordered.
+		{"learn-scikit", "scikit-learn", TrickWordOrder},
+		{"dateutil-python", "python-dateutil", TrickWordOrder},
 		// Typo of a versionless spelling of a versioned project.
 		{"beautifullsoup", "beautifulsoup4", TrickInsert},
 	}
@@ -86,6 +113,16 @@ func TestTricksNegative(t *testing.T) {
 		{"grequests", "one-letter prefix: a new name, not a typo, and not popular enough"},
 		{"pyqt7", "digit change: a version"},
 		{"flask-redis", "glue package of a family host"},
+		{"pytest-print", "a plugin: print after a family host is a feature, not bait"},
+		{"tqdm-joblib", "glue of two merely popular names"},
+		{"types-requests-oauthlib", "stubs family: the first word hosts a family"},
+		{"kubernetes-client", "add-on word on a project below the top 200"},
+		{"python-okx", "differs from python-docx only in its own word"},
+		{"cupy-cuda13x", "a digit changed: a variant, not a typo"},
+		{"anyconfig", "first letter differs from iniconfig: a new name"},
+		{"tensorfl", "truncation of a project below the top 500"},
+		{"deep-merge", "reordered words of a project below the top 500"},
+		{"numpie", "multi-edit needs 7 letters: short names are words of their own"},
 	}
 	ref := Embedded()
 	for _, tt := range tests {
@@ -357,7 +394,8 @@ func checkInvariants(t testing.TB, ref *Reference, name string) {
 }
 
 func FuzzCheck(f *testing.F) {
-	for _, s := range []string{"requests", "reqeusts", "python3-dateutil", "jeIlyfish", "rеquests", "-", "", "a-b-c", "py", "python-", "\x00", "ÿ", "requests-urllib3", "beautifulsoup"} {
+	for _, s := range []string{"requests", "reqeusts", "python3-dateutil", "jeIlyfish", "rеquests", "-", "", "a-b-c", "py", "python-", "\x00", "ÿ", "requests-urllib3", "beautifulsoup",
+		"install-numpy", "mattplotlyb", "learn-scikit", "colourama", "matplotl", "a-b-c-d-e-f", "requestsnumpy", "pyyaml-client-lib"} {
 		f.Add(s)
 	}
 	ref := Embedded()
