@@ -208,7 +208,7 @@ func TestAuditFixRequirements(t *testing.T) {
 	for _, want := range []string{
 		"## Security: upgrade 1 vulnerable package in ",
 		"| vulnlib | 1.0.0 | 1.1.1 | PYSEC-2099-1 (CVE-2099-0001) |",
-		"| helper | 1.0.0 | 1.1.0 | — (moved by the resolver) |",
+		"| helper | 1.0.0 | 1.1.0 | — (required by vulnlib 1.1.1) |",
 		"| oldlib | 1.0.0 | — | — (no longer needed) |",
 		"### Remove", "**evilpkg** 0.1.0: malicious package",
 		"### Needs a major upgrade", "**majorlib** 1.4.0: needs a major upgrade (to 2.0.0): rerun with --allow-major (PYSEC-2099-2)",

@@ -114,6 +114,9 @@ type Change struct {
 	From, To   string   // "" when added (From) or removed (To)
 	Advisories []string // advisory IDs no longer affecting the package
 	Targeted   bool     // a vulnerable package (else moved by resolution)
+	// RequiredBy explains a move the resolver made: the packages of the new
+	// lock that require this one ("name version"), changed ones first.
+	RequiredBy []string
 }
 
 // Problem is a package left as it is, and why.
@@ -310,6 +313,8 @@ func diff(opts Options, before, after *lockfile.Lock, plans []*plan) []Change {
 		if pl, ok := targeted[n]; ok {
 			c.Targeted = true
 			c.Advisories = cleared(opts, pl, to)
+		} else if to != "" {
+			c.RequiredBy = requiredBy(after, n, old)
 		}
 		out = append(out, c)
 	}
@@ -320,6 +325,43 @@ func diff(opts Options, before, after *lockfile.Lock, plans []*plan) []Change {
 		return pep503.Normalize(out[i].Package) < pep503.Normalize(out[j].Package)
 	})
 	return out
+}
+
+// requiredBy lists the packages of l that depend on the package named n
+// (by their dependencies, else the "# via" notes), those whose version
+// changed from old first.
+func requiredBy(l *lockfile.Lock, n string, old map[string]string) []string {
+	var moved, kept []string
+	seen := map[string]bool{}
+	add := func(p *lockfile.Package) {
+		pn := p.NormalizedName()
+		if seen[pn] || pn == n {
+			return
+		}
+		seen[pn] = true
+		if old[pn] != p.Version {
+			moved = append(moved, p.Name+" "+p.Version)
+		} else {
+			kept = append(kept, p.Name+" "+p.Version)
+		}
+	}
+	for i := range l.Packages {
+		for _, d := range l.Packages[i].Dependencies {
+			if pep503.Normalize(d) == n {
+				add(&l.Packages[i])
+			}
+		}
+	}
+	if p := l.Find(n); p != nil {
+		for _, v := range p.Via {
+			if dep := l.Find(v); dep != nil {
+				add(dep)
+			}
+		}
+	}
+	sort.Strings(moved)
+	sort.Strings(kept)
+	return append(moved, kept...)
 }
 
 // cleared returns the IDs of pl's findings that no longer affect version.

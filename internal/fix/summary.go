@@ -34,10 +34,14 @@ func WriteSummary(w io.Writer, r *Result, after *audit.Report) error {
 		for _, c := range r.Changes {
 			adv := strings.Join(c.Advisories, ", ")
 			switch {
+			case !c.Targeted && c.From == "" && len(c.RequiredBy) > 0:
+				adv = "— (new dependency of " + strings.Join(c.RequiredBy, ", ") + ")"
 			case !c.Targeted && c.From == "":
 				adv = "— (new dependency)"
 			case !c.Targeted && c.To == "":
 				adv = "— (no longer needed)"
+			case !c.Targeted && len(c.RequiredBy) > 0:
+				adv = "— (required by " + strings.Join(c.RequiredBy, ", ") + ")"
 			case !c.Targeted:
 				adv = "— (moved by the resolver)"
 			case adv == "":
