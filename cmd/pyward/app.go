@@ -56,6 +56,7 @@ vulnerable, malicious, typo-squatted and confusable packages.
 		a.lockCommand(),
 		a.syncCommand(),
 		a.auditCommand(),
+		a.fixCommand(),
 		a.dbCommand(),
 		a.inspectCommand(),
 		a.versionCommand(),

@@ -5,7 +5,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/pyward/pyward/internal/atomicfile"
 	"github.com/pyward/pyward/internal/audit"
@@ -25,12 +28,89 @@ type fixFlags struct {
 	summary    string // write the Markdown summary here instead of stdout
 }
 
-// runFix rewrites the audited lock to clear its vulnerabilities, prints the
-// pull-request summary and sets the exit code from a re-audit of the new
-// lock.
+// fixContext is what every lock of one fix shares: the advisories, the audit
+// that judges the new locks, and the fallbacks for index options a lock
+// does not record.
+type fixContext struct {
+	audit      audit.Options
+	extra      []audit.Finding // findings not tied to a lock (index configuration)
+	indexURL   string          // audit's --index-url: the index of a lock that names none
+	cacheDir   string
+	offline    bool
+	trusted    []string
+	allowMajor bool
+}
+
+// fixLock re-resolves one lock with the options it was made with to clear
+// findings, and re-audits the result. Nothing is written.
+func (a *app) fixLock(ctx context.Context, env fixContext, inv *inventory.Inventory, data []byte, findings []audit.Finding) (fix.LockReport, error) {
+	path := inv.Source
+	format := fix.Requirements
+	if inv.Format == inventory.FormatPylock {
+		format = fix.Pylock
+	}
+	settings := fix.LockSettings(fix.ReadHeader(data), inv, env.indexURL, os.Getenv)
+	srcFlags := settings.Sources
+	srcFlags.CacheDir = env.cacheDir
+	srcFlags.Offline = env.offline
+	srcFlags.TrustedHosts = append(srcFlags.TrustedHosts, env.trusted...)
+	locked, err := sources.FromInventories(path, []*inventory.Inventory{inv})
+	if err != nil {
+		return fix.LockReport{}, usageError(err)
+	}
+	srcs, err := sources.New(sources.Config{Flags: srcFlags, Relock: locked})
+	if err != nil {
+		return fix.LockReport{}, usageErrorf("fix %s: %v", path, err)
+	}
+	for _, w := range srcs.Warnings() {
+		fmt.Fprintf(a.stderr, "pyward: warning: %s: %s\n", path, w)
+	}
+	var cutoff time.Time
+	if settings.ExcludeNewer != "" {
+		if cutoff, err = timespec.Cutoff(settings.ExcludeNewer, time.Now()); err != nil {
+			return fix.LockReport{}, usageErrorf("fix %s: the lock's --exclude-newer: %v", path, err)
+		}
+	}
+	target, err := lockTarget(ctx, lockFlags{pythonVersion: settings.PythonVersion, platform: settings.Platform}, env.cacheDir)
+	if err != nil {
+		return fix.LockReport{}, usageErrorf("fix %s: %v", path, err)
+	}
+	client, err := srcs.Client(sources.ClientOptions{UserAgent: "pyward/" + version()})
+	if err != nil {
+		return fix.LockReport{}, usageErrorf("fix %s: %v", path, err)
+	}
+	defer client.Close()
+	res, err := fix.Fix(ctx, fix.Options{
+		Path: path, Format: format, Data: data,
+		Findings: findings, Vulns: env.audit.Vulns, Ignores: env.audit.Ignores, Now: env.audit.Now,
+		Index: client, Provider: resolve.NewIndexProvider(client), SourceURLs: srcs.URLs(), Target: target,
+		AllowMajor: env.allowMajor, Prereleases: settings.Pre, ExcludeNewer: cutoff,
+	})
+	if err != nil {
+		return fix.LockReport{}, err
+	}
+	after, err := audit.Run(ctx, []*inventory.Inventory{res.Inventory}, env.extra, env.audit)
+	if err != nil {
+		return fix.LockReport{}, usageError(err)
+	}
+	return fix.LockReport{Result: res, After: after}, nil
+}
+
+// writeLock replaces path's content with data atomically, keeping its mode.
+func writeLock(out, path string, data []byte) error {
+	perm := os.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil {
+		perm = st.Mode().Perm()
+	}
+	return atomicfile.WriteFile(out, data, perm)
+}
+
+// runFix is audit --fix: it rewrites the audited lock to clear its
+// vulnerabilities, prints the pull-request summary and sets the exit code
+// from a re-audit of the new lock.
 func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Inventory, extra []audit.Finding, opts audit.Options, rep *audit.Report, failOn audit.Severity) error {
 	if len(f.names) > 0 || len(invs) != 1 || (invs[0].Format != inventory.FormatRequirements && invs[0].Format != inventory.FormatPylock) {
-		return usageErrorf("--fix rewrites one lock: name a single hashed requirements.txt or pylock.toml")
+		return usageErrorf("--fix rewrites one lock: name a single hashed requirements.txt or pylock.toml (pyward fix finds every lock of a repository)")
 	}
 	if opts.Vulns == nil {
 		return usageErrorf("--fix needs the vulnerability check (drop --no-vulns)")
@@ -46,58 +126,16 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 	if err != nil {
 		return usageError(err)
 	}
-	format := fix.Requirements
-	if inv.Format == inventory.FormatPylock {
-		format = fix.Pylock
-	}
-	settings := fix.LockSettings(fix.ReadHeader(data), inv, f.indexURL, os.Getenv)
 	cacheDir, err := a.cacheRoot(f.cacheDir)
 	if err != nil {
 		return usageError(err)
 	}
-	srcFlags := settings.Sources
-	srcFlags.CacheDir = cacheDir
-	srcFlags.Offline = f.offline
-	srcFlags.TrustedHosts = append(srcFlags.TrustedHosts, f.trusted...)
-	locked, err := sources.FromInventories(path, []*inventory.Inventory{inv})
-	if err != nil {
-		return usageError(err)
-	}
-	srcs, err := sources.New(sources.Config{Flags: srcFlags, Relock: locked})
-	if err != nil {
-		return usageErrorf("--fix: %v", err)
-	}
-	for _, w := range srcs.Warnings() {
-		fmt.Fprintf(a.stderr, "pyward: warning: %s\n", w)
-	}
-	var cutoff time.Time
-	if settings.ExcludeNewer != "" {
-		if cutoff, err = timespec.Cutoff(settings.ExcludeNewer, time.Now()); err != nil {
-			return usageErrorf("--fix: the lock's --exclude-newer: %v", err)
-		}
-	}
-	target, err := lockTarget(ctx, lockFlags{pythonVersion: settings.PythonVersion, platform: settings.Platform}, cacheDir)
-	if err != nil {
-		return usageErrorf("--fix: %v", err)
-	}
-	client, err := srcs.Client(sources.ClientOptions{UserAgent: "pyward/" + version()})
-	if err != nil {
-		return usageErrorf("--fix: %v", err)
-	}
-	defer client.Close()
-	res, err := fix.Fix(ctx, fix.Options{
-		Path: path, Format: format, Data: data,
-		Findings: rep.Findings, Vulns: opts.Vulns, Ignores: opts.Ignores, Now: opts.Now,
-		Index: client, Provider: resolve.NewIndexProvider(client), SourceURLs: srcs.URLs(), Target: target,
-		AllowMajor: f.fix.allowMajor, Prereleases: settings.Pre, ExcludeNewer: cutoff,
-	})
+	lr, err := a.fixLock(ctx, fixContext{audit: opts, extra: extra, indexURL: f.indexURL, cacheDir: cacheDir,
+		offline: f.offline, trusted: f.trusted, allowMajor: f.fix.allowMajor}, inv, data, rep.Findings)
 	if err != nil {
 		return err
 	}
-	after, err := audit.Run(ctx, []*inventory.Inventory{res.Inventory}, extra, opts)
-	if err != nil {
-		return usageError(err)
-	}
+	res, after := lr.Result, lr.After
 	var summary bytes.Buffer
 	if err := fix.WriteSummary(&summary, res, after); err != nil {
 		return internalError(err)
@@ -108,11 +146,7 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 	}
 	// An impossible fix writes no lock: neither the input nor --fix-output.
 	if !f.fix.dryRun && res.Impossible == "" && (res.Changed || out != path) {
-		perm := os.FileMode(0o644)
-		if st, err := os.Stat(path); err == nil {
-			perm = st.Mode().Perm()
-		}
-		if err := atomicfile.WriteFile(out, res.Data, perm); err != nil {
+		if err := writeLock(out, path, res.Data); err != nil {
 			return internalError(err)
 		}
 	}
@@ -136,4 +170,180 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 		a.exitCode = exitFindings
 	}
 	return nil
+}
+
+// fixCmdFlags are pyward fix's options.
+type fixCmdFlags struct {
+	db, cacheDir, indexURL string
+	minSeverity            string
+	summary                string
+	offline, allowMajor    bool
+	dryRun                 bool
+	ignores, trusted       []string
+	git                    gitFlags
+}
+
+func (a *app) fixCommand() *cobra.Command {
+	var f fixCmdFlags
+	cmd := &cobra.Command{
+		Use:   "fix [PATH...]",
+		Short: "Upgrade vulnerable pins in every lock of a repository; optionally commit and open a pull request",
+		Long: `Find every lock in the named files or directories (default: the current
+directory) that pyward can rewrite (pyward's and pip-compile's hashed
+requirements.txt, pylock.toml), and upgrade each to the smallest versions that
+clear the advisories at or above --min-severity. Each lock is re-resolved with
+its own indexes and options, re-audited, and written atomically. A Markdown
+summary tells what changed and why, and what is left and why. Locks of other
+tools (uv.lock, poetry.lock, pdm.lock, Pipfile.lock) are reported with the
+command of their own tool.
+
+With --branch and --commit the new locks are committed on a branch named from
+the advisories (the working tree is left as it is); --push pushes it and
+--open-pr opens or updates one pull request per directory of locks.
+
+Exit status: 0 when no advisory at or above --min-severity is left, 1 when one
+is, 2 on bad input, 3 on network or git failures.`,
+		Example: `  pyward fix
+  pyward fix services/ --min-severity high --dry-run
+  pyward fix --branch --commit --push --open-pr github`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runFixCommand(cmd.Context(), f, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.db, "db", "", "advisory database: a directory or zip of OSV files (default: the cache filled by 'pyward db update')")
+	fl.BoolVar(&f.offline, "offline", false, "never touch the network")
+	fl.StringVar(&f.cacheDir, "cache-dir", "", "cache directory (default $PYWARD_CACHE_DIR, $XDG_CACHE_HOME/pyward or ~/.cache/pyward)")
+	fl.StringArrayVar(&f.ignores, "ignore", nil, "ignore a vulnerability: ID=REASON[@YYYY-MM-DD expiry] (repeatable)")
+	fl.StringVar(&f.minSeverity, "min-severity", "low", "fix advisories at least this severe: info, low, medium, high, critical")
+	fl.StringVar(&f.indexURL, "index-url", "", "index for locks that record none (default: pip's index-url, else "+DefaultIndexURL+")")
+	fl.StringArrayVar(&f.trusted, "trusted-host", nil, "allow plain http:// for this index host")
+	fl.BoolVar(&f.allowMajor, "allow-major", false, "allow upgrades across a major version")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "compute and summarize the fix, write nothing")
+	fl.StringVar(&f.summary, "summary", "", "write the Markdown summary to this file instead of standard output")
+	f.git.register(cmd)
+	return cmd
+}
+
+// fixRun is the outcome of fixing the locks of the command line.
+type fixRun struct {
+	reports []fix.LockReport
+	data    map[string][]byte // lock path -> its content before the fix
+	foreign []fix.ForeignLock
+	skipped []fix.Skipped
+	left    bool // an advisory at or above --min-severity remains
+}
+
+func (a *app) runFixCommand(ctx context.Context, f fixCmdFlags, args []string) error {
+	min, err := audit.ParseSeverity(f.minSeverity)
+	if err != nil {
+		return usageErrorf("--min-severity: %v", err)
+	}
+	if err := f.git.check(); err != nil {
+		return err
+	}
+	ignores, err := parseIgnores(f.ignores)
+	if err != nil {
+		return usageError(err)
+	}
+	vulns, warns, err := a.openAdvisories(ctx, auditFlags{db: f.db, cacheDir: f.cacheDir, offline: f.offline})
+	if err != nil {
+		return err
+	}
+	for _, w := range warns {
+		fmt.Fprintf(a.stderr, "pyward: warning: %s\n", w)
+	}
+	invs, pyprojects, err := readInputs(args)
+	if err != nil {
+		return usageError(err)
+	}
+	more, err := configIgnores(pyprojects)
+	if err != nil {
+		return usageError(err)
+	}
+	cacheDir, err := a.cacheRoot(f.cacheDir)
+	if err != nil {
+		return usageError(err)
+	}
+	env := fixContext{audit: audit.Options{Vulns: vulns, Ignores: append(ignores, more...), SkipHygine: true},
+		indexURL: f.indexURL, cacheDir: cacheDir, offline: f.offline, trusted: f.trusted, allowMajor: f.allowMajor}
+	run, err := a.fixLocks(ctx, env, invs, min)
+	if err != nil {
+		return err
+	}
+	var summary bytes.Buffer
+	if err := fix.WriteRepoSummary(&summary, run.reports, run.foreign, run.skipped, min); err != nil {
+		return internalError(err)
+	}
+	if f.git.enabled() {
+		if err := a.fixGit(ctx, f.git, run, min); err != nil {
+			return err
+		}
+	} else if !f.dryRun {
+		for _, r := range run.reports {
+			if r.Result.Changed && r.Result.Impossible == "" {
+				if err := writeLock(r.Result.Path, r.Result.Path, r.Result.Data); err != nil {
+					return internalError(err)
+				}
+				fmt.Fprintf(a.stderr, "pyward: fixed %s\n", r.Result.Path)
+			}
+		}
+	}
+	if f.summary != "" {
+		if err := atomicfile.WriteFile(f.summary, summary.Bytes(), 0o644); err != nil {
+			return internalError(err)
+		}
+	} else if !a.quiet {
+		if _, err := a.stdout.Write(summary.Bytes()); err != nil {
+			return internalError(err)
+		}
+	}
+	a.exitCode = exitOK
+	if run.left {
+		a.exitCode = exitFindings
+	}
+	return nil
+}
+
+// fixLocks audits every dependency file, fixes the rewritable locks with
+// findings at or above min and collects the foreign ones.
+func (a *app) fixLocks(ctx context.Context, env fixContext, invs []*inventory.Inventory, min audit.Severity) (*fixRun, error) {
+	run := &fixRun{data: map[string][]byte{}}
+	for _, inv := range invs {
+		data, err := os.ReadFile(inv.Source)
+		if err != nil {
+			return nil, usageError(err)
+		}
+		kind, reason := fix.Classify(inv.Source, inv.Format, data)
+		if kind == fix.NotALock {
+			// Inputs (requirements.in) are expected next to their locks.
+			if inv.Format == inventory.FormatRequirements && !strings.HasSuffix(strings.ToLower(inv.Source), ".in") {
+				run.skipped = append(run.skipped, fix.Skipped{Path: inv.Source, Reason: reason})
+			}
+			continue
+		}
+		rep, err := audit.Run(ctx, []*inventory.Inventory{inv}, nil, env.audit)
+		if err != nil {
+			return nil, usageError(err)
+		}
+		findings := fix.AtLeast(rep.Findings, min)
+		if len(findings) == 0 {
+			continue
+		}
+		if kind == fix.Foreign {
+			run.foreign = append(run.foreign, fix.ForeignLock{Path: inv.Source, Format: inv.Format, Findings: findings})
+			run.left = true
+			continue
+		}
+		lr, err := a.fixLock(ctx, env, inv, data, findings)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", inv.Source, err)
+		}
+		run.data[inv.Source] = data
+		run.reports = append(run.reports, lr)
+		if len(fix.AtLeast(lr.After.Findings, min)) > 0 || lr.Result.Impossible != "" {
+			run.left = true
+		}
+	}
+	return run, nil
 }
