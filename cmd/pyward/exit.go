@@ -20,7 +20,7 @@ import (
 // README ("Exit status") and 'pyward --help' document it.
 const (
 	exitOK          = 0   // success, nothing to report
-	exitFindings    = 1   // audit found problems at or above --fail-on
+	exitFindings    = 1   // audit found problems at or above --fail-on; lock --check found the lock out of date
 	exitUsage       = 2   // bad flags or arguments, bad input files, refused input, unusable environment
 	exitInternal    = 3   // anything else: network failures, I/O errors
 	exitInterrupted = 130 // interrupted (Ctrl-C, SIGTERM): 128 + SIGINT, as shells report it
@@ -29,7 +29,8 @@ const (
 // exitStatusHelp is the table as printed by --help.
 const exitStatusHelp = `Exit status (every command):
   0    success
-  1    findings: audit found problems at or above --fail-on
+  1    findings: audit found problems at or above --fail-on; lock --check
+       found the lock out of date
   2    usage or input: bad flags or arguments, unreadable or invalid input
        files, a lock or file refused, an unusable environment
   3    network, I/O or other failures

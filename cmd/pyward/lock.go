@@ -17,6 +17,7 @@ import (
 
 	"github.com/pyward/pyward/internal/atomicfile"
 	"github.com/pyward/pyward/internal/build"
+	"github.com/pyward/pyward/internal/fix"
 	"github.com/pyward/pyward/internal/lock"
 	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/pep425"
@@ -63,6 +64,7 @@ type lockFlags struct {
 	noHeader        bool
 	strictPython    bool
 	allowBuild      bool
+	check           bool
 }
 
 func (a *app) lockCommand() *cobra.Command {
@@ -91,12 +93,19 @@ and options, the same lock file, every index response it used still fresh
 in the cache and byte-identical), pyward says the lock is up to date without
 resolving again; --no-cache always resolves. Output format follows the file
 name (pylock.toml or pylock.NAME.toml → PEP 751, any other .toml name is
-refused, anything else → requirements.txt) or --format.`,
+refused, anything else → requirements.txt) or --format.
+
+--check writes nothing and resolves nothing: it compares the lock with the
+inputs and options given (the same as for locking) and exits 1, naming each
+difference (a requirement added, removed or no longer satisfied by its
+pin, a constraint, requires-python, the sources, the options recorded in
+the lock's header), or 0 when the lock is fresh.`,
 		Example: `  pyward lock requirements.in -o requirements.txt
   pyward lock pyproject.toml --extra dev -o pylock.toml
   pyward lock 'requests>=2' flask --python-version 3.12 --platform manylinux_x86_64
   pyward lock requirements.in --index corp=https://pypi.corp.example/simple/ --index pypi=https://pypi.org/simple/ --index-for 'corp-*=corp'
-  pyward lock requirements.in --exclude-newer 7d --upgrade-package requests`,
+  pyward lock requirements.in --exclude-newer 7d --upgrade-package requests
+  pyward lock requirements.in -o requirements.txt --check   # in CI or pre-commit: is the lock fresh?`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.quiet, f.verbose = a.quiet, a.verbose
 			return a.runLock(cmd.Context(), f, args)
@@ -134,6 +143,7 @@ refused, anything else → requirements.txt) or --format.`,
 	fl.Bool("strip-extras", true, "accepted for pip-compile compatibility: extras are never written into the lock")
 	fl.Bool("allow-unsafe", true, "accepted for pip-compile compatibility: pip, setuptools and wheel are locked like any package")
 	fl.BoolVar(&f.strictPython, "strict-requires-python", false, "also enforce upper bounds of Requires-Python")
+	fl.BoolVar(&f.check, "check", false, "write nothing: exit 1, naming what changed, when the lock (-o) is out of date with the inputs and options given; exit 0 when it is fresh")
 	fl.BoolVar(&f.allowBuild, "allow-build", false, "run the PEP 517 build backend (package code, in an isolated venv) for sdists whose dependencies are not static")
 	return cmd
 }
@@ -194,6 +204,9 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	}
 	for _, w := range srcs.Warnings() {
 		fmt.Fprintf(a.stderr, "pyward: warning: %s\n", w)
+	}
+	if f.check {
+		return a.checkLock(in, args, f, output, format, srcs.URLs(), target)
 	}
 	progress := newProgress(a.stderr, f.quiet || !isTerminal(a.stderr))
 	defer progress.Finish()
@@ -496,4 +509,45 @@ func lockCommandLine(args []string, f lockFlags, output string) string {
 		parts = append(parts, "--exclude-newer", strconv.Quote(f.excludeNewer))
 	}
 	return strings.Join(parts, " ")
+}
+
+// checkLock is lock --check: it compares the lock at output with the
+// inputs and options of this run (lock.Check, plus the command line the
+// lock's header records) and exits 1 naming every difference.
+func (a *app) checkLock(in *lock.Inputs, args []string, f lockFlags, output, format string, urls map[string]string, target lock.Target) error {
+	if output == "" || output == "-" {
+		return usageErrorf("lock --check: name the lock to check with -o FILE")
+	}
+	l, _, err := lock.ReadLock(output, format == "pylock")
+	if err != nil {
+		return usageError(err)
+	}
+	if l == nil {
+		fmt.Fprintf(a.stderr, "pyward: %s is out of date: it does not exist (run the same command without --check)\n", output)
+		a.exitCode = exitFindings
+		return nil
+	}
+	stale := lock.Check(l, in, urls, target.Environment)
+	data, err := os.ReadFile(output)
+	if err != nil {
+		return usageError(err)
+	}
+	recorded := fix.ReadHeader(data).Command
+	if now := lockCommandLine(args, f, output); strings.HasPrefix(recorded, "pyward lock ") && recorded != now {
+		stale = append(stale, lock.Staleness{Kind: "options changed",
+			Detail: fmt.Sprintf("the lock was made by '%s', this run is '%s'", recorded, now)})
+	}
+	if len(stale) == 0 {
+		if !f.quiet {
+			fmt.Fprintf(a.stderr, "Lock is fresh: %s matches its inputs (%d packages)\n", output, len(l.Packages))
+		}
+		return nil
+	}
+	fmt.Fprintf(a.stderr, "pyward: %s is out of date with its inputs:\n", output)
+	for _, s := range stale {
+		fmt.Fprintf(a.stderr, "  - %s\n", s)
+	}
+	fmt.Fprintf(a.stderr, "Run the same command without --check to update it.\n")
+	a.exitCode = exitFindings
+	return nil
 }

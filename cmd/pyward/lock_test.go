@@ -624,3 +624,105 @@ func TestLockPipCompileFlags(t *testing.T) {
 		t.Errorf("--no-header lock:\n%s\nfull lock:\n%s", bare, plain)
 	}
 }
+
+// lock --check names what changed since the lock was written, writes
+// nothing, and exits 1; a fresh lock exits 0.
+func TestLockCheck(t *testing.T) {
+	isolateConfig(t)
+	_, indexURL, host := startIndex(t, demoDists(), testindex.Options{})
+	_, otherURL, otherHost := startIndex(t, demoDists(), testindex.Options{})
+	for _, name := range []string{"requirements.txt", "pylock.toml"} {
+		dir := t.TempDir()
+		in := filepath.Join(dir, "requirements.in")
+		out := filepath.Join(dir, name)
+		write := func(text string) {
+			t.Helper()
+			if err := os.WriteFile(in, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lockArgs := func(index, trusted string, extra ...string) []string {
+			return append([]string{"lock", in, "-o", out, "--index-url", index, "--trusted-host", trusted,
+				"--python-version", "3.12", "--platform", "manylinux_x86_64", "-q"}, extra...)
+		}
+		write("app-core\n")
+		if code, _, stderr := runPyward(t, lockArgs(indexURL, host)...); code != exitOK {
+			t.Fatalf("lock: exit %d: %s", code, stderr)
+		}
+		before, _ := os.ReadFile(out)
+		tests := []struct {
+			name   string
+			input  string
+			args   []string
+			want   []string // in stderr; none means fresh
+			remove bool
+		}{
+			{name: "fresh", input: "app-core\n", args: lockArgs(indexURL, host)},
+			{name: "fresh: a requirement its pin still satisfies", input: "app-core>=1.0\n", args: lockArgs(indexURL, host)},
+			{name: "fresh: a requirement for another platform", input: "app-core\ncolorlib; sys_platform == 'win32'\n", args: lockArgs(indexURL, host)},
+			{name: "requirement added", input: "app-core\ncolorlib\n", args: lockArgs(indexURL, host),
+				want: []string{"requirement added: colorlib (-r " + in + ") is not in the lock"}},
+			{name: "requirement changed", input: "app-core<1.1\n", args: lockArgs(indexURL, host),
+				want: []string{"requirement changed: app-core<1.1 (-r " + in + ") does not allow the locked app-core==1.1.0"}},
+			{name: "requirement removed", input: "helper\n", args: lockArgs(indexURL, host),
+				want: []string{"requirement removed: app-core==1.1.0 is locked as required by -r " + in}},
+			{name: "sources changed", input: "app-core\n", args: lockArgs(otherURL, otherHost),
+				want: []string{"sources changed: ", indexURL + ", which is no longer among the sources (" + otherURL + ")", "options changed: the lock was made by"}},
+			{name: "options changed", input: "app-core\n", args: lockArgs(indexURL, host, "--pre"),
+				want: []string{"options changed", "--pre'"}},
+			{name: "no lock", input: "app-core\n", args: lockArgs(indexURL, host), remove: true,
+				want: []string{"does not exist"}},
+		}
+		for _, tt := range tests {
+			t.Run(name+"/"+tt.name, func(t *testing.T) {
+				write(tt.input)
+				if tt.remove {
+					if err := os.Rename(out, out+".saved"); err != nil {
+						t.Fatal(err)
+					}
+					defer os.Rename(out+".saved", out)
+				}
+				args := append(append([]string(nil), tt.args...), "--check")
+				args = slicesDelete(args, "-q")
+				code, stdout, stderr := runPyward(t, args...)
+				if len(tt.want) == 0 {
+					if code != exitOK || !strings.Contains(stderr, "Lock is fresh") {
+						t.Errorf("exit %d, want 0; stderr %s", code, stderr)
+					}
+				} else {
+					if code != exitFindings {
+						t.Errorf("exit %d, want 1; stderr %s", code, stderr)
+					}
+					for _, w := range tt.want {
+						if !strings.Contains(stderr, w) {
+							t.Errorf("stderr lacks %q:\n%s", w, stderr)
+						}
+					}
+				}
+				if stdout != "" {
+					t.Errorf("stdout %q", stdout)
+				}
+				if tt.remove {
+					if _, err := os.Stat(out); err == nil {
+						t.Errorf("--check wrote %s", out)
+					}
+					return
+				}
+				if after, _ := os.ReadFile(out); !bytes.Equal(after, before) {
+					t.Errorf("--check changed %s", out)
+				}
+			})
+		}
+	}
+}
+
+// slicesDelete returns args without the word w.
+func slicesDelete(args []string, w string) []string {
+	out := args[:0]
+	for _, a := range args {
+		if a != w {
+			out = append(out, a)
+		}
+	}
+	return out
+}

@@ -19,11 +19,8 @@ func ExistingPins(path string, pylock bool) (map[string]pep440.Version, string, 
 	if path == "" || path == "-" {
 		return nil, "", nil
 	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, "", nil
-	}
-	if err != nil {
+	data, found, err := readExisting(path)
+	if !found || err != nil {
 		return nil, "", err
 	}
 	digest := DataSHA256(data)
@@ -55,4 +52,14 @@ func ExistingPins(path string, pylock bool) (map[string]pep440.Version, string, 
 		}
 	}
 	return prefs, digest, nil
+}
+
+// readExisting reads the lock file at path; found is false when there is
+// none yet.
+func readExisting(path string) (data []byte, found bool, err error) {
+	data, err = os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
+	return data, err == nil, err
 }

@@ -13,10 +13,12 @@ import (
 const hashLineIndent = "    "
 
 // indexComment starts a header line naming an index; fromComment the
-// comment under a package naming the index it comes from.
+// comment under a package naming the index it comes from; viaComment the
+// pip-compile comment naming who required it.
 const (
 	indexComment = "# pyward: index "
 	fromComment  = "# from "
+	viaComment   = "# via"
 )
 
 // MarshalRequirements renders l as a hashed requirements.txt that
@@ -113,9 +115,9 @@ func (p *Package) sha256Hashes() []string {
 // writeVia writes pip-compile style provenance comments.
 func writeVia(b *bytes.Buffer, p *Package) {
 	if len(p.Via) == 1 {
-		fmt.Fprintf(b, "%s# via %s\n", hashLineIndent, p.Via[0])
+		fmt.Fprintf(b, "%s%s %s\n", hashLineIndent, viaComment, p.Via[0])
 	} else if len(p.Via) > 1 {
-		fmt.Fprintf(b, "%s# via\n", hashLineIndent)
+		fmt.Fprintf(b, "%s%s\n", hashLineIndent, viaComment)
 		for _, v := range p.Via {
 			fmt.Fprintf(b, "%s#   %s\n", hashLineIndent, v)
 		}
@@ -131,15 +133,19 @@ type RequirementsSources struct {
 	Indexes      []IndexRef     // "# pyward: index NAME=URL" header lines
 	TrustedHosts []string       // --trusted-host lines
 	From         map[int]string // 1-based line of a requirement → its "# from URL"
+	// Via maps the 1-based line of a requirement to its "# via" entries:
+	// "# via X" on one line, or "# via" followed by "#   X" lines.
+	Via map[int][]string
 }
 
 // ReadRequirementsSources reads the "# pyward: index" header lines and the
-// "# from" comment under each requirement (on the comment and continuation
-// lines that follow it, before the next requirement). A malformed index
-// line is an error naming its line.
+// "# from" and "# via" comments under each requirement (on the comment and
+// continuation lines that follow it, before the next requirement). A
+// malformed index line is an error naming its line.
 func ReadRequirementsSources(file string, data []byte) (*RequirementsSources, error) {
-	out := &RequirementsSources{From: map[int]string{}}
-	req := 0 // line of the requirement the following comments belong to
+	out := &RequirementsSources{From: map[int]string{}, Via: map[int][]string{}}
+	req := 0       // line of the requirement the following comments belong to
+	inVia := false // within a multi-line "# via" list
 	for i, raw := range strings.Split(string(data), "\n") {
 		line := strings.TrimRight(raw, "\r")
 		trimmed := strings.TrimSpace(line)
@@ -156,7 +162,19 @@ func ReadRequirementsSources(file string, data []byte) (*RequirementsSources, er
 			if req > 0 {
 				out.From[req] = strings.TrimSpace(trimmed[len(fromComment):])
 			}
+			inVia = false
+		case req > 0 && (trimmed == viaComment || strings.HasPrefix(trimmed, viaComment+" ")):
+			if v := strings.TrimSpace(trimmed[len(viaComment):]); v != "" {
+				out.Via[req] = append(out.Via[req], v)
+			} else {
+				inVia = true
+			}
+		case req > 0 && inVia && strings.HasPrefix(trimmed, "#   "):
+			if v := strings.TrimSpace(trimmed[1:]); v != "" {
+				out.Via[req] = append(out.Via[req], v)
+			}
 		case strings.HasPrefix(trimmed, "#"):
+			inVia = false
 		case line[0] == ' ' || line[0] == '\t':
 			// a continuation (--hash) line of the requirement above
 		case strings.HasPrefix(trimmed, "-"):
@@ -167,7 +185,7 @@ func ReadRequirementsSources(file string, data []byte) (*RequirementsSources, er
 				}
 			}
 		default:
-			req = i + 1
+			req, inVia = i+1, false
 		}
 	}
 	return out, nil

@@ -69,6 +69,7 @@ func FuzzReadRequirementsSources(f *testing.F) {
 	f.Add([]byte("# pyward: index a=https://a/simple/\n--trusted-host h\nx==1 \\\n    --hash=sha256:00\n    # from https://a/simple/\n"))
 	f.Add([]byte("--trusted-host=h:1\n-r other.txt\ny==2\n# from z\n\t# from w\n"))
 	f.Add([]byte("# pyward: index =\n"))
+	f.Add([]byte("a==1\n    # via\n    #   b\n    #   -r r.in\nc==2\n    # via a\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rs, err := ReadRequirementsSources("f", data)
 		if err != nil {
@@ -78,6 +79,11 @@ func FuzzReadRequirementsSources(f *testing.F) {
 		for line := range rs.From {
 			if line < 1 || line > lines {
 				t.Fatalf("from line %d outside 1..%d", line, lines)
+			}
+		}
+		for line, via := range rs.Via {
+			if line < 1 || line > lines || len(via) == 0 {
+				t.Fatalf("via line %d outside 1..%d or empty: %q", line, lines, via)
 			}
 		}
 		for _, ix := range rs.Indexes {
@@ -91,4 +97,34 @@ func FuzzReadRequirementsSources(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The "# via" comments MarshalRequirements writes (one entry on the line,
+// or a list below it) read back as the package's Via.
+func TestRequirementsViaRoundTrip(t *testing.T) {
+	l := &Lock{Packages: []Package{
+		{Name: "idna", Version: "3.7", Via: []string{"-r requirements.in", "requests"}, Index: "https://pypi.org/simple/",
+			Wheels: []File{{Hashes: map[string]string{"sha256": strings.Repeat("c", 64)}}}},
+		{Name: "requests", Version: "2.32.3", Via: []string{"-r requirements.in"},
+			Wheels: []File{{Hashes: map[string]string{"sha256": strings.Repeat("d", 64)}}}},
+		{Name: "six", Version: "1.16.0", Wheels: []File{{Hashes: map[string]string{"sha256": strings.Repeat("e", 64)}}}},
+	}}
+	data, err := MarshalRequirements(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := ReadRequirementsSources("r.txt", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for i, line := range strings.Split(string(data), "\n") {
+		if via, ok := rs.Via[i+1]; ok {
+			got[strings.Fields(line)[0]] = via
+		}
+	}
+	want := map[string][]string{"idna==3.7": {"-r requirements.in", "requests"}, "requests==2.32.3": {"-r requirements.in"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("via = %q, want %q\n%s", got, want, data)
+	}
 }
