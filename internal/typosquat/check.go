@@ -312,8 +312,14 @@ func (m *matcher) eachEdit1(q string, f func(int32, edit)) {
 				continue
 			}
 			seen = append(seen, id)
-			if e, ok := classifyEdit(q, m.r.flat(id)); ok {
+			t := m.r.flat(id)
+			if e, ok := classifyEdit(q, t); ok {
 				f(id, e)
+			} else if v := versionCore(t); v != t && !isDigit(q[len(q)-1]) {
+				if e, ok := classifyEdit(q, v); ok && e.trick != TrickVersionSuffix {
+					e.detail += fmt.Sprintf(" of %q without its version %q", v, t[len(v):])
+					f(id, e)
+				}
 			}
 		}
 	})
@@ -377,7 +383,8 @@ func classifyEdit(q, t string) (edit, bool) {
 			e.factor = TypoFactor
 		case i == 0 || i == len(q)-1:
 			e.factor = EdgeFactor
-		case keyboardAdjacent(c, q[i-1]) || keyboardAdjacent(c, q[i+1]):
+		case keyboardAdjacent(c, q[i-1]) || keyboardAdjacent(c, q[i+1]) || isVowel(c):
+			// A neighbouring key or a vowel: how words are misheard.
 			e.factor = AdjacentFactor
 		}
 		return e, true
@@ -550,7 +557,7 @@ func (m *matcher) affixRest(rest, affix string, isPre bool) {
 		m.emitAffix(i, isPre, fmt.Sprintf("adds %q and drops version %q", affix, versionSuffix(m.r.flat(i))), factor)
 	}
 	for cr := range m.r.cores(rest) {
-		if cr.affix == affix {
+		if cr.affix == affix && cr.isPre == isPre {
 			continue
 		}
 		m.emitAffix(cr.ref, isPre, fmt.Sprintf("uses %q where the original has %q", affix, cr.affix), 1)

@@ -57,7 +57,7 @@ const (
 	tabVcore         // flat form minus its trailing version → id
 	tabCore          // name minus a Python prefix or suffix → id<<1 | isPrefix
 	tabFamily        // family token → id of its FamilyMinMembers-th name
-	tabDelete        // flat form and each one-letter deletion (eachDelete) → id
+	tabDelete        // flat form, its version core and each one-letter deletion of them (eachDelete) → id
 	tabSkel          // sound skeleton and each one-letter deletion of it → id
 	tabHead          // first HeadLen letters of the flat form → id
 	numTables
@@ -139,8 +139,8 @@ func valueBits(limit uint64) uint {
 // of silently missing matches.
 var rulesHash = sync.OnceValue(func() uint32 {
 	var b strings.Builder
-	fmt.Fprintf(&b, "v%d fam%d core%d ver%d skel%d/%d head%d/%d|", compiledVersion, FamilyMinMembers, MinCoreLen, MaxVersionDigits,
-		SkeletonMinLen, trickRow(TrickMultiEdit).minLen, HeadLen, trickRow(TrickTruncation).minLen)
+	fmt.Fprintf(&b, "v%d fam%d core%d ver%d skel%d/%d head%d/%d vdel%d|", compiledVersion, FamilyMinMembers, MinCoreLen, MaxVersionDigits,
+		SkeletonMinLen, trickRow(TrickMultiEdit).minLen, HeadLen, trickRow(TrickTruncation).minLen, trickRow(TrickInsert).minLen)
 	for _, p := range pythonPrefixes {
 		b.WriteString(p + ",")
 	}
@@ -291,6 +291,11 @@ func compile(names []string, ranks []int) (string, error) {
 			}
 		}
 		eachDelete(f, func(h uint64) { tabs[tabDelete].add(h, id) })
+		if v := versionCore(f); v != f && len(v) >= trickRow(TrickInsert).minLen {
+			// beautifullsoup for beautifulsoup4, without the versionless
+			// name in the reference.
+			eachDelete(v, func(h uint64) { tabs[tabDelete].add(h, id) })
+		}
 		if sk, ok := skeletonKey(f); ok {
 			eachDelete(sk, func(h uint64) { tabs[tabSkel].add(h, id) })
 		}

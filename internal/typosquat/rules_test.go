@@ -33,12 +33,15 @@ func TestTypoCost(t *testing.T) {
 		{"requests", "requests", 0},
 		{"requestts", "requests", costDoubled},
 		{"reqeusts", "requests", costTranspose},
-		{"matplotlyb", "matplotlib", costSoundSub},
+		{"matplotlyb", "matplotlib", costSoundSub + costEnd},
+		{"mattplotlib", "matplotlib", costDoubled},
 		{"requwsts", "requests", costAdjacentSub},
 		{"rquests", "requests", costVowelIndel},
 		{"reqbests", "requests", 1},
-		{"mattplotlyb", "matplotlib", costDoubled + costSoundSub},
-		{"cuda13x", "cuda12x", costDigit},
+		{"mattplotlyb", "matplotlib", costDoubled + costSoundSub + costEnd},
+		{"cuda13x", "cuda12x", costDigit + costEnd},
+		{"1cuda", "12cuda", costDigit},
+		{"pandoc", "pandas", 2*costSoundSub + 2*costEnd},
 	}
 	for _, tt := range tests {
 		if got := typoCost(tt.q, tt.t); math.Abs(got-tt.want) > 1e-9 {
@@ -67,5 +70,35 @@ func TestFindingWhy(t *testing.T) {
 	fs := Check("numpy-requests")
 	if want := `joins "numpy" (rank 20) and "requests" (rank 6)`; fs[0].Detail != want {
 		t.Errorf("combination detail = %q, want %q", fs[0].Detail, want)
+	}
+}
+
+// A typo of a versioned project's name without its version is found
+// even when the versionless name is not in the reference (it ranks below
+// the top 5,000): the version core's deletions are indexed too.
+func TestVersionlessTypoWithoutSibling(t *testing.T) {
+	ref := EmbeddedTop(5000)
+	if _, ok := ref.Rank("beautifulsoup"); ok {
+		t.Skip("beautifulsoup is in the top 5,000 of this snapshot")
+	}
+	for _, name := range []string{"beautifullsoup", "beautfiulsoup", "beutifulsoup"} {
+		fs := ref.Check(name)
+		if len(fs) == 0 || fs[0].Imitates != "beautifulsoup4" {
+			t.Errorf("Check(%q) = %v, want beautifulsoup4", name, fs)
+		}
+	}
+}
+
+// Names that change a popular name's ending are new words more often than
+// slips (endCost); a vowel inside a short name is a slip (numipy).
+func TestMultiEditEndings(t *testing.T) {
+	ref := EmbeddedTop(5000)
+	for _, name := range []string{"pandoc", "tabulator", "networkit", "certipy"} {
+		if fs := ref.Check(name); len(fs) != 0 {
+			t.Errorf("Check(%q) = %v, want nothing", name, fs)
+		}
+	}
+	if fs := ref.Check("numipy"); len(fs) == 0 || fs[0].Imitates != "numpy" {
+		t.Errorf("Check(numipy) = %v, want numpy", fs)
 	}
 }

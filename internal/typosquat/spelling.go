@@ -134,6 +134,9 @@ const (
 	// changed digit is a version or a variant (cuda12x, cuda13x), not a
 	// typo.
 	costDigit = MaxMultiEditCost + 1
+	// costEnd is added to an edit of the last EndLetters letters.
+	costEnd    = 0.3
+	EndLetters = 2
 )
 
 // sharedLeadWord returns the length, separators removed, of the leading
@@ -159,22 +162,36 @@ func typoCost(q, t string) float64 {
 	prev := make([]float64, k+1)
 	cur := make([]float64, k+1)
 	for j := 1; j <= k; j++ {
-		prev[j] = prev[j-1] + indelCost(t, j-1)
+		prev[j] = prev[j-1] + indelCost(t, j-1) + endCost(j-1, k)
 	}
 	for i := 1; i <= n; i++ {
-		cur[0] = prev[0] + indelCost(q, i-1)
+		cur[0] = prev[0] + indelCost(q, i-1) + endCost(i-1, n)
 		for j := 1; j <= k; j++ {
-			best := prev[j] + indelCost(q, i-1) // q has an extra letter
-			best = min(best, cur[j-1]+indelCost(t, j-1))
-			best = min(best, prev[j-1]+subCost(q[i-1], t[j-1]))
+			best := prev[j] + indelCost(q, i-1) + endCost(i-1, n) // q has an extra letter
+			best = min(best, cur[j-1]+indelCost(t, j-1)+endCost(j-1, k))
+			if q[i-1] == t[j-1] {
+				best = min(best, prev[j-1])
+			} else {
+				best = min(best, prev[j-1]+subCost(q[i-1], t[j-1])+endCost(j-1, k))
+			}
 			if i > 1 && j > 1 && q[i-1] == t[j-2] && q[i-2] == t[j-1] && q[i-1] != q[i-2] {
-				best = min(best, prev2[j-2]+costTranspose)
+				best = min(best, prev2[j-2]+costTranspose+endCost(j-1, k))
 			}
 			cur[j] = best
 		}
 		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[k]
+}
+
+// endCost is the extra cost of an edit in the last EndLetters letters of
+// a name of length n: a changed ending makes another word (pandoc,
+// tabulator, networkit) more often than a slip does.
+func endCost(i, n int) float64 {
+	if i >= n-EndLetters {
+		return costEnd
+	}
+	return 0
 }
 
 // indelCost is the cost of s[i] being added to or dropped from a name.

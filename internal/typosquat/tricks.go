@@ -64,7 +64,7 @@ var tricks = [...]trickInfo{
 	{TrickSuffix, 0.70, 1.0, true, 4, "adds or swaps a suffix such as -py, -python, -lib, -sdk, -client (requests-dev → requests)"},
 	{TrickCombination, 0.65, 0.8, true, 3, "joins two popular names, with or without a separator (requests-urllib3, numpyrequests)"},
 	{TrickGenericAffix, 0.70, 0.5, true, 4, "wraps a popular name in generic packaging words such as install-, -client, -loader, -lib (install-numpy, urllib3-loader)"},
-	{TrickMultiEdit, 0.9, 0.35, false, 7, "two or more slips that sound or type alike: vowels swapped, letters doubled, neighbouring keys (matplotlyb → matplotlib)"},
+	{TrickMultiEdit, 0.9, 0.35, false, 6, "two or more slips that sound or type alike: vowels swapped, letters doubled, neighbouring keys (matplotlyb → matplotlib)"},
 	{TrickSpelling, 0.85, 0.6, true, 5, "a British/American spelling or plural form of the name (colourama → colorama, numpyes → numpy)"},
 	{TrickTruncation, 0.70, 1.0, true, 7, "cuts the end off a popular name inside a word (tensorfl → tensorflow)"},
 	{TrickWordOrder, 0.80, 1.0, true, 6, "reorders the words of a popular name (learn-scikit → scikit-learn)"},
