@@ -33,7 +33,10 @@ type suite struct {
 	Title string
 	Setup []string // what was measured, on what data (one line each)
 	Rows  []*row
-	Notes []string // findings, differences, failures to report
+	// Tables are extra markdown tables (detection figures), rendered
+	// after the timing table.
+	Tables []string
+	Notes  []string // findings, differences, failures to report
 }
 
 func (r *row) median() time.Duration { return median(r.Samples) }
@@ -97,6 +100,9 @@ func (s *suite) markdown() string {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %s | %s | %s | %s |\n",
 			r.Tool, r.Case, fmtDur(r.median()), fmtDur(minimum(r.Samples)), len(r.Samples),
 			rss, ratio, targets(r), verdicts(r))
+	}
+	for _, t := range s.Tables {
+		b.WriteString("\n" + t)
 	}
 	if len(s.Notes) > 0 {
 		b.WriteString("\n")
