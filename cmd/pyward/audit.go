@@ -91,7 +91,7 @@ input.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.db, "db", "", "advisory database: a directory or zip of OSV files (default: the cache filled by 'pyward db update')")
+	fl.StringVar(&f.db, "db", "", "advisory database: a directory or zip of OSV files, compiled into the cache on first use and reused while unchanged (default: the cache filled by 'pyward db update')")
 	fl.BoolVar(&f.noVulns, "no-vulns", false, "skip the vulnerability check")
 	fl.BoolVar(&f.offline, "offline", false, "never touch the network")
 	fl.StringVar(&f.cacheDir, "cache-dir", "", "cache directory (default $PYWARD_CACHE_DIR, $XDG_CACHE_HOME/pyward or ~/.cache/pyward)")
@@ -409,18 +409,10 @@ var errNoAdvisories = errors.New("no advisory database: run 'pyward db update', 
 
 // openAdvisories loads --db, or the cached database.
 func (a *app) openAdvisories(ctx context.Context, f auditFlags) (*osv.DB, []string, error) {
-	if f.db != "" {
-		db, fileErrs, err := osv.Load(ctx, f.db)
-		if err != nil {
-			return nil, nil, usageErrorf("--db %s: %v", f.db, err)
-		}
-		var warns []string
-		for _, e := range fileErrs {
-			warns = append(warns, "advisory skipped: "+e.Error())
-		}
-		return db, warns, nil
-	}
 	dir, err := a.cacheRoot(f.cacheDir)
+	if f.db != "" {
+		return loadDBFlag(ctx, f.db, dir, err)
+	}
 	if err != nil {
 		return nil, nil, usageError(err)
 	}
@@ -437,6 +429,34 @@ func (a *app) openAdvisories(ctx context.Context, f auditFlags) (*osv.DB, []stri
 		warns = append(warns, fmt.Sprintf("advisory database is %s old: run 'pyward db update'", roundAge(age)))
 	}
 	return db, warns, nil
+}
+
+// loadDBFlag loads --db through the compiled-source cache under
+// cacheRoot, so only the first process after a change parses it; without a
+// cache directory (rootErr) it parses the source every time.
+func loadDBFlag(ctx context.Context, src, cacheRoot string, rootErr error) (*osv.DB, []string, error) {
+	var res *osv.SourceLoad
+	if rootErr != nil {
+		db, fileErrs, err := osv.Load(ctx, src)
+		if err != nil {
+			return nil, nil, usageErrorf("--db %s: %v", src, err)
+		}
+		res = &osv.SourceLoad{DB: db, FileErrors: fileErrs}
+	} else {
+		c := &osv.SourceCache{Dir: filepath.Join(cacheRoot, "osv", "sources")}
+		var err error
+		if res, err = c.Load(ctx, src); err != nil {
+			return nil, nil, usageErrorf("--db %s: %v", src, err)
+		}
+	}
+	var warns []string
+	for _, e := range res.FileErrors {
+		warns = append(warns, "advisory skipped: "+e.Error())
+	}
+	if res.CacheErr != nil {
+		warns = append(warns, "--db "+src+" was not cached: "+res.CacheErr.Error())
+	}
+	return res.DB, warns, nil
 }
 
 func (a *app) cacheRoot(flag string) (string, error) {

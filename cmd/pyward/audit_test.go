@@ -76,6 +76,50 @@ func TestAuditJSON(t *testing.T) {
 	}
 }
 
+// TestAuditDBIsCompiledOnce: the first audit with --db compiles the source
+// into the cache, later ones read that entry while the source's fingerprint
+// (path, size, mtime) is unchanged and parse it again once it changes.
+func TestAuditDBIsCompiledOnce(t *testing.T) {
+	isolateConfig(t)
+	db := filepath.Join(t.TempDir(), "osv")
+	if err := os.CopyFS(db, os.DirFS("testdata/audit/osv")); err != nil {
+		t.Fatal(err)
+	}
+	mal := filepath.Join(db, "MAL-2024-0001.json")
+	args := []string{"audit", "--offline", "--db", db, "--format", "json", "--name", "colourama"}
+	if code, stdout, stderr := runPyward(t, args...); code != exitFindings || !strings.Contains(stdout, "MAL-2024-0001") {
+		t.Fatalf("first run: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	entries, _ := filepath.Glob(filepath.Join(os.Getenv("PYWARD_CACHE_DIR"), "osv", "sources", "*.idx"))
+	if len(entries) != 1 {
+		t.Fatalf("compiled entries %v, want one", entries)
+	}
+	// Same size and mtime, unreadable content: only the cached entry can
+	// still name the advisory.
+	fi, _ := os.Stat(mal)
+	if err := os.WriteFile(mal, []byte(strings.Repeat(" ", int(fi.Size()))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(mal, fi.ModTime(), fi.ModTime())
+	if code, stdout, stderr := runPyward(t, args...); code != exitFindings || !strings.Contains(stdout, "MAL-2024-0001") {
+		t.Fatalf("second run did not use the compiled entry: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	os.Chtimes(mal, fi.ModTime().Add(time.Second), fi.ModTime().Add(time.Second))
+	code, stdout, _ := runPyward(t, args...)
+	var doc auditJSON
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("third run: not JSON: %v\n%s", err, stdout)
+	}
+	for _, f := range doc.Findings {
+		if f.Kind == "malicious" {
+			t.Errorf("changed source was not parsed again (exit %d): %+v", code, f)
+		}
+	}
+	if !strings.Contains(strings.Join(doc.Warnings, "\n"), "MAL-2024-0001.json: invalid OSV JSON") {
+		t.Errorf("the now broken record is not reported: %v", doc.Warnings)
+	}
+}
+
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestAuditExitCodesAndErrors(t *testing.T) {

@@ -29,6 +29,11 @@
 // downloaded with ETag/Last-Modified revalidation, checked, and stored by
 // temp-file+rename together with a compact binary index (see EncodeIndex)
 // so that a warm audit reads one file instead of parsing thousands.
+// SourceCache does the same for a local source given to `pyward audit
+// --db DIR|ZIP`: it is compiled on first use and the compiled entry is
+// reused while the source's fingerprint (SourceFingerprint: path, size and
+// mtime of the archive, or of every record file of the tree) is unchanged;
+// an entry that fails its checksum or names another state is rebuilt.
 //
 // # Input limits
 //
