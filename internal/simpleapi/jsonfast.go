@@ -63,7 +63,7 @@ const maxSkipDepth = 64
 var (
 	pageFields = []string{"meta", "name", "files", "versions", "project-status"}
 	metaFields = []string{"api-version"}
-	fileFields = []string{"filename", "url", "hashes", "requires-python", "yanked", "core-metadata", "data-dist-info-metadata", "size", "upload-time"}
+	fileFields = []string{"filename", "url", "hashes", "requires-python", "yanked", "core-metadata", "data-dist-info-metadata", "size", "upload-time", "provenance"}
 )
 
 // plainByte[c] reports whether c may appear in a string that is copied
@@ -153,6 +153,8 @@ func (d *fastDecoder) file(f *jsonFile) bool {
 			return d.int64Ptr(&f.Size)
 		case "upload-time":
 			return d.stringPtr(&f.UploadTime)
+		case "provenance":
+			return d.stringPtr(&f.Provenance)
 		}
 		return false
 	})

@@ -36,6 +36,9 @@ type File struct {
 	YankedReason   string
 	UploadTime     time.Time // PEP 700; zero when not given
 	Size           int64     // PEP 700; 0 when not given
+	// Provenance is the PEP 740 provenance URL as the page gives it (JSON
+	// "provenance", HTML data-provenance); "" when the file has none.
+	Provenance string
 	// MetadataHashes is non-nil when a PEP 658 metadata file is available
 	// at URL + ".metadata"; it may be empty when no hash was given.
 	MetadataHashes map[string]string
@@ -492,6 +495,7 @@ func (p *Page) addAnchor(attrs map[string]string, text string, base *url.URL) er
 	if reason, yanked := attrs["data-yanked"]; yanked {
 		f.Yanked, f.YankedReason = true, reason
 	}
+	f.Provenance = strings.TrimSpace(attrs["data-provenance"])
 	// PEP 714: data-core-metadata supersedes data-dist-info-metadata.
 	meta, has := attrs["data-core-metadata"]
 	if !has {
@@ -532,6 +536,7 @@ type jsonFile struct {
 	DistInfoMetadata json.RawMessage   `json:"data-dist-info-metadata"`
 	Size             *int64            `json:"size"`
 	UploadTime       *string           `json:"upload-time"`
+	Provenance       *string           `json:"provenance"`
 }
 
 // ParseJSON parses a PEP 691 project page (with PEP 700 and PEP 792 fields).
@@ -667,6 +672,9 @@ func ParseJSON(data []byte, pageURL *url.URL) (*Page, error) {
 				return fail(where()+": upload-time is not ISO 8601 (PEP 700)", err)
 			}
 			f.UploadTime = t.UTC()
+		}
+		if jf.Provenance != nil {
+			f.Provenance = strings.TrimSpace(*jf.Provenance)
 		}
 		p.Files = append(p.Files, f)
 	}

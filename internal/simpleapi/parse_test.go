@@ -116,3 +116,29 @@ func BenchmarkParseJSON(b *testing.B) {
 		}
 	}
 }
+
+// TestProvenancePresence: the PEP 740 provenance URL of a file is kept from
+// both page formats; null or absent means none.
+func TestProvenancePresence(t *testing.T) {
+	base, _ := url.Parse("https://idx.example/simple/x/")
+	prov := "https://idx.example/integrity/x/1.0/x-1.0-py3-none-any.whl/provenance"
+	tests := []struct {
+		name, body, ctype, want string
+	}{
+		{"json url", `{"meta":{"api-version":"1.3"},"name":"x","files":[{"filename":"x-1.0-py3-none-any.whl","url":"x-1.0-py3-none-any.whl","hashes":{},"provenance":"` + prov + `"}]}`, MediaJSON, prov},
+		{"json null", `{"meta":{"api-version":"1.3"},"name":"x","files":[{"filename":"x-1.0-py3-none-any.whl","url":"x-1.0-py3-none-any.whl","hashes":{},"provenance":null}]}`, MediaJSON, ""},
+		{"json absent", `{"meta":{"api-version":"1.1"},"name":"x","files":[{"filename":"x-1.0-py3-none-any.whl","url":"x-1.0-py3-none-any.whl","hashes":{}}]}`, MediaJSON, ""},
+		{"html attribute", `<a href="x-1.0-py3-none-any.whl" data-provenance="` + prov + `">x</a>`, MediaHTML, prov},
+		{"html absent", `<a href="x-1.0-py3-none-any.whl">x</a>`, MediaHTML, ""},
+	}
+	for _, tt := range tests {
+		pg, err := Parse([]byte(tt.body), tt.ctype, base)
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if len(pg.Files) != 1 || pg.Files[0].Provenance != tt.want {
+			t.Errorf("%s: files %+v, want provenance %q", tt.name, pg.Files, tt.want)
+		}
+	}
+}

@@ -51,6 +51,10 @@ type Dist struct {
 	Yanked       bool   // PEP 592
 	YankedReason string // reason; may be empty
 	UploadTime   time.Time
+	// Provenance, when set, is served for each of the release's files as
+	// its PEP 740 provenance object at /files/<filename>.provenance and
+	// linked from the pages (JSON "provenance", HTML data-provenance).
+	Provenance []byte
 
 	Modules map[string]string // extra files in the wheel/sdist: relative path → content
 	// RawEntries are written into the wheel verbatim (and listed in

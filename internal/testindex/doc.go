@@ -32,10 +32,13 @@
 //     <meta name="pypi:project-status"> / "pypi:project-status-reason".
 //     JSON (application/vnd.pypi.simple.v1+json) carries hashes,
 //     requires-python, yanked, core-metadata, data-dist-info-metadata,
-//     PEP 700 versions / size / upload-time, and PEP 792 project-status.
+//     PEP 700 versions / size / upload-time, PEP 792 project-status and
+//     PEP 740 provenance (null unless Dist.Provenance is set; HTML then
+//     carries data-provenance).
 //   - GET /files/<filename>   the artifact; HTTP Range requests supported
 //     (RFC 9110 §14) unless Options.NoRange.
 //   - GET /files/<filename>.metadata  the PEP 658 core-metadata file of a wheel.
+//   - GET /files/<filename>.provenance  Dist.Provenance, when set.
 //
 // Content negotiation follows PEP 691: the Accept header's q-values choose
 // among application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html

@@ -231,6 +231,7 @@ type fileView struct {
 	hasMeta                                bool
 	size                                   int64
 	uploadTime                             time.Time
+	provenance                             string // href of the PEP 740 provenance, "" for none
 }
 
 // pageData snapshots the project for rendering.
@@ -263,6 +264,9 @@ func (ix *Index) pageData(norm, fileBase string) (p *project, views []fileView, 
 			yankedReason:   f.dist.YankedReason,
 			size:           int64(len(f.genuine)),
 			uploadTime:     f.dist.UploadTime,
+		}
+		if f.dist.Provenance != nil {
+			v.provenance = v.href + ".provenance"
 		}
 		if f.wheel && !ix.opts.NoMetadataFiles {
 			v.hasMeta, v.metaSHA = true, f.metaSHA
@@ -311,6 +315,7 @@ func (ix *Index) projectJSON(name string, views []fileView, versions []string, s
 		DistInfoMeta   any               `json:"data-dist-info-metadata"`
 		Size           int64             `json:"size"`
 		UploadTime     string            `json:"upload-time,omitempty"`
+		Provenance     *string           `json:"provenance"`
 	}
 	doc := struct {
 		Meta          map[string]string `json:"meta"`
@@ -353,6 +358,9 @@ func (ix *Index) projectJSON(name string, views []fileView, versions []string, s
 		if !ix.opts.NoUploadTimes {
 			jf.UploadTime = v.uploadTime.UTC().Format("2006-01-02T15:04:05.000000Z")
 		}
+		if v.provenance != "" {
+			jf.Provenance = &v.provenance
+		}
 		doc.Files = append(doc.Files, jf)
 	}
 	body, _ := json.Marshal(doc)
@@ -388,6 +396,9 @@ func (ix *Index) projectHTML(name string, views []fileView, st ProjectStatus, ha
 			}
 			fmt.Fprintf(&b, " data-core-metadata=\"%s\" data-dist-info-metadata=\"%s\"", m, m)
 		}
+		if v.provenance != "" {
+			fmt.Fprintf(&b, " data-provenance=\"%s\"", html.EscapeString(v.provenance))
+		}
 		fmt.Fprintf(&b, ">%s</a><br/>\n", html.EscapeString(v.filename))
 	}
 	b.WriteString("  </body>\n</html>\n")
@@ -396,27 +407,35 @@ func (ix *Index) projectHTML(name string, views []fileView, st ProjectStatus, ha
 
 func (ix *Index) serveFile(w http.ResponseWriter, r *http.Request, name string) {
 	fn, isMeta := strings.CutSuffix(name, ".metadata")
+	fn, isProv := strings.CutSuffix(fn, ".provenance")
+	isMeta = isMeta && !isProv
 	p, f, err := ix.lookup(fn)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	if f == nil || (isMeta && (!f.wheel || ix.opts.NoMetadataFiles)) {
+	if f == nil || (isMeta && (!f.wheel || ix.opts.NoMetadataFiles)) || (isProv && f.dist.Provenance == nil) {
 		http.NotFound(w, r)
 		return
 	}
 	p.mu.Lock()
 	data := f.data
-	if isMeta {
+	switch {
+	case isMeta:
 		data = f.metadata
+	case isProv:
+		data = f.dist.Provenance
 	}
 	p.mu.Unlock()
 	h := w.Header()
 	h.Set("ETag", `"`+sha256Hex(data)[:24]+`"`)
 	h.Set("Cache-Control", "max-age=31536000, immutable")
-	if isMeta {
+	switch {
+	case isMeta:
 		h.Set("Content-Type", "text/plain; charset=utf-8")
-	} else {
+	case isProv:
+		h.Set("Content-Type", "application/json")
+	default:
 		h.Set("Content-Type", "application/octet-stream")
 	}
 	cw := &countingWriter{ResponseWriter: w, n: &ix.bytes}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -657,4 +658,47 @@ func TestPipResolvesRandomGraph(t *testing.T) {
 		t.Errorf("pip installs only %d packages", len(rep.Install))
 	}
 	t.Logf("pip resolved %d packages with %d requests", len(rep.Install), ix.Requests())
+}
+
+// TestProvenanceServed: a release with Provenance links it from both page
+// formats and serves it; one without lists null and serves nothing.
+func TestProvenanceServed(t *testing.T) {
+	prov := []byte(`{"version": 1, "attestation_bundles": []}`)
+	ix, err := New([]Dist{
+		{Name: "signed", Version: "1.0", Provenance: prov},
+		{Name: "plain", Version: "1.0"},
+	}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.Start()
+	defer ix.Close()
+	_, body := get(t, ix.URL()+"/simple/signed/", "application/vnd.pypi.simple.v1+json")
+	var doc struct {
+		Files []struct {
+			Filename   string  `json:"filename"`
+			Provenance *string `json:"provenance"`
+		} `json:"files"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil || len(doc.Files) != 1 || doc.Files[0].Provenance == nil {
+		t.Fatalf("signed JSON page: %v\n%s", err, body)
+	}
+	if _, html := get(t, ix.URL()+"/simple/signed/", "text/html"); !strings.Contains(string(html), `data-provenance="../../files/`+doc.Files[0].Filename+`.provenance"`) {
+		t.Errorf("HTML page lacks data-provenance:\n%s", html)
+	}
+	page, _ := url.Parse(ix.URL() + "/simple/signed/")
+	ref, _ := url.Parse(*doc.Files[0].Provenance)
+	resp, got := get(t, page.ResolveReference(ref).String(), "")
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(got, prov) {
+		t.Errorf("provenance: %s %q", resp.Status, got)
+	}
+	_, body = get(t, ix.URL()+"/simple/plain/", "application/vnd.pypi.simple.v1+json")
+	if !strings.Contains(string(body), `"provenance":null`) {
+		t.Errorf("plain JSON page: %s", body)
+	}
+	for _, fn := range ix.Filenames("plain") {
+		if resp, _ := get(t, ix.URL()+"/files/"+fn+".provenance", ""); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s.provenance: %s, want 404", fn, resp.Status)
+		}
+	}
 }
