@@ -37,6 +37,12 @@ const (
 	auditColdMax    = 400 * time.Millisecond
 	auditTypoMax    = 50 * time.Millisecond
 	auditPeerFactor = 5.0
+	// auditLockFiles lock files of auditLockFileMin..auditLockFileMax pins
+	// are audited by one process and by one process each (CI jobs and
+	// pre-commit hooks start one process per file).
+	auditLockFiles   = 20
+	auditLockFileMin = 30
+	auditLockFileMax = 200
 	// auditAffectedShare of the advisory-db packages get a version an
 	// advisory lists as affected; the others a fixed or recent version.
 	auditAffectedShare = 0.6
@@ -85,7 +91,7 @@ func auditSuite(ctx context.Context, cfg *config) (*suite, error) {
 	s.Setup = append(s.Setup,
 		fmt.Sprintf("advisories: every file of %s (%d YAML advisories, %d with PyPI packages), converted once to a zip of OSV JSON (%d KiB) that both tools read", advDir, adv.files, adv.records, len(adv.zip)/1024),
 		fmt.Sprintf("lock: requirements.txt of %d `name==version` lines: %d names from the advisory database (%.0f%% at a version an advisory lists, the rest at a fixed or current version), the rest from top-pypi-15000.tsv at their latest version (seed %d)", len(pins), countFromAdv(pins, adv), auditAffectedShare*100, cfg.seed),
-		"pyward warm: `pyward audit requirements.txt --cache-dir DIR --offline --format json --fail-on none --no-index-config`, with DIR filled beforehand by the code behind `pyward db update` (osv.Cache.Update) from the zip served on 127.0.0.1 (the compiled index is read, nothing is parsed); cold: `--db all.zip` (the JSON zip) and `--db pypa-advisory-db` (the YAML tree), parsed on every run; pyward also runs its typo-squat and hygiene checks on the same names in these runs",
+		"pyward warm: `pyward audit requirements.txt --cache-dir DIR --offline --format json --fail-on none --no-index-config`, with DIR filled beforehand by the code behind `pyward db update` (osv.Cache.Update) from the zip served on 127.0.0.1 (the compiled index is read, nothing is parsed); cold: `--db all.zip` (the JSON zip) and `--db pypa-advisory-db` (the YAML tree), parsed on every run (the compiled entry each run writes is removed before the next); pyward also runs its typo-squat and hygiene checks on the same names in these runs",
 	)
 
 	// pyward warm: fill the cache through a loopback server, as `pyward db update` would.
@@ -116,7 +122,13 @@ func auditSuite(ctx context.Context, cfg *config) (*suite, error) {
 			Checks: []check{{Target: "< " + fmtDur(auditColdMax)}}}
 		for i := range cfg.runs {
 			cfg.log("audit: pyward %s %d/%d", c.label, i+1, cfg.runs)
-			smp, res, err := run(ctx, pyAudit("--cache-dir", filepath.Join(dir, "empty-cache"), "--db", c.db))
+			// Cold: no compiled entry of the source yet; this run parses it
+			// and writes one.
+			empty := filepath.Join(dir, "empty-cache")
+			if err := os.RemoveAll(empty); err != nil {
+				return s, err
+			}
+			smp, res, err := run(ctx, pyAudit("--cache-dir", empty, "--db", c.db))
 			if err != nil {
 				return s, err
 			}
@@ -169,13 +181,29 @@ func auditSuite(ctx context.Context, cfg *config) (*suite, error) {
 	s.Rows = append(s.Rows, typoCLI, inproc)
 	s.Notes = append(s.Notes, fmt.Sprintf("typo-squat: the CLI reported %d typo-squat findings, the in-process check flagged %d of %d names; loading the embedded reference took %s (in-process, first call)", flagged, direct, len(names), fmtDur(load)))
 
+	// Many lock files through --db all.zip.
+	many, err := newLockSet(rng, adv, top, dir, cfg.tiny)
+	if err != nil {
+		return s, err
+	}
+	s.Setup = append(s.Setup, many.setup())
+	manyRows, err := many.measurePyward(ctx, cfg, s, zipPath)
+	if err != nil {
+		return s, err
+	}
+
 	// osv-scanner.
 	scanner, why := findOSVScanner(ctx, cfg)
 	peer := &row{Tool: "osv-scanner v2.6.0 (offline)", Case: fmt.Sprintf("%d packages", len(pins)), Ref: warm,
 		Checks: []check{{Target: fmt.Sprintf("pyward warm ≥ %.0f× faster", auditPeerFactor)}}}
 	s.Rows = append(s.Rows, peer)
+	peerMany := many.peerRows(manyRows)
+	s.Rows = append(s.Rows, peerMany...)
 	if scanner == "" {
 		peer.Skipped = why
+		for _, r := range peerMany {
+			r.Skipped = why
+		}
 		s.Notes = append(s.Notes, "osv-scanner not run: "+why)
 		return s, nil
 	}
@@ -205,6 +233,12 @@ func auditSuite(ctx context.Context, cfg *config) (*suite, error) {
 	if x, ok := peer.ratio(); ok {
 		peer.Checks[0].Pass = x >= auditPeerFactor
 	}
+	if err := many.measureScanner(ctx, cfg, s, peerMany, scanner, env); err != nil {
+		for _, r := range peerMany {
+			r.Samples, r.Skipped = nil, "osv-scanner failed: "+firstLine(err.Error())
+		}
+		s.Notes = append(s.Notes, "osv-scanner on many lock files failed: "+cell(err.Error()))
+	}
 	if cold := s.Rows[1]; len(cold.Samples) > 0 {
 		s.Notes = append(s.Notes, fmt.Sprintf("osv-scanner vs pyward cold on the same zip: %.1f×", float64(peer.median())/float64(cold.median())))
 	}
@@ -224,6 +258,139 @@ func auditSuite(ctx context.Context, cfg *config) (*suite, error) {
 	}
 	s.Notes = append(s.Notes, lines...)
 	return s, nil
+}
+
+// lockSet is the many-lock-files case: each file in its own directory as
+// requirements.txt, the way projects keep them.
+type lockSet struct {
+	paths []string
+	pins  int
+}
+
+func newLockSet(rng *rand.Rand, adv *advisories, top []topProject, dir string, tiny bool) (*lockSet, error) {
+	n, lo, hi := auditLockFiles, auditLockFileMin, auditLockFileMax
+	if tiny {
+		n, lo, hi = 3, 10, 20
+	}
+	ls := &lockSet{}
+	for i := range n {
+		pins := auditLock(rng, adv, top, lo+rng.IntN(hi-lo+1))
+		var b strings.Builder
+		for _, p := range pins {
+			fmt.Fprintf(&b, "%s==%s\n", p[0], p[1])
+		}
+		p := filepath.Join(dir, "locks", fmt.Sprintf("project-%02d", i+1), "requirements.txt")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+			return nil, err
+		}
+		ls.paths = append(ls.paths, p)
+		ls.pins += len(pins)
+	}
+	return ls, nil
+}
+
+func (ls *lockSet) setup() string {
+	return fmt.Sprintf("many lock files: %d requirements.txt files of %d–%d pins (%d in all, drawn like the lock above), audited against `--db all.zip` by one process (`pyward audit F1 … F%d`; osv-scanner `-L requirements.txt:F1 … -L requirements.txt:F%d`) and by one process per file run one after another, as CI jobs and pre-commit hooks do; a row's time is the whole set. pyward compiles the zip into its cache on the first run after the zip changes (timed separately, untimed warm-up otherwise) and reads the compiled entry afterwards",
+		len(ls.paths), auditLockFileMin, auditLockFileMax, ls.pins, len(ls.paths), len(ls.paths))
+}
+
+// runEach runs one process per proc, one after another, as one sample.
+func runEach(ctx context.Context, ps []proc) (sample, error) {
+	var total sample
+	for _, p := range ps {
+		smp, _, err := run(ctx, p)
+		if err != nil {
+			return total, err
+		}
+		total.Wall += smp.Wall
+		total.CPU += smp.CPU
+		total.RSSKB = max(total.RSSKB, smp.RSSKB)
+	}
+	return total, nil
+}
+
+// measurePyward times pyward on the lock set: one process, then one per
+// file. It returns the two rows.
+func (ls *lockSet) measurePyward(ctx context.Context, cfg *config, s *suite, zipPath string) ([2]*row, error) {
+	dir := filepath.Dir(filepath.Dir(filepath.Dir(ls.paths[0])))
+	cache := filepath.Join(dir, "many-cache")
+	pyAudit := func(files ...string) proc {
+		args := append([]string{"audit", "--offline", "--format", "json", "--fail-on", "none", "--no-index-config", "--cache-dir", cache, "--db", zipPath}, files...)
+		return proc{Name: cfg.pyward, Dir: dir, Args: args, OKCodes: []int{1}}
+	}
+	os.RemoveAll(cache)
+	first, _, err := run(ctx, pyAudit(ls.paths...))
+	if err != nil {
+		return [2]*row{}, err
+	}
+	s.Notes = append(s.Notes, fmt.Sprintf("many lock files: pyward's first run after the zip changed (parses it and writes the compiled entry) took %s for the %d files in one process", fmtDur(first.Wall), len(ls.paths)))
+	one := &row{Tool: "pyward audit", Case: fmt.Sprintf("%d lock files, one process, --db all.zip", len(ls.paths))}
+	each := &row{Tool: "pyward audit", Case: fmt.Sprintf("%d lock files, one process each, --db all.zip", len(ls.paths))}
+	perFile := make([]proc, len(ls.paths))
+	for i, p := range ls.paths {
+		perFile[i] = pyAudit(p)
+	}
+	for i := range cfg.runs {
+		cfg.log("audit: pyward %d lock files %d/%d", len(ls.paths), i+1, cfg.runs)
+		smp, _, err := run(ctx, pyAudit(ls.paths...))
+		if err != nil {
+			return [2]*row{}, err
+		}
+		one.add(smp)
+		if smp, err = runEach(ctx, perFile); err != nil {
+			return [2]*row{}, err
+		}
+		each.add(smp)
+	}
+	s.Rows = append(s.Rows, one, each)
+	return [2]*row{one, each}, nil
+}
+
+// peerRows are osv-scanner's rows for the lock set, each compared with
+// pyward's row of the same mode.
+func (ls *lockSet) peerRows(py [2]*row) []*row {
+	target := []check{{Target: fmt.Sprintf("pyward ≥ %.0f× faster", auditPeerFactor)}}
+	return []*row{
+		{Tool: "osv-scanner v2.6.0 (offline)", Case: fmt.Sprintf("%d lock files, one process", len(ls.paths)), Ref: py[0], Checks: slices.Clone(target)},
+		{Tool: "osv-scanner v2.6.0 (offline)", Case: fmt.Sprintf("%d lock files, one process each", len(ls.paths)), Ref: py[1], Checks: slices.Clone(target)},
+	}
+}
+
+func (ls *lockSet) measureScanner(ctx context.Context, cfg *config, s *suite, rows []*row, scanner string, env []string) error {
+	dir := filepath.Dir(filepath.Dir(filepath.Dir(ls.paths[0])))
+	scan := func(files ...string) proc {
+		args := []string{"scan", "source", "--offline", "--offline-vulnerabilities", "--no-resolve", "--format", "json"}
+		for _, f := range files {
+			args = append(args, "-L", "requirements.txt:"+f)
+		}
+		// osv-scanner exits 1 when it finds vulnerabilities.
+		return proc{Name: scanner, Dir: dir, Args: args, Env: env, OKCodes: []int{1}}
+	}
+	perFile := make([]proc, len(ls.paths))
+	for i, p := range ls.paths {
+		perFile[i] = scan(p)
+	}
+	for i := range cfg.peerRuns {
+		cfg.log("audit: osv-scanner %d lock files %d/%d", len(ls.paths), i+1, cfg.peerRuns)
+		smp, _, err := run(ctx, scan(ls.paths...))
+		if err != nil {
+			return err
+		}
+		rows[0].add(smp)
+		if smp, err = runEach(ctx, perFile); err != nil {
+			return err
+		}
+		rows[1].add(smp)
+	}
+	for _, r := range rows {
+		if x, ok := r.ratio(); ok {
+			r.Checks[0].Pass = x >= auditPeerFactor
+		}
+	}
+	return nil
 }
 
 // advisories is the converted advisory database.
