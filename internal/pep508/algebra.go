@@ -779,8 +779,24 @@ func (s MarkerSet) Within(u MarkerSet) MarkerSet {
 		var kept clause
 		for i, k := range c {
 			rest := append(slices.Clone(kept), c[i+1:]...)
-			if (MarkerSet{clauses: []clause{rest}}).And(u).Implies(MarkerSet{clauses: []clause{{k}}}) {
+			restU := (MarkerSet{clauses: []clause{rest}}).And(u)
+			if restU.Implies(MarkerSet{clauses: []clause{{k}}}) {
 				continue
+			}
+			if k.version && len(k.ivs) > 0 {
+				// Open up interval ends that u bounds anyway.
+				for _, end := range []int{0, 1} {
+					w := k
+					w.ivs = slices.Clone(k.ivs)
+					if end == 0 {
+						w.ivs[0].lo = bound{inf: true}
+					} else {
+						w.ivs[len(w.ivs)-1].hi = bound{inf: true}
+					}
+					if restU.And(MarkerSet{clauses: []clause{{w}}}).Implies(MarkerSet{clauses: []clause{{k}}}) {
+						k = w
+					}
+				}
 			}
 			kept = append(kept, k)
 		}
@@ -891,4 +907,19 @@ func (iv interval) String() string {
 		parts = append(parts, pythonVar+op+quoteValue(iv.hi.v.String()))
 	}
 	return strings.Join(parts, " and ")
+}
+
+// PythonLowest returns the lowest interpreter version in s; ok is false
+// when s is empty or has no lower bound on the interpreter version.
+func (s MarkerSet) PythonLowest() (v pep440.Version, ok bool) {
+	for _, c := range s.clauses {
+		k, found := c.get(pythonVar)
+		if !found || len(k.ivs) == 0 || k.ivs[0].lo.inf {
+			return pep440.Version{}, false
+		}
+		if lo := k.ivs[0].lo.v; !ok || lo.Compare(v) < 0 {
+			v, ok = lo, true
+		}
+	}
+	return v, ok
 }

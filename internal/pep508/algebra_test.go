@@ -101,6 +101,8 @@ func TestMarkerSetString(t *testing.T) {
 		{`python_full_version != "3.9.1"`, "", `python_full_version != "3.9.1"`},
 		{`sys_platform == "win32" or sys_platform == "darwin"`, "", `(sys_platform == "darwin" or sys_platform == "win32")`},
 		{`extra == "x"`, "", `python_full_version < "0"`},
+		{`python_version >= "3.9" and python_version < "3.11"`, `python_version >= "3.9"`, `python_version < "3.11"`},
+		{`python_version == "3.12" or sys_platform == "linux"`, `python_version >= "3.12" and python_version < "3.13"`, ``},
 	}
 	for _, tt := range tests {
 		s := mustSet(t, tt.in)
@@ -169,6 +171,7 @@ func TestMarkerSetRandom(t *testing.T) {
 		back := a.Marker()
 		and, or, not := a.And(b), a.Or(b), a.Not()
 		disjoint, implies := a.Disjoint(b), a.Implies(b)
+		within := a.Within(b)
 		for _, env := range envs {
 			ea, eb := ma.Evaluate(env), mb.Evaluate(env)
 			check := func(what string, got, want bool) {
@@ -182,6 +185,9 @@ func TestMarkerSetRandom(t *testing.T) {
 			check("and", and.Evaluate(env), ea && eb)
 			check("or", or.Evaluate(env), ea || eb)
 			check("not", not.Evaluate(env), !ea)
+			if eb {
+				check("within "+within.String(), within.Evaluate(env), ea)
+			}
 			if disjoint {
 				check("disjoint", ea && eb, false)
 			}
@@ -223,4 +229,23 @@ func FuzzMarkerSet(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestMarkerSetPythonLowest(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`python_version >= "3.10"`, "3.10"},
+		{`python_full_version >= "3.10.1" or python_version == "3.9" and sys_platform == "linux"`, "3.9"},
+		{`python_version < "3.10"`, ""},
+		{`python_version >= "3.10" or sys_platform == "linux"`, ""},
+	}
+	for _, tt := range tests {
+		v, ok := mustSet(t, tt.in).PythonLowest()
+		got := ""
+		if ok {
+			got = v.String()
+		}
+		if got != tt.want {
+			t.Errorf("%s: PythonLowest = %q, want %q", tt.in, got, tt.want)
+		}
+	}
 }
