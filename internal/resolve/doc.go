@@ -1,6 +1,7 @@
 // Package resolve chooses one release of every required Python project so
-// that all requirements hold on one target interpreter and platform, or
-// explains why that is impossible.
+// that all requirements hold on one target interpreter and platform, or,
+// universally, on every environment of a universe; or explains why that is
+// impossible.
 //
 // # Algorithm
 //
@@ -46,8 +47,7 @@
 //     the same project. An extra that a release does not define adds
 //     nothing (as pip and uv do, with no backtracking to find it).
 //   - Markers (PEP 508) are evaluated against Options.Environment; the root
-//     requirements' markers too. Only one environment is resolved: universal
-//     (multi-platform, forking) resolution is not implemented.
+//     requirements' markers too (universal resolution: see below).
 //   - Requires-Python (PEP 345/PEP 440) is checked per file against
 //     Options.Python. Only lower bounds are enforced by default, like uv:
 //     upper bounds are usually guesses and honouring them makes resolution
@@ -84,6 +84,44 @@
 //     Resolution.Warnings: pyward never builds packages.
 //   - A release that depends on its own project with a specifier excluding
 //     itself cannot be used.
+//
+// # Universal resolution
+//
+// With Options.Universal the resolver finds one set of releases, each with
+// a marker, that is a valid installation on every environment of the
+// universe: the project's Requires-Python, narrowed by Universe.Environments
+// (uv's `environments`). Markers are handled with pep508.MarkerSet.
+//
+//   - A fork is a set of environments (a MarkerSet); the first is the
+//     universe, split by the required environments. In a fork, a
+//     requirement applies when its marker overlaps the fork; Requires-Python
+//     is checked against the fork's lowest Python; every wheel counts as
+//     usable, except that a release needs a usable file on each required
+//     Target in the fork (uv's `required-environments`), so an older release
+//     with such wheels is chosen rather than failing.
+//   - When one package's requirements on one project carry markers that
+//     differ within the fork (numpy>=2 on python_version >= "3.10", numpy<2
+//     below), the fork is replaced by the regions of those markers, each
+//     solved from the start. When a fork has no solution and a requirement
+//     of the conflict applies in part of the fork only, the fork is split
+//     on that requirement's marker and both parts are solved; this goes
+//     beyond uv, which fails there (see the packse notes in the tests).
+//     Only a fork that cannot be split fails, and its explanation starts
+//     with "On <fork marker>, because ...". At most MaxForks forks.
+//   - Each fork prefers the version of a project that earlier forks chose
+//     (then the locked versions, Universe.Preferences), so forks agree
+//     where they can, as uv does.
+//   - The forks' results are merged: a release's marker is the union, over
+//     the forks that chose it, of the environments where a chain of
+//     requirements from the root reaches it, written relative to the
+//     universe (pep508.MarkerSet.Within). A project appears once per
+//     version, under disjoint markers.
+//   - Coverage: each release lists the Targets (DefaultTargets: CPython
+//     3.8 to 3.14 on Linux x86_64/aarch64, macOS arm64/x86_64, Windows) in
+//     its marker where it has a usable file, and those where it has none
+//     (a warning, or an error for a required environment).
+//   - All forks share the fetcher: metadata is fetched once, and the
+//     speculative crawl follows the union of all forks' requirements.
 //
 // # Fetching
 //

@@ -1,7 +1,6 @@
 package resolve
 
 import (
-	"context"
 	"net/http"
 	"slices"
 	"testing"
@@ -69,16 +68,12 @@ func TestPackseHTTP(t *testing.T) {
 	ran := 0
 	for _, sc := range loadPackse(t) {
 		t.Run(sc.Name, func(t *testing.T) {
-			if !sc.singleEnvironment() {
-				t.Skip("universal (multi-environment fork) resolution is not implemented")
-			}
 			if reason, ok := packseSkip[sc.Name]; ok {
 				t.Skip(reason)
 			}
 			ran++
 			p, _ := newIndexProvider(t, sc.dists(), testindex.Options{})
-			res, err := Resolve(context.Background(), p, sc.options(t))
-			sc.check(t, res, err)
+			sc.run(t, p)
 		})
 	}
 	if ran < 100 {

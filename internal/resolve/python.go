@@ -26,6 +26,13 @@ type config struct {
 	pins         map[string][]pep440.SpecifierSet // first-party == / === pins (allow yanked)
 	urls         map[string]string                // first-party direct URLs
 	prefs        map[string]pep440.Version
+
+	// Universal resolution: the fork's environments (nil when resolving
+	// for one environment), where requirements apply, and the required
+	// targets in the fork.
+	fork     *pep508.MarkerSet
+	sets     *markerSets
+	required []*Target
 }
 
 func newConfig(o *Options) *config {
@@ -48,7 +55,7 @@ func newConfig(o *Options) *config {
 		urls:         map[string]string{},
 		prefs:        map[string]pep440.Version{},
 	}
-	if o.Tags != nil {
+	if o.Tags != nil && o.Universal == nil {
 		c.ranker = pep425.NewRanker(o.Tags)
 	}
 	for _, n := range o.NoBinary {
@@ -100,6 +107,9 @@ func newConfig(o *Options) *config {
 // requirement of an extra is one that holds with the extra and not
 // without it (the others are already requirements of the base).
 func (c *config) applies(r *pep508.Requirement, extra string) bool {
+	if c.fork != nil {
+		return c.universalApplies(r, extra)
+	}
 	if extra == "" {
 		return r.Marker.EvaluateExtras(c.env, nil)
 	}
@@ -252,7 +262,7 @@ func (c *config) usableFiles(name string, cand *Candidate, preOK bool) ([]*File,
 		return nil, "has no distribution files"
 	}
 	if len(pyOK) == 0 {
-		return nil, fmt.Sprintf("requires Python %s (the target is Python %s)", cand.Files[0].RequiresPython, c.python)
+		return nil, fmt.Sprintf("requires Python %s (%s)", cand.Files[0].RequiresPython, c.pythonDesc())
 	}
 	type ranked struct {
 		f    *File
@@ -307,7 +317,23 @@ func (c *config) usableFiles(name string, cand *Candidate, preOK bool) ([]*File,
 	for i, r := range ok {
 		files[i] = r.f
 	}
+	for _, t := range c.required {
+		if !t.usableOn(files) {
+			return nil, "has no wheel for the required environment " + t.Name + " and no usable source distribution"
+		}
+	}
 	return files, ""
+}
+
+// pythonDesc says which interpreters Requires-Python is checked against.
+func (c *config) pythonDesc() string {
+	if c.fork != nil {
+		if c.python.IsZero() {
+			return "the lock covers every Python"
+		}
+		return "the lock covers Python >=" + c.python.String()
+	}
+	return "the target is Python " + c.python.String()
 }
 
 // likely returns the version index the solver would pick with no other

@@ -6,6 +6,23 @@ import (
 	"strings"
 )
 
+// walk calls fn on ic and every incompatibility it was derived from, once
+// each, causes first.
+func (ic *incompat) walk(fn func(*incompat)) {
+	seen := map[*incompat]bool{}
+	var rec func(*incompat)
+	rec = func(ic *incompat) {
+		if ic == nil || seen[ic] {
+			return
+		}
+		seen[ic] = true
+		rec(ic.cause1)
+		rec(ic.cause2)
+		fn(ic)
+	}
+	rec(ic)
+}
+
 // NoSolutionError reports that the requirements cannot be satisfied. Its
 // message explains why, as a chain of facts derived from the index
 // ("Because a==2.0.0 depends on b<1.0.0 and you require b>=1.0.0, a==2.0.0
@@ -14,6 +31,7 @@ type NoSolutionError struct {
 	root    *incompat
 	rootPkg *pkg
 	text    string
+	fork    string // the marker of the universal fork that failed; "" if none
 }
 
 func (e *NoSolutionError) Error() string {
@@ -28,15 +46,7 @@ func (e *NoSolutionError) Error() string {
 // change (pre-releases, yanked releases).
 func (e *NoSolutionError) Hints() []string {
 	var hints []string
-	seen := map[*incompat]bool{}
-	var walk func(*incompat)
-	walk = func(ic *incompat) {
-		if ic == nil || seen[ic] {
-			return
-		}
-		seen[ic] = true
-		walk(ic.cause1)
-		walk(ic.cause2)
+	e.root.walk(func(ic *incompat) {
 		if ic.kind != kindUnusable {
 			return
 		}
@@ -53,8 +63,7 @@ func (e *NoSolutionError) Hints() []string {
 		if h != "" && !slices.Contains(hints, h) {
 			hints = append(hints, h)
 		}
-	}
-	walk(e.root)
+	})
 	return hints
 }
 
@@ -63,6 +72,9 @@ func (e *NoSolutionError) Explanation() string {
 	if e.text == "" {
 		r := &reporter{root: e.rootPkg, refs: map[*incompat]int{}, shared: map[*incompat]bool{}}
 		e.text = r.report(e.root)
+		if e.fork != "" && e.text != "" {
+			e.text = "On " + e.fork + ", " + strings.ToLower(e.text[:1]) + e.text[1:]
+		}
 	}
 	return e.text
 }

@@ -51,6 +51,11 @@ type Options struct {
 	// (DefaultConcurrency if 0). NoPrefetch turns speculation off.
 	Concurrency int
 	NoPrefetch  bool
+
+	// Universal, when set, resolves once for every environment of the
+	// universe it describes (see Universe), forking where requirements
+	// diverge by marker; Python, Environment and Tags are then ignored.
+	Universal *Universe
 }
 
 // Resolution is a complete, consistent set of releases.
@@ -59,6 +64,9 @@ type Resolution struct {
 	// Warnings lists releases that were skipped for reasons the user may
 	// want to know (e.g. metadata that needs a build).
 	Warnings []string
+	// Forks are the markers of the forks a universal resolution solved
+	// ("" for one fork covering everything).
+	Forks []string
 }
 
 // Resolved is one chosen release.
@@ -75,6 +83,13 @@ type Resolved struct {
 	// "# via" annotations); Dependencies the ones this one depends on.
 	RequiredBy   []string
 	Dependencies []string
+
+	// Marker says where a universal resolution needs this release (nil:
+	// everywhere); a project may have several entries with disjoint markers.
+	Marker *pep508.Marker
+	// Covers and Uncovered name the universal resolution's targets where
+	// Marker holds and the release has, or lacks, a usable file.
+	Covers, Uncovered []string
 }
 
 // Get returns the resolved release of a project, if present.
@@ -103,24 +118,40 @@ func Resolve(ctx context.Context, p Provider, opts Options) (*Resolution, error)
 			return nil, fmt.Errorf("resolve: nil constraint")
 		}
 	}
+	if opts.Universal != nil {
+		return resolveUniversal(ctx, p, &opts)
+	}
 	cfg := newConfig(&opts)
+	f, stop := startFetcher(ctx, p, cfg, &opts)
+	defer stop()
+	s := newSolver(ctx, cfg, &opts, f)
+	if err := s.solve(); err != nil {
+		return nil, err
+	}
+	return s.resolution(), nil
+}
+
+// startFetcher starts crawling from the root requirements; stop cancels
+// speculation and waits for it.
+func startFetcher(ctx context.Context, p Provider, cfg *config, opts *Options) (*fetcher, func()) {
 	bg, cancel := context.WithCancel(ctx)
 	f := newFetcher(bg, p, cfg, opts.Concurrency, !opts.NoPrefetch)
-	defer func() {
-		cancel()
-		f.wait()
-	}()
 	for _, r := range cfg.filterRequires(opts.Requirements, "") {
 		f.prefetch(r.NormalizedName(), r.NormalizedExtras(), r.Specifier)
 	}
-	s := &solver{ctx: ctx, cfg: cfg, opts: &opts, fetch: f, pkgs: map[string]*pkg{}}
+	return f, func() {
+		cancel()
+		f.wait()
+	}
+}
+
+// newSolver returns a solver with only the root package.
+func newSolver(ctx context.Context, cfg *config, opts *Options, f *fetcher) *solver {
+	s := &solver{ctx: ctx, cfg: cfg, opts: opts, fetch: f, pkgs: map[string]*pkg{}}
 	rootProj := &project{versions: make([]pep440.Version, 1), cands: make([]*Candidate, 1),
 		best: make([]*File, 1), files: make([][]*File, 1), usable: fullSet(1)}
 	s.root = &pkg{key: "root", proj: rootProj, n: 1, deps: map[int][]*incompat{}}
 	s.root.any = term{pkg: s.root, pos: false, set: emptySet(1)}
 	s.list = append(s.list, s.root)
-	if err := s.solve(); err != nil {
-		return nil, err
-	}
-	return s.resolution(), nil
+	return s
 }

@@ -71,6 +71,9 @@ type solver struct {
 	// changed lists the packages whose assignments changed since the last
 	// prefetchPending.
 	changed []*pkg
+	// partial lists, in a universal fork, the requirements met whose marker
+	// holds in part of the fork only (see resolveUniversal).
+	partial []partialReq
 }
 
 func (s *solver) warn(msg string) {
@@ -588,7 +591,7 @@ func (s *solver) requirements(p *pkg, v int) ([]*pep508.Requirement, *incompat, 
 	}
 	if p.proj.url == "" && !s.cfg.pythonAllows(deps.RequiresPython) {
 		return nil, &incompat{terms: []term{{pkg: p, pos: true, set: singleton(p.n, v)}}, kind: kindUnusable,
-			reason: fmt.Sprintf("requires Python %s (the target is Python %s)", deps.RequiresPython, s.cfg.python)}, nil
+			reason: fmt.Sprintf("requires Python %s (%s)", deps.RequiresPython, s.cfg.pythonDesc())}, nil
 	}
 	return s.cfg.filterRequires(deps.Requires, p.extra), nil, nil
 }
@@ -602,6 +605,12 @@ func (s *solver) dependencies(p *pkg, v int) ([]*incompat, error) {
 	reqs, unusable, err := s.requirements(p, v)
 	if err != nil {
 		return nil, err
+	}
+	if s.cfg.fork != nil && unusable == nil {
+		if err := s.cfg.divergence(reqs, p.extra); err != nil {
+			return nil, err
+		}
+		s.notePartial(p, reqs)
 	}
 	self := term{pkg: p, pos: true, set: singleton(p.n, v)}
 	if !p.isRoot() {
