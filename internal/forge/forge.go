@@ -108,7 +108,13 @@ func New(cfg Config) (Client, error) {
 
 // Marker is the identity line of a pyward pull request body.
 func Marker(group string, advisories []string) string {
-	return fmt.Sprintf(`<!-- pyward-fix group=%q advisories=%q -->`, group, strings.Join(advisories, ","))
+	return "<!-- pyward-fix group=" + quote(group) + " advisories=" + quote(strings.Join(advisories, ",")) + " -->"
+}
+
+// quote is Go quoting with ">" escaped too, so that no value can end the
+// HTML comment early.
+func quote(s string) string {
+	return strings.ReplaceAll(strconv.Quote(s), ">", `\u003e`)
 }
 
 // ParseMarker reads the first marker of a pull request body, as Marker
@@ -290,6 +296,9 @@ func (e *Error) Error() string {
 	msg := e.Msg
 	if msg != "" {
 		msg = ": " + msg
+	}
+	if e.Method == "" {
+		return fmt.Sprintf("%s: HTTP %d%s%s", e.Forge, e.Status, what, msg)
 	}
 	return fmt.Sprintf("%s: %s %s: HTTP %d%s%s", e.Forge, e.Method, e.URL, e.Status, what, msg)
 }

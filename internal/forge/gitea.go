@@ -16,6 +16,7 @@ import (
 // default.
 type giteaClient struct {
 	c           *gitea.Client
+	base        string // the server's root URL
 	owner, repo string
 	retry       retry.Policy
 }
@@ -38,7 +39,7 @@ func newGitea(cfg Config) (Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gitea: %w", err)
 	}
-	return &giteaClient{c: c, owner: owner, repo: repo, retry: cfg.Retry}, nil
+	return &giteaClient{c: c, base: cfg.BaseURL, owner: owner, repo: repo, retry: cfg.Retry}, nil
 }
 
 func giteaPR(pr *gitea.PullRequest) PR {

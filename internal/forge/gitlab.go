@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -110,8 +111,17 @@ func gitLabError(err error) error {
 		return nil
 	}
 	var er *gitlab.ErrorResponse
-	if !errors.As(err, &er) || er.Response == nil || er.Response.Request == nil {
+	if !errors.As(err, &er) {
 		return fmt.Errorf("gitlab: %w", err)
+	}
+	if er.Response == nil || er.Response.Request == nil {
+		// The client answers every 404 with its shared ErrNotFound, which
+		// carries no response.
+		status := er.StatusCode
+		if errors.Is(err, gitlab.ErrNotFound) {
+			status = http.StatusNotFound
+		}
+		return &Error{Forge: "gitlab", Status: status, Msg: er.Message}
 	}
 	resp := er.Response
 	fe := &Error{Forge: "gitlab", Status: resp.StatusCode, Method: resp.Request.Method, URL: resp.Request.URL.Redacted(), Msg: er.Message}
