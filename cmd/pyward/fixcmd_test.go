@@ -284,3 +284,140 @@ func checkLockHashes(t *testing.T, ix *testindex.Index, text string) {
 		}
 	}
 }
+
+func TestRepoSlug(t *testing.T) {
+	tests := map[string]string{
+		"https://github.com/octo/hello.git":           "octo/hello",
+		"https://user@gitlab.example/grp/sub/proj":    "grp/sub/proj",
+		"ssh://git@gitea.example:2222/owner/repo.git": "owner/repo",
+		"git@github.com:octo/hello.git":               "octo/hello",
+		"/srv/git/repo.git":                           "",
+		"https://github.com/onlyowner":                "",
+	}
+	for in, want := range tests {
+		if got := repoSlug(in); got != want {
+			t.Errorf("repoSlug(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func FuzzRepoSlug(f *testing.F) {
+	f.Add("git@github.com:octo/hello.git")
+	f.Add("https://x/a/b")
+	f.Fuzz(func(t *testing.T, remote string) {
+		s := repoSlug(remote)
+		if s != "" && (strings.HasPrefix(s, "/") || strings.HasSuffix(s, "/") || !strings.Contains(s, "/")) {
+			t.Errorf("repoSlug(%q) = %q", remote, s)
+		}
+	})
+}
+
+func TestBranchName(t *testing.T) {
+	tests := []struct {
+		flag   string
+		ids    []string
+		dir    string
+		groups int
+		want   string
+	}{
+		{autoBranch, []string{"PYSEC-2099-1"}, ".", 1, "pyward/fix-pysec-2099-1"},
+		{autoBranch, []string{"GHSA-aaaa-bbbb-cccc", "PYSEC-2099-1"}, "services/api", 2, "pyward/fix-ghsa-aaaa-bbbb-cccc-pysec-2099-1-services-api"},
+		{autoBranch, []string{"A", "B", "C"}, ".", 1, "pyward/fix-a-b-and-1-more-"},
+		{"security/weekly", []string{"A"}, ".", 1, "security/weekly"},
+		{"security/weekly", []string{"A"}, "svc", 2, "security/weekly-svc"},
+	}
+	for _, tt := range tests {
+		got := branchName(tt.flag, tt.ids, tt.dir, tt.groups)
+		if !strings.HasPrefix(got, tt.want) || (!strings.HasSuffix(tt.want, "-") && got != tt.want) {
+			t.Errorf("branchName(%v, %q) = %q, want %q", tt.ids, tt.dir, got, tt.want)
+		}
+	}
+	// Different sets beyond the spelled-out IDs get different names.
+	if branchName(autoBranch, []string{"A", "B", "C"}, ".", 1) == branchName(autoBranch, []string{"A", "B", "D"}, ".", 1) {
+		t.Error("two advisory sets share a branch name")
+	}
+}
+
+// TestFixCommandRepository: pyward fix finds every lock below the
+// directory, fixes those it rewrites (a requirements lock and a pylock.toml
+// in another directory), names the command of a foreign lock's own tool,
+// skips requirements files that are not locks, and respects
+// --min-severity; a rerun changes nothing.
+func TestFixCommandRepository(t *testing.T) {
+	isolateConfig(t)
+	_, indexURL, host := startIndex(t, fixDists(), testindex.Options{})
+	data := t.TempDir()
+	db := filepath.Join(data, "osv")
+	writeFile(t, filepath.Join(db, "PYSEC-2099-1.json"), fixAdvisories["PYSEC-2099-1.json"])
+	writeFile(t, filepath.Join(db, "PYSEC-2099-7.json"), `{"id": "PYSEC-2099-7", "modified": "2025-01-01T00:00:00Z", "summary": "requests leaks",
+  "affected": [{"package": {"ecosystem": "PyPI", "name": "requests"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.20.0"}]}]}]}`)
+	uv, err := os.ReadFile(filepath.Join("..", "..", "internal", "inventory", "testdata", "uv.lock")) // requests 2.19.1
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := t.TempDir()
+	t.Chdir(repo)
+	lock := func(in, out string) {
+		t.Helper()
+		if code, _, stderr := runPyward(t, "lock", in, "-o", out, "--index-url", indexURL, "--trusted-host", host,
+			"--python-version", "3.12", "--platform", "manylinux_x86_64", "-q",
+			"--upgrade-package", "vulnlib==1.0.0", "--upgrade-package", "helper==1.0.0"); code != exitOK {
+			t.Fatalf("lock %s: exit %d: %s", out, code, stderr)
+		}
+	}
+	writeFile(t, "requirements.in", "vulnlib\n")
+	lock("requirements.in", "requirements.txt")
+	writeFile(t, "services/api/requirements.in", "vulnlib\nother\n")
+	lock("services/api/requirements.in", "services/api/pylock.toml")
+	writeFile(t, "tools/uv.lock", string(uv))
+	writeFile(t, "requirements-dev.txt", "pytest>=7\n")
+	before := map[string]string{"requirements.txt": readText(t, "requirements.txt"), "services/api/pylock.toml": readText(t, "services/api/pylock.toml")}
+
+	args := []string{"fix", "--db", db, "--trusted-host", host}
+	code, stdout, stderr := runPyward(t, append(args, "--min-severity", "critical")...)
+	if code != exitOK || !strings.Contains(stdout, "at or above critical severity, in 0 locks") {
+		t.Errorf("--min-severity critical: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for p, text := range before {
+		if readText(t, p) != text {
+			t.Errorf("--min-severity critical changed %s", p)
+		}
+	}
+
+	code, stdout, stderr = runPyward(t, args...)
+	if code != exitFindings {
+		t.Errorf("exit %d, want 1 (uv.lock keeps its advisory)\n%s", code, stderr)
+	}
+	if p := pins(readText(t, "requirements.txt")); p["vulnlib"] != "1.1.1" || p["helper"] != "1.1.0" {
+		t.Errorf("requirements.txt pins %v", p)
+	}
+	if text := readText(t, "services/api/pylock.toml"); !strings.Contains(text, `name = "vulnlib"`+"\n"+`version = "1.1.1"`) {
+		t.Errorf("pylock.toml not fixed:\n%s", text)
+	}
+	for _, want := range []string{
+		"# pyward fix: PYSEC-2099-1",
+		"in 2 locks pyward rewrites and 1 lock of other tools",
+		"## Security: upgrade 1 vulnerable package in requirements.txt",
+		"## Security: upgrade 1 vulnerable package in " + filepath.Join("services", "api", "pylock.toml"),
+		"uv lock --upgrade-package requests",
+		"fixed in 2.20.0",
+		"requirements-dev.txt: line 1: pytest is not pinned with ==",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "requirements.in") {
+		t.Errorf("inputs are listed as not locks:\n%s", stdout)
+	}
+	after := map[string]string{"requirements.txt": readText(t, "requirements.txt"), "services/api/pylock.toml": readText(t, "services/api/pylock.toml")}
+	code, stdout, _ = runPyward(t, args...)
+	if code != exitFindings || !strings.Contains(stdout, "in 0 locks pyward rewrites") {
+		t.Errorf("rerun: exit %d\n%s", code, stdout)
+	}
+	for p, text := range after {
+		if readText(t, p) != text {
+			t.Errorf("rerun changed %s", p)
+		}
+	}
+}
