@@ -23,6 +23,8 @@ import (
 	"github.com/pyward/pyward/internal/cachedir"
 	"github.com/pyward/pyward/internal/index"
 	"github.com/pyward/pyward/internal/inventory"
+	"github.com/pyward/pyward/internal/lock"
+	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/osv"
 	"github.com/pyward/pyward/internal/pyproject"
 	"github.com/pyward/pyward/internal/report"
@@ -97,7 +99,7 @@ input.`,
 	fl.StringVar(&f.cacheDir, "cache-dir", "", "cache directory (default $PYWARD_CACHE_DIR, $XDG_CACHE_HOME/pyward or ~/.cache/pyward)")
 	fl.StringArrayVar(&f.ignores, "ignore", nil, "ignore a vulnerability: ID=REASON[@YYYY-MM-DD expiry] (repeatable)")
 	fl.StringVar(&f.failOn, "fail-on", "high", "exit 1 when a finding is at least this severe: info, low, medium, high, critical, none")
-	fl.StringVarP(&f.format, "format", "f", "table", "output format: "+strings.Join(auditFormatNames(), ", ")+" (sarif: SARIF 2.1.0 for GitHub code scanning; cyclonedx: CycloneDX 1.6 SBOM with the vulnerabilities)")
+	fl.StringVarP(&f.format, "format", "f", "table", "output format: "+strings.Join(auditFormatNames(), ", ")+" (sarif: SARIF 2.1.0 for GitHub code scanning; cyclonedx: CycloneDX 1.6 SBOM with the vulnerabilities; html: one self-contained page with the dependency graph)")
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of standard output")
 	fl.StringArrayVar(&f.names, "name", nil, "vet a package name before adding it (repeatable); no files are read")
 	fl.StringVar(&f.reference, "reference", "", "typo-squat reference: a file of names with ranks, or N for the top N of the list in use (the one from 'pyward db update', else the embedded one)")
@@ -640,6 +642,34 @@ var auditFormats = map[string]auditRenderer{
 	"cyclonedx": func(w io.Writer, rep *audit.Report, invs []*inventory.Inventory, meta report.Meta, _ bool) error {
 		return report.CycloneDX(w, rep, invs, meta)
 	},
+	"html": func(w io.Writer, rep *audit.Report, invs []*inventory.Inventory, meta report.Meta, _ bool) error {
+		return report.HTML(w, rep, auditGraph(invs), meta)
+	},
+}
+
+// auditGraph is the dependency graph of the audited files for the HTML
+// page: pylock.toml and requirements locks with the dependencies they
+// record; the pinned packages of other sources (uv.lock, an environment)
+// as releases without edges, which is also the fallback for a requirements
+// file that is not a self-contained lock (it was read, so it is valid).
+func auditGraph(invs []*inventory.Inventory) *report.Graph {
+	var locks []*lockfile.Lock
+	for _, inv := range invs {
+		var l *lockfile.Lock
+		if inv.Format == inventory.FormatPylock || inv.Format == inventory.FormatRequirements {
+			l, _, _ = lock.ReadLock(inv.Source, inv.Format == inventory.FormatPylock)
+		}
+		if l == nil {
+			l = &lockfile.Lock{}
+			for _, p := range inv.Packages {
+				if p.Version != "" {
+					l.Packages = append(l.Packages, lockfile.Package{Name: p.Name, Version: p.Version})
+				}
+			}
+		}
+		locks = append(locks, l)
+	}
+	return report.LockGraph(locks...)
 }
 
 func auditFormatNames() []string {

@@ -342,3 +342,24 @@ database_specific:
 		t.Errorf("missing baseline: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// --format html writes the page with the findings and the graph of the
+// audited lock.
+func TestAuditHTML(t *testing.T) {
+	isolateConfig(t)
+	out := filepath.Join(t.TempDir(), "report.html")
+	code, _, stderr := runPyward(t, "audit", "--offline", "--db", "testdata/audit/osv", "--format", "html", "-o", out, "testdata/audit/requirements.txt")
+	if code != exitFindings {
+		t.Fatalf("exit %d, want 1; stderr %s", code, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(data)
+	for _, want := range []string{"<!DOCTYPE html>", "PYSEC-2018-28", `<svg id="graph"`, `class="node vulnerable" data-package="requests"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}

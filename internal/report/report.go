@@ -6,6 +6,8 @@
 //   - Markdown: a summary fit for a pull-request comment.
 //   - SARIF: SARIF 2.1.0 for GitHub code scanning (sarif.go).
 //   - CycloneDX: a CycloneDX 1.6 SBOM with the vulnerabilities (cyclonedx.go).
+//   - HTML: one self-contained page with the summary, the findings and the
+//     dependency graph of the audited locks (html.go, graph.go).
 //
 // JSON schema (version 1); fields are never renamed within a version, new
 // optional fields may be added:
