@@ -37,6 +37,9 @@
 //   - Project status (PEP 792): JSON "project-status" {status, reason};
 //     HTML <meta name="pypi:project-status"> and
 //     <meta name="pypi:project-status-reason">.
+//   - Provenance (PEP 740, simple API 1.3): JSON "provenance" (a URL or
+//     null), HTML data-provenance; resolved against the page like URL and
+//     held to the same schemes.
 //   - Repository version (PEP 629): JSON "meta.api-version" is required;
 //     HTML <meta name="pypi:repository-version"> is optional. A major version
 //     above 1 is refused.

@@ -36,8 +36,9 @@ type File struct {
 	YankedReason   string
 	UploadTime     time.Time // PEP 700; zero when not given
 	Size           int64     // PEP 700; 0 when not given
-	// Provenance is the PEP 740 provenance URL as the page gives it (JSON
-	// "provenance", HTML data-provenance); "" when the file has none.
+	// Provenance is the PEP 740 provenance URL (JSON "provenance", HTML
+	// data-provenance), resolved against the page like URL; "" when the
+	// file has none.
 	Provenance string
 	// MetadataHashes is non-nil when a PEP 658 metadata file is available
 	// at URL + ".metadata"; it may be empty when no hash was given.
@@ -495,7 +496,13 @@ func (p *Page) addAnchor(attrs map[string]string, text string, base *url.URL) er
 	if reason, yanked := attrs["data-yanked"]; yanked {
 		f.Yanked, f.YankedReason = true, reason
 	}
-	f.Provenance = strings.TrimSpace(attrs["data-provenance"])
+	if prov := strings.TrimSpace(attrs["data-provenance"]); prov != "" {
+		pu, err := resolveLink(base, prov)
+		if err != nil {
+			return fmt.Errorf("data-provenance: %w", err)
+		}
+		f.Provenance = pu.String()
+	}
 	// PEP 714: data-core-metadata supersedes data-dist-info-metadata.
 	meta, has := attrs["data-core-metadata"]
 	if !has {
@@ -673,8 +680,12 @@ func ParseJSON(data []byte, pageURL *url.URL) (*Page, error) {
 			}
 			f.UploadTime = t.UTC()
 		}
-		if jf.Provenance != nil {
-			f.Provenance = strings.TrimSpace(*jf.Provenance)
+		if jf.Provenance != nil && strings.TrimSpace(*jf.Provenance) != "" {
+			pu, err := resolveLink(pageURL, *jf.Provenance)
+			if err != nil {
+				return fail(where()+": provenance", err)
+			}
+			f.Provenance = pu.String()
 		}
 		p.Files = append(p.Files, f)
 	}

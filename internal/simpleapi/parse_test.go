@@ -130,6 +130,8 @@ func TestProvenancePresence(t *testing.T) {
 		{"json absent", `{"meta":{"api-version":"1.1"},"name":"x","files":[{"filename":"x-1.0-py3-none-any.whl","url":"x-1.0-py3-none-any.whl","hashes":{}}]}`, MediaJSON, ""},
 		{"html attribute", `<a href="x-1.0-py3-none-any.whl" data-provenance="` + prov + `">x</a>`, MediaHTML, prov},
 		{"html absent", `<a href="x-1.0-py3-none-any.whl">x</a>`, MediaHTML, ""},
+		{"json relative", `{"meta":{"api-version":"1.3"},"name":"x","files":[{"filename":"x-1.0-py3-none-any.whl","url":"x-1.0-py3-none-any.whl","hashes":{},"provenance":"../../integrity/x/1.0/x-1.0-py3-none-any.whl/provenance"}]}`, MediaJSON, prov},
+		{"html relative", `<a href="x-1.0-py3-none-any.whl" data-provenance="/integrity/x/1.0/x-1.0-py3-none-any.whl/provenance">x</a>`, MediaHTML, prov},
 	}
 	for _, tt := range tests {
 		pg, err := Parse([]byte(tt.body), tt.ctype, base)
@@ -139,6 +141,23 @@ func TestProvenancePresence(t *testing.T) {
 		}
 		if len(pg.Files) != 1 || pg.Files[0].Provenance != tt.want {
 			t.Errorf("%s: files %+v, want provenance %q", tt.name, pg.Files, tt.want)
+		}
+	}
+}
+
+// TestProvenanceSchemes: a provenance link is held to the file links' schemes.
+func TestProvenanceSchemes(t *testing.T) {
+	base, _ := url.Parse("https://idx.example/simple/x/")
+	for _, body := range []string{
+		`<a href="x-1.0-py3-none-any.whl" data-provenance="file:///etc/passwd">x</a>`,
+		`{"meta":{"api-version":"1.3"},"name":"x","files":[{"filename":"x-1.0-py3-none-any.whl","url":"x-1.0-py3-none-any.whl","hashes":{},"provenance":"javascript:alert(1)"}]}`,
+	} {
+		ctype := MediaHTML
+		if body[0] == '{' {
+			ctype = MediaJSON
+		}
+		if _, err := Parse([]byte(body), ctype, base); err == nil || !strings.Contains(err.Error(), "provenance") {
+			t.Errorf("Parse(%s) error = %v, want a provenance link error", body, err)
 		}
 	}
 }
