@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/provenance"
 )
 
 // DefaultWheelTag is the tag used when Dist.WheelTags is empty.
@@ -55,6 +56,11 @@ type Dist struct {
 	// its PEP 740 provenance object at /files/<filename>.provenance and
 	// linked from the pages (JSON "provenance", HTML data-provenance).
 	Provenance []byte
+	// Publisher, when set (and Provenance is not), has Options.Signer sign
+	// each file's provenance for its own name and sha256, served at the
+	// Integrity API URL /integrity/<project>/<version>/<filename>/provenance
+	// and linked from the pages.
+	Publisher *provenance.Identity
 
 	Modules map[string]string // extra files in the wheel/sdist: relative path → content
 	// RawEntries are written into the wheel verbatim (and listed in

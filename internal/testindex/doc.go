@@ -33,12 +33,16 @@
 //     JSON (application/vnd.pypi.simple.v1+json) carries hashes,
 //     requires-python, yanked, core-metadata, data-dist-info-metadata,
 //     PEP 700 versions / size / upload-time, PEP 792 project-status and
-//     PEP 740 provenance (null unless Dist.Provenance is set; HTML then
+//     PEP 740 provenance (null unless the file has provenance; HTML then
 //     carries data-provenance).
 //   - GET /files/<filename>   the artifact; HTTP Range requests supported
 //     (RFC 9110 §14) unless Options.NoRange.
 //   - GET /files/<filename>.metadata  the PEP 658 core-metadata file of a wheel.
-//   - GET /files/<filename>.provenance  Dist.Provenance, when set.
+//   - GET /files/<filename>.provenance  the file's PEP 740 provenance.
+//   - GET /integrity/<project>/<version>/<filename>/provenance  the same, at
+//     PyPI's Integrity API URL, which the pages link when the provenance was
+//     signed by Options.Signer for Dist.Publisher (genuine Sigstore bundles
+//     from provenancetest); Dist.Provenance is served verbatim instead.
 //
 // Content negotiation follows PEP 691: the Accept header's q-values choose
 // among application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html

@@ -89,6 +89,23 @@ func (ix *Index) serve(w http.ResponseWriter, r *http.Request) {
 		ix.serveProject(w, r, norm)
 	case strings.HasPrefix(p, "/files/"):
 		ix.serveFile(w, r, strings.TrimPrefix(p, "/files/"))
+	case strings.HasPrefix(p, "/integrity/"):
+		// PyPI's Integrity API: /integrity/<project>/<version>/<filename>/provenance.
+		parts := strings.Split(strings.TrimPrefix(p, "/integrity/"), "/")
+		if len(parts) != 4 || parts[3] != "provenance" {
+			http.NotFound(w, r)
+			return
+		}
+		_, f, err := ix.lookup(parts[2])
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		if f == nil || f.dist.ProjectName() != pep503.Normalize(parts[0]) || f.dist.Version != parts[1] {
+			http.NotFound(w, r)
+			return
+		}
+		ix.serveFile(w, r, parts[2]+".provenance")
 	default:
 		http.NotFound(w, r)
 	}
@@ -265,7 +282,10 @@ func (ix *Index) pageData(norm, fileBase string) (p *project, views []fileView, 
 			size:           int64(len(f.genuine)),
 			uploadTime:     f.dist.UploadTime,
 		}
-		if f.dist.Provenance != nil {
+		switch {
+		case f.integrity:
+			v.provenance = "../../integrity/" + url.PathEscape(p.norm) + "/" + url.PathEscape(f.dist.Version) + "/" + url.PathEscape(f.filename) + "/provenance"
+		case f.provenance != nil:
 			v.provenance = v.href + ".provenance"
 		}
 		if f.wheel && !ix.opts.NoMetadataFiles {
@@ -414,7 +434,7 @@ func (ix *Index) serveFile(w http.ResponseWriter, r *http.Request, name string) 
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	if f == nil || (isMeta && (!f.wheel || ix.opts.NoMetadataFiles)) || (isProv && f.dist.Provenance == nil) {
+	if f == nil || (isMeta && (!f.wheel || ix.opts.NoMetadataFiles)) || (isProv && f.provenance == nil) {
 		http.NotFound(w, r)
 		return
 	}
@@ -424,7 +444,7 @@ func (ix *Index) serveFile(w http.ResponseWriter, r *http.Request, name string) 
 	case isMeta:
 		data = f.metadata
 	case isProv:
-		data = f.dist.Provenance
+		data = f.provenance
 	}
 	p.mu.Unlock()
 	h := w.Header()

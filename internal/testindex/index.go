@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/provenance"
 )
 
 // MaxLog bounds the number of requests kept by Index.Log, so long benchmarks
@@ -51,6 +52,15 @@ type Options struct {
 	// Username and Password, when Username is set, are required as HTTP
 	// Basic credentials on every path (401 otherwise).
 	Username, Password string
+
+	// Signer, when set, signs PEP 740 provenance for every file of a Dist
+	// with a Publisher (see provenancetest.Sigstore).
+	Signer Signer
+}
+
+// Signer makes the PEP 740 provenance object of one file.
+type Signer interface {
+	Provenance(filename, sha256hex string, publisher provenance.Identity) ([]byte, error)
 }
 
 // Request is one logged request.
@@ -86,6 +96,7 @@ type project struct {
 	files   []*file
 	modTime time.Time
 	buildEr error
+	signer  Signer
 }
 
 type file struct {
@@ -98,6 +109,12 @@ type file struct {
 	listed   string // sha256 the pages list instead, when set (ListSHA256)
 	metadata []byte // PEP 658 metadata file (wheels only)
 	metaSHA  string
+	// provenance is the PEP 740 object served for the file (Dist.Provenance,
+	// or signed by Options.Signer for Dist.Publisher); nil for none.
+	provenance []byte
+	// integrity is set when provenance was signed here: pages then link the
+	// Integrity API URL, as PyPI does.
+	integrity bool
 }
 
 // New returns an index serving dists. Duplicate file names are an error.
@@ -144,7 +161,7 @@ func (ix *Index) Add(dists ...Dist) error {
 		norm := d.ProjectName()
 		p := ix.projects[norm]
 		if p == nil {
-			p = &project{name: d.Name, norm: norm}
+			p = &project{name: d.Name, norm: norm, signer: ix.opts.Signer}
 			ix.projects[norm] = p
 		}
 		names := d.filenames()
@@ -221,9 +238,34 @@ func (p *project) ensure() error {
 			p.buildEr = err
 			return err
 		}
+		for _, f := range fs {
+			if err := p.sign(f); err != nil {
+				p.buildEr = err
+				return err
+			}
+		}
 		p.files = append(p.files, fs...)
 	}
 	p.built = true
+	return nil
+}
+
+// sign attaches f's provenance: Dist.Provenance verbatim, else one signed
+// for the file's own name and digest when the Dist has a Publisher.
+func (p *project) sign(f *file) error {
+	switch {
+	case f.dist.Provenance != nil:
+		f.provenance = f.dist.Provenance
+	case f.dist.Publisher != nil:
+		if p.signer == nil {
+			return fmt.Errorf("testindex: %s has a Publisher but the index has no Signer", f.filename)
+		}
+		prov, err := p.signer.Provenance(f.filename, f.sha256, *f.dist.Publisher)
+		if err != nil {
+			return fmt.Errorf("testindex: provenance of %s: %w", f.filename, err)
+		}
+		f.provenance, f.integrity = prov, true
+	}
 	return nil
 }
 

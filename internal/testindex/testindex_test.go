@@ -1,6 +1,9 @@
 package testindex
 
 import (
+	"github.com/pyward/pyward/internal/provenance"
+	"github.com/pyward/pyward/internal/provenance/provenancetest"
+
 	"archive/tar"
 	"archive/zip"
 	"bytes"
@@ -700,5 +703,53 @@ func TestProvenanceServed(t *testing.T) {
 		if resp, _ := get(t, ix.URL()+"/files/"+fn+".provenance", ""); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("%s.provenance: %s, want 404", fn, resp.Status)
 		}
+	}
+}
+
+// TestProvenanceSigned: a Dist with a Publisher gets provenance signed for
+// each of its files, served at the Integrity API URL the pages link; the
+// URL must name the file's own project and version.
+func TestProvenanceSigned(t *testing.T) {
+	ss, err := provenancetest.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := ss.Verifier()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := provenance.Identity{Kind: provenance.KindGoogle, Claims: map[string]string{"email": "ci@p.iam.gserviceaccount.com"}}
+	ix, err := New([]Dist{{Name: "Signed.Pkg", Version: "2.0", Sdist: true, Publisher: &pub}}, Options{Signer: ss})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.Start()
+	defer ix.Close()
+	for _, fn := range []string{"signed_pkg-2.0-py3-none-any.whl", "signed_pkg-2.0.tar.gz"} {
+		data, sum, err := ix.File(fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = data
+		resp, body := get(t, ix.URL()+"/integrity/signed-pkg/2.0/"+fn+"/provenance", "")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %s", fn, resp.Status)
+		}
+		if ids, err := v.VerifyProvenance(provenance.Dist{Filename: fn, SHA256: sum}, body); err != nil || len(ids) != 1 || !ids[0].Equal(pub) {
+			t.Fatalf("%s: %v, %v", fn, ids, err)
+		}
+		if resp, _ := get(t, ix.URL()+"/integrity/signed-pkg/2.1/"+fn+"/provenance", ""); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s under another version: %s, want 404", fn, resp.Status)
+		}
+	}
+	if _, html := get(t, ix.URL()+"/simple/signed-pkg/", "text/html"); !strings.Contains(string(html), `data-provenance="../../integrity/signed-pkg/2.0/signed_pkg-2.0.tar.gz/provenance"`) {
+		t.Errorf("HTML page lacks the Integrity API link:\n%s", html)
+	}
+	bad, err := New([]Dist{{Name: "unsigned", Version: "1.0", Publisher: &pub}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := bad.File("unsigned-1.0-py3-none-any.whl"); err == nil || !strings.Contains(err.Error(), "no Signer") {
+		t.Errorf("Publisher without Signer: %v", err)
 	}
 }
