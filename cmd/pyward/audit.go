@@ -279,6 +279,15 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 			warnings = append(warnings, e.Error())
 		}
 	}
+	if len(f.names) > 0 && !f.offline {
+		// Vetting a name online: its public-index status and project facts.
+		found, warns, err := a.vetNames(ctx, f, rr.ref)
+		if err != nil {
+			return usageError(err)
+		}
+		extra = append(extra, found...)
+		warnings = append(warnings, warns...)
+	}
 	rep, err := audit.Run(ctx, invs, extra, opts)
 	if err != nil {
 		return usageError(err)
@@ -349,24 +358,9 @@ func (a *app) installedInventory(ctx context.Context, f auditFlags) (*inventory.
 // records), and (unless a names snapshot was given) the public-index
 // dependency-confusion check.
 func (a *app) onlineLookups(f auditFlags, invs []*inventory.Inventory, opts *audit.Options) error {
-	cacheDir, err := a.cacheRoot(f.cacheDir)
+	factory, def, err := a.auditClients(f, invs)
 	if err != nil {
 		return err
-	}
-	locked, err := sources.FromInventories("the audited files", invs)
-	if err != nil {
-		return err
-	}
-	srcs, err := sources.New(sources.Config{Flags: sources.Flags{TrustedHosts: f.trusted, CacheDir: cacheDir, Offline: f.offline},
-		Env: machineEnv(), Lock: locked})
-	if err != nil {
-		return err
-	}
-	copts := sources.ClientOptions{UserAgent: "pyward/" + version()}
-	factory := func(loc string) (*index.Client, error) { return srcs.ClientFor(loc, copts) }
-	def := f.indexURL
-	if def == "" {
-		def = srcs.Default()
 	}
 	opts.Projects = &audit.IndexLookups{NewClient: factory, DefaultIndex: def}
 	if opts.Public == nil {
@@ -377,6 +371,47 @@ func (a *app) onlineLookups(f auditFlags, invs []*inventory.Inventory, opts *aud
 		opts.Public = &audit.LivePublicIndex{Client: c}
 	}
 	return nil
+}
+
+// auditClients returns the index client factory of audit's online checks
+// and the default index (--index-url, else pip's configuration).
+func (a *app) auditClients(f auditFlags, invs []*inventory.Inventory) (audit.ClientFactory, string, error) {
+	cacheDir, err := a.cacheRoot(f.cacheDir)
+	if err != nil {
+		return nil, "", err
+	}
+	locked, err := sources.FromInventories("the audited files", invs)
+	if err != nil {
+		return nil, "", err
+	}
+	srcs, err := sources.New(sources.Config{Flags: sources.Flags{TrustedHosts: f.trusted, CacheDir: cacheDir, Offline: f.offline},
+		Env: machineEnv(), Lock: locked})
+	if err != nil {
+		return nil, "", err
+	}
+	copts := sources.ClientOptions{UserAgent: "pyward/" + version()}
+	factory := func(loc string) (*index.Client, error) { return srcs.ClientFor(loc, copts) }
+	def := f.indexURL
+	if def == "" {
+		def = srcs.Default()
+	}
+	return factory, def, nil
+}
+
+// vetNames asks the public index about the --name names (see
+// audit.VetNames).
+func (a *app) vetNames(ctx context.Context, f auditFlags, ref *typosquat.Reference) ([]audit.Finding, []string, error) {
+	factory, _, err := a.auditClients(f, nil) // names have no lock to read index settings from
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := factory(f.publicURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--public-index: %w", err)
+	}
+	defer c.Close()
+	fs, warns := audit.VetNames(ctx, c, f.names, ref, time.Now())
+	return fs, warns, nil
 }
 
 // configIgnores reads [tool.pyward.audit] ignore entries of the audited

@@ -30,9 +30,9 @@ type auditJSON struct {
 	Failed        bool           `json:"failed"`
 	Summary       map[string]int `json:"summary"`
 	Findings      []struct {
-		Kind, Rule, Severity, Package, Version, ID, File string
-		Line                                             int
-		Aliases                                          []string
+		Kind, Rule, Severity, Package, Version, ID, File, Title string
+		Line                                                    int
+		Aliases                                                 []string
 	} `json:"findings"`
 	Warnings []string `json:"warnings"`
 }
@@ -361,5 +361,67 @@ func TestAuditHTML(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}
+	}
+}
+
+// TestAuditNameVetsOnline: `audit --name` answers in one report with the
+// name verdict, the malicious-package verdict, the public-index status and
+// the project signals of each name.
+func TestAuditNameVetsOnline(t *testing.T) {
+	isolateConfig(t)
+	now := time.Now().UTC()
+	md := func(name, version, summary string, urls ...string) []byte {
+		s := "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\nSummary: " + summary + "\nAuthor: Kenneth Reitz\n"
+		for _, u := range urls {
+			s += "Project-URL: Source, " + u + "\n"
+		}
+		return []byte(s + "\nPython HTTP for Humans.\n")
+	}
+	var dists []testindex.Dist
+	for i := range 12 {
+		v := "2." + itoa(i) + ".0"
+		d := testindex.Dist{Name: "requests", Version: v, UploadTime: now.AddDate(-3, i, 0), RawMetadata: md("requests", v, "Python HTTP for Humans.", "https://github.com/psf/requests")}
+		if i == 11 {
+			d.Provenance = []byte(`{"version": 1, "attestation_bundles": []}`)
+		}
+		dists = append(dists, d)
+	}
+	dists = append(dists, testindex.Dist{Name: "reqeusts", Version: "2.32.9", UploadTime: now.Add(-5 * time.Hour),
+		RawMetadata: md("reqeusts", "2.32.9", "Python HTTP for Humans.", "https://github.com/psf/requests")})
+	_, pubURL, pubHost := startIndex(t, dists, testindex.Options{})
+	code, stdout, stderr := runPyward(t, "audit", "--db", "testdata/audit/osv", "--public-index", pubURL, "--trusted-host", pubHost,
+		"--no-index-config", "--format", "json", "--name", "reqeusts", "--name", "colourama")
+	if code != exitFindings {
+		t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
+	}
+	var doc auditJSON
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	titles := map[string]string{}
+	for _, f := range doc.Findings {
+		got[f.Rule+"@"+f.Package] = f.Severity
+		titles[f.Rule+"@"+f.Package] = f.Title
+	}
+	for k, sev := range map[string]string{
+		"vet/score@reqeusts": "high", "vet/facts@reqeusts": "info", "vet/facts@colourama": "info",
+		"malicious@colourama": "critical", "typosquat/edit-distance-1/transpose@reqeusts": "",
+	} {
+		if _, ok := got[k]; !ok || (sev != "" && got[k] != sev) {
+			t.Errorf("%s = %q, want %q (all %v)", k, got[k], sev, got)
+		}
+	}
+	score := titles["vet/score@reqeusts"]
+	for _, want := range []string{"look-alike of requests", "first upload", "a single release", "copies requests's summary", "github.com/psf/requests, the repository of requests", "publishes provenance"} {
+		if !strings.Contains(score, want) {
+			t.Errorf("vet/score title lacks %q: %s", want, score)
+		}
+	}
+	if !strings.Contains(titles["vet/facts@colourama"], "unclaimed") {
+		t.Errorf("colourama facts: %s", titles["vet/facts@colourama"])
+	}
+	if !strings.Contains(titles["vet/facts@reqeusts"], "1 release, newest 2.32.9") {
+		t.Errorf("reqeusts facts: %s", titles["vet/facts@reqeusts"])
 	}
 }

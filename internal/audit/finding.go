@@ -14,6 +14,9 @@
 //     UV_* environment variables, [tool.uv], [tool.poetry] and [tool.pdm];
 //   - project status and provenance: PEP 792 status, yanked versions
 //     (PEP 592), releases younger than a cooldown (PEP 700 upload-time);
+//   - vetted names (--name, online): the public-index status and facts of
+//     each name's project and, for a look-alike, one score combining the
+//     name with project signals (VetNames, internal/vet);
 //   - lock hygiene: unpinned or range requirements, missing hashes, VCS
 //     references without a full commit id, direct URLs without a hash,
 //     editable installs, packages whose files come from several indexes.
