@@ -527,12 +527,16 @@ func (a *app) checkLock(in *lock.Inputs, args []string, f lockFlags, output, for
 		a.exitCode = exitFindings
 		return nil
 	}
-	stale := lock.Check(l, in, urls, target.Environment)
 	data, err := os.ReadFile(output)
 	if err != nil {
 		return usageError(err)
 	}
-	recorded := fix.ReadHeader(data).Command
+	header := fix.ReadHeader(data)
+	if l.RequiresPython == "" {
+		l.RequiresPython = header.RequiresPython // a requirements lock's "# Requires-Python:"
+	}
+	stale := lock.Check(l, in, urls, target.Environment)
+	recorded := header.Command
 	if now := lockCommandLine(args, f, output); strings.HasPrefix(recorded, "pyward lock ") && recorded != now {
 		stale = append(stale, lock.Staleness{Kind: "options changed",
 			Detail: fmt.Sprintf("the lock was made by '%s', this run is '%s'", recorded, now)})

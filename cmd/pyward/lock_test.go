@@ -726,3 +726,33 @@ func slicesDelete(args []string, w string) []string {
 	}
 	return out
 }
+
+// lock --check compares pyproject.toml's requires-python with the one a
+// requirements lock records in its header.
+func TestLockCheckRequiresPython(t *testing.T) {
+	isolateConfig(t)
+	_, indexURL, host := startIndex(t, demoDists(), testindex.Options{})
+	dir := t.TempDir()
+	pyproject := filepath.Join(dir, "pyproject.toml")
+	out := filepath.Join(dir, "requirements.txt")
+	write := func(requiresPython string) {
+		t.Helper()
+		text := "[project]\nname = \"demo\"\nversion = \"1.0\"\nrequires-python = \"" + requiresPython + "\"\ndependencies = [\"app-core\"]\n"
+		if err := os.WriteFile(pyproject, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := []string{"lock", pyproject, "-o", out, "--index-url", indexURL, "--trusted-host", host, "--python-version", "3.12", "--platform", "manylinux_x86_64"}
+	write(">=3.10")
+	if code, _, stderr := runPyward(t, append(args, "-q")...); code != exitOK {
+		t.Fatalf("lock: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runPyward(t, append(args, "--check")...); code != exitOK {
+		t.Errorf("fresh: exit %d: %s", code, stderr)
+	}
+	write(">=3.11")
+	code, _, stderr := runPyward(t, append(args, "--check")...)
+	if code != exitFindings || !strings.Contains(stderr, "requires-python changed: the lock was made for >=3.10, pyproject.toml now says >=3.11") {
+		t.Errorf("changed: exit %d: %s", code, stderr)
+	}
+}
