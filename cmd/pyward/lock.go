@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pyward/pyward/internal/atomicfile"
+	"github.com/pyward/pyward/internal/audit"
 	"github.com/pyward/pyward/internal/build"
 	"github.com/pyward/pyward/internal/fix"
 	"github.com/pyward/pyward/internal/lock"
@@ -28,7 +29,9 @@ import (
 	"github.com/pyward/pyward/internal/resolve"
 	"github.com/pyward/pyward/internal/sources"
 	"github.com/pyward/pyward/internal/timespec"
+	"github.com/pyward/pyward/internal/typosquat"
 	"github.com/pyward/pyward/internal/venv"
+	"github.com/pyward/pyward/internal/vet"
 )
 
 // DefaultIndexURL is the public Python Package Index.
@@ -59,6 +62,7 @@ type lockFlags struct {
 	cacheDir        string
 	noCache         bool
 	offline         bool
+	vet             bool
 	quiet           bool
 	verbose         bool
 	noHeader        bool
@@ -136,6 +140,7 @@ the lock's header), or 0 when the lock is fresh.`,
 	fl.StringVar(&f.cacheDir, "cache-dir", "", "cache directory")
 	fl.BoolVar(&f.noCache, "no-cache", false, "do not read or write the cache")
 	fl.BoolVar(&f.offline, "offline", false, "never touch the network; use only cached data")
+	fl.BoolVar(&f.vet, "vet", false, "ask the index about new requirements that look like a popular project (age, releases, copied metadata, provenance) before resolving")
 	// Accepted for pip-compile and uv users; pyward already does what
 	// they ask (or, for --no-header, honours it).
 	fl.BoolVar(&f.noHeader, "no-header", false, "write the lock without its comment header")
@@ -221,6 +226,9 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	defer client.Close()
 	prefs, existing, err := lock.ExistingPins(output, format == "pylock")
 	if err != nil {
+		return usageError(err)
+	}
+	if err := a.warnLookalikes(ctx, f, in.Requirements, prefs, client); err != nil {
 		return usageError(err)
 	}
 	var upgradeNames []string
@@ -553,5 +561,46 @@ func (a *app) checkLock(in *lock.Inputs, args []string, f lockFlags, output, for
 	}
 	fmt.Fprintf(a.stderr, "Run the same command without --check to update it.\n")
 	a.exitCode = exitFindings
+	return nil
+}
+
+// warnLookalikes warns, before resolving, about each top-level requirement
+// that is new to the lock (absent from the previous one) and whose name
+// looks like a popular project's; with --vet it also asks the index about
+// the project and prints the combined verdict (internal/vet).
+func (a *app) warnLookalikes(ctx context.Context, f lockFlags, reqs []lock.Requirement, previous map[string]pep440.Version, ix vet.Index) error {
+	var ref *typosquat.Reference
+	var names []string
+	seen := map[string]bool{}
+	for _, r := range reqs {
+		n := r.Req.NormalizedName()
+		if _, old := previous[n]; old || seen[n] {
+			continue
+		}
+		seen[n] = true
+		if ref == nil {
+			var err error
+			if ref, err = a.loadReference("", f.cacheDir); err != nil {
+				return err
+			}
+		}
+		fs := ref.Check(n)
+		if len(fs) == 0 {
+			continue
+		}
+		fmt.Fprintf(a.stderr, "pyward: warning: %s: new requirement %s [%s]; if it is not a mistake, vet it with 'pyward audit --name %s'\n",
+			r.Origin, fs[0].Why(), fs[0].Rule(), r.Req.Name)
+		names = append(names, r.Req.Name)
+	}
+	if !f.vet || f.offline || len(names) == 0 {
+		return nil
+	}
+	found, warns := audit.VetNames(ctx, ix, names, ref, time.Now())
+	for _, w := range warns {
+		fmt.Fprintf(a.stderr, "pyward: warning: --vet: %s\n", w)
+	}
+	for _, fd := range found {
+		fmt.Fprintf(a.stderr, "pyward: vet %s [%s, %s]: %s\n", fd.Package, fd.Rule, fd.Severity, fd.Title)
+	}
 	return nil
 }

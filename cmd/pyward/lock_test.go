@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -754,5 +755,59 @@ func TestLockCheckRequiresPython(t *testing.T) {
 	code, _, stderr := runPyward(t, append(args, "--check")...)
 	if code != exitFindings || !strings.Contains(stderr, "requires-python changed: the lock was made for >=3.10, pyproject.toml now says >=3.11") {
 		t.Errorf("changed: exit %d: %s", code, stderr)
+	}
+}
+
+// TestLockWarnsAboutNewLookalikes: a top-level requirement new to the lock
+// whose name imitates a popular project is reported before resolving (with
+// --vet, with the index's verdict on the project); one the previous lock
+// already has is not reported again.
+func TestLockWarnsAboutNewLookalikes(t *testing.T) {
+	isolateConfig(t)
+	now := time.Now().UTC()
+	md := func(name, version string) []byte {
+		return []byte("Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version +
+			"\nSummary: Python HTTP for Humans.\nAuthor: Kenneth Reitz\nProject-URL: Source, https://github.com/psf/requests\n\nPython HTTP for Humans.\n")
+	}
+	var dists []testindex.Dist
+	for i := range 12 {
+		v := "2." + strconv.Itoa(i) + ".0"
+		dists = append(dists, testindex.Dist{Name: "requests", Version: v, UploadTime: now.AddDate(-3, i, 0), RawMetadata: md("requests", v)})
+	}
+	dists = append(dists, testindex.Dist{Name: "reqeusts", Version: "2.32.9", UploadTime: now.Add(-5 * time.Hour), RawMetadata: md("reqeusts", "2.32.9")})
+	_, indexURL, host := startIndex(t, dists, testindex.Options{})
+	dir := t.TempDir()
+	in := filepath.Join(dir, "requirements.in")
+	out := filepath.Join(dir, "requirements.txt")
+	lockWith := func(content string, extra ...string) string {
+		t.Helper()
+		if err := os.WriteFile(in, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args := append([]string{"lock", in, "-o", out, "--index-url", indexURL, "--trusted-host", host,
+			"--python-version", "3.12", "--platform", "manylinux_x86_64", "-q"}, extra...)
+		code, stdout, stderr := runPyward(t, args...)
+		if code != exitOK {
+			t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+		}
+		return stderr
+	}
+	if stderr := lockWith("requests\n"); strings.Contains(stderr, "new requirement") {
+		t.Errorf("a popular project was reported:\n%s", stderr)
+	}
+	stderr := lockWith("requests\nreqeusts\n", "--vet")
+	for _, want := range []string{
+		in + ": new requirement reqeusts looks like requests",
+		"[typosquat/edit-distance-1/transpose]",
+		"pyward audit --name reqeusts",
+		"vet reqeusts [vet/score, high]: high risk as a look-alike of requests",
+		"copies requests's summary",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if stderr := lockWith("requests\nreqeusts\n"); strings.Contains(stderr, "new requirement") {
+		t.Errorf("a requirement the previous lock has was reported again:\n%s", stderr)
 	}
 }
