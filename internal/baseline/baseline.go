@@ -50,8 +50,9 @@ import (
 const MaxSize = 64 << 20
 
 // Reason is the suppression reason of a finding found in the baseline,
-// followed by the baseline's file name.
-const Reason = "known: in the baseline"
+// followed by the baseline's file name; the table counts these apart
+// from --ignore's.
+const Reason = report.BaselineReason
 
 // Baseline is the set of identities of the findings of a previous report.
 type Baseline struct {

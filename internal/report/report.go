@@ -43,6 +43,10 @@ import (
 // SchemaVersion is the version of the JSON document.
 const SchemaVersion = 1
 
+// BaselineReason starts the reason of a finding set aside because a
+// --baseline report already had it (see internal/baseline).
+const BaselineReason = "known: in the baseline"
+
 // Meta describes the run for the renderers.
 type Meta struct {
 	ToolVersion string
@@ -203,8 +207,17 @@ func Table(w io.Writer, rep *audit.Report, meta Meta, colour bool) error {
 	sum := Summary(rep)
 	fmt.Fprintf(&b, "\n%d packages checked in %s: %d critical, %d high, %d medium, %d low, %d info",
 		rep.Packages, strings.Join(rep.Sources, ", "), sum["critical"], sum["high"], sum["medium"], sum["low"], sum["info"])
-	if n := len(rep.Suppressed); n > 0 {
+	known := 0
+	for _, s := range rep.Suppressed {
+		if strings.HasPrefix(s.Reason, BaselineReason) {
+			known++
+		}
+	}
+	if n := len(rep.Suppressed) - known; n > 0 {
 		fmt.Fprintf(&b, "; %d ignored", n)
+	}
+	if known > 0 {
+		fmt.Fprintf(&b, "; %d known from the baseline", known)
 	}
 	b.WriteString("\n")
 	if n := rep.CountAtLeast(meta.FailOn); n > 0 {
