@@ -94,6 +94,7 @@ func main() {
 		python  = flag.String("python", "python3", "Python interpreter for pip and venvs")
 		tinyRun = flag.Bool("tiny", false, "minimal inputs and no latency (what the smoke test runs)")
 		update  = flag.Bool("update-benchmarks", false, "also copy the results into BENCHMARKS.md between its results markers")
+		serve   = flag.String("serve-sync", "", "serve the realistic sync set and write its lock into `DIR` until interrupted (for profiling single syncs)")
 	)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -102,6 +103,13 @@ func main() {
 	if err == nil {
 		cfg.quick, cfg.tiny, cfg.seed, cfg.install = *quick || *tinyRun, *tinyRun, *seed, !*noInst
 		cfg.runs, cfg.peerRuns = *runs, *peer
+		if *serve != "" {
+			if err := serveSync(ctx, cfg, *serve); err != nil {
+				fmt.Fprintln(os.Stderr, "bench:", err)
+				os.Exit(1)
+			}
+			return
+		}
 		var md string
 		var ran []*suite
 		md, ran, err = runBench(ctx, cfg, strings.Split(*suites, ","))
