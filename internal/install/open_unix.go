@@ -3,6 +3,7 @@
 package install
 
 import (
+	"io"
 	"io/fs"
 	"os"
 	"syscall"
@@ -23,4 +24,46 @@ func openPlain(path string) (*os.File, error) {
 		}
 		return os.NewFile(uintptr(fd), path), nil
 	}
+}
+
+// canFingerprint: files can be fingerprinted (see fingerprintOf).
+const canFingerprint = true
+
+// writeNew creates path, which must not exist, with perm, and copies
+// content into it through buf. The file is opened with a system call and
+// wrapped by os.NewFile: os.OpenFile would try to register it with the
+// runtime's poller (four fcntl and an epoll_ctl), for each of the
+// thousands of files a sync creates. With fp non-nil, the file's
+// fingerprint is taken from the descriptor after the last write (perm may
+// lack write permission: the descriptor is writable).
+func writeNew(path string, perm uint32, content io.Reader, buf []byte, fp *fingerprint) (err error) {
+	var fd int
+	for {
+		fd, err = syscall.Open(path, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, perm)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), path)
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	// Wrapped, so that CopyBuffer uses buf rather than File.ReadFrom's own.
+	if _, err := io.CopyBuffer(struct{ io.Writer }{f}, struct{ io.Reader }{content}, buf); err != nil {
+		return err
+	}
+	if fp == nil {
+		return nil
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	*fp, err = fingerprintFrom(path, st)
+	return err
 }

@@ -130,12 +130,35 @@ func FuzzParseOwnRecord(f *testing.F) {
 
 // A sealed tree is hard-linked read-only; an edit made through any link is
 // caught when the tree is used again, before anything is moved into place.
+// Both ways of sealing (Seal after Unpack, UnpackSealed) give such a tree.
 func TestInstallSealedTree(t *testing.T) {
+	d := testindex.Dist{Name: "demo", Version: "1.0", Modules: map[string]string{"demo/m.py": "X = 1\n"}}
+	t.Run("Seal", func(t *testing.T) {
+		w, src := unpackDist(t, d)
+		if err := Seal(src, w); err != nil {
+			t.Fatal(err)
+		}
+		testInstallSealedTree(t, w, src)
+	})
+	t.Run("UnpackSealed", func(t *testing.T) {
+		if !canFingerprint {
+			t.Skip("no fingerprints on this system")
+		}
+		name, data, err := testindex.BuildWheel(d, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := filepath.Join(t.TempDir(), "unpacked")
+		w, err := UnpackSealed(context.Background(), bytes.NewReader(data), int64(len(data)), name, src, Options{AllowStartup: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		testInstallSealedTree(t, w, src)
+	})
+}
+
+func testInstallSealedTree(t *testing.T, w *Wheel, src string) {
 	ctx := context.Background()
-	w, src := unpackDist(t, testindex.Dist{Name: "demo", Version: "1.0", Modules: map[string]string{"demo/m.py": "X = 1\n"}})
-	if err := Seal(src, w); err != nil {
-		t.Fatal(err)
-	}
 	a := newTarget(t)
 	if _, err := a.Install(ctx, w, src, InstallOptions{}); err != nil {
 		t.Fatal(err)

@@ -47,6 +47,11 @@ func Seal(dir string, w *Wheel) error {
 		}
 		fps[e.Name] = fp
 	}
+	return writeSeal(dir, fps)
+}
+
+// writeSeal records the fingerprints of a sealed tree.
+func writeSeal(dir string, fps map[string]fingerprint) error {
 	data, err := json.Marshal(fps)
 	if err != nil {
 		return err

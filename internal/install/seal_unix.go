@@ -13,6 +13,11 @@ func fingerprintOf(p string) (fingerprint, error) {
 	if err != nil {
 		return fingerprint{}, err
 	}
+	return fingerprintFrom(p, st)
+}
+
+// fingerprintFrom is the fingerprint of the file p that st describes.
+func fingerprintFrom(p string, st os.FileInfo) (fingerprint, error) {
 	sys, ok := st.Sys().(*syscall.Stat_t)
 	if !ok || !st.Mode().IsRegular() {
 		return fingerprint{}, fmt.Errorf("%s: %w: not a regular file", p, ErrTreeChanged)

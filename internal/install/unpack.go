@@ -43,7 +43,38 @@ func Unpack(ctx context.Context, wheelPath, dir string, opts Options) (w *Wheel,
 
 // UnpackFrom is Unpack for the wheel file named filename whose size bytes r
 // holds (e.g. a verified download kept in memory).
-func UnpackFrom(ctx context.Context, r io.ReaderAt, size int64, filename, dir string, opts Options) (w *Wheel, err error) {
+func UnpackFrom(ctx context.Context, r io.ReaderAt, size int64, filename, dir string, opts Options) (*Wheel, error) {
+	return unpack(ctx, r, size, filename, dir, opts, nil)
+}
+
+// UnpackSealed is UnpackFrom followed by Seal, in one pass: each file is
+// created read-only and fingerprinted from its open descriptor after its
+// last write, which saves Seal's chmod and two lstat calls per file. Where
+// files cannot be fingerprinted, the tree is unpacked and Seal's
+// errors.ErrUnsupported returned with it (Install then copies from it).
+func UnpackSealed(ctx context.Context, r io.ReaderAt, size int64, filename, dir string, opts Options) (*Wheel, error) {
+	if !canFingerprint {
+		w, err := UnpackFrom(ctx, r, size, filename, dir, opts)
+		if err != nil {
+			return nil, err
+		}
+		return w, Seal(dir, w)
+	}
+	fps := map[string]fingerprint{}
+	w, err := unpack(ctx, r, size, filename, dir, opts, fps)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeSeal(dir, fps); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return w, nil
+}
+
+// unpack checks and extracts a wheel; with seal non-nil, files are created
+// without write permission and their fingerprints recorded in seal.
+func unpack(ctx context.Context, r io.ReaderAt, size int64, filename, dir string, opts Options, seal map[string]fingerprint) (w *Wheel, err error) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -53,31 +84,28 @@ func UnpackFrom(ctx context.Context, r io.ReaderAt, size int64, filename, dir st
 		}
 	}()
 	made := map[string]bool{dir: true}
+	buf := make([]byte, copyBufSize) // one for every file of the wheel
 	sink := func(name string, exec bool, content io.Reader) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		dst := filepath.Join(dir, filepath.FromSlash(name))
-		parent := filepath.Dir(dst)
-		if !made[parent] {
-			if err := os.MkdirAll(parent, 0o755); err != nil {
-				return err
-			}
-			made[parent] = true
-		}
-		mode := os.FileMode(0o644)
-		if exec {
-			mode = 0o755
-		}
-		f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-		if err != nil {
+		if err := mkdirs(filepath.Dir(dst), made); err != nil {
 			return err
 		}
-		_, err = io.Copy(f, content)
-		if cerr := f.Close(); err == nil {
-			err = cerr
+		perm := uint32(0o644)
+		if exec {
+			perm = 0o755
 		}
-		return err
+		if seal == nil {
+			return writeNew(dst, perm, content, buf, nil)
+		}
+		var fp fingerprint
+		if err := writeNew(dst, perm&^0o222, content, buf, &fp); err != nil {
+			return err
+		}
+		seal[name] = fp
+		return nil
 	}
 	w, err = check(r, size, filename, opts, sink)
 	if err != nil {
@@ -91,6 +119,29 @@ func UnpackFrom(ctx context.Context, r io.ReaderAt, size int64, filename, dir st
 		return nil, err
 	}
 	return w, nil
+}
+
+// copyBufSize is the size of the buffer a wheel's files are copied
+// through (one per wheel, not one per file).
+const copyBufSize = 32 << 10
+
+// mkdirs creates dir and its missing parents, remembering in made what
+// exists: a directory whose parent was made is created with one mkdir.
+func mkdirs(dir string, made map[string]bool) error {
+	if made[dir] {
+		return nil
+	}
+	var err error
+	if made[filepath.Dir(dir)] {
+		err = os.Mkdir(dir, 0o755)
+	} else {
+		err = os.MkdirAll(dir, 0o755)
+	}
+	if err != nil {
+		return err
+	}
+	made[dir] = true
+	return nil
 }
 
 // ErrNotUnpacked is returned by LoadUnpacked for a directory that Unpack did

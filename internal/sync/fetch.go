@@ -3,6 +3,7 @@ package sync
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -294,31 +295,24 @@ func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error
 			return err
 		}
 	}
-	tmp, err := os.MkdirTemp(tmpRoot, "dl-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	wheelPath := filepath.Join(tmp, filepath.Base(j.file.Filename))
 	var mem *bytes.Buffer
 	var dst io.Writer
-	var out *os.File
+	var out *os.File // the download when it is not kept in memory
 	if j.file.Size > 0 && j.file.Size <= maxMemoryWheel {
 		mem = bytes.NewBuffer(make([]byte, 0, j.file.Size))
 		dst = mem
 	} else {
-		out, err = os.OpenFile(wheelPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err != nil {
+		var err error
+		if out, err = os.CreateTemp(tmpRoot, "dl-*.whl"); err != nil {
 			return err
 		}
+		defer func() {
+			out.Close()
+			os.Remove(out.Name())
+		}()
 		dst = out
 	}
 	got, err := f.fetcher.Download(ctx, j.file, &countWriter{w: dst, n: &f.downloaded, p: f.progress})
-	if out != nil {
-		if cerr := out.Close(); err == nil {
-			err = cerr
-		}
-	}
 	if err == nil && mem != nil {
 		// Download verified the bytes it stored, then copied them here:
 		// hash what is about to be unpacked.
@@ -326,11 +320,25 @@ func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error
 			return refuse(fmt.Errorf("sha256 of the %d bytes read is %s, not %s as verified: the stored file changed while it was read (none of its bytes used)", mem.Len(), hex.EncodeToString(sum[:]), got))
 		}
 	}
-	unpack := func(dir string, o install.Options) (*install.Wheel, error) {
+	// unpack unpacks the verified wheel into dir, sealed (see
+	// install.UnpackSealed) for a tree that will be shared.
+	unpack := func(dir string, o install.Options, sealed bool) (*install.Wheel, error) {
+		var r io.ReaderAt
+		var size int64
 		if mem != nil {
-			return install.UnpackFrom(ctx, bytes.NewReader(mem.Bytes()), int64(mem.Len()), filepath.Base(j.file.Filename), dir, o)
+			r, size = bytes.NewReader(mem.Bytes()), int64(mem.Len())
+		} else {
+			// Read through the descriptor the download was written to.
+			st, err := out.Stat()
+			if err != nil {
+				return nil, err
+			}
+			r, size = out, st.Size()
 		}
-		return install.Unpack(ctx, wheelPath, dir, o)
+		if sealed {
+			return install.UnpackSealed(ctx, r, size, filepath.Base(j.file.Filename), dir, o)
+		}
+		return install.UnpackFrom(ctx, r, size, filepath.Base(j.file.Filename), dir, o)
 	}
 	if err != nil {
 		var hm *index.HashMismatchError
@@ -360,8 +368,8 @@ func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error
 		opts.Metadata = raw
 	}
 	if final == "" {
-		dir := filepath.Join(tmpRoot, "unpacked-"+filepath.Base(tmp))
-		w, err := unpack(dir, opts)
+		dir := filepath.Join(tmpRoot, "unpacked-"+rand.Text())
+		w, err := unpack(dir, opts, false)
 		if err != nil {
 			return refuse(err)
 		}
@@ -370,18 +378,23 @@ func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error
 	}
 	// Unpack under a temporary name with the neutral options (the cached
 	// tree serves every later sync), then apply this sync's policy.
-	staging := filepath.Join(tmp, "unpacked")
-	w, err := unpack(staging, install.Options{AllowStartup: true, Limits: opts.Limits})
-	if err != nil {
-		return refuse(err)
+	// It is sealed (read-only, fingerprinted) before it is shared; where
+	// that is not possible, Install copies from it.
+	// The temporary name is unique without a directory of its own to hold
+	// it (a mkdir and an rmdir less per wheel); unpack creates it.
+	staging := filepath.Join(tmpRoot, "unpacked-"+rand.Text())
+	w, err := unpack(staging, install.Options{AllowStartup: true, Limits: opts.Limits}, true)
+	if err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		return refuse(err) // unpack removed staging
 	}
+	renamed := false
+	defer func() {
+		if !renamed {
+			os.RemoveAll(staging)
+		}
+	}()
 	if err := install.Recheck(w, opts); err != nil {
 		return refuse(err)
-	}
-	// Sealed (read-only, fingerprinted) before it is shared; where that is
-	// not possible, Install copies from it.
-	if err := install.Seal(staging, w); err != nil && !errors.Is(err, errors.ErrUnsupported) {
-		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		return err
@@ -395,6 +408,7 @@ func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error
 			}
 		}
 	}
+	renamed = true
 	if f.unpacked != nil {
 		c := *w
 		f.unpacked.Store(final, &c)

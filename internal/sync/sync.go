@@ -41,8 +41,8 @@
 // temporary name, renamed when complete, with a manifest of every file's
 // size and sha256 from the wheel's verified RECORD), so a warm sync neither
 // downloads nor unzips. Before an entry is shared it is sealed: its files
-// are made read-only and each one's inode number, size, modification time
-// and mode recorded (install.Seal).
+// are created read-only and each one's inode number, size, modification
+// time and mode recorded as it is written (install.UnpackSealed).
 //
 // Re-verification rule. With --link-mode hardlink (the default), installed
 // files are hard links to those read-only files, and every link's inode is
