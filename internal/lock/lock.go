@@ -82,6 +82,11 @@ type Options struct {
 
 	RequiresPython string // recorded in the lock header
 	Command        string // recorded in the lock header
+
+	// Universal, when set, locks for every environment it describes
+	// instead of Target: each package gets the marker of the environments
+	// that need it, and the lock records Universal.Environments.
+	Universal *resolve.Universe
 }
 
 // Result is a lock and what the caller should tell the user.
@@ -119,11 +124,17 @@ func Lock(ctx context.Context, opts Options) (*Result, error) {
 		Preferences:          opts.Preferences,
 		Upgrade:              opts.Upgrade,
 		UpgradePackages:      opts.UpgradePackages,
+		Universal:            opts.Universal,
 	})
 	if err != nil {
 		return nil, err
 	}
 	l := &lockfile.Lock{CreatedBy: "pyward", Command: opts.Command, RequiresPython: opts.RequiresPython}
+	if opts.Universal != nil {
+		for _, m := range opts.Universal.Environments {
+			l.Environments = append(l.Environments, m.String())
+		}
+	}
 	origins := map[string][]string{}
 	for _, r := range opts.Requirements {
 		n := pep503.Normalize(r.Req.Name)
@@ -138,6 +149,9 @@ func Lock(ctx context.Context, opts Options) (*Result, error) {
 			Name:         rp.Name,
 			Version:      rp.Version.String(),
 			Dependencies: rp.Dependencies,
+		}
+		if rp.Marker != nil {
+			p.Marker = rp.Marker.String()
 		}
 		if rp.Candidate != nil && rp.Candidate.Name != "" {
 			p.Name = rp.Candidate.Name
@@ -250,6 +264,9 @@ func Lock(ctx context.Context, opts Options) (*Result, error) {
 	}
 	l.Sort()
 	result := &Result{Lock: l, Resolution: res}
+	if opts.Universal != nil {
+		result.Warnings = append(result.Warnings, res.Warnings...)
+	}
 	if undated != nil && undated.count() > 0 {
 		result.Warnings = append(result.Warnings, fmt.Sprintf("--exclude-newer: %d file(s) have no upload time on the index and could not be checked against the cutoff (e.g. %s)", undated.count(), undated.example()))
 	}

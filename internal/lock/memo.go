@@ -14,6 +14,7 @@ import (
 
 	"github.com/pyward/pyward/internal/atomicfile"
 	"github.com/pyward/pyward/internal/httpcache"
+	"github.com/pyward/pyward/internal/pep508"
 )
 
 // A Memo records one successful lock run: the digest of the lock it wrote
@@ -68,6 +69,24 @@ func MemoKey(opts Options, extra ...string) string {
 	}
 	field("tags", tags...)
 	field("flags", fmt.Sprint(opts.Prereleases), fmt.Sprint(opts.StrictRequiresPython), fmt.Sprint(opts.Upgrade))
+	if u := opts.Universal; u != nil {
+		field("universal", u.RequiresPython.String())
+		for _, list := range [][]*pep508.Marker{u.Environments, u.Required} {
+			texts := make([]string, len(list))
+			for i, m := range list {
+				texts[i] = m.String()
+			}
+			field("environments", texts...)
+		}
+		var prefs []string
+		for name, list := range u.Preferences {
+			for _, p := range list {
+				prefs = append(prefs, name+"=="+p.Version.String()+";"+p.Marker.String())
+			}
+		}
+		slices.Sort(prefs)
+		field("marker-preferences", prefs...)
+	}
 	field("no-binary", opts.NoBinary...)
 	field("no-build", opts.NoBuild...)
 	prefs := make([]string, 0, len(opts.Preferences))
