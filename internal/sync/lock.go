@@ -47,7 +47,10 @@ type Lock struct {
 	Path           string
 	Format         string // "pylock" or "requirements"
 	RequiresPython string
-	Entries        []Entry
+	// Environments are the PEP 751 environments markers of a pylock: the
+	// interpreter must match one (none: any interpreter).
+	Environments []string
+	Entries      []Entry
 	// Options from a requirements lock.
 	IndexURL       string
 	ExtraIndexURLs []string
@@ -138,7 +141,7 @@ func LoadLock(ctx context.Context, file string) (*Lock, error) {
 }
 
 func fromPylock(file string, l *lockfile.Lock) (*Lock, error) {
-	out := &Lock{Path: file, Format: "pylock", RequiresPython: l.RequiresPython, Extras: l.Extras, DefaultGroups: l.DefaultGroups, Indexes: l.Indexes,
+	out := &Lock{Path: file, Format: "pylock", RequiresPython: l.RequiresPython, Environments: l.Environments, Extras: l.Extras, DefaultGroups: l.DefaultGroups, Indexes: l.Indexes,
 		TrustedHosts: l.TrustedHosts}
 	var problems []string
 	for _, p := range l.Packages {

@@ -79,6 +79,14 @@ func TestSyncPylock(t *testing.T) {
 	if _, err := Sync(ctx, o); !errors.Is(err, ErrEnvironment) || !strings.Contains(err.Error(), "requires-python") {
 		t.Fatalf("requires-python: %v", err)
 	}
+	// So are the environments of a universal lock.
+	elsewhere := filepath.Join(t.TempDir(), "pylock.toml")
+	os.WriteFile(elsewhere, []byte(strings.Replace(string(data), `requires-python = ">=3.8"`,
+		"requires-python = \">=3.8\"\nenvironments = [\"sys_platform == 'win32'\", \"sys_platform == 'os1'\"]", 1)), 0o644)
+	o.Lock = elsewhere
+	if _, err := Sync(ctx, o); !errors.Is(err, ErrEnvironment) || !strings.Contains(err.Error(), `sys_platform == "win32"`) {
+		t.Fatalf("environments: %v", err)
+	}
 }
 
 // A wheel whose METADATA disagrees with the index's PEP 658 metadata file is

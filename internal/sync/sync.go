@@ -381,6 +381,9 @@ func makePlan(ctx context.Context, opts Options) (*plan, error) {
 	if err := p.interp.CheckRequiresPython(lock.RequiresPython); err != nil {
 		return p, fmt.Errorf("%w: %s: %w", ErrEnvironment, lock.Path, err)
 	}
+	if err := coversEnvironment(lock, p.interp.Environment()); err != nil {
+		return p, err
+	}
 	wanted, err := p.wanted()
 	if err != nil {
 		return p, err
@@ -822,6 +825,28 @@ func errStrings(errs []error) []string {
 
 func sortErrs(errs Errors) {
 	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+}
+
+// coversEnvironment refuses an interpreter that none of the lock's
+// environments markers (PEP 751) describes: the lock was not resolved for
+// it, so its entries may be incomplete there.
+func coversEnvironment(l *Lock, env pep508.Environment) error {
+	if len(l.Environments) == 0 {
+		return nil
+	}
+	var shown []string
+	for _, text := range l.Environments {
+		m, err := pep508.ParseMarker(text)
+		if err != nil {
+			return &LockError{Path: l.Path, Problems: []string{fmt.Sprintf("environments: %q: %v", text, err)}}
+		}
+		if m.Evaluate(env) {
+			return nil
+		}
+		shown = append(shown, m.String())
+	}
+	return fmt.Errorf("%w: %s covers the environments %s; this interpreter (sys_platform %s, platform_machine %s, Python %s, %s) is none of them: lock again with an --environment that includes it",
+		ErrEnvironment, l.Path, strings.Join(shown, ", "), env["sys_platform"], env["platform_machine"], env["python_full_version"], env["implementation_name"])
 }
 
 // applies evaluates an entry's marker for the interpreter (pylock markers may
