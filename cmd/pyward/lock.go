@@ -69,6 +69,10 @@ type lockFlags struct {
 	strictPython    bool
 	allowBuild      bool
 	check           bool
+	universal       bool
+	noUniversal     bool
+	environments    []string
+	requiredEnvs    []string
 }
 
 func (a *app) lockCommand() *cobra.Command {
@@ -129,6 +133,10 @@ the lock's header), or 0 when the lock is fresh.`,
 	fl.StringVar(&f.pythonVersion, "python-version", "", "target Python version (default: the located python3, else 3.12)")
 	fl.StringVar(&f.platform, "platform", "", "target platform: "+strings.Join(pep425.Targets(), ", ")+" (default: the located python3's)")
 	fl.StringVar(&f.python, "python", "", "interpreter whose version and platform to target")
+	fl.BoolVar(&f.universal, "universal", false, "lock for every platform and Python of requires-python (the default unless --python-version, --platform or --python names one target)")
+	fl.BoolVar(&f.noUniversal, "no-universal", false, "lock for one target environment only (the located python3's, or --python-version and --platform)")
+	fl.StringArrayVar(&f.environments, "environment", nil, "MARKER: lock only for environments matching this PEP 508 marker (repeatable; the union is locked)")
+	fl.StringArrayVar(&f.requiredEnvs, "required-environment", nil, "MARKER: every locked package must have a usable wheel (or allowed sdist) on environments matching this marker (repeatable)")
 	fl.BoolVar(&f.pre, "pre", false, "allow pre-releases of every package")
 	fl.BoolVarP(&f.upgrade, "upgrade", "U", false, "ignore versions in the existing output file")
 	fl.StringArrayVarP(&f.upgradePackages, "upgrade-package", "P", nil, "upgrade NAME (or pin NAME==VERSION) and keep the rest")
@@ -203,6 +211,10 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	if err != nil {
 		return usageError(err)
 	}
+	universe, err := lockUniverse(f, in.RequiresPython, target)
+	if err != nil {
+		return usageError(err)
+	}
 	srcs, err := sources.New(sources.Config{Flags: f.sourceFlags(cacheDir), Files: in.Sources, Env: machineEnv()})
 	if err != nil {
 		return usageError(err)
@@ -211,6 +223,9 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 		fmt.Fprintf(a.stderr, "pyward: warning: %s\n", w)
 	}
 	if f.check {
+		if universe != nil {
+			target.Environment = nil // every environment: no requirement is skipped by marker
+		}
 		return a.checkLock(in, args, f, output, format, srcs.URLs(), target)
 	}
 	progress := newProgress(a.stderr, f.quiet || !isTerminal(a.stderr))
@@ -243,6 +258,11 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 			constraints = append(constraints, r)
 		}
 	}
+	if universe != nil {
+		if universe.Preferences, err = lock.MarkerPins(output, format == "pylock"); err != nil {
+			return usageError(err)
+		}
+	}
 	var inner resolve.Provider = resolve.NewIndexProvider(client)
 	if f.allowBuild {
 		inner = &build.Provider{Inner: inner, Builder: build.New(client, build.Options{Python: f.python, CacheDir: cacheDir, Logf: copts.Logf})}
@@ -254,7 +274,7 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 		Requirements: in.Requirements, Constraints: constraints, Provider: provider, Downloader: client, SourceURLs: srcs.URLs(),
 		Target: target, Prereleases: f.pre || in.Pre, StrictRequiresPython: f.strictPython,
 		Preferences: prefs, Upgrade: f.upgrade, UpgradePackages: upgradeNames, ExcludeNewer: cutoff,
-		RequiresPython: in.RequiresPython, Command: lockCommandLine(args, f, output),
+		RequiresPython: in.RequiresPython, Command: lockCommandLine(args, f, output), Universal: universe,
 	}
 	// Nothing changed since a previous run with the same inputs: the lock
 	// on disk is what resolving again would write (see lock.Memo).
@@ -448,6 +468,52 @@ func lockTarget(ctx context.Context, f lockFlags, cacheDir string) (lock.Target,
 	return lock.Target{Python: v, Environment: env, Tags: interp.Tags()}, nil
 }
 
+// lockUniverse returns the environments a universal lock covers, or nil
+// for a single-environment lock: --no-universal, or a target named with
+// --python-version, --platform or --python (unless --universal). The
+// Python range is the project's requires-python, else the target's minor
+// version and later.
+func lockUniverse(f lockFlags, requiresPython string, target lock.Target) (*resolve.Universe, error) {
+	explicit := f.pythonVersion != "" || f.platform != "" || f.python != ""
+	single := f.noUniversal || (explicit && !f.universal)
+	if f.universal && f.noUniversal {
+		return nil, fmt.Errorf("--universal and --no-universal contradict each other")
+	}
+	if single {
+		if len(f.environments) > 0 || len(f.requiredEnvs) > 0 {
+			return nil, fmt.Errorf("--environment and --required-environment need a universal lock (drop --no-universal, or add --universal)")
+		}
+		return nil, nil
+	}
+	u := &resolve.Universe{}
+	rp := requiresPython
+	if rp == "" && !target.Python.IsZero() {
+		rel := target.Python.Release()
+		rp = fmt.Sprintf(">=%d.%d", rel[0], rel[1])
+	}
+	if rp != "" {
+		spec, err := pep440.ParseSpecifierSet(rp)
+		if err != nil {
+			return nil, fmt.Errorf("requires-python %q: %w", rp, err)
+		}
+		u.RequiresPython = spec
+	}
+	for _, group := range []struct {
+		flag string
+		in   []string
+		out  *[]*pep508.Marker
+	}{{"--environment", f.environments, &u.Environments}, {"--required-environment", f.requiredEnvs, &u.Required}} {
+		for _, text := range group.in {
+			m, err := pep508.ParseMarker(text)
+			if err != nil {
+				return nil, fmt.Errorf("%s %q: %w", group.flag, text, err)
+			}
+			*group.out = append(*group.out, m)
+		}
+	}
+	return u, nil
+}
+
 // markerPlatform maps a wheel-tag target name to pep508.TargetEnvironment's
 // platform names.
 func markerPlatform(target string) string {
@@ -500,6 +566,18 @@ func lockCommandLine(args []string, f lockFlags, output string) string {
 	}
 	if f.platform != "" {
 		parts = append(parts, "--platform", f.platform)
+	}
+	if f.universal {
+		parts = append(parts, "--universal")
+	}
+	if f.noUniversal {
+		parts = append(parts, "--no-universal")
+	}
+	for _, e := range f.environments {
+		parts = append(parts, "--environment", strconv.Quote(e))
+	}
+	for _, e := range f.requiredEnvs {
+		parts = append(parts, "--required-environment", strconv.Quote(e))
 	}
 	if f.pre {
 		parts = append(parts, "--pre")
