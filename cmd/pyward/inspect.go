@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/pyward/pyward/internal/lock"
+	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/pyproject"
 	"github.com/pyward/pyward/internal/reqfile"
 )
@@ -62,6 +65,9 @@ func (a *app) inspectFile(ctx context.Context, path string, extras, groups []str
 		}
 		return nil
 	}
+	if pylockName.MatchString(filepath.Base(path)) {
+		return a.inspectLock(path, true)
+	}
 	f, err := reqfile.ParseFile(ctx, path, reqfile.Options{})
 	if err != nil {
 		return err
@@ -86,5 +92,59 @@ func (a *app) inspectFile(ctx context.Context, path string, extras, groups []str
 	}
 	print("", f.Requirements)
 	print("-c ", f.Constraints)
+	if !strings.HasSuffix(path, ".in") {
+		l, _, err := lock.ReadLock(path, false)
+		if err == nil && l != nil {
+			a.printForks(l)
+		}
+	}
 	return nil
+}
+
+// inspectLock prints a lock's environments and entries, then its forks.
+func (a *app) inspectLock(path string, pylock bool) error {
+	l, _, err := lock.ReadLock(path, pylock)
+	if err != nil {
+		return err
+	}
+	if l == nil {
+		return fmt.Errorf("%s: no such file", path)
+	}
+	if l.RequiresPython != "" {
+		fmt.Fprintf(a.stdout, "# %s: requires-python %s\n", path, l.RequiresPython)
+	}
+	for _, e := range l.Environments {
+		fmt.Fprintf(a.stdout, "# %s: environment %s\n", path, e)
+	}
+	for _, p := range l.Packages {
+		text := p.Name + "==" + p.Version
+		if p.Marker != "" {
+			text += " ; " + p.Marker
+		}
+		fmt.Fprintf(a.stdout, "%-40s # %s:%d\n", text, path, p.Line)
+	}
+	a.printForks(l)
+	return nil
+}
+
+// printForks lists the projects a universal lock pins at several
+// versions, with the marker of each.
+func (a *app) printForks(l *lockfile.Lock) {
+	forked := l.Forked()
+	names := make([]string, 0, len(forked))
+	for n := range forked {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		var parts []string
+		for _, p := range forked[n] {
+			marker := p.Marker
+			if marker == "" {
+				marker = "everywhere"
+			}
+			parts = append(parts, p.Version+" on "+marker)
+		}
+		fmt.Fprintf(a.stdout, "# fork: %s %s\n", n, strings.Join(parts, "; "))
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pyward/pyward/internal/lockfile"
 )
 
 func TestInspect(t *testing.T) {
@@ -43,5 +45,44 @@ func TestInspect(t *testing.T) {
 	code, stdout, _ = runPyward(t, "inspect", pp, "--group", "dev")
 	if code != exitOK || !strings.Contains(stdout, "attrs>=23") || !strings.Contains(stdout, "pytest") || !strings.Contains(stdout, ">=3.10") {
 		t.Errorf("pyproject: exit %d\n%s", code, stdout)
+	}
+}
+
+func TestInspectForks(t *testing.T) {
+	dir := t.TempDir()
+	l := &lockfile.Lock{CreatedBy: "test", RequiresPython: ">=3.9", Environments: []string{`sys_platform != "emscripten"`}}
+	for _, p := range []lockfile.Package{
+		{Name: "numpy", Version: "1.26.4", Marker: `python_version < "3.10"`},
+		{Name: "numpy", Version: "2.1.0", Marker: `python_version >= "3.10"`},
+		{Name: "colorama", Version: "0.4.6", Marker: `sys_platform == "win32"`},
+	} {
+		p.Wheels = []lockfile.File{{Name: p.Name + "-" + p.Version + "-py3-none-any.whl", URL: "https://example.invalid/x.whl",
+			Hashes: map[string]string{"sha256": strings.Repeat("a", 64)}}}
+		l.Packages = append(l.Packages, p)
+	}
+	l.Sort()
+	for _, format := range []string{"pylock.toml", "requirements.txt"} {
+		var data []byte
+		var err error
+		if format == "pylock.toml" {
+			data, err = lockfile.MarshalPylock(l)
+		} else {
+			data, err = lockfile.MarshalRequirements(l)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, format)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := runPyward(t, "inspect", path)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", format, code, stderr)
+		}
+		want := `# fork: numpy 1.26.4 on python_version < "3.10"; 2.1.0 on python_version >= "3.10"`
+		if !strings.Contains(stdout, want) || strings.Contains(stdout, "fork: colorama") {
+			t.Errorf("%s: output lacks %q (or forks colorama):\n%s", format, want, stdout)
+		}
 	}
 }

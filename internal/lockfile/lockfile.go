@@ -129,6 +129,23 @@ func (l *Lock) Find(name string) *Package {
 	return nil
 }
 
+// Forked returns the projects a universal lock pins more than once
+// (several versions under disjoint markers), by normalized name, with
+// their entries in lock order.
+func (l *Lock) Forked() map[string][]*Package {
+	by := map[string][]*Package{}
+	for i := range l.Packages {
+		n := l.Packages[i].NormalizedName()
+		by[n] = append(by[n], &l.Packages[i])
+	}
+	for n, ps := range by {
+		if len(ps) < 2 {
+			delete(by, n)
+		}
+	}
+	return by
+}
+
 // Sort puts packages, files and lists in the canonical order used by the
 // writers, so equal locks serialize to equal bytes.
 func (l *Lock) Sort() {
