@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -308,7 +309,13 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 		}
 		buf.Reset()
 	}
+	// The fix works on every current finding: the baseline only decides
+	// what is reported and fails the run.
+	fixRep := rep
 	if known != nil {
+		all := *rep
+		all.Findings = slices.Clone(rep.Findings)
+		fixRep = &all
 		baseline.Apply(rep, known)
 	}
 	if err := render(&buf, rep, invs, meta, f.output == "" && isTerminal(a.stdout)); err != nil {
@@ -325,7 +332,7 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 		}
 	}
 	if f.fix.enabled {
-		return a.runFix(ctx, f, invs, extra, opts, rep, failOn)
+		return a.runFix(ctx, f, invs, extra, opts, fixRep, failOn)
 	}
 	if rep.CountAtLeast(failOn) > 0 {
 		a.exitCode = exitFindings

@@ -535,3 +535,20 @@ func TestAuditFixPipCompileLock(t *testing.T) {
 		}
 	}
 }
+
+// --baseline sets known findings aside from the report, not from the fix:
+// --fix still upgrades a vulnerability the baseline already had.
+func TestAuditFixWithBaseline(t *testing.T) {
+	e := newFixEnv(t, "requirements.txt", []string{"vulnlib"}, "vulnlib==1.0.0", "helper==1.0.0")
+	base := filepath.Join(e.dir, "baseline.json")
+	if code, _, stderr := e.audit(t, "--write-baseline", base); code != exitFindings {
+		t.Fatalf("recording run: exit %d: %s", code, stderr)
+	}
+	code, _, stderr := e.audit(t, "--baseline", base, "--fix", "--fix-summary", filepath.Join(e.dir, "pr.md"))
+	if code != exitOK {
+		t.Errorf("exit %d, want 0: %s", code, stderr)
+	}
+	if v := pins(e.read(t))["vulnlib"]; v != "1.1.1" {
+		t.Errorf("vulnlib = %s after --baseline --fix, want the fix 1.1.1", v)
+	}
+}
