@@ -65,7 +65,7 @@ func (a *app) inspectFile(ctx context.Context, path string, extras, groups []str
 		}
 		return nil
 	}
-	if pylockName.MatchString(filepath.Base(path)) {
+	if pylockName().MatchString(filepath.Base(path)) {
 		return a.inspectLock(path, true)
 	}
 	f, err := reqfile.ParseFile(ctx, path, reqfile.Options{})

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -354,7 +355,7 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 
 // pylockName is the file name PEP 751 requires of a lock:
 // pylock.toml or pylock.<name>.toml, where the name has no dot.
-var pylockName = regexp.MustCompile(`^pylock(\.[^.]+)?\.toml$`)
+var pylockName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^pylock(\.[^.]+)?\.toml$`) })
 
 // lockFormat chooses the output format from --format and the output file
 // name, and refuses a name that says otherwise: a PEP 751 lock must be
@@ -363,7 +364,7 @@ var pylockName = regexp.MustCompile(`^pylock(\.[^.]+)?\.toml$`)
 func lockFormat(flag, output string) (string, error) {
 	toStdout := output == "" || output == "-"
 	base := strings.ToLower(filepath.Base(output))
-	isPylock := !toStdout && pylockName.MatchString(base)
+	isPylock := !toStdout && pylockName().MatchString(base)
 	isTOML := !toStdout && strings.HasSuffix(base, ".toml")
 	switch flag {
 	case "pylock":

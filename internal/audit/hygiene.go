@@ -6,13 +6,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/pyward/pyward/internal/inventory"
 )
 
 // fullCommitRe matches a full SHA-1 or SHA-256 commit id; anything shorter
 // (a branch, a tag, an abbreviated id) can be moved to other code.
-var fullCommitRe = regexp.MustCompile(`^([0-9a-fA-F]{40}|[0-9a-fA-F]{64})$`)
+var fullCommitRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9a-fA-F]{40}|[0-9a-fA-F]{64})$`) })
 
 // isLock reports whether the source is meant to pin everything (a lock or a
 // compiled requirements file) rather than to list loose inputs.
@@ -87,7 +88,7 @@ func checkHygiene(inv *inventory.Inventory, locked bool) []Finding {
 		}
 		switch {
 		case p.VCS != "":
-			if !fullCommitRe.MatchString(p.Commit) {
+			if !fullCommitRe().MatchString(p.Commit) {
 				ref := p.Commit
 				if ref == "" {
 					ref = "no commit"

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pyward/pyward/internal/redact"
 )
@@ -423,9 +424,12 @@ type EntryPoint struct {
 	GUI    bool
 }
 
+// Entry-point patterns, compiled on first use rather than at start-up.
 var (
-	dotted     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
-	scriptName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.+-]*$`)
+	dotted = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+	})
+	scriptName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.+-]*$`) })
 )
 
 // ParseEntryPoints reads the console_scripts and gui_scripts sections of an
@@ -461,10 +465,10 @@ func ParseEntryPoints(data []byte) ([]EntryPoint, error) {
 		}
 		mod, attr, _ := strings.Cut(value, ":")
 		mod, attr = strings.TrimSpace(mod), strings.TrimSpace(attr)
-		if !scriptName.MatchString(name) || name == "." || name == ".." {
+		if !scriptName().MatchString(name) || name == "." || name == ".." {
 			return nil, fmt.Errorf("entry_points.txt:%d: script name %q is not a plain file name", line, name)
 		}
-		if !dotted.MatchString(mod) || !dotted.MatchString(attr) {
+		if !dotted().MatchString(mod) || !dotted().MatchString(attr) {
 			return nil, fmt.Errorf("entry_points.txt:%d: %q is not module:attr", line, value)
 		}
 		out = append(out, EntryPoint{Name: name, Module: mod, Attr: attr, GUI: section == "gui_scripts"})

@@ -3,6 +3,7 @@ package install
 import (
 	"path"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -114,11 +115,15 @@ func isPth(name string) bool {
 // strips.
 func pthLines(data []byte) []string {
 	text := strings.TrimPrefix(string(data), "\ufeff")
-	return strings.Split(pthNewlines.Replace(text), "\n")
+	return strings.Split(pthNewlines().Replace(text), "\n")
 }
 
-var pthNewlines = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\v", "\n", "\f", "\n", "\x1c", "\n", "\x1d", "\n", "\x1e", "\n",
-	"\u0085", "\n", "\u2028", "\n", "\u2029", "\n", "\x85", "\n")
+// pthNewlines maps every line break str.splitlines knows to "\n"; built
+// on first use, not at start-up.
+var pthNewlines = sync.OnceValue(func() *strings.Replacer {
+	return strings.NewReplacer("\r\n", "\n", "\r", "\n", "\v", "\n", "\f", "\n", "\x1c", "\n", "\x1d", "\n", "\x1e", "\n",
+		"\u0085", "\n", "\u2028", "\n", "\u2029", "\n", "\x85", "\n")
+})
 
 // executableLine returns the first line site.py would execute: one starting
 // with "import " or "import\t" (site.addpackage).

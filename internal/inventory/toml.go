@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/tomlbudget"
@@ -16,9 +17,10 @@ func decodeTOML(path string, data []byte, v any) error {
 	return err
 }
 
+// The line patterns are compiled on first use, not at start-up.
 var (
-	arrayTableRe = regexp.MustCompile(`^\s*\[\[\s*([A-Za-z0-9_.-]+)\s*\]\]`)
-	nameKeyRe    = regexp.MustCompile(`^\s*name\s*=\s*["']`)
+	arrayTableRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*\[\[\s*([A-Za-z0-9_.-]+)\s*\]\]`) })
+	nameKeyRe    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*name\s*=\s*["']`) })
 )
 
 // tableLines returns, for each [[header]] array-of-tables entry in order, the
@@ -29,7 +31,7 @@ func tableLines(data []byte, header string) []int {
 	var lines []int
 	inTable := false
 	for i, line := range strings.Split(string(data), "\n") {
-		if m := arrayTableRe.FindStringSubmatch(line); m != nil {
+		if m := arrayTableRe().FindStringSubmatch(line); m != nil {
 			inTable = m[1] == header
 			if inTable {
 				lines = append(lines, i+1)
@@ -40,7 +42,7 @@ func tableLines(data []byte, header string) []int {
 			inTable = false
 			continue
 		}
-		if inTable && nameKeyRe.MatchString(line) {
+		if inTable && nameKeyRe().MatchString(line) {
 			lines[len(lines)-1] = i + 1
 			inTable = false
 		}

@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"math"
 	"slices"
+	"sync"
 )
 
 // Index file layout (all integers unsigned LEB128 varints, strings a varint
@@ -31,7 +32,7 @@ const indexMagic = "PYWOSV2\n"
 // crcTable is the Castagnoli polynomial table; the checksum guards against
 // truncated or bit-rotted cache files, not against an adversary who can
 // already write the user's cache directory.
-var crcTable = crc32.MakeTable(crc32.Castagnoli)
+var crcTable = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
 
 // ErrBadIndex is wrapped by DecodeIndex errors; callers rebuild the index
 // from the source on seeing it.
@@ -61,7 +62,7 @@ func EncodeIndex(db *DB, source string) []byte {
 }
 
 func appendCRC(b []byte) []byte {
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, crcTable))
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, crcTable()))
 }
 
 func appendEntry(b []byte, e *entry) []byte {
@@ -109,7 +110,7 @@ func DecodeIndex(data []byte) (*DB, string, error) {
 		return nil, "", fmt.Errorf("%w: bad header", ErrBadIndex)
 	}
 	body := data[:len(data)-4]
-	if crc32.Checksum(body, crcTable) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+	if crc32.Checksum(body, crcTable()) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
 		return nil, "", fmt.Errorf("%w: checksum mismatch", ErrBadIndex)
 	}
 	// One string conversion; every decoded string is a substring of it, so

@@ -172,7 +172,7 @@ func decodeSourceEntry(data []byte, key string) (*DB, []error, error) {
 		return nil, nil, fmt.Errorf("%w: bad source entry header", ErrBadIndex)
 	}
 	body := data[:len(data)-4]
-	if crc32.Checksum(body, crcTable) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+	if crc32.Checksum(body, crcTable()) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
 		return nil, nil, fmt.Errorf("%w: source entry checksum mismatch", ErrBadIndex)
 	}
 	d := &decoder{s: string(body), pos: len(srcMagic)}

@@ -3,6 +3,7 @@ package pep508
 import (
 	"fmt"
 	"regexp"
+	"sync"
 )
 
 // Platforms accepted by TargetEnvironment.
@@ -65,14 +66,16 @@ var platformValues = map[string]Environment{
 // pythonVersionRE accepts "X.Y" or "X.Y.Z", optionally with a CPython
 // pre-release suffix ("3.14.0rc1"), the forms platform.python_version()
 // reports.
-var pythonVersionRE = regexp.MustCompile(`^([0-9]{1,4})\.([0-9]{1,4})(?:\.([0-9]{1,4})((?:a|b|rc)[0-9]{1,4})?)?$`)
+var pythonVersionRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([0-9]{1,4})\.([0-9]{1,4})(?:\.([0-9]{1,4})((?:a|b|rc)[0-9]{1,4})?)?$`)
+})
 
 // TargetEnvironment returns the full marker environment of CPython
 // pythonVersion ("3.12" or "3.12.4"; "X.Y" means X.Y.0) on platform (one of
 // the Platform constants), for resolving for a machine other than the host.
 // `extra` is not set; evaluation supplies it.
 func TargetEnvironment(pythonVersion, platform string) (Environment, error) {
-	m := pythonVersionRE.FindStringSubmatch(pythonVersion)
+	m := pythonVersionRE().FindStringSubmatch(pythonVersion)
 	if m == nil {
 		return nil, fmt.Errorf("pep508: python version %q: expected X.Y or X.Y.Z (e.g. 3.12 or 3.12.4)", pythonVersion)
 	}

@@ -163,7 +163,7 @@ func parseSpecifierText(sc *scanner) (string, *ParseError) {
 			}
 			return "", sc.errorf(start, nil, ".* suffix can only be used with `==` or `!=` operators")
 		}
-		if localLabelRE.MatchString(sc.src[sc.pos:]) {
+		if localLabelRE().MatchString(sc.src[sc.pos:]) {
 			return "", sc.errorf(start, nil, "local version label can only be used with `==` or `!=` operators")
 		}
 		sc.ws()

@@ -3,6 +3,7 @@ package pep508
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -156,7 +157,10 @@ func (s *scanner) comparisonOp() (string, bool) {
 // groups packaging marks ASCII-only use ASCII case classes; the "~=" branch
 // is Unicode case-insensitive in Python, where "i" also matches U+0130/U+0131
 // and "s" matches U+017F.
-var specifierRE = regexp.MustCompile("^" + specifierPattern())
+//
+// Patterns are compiled on first use (sync.OnceValue), not at start-up:
+// most pyward invocations never parse a requirement.
+var specifierRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("^" + specifierPattern()) })
 
 func specifierPattern() string {
 	const space = `\t\n\v\f\r \x1c-\x1f\x85\xa0\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}`
@@ -210,7 +214,7 @@ func specifierPattern() string {
 
 // specifier matches one SPECIFIER token.
 func (s *scanner) specifier() (string, bool) {
-	loc := specifierRE.FindStringIndex(s.src[s.pos:])
+	loc := specifierRE().FindStringIndex(s.src[s.pos:])
 	if loc == nil {
 		return "", false
 	}
@@ -221,4 +225,4 @@ func (s *scanner) specifier() (string, bool) {
 
 // localLabelRE is VERSION_LOCAL_LABEL_TRAIL: a local label after a
 // specifier whose operator does not allow one.
-var localLabelRE = regexp.MustCompile(`^\+[a-z0-9]+(?:[-_.][a-z0-9]+)*`)
+var localLabelRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\+[a-z0-9]+(?:[-_.][a-z0-9]+)*`) })

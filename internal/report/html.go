@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/pyward/pyward/internal/audit"
 	"github.com/pyward/pyward/internal/pep503"
@@ -85,11 +86,11 @@ svg .edge { fill: none; stroke: var(--muted); stroke-opacity: .5; }
 `
 
 // htmlCSP allows the inline style and, by its hash, the one script.
-var htmlCSP = func() string {
+var htmlCSP = sync.OnceValue(func() string {
 	sum := sha256.Sum256([]byte(htmlScript))
 	return "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-" +
 		base64.StdEncoding.EncodeToString(sum[:]) + "'"
-}()
+})
 
 type htmlFinding struct {
 	Severity, Subject, ID, Title, Detail, Fix, Where, Reason string
@@ -131,7 +132,9 @@ type htmlCount struct {
 	Count int
 }
 
-var htmlTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+// htmlTemplate is parsed on first use, not at every pyward start.
+var htmlTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -181,12 +184,13 @@ var htmlTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 </body>
 </html>
 `))
+})
 
 // HTML writes the report as one self-contained HTML page; graph (nil when
 // no lock was audited) is drawn with the findings' packages highlighted.
 func HTML(w io.Writer, rep *audit.Report, graph *Graph, meta Meta) error {
 	page := htmlPage{
-		CSP: htmlCSP, Style: template.CSS(htmlStyle), Script: template.JS(htmlScript),
+		CSP: htmlCSP(), Style: template.CSS(htmlStyle), Script: template.JS(htmlScript),
 		Tool: meta.ToolVersion, Sources: strings.Join(rep.Sources, ", "), Packages: rep.Packages,
 		FailOn: failOnName(meta.FailOn), Failed: rep.CountAtLeast(meta.FailOn) > 0, Warnings: rep.Warnings,
 		NodeW: graphNodeWidth, NodeH: graphNodeHeight,
@@ -212,7 +216,7 @@ func HTML(w io.Writer, rep *audit.Report, graph *Graph, meta Meta) error {
 	default:
 		drawGraph(&page, graph, rep.Findings)
 	}
-	return htmlTemplate.Execute(w, page)
+	return htmlTemplate().Execute(w, page)
 }
 
 func newHTMLFinding(f *audit.Finding, reason string) htmlFinding {

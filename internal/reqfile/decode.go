@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -24,7 +25,7 @@ const (
 
 // codingRE is pip's PEP 263 encoding declaration, searched for in the
 // first two lines when they start with "#".
-var codingRE = regexp.MustCompile(`coding[:=]\s*([-\w.]+)`)
+var codingRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`coding[:=]\s*([-\w.]+)`) })
 
 // decode turns a file's bytes into UTF-8 text as pip's auto_decode does: a
 // byte-order mark (UTF-8, UTF-16 LE or BE) decides the encoding; else a
@@ -78,7 +79,7 @@ func declaredEncoding(data []byte) (string, int) {
 	lines := bytes.SplitN(data, []byte("\n"), 3)
 	for i, l := range lines[:min(2, len(lines))] {
 		if len(l) > 0 && l[0] == '#' {
-			if m := codingRE.FindSubmatch(l); m != nil {
+			if m := codingRE().FindSubmatch(l); m != nil {
 				return string(m[1]), i + 1
 			}
 		}

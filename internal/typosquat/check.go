@@ -591,7 +591,7 @@ func foldConfusables(s string) (string, bool) {
 	var b strings.Builder
 	changed := false
 	for _, c := range s {
-		if a, ok := confusables[c]; ok {
+		if a, ok := confusable(c); ok {
 			b.WriteRune(a)
 			changed = true
 			continue

@@ -196,14 +196,52 @@ var homoglyphSingle = [256]byte{
 	'0': 'o', '1': 'l', 'i': 'l', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b',
 }
 
-// confusables folds non-ASCII letters that render like ASCII ones (Cyrillic
-// and Greek look-alikes, fullwidth forms) to ASCII. PyPI rejects such names,
-// but a requirement file or a vetting query may still carry them.
-var confusables = map[rune]rune{
-	'а': 'a', 'е': 'e', 'о': 'o', 'р': 'p', 'с': 'c', 'у': 'y', 'х': 'x',
-	'і': 'i', 'ј': 'j', 'ѕ': 's', 'ԁ': 'd', 'ɡ': 'g', 'һ': 'h', 'ӏ': 'l',
-	'α': 'a', 'ο': 'o', 'ρ': 'p', 'ν': 'v', 'τ': 't', 'κ': 'k', 'ι': 'i',
-	'ı': 'i', 'ℓ': 'l', 'ⅼ': 'l', '−': '-', '‐': '-', '‑': '-', '–': '-',
-	'А': 'a', 'В': 'b', 'Е': 'e', 'К': 'k', 'М': 'm', 'Н': 'h', 'О': 'o',
-	'Р': 'p', 'С': 'c', 'Т': 't', 'Х': 'x', 'І': 'i',
+// confusable folds a non-ASCII letter that renders like an ASCII one
+// (Cyrillic and Greek look-alikes, fullwidth forms, dashes) to ASCII. PyPI
+// rejects such names, but a requirement file or a vetting query may still
+// carry them. A switch keeps the table free of start-up cost.
+func confusable(c rune) (rune, bool) {
+	switch c {
+	case 'а', 'α', 'А':
+		return 'a', true
+	case 'В':
+		return 'b', true
+	case 'с', 'С':
+		return 'c', true
+	case 'ԁ':
+		return 'd', true
+	case 'е', 'Е':
+		return 'e', true
+	case 'ɡ':
+		return 'g', true
+	case 'һ', 'Н':
+		return 'h', true
+	case 'і', 'ι', 'ı', 'І':
+		return 'i', true
+	case 'ј':
+		return 'j', true
+	case 'κ', 'К':
+		return 'k', true
+	case 'ӏ', 'ℓ', 'ⅼ':
+		return 'l', true
+	case 'М':
+		return 'm', true
+	case 'о', 'ο', 'О':
+		return 'o', true
+	case 'р', 'ρ', 'Р':
+		return 'p', true
+	case 'ѕ':
+		return 's', true
+	case 'τ', 'Т':
+		return 't', true
+	case 'ν':
+		return 'v', true
+	case 'х', 'Х':
+		return 'x', true
+	case 'у':
+		return 'y', true
+	case '−', '‐', '‑', '–':
+		return '-', true
+	}
+	return 0, false
 }
