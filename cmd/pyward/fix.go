@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/pyward/pyward/internal/atomicfile"
 	"github.com/pyward/pyward/internal/audit"
@@ -43,7 +45,8 @@ type fixContext struct {
 
 // fixLock re-resolves one lock with the options it was made with to clear
 // findings, and re-audits the result. Nothing is written.
-func (a *app) fixLock(ctx context.Context, env fixContext, inv *inventory.Inventory, data []byte, findings []audit.Finding) (fix.LockReport, error) {
+// Warnings go to warn.
+func (a *app) fixLock(ctx context.Context, env fixContext, inv *inventory.Inventory, data []byte, findings []audit.Finding, warn func(string)) (fix.LockReport, error) {
 	path := inv.Source
 	format := fix.Requirements
 	if inv.Format == inventory.FormatPylock {
@@ -63,7 +66,7 @@ func (a *app) fixLock(ctx context.Context, env fixContext, inv *inventory.Invent
 		return fix.LockReport{}, usageErrorf("fix %s: %v", path, err)
 	}
 	for _, w := range srcs.Warnings() {
-		fmt.Fprintf(a.stderr, "pyward: warning: %s: %s\n", path, w)
+		warn(path + ": " + w)
 	}
 	var cutoff time.Time
 	if settings.ExcludeNewer != "" {
@@ -94,6 +97,11 @@ func (a *app) fixLock(ctx context.Context, env fixContext, inv *inventory.Invent
 		return fix.LockReport{}, usageError(err)
 	}
 	return fix.LockReport{Result: res, After: after}, nil
+}
+
+// warn prints a warning on standard error.
+func (a *app) warn(msg string) {
+	fmt.Fprintf(a.stderr, "pyward: warning: %s\n", msg)
 }
 
 // writeLock replaces path's content with data atomically, keeping its mode.
@@ -131,7 +139,7 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 		return usageError(err)
 	}
 	lr, err := a.fixLock(ctx, fixContext{audit: opts, extra: extra, indexURL: f.indexURL, cacheDir: cacheDir,
-		offline: f.offline, trusted: f.trusted, allowMajor: f.fix.allowMajor}, inv, data, rep.Findings)
+		offline: f.offline, trusted: f.trusted, allowMajor: f.fix.allowMajor}, inv, data, rep.Findings, a.warn)
 	if err != nil {
 		return err
 	}
@@ -309,6 +317,12 @@ func (a *app) runFixCommand(ctx context.Context, f fixCmdFlags, args []string) e
 // findings at or above min and collects the foreign ones.
 func (a *app) fixLocks(ctx context.Context, env fixContext, invs []*inventory.Inventory, min audit.Severity) (*fixRun, error) {
 	run := &fixRun{data: map[string][]byte{}}
+	type job struct {
+		inv      *inventory.Inventory
+		data     []byte
+		findings []audit.Finding
+	}
+	var jobs []job
 	for _, inv := range invs {
 		data, err := os.ReadFile(inv.Source)
 		if err != nil {
@@ -335,15 +349,45 @@ func (a *app) fixLocks(ctx context.Context, env fixContext, invs []*inventory.In
 			run.left = true
 			continue
 		}
-		lr, err := a.fixLock(ctx, env, inv, data, findings)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", inv.Source, err)
+		jobs = append(jobs, job{inv: inv, data: data, findings: findings})
+	}
+	// Locks are independent: fix them in parallel, then report them in
+	// the order they were found.
+	type done struct {
+		lr    fix.LockReport
+		warns []string
+	}
+	results := make([]done, len(jobs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, j := range jobs {
+		g.Go(func() error {
+			d := &results[i]
+			lr, err := a.fixLock(gctx, env, j.inv, j.data, j.findings, func(w string) { d.warns = append(d.warns, w) })
+			if err != nil {
+				return fmt.Errorf("%s: %w", j.inv.Source, err)
+			}
+			d.lr = lr
+			return nil
+		})
+	}
+	err := g.Wait()
+	for i, j := range jobs {
+		for _, w := range results[i].warns {
+			a.warn(w)
 		}
-		run.data[inv.Source] = data
+		if err != nil || results[i].lr.Result == nil {
+			continue
+		}
+		lr := results[i].lr
+		run.data[j.inv.Source] = j.data
 		run.reports = append(run.reports, lr)
 		if len(fix.AtLeast(lr.After.Findings, min)) > 0 || lr.Result.Impossible != "" {
 			run.left = true
 		}
+	}
+	if err != nil {
+		return nil, err
 	}
 	return run, nil
 }
