@@ -102,6 +102,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 		{source: "unreachable index", user: "usr-gone-l32", pass: "pw-gone-l32"},
 		{source: "a malformed index URL", user: "usr-malformed-m43", pass: "pw-malformed-m43"},
 		{source: "db update URLs", user: "usr-db-n54", pass: "pw-db-n54"},
+		{source: "GITHUB_TOKEN", user: "ghp-tok-o65-a", pass: "ghp-tok-o65-b"},
+		{source: "GITLAB_TOKEN", user: "glpat-tok-p76-a", pass: "glpat-tok-p76-b"},
+		{source: "GITEA_TOKEN", user: "gitea-tok-q87-a", pass: "gitea-tok-q87-b"},
 	} {
 		creds[c.source] = &c
 	}
@@ -200,6 +203,44 @@ func TestSecretsNeverLeak(t *testing.T) {
 			step{name: "audit --format " + format, args: append(auditArgs(reqLock), "--format", format)},
 			step{name: "audit --format " + format + " -o", args: append(auditArgs(pylock), "--format", format, "-o", filepath.Join(out, "report."+format))})
 	}
+	// pyward fix --open-pr in a git repository holding the fixed lock's
+	// source, with every forge token set: a forge that accepts the token
+	// and two that refuse it. Tokens are the planted pairs, user+pass.
+	token := func(src string) string { return c[src].user + c[src].pass }
+	t.Setenv("GITHUB_TOKEN", token("GITHUB_TOKEN"))
+	t.Setenv("GITLAB_TOKEN", token("GITLAB_TOKEN"))
+	t.Setenv("GITEA_TOKEN", token("GITEA_TOKEN"))
+	gh := &fakeGitHub{comments: map[int][]string{}}
+	ghSrv := httptest.NewServer(gh)
+	t.Cleanup(ghSrv.Close)
+	refuse := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, `{"message": "401 Unauthorized"}`)
+	}))
+	t.Cleanup(refuse.Close)
+	repoDir := filepath.Join(out, "repo")
+	fixArgs := []string{"fix", "--db", db, "--trusted-host", "127.0.0.1", "--summary", filepath.Join(out, "fix-pr.md")}
+	steps = append(steps,
+		step{name: "fix --open-pr github", setup: func() {
+			if err := os.MkdirAll(repoDir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(reqLock)
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(repoDir, "requirements.txt", string(data))
+			for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"config", "user.name", "T"}, {"config", "user.email", "t@example.invalid"},
+				{"config", "commit.gpgsign", "false"}, {"add", "."}, {"commit", "-q", "-m", "init"}, {"init", "-q", "--bare", filepath.Join(out, "remote.git")},
+				{"remote", "add", "origin", filepath.Join(out, "remote.git")}} {
+				git(t, repoDir, args...)
+			}
+			t.Chdir(repoDir)
+		}, args: append(fixArgs, "--open-pr", "github", "--forge-url", ghSrv.URL+"/api/v3", "--forge-repo", "o/r")},
+		step{name: "fix --open-pr gitlab, refused token", fail: true, args: append(fixArgs, "--open-pr", "gitlab", "--forge-url", refuse.URL+"/api/v4", "--forge-repo", "g/p")},
+		step{name: "fix --open-pr gitea, refused token", fail: true, args: append(fixArgs, "--open-pr", "gitea", "--forge-url", refuse.URL, "--forge-repo", "o/r")},
+	)
 	// Steps that change the environment come last.
 	steps = append(steps,
 		step{name: "lock with pip's index (PIP_INDEX_URL)", args: append([]string{"lock", reqIn, "-o", filepath.Join(out, "pip-env.txt")}, target...)},
@@ -255,6 +296,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 	sort.Strings(leaks)
 	for _, l := range leaks {
 		t.Errorf("leak: %s", l)
+	}
+	if len(gh.auth) == 0 || gh.auth[0] != "Bearer "+token("GITHUB_TOKEN") || len(gh.prs) != 1 {
+		t.Errorf("the GitHub token was not sent, or no pull request was opened: %d requests, %d pull requests", len(gh.auth), len(gh.prs))
 	}
 	for _, c := range creds {
 		if c.mustBeUsed && !ix.seen[c.user] {
