@@ -28,6 +28,9 @@
 //     design and holdout rows apart) and on the legitimate projects ranked
 //     5,001–15,000 (false positives), with the top 5,000 as reference; and
 //     `pyward version` start-up against an empty Go program.
+//   - fix (issue 12): pyward fix --dry-run on a repository of 10 locks of 200
+//     pins (requirements.txt and pylock.toml) with advisories on every 40th
+//     project, the advisory database compiled and the HTTP cache warm.
 //
 // Every tool runs as a subprocess with a clean environment (no user pip
 // configuration, no proxy); wall-clock time is measured from process start to
@@ -75,7 +78,7 @@ type config struct {
 	runInfo  string // the run's command and machine, as rendered (set by renderAll)
 }
 
-var allSuites = []string{"lock", "sync", "audit", "typo"}
+var allSuites = []string{"lock", "sync", "audit", "typo", "fix"}
 
 func main() {
 	if os.Getenv(spawnEnv) == "1" {
@@ -84,7 +87,7 @@ func main() {
 	}
 	var (
 		quick   = flag.Bool("quick", false, "short smoke mode: smaller inputs, 3 runs per case")
-		suites  = flag.String("suite", strings.Join(allSuites, ","), "comma-separated suites to run: lock, sync, audit, typo")
+		suites  = flag.String("suite", strings.Join(allSuites, ","), "comma-separated suites to run: lock, sync, audit, typo, fix")
 		runs    = flag.Int("runs", 0, "timed runs per case (default 5, 3 with -quick)")
 		peer    = flag.Int("peer-runs", 0, "timed runs per case of the peers, pip and osv-scanner (default: -runs); for slow machines")
 		out     = flag.String("out", "", "output directory (default <repo>/bench/out)")
@@ -227,6 +230,8 @@ func runBench(ctx context.Context, cfg *config, names []string) (string, []*suit
 			fn = auditSuite
 		case "typo":
 			fn = typoSuite
+		case "fix":
+			fn = fixSuite
 		default:
 			return "", nil, fmt.Errorf("unknown suite %q (want %s)", name, strings.Join(allSuites, ", "))
 		}
