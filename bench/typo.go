@@ -68,6 +68,10 @@ func typoSuite(ctx context.Context, cfg *config) (*suite, error) {
 		return s, err
 	}
 	s.Rows = append(s.Rows, startup...)
+	base, pw := startup[0], startup[1]
+	s.Notes = append(s.Notes, fmt.Sprintf("start-up CPU time (user + system, which machine load disturbs less than wall time): empty program median %s (min %s), `pyward version` median %s (min %s): %s more; wall time, what the target is judged on: %s more (load average %s)",
+		fmtDur(median(base.CPU)), fmtDur(minimum(base.CPU)), fmtDur(median(pw.CPU)), fmtDur(minimum(pw.CPU)),
+		fmtDur(median(pw.CPU)-median(base.CPU)), fmtDur(pw.median()-base.median()), loadAvg()))
 	return s, nil
 }
 
