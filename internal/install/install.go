@@ -3,16 +3,20 @@ package install
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -98,11 +102,6 @@ func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts Install
 	if err := os.MkdirAll(t.Staging, 0o755); err != nil {
 		return nil, err
 	}
-	stage, err := os.MkdirTemp(t.Staging, w.DistInfo+"-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(stage)
 	rootKey := "platlib"
 	if w.RootIsPurelib {
 		rootKey = "purelib"
@@ -114,18 +113,10 @@ func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts Install
 			return nil, err
 		}
 	}
+	st := &stage{dir: t.Staging, prefix: rand.Text() + "-", made: map[string]bool{t.Staging: true}, tops: map[stageTop]string{}}
+	defer st.remove()
 	var files []placed
-	made := map[string]bool{}
-	put := func(key, rel string) (string, error) {
-		dst := filepath.Join(stage, key, filepath.FromSlash(rel))
-		if d := filepath.Dir(dst); !made[d] {
-			if err := os.MkdirAll(d, 0o755); err != nil {
-				return "", err
-			}
-			made[d] = true
-		}
-		return dst, nil
-	}
+	put := st.put
 	for _, e := range w.Entries {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -237,7 +228,7 @@ func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts Install
 	if err := os.WriteFile(recDst, recData, 0o644); err != nil {
 		return nil, err
 	}
-	stagedDI := filepath.Join(stage, rootKey, w.DistInfo)
+	stagedDI := st.tops[stageTop{rootKey, w.DistInfo}]
 	finalDI := filepath.Join(site, w.DistInfo)
 	own = append(own, RecordEntry{Path: filepath.Join(finalDI, "RECORD"), Hash: hashOf(recData), Size: int64(len(recData))})
 	// pyward's record goes first, under its partial name: an interruption
@@ -247,8 +238,10 @@ func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts Install
 	if err := t.writeOwnRecord(finalDI, own); err != nil {
 		return nil, err
 	}
-	if err := os.RemoveAll(finalDI); err != nil {
-		return nil, err
+	if _, err := os.Lstat(finalDI); err == nil {
+		if err := os.RemoveAll(finalDI); err != nil {
+			return nil, err
+		}
 	}
 	if err := os.MkdirAll(site, 0o755); err != nil {
 		return nil, err
@@ -256,20 +249,80 @@ func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts Install
 	if err := os.Rename(stagedDI, finalDI); err != nil {
 		return nil, err
 	}
-	for _, key := range []string{"purelib", "platlib", "scripts", "data", "headers"} {
-		from := filepath.Join(stage, key)
-		if _, err := os.Lstat(from); err != nil {
-			continue
-		}
-		if err := moveTree(from, t.dir(key, project)); err != nil {
-			return nil, err
-		}
+	delete(st.tops, stageTop{rootKey, w.DistInfo})
+	if err := st.move(func(key string) string { return t.dir(key, project) }); err != nil {
+		return nil, err
 	}
 	rp := t.recordPath(finalDI)
 	if err := os.Rename(rp+partialSuffix, rp); err != nil {
 		return nil, err
 	}
 	return pyFiles, nil
+}
+
+// stage holds an installation's files until they are moved into place.
+// Each top-level entry of a scheme directory (a package directory, a
+// module, a script, the .dist-info) is staged directly in the shared
+// staging directory under a name unique to the installation, and renamed
+// onto its final path: no directory is made and removed per installation
+// or per scheme key, which on a loaded file system costs as much as
+// creating a file.
+type stage struct {
+	dir    string // the Target's staging directory
+	prefix string // unique to the installation
+	made   map[string]bool
+	tops   map[stageTop]string // staged path of each top-level entry
+}
+
+type stageTop struct{ key, name string }
+
+// put returns the staged path of rel (a slash path below key's
+// directory), creating its parent directories.
+func (s *stage) put(key, rel string) (string, error) {
+	name, below, _ := strings.Cut(rel, "/")
+	top, ok := s.tops[stageTop{key, name}]
+	if !ok {
+		top = filepath.Join(s.dir, s.prefix+strconv.Itoa(len(s.tops)))
+		s.tops[stageTop{key, name}] = top
+	}
+	if below == "" {
+		return top, nil
+	}
+	dst := filepath.Join(top, filepath.FromSlash(below))
+	return dst, mkdirs(filepath.Dir(dst), s.made)
+}
+
+// move moves every staged entry onto its path in the directory dir
+// returns for its key (see moveTree), in a fixed order.
+func (s *stage) move(dir func(key string) string) error {
+	keys := slices.SortedFunc(maps.Keys(s.tops), func(a, b stageTop) int {
+		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.name, b.name))
+	})
+	checked := map[string]bool{}
+	for _, k := range keys {
+		d := dir(k.key)
+		if !checked[d] {
+			// The scheme directory itself is never a link or a file.
+			if fi, err := os.Lstat(d); err == nil && !fi.IsDir() {
+				return fmt.Errorf("%s: %w: would install into a %s", d, ErrUnsafe, kind(fi))
+			}
+			checked[d] = true
+		}
+		if err := moveTree(s.tops[k], filepath.Join(d, k.name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// remove removes what is left of the staged entries: all of them after a
+// failure, the emptied directories of those merged into existing ones.
+func (s *stage) remove() {
+	for _, top := range s.tops {
+		if _, err := os.Lstat(top); err == nil {
+			os.RemoveAll(top)
+		}
+	}
 }
 
 // Cleanup removes the staging directory and anything an interrupted run

@@ -464,6 +464,10 @@ func TestInstallConcurrentNamespace(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Nothing is left staged, also of the parts merged into nsroot.
+	if left, err := os.ReadDir(tg.Staging); err != nil || len(left) != 0 {
+		t.Fatalf("staging holds %v (%v)", left, err)
+	}
 	inst, _ := Scan(tg.Purelib)
 	for _, in := range inst {
 		if in.Incomplete {
@@ -585,5 +589,26 @@ func TestInstallDirectURLWithoutCredentials(t *testing.T) {
 	}
 	if err := json.Unmarshal(data, &du); err != nil || du.URL != "http://files.example/demo-1.0-py3-none-any.whl" || du.ArchiveInfo.Hashes["sha256"] != "ab" {
 		t.Fatalf("direct_url.json = %s (%v)", data, err)
+	}
+}
+
+// A scheme directory that is a symbolic link is not installed into (the
+// link could lead out of the environment).
+func TestInstallRefusesLinkedSchemeDir(t *testing.T) {
+	tg := newTarget(t)
+	elsewhere := t.TempDir()
+	if err := os.Symlink(elsewhere, tg.Scripts); err != nil {
+		t.Fatal(err)
+	}
+	w, src := unpackDist(t, testindex.Dist{Name: "demo", Version: "1.0", Modules: map[string]string{"demo/m.py": "X = 1\n"},
+		ConsoleScripts: map[string]string{"demo-tool": "demo.m:main"}})
+	if _, err := tg.Install(context.Background(), w, src, InstallOptions{Link: true}); !errors.Is(err, ErrUnsafe) {
+		t.Fatalf("err = %v, want ErrUnsafe", err)
+	}
+	if left, _ := os.ReadDir(elsewhere); len(left) != 0 {
+		t.Fatalf("installed through the link: %v", left)
+	}
+	if left, err := os.ReadDir(tg.Staging); err != nil || len(left) != 0 {
+		t.Fatalf("staging holds %v (%v)", left, err)
 	}
 }
