@@ -91,8 +91,8 @@ func choose(ctx context.Context, fetcher Fetcher, srcs *sources.Sources, opts Op
 	if !useLockURLs && len(e.Files) == 0 && cacheDir != "" {
 		// Warm path: every hash of the entry was seen on an index before
 		// and the best file is unpacked in the cache: no index request.
-		if f, ok := chooseFromCache(cacheDir, e, rk); ok {
-			j.file = f
+		if f, w, ok := chooseFromCache(cacheDir, e, rk); ok {
+			j.file, j.loaded = f, w
 			return nil
 		}
 	}
@@ -194,29 +194,43 @@ func rememberName(cacheDir, sha, filename string) {
 
 // chooseFromCache picks the best-ranked wheel among the entry's hashes when
 // every hash has a known file name and that wheel is unpacked in the cache.
-func chooseFromCache(cacheDir string, e Entry, rk *ranker) (index.File, bool) {
+// An unpacked tree records its wheel's file name; names/ knows the others.
+func chooseFromCache(cacheDir string, e Entry, rk *ranker) (index.File, *install.Wheel, bool) {
 	best, bestRank := index.File{}, -1
+	var bestTree *install.Wheel
 	for _, h := range e.Hashes {
-		name, err := os.ReadFile(filepath.Join(cacheDir, unpackedDir, namesDir, h))
-		if err != nil {
-			return index.File{}, false
+		if !validSHA256(h) {
+			return index.File{}, nil, false
 		}
-		df, err := dist.ParseFilename(string(name))
+		tree, err := install.LoadUnpacked(unpackedPath(cacheDir, h))
+		var name string
+		if err == nil {
+			name = tree.Filename
+		} else {
+			b, err := os.ReadFile(filepath.Join(cacheDir, unpackedDir, namesDir, h))
+			if err != nil {
+				return index.File{}, nil, false
+			}
+			name, tree = string(b), nil
+		}
+		df, err := dist.ParseFilename(name)
 		if err != nil || df.Kind != dist.Wheel || df.Name != pep503.Normalize(e.Name) || !sameVersion(df.Version.String(), e.Version) {
 			continue
 		}
 		if rank, ok := rk.r.Rank(df.Wheel.Tags); ok && (bestRank < 0 || rank < bestRank) {
-			best, bestRank = index.File{Filename: string(name), Hashes: map[string]string{"sha256": h}}, rank
+			best, bestRank, bestTree = index.File{Filename: name, Hashes: map[string]string{"sha256": h}}, rank, tree
 		}
 	}
-	if bestRank < 0 {
-		return index.File{}, false
+	if bestTree == nil {
+		return index.File{}, nil, false // no candidate, or the best one is not unpacked
 	}
-	sha := best.Hashes["sha256"]
-	if _, err := install.LoadUnpacked(filepath.Join(cacheDir, unpackedDir, sha[:2], sha)); err != nil {
-		return index.File{}, false
-	}
-	return best, true
+	return best, bestTree, true
+}
+
+// unpackedPath is where the wheel whose sha256 is sha is unpacked in the
+// cache.
+func unpackedPath(cacheDir, sha string) string {
+	return filepath.Join(cacheDir, unpackedDir, sha[:2], sha)
 }
 
 // fetch downloads and unpacks wheels.
@@ -274,8 +288,13 @@ func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error
 	sha := j.file.Hashes["sha256"]
 	var final string
 	if f.cacheDir != "" && sha != "" {
-		final = filepath.Join(f.cacheDir, unpackedDir, sha[:2], sha)
-		if w, err := f.loadUnpacked(final); err == nil && w.Filename == j.file.Filename {
+		final = unpackedPath(f.cacheDir, sha)
+		w, err := j.loaded, error(nil)
+		j.loaded = nil // taken once: a second prepare (a changed tree) loads again
+		if w == nil {
+			w, err = f.loadUnpacked(final)
+		}
+		if err == nil && w.Filename == j.file.Filename {
 			if j.file.MetadataHashes != nil {
 				if _, raw, err := f.fetcher.Metadata(ctx, j.file); err == nil {
 					opts.Metadata = raw
@@ -357,7 +376,7 @@ func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error
 		sha = got
 		j.file.Hashes = map[string]string{"sha256": got}
 		if f.cacheDir != "" {
-			final = filepath.Join(f.cacheDir, unpackedDir, sha[:2], sha)
+			final = unpackedPath(f.cacheDir, sha)
 		}
 	}
 	if j.file.MetadataHashes != nil {

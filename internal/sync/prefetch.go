@@ -2,8 +2,6 @@ package sync
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	gosync "sync"
 
 	"github.com/pyward/pyward/internal/dist"
@@ -22,8 +20,8 @@ import (
 // safety check, the PEP 658 metadata compared): the cached tree serves
 // every later sync, which applies its own policy (Recheck) when prepare
 // takes the tree. A failure is left for prepare to meet again and report.
-// Entries whose wheel the cache already names are skipped (a warm sync
-// asks the index nothing).
+// Entries whose wheel is already unpacked in the cache are skipped (a warm
+// sync asks the index nothing).
 //
 // It does nothing for a dry run, offline, without a cache, or with
 // Options.Fetcher. p.waitPrefetch waits for it; the client it made is left
@@ -38,7 +36,7 @@ func (p *plan) prefetch(ctx context.Context) {
 		if e.Marker != nil || len(e.Hashes) != 1 || len(e.Files) > 0 || !validSHA256(e.Hashes[0]) {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(p.cacheDir, unpackedDir, namesDir, e.Hashes[0])); err == nil {
+		if _, err := install.LoadUnpacked(unpackedPath(p.cacheDir, e.Hashes[0])); err == nil {
 			continue
 		}
 		todo = append(todo, e)
@@ -75,8 +73,9 @@ func (p *plan) prefetch(ctx context.Context) {
 				if df, err := dist.ParseFilename(f.Filename); err != nil || df.Kind != dist.Wheel || df.Name != pep503.Normalize(e.Name) {
 					continue
 				}
+				// No names/ entry: the tree prepare writes records the
+				// file name (see chooseFromCache).
 				f.Hashes = map[string]string{"sha256": sha}
-				rememberName(p.cacheDir, sha, f.Filename)
 				j := &job{entry: e, file: f}
 				_ = p.prefetched.prepare(ctx, j, install.Options{Name: e.Name, Version: e.Version, AllowStartup: true})
 				return

@@ -256,8 +256,9 @@ type job struct {
 	old     []*install.Installed // installed dist-infos of the name, replaced
 	reason  string
 	wheel   *install.Wheel
-	dir     string // unpacked tree
-	tempDir bool   // dir is a temporary (no cache) and must be removed
+	loaded  *install.Wheel // the cache tree's Wheel as choose read it (nil: not read)
+	dir     string         // unpacked tree
+	tempDir bool           // dir is a temporary (no cache) and must be removed
 	direct  bool
 }
 

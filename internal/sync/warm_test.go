@@ -1,0 +1,46 @@
+package sync
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/pyward/pyward/internal/testindex"
+)
+
+// TestWarmSyncAsksNothing checks that after a cold sync of a hashed
+// requirements lock, a sync into a new environment takes every wheel from
+// the unpacked cache without an index request, whether the file names
+// come from the unpacked trees (single-hash entries, prefetched) or from
+// names/ (an entry with several hashes), and that the cache keeps no names/
+// entry for a wheel whose tree records its name.
+func TestWarmSyncAsksNothing(t *testing.T) {
+	dists := baseDists()[:3] // alpha, beta.pkg (one wheel each), gamma (three wheels)
+	f := newFixture(t, dists, testindex.Options{})
+	lock := reqLock(t, f.ix, f.dir, dists, "")
+	ctx := context.Background()
+	o := f.opts(lock)
+	if _, err := Sync(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	_, alpha, err := f.ix.File("alpha-1.0-py3-none-any.whl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(f.cache, unpackedDir, namesDir, alpha)); err == nil {
+		t.Error("names/ entry written for a prefetched wheel")
+	}
+	before := f.ix.Requests()
+	o.Venv = filepath.Join(f.dir, "warm")
+	res, err := Sync(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Install) != len(dists) {
+		t.Fatalf("installed %d distributions, want %d", len(res.Install), len(dists))
+	}
+	if got := f.ix.Requests(); got != before {
+		t.Errorf("warm sync made %d index requests", got-before)
+	}
+}
