@@ -128,9 +128,10 @@
 // for another distribution); it renames the record to its partial name
 // before removing anything. Target.Verify compares installed files with the
 // record: sizes, or hashes too. A tree shared by environments is either
-// sealed (Seal: read-only files, fingerprinted) and hard-linked with each
-// link's inode checked, or reflinked/copied with each file's hash checked
-// (InstallOptions.Copy); a failed check is ErrTreeChanged.
+// sealed (Seal, or UnpackSealed as it unpacks: read-only files,
+// fingerprinted) and hard-linked with each link's inode checked, or
+// reflinked/copied with each file's hash checked (InstallOptions.Copy); a
+// failed check is ErrTreeChanged.
 //
 // Deviations: .pyc files compiled by Compile are listed in RECORD without
 // hash (allowed by the spec; pip hashes them). Entry-point scripts use a
