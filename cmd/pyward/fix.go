@@ -78,6 +78,11 @@ func (a *app) fixLock(ctx context.Context, env fixContext, inv *inventory.Invent
 	if err != nil {
 		return fix.LockReport{}, usageErrorf("fix %s: %v", path, err)
 	}
+	universe, err := lockUniverse(lockFlags{universal: settings.Universal, noUniversal: !settings.Universal,
+		environments: settings.Environments, requiredEnvs: settings.RequiredEnvironments}, "", target)
+	if err != nil {
+		return fix.LockReport{}, usageErrorf("fix %s: the lock's options: %v", path, err)
+	}
 	client, err := srcs.Client(sources.ClientOptions{UserAgent: "pyward/" + version()})
 	if err != nil {
 		return fix.LockReport{}, usageErrorf("fix %s: %v", path, err)
@@ -86,7 +91,7 @@ func (a *app) fixLock(ctx context.Context, env fixContext, inv *inventory.Invent
 	res, err := fix.Fix(ctx, fix.Options{
 		Path: path, Format: format, Data: data,
 		Findings: findings, Vulns: env.audit.Vulns, Ignores: env.audit.Ignores, Now: env.audit.Now,
-		Index: client, Provider: resolve.NewIndexProvider(client), SourceURLs: srcs.URLs(), Target: target,
+		Index: client, Provider: resolve.NewIndexProvider(client), SourceURLs: srcs.URLs(), Target: target, Universal: universe,
 		AllowMajor: env.allowMajor, Prereleases: settings.Pre, ExcludeNewer: cutoff,
 	})
 	if err != nil {

@@ -571,7 +571,9 @@ func lockCommandLine(args []string, f lockFlags, output string) string {
 	if f.universal {
 		parts = append(parts, "--universal")
 	}
-	if f.noUniversal {
+	if f.noUniversal || f.python != "" && !f.universal {
+		// --python is not recorded (a path on this machine); say that the
+		// lock is for one environment.
 		parts = append(parts, "--no-universal")
 	}
 	for _, e := range f.environments {

@@ -100,6 +100,10 @@ type Options struct {
 	Provider   resolve.Provider
 	SourceURLs map[string]string // index source name -> URL, for the lock
 	Target     lock.Target
+	// Universal re-resolves for every environment it describes (a lock
+	// made universal stays universal); Target is then not used. The old
+	// lock's requires-python, when it records one, sets the Python range.
+	Universal *resolve.Universe
 
 	AllowMajor  bool
 	Prereleases bool

@@ -10,6 +10,7 @@ import (
 	"github.com/pyward/pyward/internal/pep440"
 	"github.com/pyward/pyward/internal/pep503"
 	"github.com/pyward/pyward/internal/pep508"
+	"github.com/pyward/pyward/internal/resolve"
 )
 
 // resolveFix re-resolves with every locked package as a
@@ -56,10 +57,15 @@ func resolveFix(ctx context.Context, opts Options, doc *document, plans []*plan)
 		}
 		cons = append(cons, c)
 	}
+	universe, err := fixUniverse(opts, old, plans)
+	if err != nil {
+		return nil, err
+	}
 	res, err := lock.Lock(ctx, lock.Options{
 		Requirements: roots, Constraints: cons, Provider: opts.Provider, Downloader: opts.Index,
 		SourceURLs: opts.SourceURLs, Target: opts.Target, Prereleases: opts.Prereleases,
 		Preferences: prefs, ExcludeNewer: opts.ExcludeNewer, Command: old.Command, RequiresPython: old.RequiresPython,
+		Universal: universe,
 	})
 	if err != nil {
 		return nil, err
@@ -96,6 +102,43 @@ func resolveFix(ctx context.Context, opts Options, doc *document, plans []*plan)
 	}
 	nl.Sort()
 	return nl, nil
+}
+
+// fixUniverse is opts.Universal for re-resolving old: each locked entry
+// preferred where its marker holds, except the packages being fixed,
+// and the Python range of the old lock.
+func fixUniverse(opts Options, old *lockfile.Lock, plans []*plan) (*resolve.Universe, error) {
+	if opts.Universal == nil {
+		return nil, nil
+	}
+	u := *opts.Universal
+	if old.RequiresPython != "" {
+		spec, err := pep440.ParseSpecifierSet(old.RequiresPython)
+		if err != nil {
+			return nil, fmt.Errorf("requires-python %q of the lock: %w", old.RequiresPython, err)
+		}
+		u.RequiresPython = spec
+	}
+	fixing := map[string]bool{}
+	for _, pl := range plans {
+		fixing[pl.name] = true
+	}
+	u.Preferences = map[string][]resolve.Preference{}
+	for _, p := range old.Packages {
+		n := p.NormalizedName()
+		v, err := pep440.Parse(p.Version)
+		if err != nil || fixing[n] || p.Archive != nil {
+			continue
+		}
+		var m *pep508.Marker
+		if p.Marker != "" {
+			if m, err = pep508.ParseMarker(p.Marker); err != nil {
+				return nil, fmt.Errorf("locked package %s: marker: %w", p.Name, err)
+			}
+		}
+		u.Preferences[n] = append(u.Preferences[n], resolve.Preference{Version: v, Marker: m})
+	}
+	return &u, nil
 }
 
 // prune drops packages nothing requires any more: they were only

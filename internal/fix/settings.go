@@ -18,6 +18,12 @@ type Settings struct {
 	Platform      string
 	Pre           bool
 	ExcludeNewer  string // as written on the command line: a time, date or duration
+	// Universal says the lock was made universal (pyward lock without a
+	// target, or with --universal), for the environments and required
+	// environments given.
+	Universal            bool
+	Environments         []string
+	RequiredEnvironments []string
 }
 
 // LockSettings reconstructs how the lock was made: the header's "To
@@ -30,6 +36,7 @@ func LockSettings(h Header, inv *inventory.Inventory, fallback string, getenv fu
 	var s Settings
 	src := &s.Sources
 	words := SplitCommand(h.Command)
+	universal, single := false, false
 	for i := 0; i < len(words); i++ {
 		name, value, hasValue := strings.Cut(words[i], "=")
 		if !strings.HasPrefix(name, "-") {
@@ -70,8 +77,19 @@ func LockSettings(h Header, inv *inventory.Inventory, fallback string, getenv fu
 			s.ExcludeNewer = next()
 		case "--pre":
 			s.Pre = true
+		case "--universal":
+			universal = true
+		case "--no-universal", "--python":
+			single = true
+		case "--environment":
+			s.Environments = append(s.Environments, next())
+		case "--required-environment":
+			s.RequiredEnvironments = append(s.RequiredEnvironments, next())
 		}
 	}
+	// pyward lock is universal unless it names a target.
+	s.Universal = strings.HasPrefix(h.Command, "pyward lock ") && !single &&
+		(universal || s.PythonVersion == "" && s.Platform == "")
 	for _, t := range inv.TrustedHosts {
 		src.TrustedHosts = append(src.TrustedHosts, t.URL)
 	}

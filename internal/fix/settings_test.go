@@ -38,13 +38,13 @@ func TestLockSettings(t *testing.T) {
 		{"pip-compile header with = values", "pip-compile --generate-hashes --index-url=https://a/simple/ --extra-index-url=https://x/simple/ --trusted-host=a",
 			pkgs(), env(), "index=https://a/simple/ extra=[https://x/simple/] trusted=[a]"},
 		{"named indexes", "pyward lock r.in --index corp=https://c/simple/ --index pypi=https://p/simple/ --index-for corp-*=corp",
-			pkgs(), env(), "indexes=[corp=https://c/simple/ pypi=https://p/simple/] for=[corp-*=corp]"},
+			pkgs(), env(), "indexes=[corp=https://c/simple/ pypi=https://p/simple/] for=[corp-*=corp] universal=true"},
 		{"index strategy", "pyward lock r.in --index-url https://a/simple/ --extra-index-url https://x/simple/ --index-strategy unsafe-best-match",
-			pkgs(), env(), "index=https://a/simple/ extra=[https://x/simple/] strategy=unsafe-best-match"},
+			pkgs(), env(), "index=https://a/simple/ extra=[https://x/simple/] strategy=unsafe-best-match universal=true"},
 		{"index strategy with = value", "pyward lock r.in --index-url https://a/simple/ --index-strategy=first-index",
-			pkgs(), env(), "index=https://a/simple/ strategy=first-index"},
+			pkgs(), env(), "index=https://a/simple/ strategy=first-index universal=true"},
 		{"find-links and no-index", "pyward lock r.in --no-index -f ./wheels --find-links=https://w/", pkgs("https://b/simple/"), env(),
-			"links=[./wheels https://w/] noindex=true"},
+			"links=[./wheels https://w/] noindex=true universal=true"},
 		{"lock's index option", "", &inventory.Inventory{IndexURLs: []inventory.IndexRef{{URL: "https://opt/simple/"}}}, env(), "index=https://opt/simple/"},
 		{"lock's index and extra index options", "", &inventory.Inventory{IndexURLs: []inventory.IndexRef{{URL: "https://opt/simple/"}, {URL: "https://x/simple/", Extra: true}}},
 			env("PIP_INDEX_URL", "http://e/simple/"), "index=https://opt/simple/ extra=[https://x/simple/]"},
@@ -57,7 +57,12 @@ func TestLockSettings(t *testing.T) {
 		{"PIP_INDEX_URL and PIP_TRUSTED_HOST", "", pkgs(), env("PIP_INDEX_URL", "http://e/simple/", "PIP_TRUSTED_HOST", "e f"),
 			"index=http://e/simple/ trusted=[e f]"},
 		{"fallback", "", pkgs(), env(), "index=https://fallback/simple/"},
-		{"option without its value", "pyward lock r.in --index-url", pkgs(), env(), "index=https://fallback/simple/"},
+		{"option without its value", "pyward lock r.in --index-url", pkgs(), env(), "index=https://fallback/simple/ universal=true"},
+		{"universal lock with environments", `pyward lock r.in --index-url https://a/simple/ --environment "sys_platform != \"win32\"" --required-environment "sys_platform == \"linux\""`,
+			pkgs(), env(), `index=https://a/simple/ universal=true env=[sys_platform != "win32"] required=[sys_platform == "linux"]`},
+		{"single-environment lock", "pyward lock r.in --index-url https://a/simple/ --no-universal", pkgs(), env(), "index=https://a/simple/"},
+		{"universal lock from one Python", "pyward lock r.in --index-url https://a/simple/ --python-version 3.12 --universal", pkgs(), env(),
+			"index=https://a/simple/ py=3.12 universal=true"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,6 +86,9 @@ func TestLockSettings(t *testing.T) {
 			add("platform", s.Platform, s.Platform != "")
 			add("pre", s.Pre, s.Pre)
 			add("excl", s.ExcludeNewer, s.ExcludeNewer != "")
+			add("universal", s.Universal, s.Universal)
+			add("env", s.Environments, len(s.Environments) > 0)
+			add("required", s.RequiredEnvironments, len(s.RequiredEnvironments) > 0)
 			if got := strings.Join(parts, " "); got != tt.want {
 				t.Errorf("got  %s\nwant %s", got, tt.want)
 			}
