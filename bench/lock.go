@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -128,6 +129,38 @@ func lockCase(ctx context.Context, cfg *config, s *suite, ix *testindex.Index, l
 	if err != nil {
 		return err
 	}
+	// The same lock for one environment (the located python3), and the
+	// number of forks the universal lock needed.
+	single := &row{Tool: "pyward lock --no-universal", Case: "cold, " + label}
+	singlePath := filepath.Join(dir, "pylock.single.toml")
+	for i := range cfg.runs {
+		cfg.log("lock %s: pyward single-environment cold %d/%d", label, i+1, cfg.runs)
+		c := filepath.Join(dir, fmt.Sprintf("cache-single-%d", i))
+		p := pyward(c)
+		p.Args = append(p.Args, "--no-universal")
+		p.Args[3] = singlePath
+		smp, _, err := run(ctx, p)
+		os.RemoveAll(c)
+		if err != nil {
+			return err
+		}
+		single.add(smp)
+	}
+	cold.Checks = append(cold.Checks, check{
+		Target: fmt.Sprintf("≤ %.1f× single-environment cold (%s)", lockUniversalMul, fmtDur(single.median())),
+		Pass:   float64(cold.median()) <= lockUniversalMul*float64(single.median()),
+	})
+	probe := pyward(filepath.Join(dir, "cache-forks"))
+	probe.Args = probe.Args[:len(probe.Args)-1] // without -q: the summary names the forks
+	probe.Args[3] = filepath.Join(dir, "pylock.forks.toml")
+	_, out, err := run(ctx, probe)
+	os.RemoveAll(filepath.Join(dir, "cache-forks"))
+	if err != nil {
+		return err
+	}
+	if m := forksRE.FindSubmatch(out.Stderr); m != nil {
+		s.Notes = append(s.Notes, fmt.Sprintf("%s: the universal lock needed %s forks", label, m[1]))
+	}
 	depth, err := graphDepth(lock, top)
 	if err != nil {
 		return err
@@ -207,11 +240,18 @@ func lockCase(ctx context.Context, cfg *config, s *suite, ix *testindex.Index, l
 	if x, ok := pip.ratio(); ok {
 		pip.Checks[0].Pass = x >= lockPipFactor
 	}
-	s.Rows = append(s.Rows, cold, warm, unchanged, pip)
+	s.Rows = append(s.Rows, cold, single, warm, unchanged, pip)
 	return nil
 }
 
 const pipResolverLabel = "(resolver, --dry-run)"
+
+// lockUniversalMul bounds a universal cold lock against the
+// single-environment cold lock of the same requirements.
+const lockUniversalMul = 1.5
+
+// forksRE reads the fork count from pyward lock's summary line.
+var forksRE = regexp.MustCompile(`\((\d+) forks\)`)
 
 func lockSetsForRSS(cfg *config) []int {
 	switch {

@@ -348,7 +348,11 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 		}
 	}
 	if !f.quiet {
-		fmt.Fprintf(a.stderr, "Locked %d packages into %s\n", len(res.Lock.Packages), output)
+		forks := ""
+		if universe != nil {
+			forks = fmt.Sprintf(" for every environment (%d forks)", len(res.Resolution.Forks))
+		}
+		fmt.Fprintf(a.stderr, "Locked %d packages into %s%s\n", len(res.Lock.Packages), output, forks)
 	}
 	return nil
 }
