@@ -285,59 +285,6 @@ func checkLockHashes(t *testing.T, ix *testindex.Index, text string) {
 	}
 }
 
-func TestRepoSlug(t *testing.T) {
-	tests := map[string]string{
-		"https://github.com/octo/hello.git":           "octo/hello",
-		"https://user@gitlab.example/grp/sub/proj":    "grp/sub/proj",
-		"ssh://git@gitea.example:2222/owner/repo.git": "owner/repo",
-		"git@github.com:octo/hello.git":               "octo/hello",
-		"/srv/git/repo.git":                           "",
-		"https://github.com/onlyowner":                "",
-	}
-	for in, want := range tests {
-		if got := repoSlug(in); got != want {
-			t.Errorf("repoSlug(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func FuzzRepoSlug(f *testing.F) {
-	f.Add("git@github.com:octo/hello.git")
-	f.Add("https://x/a/b")
-	f.Fuzz(func(t *testing.T, remote string) {
-		s := repoSlug(remote)
-		if s != "" && (strings.HasPrefix(s, "/") || strings.HasSuffix(s, "/") || !strings.Contains(s, "/")) {
-			t.Errorf("repoSlug(%q) = %q", remote, s)
-		}
-	})
-}
-
-func TestBranchName(t *testing.T) {
-	tests := []struct {
-		flag   string
-		ids    []string
-		dir    string
-		groups int
-		want   string
-	}{
-		{autoBranch, []string{"PYSEC-2099-1"}, ".", 1, "pyward/fix-pysec-2099-1"},
-		{autoBranch, []string{"GHSA-aaaa-bbbb-cccc", "PYSEC-2099-1"}, "services/api", 2, "pyward/fix-ghsa-aaaa-bbbb-cccc-pysec-2099-1-services-api"},
-		{autoBranch, []string{"A", "B", "C"}, ".", 1, "pyward/fix-a-b-and-1-more-"},
-		{"security/weekly", []string{"A"}, ".", 1, "security/weekly"},
-		{"security/weekly", []string{"A"}, "svc", 2, "security/weekly-svc"},
-	}
-	for _, tt := range tests {
-		got := branchName(tt.flag, tt.ids, tt.dir, tt.groups)
-		if !strings.HasPrefix(got, tt.want) || (!strings.HasSuffix(tt.want, "-") && got != tt.want) {
-			t.Errorf("branchName(%v, %q) = %q, want %q", tt.ids, tt.dir, got, tt.want)
-		}
-	}
-	// Different sets beyond the spelled-out IDs get different names.
-	if branchName(autoBranch, []string{"A", "B", "C"}, ".", 1) == branchName(autoBranch, []string{"A", "B", "D"}, ".", 1) {
-		t.Error("two advisory sets share a branch name")
-	}
-}
-
 // TestFixCommandRepository: pyward fix finds every lock below the
 // directory, fixes those it rewrites (a requirements lock and a pylock.toml
 // in another directory), names the command of a foreign lock's own tool,

@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 
@@ -113,7 +110,11 @@ func (a *app) fixGit(ctx context.Context, g gitFlags, run *fixRun, min audit.Sev
 	groups := fix.Groups(repo.Root, changed)
 	for _, grp := range groups {
 		ids := fix.Advisories(grp.Reports)
-		branch := branchName(g.branch, ids, grp.Dir, len(groups))
+		name := g.branch
+		if name == autoBranch {
+			name = ""
+		}
+		branch := fix.BranchName(name, ids, grp.Dir, len(groups))
 		var plan forge.Plan
 		if client != nil {
 			plan = forge.PlanFor(open, grp.Dir, ids)
@@ -129,13 +130,13 @@ func (a *app) fixGit(ctx context.Context, g gitFlags, run *fixRun, min audit.Sev
 			}
 			files = append(files, gitrepo.File{Path: rel, Data: r.Result.Data, Mode: fileMode(r.Result.Path)})
 		}
-		title, msg := commitMessage(grp, ids, files)
+		title, msg := fix.CommitMessage(grp, ids, filePaths(files))
 		commit, moved, err := repo.Commit(ctx, branch, start, msg, files)
 		if err != nil {
 			return internalError(err)
 		}
 		if moved {
-			fmt.Fprintf(a.stderr, "pyward: committed %s on branch %s (%s)\n", joinPaths(files), branch, commit[:12])
+			fmt.Fprintf(a.stderr, "pyward: committed %s on branch %s (%s)\n", strings.Join(filePaths(files), ", "), branch, commit[:12])
 		} else {
 			fmt.Fprintf(a.stderr, "pyward: branch %s already holds this fix\n", branch)
 		}
@@ -191,7 +192,7 @@ func (a *app) forgeClient(ctx context.Context, g gitFlags, repo *gitrepo.Repo) (
 		if err != nil {
 			return nil, usageErrorf("--open-pr: %v; name the repository with --forge-repo OWNER/NAME", redactErr(err))
 		}
-		if slug = repoSlug(remote); slug == "" {
+		if slug = forge.RepoFromRemote(remote); slug == "" {
 			return nil, usageErrorf("--open-pr: cannot tell OWNER/NAME from the remote %s: pass --forge-repo", redact.URLs(remote))
 		}
 	}
@@ -200,23 +201,6 @@ func (a *app) forgeClient(ctx context.Context, g gitFlags, repo *gitrepo.Repo) (
 		return nil, usageErrorf("--open-pr: %v", err)
 	}
 	return c, nil
-}
-
-// repoSlug reads OWNER/NAME (GitLab: GROUP/.../NAME) from a remote URL:
-// https://host/owner/name(.git), ssh://git@host/owner/name or
-// git@host:owner/name.
-func repoSlug(remote string) string {
-	path := ""
-	if u, err := url.Parse(remote); err == nil && u.Host != "" {
-		path = u.Path
-	} else if _, rest, ok := strings.Cut(remote, ":"); ok && !strings.Contains(remote, "://") {
-		path = rest
-	}
-	path = strings.TrimSuffix(strings.Trim(path, "/"), ".git")
-	if strings.Count(path, "/") < 1 {
-		return ""
-	}
-	return path
 }
 
 func redactErr(err error) error {
@@ -230,114 +214,10 @@ func fileMode(path string) string {
 	return "100644"
 }
 
-func joinPaths(files []gitrepo.File) string {
+func filePaths(files []gitrepo.File) []string {
 	var ps []string
 	for _, f := range files {
 		ps = append(ps, f.Path)
 	}
-	return strings.Join(ps, ", ")
-}
-
-// maxBranchIDs is how many advisory IDs a generated branch name spells
-// out; a hash of the whole set keeps longer names unique.
-const maxBranchIDs = 2
-
-// branchName names the branch of one lock group: the --branch value, else
-// pyward/fix-ID[-ID][-and-N-more-HASH]; a group below the repository root
-// adds its directory, so that each group has its own branch.
-func branchName(flag string, ids []string, dir string, groups int) string {
-	var name string
-	if flag != "" && flag != autoBranch {
-		name = flag
-		if groups > 1 && dir != "." {
-			name += "-" + slug(dir)
-		}
-		return name
-	}
-	shown := ids
-	if len(shown) > maxBranchIDs {
-		shown = shown[:maxBranchIDs]
-	}
-	name = "pyward/fix-" + slug(strings.Join(shown, "-"))
-	if len(ids) > maxBranchIDs {
-		sum := sha256.Sum256([]byte(strings.Join(ids, ",")))
-		name += fmt.Sprintf("-and-%d-more-%s", len(ids)-maxBranchIDs, hex.EncodeToString(sum[:4]))
-	}
-	if dir != "." {
-		name += "-" + slug(dir)
-	}
-	return name
-}
-
-// slug keeps [a-z0-9._-] of s, lower-cased, with every other run of
-// characters made one "-": safe in a git branch name.
-func slug(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-' {
-			b.WriteRune(r)
-			dash = false
-		} else if !dash {
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	out := strings.Trim(b.String(), "-.")
-	for strings.Contains(out, "..") {
-		out = strings.ReplaceAll(out, "..", ".")
-	}
-	return out
-}
-
-// maxSubject is the longest commit subject line written.
-const maxSubject = 72
-
-// commitMessage is a conventional commit for one lock group: its subject
-// (the pull request's title too) and the whole message, listing every
-// change and the advisories.
-func commitMessage(grp fix.Group, ids []string, files []gitrepo.File) (subject, message string) {
-	var targeted []fix.Change
-	for _, r := range grp.Reports {
-		for _, c := range r.Result.Changes {
-			if c.Targeted {
-				targeted = append(targeted, c)
-			}
-		}
-	}
-	where := ""
-	if grp.Dir != "." {
-		where = " in " + grp.Dir
-	}
-	switch {
-	case len(targeted) == 1:
-		c := targeted[0]
-		subject = fmt.Sprintf("fix(deps): bump %s from %s to %s%s", c.Package, c.From, c.To, where)
-	default:
-		subject = fmt.Sprintf("fix(deps): bump %d vulnerable packages%s", len(targeted), where)
-	}
-	if len(subject) > maxSubject {
-		subject = fmt.Sprintf("fix(deps): bump %d vulnerable package(s)", len(targeted))
-	}
-	var b strings.Builder
-	b.WriteString(subject + "\n\n")
-	for i, r := range grp.Reports {
-		fmt.Fprintf(&b, "%s:\n", files[i].Path)
-		for _, c := range r.Result.Changes {
-			from, to := c.From, c.To
-			if from == "" {
-				from = "(new)"
-			}
-			if to == "" {
-				to = "(removed)"
-			}
-			fmt.Fprintf(&b, "- %s %s -> %s", c.Package, from, to)
-			if len(c.Advisories) > 0 {
-				fmt.Fprintf(&b, " (%s)", strings.Join(c.Advisories, ", "))
-			}
-			b.WriteString("\n")
-		}
-	}
-	fmt.Fprintf(&b, "\nPyward-Advisories: %s\n", strings.Join(ids, ", "))
-	return subject, b.String()
+	return ps
 }
