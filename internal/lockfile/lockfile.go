@@ -91,6 +91,13 @@ type Package struct {
 	Wheels         []File
 	Archive        *File // a direct URL requirement ("name @ url")
 	Line           int   // 1-based line in the file it was read from, 0 when built
+	// AttestationIdentities are the publishers whose PEP 740 provenance
+	// verified for the package's files; empty when the index served none.
+	AttestationIdentities []AttestationIdentity
+	// PublisherChange records a publisher change accepted with
+	// --allow-publisher-change: what the previous lock had ("none" when it
+	// had no provenance) and the version it had it for.
+	PublisherChange string
 }
 
 // File is one artifact of a locked package.
@@ -161,6 +168,9 @@ func (l *Lock) Sort() {
 		sort.Slice(p.Wheels, func(a, b int) bool { return p.Wheels[a].Name < p.Wheels[b].Name })
 		p.Dependencies = sortedUnique(p.Dependencies)
 		p.Via = sortedUnique(p.Via)
+		sort.SliceStable(p.AttestationIdentities, func(a, b int) bool {
+			return p.AttestationIdentities[a].String() < p.AttestationIdentities[b].String()
+		})
 	}
 	l.Extras = sortedUnique(l.Extras)
 	l.DependencyGroups = sortedUnique(l.DependencyGroups)

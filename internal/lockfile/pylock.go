@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -73,9 +75,21 @@ func MarshalPylock(l *Lock) ([]byte, error) {
 			b.WriteString("\n[[packages.wheels]]\n")
 			writePylockFile(&b, &p.Wheels[j], true)
 		}
-		if len(p.Via) > 0 {
+		for _, id := range p.AttestationIdentities {
+			b.WriteString("\n[[packages.attestation-identities]]\n")
+			fmt.Fprintf(&b, "kind = %s\n", tomlString(id.Kind))
+			for _, k := range slices.Sorted(maps.Keys(id.Claims)) {
+				fmt.Fprintf(&b, "%s = %s\n", tomlKey(k), tomlString(id.Claims[k]))
+			}
+		}
+		if len(p.Via) > 0 || p.PublisherChange != "" {
 			b.WriteString("\n[packages.tool.pyward]\n")
+		}
+		if len(p.Via) > 0 {
 			fmt.Fprintf(&b, "via = %s\n", tomlStrings(p.Via))
+		}
+		if p.PublisherChange != "" {
+			fmt.Fprintf(&b, "publisher-change = %s\n", tomlString(p.PublisherChange))
 		}
 	}
 	if len(l.Indexes) > 0 || len(l.TrustedHosts) > 0 {
@@ -140,6 +154,19 @@ func tomlString(s string) string {
 	return b.String()
 }
 
+// tomlKey writes k bare when TOML allows it, else quoted.
+func tomlKey(k string) string {
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return tomlString(k)
+		}
+	}
+	if k == "" {
+		return `""`
+	}
+	return k
+}
+
 func tomlStrings(ss []string) string {
 	q := make([]string, len(ss))
 	for i, s := range ss {
@@ -182,6 +209,7 @@ type pylockPackage struct {
 	VCS            map[string]any      `toml:"vcs"`
 	Directory      map[string]any      `toml:"directory"`
 	Tool           map[string]toolData `toml:"tool"`
+	Attestations   []map[string]any    `toml:"attestation-identities"`
 }
 
 type toolData map[string]any
@@ -251,6 +279,15 @@ func ParsePylock(file string, data []byte) (*Lock, error) {
 					}
 				}
 			}
+			p.PublisherChange, _ = py["publisher-change"].(string)
+		}
+		for j, raw := range dp.Attestations {
+			id, err := attestationIdentity(raw)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s (%s): attestation-identities[%d]: %w", where, dp.Name, j, err))
+				continue
+			}
+			p.AttestationIdentities = append(p.AttestationIdentities, id)
 		}
 		conv := func(pf *pylockFile, what string) (*File, error) {
 			f := &File{Name: pf.Name, URL: pf.URL, Size: pf.Size, Hashes: pf.Hashes}
@@ -296,4 +333,25 @@ func ParsePylock(file string, data []byte) (*Lock, error) {
 		return nil, errors.Join(errs...)
 	}
 	return l, nil
+}
+
+// attestationIdentity reads one [[packages.attestation-identities]] table:
+// "kind" is required and every other key is a string claim.
+func attestationIdentity(raw map[string]any) (AttestationIdentity, error) {
+	id := AttestationIdentity{Claims: map[string]string{}}
+	for k, v := range raw {
+		s, ok := v.(string)
+		if !ok {
+			return AttestationIdentity{}, fmt.Errorf("%s is not a string", k)
+		}
+		if k == "kind" {
+			id.Kind = s
+			continue
+		}
+		id.Claims[k] = s
+	}
+	if id.Kind == "" {
+		return AttestationIdentity{}, errors.New("no kind")
+	}
+	return id, nil
 }

@@ -16,9 +16,11 @@ const hashLineIndent = "    "
 // comment under a package naming the index it comes from; viaComment the
 // pip-compile comment naming who required it.
 const (
-	indexComment = "# pyward: index "
-	fromComment  = "# from "
-	viaComment   = "# via"
+	indexComment    = "# pyward: index "
+	fromComment     = "# from "
+	viaComment      = "# via"
+	identityComment = "# pyward: attestation-identity "
+	changeComment   = "# pyward: publisher-change "
 )
 
 // MarshalRequirements renders l as a hashed requirements.txt that
@@ -125,6 +127,12 @@ func writeVia(b *bytes.Buffer, p *Package) {
 	if p.Index != "" {
 		fmt.Fprintf(b, "%s%s%s\n", hashLineIndent, fromComment, redact.URLs(p.Index))
 	}
+	for _, id := range p.AttestationIdentities {
+		fmt.Fprintf(b, "%s%s%s\n", hashLineIndent, identityComment, id)
+	}
+	if p.PublisherChange != "" {
+		fmt.Fprintf(b, "%s%s%s\n", hashLineIndent, changeComment, strings.ReplaceAll(p.PublisherChange, "\n", " "))
+	}
 }
 
 // RequirementsSources is what a requirements lock says about where its
@@ -136,6 +144,11 @@ type RequirementsSources struct {
 	// Via maps the 1-based line of a requirement to its "# via" entries:
 	// "# via X" on one line, or "# via" followed by "#   X" lines.
 	Via map[int][]string
+	// Identities maps a requirement's line to its "# pyward:
+	// attestation-identity" comments, Changes to its "# pyward:
+	// publisher-change" comment.
+	Identities map[int][]AttestationIdentity
+	Changes    map[int]string
 }
 
 // ReadRequirementsSources reads the "# pyward: index" header lines and the
@@ -143,7 +156,8 @@ type RequirementsSources struct {
 // continuation lines that follow it, before the next requirement). A
 // malformed index line is an error naming its line.
 func ReadRequirementsSources(file string, data []byte) (*RequirementsSources, error) {
-	out := &RequirementsSources{From: map[int]string{}, Via: map[int][]string{}}
+	out := &RequirementsSources{From: map[int]string{}, Via: map[int][]string{},
+		Identities: map[int][]AttestationIdentity{}, Changes: map[int]string{}}
 	req := 0       // line of the requirement the following comments belong to
 	inVia := false // within a multi-line "# via" list
 	for i, raw := range strings.Split(string(data), "\n") {
@@ -158,6 +172,20 @@ func ReadRequirementsSources(file string, data []byte) (*RequirementsSources, er
 				return nil, fmt.Errorf("%s:%d: want %sNAME=URL", file, i+1, indexComment)
 			}
 			out.Indexes = append(out.Indexes, IndexRef{Name: name, URL: u})
+		case strings.HasPrefix(trimmed, identityComment):
+			id, err := ParseAttestationIdentity(trimmed[len(identityComment):])
+			if err != nil {
+				return nil, fmt.Errorf("%s:%d: %w", file, i+1, err)
+			}
+			if req > 0 {
+				out.Identities[req] = append(out.Identities[req], id)
+			}
+			inVia = false
+		case strings.HasPrefix(trimmed, changeComment):
+			if req > 0 {
+				out.Changes[req] = strings.TrimSpace(trimmed[len(changeComment):])
+			}
+			inVia = false
 		case strings.HasPrefix(trimmed, fromComment):
 			if req > 0 {
 				out.From[req] = strings.TrimSpace(trimmed[len(fromComment):])

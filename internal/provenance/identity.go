@@ -3,11 +3,12 @@ package provenance
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
+
+	"github.com/pyward/pyward/internal/lockfile"
 )
 
 // Publisher kinds, as PyPI names them, and the OIDC issuer each one's
@@ -27,73 +28,15 @@ const (
 	issuerActiveState = "https://platform.activestate.com/api/v1/oauth/oidc"
 )
 
-// Identity is a publisher identity: a kind and its claims (for GitHub:
-// repository, workflow and, when set, environment).
-type Identity struct {
-	Kind   string
-	Claims map[string]string
-}
+// Identity is a publisher identity: a kind and its claims. It is the lock's
+// own type, so a verified identity is recorded and compared as it is.
+type Identity = lockfile.AttestationIdentity
 
-// String renders the identity as `kind claim=value ...`, claims sorted, the
-// form used in messages and in requirements.txt comments.
-func (id Identity) String() string {
-	var b strings.Builder
-	b.WriteString(id.Kind)
-	for _, k := range slices.Sorted(maps.Keys(id.Claims)) {
-		fmt.Fprintf(&b, " %s=%s", k, id.Claims[k])
-	}
-	return b.String()
-}
-
-// Equal reports whether two identities have the same kind and claims.
-// Repository and email claims compare case-insensitively, as GitHub, GitLab
-// and Google treat them.
-func (id Identity) Equal(o Identity) bool {
-	if id.Kind != o.Kind || len(id.Claims) != len(o.Claims) {
-		return false
-	}
-	for k, v := range id.Claims {
-		w, ok := o.Claims[k]
-		if !ok {
-			return false
-		}
-		if caseInsensitiveClaim(k) {
-			if !strings.EqualFold(v, w) {
-				return false
-			}
-		} else if v != w {
-			return false
-		}
-	}
-	return true
-}
-
-func caseInsensitiveClaim(k string) bool {
-	return k == "repository" || k == "email" || k == "organization" || k == "project"
-}
+// ParseIdentity reads the `kind claim=value ...` form of Identity.String.
+func ParseIdentity(s string) (Identity, error) { return lockfile.ParseAttestationIdentity(s) }
 
 func containsIdentity(ids []Identity, id Identity) bool {
 	return slices.ContainsFunc(ids, id.Equal)
-}
-
-// ParseIdentity reads the String form back.
-func ParseIdentity(s string) (Identity, error) {
-	fields := strings.Fields(s)
-	if len(fields) == 0 {
-		return Identity{}, fmt.Errorf("empty publisher identity")
-	}
-	id := Identity{Kind: fields[0], Claims: map[string]string{}}
-	for _, f := range fields[1:] {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok || k == "" || v == "" {
-			return Identity{}, fmt.Errorf("publisher identity %q: claim %q is not key=value", s, f)
-		}
-		if _, dup := id.Claims[k]; dup {
-			return Identity{}, fmt.Errorf("publisher identity %q: claim %q repeats", s, k)
-		}
-		id.Claims[k] = v
-	}
-	return id, nil
 }
 
 // identityFromCertificate reads the publisher identity from a verified
@@ -192,13 +135,8 @@ func matchPublisher(pub *Publisher, id Identity, extra ...string) error {
 		return fmt.Errorf("certificate is from %s, the index names a %s publisher", id.Kind, pub.Kind)
 	}
 	for k, v := range id.Claims {
-		got := pub.Claims[k]
-		same := got == v
-		if caseInsensitiveClaim(k) {
-			same = strings.EqualFold(got, v)
-		}
-		if !same {
-			return fmt.Errorf("certificate has %s %q, the index's publisher has %q", k, v, got)
+		if got := pub.Claims[k]; !lockfile.ClaimEqual(k, got, v) {
+			return fmt.Errorf("certificate has %s %q, the index's publisher has %q", k, v, pub.Claims[k])
 		}
 	}
 	for _, k := range extra {

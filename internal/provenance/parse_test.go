@@ -83,34 +83,6 @@ func TestCIIdentity(t *testing.T) {
 	}
 }
 
-func TestIdentityStringRoundTrip(t *testing.T) {
-	ids := []Identity{
-		{Kind: KindGitHub, Claims: map[string]string{"repository": "o/r", "workflow": "release.yml", "environment": "pypi"}},
-		{Kind: KindGoogle, Claims: map[string]string{"email": "a@b.iam.gserviceaccount.com"}},
-		{Kind: KindGitLab, Claims: map[string]string{}},
-	}
-	for _, id := range ids {
-		got, err := ParseIdentity(id.String())
-		if err != nil || !got.Equal(id) {
-			t.Fatalf("ParseIdentity(%q) = %v, %v", id.String(), got, err)
-		}
-	}
-	if got := ids[0].String(); got != "GitHub environment=pypi repository=o/r workflow=release.yml" {
-		t.Fatalf("String = %q", got)
-	}
-	for _, bad := range []string{"", "GitHub repository", "GitHub a=1 a=2", "GitHub =x"} {
-		if _, err := ParseIdentity(bad); err == nil {
-			t.Fatalf("ParseIdentity(%q) accepted", bad)
-		}
-	}
-	a := Identity{Kind: KindGitHub, Claims: map[string]string{"repository": "Org/Repo", "workflow": "w.yml"}}
-	b := Identity{Kind: KindGitHub, Claims: map[string]string{"repository": "org/repo", "workflow": "w.yml"}}
-	c := Identity{Kind: KindGitHub, Claims: map[string]string{"repository": "org/repo", "workflow": "W.yml"}}
-	if !a.Equal(b) || a.Equal(c) {
-		t.Fatal("repository compares case-insensitively, workflow exactly")
-	}
-}
-
 func FuzzParse(f *testing.F) {
 	f.Add(readFixtureNoT("testdata/gcb_attestation_test-0.0.0.tar.gz.provenance"))
 	f.Add([]byte(`{"version":1,"attestation_bundles":[{"publisher":{"kind":"GitHub","environment":null},"attestations":[{"version":1,"verification_material":{"certificate":"AA==","transparency_entries":[{}]},"envelope":{"statement":"AA==","signature":"AA=="}}]}]}`))
