@@ -11,6 +11,7 @@ import (
 	"github.com/pyward/pyward/internal/index"
 	"github.com/pyward/pyward/internal/install"
 	"github.com/pyward/pyward/internal/lock"
+	"github.com/pyward/pyward/internal/provenance"
 	"github.com/pyward/pyward/internal/simpleapi"
 	"github.com/pyward/pyward/internal/sync"
 	"github.com/pyward/pyward/internal/venv"
@@ -68,12 +69,14 @@ func isInputError(err error) bool {
 	var nb *index.NeedsBuildError
 	var he *build.HookError
 	var ce *build.ConfigError
+	var pe2 *provenance.Error
 	switch {
 	case errors.Is(err, index.ErrInsecure), errors.Is(err, index.ErrHashMismatch), errors.Is(err, index.ErrMetadataMismatch),
 		errors.As(err, &nf), errors.As(err, &pe), errors.As(err, &nb),
 		errors.Is(err, lock.ErrBuildRequired), errors.As(err, &he), errors.As(err, &ce), errors.Is(err, build.ErrUnsafeArchive),
 		errors.Is(err, sync.ErrInvalidLock), errors.Is(err, sync.ErrRefused), errors.Is(err, sync.ErrEnvironment), errors.Is(err, sync.ErrSources),
-		errors.Is(err, install.ErrUnsafe), errors.Is(err, venv.ErrNotVenv):
+		errors.Is(err, install.ErrUnsafe), errors.Is(err, venv.ErrNotVenv),
+		errors.As(err, &pe2), errors.Is(err, lock.ErrProvenancePolicy):
 		return true
 	}
 	return false

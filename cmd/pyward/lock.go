@@ -74,6 +74,11 @@ type lockFlags struct {
 	noUniversal     bool
 	environments    []string
 	requiredEnvs    []string
+
+	requireProvenance    []string
+	allowPublisherChange []string
+	trustedRoot          string
+	noProvenance         bool
 }
 
 func (a *app) lockCommand() *cobra.Command {
@@ -158,6 +163,10 @@ the lock's header), or 0 when the lock is fresh.`,
 	fl.Bool("allow-unsafe", true, "accepted for pip-compile compatibility: pip, setuptools and wheel are locked like any package")
 	fl.BoolVar(&f.strictPython, "strict-requires-python", false, "also enforce upper bounds of Requires-Python")
 	fl.BoolVar(&f.check, "check", false, "write nothing: exit 1, naming what changed, when the lock (-o) is out of date with the inputs and options given; exit 0 when it is fresh")
+	fl.StringArrayVar(&f.requireProvenance, "require-provenance", nil, "GLOB: refuse a package whose name matches without verified PEP 740 provenance (also [tool.pyward] require-provenance)")
+	fl.StringArrayVar(&f.allowPublisherChange, "allow-publisher-change", nil, "NAME: accept that NAME's publisher changed, or its provenance vanished, since the lock being replaced; the lock records the decision")
+	fl.StringVar(&f.trustedRoot, "trusted-root", "", "Sigstore trusted_root.json to verify provenance against (default: the public-good root built in, or the one pyward db update fetched)")
+	fl.BoolVar(&f.noProvenance, "no-provenance", false, "neither fetch nor verify PEP 740 provenance (no publisher identities are recorded)")
 	fl.BoolVar(&f.allowBuild, "allow-build", false, "run the PEP 517 build backend (package code, in an isolated venv) for sdists whose dependencies are not static")
 	return cmd
 }
@@ -277,12 +286,21 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 		Preferences: prefs, Upgrade: f.upgrade, UpgradePackages: upgradeNames, ExcludeNewer: cutoff,
 		RequiresPython: in.RequiresPython, Command: lockCommandLine(args, f, output), Universal: universe,
 	}
+	provKey := "provenance=off"
+	if !f.noProvenance {
+		pv, key, err := lockProvenance(f, in, output, format, cacheDir)
+		if err != nil {
+			return usageError(err)
+		}
+		pv.Fetcher = client
+		opts.Provenance, provKey = pv, key
+	}
 	// Nothing changed since a previous run with the same inputs: the lock
 	// on disk is what resolving again would write (see lock.Memo).
 	memoPath := ""
 	if cacheDir != "" && output != "" && output != "-" && !f.allowBuild {
 		memoPath = lock.MemoPath(cacheDir, lock.MemoKey(opts, "output="+output, "format="+format,
-			"sources="+srcs.Key(),
+			"sources="+srcs.Key(), provKey,
 			fmt.Sprintf("offline=%v", f.offline), "build="+buildIdentity()))
 		if m, err := lock.ReadMemo(memoPath); err == nil && m != nil &&
 			existing == m.Output && client.Unchanged(m.Responses) {

@@ -44,7 +44,8 @@ func ReadLock(path string, pylock bool) (*lockfile.Lock, string, error) {
 		if r.Req == nil || r.Origin.File != path {
 			continue
 		}
-		p := lockfile.Package{Name: r.Req.Name, Line: r.Origin.Line, Via: notes.Via[r.Origin.Line], Index: notes.From[r.Origin.Line]}
+		p := lockfile.Package{Name: r.Req.Name, Line: r.Origin.Line, Via: notes.Via[r.Origin.Line], Index: notes.From[r.Origin.Line],
+			AttestationIdentities: notes.Identities[r.Origin.Line], PublisherChange: notes.Changes[r.Origin.Line]}
 		p.Version, _ = r.Req.Specifier.ExactVersion()
 		if r.Marker != nil {
 			p.Marker = r.Marker.String()

@@ -22,6 +22,8 @@ type Inputs struct {
 	Pre            bool                  // a requirements file says --pre
 	RequiresPython string                // pyproject.toml's requires-python
 	DefaultOutput  string                // X.txt for the first X.in, else ""
+	// RequireProvenance is pyproject.toml's [tool.pyward] require-provenance.
+	RequireProvenance []string
 }
 
 // InputOptions select what of the inputs is locked.
@@ -130,6 +132,7 @@ func (in *Inputs) addPyproject(path string, opts InputOptions) error {
 	if !proj.RequiresPython.IsEmpty() {
 		in.RequiresPython = proj.RequiresPython.String()
 	}
+	in.RequireProvenance = append(in.RequireProvenance, proj.Config.RequireProvenance...)
 	in.Sources = append(in.Sources, sources.FileOptions{Origin: path, IndexURL: proj.Config.Index,
 		ExtraIndexURLs: proj.Config.ExtraIndex, IndexFor: proj.Config.IndexFor})
 	return nil

@@ -87,6 +87,10 @@ type Options struct {
 	// instead of Target: each package gets the marker of the environments
 	// that need it, and the lock records Universal.Environments.
 	Universal *resolve.Universe
+
+	// Provenance, when set, verifies PEP 740 provenance and records
+	// publisher identities (see Provenance).
+	Provenance *Provenance
 }
 
 // Result is a lock and what the caller should tell the user.
@@ -259,6 +263,11 @@ func Lock(ctx context.Context, opts Options) (*Result, error) {
 			})
 		}
 		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Provenance != nil {
+		if err := checkProvenance(ctx, l, res, opts.Provenance); err != nil {
 			return nil, err
 		}
 	}

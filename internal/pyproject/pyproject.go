@@ -65,6 +65,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -129,6 +130,7 @@ type Project struct {
 //	extra-index = ["https://mirror.example/simple"] # further indexes, searched after it
 //	[tool.pyward.index-for]                          # pin projects to one index
 //	"internal-lib" = "https://pypi.internal/simple"  # (dependency-confusion defence)
+//	require-provenance = ["requests", "acme-*"]     # PEP 740 provenance required (name globs)
 //	[tool.pyward.audit]
 //	ignore = [
 //	  "PYSEC-2023-1",                                # an advisory id, or
@@ -142,6 +144,9 @@ type Config struct {
 	ExtraIndex  []string
 	IndexFor    map[string]string // normalized project name -> index URL
 	AuditIgnore []AuditIgnore
+	// RequireProvenance holds name globs whose packages must have verified
+	// PEP 740 provenance in a lock.
+	RequireProvenance []string
 }
 
 // AuditIgnore is one advisory the audit must not report.
@@ -503,6 +508,17 @@ func (d *decoder) config(c *Config, t map[string]any) error {
 				return err
 			}
 			c.ExtraIndex = list
+		case "require-provenance":
+			list, err := d.strings(key(k), v)
+			if err != nil {
+				return err
+			}
+			for i, g := range list {
+				if _, err := path.Match(g, ""); err != nil || strings.TrimSpace(g) == "" {
+					return d.errf(key(k), i, "", err, "%q is not a name glob", g)
+				}
+			}
+			c.RequireProvenance = list
 		case "index-for":
 			m, ok := v.(map[string]any)
 			if !ok {
@@ -539,7 +555,7 @@ func (d *decoder) config(c *Config, t map[string]any) error {
 				c.AuditIgnore = ignores
 			}
 		default:
-			return d.errf(key(k), -1, "", nil, "unknown key (known: index, extra-index, index-for, audit)")
+			return d.errf(key(k), -1, "", nil, "unknown key (known: index, extra-index, index-for, require-provenance, audit)")
 		}
 	}
 	return nil

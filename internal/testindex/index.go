@@ -174,7 +174,7 @@ func (ix *Index) Add(dists ...Dist) error {
 		p.mu.Lock()
 		p.dists = append(p.dists, d)
 		if p.built {
-			fs, err := buildFiles(d)
+			fs, err := p.build(d)
 			if err != nil {
 				p.mu.Unlock()
 				return err
@@ -233,21 +233,29 @@ func (p *project) ensure() error {
 		return p.buildEr
 	}
 	for _, d := range p.dists {
-		fs, err := buildFiles(d)
+		fs, err := p.build(d)
 		if err != nil {
 			p.buildEr = err
 			return err
-		}
-		for _, f := range fs {
-			if err := p.sign(f); err != nil {
-				p.buildEr = err
-				return err
-			}
 		}
 		p.files = append(p.files, fs...)
 	}
 	p.built = true
 	return nil
+}
+
+// build makes d's files with their provenance.
+func (p *project) build(d Dist) ([]*file, error) {
+	fs, err := buildFiles(d)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fs {
+		if err := p.sign(f); err != nil {
+			return nil, err
+		}
+	}
+	return fs, nil
 }
 
 // sign attaches f's provenance: Dist.Provenance verbatim, else one signed

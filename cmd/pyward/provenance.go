@@ -1,0 +1,75 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/pyward/pyward/internal/lock"
+	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/provenance"
+)
+
+// trustedRootFile is where pyward db update keeps the Sigstore trusted root
+// it fetched, under the cache directory.
+const trustedRootFile = "sigstore/trusted_root.json"
+
+// provenanceVerifier loads the trusted root: --trusted-root, else the one
+// pyward db update stored in the cache, else the embedded snapshot.
+func provenanceVerifier(flag, cacheDir string) (*provenance.Verifier, []byte, error) {
+	if flag != "" {
+		data, err := os.ReadFile(flag)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--trusted-root: %w", err)
+		}
+		v, err := provenance.NewVerifier(data)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--trusted-root %s: %w", flag, err)
+		}
+		return v, data, nil
+	}
+	if cacheDir != "" {
+		if data, err := os.ReadFile(filepath.Join(cacheDir, trustedRootFile)); err == nil {
+			if v, err := provenance.NewVerifier(data); err == nil {
+				return v, data, nil
+			}
+		}
+	}
+	data := provenance.DefaultTrustedRoot()
+	v, err := provenance.NewVerifier(data)
+	return v, data, err
+}
+
+// lockProvenance builds the lock's provenance policy and the memo key part
+// that names it.
+func lockProvenance(f lockFlags, in *lock.Inputs, output, format, cacheDir string) (*lock.Provenance, string, error) {
+	v, rootJSON, err := provenanceVerifier(f.trustedRoot, cacheDir)
+	if err != nil {
+		return nil, "", err
+	}
+	require := append(append([]string(nil), f.requireProvenance...), in.RequireProvenance...)
+	for _, g := range require {
+		if _, err := path.Match(g, ""); err != nil || strings.TrimSpace(g) == "" {
+			return nil, "", fmt.Errorf("--require-provenance %q: not a name glob", g)
+		}
+	}
+	var allow []string
+	for _, n := range f.allowPublisherChange {
+		if !pep503.Valid(n) {
+			return nil, "", fmt.Errorf("--allow-publisher-change %q: not a project name", n)
+		}
+		allow = append(allow, pep503.Normalize(n))
+	}
+	pv := &lock.Provenance{Verifier: v, Require: require, AllowChange: allow}
+	if output != "" && output != "-" {
+		prev, _, err := lock.ReadLock(output, format == "pylock")
+		if err != nil {
+			return nil, "", err
+		}
+		pv.Previous = prev
+	}
+	key := fmt.Sprintf("provenance=root:%s require:%q allow:%q", lock.DataSHA256(rootJSON), require, allow)
+	return pv, key, nil
+}
