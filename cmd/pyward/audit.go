@@ -289,6 +289,13 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 		extra = append(extra, found...)
 		warnings = append(warnings, warns...)
 	}
+	for _, inv := range invs {
+		if inv.Format == inventory.FormatPylock || inv.Format == inventory.FormatRequirements {
+			if l, _, err := lock.ReadLock(inv.Source, inv.Format == inventory.FormatPylock); err == nil && l != nil {
+				extra = append(extra, audit.ProvenanceFindings(l, inv.Source)...)
+			}
+		}
+	}
 	rep, err := audit.Run(ctx, invs, extra, opts)
 	if err != nil {
 		return usageError(err)
