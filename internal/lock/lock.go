@@ -17,6 +17,11 @@
 //     unless Upgrade or UpgradePackages say otherwise: the smallest change.
 //   - Output ordering is deterministic: the same inputs and index give the
 //     same bytes.
+//   - Universal locks (Options.Universal) hold every environment of the
+//     universe: each package carries the marker where it is needed, a
+//     project may appear once per version under disjoint markers, and the
+//     universe's environments are recorded. Re-locks prefer each fork's
+//     locked version (MarkerPins); UpgradePackages applies to every fork.
 package lock
 
 import (
