@@ -16,6 +16,9 @@ import (
 // it fetched, under the cache directory.
 const trustedRootFile = "sigstore/trusted_root.json"
 
+// provenanceVerdictDir holds lock.Verdicts under the cache directory.
+const provenanceVerdictDir = "provenance-verdicts"
+
 // provenanceVerifier loads the trusted root: --trusted-root, else the one
 // pyward db update stored in the cache, else the embedded snapshot.
 func provenanceVerifier(flag, cacheDir string) (*provenance.Verifier, []byte, error) {
@@ -63,6 +66,9 @@ func lockProvenance(f lockFlags, in *lock.Inputs, output, format, cacheDir strin
 		allow = append(allow, pep503.Normalize(n))
 	}
 	pv := &lock.Provenance{Verifier: v, Require: require, AllowChange: allow}
+	if cacheDir != "" {
+		pv.Verdicts = &lock.Verdicts{Dir: filepath.Join(cacheDir, provenanceVerdictDir), Root: lock.DataSHA256(rootJSON)}
+	}
 	if output != "" && output != "-" {
 		prev, _, err := lock.ReadLock(output, format == "pylock")
 		if err != nil {

@@ -2,14 +2,18 @@ package lock
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pyward/pyward/internal/atomicfile"
 	"github.com/pyward/pyward/internal/index"
 	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/pep503"
@@ -47,6 +51,58 @@ type Provenance struct {
 	AllowChange []string
 	// Previous is the lock being replaced, nil for none.
 	Previous *lockfile.Lock
+	// Verdicts, when set, remembers the identities a provenance object
+	// verified for, so a re-lock does not verify the same bytes again.
+	Verdicts *Verdicts
+}
+
+// Verdicts is a directory of verification results, one JSON file per
+// (trusted root, provenance body, file digest): the same three inputs give
+// the same result, so a hit is as good as verifying again. Only successes
+// are stored.
+type Verdicts struct {
+	Dir  string
+	Root string // sha256 of the trusted root document
+}
+
+func (v *Verdicts) path(body []byte, fileSHA string) string {
+	key := DataSHA256([]byte(v.Root + "\n" + DataSHA256(body) + "\n" + fileSHA))
+	return filepath.Join(v.Dir, key[:2], key+".json")
+}
+
+func (v *Verdicts) get(body []byte, fileSHA string) ([]provenance.Identity, bool) {
+	data, err := os.ReadFile(v.path(body, fileSHA))
+	if err != nil || len(data) > provenance.MaxProvenanceSize {
+		return nil, false
+	}
+	var ids []string
+	if json.Unmarshal(data, &ids) != nil || len(ids) == 0 {
+		return nil, false
+	}
+	out := make([]provenance.Identity, 0, len(ids))
+	for _, s := range ids {
+		id, err := provenance.ParseIdentity(s)
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, id)
+	}
+	return out, true
+}
+
+func (v *Verdicts) put(body []byte, fileSHA string, ids []provenance.Identity) {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = id.String()
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		return
+	}
+	p := v.path(body, fileSHA)
+	if os.MkdirAll(filepath.Dir(p), 0o755) == nil {
+		_ = atomicfile.WriteFile(p, data, 0o644) // a cache: a failed write only costs a verification later
+	}
 }
 
 // checkProvenance verifies the locked files' provenance, records identities
@@ -88,9 +144,18 @@ func checkProvenance(ctx context.Context, l *lockfile.Lock, res *resolve.Resolut
 			if data == nil {
 				return nil
 			}
+			if pv.Verdicts != nil {
+				if ids, ok := pv.Verdicts.get(data, j.sha); ok {
+					found[i] = ids
+					return nil
+				}
+			}
 			ids, err := pv.Verifier.VerifyProvenance(provenance.Dist{Filename: j.file.Filename, SHA256: j.sha}, data)
 			if err != nil {
 				return err
+			}
+			if pv.Verdicts != nil && len(ids) > 0 {
+				pv.Verdicts.put(data, j.sha, ids)
 			}
 			found[i] = ids
 			return nil
