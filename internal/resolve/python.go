@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pyward/pyward/internal/pep425"
 	"github.com/pyward/pyward/internal/pep440"
@@ -30,9 +31,11 @@ type config struct {
 	// Universal resolution: the fork's environments (nil when resolving
 	// for one environment), where requirements apply, and the required
 	// targets in the fork.
-	fork     *pep508.MarkerSet
-	sets     *markerSets
-	required []*Target
+	fork        *pep508.MarkerSet
+	sets        *markerSets
+	required    []*Target
+	appliesMu   sync.Mutex
+	appliesMemo map[markerKey]bool
 }
 
 func newConfig(o *Options) *config {
@@ -54,6 +57,7 @@ func newConfig(o *Options) *config {
 		pins:         map[string][]pep440.SpecifierSet{},
 		urls:         map[string]string{},
 		prefs:        map[string]pep440.Version{},
+		appliesMemo:  map[markerKey]bool{},
 	}
 	if o.Tags != nil && o.Universal == nil {
 		c.ranker = pep425.NewRanker(o.Tags)

@@ -211,9 +211,25 @@ func boolMarkerSet(b bool) pep508.MarkerSet {
 	return pep508.NoEnvironment()
 }
 
-// universalApplies reports whether r applies somewhere in the fork.
+// universalApplies reports whether r applies somewhere in the fork,
+// memoized per marker and extra (the crawl and the solver ask about the
+// same requirements over and over).
 func (c *config) universalApplies(r *pep508.Requirement, extra string) bool {
-	return !c.fork.Disjoint(c.sets.of(r.Marker, extra))
+	if r.Marker == nil {
+		return extra == ""
+	}
+	k := markerKey{r.Marker, extra}
+	c.appliesMu.Lock()
+	ok, found := c.appliesMemo[k]
+	c.appliesMu.Unlock()
+	if found {
+		return ok
+	}
+	ok = !c.fork.Disjoint(c.sets.of(r.Marker, extra))
+	c.appliesMu.Lock()
+	c.appliesMemo[k] = ok
+	c.appliesMu.Unlock()
+	return ok
 }
 
 // errFork says that a fork's requirements diverge: the resolution of the
@@ -230,17 +246,20 @@ func (e *errFork) Error() string { return "resolve: requirements on " + e.name +
 // only: the same project required under different markers by different
 // packages does not fork).
 func (c *config) divergence(reqs []*pep508.Requirement, extra string) error {
-	byName := map[string][]pep508.MarkerSet{}
+	byName := map[string][]*pep508.Requirement{}
 	var order []string
 	for _, r := range reqs {
 		n := r.NormalizedName()
-		if _, ok := byName[n]; !ok {
+		if len(byName[n]) == 1 {
 			order = append(order, n)
 		}
-		byName[n] = append(byName[n], c.sets.of(r.Marker, extra).And(*c.fork))
+		byName[n] = append(byName[n], r)
 	}
 	for _, n := range order {
-		sets := byName[n]
+		var sets []pep508.MarkerSet
+		for _, r := range byName[n] {
+			sets = append(sets, c.sets.of(r.Marker, extra).And(*c.fork))
+		}
 		for _, s := range sets[1:] {
 			if !s.Equivalent(sets[0]) {
 				return &errFork{name: n, markers: sets}
