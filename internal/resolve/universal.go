@@ -59,7 +59,11 @@ type Target struct {
 	Name        string // "cp312-windows"
 	Python      pep440.Version
 	Environment pep508.Environment
-	Tags        []pep425.Tag
+	// Interpreter gives the wheel tags the target supports; they are
+	// expanded on first use (most files are pure-Python wheels that need
+	// none).
+	Interpreter pep425.Interpreter
+	once        sync.Once
 	ranker      *pep425.Ranker
 }
 
@@ -93,7 +97,7 @@ func NewTarget(python, platform string) (*Target, error) {
 			return nil, err
 		}
 		return &Target{Name: fmt.Sprintf("cp%d%d-%s", v.Release()[0], v.Release()[1], platform),
-			Python: v, Environment: env, Tags: interp.Tags()}, nil
+			Python: v, Environment: env, Interpreter: interp}, nil
 	}
 	return nil, fmt.Errorf("resolve: unknown target platform %q", platform)
 }
@@ -132,17 +136,26 @@ func DefaultTargets(universe pep508.MarkerSet) []*Target {
 
 // usableOn reports whether one of files can be installed on t.
 func (t *Target) usableOn(files []*File) bool {
-	if t.ranker == nil {
-		t.ranker = pep425.NewRanker(t.Tags)
-	}
 	for _, f := range files {
 		if !lowerBoundsAllow(t.Python, f.RequiresPython) {
 			continue
 		}
-		if f.Kind == Sdist {
+		if f.Kind == Sdist || pure(f.Tags) {
 			return true
 		}
+		t.once.Do(func() { t.ranker = pep425.NewRanker(t.Interpreter.Tags()) })
 		if _, ok := t.ranker.Rank(f.Tags); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// pure reports whether a wheel is for any Python 3 on any platform
+// (py3-none-any), which every target supports.
+func pure(tags []pep425.Tag) bool {
+	for _, tg := range tags {
+		if tg.Interpreter == "py3" && tg.ABI == "none" && tg.Platform == "any" {
 			return true
 		}
 	}
