@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/pyward/pyward/internal/httpcache"
+	redaction "github.com/pyward/pyward/internal/redact"
 	"github.com/pyward/pyward/internal/retry"
 	"github.com/pyward/pyward/internal/simpleapi"
 )
@@ -587,8 +588,12 @@ func (c *Client) Close() error {
 	return nil
 }
 
+// logf is the one way to Options.Logf. A line may quote a file URL or an
+// error that carries credentials (file URLs from a lock or a find-links
+// page, not only the index's own, which the client strips), so every line
+// passes through redaction.URLs here rather than at each call.
 func (c *Client) logf(format string, args ...any) {
 	if c.opts.Logf != nil {
-		c.opts.Logf(format, args...)
+		c.opts.Logf("%s", redaction.URLs(fmt.Sprintf(format, args...)))
 	}
 }

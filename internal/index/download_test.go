@@ -2,14 +2,18 @@ package index
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/pyward/pyward/internal/testindex"
 )
 
 // TestDownloadSizeCap: a server streaming bytes without end is read no
@@ -76,5 +80,49 @@ func TestDownloadSizeCap(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCacheHitLogRedacted: -v log lines about a file (cache hits, a server
+// that ignores Range) name its URL without the credentials a file URL may
+// carry (a hand-written pylock.toml, a --find-links page that embeds them).
+func TestCacheHitLogRedacted(t *testing.T) {
+	ix, u := startIndex(t, []testindex.Dist{{Name: "six", Version: "1.16.0"}}, testindex.Options{NoRange: true, NoMetadataFiles: true})
+	var mu sync.Mutex
+	var logged []string
+	c := newClient(t, func(o *Options) {
+		o.CacheDir = t.TempDir()
+		o.Logf = func(format string, args ...any) {
+			mu.Lock()
+			defer mu.Unlock()
+			logged = append(logged, fmt.Sprintf(format, args...))
+		}
+	}, Source{Name: "t", URL: u})
+	p, err := c.Project(ctx, "six")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := p.Files[0]
+	f.URL = strings.Replace(f.URL, "http://", "http://alice:s3cret@", 1)
+	if _, _, err := c.Metadata(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second download is a cache hit
+		if _, err := c.Download(ctx, f, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ix.Requests() == 0 {
+		t.Fatal("no request reached the index")
+	}
+	hit := false
+	for _, l := range logged {
+		hit = hit || strings.Contains(l, "cache hit")
+		if strings.Contains(l, "s3cret") || strings.Contains(l, "alice") {
+			t.Errorf("log line carries credentials: %s", l)
+		}
+	}
+	if !hit {
+		t.Errorf("no cache hit logged: %q", logged)
 	}
 }
