@@ -22,6 +22,8 @@
 //   - Errors. A forge's 401, 404 and 422 answers become errors that say what
 //     was refused; a rate limit (HTTP 429, or 403 with an exhausted quota)
 //     is retried through internal/retry after the server's Retry-After.
+//     An API base URL may hold user information: the URLs errors name
+//     lose it (internal/redact).
 //   - Nothing happens at package initialization; clients are built by New.
 package forge
 
@@ -35,6 +37,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pyward/pyward/internal/redact"
 	"github.com/pyward/pyward/internal/retry"
 )
 
@@ -268,7 +271,8 @@ func Apply(ctx context.Context, c Client, plan Plan, want NewPR) (Outcome, error
 	return out, nil
 }
 
-// Error is a refusal by a forge.
+// Error is a refusal by a forge. URL and Msg hold no URL credentials:
+// an API base URL may carry user information, which newError drops.
 type Error struct {
 	Forge  string
 	Status int
@@ -302,6 +306,24 @@ func (e *Error) Error() string {
 	}
 	return fmt.Sprintf("%s: %s %s: HTTP %d%s%s", e.Forge, e.Method, e.URL, e.Status, what, msg)
 }
+
+// newError is the refusal resp carries, with msg the forge's own words
+// about it, and the Retry-After the server asked for.
+func newError(forge string, resp *http.Response, msg string) *Error {
+	return &Error{Forge: forge, Status: resp.StatusCode, Method: resp.Request.Method,
+		URL: redact.URL(resp.Request.URL), Msg: redact.URLs(msg), Retry: retryAfter(resp.Header, time.Now())}
+}
+
+// callError is a call that got no forge answer (a failed connection, an
+// unreadable reply); the client's message names the request's URL, so
+// Error removes its credentials.
+type callError struct {
+	forge string
+	err   error
+}
+
+func (e *callError) Error() string { return redact.URLs(e.forge + ": " + e.err.Error()) }
+func (e *callError) Unwrap() error { return e.err }
 
 // RetryAfter is the server's requested delay, for internal/retry.
 func (e *Error) RetryAfter() time.Duration { return e.Retry }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -566,6 +567,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		{Config{Kind: "gitea", Repo: "o/r", Token: "t"}, "no server URL"},
 		{Config{Kind: "github", Repo: "just-a-name", Token: "t"}, "want OWNER/NAME"},
 		{Config{Kind: "github", Repo: "o/r", Token: "t", BaseURL: "ftp://x"}, "API base URL"},
+		{Config{Kind: "gitea", Repo: "o/r", Token: "t", BaseURL: "ftp://robot:pw-5c4b3a@x"}, `API base URL "ftp://x"`},
 		{Config{Kind: "bitbucket", Repo: "o/r", Token: "t"}, "unknown forge"},
 	}
 	for _, tt := range tests {
@@ -575,5 +577,55 @@ func TestNewRefusesBadConfig(t *testing.T) {
 				t.Errorf("err = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestErrorsHideURLCredentials checks that a forge refusal and a failed
+// connection name the URL without its user information, whichever way the
+// credentials reached the API base URL.
+func TestErrorsHideURLCredentials(t *testing.T) {
+	const user, pass = "ci-robot-user", "pw-5c4b3a"
+	for _, kind := range kinds {
+		for _, tt := range []struct {
+			name string
+			down bool // the server is gone: a transport error, not a refusal
+		}{{name: "404"}, {name: "connection refused", down: true}} {
+			t.Run(kind+"/"+tt.name, func(t *testing.T) {
+				f, c := newFake(t, kind)
+				base, repo := clientTarget(c)
+				u, err := url.Parse(base)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tt.down {
+					gone := httptest.NewServer(http.NotFoundHandler())
+					u.Host = strings.TrimPrefix(gone.URL, "http://")
+					gone.Close()
+				}
+				u.User = url.UserPassword(user, pass)
+				c, err = New(Config{Kind: kind, BaseURL: u.String(), Repo: repo, Token: testToken, HTTP: http.DefaultClient,
+					Retry: retry.Policy{Attempts: 1, Base: time.Millisecond, Max: time.Millisecond}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				f.prs = []*stored{{number: 3, title: "t", body: "b", branch: "x", base: "main", state: "open"}}
+				err = c.Update(context.Background(), 99, "t", "b")
+				if err == nil {
+					t.Fatal("updating #99 succeeded")
+				}
+				var fe *Error
+				if !tt.down && (!errors.As(err, &fe) || fe.Status != http.StatusNotFound) {
+					t.Fatalf("err = %v, want a forge 404", err)
+				}
+				for _, secret := range []string{user, pass, testToken} {
+					if strings.Contains(err.Error(), secret) {
+						t.Errorf("the error shows %q: %v", secret, err)
+					}
+					if fe != nil && strings.Contains(fe.URL, secret) {
+						t.Errorf("Error.URL shows %q: %s", secret, fe.URL)
+					}
+				}
+			})
+		}
 	}
 }

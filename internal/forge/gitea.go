@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"code.gitea.io/sdk/gitea"
 
@@ -152,9 +151,7 @@ func giteaError(resp *gitea.Response, err error) error {
 		return nil
 	}
 	if resp == nil || resp.Response == nil || resp.Request == nil {
-		return fmt.Errorf("gitea: %w", err)
+		return &callError{forge: "gitea", err: err}
 	}
-	fe := &Error{Forge: "gitea", Status: resp.StatusCode, Method: resp.Request.Method, URL: resp.Request.URL.Redacted(), Msg: err.Error()}
-	fe.Retry = retryAfter(resp.Header, time.Now())
-	return fe
+	return newError("gitea", resp.Response, err.Error())
 }

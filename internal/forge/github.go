@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-github/v84/github"
 
+	"github.com/pyward/pyward/internal/redact"
 	"github.com/pyward/pyward/internal/retry"
 )
 
@@ -47,7 +48,7 @@ func newGitHub(cfg Config) (Client, error) {
 func apiBase(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("API base URL %q: want http(s)://HOST/PATH", raw)
+		return nil, fmt.Errorf("API base URL %q: want http(s)://HOST/PATH", redact.URLs(raw))
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
@@ -155,14 +156,13 @@ func gitHubError(err error) error {
 			}
 		}
 	default:
-		return fmt.Errorf("github: %w", err)
+		return &callError{forge: "github", err: err}
 	}
 	if resp == nil || resp.Request == nil {
-		return fmt.Errorf("github: %w", err)
+		return &callError{forge: "github", err: err}
 	}
-	fe := &Error{Forge: "github", Status: resp.StatusCode, Method: resp.Request.Method, URL: resp.Request.URL.Redacted(), Msg: msg}
+	fe := newError("github", resp, msg)
 	now := time.Now()
-	fe.Retry = retryAfter(resp.Header, now)
 	if fe.Retry == 0 && rl != nil && !rl.Rate.Reset.IsZero() && rl.Rate.Reset.After(now) {
 		fe.Retry = rl.Rate.Reset.Sub(now)
 	}

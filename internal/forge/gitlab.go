@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go/v2"
 
+	"github.com/pyward/pyward/internal/redact"
 	"github.com/pyward/pyward/internal/retry"
 )
 
@@ -112,7 +112,7 @@ func gitLabError(err error) error {
 	}
 	var er *gitlab.ErrorResponse
 	if !errors.As(err, &er) {
-		return fmt.Errorf("gitlab: %w", err)
+		return &callError{forge: "gitlab", err: err}
 	}
 	if er.Response == nil || er.Response.Request == nil {
 		// The client answers every 404 with its shared ErrNotFound, which
@@ -121,10 +121,7 @@ func gitLabError(err error) error {
 		if errors.Is(err, gitlab.ErrNotFound) {
 			status = http.StatusNotFound
 		}
-		return &Error{Forge: "gitlab", Status: status, Msg: er.Message}
+		return &Error{Forge: "gitlab", Status: status, Msg: redact.URLs(er.Message)}
 	}
-	resp := er.Response
-	fe := &Error{Forge: "gitlab", Status: resp.StatusCode, Method: resp.Request.Method, URL: resp.Request.URL.Redacted(), Msg: er.Message}
-	fe.Retry = retryAfter(resp.Header, time.Now())
-	return fe
+	return newError("gitlab", er.Response, er.Message)
 }
