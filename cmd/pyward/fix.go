@@ -97,6 +97,18 @@ func (a *app) fixLock(ctx context.Context, env fixContext, inv *inventory.Invent
 	if err != nil {
 		return fix.LockReport{}, err
 	}
+	if res.Lock != nil {
+		// The lock's strategy holds for what the fix adds, as for pyward
+		// lock: under refuse-conflicts a new name with different files on
+		// two indexes is an error, under first-index a note.
+		notes, err := srcs.Review(client.Overlaps(), res.Lock)
+		if err != nil {
+			return fix.LockReport{}, usageErrorf("fix %s: %w", path, err)
+		}
+		for _, n := range notes {
+			warn(path + ": " + n)
+		}
+	}
 	after, err := audit.Run(ctx, []*inventory.Inventory{res.Inventory}, env.extra, env.audit)
 	if err != nil {
 		return fix.LockReport{}, usageError(err)

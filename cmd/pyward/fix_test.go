@@ -552,3 +552,91 @@ func TestAuditFixWithBaseline(t *testing.T) {
 		t.Errorf("vulnlib = %s after --baseline --fix, want the fix 1.1.1", v)
 	}
 }
+
+// TestFixKeepsIndexStrategy: a fix re-resolves with the index strategy the
+// lock was made with. vulnlib's fix needs newdep, which the internal and
+// the extra (public) index both serve with different files: as pyward
+// lock would, the fix refuses under refuse-conflicts (the default with
+// --extra-index-url) and writes nothing, keeps the internal newdep under
+// first-index (naming the other index), and merges under
+// unsafe-best-match.
+func TestFixKeepsIndexStrategy(t *testing.T) {
+	tests := []struct {
+		strategy string
+		want     string // newdep's version in the fixed lock; "" expects the conflict error
+		stderr   string
+	}{
+		{strategy: "", stderr: "--index-strategy unsafe-best-match"},
+		{strategy: "refuse-conflicts", stderr: "--index-strategy unsafe-best-match"},
+		{strategy: "first-index", want: "1.0.0", stderr: "newdep: taken from"},
+		{strategy: "unsafe-best-match", want: "9.0.0", stderr: "dependency confusion"},
+	}
+	for _, tt := range tests {
+		for _, name := range []string{"requirements.txt", "pylock.toml"} {
+			t.Run(tt.strategy+" "+name, func(t *testing.T) {
+				isolateConfig(t)
+				_, internalURL, ih := startIndex(t, []testindex.Dist{
+					{Name: "vulnlib", Version: "1.0.0", UploadTime: oldUpload},
+					{Name: "vulnlib", Version: "1.1.1", Requires: []string{"newdep"}, UploadTime: oldUpload},
+					{Name: "newdep", Version: "1.0.0", UploadTime: oldUpload},
+				}, testindex.Options{})
+				_, publicURL, ph := startIndex(t, []testindex.Dist{{Name: "newdep", Version: "9.0.0", UploadTime: oldUpload}}, testindex.Options{})
+				dir := t.TempDir()
+				db, ref, names := writeAuditData(t, dir)
+				in := filepath.Join(dir, "requirements.in")
+				if err := os.WriteFile(in, []byte("vulnlib\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				out := filepath.Join(dir, name)
+				args := []string{"lock", in, "-o", out, "--index-url", internalURL, "--extra-index-url", publicURL,
+					"--trusted-host", ih, "--trusted-host", ph, "--python-version", "3.12", "-P", "vulnlib==1.0.0", "-q"}
+				if tt.strategy != "" {
+					args = append(args, "--index-strategy", tt.strategy)
+				}
+				if code, _, stderr := runPyward(t, args...); code != exitOK {
+					t.Fatalf("lock: exit %d: %s", code, stderr)
+				}
+				before, err := os.ReadFile(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				code, stdout, stderr := runPyward(t, "audit", out, "--db", db, "--reference", ref, "--public-names", names,
+					"--no-index-config", "--fail-on", "high", "--trusted-host", ih, "--trusted-host", ph, "--fix")
+				after, err := os.ReadFile(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(stderr, tt.stderr) {
+					t.Errorf("stderr lacks %q:\n%s", tt.stderr, stderr)
+				}
+				if tt.want == "" {
+					if code != exitUsage || !strings.Contains(stderr, "newdep") {
+						t.Errorf("exit %d, want %d naming newdep:\n%s\n%s", code, exitUsage, stderr, stdout)
+					}
+					if string(after) != string(before) {
+						t.Errorf("the lock was rewritten:\n%s", after)
+					}
+					return
+				}
+				if code != exitOK {
+					t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
+				}
+				var got string
+				if name == "pylock.toml" {
+					l, err := lockfile.ParsePylock(out, after)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if p := l.Find("newdep"); p != nil {
+						got = p.Version
+					}
+				} else {
+					got = pins(string(after))["newdep"]
+				}
+				if got != tt.want {
+					t.Errorf("newdep %q, want %s:\n%s", got, tt.want, after)
+				}
+			})
+		}
+	}
+}

@@ -149,6 +149,10 @@ type Result struct {
 	Remove []Problem
 	// Inventory is the new lock, for re-auditing in memory.
 	Inventory *inventory.Inventory
+	// Lock is the new lock when the fix re-resolved it (nil otherwise),
+	// for the caller's review of where its packages came from
+	// (sources.Review), as after pyward lock.
+	Lock *lockfile.Lock
 }
 
 // plan is what must happen to one vulnerable package.
@@ -251,6 +255,7 @@ func Fix(ctx context.Context, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("fix: the rewritten lock does not parse: %w", err)
 	}
 	res.Changes = diff(opts, doc.lock, after.lock, plans)
+	res.Lock = after.lock
 	res.Inventory, err = inventoryOf(opts.Path, opts.Format, res.Data)
 	return res, err
 }
