@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,7 +13,6 @@ import (
 
 	"github.com/pyward/pyward/internal/lock"
 	"github.com/pyward/pyward/internal/lockfile"
-	"github.com/pyward/pyward/internal/pyproject"
 	"github.com/pyward/pyward/internal/reqfile"
 )
 
@@ -49,19 +49,30 @@ from, plus the index options. Useful to see exactly what pyward will lock.`,
 
 func (a *app) inspectFile(ctx context.Context, path string, extras, groups []string, allExtras bool) error {
 	if strings.EqualFold(filepath.Base(path), "pyproject.toml") {
-		proj, err := pyproject.ReadFile(path)
+		// What pyward lock reads of it, read by the same function.
+		in, err := lock.ReadInputs(ctx, []string{path}, lock.InputOptions{Extras: extras, Groups: groups, AllExtras: allExtras})
 		if err != nil {
 			return err
 		}
-		reqs, err := proj.Requirements(extras, groups, allExtras)
-		if err != nil {
-			return err
+		if in.RequiresPython != "" {
+			fmt.Fprintf(a.stdout, "# %s: requires-python %s\n", path, in.RequiresPython)
 		}
-		if !proj.RequiresPython.IsEmpty() {
-			fmt.Fprintf(a.stdout, "# %s: requires-python %s\n", path, proj.RequiresPython)
+		for _, src := range in.Sources {
+			if src.IndexURL != "" {
+				fmt.Fprintf(a.stdout, "# %s: [tool.pyward] index %s\n", path, src.IndexURL)
+			}
+			for _, u := range src.ExtraIndexURLs {
+				fmt.Fprintf(a.stdout, "# %s: [tool.pyward] extra-index %s\n", path, u)
+			}
+			for _, name := range slices.Sorted(maps.Keys(src.IndexFor)) {
+				fmt.Fprintf(a.stdout, "# %s: [tool.pyward] index-for %s = %s\n", path, name, src.IndexFor[name])
+			}
 		}
-		for _, r := range reqs {
-			fmt.Fprintf(a.stdout, "%-40s # %s\n", r.String(), path)
+		for _, g := range in.RequireProvenance {
+			fmt.Fprintf(a.stdout, "# %s: [tool.pyward] require-provenance %s\n", path, g)
+		}
+		for _, r := range in.Requirements {
+			fmt.Fprintf(a.stdout, "%-40s # %s\n", r.Req.String(), r.Origin)
 		}
 		return nil
 	}

@@ -41,10 +41,22 @@ func TestInspect(t *testing.T) {
 	if code != exitUsage || !strings.Contains(stderr, "bad.in:2") {
 		t.Errorf("bad input: exit %d, stderr %q", code, stderr)
 	}
-	pp := write("pyproject.toml", "[project]\nname = \"x\"\nversion = \"1\"\nrequires-python = \">=3.10\"\ndependencies = [\"attrs>=23\"]\n[dependency-groups]\ndev = [\"pytest\"]\n")
-	code, stdout, _ = runPyward(t, "inspect", pp, "--group", "dev")
-	if code != exitOK || !strings.Contains(stdout, "attrs>=23") || !strings.Contains(stdout, "pytest") || !strings.Contains(stdout, ">=3.10") {
-		t.Errorf("pyproject: exit %d\n%s", code, stdout)
+	// A pyproject.toml is read as pyward lock reads it, [tool.pyward]
+	// sources included.
+	pp := write("pyproject.toml", "[project]\nname = \"x\"\nversion = \"1\"\nrequires-python = \">=3.10\"\ndependencies = [\"attrs>=23\"]\n[dependency-groups]\ndev = [\"pytest\"]\n"+
+		"[tool.pyward]\nindex = \"https://corp.example/simple/\"\nindex-for = { corp-lib = \"https://lib:secret@corp.example/lib/\", acme = \"https://acme.example/simple/\" }\n")
+	code, stdout, stderr = runPyward(t, "inspect", pp, "--group", "dev")
+	if code != exitOK {
+		t.Fatalf("pyproject: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"attrs>=23", "pytest", "requires-python >=3.10", "[tool.pyward] index https://corp.example/simple/",
+		"[tool.pyward] index-for acme = https://acme.example/simple/\n# " + pp + ": [tool.pyward] index-for corp-lib = https://corp.example/lib/"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("pyproject: output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "secret") {
+		t.Errorf("credentials printed:\n%s", stdout)
 	}
 }
 
