@@ -1,18 +1,22 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/pyward/pyward/internal/atomicfile"
 	"github.com/pyward/pyward/internal/audit"
 	"github.com/pyward/pyward/internal/osv"
+	"github.com/pyward/pyward/internal/provenance"
 	"github.com/pyward/pyward/internal/pypinames"
 	"github.com/pyward/pyward/internal/typosquat"
 )
@@ -26,6 +30,8 @@ type dbFlags struct {
 	osvURL   string
 	namesURL string
 	topURL   string
+	tufURL   string
+	tufRoot  string
 }
 
 func (a *app) dbCommand() *cobra.Command {
@@ -33,7 +39,8 @@ func (a *app) dbCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "db",
 		Short: "Download or inspect the offline databases used by audit",
-		Long: `pyward audit works offline from three cached databases:
+		Long: `pyward audit works offline from three cached databases, and lock verifies
+provenance against a fourth:
 
   advisories    the OSV export of every PyPI advisory (vulnerabilities and
                 malicious packages), in <cache>/osv
@@ -43,10 +50,16 @@ func (a *app) dbCommand() *cobra.Command {
   top projects  the most-downloaded PyPI projects with their rank, in
                 <cache>/top-pypi.tsv.gz, the typo-squat reference (until it
                 is downloaded, audit uses the snapshot built into pyward)
+  sigstore root the Sigstore trusted root (trusted_root.json) fetched through
+                TUF from --tuf-url, in <cache>/sigstore, which provenance
+                verification prefers to the snapshot built into pyward
+                (--trusted-root FILE still overrides both)
 
-'pyward db update' downloads all three, revalidating with ETags so an
-unchanged database costs one request; a failed download keeps the previous
-copy, and one failing source does not stop the others.
+'pyward db update' downloads all four, revalidating with ETags so an
+unchanged database costs one request; the trusted root is only taken once
+the TUF metadata that names it verifies from the trust anchor. A failed
+download keeps the previous copy, and one failing source does not stop the
+others.
 'pyward db status' shows where each came from, its age and size.`,
 		Example: `  pyward db update
   pyward db status
@@ -73,6 +86,8 @@ copy, and one failing source does not stop the others.
 	uf.StringVar(&f.osvURL, "osv-url", osv.DefaultURL, "URL of the OSV PyPI export (a zip of OSV JSON files)")
 	uf.StringVar(&f.namesURL, "names-url", pypinames.DefaultURL, "simple-index root serving the PEP 691 JSON project list")
 	uf.StringVar(&f.topURL, "top-url", pypinames.DefaultTopURL, "most-downloaded projects ranking (top-pypi-packages JSON: {\"rows\": [{\"project\", \"download_count\"}]})")
+	uf.StringVar(&f.tufURL, "tuf-url", provenance.DefaultTUFURL, "TUF repository serving the Sigstore trusted_root.json target")
+	uf.StringVar(&f.tufRoot, "tuf-root", "", "TUF root.json trusted for --tuf-url (default: the Sigstore public-good root built in, which also fits a mirror of the public-good repository)")
 
 	status := &cobra.Command{
 		Use:   "status",
@@ -156,6 +171,9 @@ func (a *app) runDBUpdate(ctx context.Context, f dbFlags) error {
 			fmt.Fprintf(a.stderr, "warning: %d rows of the top-projects list lack a valid project name or download count and were left out\n", tres.Meta.Skipped)
 		}
 	}
+	if err := a.updateTrustedRoot(ctx, f, out); err != nil {
+		errs = append(errs, fmt.Errorf("sigstore root: %w", err))
+	}
 	if len(errs) > 0 {
 		// An unreachable or broken source: a network failure (exit 3),
 		// with the URL in the message.
@@ -203,6 +221,58 @@ func (a *app) runDBStatus(f dbFlags) error {
 			tm.Projects, byteSize(tm.Size), orUnknown(tm.LastUpdate), tm.URL,
 			tm.FetchedAt.UTC().Format(time.RFC3339), roundAge(tm.Age(now)), staleNote(tm.Age(now)), dbs.top.Path())
 	}
+	cacheDir, err := a.cacheRoot(f.cacheDir)
+	if err != nil {
+		return usageErrorf("--cache-dir: %v", err)
+	}
+	path := filepath.Join(cacheDir, trustedRootFile)
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		fmt.Fprintf(a.stdout, "sigstore root: not downloaded (run 'pyward db update'); provenance is verified against the root built into pyward\n")
+	case err != nil:
+		return internalError(err)
+	default:
+		note := ""
+		if _, _, err := storedTrustedRoot(cacheDir); err != nil {
+			note = fmt.Sprintf("; unusable (%v), the root built into pyward is used", err)
+		}
+		fmt.Fprintf(a.stdout, "sigstore root: %s, fetched through TUF%s\n  updated:    %s (%s ago)\n  path:       %s\n",
+			byteSize(st.Size()), note, st.ModTime().UTC().Format(time.RFC3339), roundAge(now.Sub(st.ModTime())), path)
+	}
+	return nil
+}
+
+// updateTrustedRoot refreshes the Sigstore trusted root through TUF into
+// <cache>/sigstore; a root that fails TUF verification is never written,
+// so the stored one stays in use.
+func (a *app) updateTrustedRoot(ctx context.Context, f dbFlags, out io.Writer) error {
+	cacheDir, err := a.cacheRoot(f.cacheDir)
+	if err != nil {
+		return usageErrorf("--cache-dir: %v", err)
+	}
+	t := provenance.TUF{URL: f.tufURL, CacheDir: filepath.Join(cacheDir, tufCacheDir)}
+	if f.tufRoot != "" {
+		if t.Root, err = os.ReadFile(f.tufRoot); err != nil {
+			return usageErrorf("--tuf-root: %v", err)
+		}
+	}
+	data, err := provenance.Refresh(ctx, t)
+	if err != nil {
+		return fmt.Errorf("%w (the stored trusted root is kept)", err)
+	}
+	path := filepath.Join(cacheDir, trustedRootFile)
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		fmt.Fprintf(out, "sigstore root: up to date (from %s)\n", f.tufURL)
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "sigstore root: %s from %s\n", byteSize(int64(len(data))), f.tufURL)
 	return nil
 }
 

@@ -16,6 +16,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/pyward/pyward/internal/provenance"
+	"github.com/pyward/pyward/internal/provenance/provenancetest"
 	"github.com/pyward/pyward/internal/typosquat"
 )
 
@@ -69,6 +71,8 @@ type dbServer struct {
 	namesTag        atomic.Value
 	topTag          atomic.Value
 	downloads       atomic.Int32 // 200 responses
+	tuf             *provenancetest.TUFRepo
+	tufRoot         string // the TUF repository's trust anchor, a file
 }
 
 func newDBServer(t *testing.T) *dbServer {
@@ -79,7 +83,20 @@ func newDBServer(t *testing.T) *dbServer {
 	s.namesTag.Store(`"names-1"`)
 	s.top.Store(topListJSON("requests", "colorama"))
 	s.topTag.Store(`"top-1"`)
+	var err error
+	if s.tuf, err = provenancetest.NewTUFRepo(provenance.DefaultTrustedRoot()); err != nil {
+		t.Fatal(err)
+	}
+	s.tufRoot = filepath.Join(t.TempDir(), "tuf-root.json")
+	if err := os.WriteFile(s.tufRoot, s.tuf.TrustAnchor(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tuf := http.StripPrefix("/tuf", s.tuf)
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/tuf/") {
+			tuf.ServeHTTP(w, r)
+			return
+		}
 		var tag string
 		var body []byte
 		switch r.URL.Path {
@@ -113,7 +130,8 @@ func newDBServer(t *testing.T) *dbServer {
 }
 
 func (s *dbServer) flags() []string {
-	return []string{"--osv-url", s.URL + "/osv/all.zip", "--names-url", s.URL + "/simple/", "--top-url", s.URL + "/top.json"}
+	return []string{"--osv-url", s.URL + "/osv/all.zip", "--names-url", s.URL + "/simple/", "--top-url", s.URL + "/top.json",
+		"--tuf-url", s.URL + "/tuf", "--tuf-root", s.tufRoot}
 }
 
 func TestDBUpdateAndStatus(t *testing.T) {
@@ -131,14 +149,17 @@ func TestDBUpdateAndStatus(t *testing.T) {
 		wantDownload int32 // new 200 responses in this step
 	}{
 		{"status before any update", []string{"db", "status"}, nil, exitOK,
-			[]string{"advisories:   not downloaded", "public names: not downloaded", fmt.Sprintf("top projects: not downloaded (run 'pyward db update'); audit uses the %d projects built into pyward", typosquat.Embedded().Len())}, "", 0},
+			[]string{"advisories:   not downloaded", "public names: not downloaded", fmt.Sprintf("top projects: not downloaded (run 'pyward db update'); audit uses the %d projects built into pyward", typosquat.Embedded().Len()),
+				"sigstore root: not downloaded"}, "", 0},
 		{"first update", update, nil, exitOK,
 			[]string{"advisories: 2 advisories", srv.URL + "/osv/all.zip", "public names: 3 names", srv.URL + "/simple/",
-				"top projects: 100 projects", srv.URL + "/top.json"}, "", 3},
+				"top projects: 100 projects", srv.URL + "/top.json", "sigstore root: ", "from " + srv.URL + "/tuf"}, "", 3},
 		{"status", []string{"db", "status"}, nil, exitOK,
 			[]string{"advisories:   2 advisories", "source:     " + srv.URL + "/osv/all.zip", "public names: 3 names", "source:     " + srv.URL + "/simple/", "ago)", "names.txt.gz",
-				"top projects: 100 projects", "ranking of 2026-11-01 07:12:00", "source:     " + srv.URL + "/top.json", "top-pypi.tsv.gz"}, "", 0},
-		{"revalidation", update, nil, exitOK, []string{"advisories: up to date", "public names: up to date", "top projects: up to date (100 projects, from " + srv.URL + "/top.json)"}, "", 0},
+				"top projects: 100 projects", "ranking of 2026-11-01 07:12:00", "source:     " + srv.URL + "/top.json", "top-pypi.tsv.gz",
+				"sigstore root: ", "fetched through TUF", filepath.Join("sigstore", "trusted_root.json")}, "", 0},
+		{"revalidation", update, nil, exitOK, []string{"advisories: up to date", "public names: up to date", "top projects: up to date (100 projects, from " + srv.URL + "/top.json)",
+			"sigstore root: up to date (from " + srv.URL + "/tuf)"}, "", 0},
 		{"corrupt archive keeps the old database", update, func() {
 			srv.zip.Store([]byte("PK\x03\x04 this is not a zip"))
 			srv.zipTag.Store(`"zip-2"`)
@@ -162,7 +183,7 @@ func TestDBUpdateAndStatus(t *testing.T) {
 		{"status after top failures", []string{"db", "status"}, nil, exitOK, []string{"top projects: 100 projects", "ranking of 2026-11-01 07:12:00"}, "", 0},
 		{"offline", append(update, "--offline"), nil, exitUsage, nil, "--offline forbids downloading", 0},
 		{"no subcommand", []string{"db"}, nil, exitUsage, nil, "missing subcommand", 0},
-		{"unreachable", []string{"db", "update", "--osv-url", "http://127.0.0.1:1/all.zip", "--names-url", "http://127.0.0.1:1/simple/", "--top-url", "http://127.0.0.1:1/top.json"}, nil,
+		{"unreachable", []string{"db", "update", "--osv-url", "http://127.0.0.1:1/all.zip", "--names-url", "http://127.0.0.1:1/simple/", "--top-url", "http://127.0.0.1:1/top.json", "--tuf-url", "http://127.0.0.1:1/tuf"}, nil,
 			exitInternal, nil, "top projects: top-projects download http://127.0.0.1:1/top.json", 0},
 	}
 	for _, st := range steps {

@@ -116,8 +116,8 @@ func TestExitCodesEndToEnd(t *testing.T) {
 	}{
 		{"lock refuses http://", context.Background(), []string{"lock", "six", "--no-cache", "--python-version", "3.12", "--index-url", "http://127.0.0.1:1/simple/"}, exitUsage, "insecure http:// URL refused"},
 		{"sync refuses http://", context.Background(), []string{"sync", lockFile, "--venv", venvDir, "--no-cache", "--index-url", "http://127.0.0.1:1/simple/"}, exitUsage, "insecure http:// URL refused"},
-		{"db update unreachable", context.Background(), []string{"db", "update", "--osv-url", "http://127.0.0.1:1/all.zip", "--names-url", "http://127.0.0.1:1/simple/", "--top-url", "http://127.0.0.1:1/top.json"}, exitInternal, "127.0.0.1:1"},
-		{"db update interrupted", cancelled, []string{"db", "update", "--osv-url", "https://127.0.0.1:1/all.zip", "--names-url", "https://127.0.0.1:1/simple/", "--top-url", "https://127.0.0.1:1/top.json"}, exitInterrupted, "pyward: interrupted\n"},
+		{"db update unreachable", context.Background(), []string{"db", "update", "--osv-url", "http://127.0.0.1:1/all.zip", "--names-url", "http://127.0.0.1:1/simple/", "--top-url", "http://127.0.0.1:1/top.json", "--tuf-url", "http://127.0.0.1:1/tuf"}, exitInternal, "127.0.0.1:1"},
+		{"db update interrupted", cancelled, []string{"db", "update", "--osv-url", "https://127.0.0.1:1/all.zip", "--names-url", "https://127.0.0.1:1/simple/", "--top-url", "https://127.0.0.1:1/top.json", "--tuf-url", "https://127.0.0.1:1/tuf"}, exitInterrupted, "pyward: interrupted\n"},
 		{"lock interrupted", cancelled, []string{"lock", "six", "--no-cache", "--python-version", "3.12", "--index-url", "https://127.0.0.1:1/simple/"}, exitInterrupted, "pyward: interrupted\n"},
 	}
 	for _, tt := range tests {

@@ -16,6 +16,10 @@ import (
 // it fetched, under the cache directory.
 const trustedRootFile = "sigstore/trusted_root.json"
 
+// tufCacheDir keeps the verified TUF metadata of the trusted root's
+// repository between updates, under the cache directory.
+const tufCacheDir = "sigstore/tuf"
+
 // provenanceVerdictDir holds lock.Verdicts under the cache directory.
 const provenanceVerdictDir = "provenance-verdicts"
 
@@ -34,15 +38,28 @@ func provenanceVerifier(flag, cacheDir string) (*provenance.Verifier, []byte, er
 		return v, data, nil
 	}
 	if cacheDir != "" {
-		if data, err := os.ReadFile(filepath.Join(cacheDir, trustedRootFile)); err == nil {
-			if v, err := provenance.NewVerifier(data); err == nil {
-				return v, data, nil
-			}
+		if v, data, err := storedTrustedRoot(cacheDir); err == nil {
+			return v, data, nil
 		}
 	}
 	data := provenance.DefaultTrustedRoot()
 	v, err := provenance.NewVerifier(data)
 	return v, data, err
+}
+
+// storedTrustedRoot reads the trusted root pyward db update fetched. It is
+// used only while it parses as a trusted root; db update writes it only
+// after TUF verified it, so anything else is a damaged cache.
+func storedTrustedRoot(cacheDir string) (*provenance.Verifier, []byte, error) {
+	data, err := os.ReadFile(filepath.Join(cacheDir, trustedRootFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := provenance.NewVerifier(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, data, nil
 }
 
 // lockProvenance builds the lock's provenance policy and the memo key part

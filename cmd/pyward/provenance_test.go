@@ -122,3 +122,98 @@ func TestLockProvenanceEndToEnd(t *testing.T) {
 func readLockForTest(path string) (*lockfile.Lock, string, error) {
 	return lock.ReadLock(path, strings.HasSuffix(path, ".toml"))
 }
+
+// TestDBUpdateTrustedRootThroughTUF: pyward db update fetches the trusted
+// root through TUF from a repository on loopback; lock then prefers it to
+// the root built in, --trusted-root still wins, and a tampered or expired
+// repository is refused while the stored root stays in use.
+func TestDBUpdateTrustedRootThroughTUF(t *testing.T) {
+	isolateConfig(t)
+	ss, err := provenancetest.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	instanceRoot, err := ss.TrustedRootJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newDBServer(t)
+	if err := srv.tuf.Publish(instanceRoot); err != nil {
+		t.Fatal(err)
+	}
+	gh := provenance.Identity{Kind: provenance.KindGitHub, Claims: map[string]string{"repository": "acme/signed", "workflow": "release.yml"}}
+	_, indexURL, host := startIndex(t, []testindex.Dist{{Name: "signed", Version: "1.0", Publisher: &gh}}, testindex.Options{Signer: ss})
+	dir := t.TempDir()
+	in := filepath.Join(dir, "requirements.in")
+	publicRoot := filepath.Join(dir, "public-good.json")
+	for name, data := range map[string][]byte{in: []byte("signed\n"), publicRoot: provenance.DefaultTrustedRoot()} {
+		if err := os.WriteFile(name, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lockArgs := func(extra ...string) []string {
+		return append([]string{"lock", in, "-o", filepath.Join(dir, "requirements.txt"), "--index-url", indexURL, "--trusted-host", host,
+			"--python-version", "3.12", "--platform", "manylinux_x86_64", "-q"}, extra...)
+	}
+	update := append([]string{"db", "update"}, srv.flags()...)
+	const untrusted = "signed-1.0-py3-none-any.whl: provenance fails the certificate chain check"
+	steps := []struct {
+		name     string
+		setup    func()
+		args     []string
+		wantCode int
+		wantOut  string
+		wantErr  []string
+	}{
+		{name: "lock before any update uses the built-in root", args: lockArgs(), wantCode: exitUsage, wantErr: []string{untrusted}},
+		{name: "update", args: update, wantCode: exitOK, wantOut: "sigstore root: "},
+		{name: "lock with the fetched root", args: lockArgs(), wantCode: exitOK},
+		{name: "--trusted-root wins", args: lockArgs("--trusted-root", publicRoot), wantCode: exitUsage, wantErr: []string{untrusted}},
+		{name: "tampered target", setup: func() {
+			if err := srv.tuf.Publish(provenance.DefaultTrustedRoot()); err != nil {
+				t.Fatal(err)
+			}
+			data := srv.tuf.File(srv.tuf.TargetPath())
+			data[len(data)/3] ^= 1
+			srv.tuf.SetFile(srv.tuf.TargetPath(), data)
+		}, args: update, wantCode: exitInternal, wantErr: []string{"sigstore root: TUF repository " + srv.URL + "/tuf", "hash verification failed", "the stored trusted root is kept"}},
+		{name: "lock after the tampered update", args: lockArgs(), wantCode: exitOK},
+		{name: "unsigned timestamp", setup: func() {
+			if err := srv.tuf.Publish(provenance.DefaultTrustedRoot()); err != nil {
+				t.Fatal(err)
+			}
+			ts := srv.tuf.File("timestamp.json")
+			srv.tuf.SetFile("timestamp.json", []byte(strings.Replace(string(ts), `"version":`, `"version":4`, 1)))
+		}, args: update, wantCode: exitInternal, wantErr: []string{"sigstore root: TUF repository", "Verifying timestamp failed", "the stored trusted root is kept"}},
+		{name: "expired", setup: func() {
+			if err := srv.tuf.PublishExpired(provenance.DefaultTrustedRoot()); err != nil {
+				t.Fatal(err)
+			}
+		}, args: update, wantCode: exitInternal, wantErr: []string{"sigstore root: TUF repository", "expired", "the stored trusted root is kept"}},
+		{name: "lock after the expired update", args: lockArgs(), wantCode: exitOK},
+		{name: "status", args: []string{"db", "status"}, wantCode: exitOK, wantOut: "fetched through TUF"},
+		{name: "damaged stored root falls back to the built-in one", setup: func() {
+			if err := os.WriteFile(filepath.Join(os.Getenv("PYWARD_CACHE_DIR"), trustedRootFile), []byte("{"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, args: lockArgs(), wantCode: exitUsage, wantErr: []string{untrusted}},
+		{name: "status of a damaged root", args: []string{"db", "status"}, wantCode: exitOK, wantOut: "unusable"},
+	}
+	for _, st := range steps {
+		if st.setup != nil {
+			st.setup()
+		}
+		code, stdout, stderr := runPyward(t, st.args...)
+		if code != st.wantCode {
+			t.Errorf("%s: exit %d, want %d\nstdout: %s\nstderr: %s", st.name, code, st.wantCode, stdout, stderr)
+		}
+		if !strings.Contains(stdout, st.wantOut) {
+			t.Errorf("%s: stdout lacks %q:\n%s", st.name, st.wantOut, stdout)
+		}
+		for _, w := range st.wantErr {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%s: stderr lacks %q:\n%s", st.name, w, stderr)
+			}
+		}
+	}
+}

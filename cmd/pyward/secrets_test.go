@@ -195,7 +195,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}, args: []string{"sync", tamperedLock, "--venv", filepath.Join(out, "venv-tampered"), "--python", python, "--no-cache", "--index-url", tampered.url(c["--index-url userinfo"]), "--trusted-host", "127.0.0.1"}},
 		{name: "sync, unreachable index", fail: true, args: []string{"sync", reqLock, "--venv", filepath.Join(out, "venv-gone"), "--python", python, "--no-cache", "--index-url", "http://" + c["unreachable index"].user + ":" + c["unreachable index"].pass + "@" + gone + "/simple/", "--trusted-host", "127.0.0.1"}},
 		{name: "lock, malformed index URL", fail: true, args: append([]string{"lock", reqIn, "-o", filepath.Join(out, "malformed.txt"), "--index", "bad=http://" + c["a malformed index URL"].user + ":" + c["a malformed index URL"].pass + "@127.0.0.1:port/simple/"}, target...)},
-		{name: "db update", args: []string{"db", "update", "--osv-url", dbURL + "/osv/all.zip", "--names-url", dbURL + "/simple/", "--top-url", dbURL + "/top.json"}},
+		{name: "db update", args: []string{"db", "update", "--osv-url", dbURL + "/osv/all.zip", "--names-url", dbURL + "/simple/", "--top-url", dbURL + "/top.json", "--tuf-url", dbURL + "/tuf", "--tuf-root", dbs.tufRoot}},
 		{name: "db status", args: []string{"db", "status"}},
 	}
 	for _, format := range auditFormatNames() {

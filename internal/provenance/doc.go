@@ -72,7 +72,10 @@
 // is a snapshot embedded in the binary (sigstore/root-signing,
 // targets/trusted_root.json; see testdata/SOURCE); a file given with
 // --trusted-root replaces it, and Refresh fetches a current one through TUF
-// from one configured repository URL only.
+// (sigstore-go's TUF client over go-tuf v2) from one repository URL, trusting
+// sigstore-go's built-in public-good root.json or a given one; the TUF
+// metadata is kept between refreshes so that a repository cannot roll a
+// client back.
 //
 // # Library choice
 //
