@@ -115,6 +115,7 @@ type htmlPage struct {
 	Counts         []htmlCount
 	Findings       []htmlFinding
 	Suppressed     []htmlFinding
+	SetAside       string // "1 ignored, 2 known from the baseline"
 	Warnings       []string
 	HasGraph       bool
 	GraphNote      string
@@ -165,7 +166,7 @@ var htmlTemplate = sync.OnceValue(func() *template.Template {
 {{else}}<tr><td colspan="4">No findings.</td></tr>
 {{end}}</tbody>
 </table>
-{{if .Suppressed}}<details><summary>{{len .Suppressed}} set aside (ignored or in the baseline)</summary>
+{{if .Suppressed}}<details><summary>Set aside: {{.SetAside}}</summary>
 <table id="suppressed"><tbody>
 {{range .Suppressed}}<tr><td class="sev sev-{{.Severity}}">{{.Severity}}</td><td>{{.Subject}}</td><td><code>{{.ID}}</code> {{.Title}}</td><td class="detail">{{.Reason}}</td></tr>
 {{end}}</tbody></table></details>{{end}}
@@ -205,6 +206,7 @@ func HTML(w io.Writer, rep *audit.Report, graph *Graph, meta Meta) error {
 	for _, s := range rep.Suppressed {
 		page.Suppressed = append(page.Suppressed, newHTMLFinding(&s.Finding, s.Reason))
 	}
+	page.SetAside = strings.Join(setAsideCounts(rep), ", ")
 	for _, ig := range rep.ExpiredIgnores {
 		page.Warnings = append(page.Warnings, fmt.Sprintf("ignore of %s expired on %s (%s); it is reported again", ig.ID, ig.Expires.Format("2006-01-02"), ig.Reason))
 	}

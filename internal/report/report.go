@@ -21,13 +21,18 @@
 //	  "failed": bool,                  // a finding reached fail_on
 //	  "summary": {"critical": int, "high": int, "medium": int, "low": int, "info": int},
 //	  "findings": [Finding],           // worst first
-//	  "suppressed": [{"finding": Finding, "reason": string, "expires": "YYYY-MM-DD"?}],
+//	  "suppressed": [{"finding": Finding, "kind": "ignored"|"baseline", "reason": string, "expires": "YYYY-MM-DD"?}],
 //	  "expired_ignores": [{"id": string, "reason": string, "expires": "YYYY-MM-DD"}],
 //	  "warnings": [string]
 //	}
 //	Finding = {"kind": string, "rule": string, "severity": string,
 //	           "package"?, "version"?, "id"?, "aliases"?: [string], "title": string,
 //	           "detail"?, "fixed_versions"?: [string], "fix"?, "file"?, "line"?: int, "url"?}
+//
+// A finding is set aside either by an ignore (kind "ignored") or because a
+// --baseline report already had it (kind "baseline"); SARIF marks its
+// suppression with the same "kind" property and the same reason, and the
+// table, Markdown and HTML count the two apart in the same words.
 package report
 
 import (
@@ -47,6 +52,40 @@ const SchemaVersion = 1
 // --baseline report already had it (see internal/baseline).
 const BaselineReason = "known: in the baseline"
 
+// Kinds of set-aside findings, as the JSON "kind" of a suppressed finding
+// and the "kind" property of a SARIF suppression name them.
+const (
+	SetAsideIgnored  = "ignored"  // by --ignore or [tool.pyward] ignore
+	SetAsideBaseline = "baseline" // known from a --baseline report
+)
+
+// SetAsideKind tells why s was set aside.
+func SetAsideKind(s audit.Suppressed) string {
+	if strings.HasPrefix(s.Reason, BaselineReason) {
+		return SetAsideBaseline
+	}
+	return SetAsideIgnored
+}
+
+// setAsideCounts says how many findings were set aside, by kind, in the
+// words every format uses: "2 ignored", "3 known from the baseline".
+func setAsideCounts(rep *audit.Report) []string {
+	known := 0
+	for _, s := range rep.Suppressed {
+		if SetAsideKind(s) == SetAsideBaseline {
+			known++
+		}
+	}
+	var out []string
+	if n := len(rep.Suppressed) - known; n > 0 {
+		out = append(out, fmt.Sprintf("%d ignored", n))
+	}
+	if known > 0 {
+		out = append(out, fmt.Sprintf("%d known from the baseline", known))
+	}
+	return out
+}
+
 // Meta describes the run for the renderers.
 type Meta struct {
 	ToolVersion string
@@ -65,6 +104,7 @@ type jsonFinding struct {
 
 type jsonSuppressed struct {
 	Finding jsonFinding `json:"finding"`
+	Kind    string      `json:"kind"` // SetAsideIgnored or SetAsideBaseline
 	Reason  string      `json:"reason"`
 	Expires string      `json:"expires,omitempty"`
 }
@@ -127,7 +167,7 @@ func JSON(w io.Writer, rep *audit.Report, meta Meta) error {
 		doc.Findings = append(doc.Findings, jsonFinding{Finding: f, Severity: f.Severity.String()})
 	}
 	for _, s := range rep.Suppressed {
-		js := jsonSuppressed{Finding: jsonFinding{Finding: s.Finding, Severity: s.Finding.Severity.String()}, Reason: s.Reason}
+		js := jsonSuppressed{Finding: jsonFinding{Finding: s.Finding, Severity: s.Finding.Severity.String()}, Kind: SetAsideKind(s), Reason: s.Reason}
 		if !s.Expires.IsZero() {
 			js.Expires = s.Expires.Format("2006-01-02")
 		}
@@ -207,17 +247,8 @@ func Table(w io.Writer, rep *audit.Report, meta Meta, colour bool) error {
 	sum := Summary(rep)
 	fmt.Fprintf(&b, "\n%d packages checked in %s: %d critical, %d high, %d medium, %d low, %d info",
 		rep.Packages, strings.Join(rep.Sources, ", "), sum["critical"], sum["high"], sum["medium"], sum["low"], sum["info"])
-	known := 0
-	for _, s := range rep.Suppressed {
-		if strings.HasPrefix(s.Reason, BaselineReason) {
-			known++
-		}
-	}
-	if n := len(rep.Suppressed) - known; n > 0 {
-		fmt.Fprintf(&b, "; %d ignored", n)
-	}
-	if known > 0 {
-		fmt.Fprintf(&b, "; %d known from the baseline", known)
+	for _, c := range setAsideCounts(rep) {
+		b.WriteString("; " + c)
 	}
 	b.WriteString("\n")
 	if n := rep.CountAtLeast(meta.FailOn); n > 0 {
@@ -250,7 +281,7 @@ func Markdown(w io.Writer, rep *audit.Report, meta Meta) error {
 		}
 	}
 	if len(rep.Suppressed) > 0 {
-		fmt.Fprintf(&b, "\n<details><summary>%d ignored</summary>\n\n", len(rep.Suppressed))
+		fmt.Fprintf(&b, "\n<details><summary>%s</summary>\n\n", strings.Join(setAsideCounts(rep), ", "))
 		for _, s := range rep.Suppressed {
 			fmt.Fprintf(&b, "- %s %s %s: %s\n", s.Finding.ID, s.Finding.Package, s.Finding.Version, mdEscape(s.Reason))
 		}

@@ -177,6 +177,9 @@ type sarifRegion struct {
 type sarifSuppression struct {
 	Kind          string `json:"kind"`
 	Justification string `json:"justification,omitempty"`
+	// Properties["kind"] is SetAsideIgnored or SetAsideBaseline, as in
+	// the JSON report.
+	Properties map[string]string `json:"properties,omitempty"`
 }
 
 // SARIF writes the report as a SARIF 2.1.0 log. meta.BaseDir is the
@@ -196,7 +199,7 @@ func SARIF(w io.Writer, rep *audit.Report, meta Meta) error {
 		if !s.Expires.IsZero() {
 			reason += " (until " + s.Expires.Format("2006-01-02") + ")"
 		}
-		b.add(s.Finding, []sarifSuppression{{Kind: "external", Justification: reason}})
+		b.add(s.Finding, []sarifSuppression{{Kind: "external", Justification: reason, Properties: map[string]string{"kind": SetAsideKind(s)}}})
 	}
 	run := sarifRun{
 		Tool: sarifTool{Driver: sarifDriver{Name: "pyward", Version: meta.ToolVersion,
