@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pyward/pyward/internal/build"
+	"github.com/pyward/pyward/internal/fixpr"
 	"github.com/pyward/pyward/internal/index"
 	"github.com/pyward/pyward/internal/install"
 	"github.com/pyward/pyward/internal/lock"
@@ -76,7 +77,8 @@ func isInputError(err error) bool {
 		errors.Is(err, lock.ErrBuildRequired), errors.As(err, &he), errors.As(err, &ce), errors.Is(err, build.ErrUnsafeArchive),
 		errors.Is(err, sync.ErrInvalidLock), errors.Is(err, sync.ErrRefused), errors.Is(err, sync.ErrEnvironment), errors.Is(err, sync.ErrSources),
 		errors.Is(err, install.ErrUnsafe), errors.Is(err, venv.ErrNotVenv),
-		errors.As(err, &pe2), errors.Is(err, lock.ErrProvenancePolicy):
+		errors.As(err, &pe2), errors.Is(err, lock.ErrProvenancePolicy),
+		errors.Is(err, fixpr.ErrInput):
 		return true
 	}
 	return false

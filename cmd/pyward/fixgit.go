@@ -5,15 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pyward/pyward/internal/audit"
-	"github.com/pyward/pyward/internal/fix"
+	"github.com/pyward/pyward/internal/fixpr"
 	"github.com/pyward/pyward/internal/forge"
-	"github.com/pyward/pyward/internal/gitrepo"
-	"github.com/pyward/pyward/internal/redact"
 )
 
 // autoBranch is --branch without a name: name it from the advisories.
@@ -70,154 +67,23 @@ func (g *gitFlags) check() error {
 	return nil
 }
 
-// fixGit commits each lock group's changed locks on its branch, pushes it
-// and opens or updates its pull request.
+// fixGit hands the fixed locks to internal/fixpr: the flags become its
+// options, its steps lines on standard error.
 func (a *app) fixGit(ctx context.Context, g gitFlags, run *fixRun, min audit.Severity) error {
 	wd, err := os.Getwd()
 	if err != nil {
 		return internalError(err)
 	}
-	repo, err := gitrepo.Open(ctx, wd)
-	if err != nil {
-		return usageError(err)
+	branch := g.branch
+	if branch == autoBranch {
+		branch = ""
 	}
-	base := g.base
-	if base == "" {
-		if base, err = repo.CurrentBranch(ctx); err != nil {
-			return usageErrorf("--base: %v; name the branch the fix starts from", err)
-		}
+	opts := fixpr.Options{Dir: wd, Branch: branch, Base: g.base, Push: g.push, Remote: g.remote,
+		Labels: g.labels, MinSeverity: min, Log: func(msg string) { fmt.Fprintf(a.stderr, "pyward: %s\n", msg) }}
+	if g.openPR != "" {
+		// The token goes nowhere but the client's Authorization header.
+		opts.Forge = forge.Config{Kind: g.openPR, BaseURL: g.forgeURL, Repo: g.repo,
+			Token: os.Getenv(forge.TokenVar(g.openPR)), HTTP: http.DefaultClient}
 	}
-	start, err := repo.Resolve(ctx, base)
-	if err != nil || start == "" {
-		return usageErrorf("--base %s: no such branch", base)
-	}
-	var changed []fix.LockReport
-	for _, r := range run.reports {
-		if r.Result.Changed && r.Result.Impossible == "" {
-			changed = append(changed, r)
-		}
-	}
-	var client forge.Client
-	var open []forge.PR
-	if g.openPR != "" && len(changed) > 0 {
-		if client, err = a.forgeClient(ctx, g, repo); err != nil {
-			return err
-		}
-		if open, err = client.OpenPRs(ctx, base); err != nil {
-			return internalError(err)
-		}
-	}
-	groups := fix.Groups(repo.Root, changed)
-	for _, grp := range groups {
-		ids := fix.Advisories(grp.Reports)
-		name := g.branch
-		if name == autoBranch {
-			name = ""
-		}
-		branch := fix.BranchName(name, ids, grp.Dir, len(groups))
-		var plan forge.Plan
-		if client != nil {
-			plan = forge.PlanFor(open, grp.Dir, ids)
-			if plan.Update != nil && plan.Update.Branch != "" {
-				branch = plan.Update.Branch // the open fix grows on its own branch
-			}
-		}
-		var files []gitrepo.File
-		for _, r := range grp.Reports {
-			rel, err := repo.Rel(r.Result.Path)
-			if err != nil {
-				return usageError(err)
-			}
-			files = append(files, gitrepo.File{Path: rel, Data: r.Result.Data, Mode: fileMode(r.Result.Path)})
-		}
-		title, msg := fix.CommitMessage(grp, ids, filePaths(files))
-		commit, moved, err := repo.Commit(ctx, branch, start, msg, files)
-		if err != nil {
-			return internalError(err)
-		}
-		if moved {
-			fmt.Fprintf(a.stderr, "pyward: committed %s on branch %s (%s)\n", strings.Join(filePaths(files), ", "), branch, commit[:12])
-		} else {
-			fmt.Fprintf(a.stderr, "pyward: branch %s already holds this fix\n", branch)
-		}
-		if g.push {
-			remoteAt, err := repo.RemoteBranch(ctx, g.remote, branch)
-			if err != nil {
-				return internalError(redactErr(err))
-			}
-			if remoteAt != commit {
-				if err := repo.Push(ctx, g.remote, branch); err != nil {
-					return internalError(redactErr(err))
-				}
-				fmt.Fprintf(a.stderr, "pyward: pushed %s to %s\n", branch, g.remote)
-			}
-		}
-		if client == nil {
-			continue
-		}
-		var body strings.Builder
-		if err := fix.WriteRepoSummary(&body, grp.Reports, nil, nil, min); err != nil {
-			return internalError(err)
-		}
-		body.WriteString("\n" + forge.Marker(grp.Dir, ids) + "\n")
-		if plan.Update != nil && plan.Update.Title == title && strings.TrimSpace(plan.Update.Body) == strings.TrimSpace(body.String()) && len(plan.Superseded) == 0 {
-			fmt.Fprintf(a.stderr, "pyward: pull request #%d is up to date (%s)\n", plan.Update.Number, plan.Update.URL)
-			continue
-		}
-		out, err := forge.Apply(ctx, client, plan, forge.NewPR{Title: title, Body: body.String(), Branch: branch, Base: base, Labels: g.labels})
-		if err != nil {
-			return internalError(err)
-		}
-		verb := "updated"
-		if out.Created {
-			verb = "opened"
-		}
-		fmt.Fprintf(a.stderr, "pyward: %s pull request #%d: %s\n", verb, out.PR.Number, out.PR.URL)
-		for _, s := range out.Superseded {
-			fmt.Fprintf(a.stderr, "pyward: pull request #%d is superseded by #%d\n", s.Number, out.PR.Number)
-		}
-	}
-	if len(changed) == 0 {
-		fmt.Fprintf(a.stderr, "pyward: no lock changed: nothing to commit\n")
-	}
-	return nil
-}
-
-// forgeClient builds the --open-pr client; the token is read from the
-// environment and goes nowhere but the client's Authorization header.
-func (a *app) forgeClient(ctx context.Context, g gitFlags, repo *gitrepo.Repo) (forge.Client, error) {
-	slug := g.repo
-	if slug == "" {
-		remote, err := repo.RemoteURL(ctx, g.remote)
-		if err != nil {
-			return nil, usageErrorf("--open-pr: %v; name the repository with --forge-repo OWNER/NAME", redactErr(err))
-		}
-		if slug = forge.RepoFromRemote(remote); slug == "" {
-			return nil, usageErrorf("--open-pr: cannot tell OWNER/NAME from the remote %s: pass --forge-repo", redact.URLs(remote))
-		}
-	}
-	c, err := forge.New(forge.Config{Kind: g.openPR, BaseURL: g.forgeURL, Repo: slug, Token: os.Getenv(forge.TokenVar(g.openPR)), HTTP: http.DefaultClient})
-	if err != nil {
-		return nil, usageErrorf("--open-pr: %v", err)
-	}
-	return c, nil
-}
-
-func redactErr(err error) error {
-	return fmt.Errorf("%s", redact.URLs(err.Error()))
-}
-
-func fileMode(path string) string {
-	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o111 != 0 {
-		return "100755"
-	}
-	return "100644"
-}
-
-func filePaths(files []gitrepo.File) []string {
-	var ps []string
-	for _, f := range files {
-		ps = append(ps, f.Path)
-	}
-	return ps
+	return fixpr.Deliver(ctx, run.reports, opts)
 }
