@@ -82,9 +82,10 @@ type Index struct {
 	failures map[string][]int    // path → statuses to return next
 	log      []Request
 
-	total atomic.Int64
-	bytes atomic.Int64
-	srv   *httptest.Server
+	total  atomic.Int64
+	bytes  atomic.Int64
+	builds atomic.Int64 // Dists whose files were built
+	srv    *httptest.Server
 }
 
 type project struct {
@@ -97,6 +98,7 @@ type project struct {
 	modTime time.Time
 	buildEr error
 	signer  Signer
+	builds  *atomic.Int64 // the Index's counter
 }
 
 type file struct {
@@ -161,7 +163,7 @@ func (ix *Index) Add(dists ...Dist) error {
 		norm := d.ProjectName()
 		p := ix.projects[norm]
 		if p == nil {
-			p = &project{name: d.Name, norm: norm, signer: ix.opts.Signer}
+			p = &project{name: d.Name, norm: norm, signer: ix.opts.Signer, builds: &ix.builds}
 			ix.projects[norm] = p
 		}
 		names := d.filenames()
@@ -246,6 +248,7 @@ func (p *project) ensure() error {
 
 // build makes d's files with their provenance.
 func (p *project) build(d Dist) ([]*file, error) {
+	p.builds.Add(1)
 	fs, err := buildFiles(d)
 	if err != nil {
 		return nil, err
@@ -400,6 +403,10 @@ func (ix *Index) RequestsFor(path string) int64 {
 	defer ix.mu.Unlock()
 	return ix.counts[path]
 }
+
+// Builds returns how many Dists have had their files built. Files are
+// built lazily, a project at a time, when first listed or fetched.
+func (ix *Index) Builds() int64 { return ix.builds.Load() }
 
 // BytesServed returns the number of artifact and metadata-file body bytes
 // written (pages excluded), to check that range reads avoid full downloads.

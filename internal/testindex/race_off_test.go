@@ -1,5 +1,0 @@
-//go:build !race
-
-package testindex
-
-const raceEnabled = false
