@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/pyward/pyward/internal/testindex"
@@ -285,31 +286,37 @@ func TestDownloadBodyRetries(t *testing.T) {
 	}
 }
 
+// TestRetryAfter runs in virtual time (synctest), so the wait the server
+// asks for is measured exactly.
 func TestRetryAfter(t *testing.T) {
-	var mu sync.Mutex
-	n := 0
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		n++
-		first := n == 1
-		mu.Unlock()
-		if first {
-			w.Header().Set("Retry-After", "1")
-			http.Error(w, "slow down", http.StatusTooManyRequests)
-			return
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		n := 0
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			n++
+			first := n == 1
+			mu.Unlock()
+			if first {
+				w.Header().Set("Retry-After", "1")
+				http.Error(w, "slow down", http.StatusTooManyRequests)
+				return
+			}
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, `<a href="x-1.0.tar.gz">x</a>`)
+		})
+		c := bubbleClient(t, h, nil)
+		start := time.Now()
+		if _, err := c.Project(ctx, "x"); err != nil {
+			t.Fatal(err)
 		}
-		w.Header().Set("Content-Type", "text/html")
-		io.WriteString(w, `<a href="x-1.0.tar.gz">x</a>`)
-	}))
-	defer srv.Close()
-	c := newClient(t, nil, Source{Name: "rl", URL: srv.URL + "/simple/"})
-	start := time.Now()
-	if _, err := c.Project(ctx, "x"); err != nil {
-		t.Fatal(err)
-	}
-	if d := time.Since(start); d < 900*time.Millisecond {
-		t.Errorf("Retry-After not honoured: retried after %v", d)
-	}
+		if d := time.Since(start); d < time.Second {
+			t.Errorf("Retry-After not honoured: retried after %v", d)
+		}
+		if n != 2 {
+			t.Errorf("%d requests, want 2", n)
+		}
+	})
 }
 
 func TestConnectionRefused(t *testing.T) {
