@@ -38,12 +38,15 @@ type entry struct {
 	group     int       // alias group within the package (see groupEntries)
 }
 
-// pkg holds the advisories of one package. The parsed form of the range
-// events and the ID list of each alias group are computed on first query
-// (a warm audit touches a few hundred of the packages, so parsing every
-// bound up front would be wasted work).
+// pkg holds the advisories of one package. A package decoded from an index
+// keeps its encoded entries until first queried; the entries themselves,
+// the parsed form of the range events and the ID list of each alias group
+// are built then (a warm audit touches a few hundred of the packages, so
+// building every one up front would be wasted work).
 type pkg struct {
 	entries []entry
+	encoded string // entries as stored in an index (see decodeIndexBody)
+	count   int    // number of entries in encoded
 	once    sync.Once
 	ranges  [][][]parsedEvent // per entry, per evaluable range: sorted events
 	fixed   [][]fixedVersion  // per entry: its fixed events
@@ -52,6 +55,10 @@ type pkg struct {
 
 func (p *pkg) prepare() {
 	p.once.Do(func() {
+		if p.encoded != "" {
+			p.entries = decodeEntries(p.encoded, p.count)
+			p.encoded = ""
+		}
 		p.ranges = make([][][]parsedEvent, len(p.entries))
 		p.fixed = make([][]fixedVersion, len(p.entries))
 		ids := map[int]map[string]bool{}

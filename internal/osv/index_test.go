@@ -2,6 +2,7 @@ package osv
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -83,4 +84,53 @@ func FuzzDecodeIndex(f *testing.F) {
 			db.Query(name, "0.5")
 		}
 	})
+}
+
+// TestDecodeIndexDefersEntries: loading an index checks every entry but
+// builds none; a package's entries are built when it is first queried, and
+// answer as the built database does.
+func TestDecodeIndexDefersEntries(t *testing.T) {
+	const packages, perPackage = 40, 6
+	var recs []*Record
+	for p := range packages {
+		for e := range perPackage {
+			recs = append(recs, mustParse(t, fmt.Sprintf(`{"id": "PYSEC-%d-%d", "aliases": ["CVE-%d-%d", "GHSA-%d-%d"], "summary": "s",
+				"affected": [{"package": {"ecosystem": "PyPI", "name": "pkg-%d"},
+				"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "%d.1"}]}], "versions": ["0.1", "0.2"]}]}`,
+				p, e, p, e, p, e, p, e)))
+		}
+	}
+	db := Build(recs)
+	data := EncodeIndex(db, "s")
+	back, _, err := DecodeIndex(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range back.pkgs {
+		if p.entries != nil {
+			t.Fatalf("%s: entries built at load", name)
+		}
+	}
+	// The map, the packages and the body string; nothing per entry.
+	allocs := testing.AllocsPerRun(5, func() {
+		if _, _, err := DecodeIndex(data); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 10 {
+		t.Errorf("DecodeIndex: %.0f allocations for %d packages of %d entries", allocs, packages, perPackage)
+	}
+	for name := range db.pkgs {
+		for _, v := range []string{"0.1", "1.0", "3.5", "99"} {
+			if a, b := db.Query(name, v), back.Query(name, v); !reflect.DeepEqual(a, b) {
+				t.Fatalf("%s %s: built %+v, decoded %+v", name, v, a, b)
+			}
+		}
+		if back.pkgs[name].entries == nil {
+			t.Fatalf("%s: entries not built by a query", name)
+		}
+	}
+	if again := EncodeIndex(back, "s"); string(again) != string(data) {
+		t.Error("re-encoding a decoded index is not byte-identical")
+	}
 }

@@ -184,7 +184,13 @@ func decodeSourceEntry(data []byte, key string) (*DB, []error, error) {
 	if got != key {
 		return nil, nil, fmt.Errorf("%w: compiled from another state of the source", ErrBadIndex)
 	}
-	db, src, err := DecodeIndex(body[d.pos:])
+	// The entry's checksum covers the index, its own checksum included,
+	// and body is already a string: decode it without a second copy.
+	idx := d.s[d.pos:]
+	if len(idx) < len(indexMagic)+4 {
+		return nil, nil, fmt.Errorf("%w: truncated source entry", ErrBadIndex)
+	}
+	db, src, err := decodeIndexBody(idx[:len(idx)-4])
 	if err != nil {
 		return nil, nil, err
 	}
