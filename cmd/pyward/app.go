@@ -6,8 +6,11 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	gosync "sync"
 
 	"github.com/spf13/cobra"
+
+	"github.com/pyward/pyward/internal/sources"
 )
 
 // app holds what one invocation shares between its commands; there is no
@@ -18,6 +21,35 @@ type app struct {
 	exitCode       int
 	// quiet and verbose are the -q and -v every command takes.
 	quiet, verbose bool
+	// logMu keeps -v log lines whole: index clients log from many
+	// goroutines, and fix runs several locks at once.
+	logMu gosync.Mutex
+}
+
+// clientOptions are the index client options every command uses:
+// pyward's User-Agent and, with -v, the log of every HTTP request and
+// cache hit on standard error.
+func (a *app) clientOptions() sources.ClientOptions {
+	o := sources.ClientOptions{UserAgent: "pyward/" + version()}
+	if a.verbose {
+		o.Logf = a.logf
+	}
+	return o
+}
+
+// notef prints what a command did (committed, pushed, fixed) on standard
+// error, unless -q.
+func (a *app) notef(format string, args ...any) {
+	if !a.quiet {
+		fmt.Fprintf(a.stderr, format+"\n", args...)
+	}
+}
+
+// logf prints one -v log line on standard error.
+func (a *app) logf(format string, args ...any) {
+	a.logMu.Lock()
+	defer a.logMu.Unlock()
+	fmt.Fprintf(a.stderr, format+"\n", args...)
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
@@ -44,8 +76,8 @@ vulnerable, malicious, typo-squatted and confusable packages.
 	root.Version = versionLine()
 	root.SetVersionTemplate("pyward {{.Version}}\n")
 	pf := root.PersistentFlags()
-	pf.BoolVarP(&a.quiet, "quiet", "q", false, "print nothing but errors (the exit status still tells)")
-	pf.BoolVarP(&a.verbose, "verbose", "v", false, "log more: lock logs every HTTP request")
+	pf.BoolVarP(&a.quiet, "quiet", "q", false, "print nothing but warnings, errors and what was asked for on standard output (the exit status still tells)")
+	pf.BoolVarP(&a.verbose, "verbose", "v", false, "log more: every HTTP request and cache hit")
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)

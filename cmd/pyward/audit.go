@@ -403,7 +403,7 @@ func (a *app) auditClients(f auditFlags, invs []*inventory.Inventory) (audit.Cli
 	if err != nil {
 		return nil, "", err
 	}
-	copts := sources.ClientOptions{UserAgent: "pyward/" + version()}
+	copts := a.clientOptions()
 	factory := func(loc string) (*index.Client, error) { return srcs.ClientFor(loc, copts) }
 	def := f.indexURL
 	if def == "" {

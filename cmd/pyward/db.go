@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/pyward/pyward/internal/atomicfile"
 	"github.com/pyward/pyward/internal/audit"
+	"github.com/pyward/pyward/internal/index"
 	"github.com/pyward/pyward/internal/osv"
 	"github.com/pyward/pyward/internal/provenance"
 	"github.com/pyward/pyward/internal/pypinames"
@@ -114,10 +116,19 @@ func (a *app) dbCaches(f dbFlags) (dbCaches, error) {
 		return dbCaches{}, usageErrorf("--cache-dir: %v", err)
 	}
 	return dbCaches{
-		osv:   &osv.Cache{Dir: filepath.Join(root, "osv"), URL: f.osvURL, Offline: f.offline},
-		names: &pypinames.Cache{Dir: root, URL: f.namesURL, Offline: f.offline},
-		top:   &pypinames.TopCache{Dir: root, URL: f.topURL, Offline: f.offline},
+		osv:   &osv.Cache{Dir: filepath.Join(root, "osv"), URL: f.osvURL, Offline: f.offline, Client: a.httpClient(osv.DefaultTimeout)},
+		names: &pypinames.Cache{Dir: root, URL: f.namesURL, Offline: f.offline, Client: a.httpClient(pypinames.DefaultTimeout)},
+		top:   &pypinames.TopCache{Dir: root, URL: f.topURL, Offline: f.offline, Client: a.httpClient(pypinames.DefaultTopTimeout)},
 	}, nil
+}
+
+// httpClient is the client of a download outside the index clients: nil
+// (the downloader's own default) unless -v asks to log every request.
+func (a *app) httpClient(timeout time.Duration) *http.Client {
+	if !a.verbose {
+		return nil
+	}
+	return &http.Client{Timeout: timeout, Transport: index.LogTransport(nil, a.logf)}
 }
 
 func (a *app) runDBUpdate(ctx context.Context, f dbFlags) error {
@@ -251,7 +262,7 @@ func (a *app) updateTrustedRoot(ctx context.Context, f dbFlags, out io.Writer) e
 	if err != nil {
 		return usageErrorf("--cache-dir: %v", err)
 	}
-	t := provenance.TUF{URL: f.tufURL, CacheDir: filepath.Join(cacheDir, tufCacheDir)}
+	t := provenance.TUF{URL: f.tufURL, CacheDir: filepath.Join(cacheDir, tufCacheDir), Client: a.httpClient(time.Minute)}
 	if f.tufRoot != "" {
 		if t.Root, err = os.ReadFile(f.tufRoot); err != nil {
 			return usageErrorf("--tuf-root: %v", err)

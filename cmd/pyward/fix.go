@@ -83,7 +83,7 @@ func (a *app) fixLock(ctx context.Context, env fixContext, inv *inventory.Invent
 	if err != nil {
 		return fix.LockReport{}, usageErrorf("fix %s: the lock's options: %v", path, err)
 	}
-	client, err := srcs.Client(sources.ClientOptions{UserAgent: "pyward/" + version()})
+	client, err := srcs.Client(a.clientOptions())
 	if err != nil {
 		return fix.LockReport{}, usageErrorf("fix %s: %v", path, err)
 	}
@@ -179,16 +179,19 @@ func (a *app) runFix(ctx context.Context, f auditFlags, invs []*inventory.Invent
 		if err := atomicfile.WriteFile(f.fix.summary, summary.Bytes(), 0o644); err != nil {
 			return internalError(err)
 		}
-	} else if _, err := a.stdout.Write(summary.Bytes()); err != nil {
-		return internalError(err)
+	} else if !a.quiet {
+		if _, err := a.stdout.Write(summary.Bytes()); err != nil {
+			return internalError(err)
+		}
 	}
 	switch {
 	case res.Impossible != "":
+		// Why the run fails (exit 1): said even with -q.
 		fmt.Fprintf(a.stderr, "pyward: --fix: the fix is impossible, %s not written: %s\n", out, res.Impossible)
 	case f.fix.dryRun:
-		fmt.Fprintf(a.stderr, "pyward: --dry-run: %s not written\n", out)
+		a.notef("pyward: --dry-run: %s not written", out)
 	case res.Changed:
-		fmt.Fprintf(a.stderr, "pyward: fixed %s\n", out)
+		a.notef("pyward: fixed %s", out)
 	}
 	a.exitCode = exitOK
 	if after.CountAtLeast(failOn) > 0 || res.Impossible != "" {
@@ -310,7 +313,7 @@ func (a *app) runFixCommand(ctx context.Context, f fixCmdFlags, args []string) e
 				if err := writeLock(r.Result.Path, r.Result.Path, r.Result.Data); err != nil {
 					return internalError(err)
 				}
-				fmt.Fprintf(a.stderr, "pyward: fixed %s\n", r.Result.Path)
+				a.notef("pyward: fixed %s", r.Result.Path)
 			}
 		}
 	}

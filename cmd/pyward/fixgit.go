@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"os"
 
@@ -79,7 +78,7 @@ func (a *app) fixGit(ctx context.Context, g gitFlags, run *fixRun, min audit.Sev
 		branch = ""
 	}
 	opts := fixpr.Options{Dir: wd, Branch: branch, Base: g.base, Push: g.push, Remote: g.remote,
-		Labels: g.labels, MinSeverity: min, Log: func(msg string) { fmt.Fprintf(a.stderr, "pyward: %s\n", msg) }}
+		Labels: g.labels, MinSeverity: min, Log: func(msg string) { a.notef("pyward: %s", msg) }}
 	if g.openPR != "" {
 		// The token goes nowhere but the client's Authorization header.
 		opts.Forge = forge.Config{Kind: g.openPR, BaseURL: g.forgeURL, Repo: g.repo,

@@ -240,8 +240,9 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	}
 	progress := newProgress(a.stderr, f.quiet || !isTerminal(a.stderr))
 	defer progress.Finish()
-	copts := sources.ClientOptions{UserAgent: "pyward/" + version()}
-	if f.verbose {
+	copts := a.clientOptions()
+	if copts.Logf != nil {
+		// Log lines go above the status line.
 		copts.Logf = func(format string, args ...any) { progress.Log(fmt.Sprintf(format, args...)) }
 	}
 	client, err := srcs.Client(copts)

@@ -177,11 +177,11 @@ func TestSecretsNeverLeak(t *testing.T) {
 		{name: "lock pylock, credentials in --find-links pages, verbose", args: append(append([]string{"lock", reqIn, "-o", filepath.Join(out, "pylock.links.toml"), "--no-index", "-v"}, findLinks...), target...)},
 		{name: "lock to standard output", args: append([]string{"lock", reqIn, "-o", "-", "--index-url", ix.url(c["--index-url userinfo"])}, target...)},
 		{name: "lock from a tampered index", args: append([]string{"lock", reqIn, "-o", tamperedLock, "--index-url", tampered.url(c["--index-url userinfo"])}, target...)},
-		{name: "sync requirements, --index-url credentials", args: []string{"sync", reqLock, "--venv", filepath.Join(out, "venv-req"), "--python", python, "--index-url", ix.url(c["--index-url userinfo"]), "--trusted-host", "127.0.0.1"}},
-		{name: "sync pylock, $NETRC credentials for the lock's index", args: []string{"sync", pylock, "--venv", filepath.Join(out, "venv-pylock"), "--python", python, "--trusted-host", "127.0.0.1"}},
+		{name: "sync requirements, --index-url credentials, verbose", args: []string{"sync", reqLock, "--venv", filepath.Join(out, "venv-req"), "--python", python, "--index-url", ix.url(c["--index-url userinfo"]), "--trusted-host", "127.0.0.1", "-v"}},
+		{name: "sync pylock, $NETRC credentials for the lock's index, verbose", args: []string{"sync", pylock, "--venv", filepath.Join(out, "venv-pylock"), "--python", python, "--trusted-host", "127.0.0.1", "-v"}},
 		{name: "inspect", args: []string{"inspect", inspected}},
-		{name: "audit --fix requirements", args: append(auditArgs(reqLock), "--fix", "--fix-summary", filepath.Join(out, "fix-summary.md"), "--fix-output", filepath.Join(out, "fixed.txt"))},
-		{name: "audit --fix pylock", args: append(auditArgs(pylock), "--fix", "--fix-output", filepath.Join(out, "fixed-pylock.toml"))},
+		{name: "audit --fix requirements, verbose", args: append(auditArgs(reqLock), "--fix", "--fix-summary", filepath.Join(out, "fix-summary.md"), "--fix-output", filepath.Join(out, "fixed.txt"), "-v")},
+		{name: "audit --fix pylock, verbose", args: append(auditArgs(pylock), "--fix", "--fix-output", filepath.Join(out, "fixed-pylock.toml"), "-v")},
 		// Failures: each error names the URL it failed on.
 		{name: "lock, refused credentials", fail: true, args: append([]string{"lock", reqIn, "-o", filepath.Join(out, "refused.txt"), "--index-url", ix.url(c["refused credentials"])}, target...)},
 		{name: "lock, missing project", fail: true, args: append([]string{"lock", "no-such-project", "-o", filepath.Join(out, "missing.txt"), "--index-url", ix.url(c["--index-url userinfo"])}, target...)},
@@ -195,7 +195,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}, args: []string{"sync", tamperedLock, "--venv", filepath.Join(out, "venv-tampered"), "--python", python, "--no-cache", "--index-url", tampered.url(c["--index-url userinfo"]), "--trusted-host", "127.0.0.1"}},
 		{name: "sync, unreachable index", fail: true, args: []string{"sync", reqLock, "--venv", filepath.Join(out, "venv-gone"), "--python", python, "--no-cache", "--index-url", "http://" + c["unreachable index"].user + ":" + c["unreachable index"].pass + "@" + gone + "/simple/", "--trusted-host", "127.0.0.1"}},
 		{name: "lock, malformed index URL", fail: true, args: append([]string{"lock", reqIn, "-o", filepath.Join(out, "malformed.txt"), "--index", "bad=http://" + c["a malformed index URL"].user + ":" + c["a malformed index URL"].pass + "@127.0.0.1:port/simple/"}, target...)},
-		{name: "db update", args: []string{"db", "update", "--osv-url", dbURL + "/osv/all.zip", "--names-url", dbURL + "/simple/", "--top-url", dbURL + "/top.json", "--tuf-url", dbURL + "/tuf", "--tuf-root", dbs.tufRoot}},
+		{name: "db update, verbose", args: []string{"db", "update", "--osv-url", dbURL + "/osv/all.zip", "--names-url", dbURL + "/simple/", "--top-url", dbURL + "/top.json", "--tuf-url", dbURL + "/tuf", "--tuf-root", dbs.tufRoot, "-v"}},
 		{name: "db status", args: []string{"db", "status"}},
 	}
 	for _, format := range auditFormatNames() {
@@ -237,7 +237,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 				git(t, repoDir, args...)
 			}
 			t.Chdir(repoDir)
-		}, args: append(fixArgs, "--open-pr", "github", "--forge-url", ghSrv.URL+"/api/v3", "--forge-repo", "o/r")},
+		}, args: append(fixArgs, "--open-pr", "github", "--forge-url", ghSrv.URL+"/api/v3", "--forge-repo", "o/r", "-v")},
 		step{name: "fix --open-pr gitlab, refused token", fail: true, args: append(fixArgs, "--open-pr", "gitlab", "--forge-url", refuse.URL+"/api/v4", "--forge-repo", "g/p")},
 		step{name: "fix --open-pr gitea, refused token", fail: true, args: append(fixArgs, "--open-pr", "gitea", "--forge-url", refuse.URL, "--forge-repo", "o/r")},
 	)
@@ -253,7 +253,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 			t.Setenv("NETRC", "")
 			t.Setenv("PIP_INDEX_URL", "")
 			t.Setenv("PIP_CONFIG_FILE", os.DevNull)
-		}, args: []string{"sync", pylock, "--venv", filepath.Join(out, "venv-homenetrc"), "--python", python, "--trusted-host", "127.0.0.1", "--no-cache"}},
+		}, args: []string{"sync", pylock, "--venv", filepath.Join(out, "venv-homenetrc"), "--python", python, "--trusted-host", "127.0.0.1", "--no-cache", "-v"}},
 	)
 
 	var leaks []string

@@ -108,7 +108,7 @@ func (a *app) runSync(cmd *cobra.Command, args []string, f syncFlags) error {
 		Lock: lockPath, Venv: f.venv, Python: f.python, IndexURL: f.indexURL, Indexes: f.indexes, FindLinks: f.findLinks, Env: machineEnv(),
 		TrustedHosts: f.trustedHosts, Keep: f.keep, AllowStartup: append(f.allowStartup, f.allowPth...), AllowBuild: f.allowBuild,
 		Compile: f.compile, CacheDir: cacheDir, NoCache: f.noCache, Offline: f.offline, DryRun: f.dryRun, Jobs: f.jobs,
-		Verify: f.verify, LinkMode: f.linkMode,
+		Verify: f.verify, LinkMode: f.linkMode, Client: a.clientOptions(),
 	}
 	if !f.quiet && isTerminal(a.stderr) {
 		opts.Progress = newByteProgress(a.stderr, time.Now)

@@ -126,3 +126,22 @@ func TestCacheHitLogRedacted(t *testing.T) {
 		t.Errorf("no cache hit logged: %q", logged)
 	}
 }
+
+// TestLogTransport: each request through LogTransport is logged once,
+// with its status and without the URL's credentials.
+func TestLogTransport(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "gone", http.StatusGone)
+	}))
+	defer srv.Close()
+	var logged []string
+	hc := &http.Client{Transport: LogTransport(nil, func(format string, args ...any) { logged = append(logged, fmt.Sprintf(format, args...)) })}
+	resp, err := hc.Get(strings.Replace(srv.URL, "http://", "http://alice:s3cret@", 1) + "/osv/all.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if len(logged) != 1 || !strings.Contains(logged[0], "GET "+srv.URL+"/osv/all.zip → 410 Gone") || strings.Contains(logged[0], "s3cret") {
+		t.Errorf("logged %q", logged)
+	}
+}

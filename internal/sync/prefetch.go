@@ -7,7 +7,6 @@ import (
 	"github.com/pyward/pyward/internal/dist"
 	"github.com/pyward/pyward/internal/install"
 	"github.com/pyward/pyward/internal/pep503"
-	"github.com/pyward/pyward/internal/sources"
 )
 
 // prefetch starts fetching, verifying and unpacking into the cache the
@@ -44,7 +43,7 @@ func (p *plan) prefetch(ctx context.Context) {
 	if len(todo) == 0 {
 		return
 	}
-	c, err := p.srcs.Client(sources.ClientOptions{HTTPClient: opts.HTTPClient, UserAgent: "pyward"})
+	c, err := p.srcs.Client(opts.Client)
 	if err != nil {
 		return // prepare makes its own client and reports the error
 	}

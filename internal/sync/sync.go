@@ -96,7 +96,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -168,10 +167,10 @@ type Options struct {
 	Verify   bool   // compare every installed file's hash with pyward's record, not only its size
 	LinkMode string // LinkHardlink or "" (read-only hard links into the cache, checked), LinkCopy (files of the environment's own)
 
-	// Fetcher replaces the index client (tests); HTTPClient is given to
-	// the index client otherwise.
-	Fetcher    Fetcher
-	HTTPClient *http.Client
+	// Fetcher replaces the index client (tests); Client configures the
+	// index client otherwise (user agent, transport, the -v request log).
+	Fetcher Fetcher
+	Client  sources.ClientOptions
 
 	// Progress receives progress events (nil: none).
 	Progress Progress
@@ -305,7 +304,7 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 		fetcher = p.client
 	}
 	if fetcher == nil && len(p.jobs) > 0 {
-		c, err := p.srcs.Client(sources.ClientOptions{HTTPClient: opts.HTTPClient, UserAgent: "pyward"})
+		c, err := p.srcs.Client(opts.Client)
 		if err != nil {
 			return nil, err
 		}
