@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -52,6 +54,7 @@ func TestDifferentialAgainstPip(t *testing.T) {
 		t.Fatal(err)
 	}
 	target := Target{Python: pyver, Environment: interp.Environment(), Tags: interp.Tags()}
+	pip := newPipPool(t, python)
 	var bothSolved, sameAnswer, pipFailed atomic.Int64
 	t.Cleanup(func() {
 		t.Logf("%d graphs: both solved %d (identical versions in %d), pip found no solution in %d",
@@ -93,7 +96,7 @@ func TestDifferentialAgainstPip(t *testing.T) {
 			if lockErr == nil {
 				checkValid(t, dists, reqs, res.Resolution, target.Environment)
 			}
-			pipPins, pipOK := pipResolve(t, python, base, u.Host, roots)
+			pipPins, pipOK := pipResolve(t, pip, base, u.Host, roots)
 			switch {
 			case pipOK && lockErr != nil:
 				t.Errorf("pip found a solution (%v) but pyward did not:\n%v", pipPins, lockErr)
@@ -179,20 +182,18 @@ func checkValid(t *testing.T, dists []testindex.Dist, roots []Requirement, res *
 
 // pipResolve asks pip's resolver for the same roots; ok is false when pip
 // finds no solution.
-func pipResolve(t *testing.T, python, indexURL, host string, roots []string) (map[string]string, bool) {
+func pipResolve(t *testing.T, pip *pipPool, indexURL, host string, roots []string) (map[string]string, bool) {
 	t.Helper()
 	dir := t.TempDir()
 	report := filepath.Join(dir, "report.json")
-	args := []string{"-m", "pip", "install", "--dry-run", "--ignore-installed", "--report", report, "--quiet", "--no-cache-dir",
+	args := []string{"install", "--dry-run", "--ignore-installed", "--report", report, "--quiet", "--no-cache-dir",
 		"--disable-pip-version-check", "--index-url", indexURL, "--trusted-host", host}
-	cmd := exec.Command(python, append(args, roots...)...)
-	cmd.Env = append(os.Environ(), "PIP_CONFIG_FILE="+os.DevNull, "PIP_NO_INPUT=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		if strings.Contains(string(out), "ResolutionImpossible") || strings.Contains(string(out), "No matching distribution") {
+	code, out := pip.run(t, append(args, roots...))
+	if code != 0 {
+		if strings.Contains(out, "ResolutionImpossible") || strings.Contains(out, "No matching distribution") {
 			return nil, false
 		}
-		t.Fatalf("pip failed unexpectedly: %v\n%s", err, out)
+		t.Fatalf("pip failed unexpectedly: exit status %d\n%s", code, out)
 	}
 	data, err := os.ReadFile(report)
 	if err != nil {
@@ -211,4 +212,92 @@ func pipResolve(t *testing.T, python, indexURL, host string, roots []string) (ma
 		pins[pep503.Normalize(in.Metadata.Name)] = in.Metadata.Version
 	}
 	return pins, true
+}
+
+// pipPool runs pip commands in long-lived interpreters
+// (testdata/pipdriver.py): importing pip costs more CPU than resolving one
+// of the small graphs, so each parallel subtest borrows a running
+// interpreter instead of starting a new pip. There are as many
+// interpreters as subtests ever ran at once.
+type pipPool struct {
+	python string
+	mu     sync.Mutex
+	free   []*pipDriver
+	all    []*pipDriver
+}
+
+type pipDriver struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *json.Decoder
+}
+
+// newPipPool returns a pool whose interpreters stop when t's subtests are
+// done.
+func newPipPool(t *testing.T, python string) *pipPool {
+	p := &pipPool{python: python}
+	t.Cleanup(func() {
+		for _, d := range p.all {
+			d.in.Close()
+			if err := d.cmd.Wait(); err != nil {
+				t.Errorf("pip driver: %v", err)
+			}
+		}
+	})
+	return p
+}
+
+// run runs pip with args and returns its exit status and output.
+func (p *pipPool) run(t *testing.T, args []string) (int, string) {
+	t.Helper()
+	p.mu.Lock()
+	var d *pipDriver
+	if n := len(p.free); n > 0 {
+		d, p.free = p.free[n-1], p.free[:n-1]
+	}
+	p.mu.Unlock()
+	if d == nil {
+		d = p.start(t)
+	}
+	req, err := json.Marshal(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.in.Write(append(req, '\n')); err != nil {
+		t.Fatalf("pip driver: %v", err)
+	}
+	var resp struct {
+		Code   int
+		Output string
+	}
+	if err := d.out.Decode(&resp); err != nil {
+		t.Fatalf("pip driver: %v", err)
+	}
+	p.mu.Lock()
+	p.free = append(p.free, d)
+	p.mu.Unlock()
+	return resp.Code, resp.Output
+}
+
+func (p *pipPool) start(t *testing.T) *pipDriver {
+	t.Helper()
+	cmd := exec.Command(p.python, filepath.Join("testdata", "pipdriver.py"))
+	cmd.Env = append(os.Environ(), "PIP_CONFIG_FILE="+os.DevNull, "PIP_NO_INPUT=1")
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	d := &pipDriver{cmd: cmd, in: in, out: json.NewDecoder(out)}
+	p.mu.Lock()
+	p.all = append(p.all, d)
+	p.mu.Unlock()
+	return d
 }
