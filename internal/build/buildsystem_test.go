@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pyward/pyward/internal/tomlbudget"
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 func TestParseBuildSystem(t *testing.T) {
@@ -103,9 +103,7 @@ func FuzzParseBuildSystem(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		start := time.Now()
 		bs, err := ParseBuildSystem("f.toml", data)
-		if d := time.Since(start); len(data) < 1<<20 && d > tomlbudget.MaxParseTime {
-			t.Fatalf("parsing %d bytes took %v", len(data), d)
-		}
+		budgettest.Check(t, len(data), start)
 		if err != nil {
 			return
 		}

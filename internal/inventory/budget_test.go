@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pyward/pyward/internal/tomlbudget"
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 // TestParseLockBudget: hostile TOML locks are refused before the decoder
@@ -147,9 +148,7 @@ func fuzzLock(f *testing.F, format Format, seed string) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		start := time.Now()
 		_, err := ParseLock(seed, format, data)
-		if d := time.Since(start); len(data) < 1<<20 && d > tomlbudget.MaxParseTime {
-			t.Fatalf("parsing %d bytes took %v", len(data), d)
-		}
+		budgettest.Check(t, len(data), start)
 		if err != nil && !strings.HasPrefix(err.Error(), seed+":") {
 			t.Fatalf("error %q does not name the file", err)
 		}

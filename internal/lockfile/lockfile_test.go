@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pyward/pyward/internal/tomlbudget"
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 func sampleLock() *Lock {
@@ -167,9 +167,7 @@ func FuzzParsePylock(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		start := time.Now()
 		l, err := ParsePylock("f.toml", b)
-		if d := time.Since(start); len(b) < 1<<20 && d > tomlbudget.MaxParseTime {
-			t.Fatalf("parsing %d bytes took %v", len(b), d)
-		}
+		budgettest.Check(t, len(b), start)
 		if err != nil {
 			return
 		}

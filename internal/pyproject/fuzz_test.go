@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pyward/pyward/internal/tomlbudget"
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 // FuzzParse checks that no input panics or takes longer than
@@ -19,9 +19,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		start := time.Now()
 		p, err := Parse("p.toml", []byte(in))
-		if d := time.Since(start); len(in) < 1<<20 && d > tomlbudget.MaxParseTime {
-			t.Fatalf("parsing %d bytes took %v", len(in), d)
-		}
+		budgettest.Check(t, len(in), start)
 		if err != nil {
 			e, ok := err.(*Error)
 			if !ok || e.File != "p.toml" {
