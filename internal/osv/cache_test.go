@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -255,23 +256,46 @@ func TestCacheRebuildsStaleOrCorruptIndex(t *testing.T) {
 	}
 }
 
+// TestCacheCanceledDuringBackoff runs in a synctest bubble over an
+// in-memory transport: the hour-long backoff and the caller's 50ms deadline
+// are virtual time, so elapsed time shows exactly which one ended Update.
 func TestCacheCanceledDuringBackoff(t *testing.T) {
-	es := &exportServer{failures: []int{503, 503, 503, 503}}
-	es.set(nil, `"e"`)
-	srv := httptest.NewServer(es)
-	defer srv.Close()
-	clock := time.Now()
-	c := newTestCache(t, srv, &clock)
-	c.RetryBase = time.Hour
-	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	if _, err := c.Update(ctx); err == nil {
-		t.Fatal("no error")
+	synctest.Test(t, func(t *testing.T) {
+		es := &exportServer{failures: []int{503, 503, 503, 503}}
+		es.set(nil, `"e"`)
+		clock := time.Now()
+		c := &Cache{
+			Dir:       filepath.Join(t.TempDir(), "osv"),
+			URL:       "http://osv.test/PyPI/all.zip",
+			Client:    &http.Client{Transport: handlerTransport{es}},
+			Now:       func() time.Time { return clock },
+			RetryBase: time.Hour,
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		if _, err := c.Update(ctx); err == nil {
+			t.Fatal("no error")
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("backoff ignored the context: Update returned after %v", d)
+		}
+	})
+}
+
+// handlerTransport serves requests with a handler in the calling
+// goroutine, so a synctest bubble holds the whole exchange.
+type handlerTransport struct{ h http.Handler }
+
+func (tr handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	w := httptest.NewRecorder()
+	tr.h.ServeHTTP(w, r)
+	if err := r.Context().Err(); err != nil {
+		return nil, err
 	}
-	if time.Since(start) > 10*time.Second {
-		t.Error("backoff ignored the context")
-	}
+	resp := w.Result()
+	resp.Request = r
+	return resp, nil
 }
 
 func TestCacheImportOffline(t *testing.T) {
