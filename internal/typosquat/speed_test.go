@@ -14,9 +14,12 @@ import (
 // check 1,000 names.
 const maxCold1000 = 50 * time.Millisecond
 
-// cpuTime is the CPU time this process has used. The speed test measures
-// CPU rather than wall time so that a loaded shared machine does not make
-// it flaky; with the race detector (5-10× slower) the file is not built.
+// cpuTime is the CPU time this process has used. The speed tests measure
+// CPU rather than wall time, but CPU time still depends on the machine
+// (and on the cache pressure of a loaded one), so their budgets are
+// checked only with PYWARD_PERF=1, like the sync targets; without it the
+// same work runs and is logged. With the race detector (5-10× slower) the
+// file is not built.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
@@ -24,6 +27,9 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// perf reports whether performance budgets are checked (PYWARD_PERF=1).
+func perf() bool { return os.Getenv("PYWARD_PERF") == "1" }
 
 func TestSpeedCold1000(t *testing.T) {
 	names := sampleNames(t, 1000)
@@ -42,7 +48,7 @@ func TestSpeedCold1000(t *testing.T) {
 		}
 	}
 	t.Logf("cold 1,000 names: %v CPU (load %v, checks %v); budget %v", best, load, check, maxCold1000)
-	if best > maxCold1000 {
+	if perf() && best > maxCold1000 {
 		t.Errorf("cold check of 1,000 names took %v CPU, budget %v", best, maxCold1000)
 	}
 }
@@ -77,7 +83,7 @@ func TestAllPyPINames(t *testing.T) {
 	per := used / time.Duration(len(all))
 	t.Logf("%d PyPI names checked in %v CPU (%v a name); %d (%.2f%%) look like a popular project",
 		len(all), used, per, flagged, 100*float64(flagged)/float64(len(all)))
-	if per > maxPerName {
+	if perf() && per > maxPerName {
 		t.Errorf("%v a name, budget %v", per, maxPerName)
 	}
 }
