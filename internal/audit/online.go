@@ -3,7 +3,6 @@ package audit
 import (
 	"context"
 	"errors"
-	"net/url"
 	"strings"
 	"sync"
 
@@ -136,11 +135,4 @@ func (l *LivePublicIndex) Lookup(ctx context.Context, name string) (PublicProjec
 	}
 	out.Versions = append(out.Versions, proj.Versions...)
 	return out, nil
-}
-
-// IsRemote reports whether an index location is reached over the network
-// (as opposed to a local find-links directory).
-func IsRemote(loc string) bool {
-	u, err := url.Parse(loc)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https")
 }

@@ -171,32 +171,6 @@ func (r *Repo) Commit(ctx context.Context, branch, start, message string, files 
 	return commit, true, nil
 }
 
-// ChangedFiles lists the paths that differ between two commits.
-func (r *Repo) ChangedFiles(ctx context.Context, from, to string) ([]string, error) {
-	out, err := r.Git(ctx, "diff", "--name-only", "-z", from, to)
-	if err != nil {
-		return nil, err
-	}
-	var paths []string
-	for _, p := range strings.Split(out, "\x00") {
-		if p != "" {
-			paths = append(paths, p)
-		}
-	}
-	return paths, nil
-}
-
-// Show returns the content of path at rev.
-func (r *Repo) Show(ctx context.Context, rev, path string) ([]byte, error) {
-	out, err := r.Git(ctx, "show", rev+":"+path)
-	return []byte(out), err
-}
-
-// Message returns the full message of a commit.
-func (r *Repo) Message(ctx context.Context, rev string) (string, error) {
-	return r.Git(ctx, "log", "-1", "--format=%B", rev)
-}
-
 // RemoteURL is the fetch URL of remote.
 func (r *Repo) RemoteURL(ctx context.Context, remote string) (string, error) {
 	out, err := r.Git(ctx, "remote", "get-url", remote)

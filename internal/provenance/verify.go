@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
@@ -78,19 +77,6 @@ func NewVerifier(trustedRootJSON []byte) (*Verifier, error) {
 		return nil, fmt.Errorf("trusted root: %w", err)
 	}
 	return NewVerifierFromMaterial(tr)
-}
-
-// NewVerifierFromFile reads a trusted_root.json file (--trusted-root).
-func NewVerifierFromFile(path string) (*Verifier, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("trusted root: %w", err)
-	}
-	v, err := NewVerifier(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return v, nil
 }
 
 // NewVerifierFromMaterial returns a Verifier for already built trusted

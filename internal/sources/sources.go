@@ -584,14 +584,6 @@ func (s *Sources) HTTPCacheDir() string {
 	return filepath.Join(s.cacheDir, "http")
 }
 
-// ByURL returns the configured index with this URL (see SameURL).
-func (s *Sources) ByURL(u string) (Index, bool) {
-	if ix := s.byURL(u); ix != nil {
-		return *ix, true
-	}
-	return Index{}, false
-}
-
 // Mirrored reports whether packages recorded from the index at lockURL
 // are to be looked up by name on a mirror given by a flag, instead of
 // fetched from the file URLs the lock records.
