@@ -1,3 +1,6 @@
+// The writers below serve the round-trip tests of the parser only
+// (Parse(Marshal(m)) keeps every field): pyward writes no METADATA file.
+
 package metadata
 
 import (

@@ -1,3 +1,7 @@
+// The writers below serve the round-trip tests of the parser only
+// (Parse(Format(f)) keeps every requirement and option): pyward writes
+// requirements files through lockfile, not from a parsed File.
+
 package reqfile
 
 import (

@@ -1,3 +1,6 @@
+// HashMode and CheckHashes state pip's --require-hashes rule for the
+// tests; sync checks its own stricter rules on the lock (sync.LoadLock).
+
 package reqfile
 
 import (
