@@ -665,6 +665,8 @@ func TestLockCheck(t *testing.T) {
 				want: []string{"requirement added: colorlib (-r " + in + ") is not in the lock"}},
 			{name: "requirement changed", input: "app-core<1.1\n", args: lockArgs(indexURL, host),
 				want: []string{"requirement changed: app-core<1.1 (-r " + in + ") does not allow the locked app-core==1.1.0"}},
+			{name: "extras added", input: "app-core[color]\n", args: lockArgs(indexURL, host),
+				want: []string{"extras changed: app-core[color] (-r " + in + ") asks for extras color; the lock was made for app-core without extras"}},
 			{name: "requirement removed", input: "helper\n", args: lockArgs(indexURL, host),
 				want: []string{"requirement removed: app-core==1.1.0 is locked as required by -r " + in}},
 			{name: "sources changed", input: "app-core\n", args: lockArgs(otherURL, otherHost),
@@ -809,5 +811,45 @@ func TestLockWarnsAboutNewLookalikes(t *testing.T) {
 	}
 	if stderr := lockWith("requests\nreqeusts\n"); strings.Contains(stderr, "new requirement") {
 		t.Errorf("a requirement the previous lock has was reported again:\n%s", stderr)
+	}
+}
+
+// A lock made from a requirement with extras records them, so that
+// lock --check finds it fresh, and fresh again after the extras move to
+// another spelling.
+func TestLockCheckExtrasFresh(t *testing.T) {
+	isolateConfig(t)
+	dists := append(demoDists(), testindex.Dist{Name: "tool", Version: "1.0.0", Requires: []string{`colorlib; extra == "color"`},
+		UploadTime: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)})
+	_, indexURL, host := startIndex(t, dists, testindex.Options{})
+	for _, name := range []string{"requirements.txt", "pylock.toml"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			in := filepath.Join(dir, "requirements.in")
+			out := filepath.Join(dir, name)
+			args := []string{"lock", in, "-o", out, "--index-url", indexURL, "--trusted-host", host,
+				"--python-version", "3.12", "--platform", "manylinux_x86_64"}
+			if err := os.WriteFile(in, []byte("tool[color]\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if code, _, stderr := runPyward(t, append(args, "-q")...); code != exitOK {
+				t.Fatalf("lock: exit %d: %s", code, stderr)
+			}
+			for _, input := range []string{"tool[color]\n", "Tool[COLOR]\n"} {
+				if err := os.WriteFile(in, []byte(input), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if code, _, stderr := runPyward(t, append(args, "--check")...); code != exitOK || !strings.Contains(stderr, "Lock is fresh") {
+					t.Errorf("%q: exit %d, want fresh: %s", input, code, stderr)
+				}
+			}
+			if err := os.WriteFile(in, []byte("tool\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, _, stderr := runPyward(t, append(args, "--check")...)
+			if want := "extras changed: tool (-r " + in + ") asks for no extras; the lock was made for tool[color]"; code != exitFindings || !strings.Contains(stderr, want) {
+				t.Errorf("extras dropped: exit %d, stderr lacks %q:\n%s", code, want, stderr)
+			}
+		})
 	}
 }

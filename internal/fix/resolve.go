@@ -83,6 +83,8 @@ func resolveFix(ctx context.Context, opts Options, doc *document, plans []*plan)
 	for i := range nl.Packages {
 		p := &nl.Packages[i]
 		if op := old.Find(p.Name); op != nil {
+			// The inputs asked for these extras; the lock keeps saying so.
+			p.Extras = op.Extras
 			for _, v := range op.Via {
 				if !oldNames[pep503.Normalize(v)] && nl.Find(v) == nil {
 					p.Via = append(p.Via, v)

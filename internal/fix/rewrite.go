@@ -98,6 +98,7 @@ func rewriteRequirements(doc *document, nl *lockfile.Lock) ([]byte, error) {
 		}
 		if sp != nil {
 			q.Name = sp.display // the spelling of the file
+			q.Extras = nil      // the line's own extras follow the name
 			if q.Marker == "" {
 				q.Marker = sp.marker
 			}

@@ -47,6 +47,7 @@ func ReadLock(path string, pylock bool) (*lockfile.Lock, string, error) {
 		p := lockfile.Package{Name: r.Req.Name, Line: r.Origin.Line, Via: notes.Via[r.Origin.Line], Index: notes.From[r.Origin.Line],
 			AttestationIdentities: notes.Identities[r.Origin.Line], PublisherChange: notes.Changes[r.Origin.Line]}
 		p.Version, _ = r.Req.Specifier.ExactVersion()
+		p.Extras = normalizedExtras(r.Req.Extras)
 		if r.Marker != nil {
 			p.Marker = r.Marker.String()
 		}
@@ -74,7 +75,33 @@ const (
 	StaleConstraint     = "constraint changed"
 	StaleRequiresPython = "requires-python changed"
 	StaleSources        = "sources changed"
+	StaleExtras         = "extras changed"
 )
+
+// InputExtras maps each package the requirements name (normalized) to the
+// extras they ask of it, PEP 685 normalized and sorted: what a lock
+// records in lockfile.Package.Extras.
+func InputExtras(reqs []Requirement) map[string][]string {
+	out := map[string][]string{}
+	for _, r := range reqs {
+		if len(r.Req.Extras) > 0 {
+			n := pep503.Normalize(r.Req.Name)
+			out[n] = normalizedExtras(append(out[n], r.Req.Extras...))
+		}
+	}
+	return out
+}
+
+// normalizedExtras is extras PEP 685 normalized, sorted, without
+// duplicates; nil when empty.
+func normalizedExtras(extras []string) []string {
+	var out []string
+	for _, e := range extras {
+		out = append(out, pep503.Normalize(e))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
 
 // Check compares a lock with the inputs that made it, without resolving:
 // what a re-lock would have to change because the inputs say otherwise.
@@ -86,6 +113,11 @@ const (
 //   - requirement removed: the lock records a package as required by an
 //     input ("via -r requirements.in", "via pyproject.toml") that no input
 //     requirement names any more;
+//   - extras changed: the extras the input requirements ask of a package
+//     differ from the ones the lock records (lockfile.Package.Extras): a
+//     re-lock would add or drop their dependencies. A lock that records
+//     none, as locks made before pyward recorded extras, counts as made
+//     without extras;
 //   - constraint changed: a constraint excludes a locked version;
 //   - requires-python changed: pyproject.toml's requires-python differs
 //     from the one recorded;
@@ -93,9 +125,9 @@ const (
 //     sourceURLs (the indexes this run would use).
 //
 // A requirement whose locked version still satisfies it is fresh: a re-lock
-// keeps the locked versions (Preferences). Changes of extras alone and
-// options that only the command line records are not seen here; the
-// caller compares the lock's recorded command.
+// keeps the locked versions (Preferences). Options that only the command
+// line records are not seen here; the caller compares the lock's recorded
+// command.
 func Check(l *lockfile.Lock, in *Inputs, sourceURLs map[string]string, env pep508.Environment) []Staleness {
 	var out []Staleness
 	add := func(kind, format string, args ...any) {
@@ -121,6 +153,7 @@ func Check(l *lockfile.Lock, in *Inputs, sourceURLs map[string]string, env pep50
 			add(StaleChanged, "%s (%s) %s", r.Req, r.Origin, why)
 		}
 	}
+	out = append(out, checkExtras(locked, in.Requirements)...)
 	for _, c := range in.Constraints {
 		if p := locked[pep503.Normalize(c.Name)]; p != nil {
 			if why := unsatisfied(c, p); why != "" {
@@ -141,6 +174,44 @@ func Check(l *lockfile.Lock, in *Inputs, sourceURLs map[string]string, env pep50
 		add(StaleRequiresPython, "the lock was made for %s, pyproject.toml now says %s", l.RequiresPython, in.RequiresPython)
 	}
 	out = append(out, checkSources(l, sourceURLs)...)
+	return out
+}
+
+// checkExtras compares the extras the requirements ask of each package
+// they name with the ones the lock records for it, in input order.
+func checkExtras(locked map[string]*lockfile.Package, reqs []Requirement) []Staleness {
+	want := InputExtras(reqs)
+	var out []Staleness
+	seen := map[string]bool{}
+	for _, r := range reqs {
+		name := pep503.Normalize(r.Req.Name)
+		p := locked[name]
+		if p == nil || seen[name] {
+			continue
+		}
+		seen[name] = true
+		if slices.Equal(normalizedExtras(p.Extras), want[name]) {
+			continue
+		}
+		// Name the requirement that asks for extras, if one does.
+		asking := r
+		for _, o := range reqs {
+			if len(o.Req.Extras) > 0 && pep503.Normalize(o.Req.Name) == name {
+				asking = o
+				break
+			}
+		}
+		asks := "no extras"
+		if len(want[name]) > 0 {
+			asks = "extras " + strings.Join(want[name], ", ")
+		}
+		made := p.Name + " without extras"
+		if len(p.Extras) > 0 {
+			made = p.Name + "[" + strings.Join(p.Extras, ",") + "]"
+		}
+		out = append(out, Staleness{Kind: StaleExtras,
+			Detail: fmt.Sprintf("%s (%s) asks for %s; the lock was made for %s", asking.Req, asking.Origin, asks, made)})
+	}
 	return out
 }
 

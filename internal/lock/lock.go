@@ -151,6 +151,7 @@ func Lock(ctx context.Context, opts Options) (*Result, error) {
 			origins[n] = append(origins[n], r.Origin)
 		}
 	}
+	extras := InputExtras(opts.Requirements)
 	var toHash []*lockfile.File
 	var toHashSrc []index.File
 	for _, rp := range res.Packages {
@@ -166,6 +167,7 @@ func Lock(ctx context.Context, opts Options) (*Result, error) {
 			p.Name = rp.Candidate.Name
 		}
 		p.Via = append(append([]string(nil), rp.RequiredBy...), origins[rp.Name]...)
+		p.Extras = extras[pep503.Normalize(rp.Name)]
 		files := []*resolve.File{}
 		if rp.Candidate != nil {
 			files = rp.Candidate.Files

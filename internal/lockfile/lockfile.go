@@ -87,10 +87,16 @@ type Package struct {
 	Index          string   // simple-API URL of the index the files come from
 	Dependencies   []string // normalized names this package depends on
 	Via            []string // who required it: package names or "-r file" origins
-	Sdist          *File
-	Wheels         []File
-	Archive        *File // a direct URL requirement ("name @ url")
-	Line           int   // 1-based line in the file it was read from, 0 when built
+	// Extras are the extras the lock's inputs ask of the package (PEP 685
+	// normalized, sorted), so that lock --check sees an input change from
+	// "requests" to "requests[socks]". A requirements lock writes them as
+	// pip-compile does, "requests[socks]==2.32.3"; a pylock.toml under
+	// [packages.tool.pyward].
+	Extras  []string
+	Sdist   *File
+	Wheels  []File
+	Archive *File // a direct URL requirement ("name @ url")
+	Line    int   // 1-based line in the file it was read from, 0 when built
 	// AttestationIdentities are the publishers whose PEP 740 provenance
 	// verified for the package's files; empty when the index served none.
 	AttestationIdentities []AttestationIdentity

@@ -82,11 +82,14 @@ func MarshalPylock(l *Lock) ([]byte, error) {
 				fmt.Fprintf(&b, "%s = %s\n", tomlKey(k), tomlString(id.Claims[k]))
 			}
 		}
-		if len(p.Via) > 0 || p.PublisherChange != "" {
+		if len(p.Via) > 0 || p.PublisherChange != "" || len(p.Extras) > 0 {
 			b.WriteString("\n[packages.tool.pyward]\n")
 		}
 		if len(p.Via) > 0 {
 			fmt.Fprintf(&b, "via = %s\n", tomlStrings(p.Via))
+		}
+		if len(p.Extras) > 0 {
+			fmt.Fprintf(&b, "extras = %s\n", tomlStrings(p.Extras))
 		}
 		if p.PublisherChange != "" {
 			fmt.Fprintf(&b, "publisher-change = %s\n", tomlString(p.PublisherChange))
@@ -280,6 +283,13 @@ func ParsePylock(file string, data []byte) (*Lock, error) {
 				}
 			}
 			p.PublisherChange, _ = py["publisher-change"].(string)
+			if extras, ok := py["extras"].([]any); ok {
+				for _, e := range extras {
+					if s, ok := e.(string); ok {
+						p.Extras = append(p.Extras, s)
+					}
+				}
+			}
 		}
 		for j, raw := range dp.Attestations {
 			id, err := attestationIdentity(raw)

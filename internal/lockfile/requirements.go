@@ -78,10 +78,14 @@ func RequirementEntry(p *Package) (pin, notes string, err error) {
 		return "", "", fmt.Errorf("%q has no name or version", p.Name)
 	}
 	var b bytes.Buffer
+	name := p.Name
+	if len(p.Extras) > 0 {
+		name += "[" + strings.Join(p.Extras, ",") + "]"
+	}
 	if p.Archive != nil {
-		fmt.Fprintf(&b, "%s @ %s", p.Name, redact.URLs(p.Archive.URL))
+		fmt.Fprintf(&b, "%s @ %s", name, redact.URLs(p.Archive.URL))
 	} else {
-		fmt.Fprintf(&b, "%s==%s", p.Name, p.Version)
+		fmt.Fprintf(&b, "%s==%s", name, p.Version)
 	}
 	if p.Marker != "" {
 		fmt.Fprintf(&b, " ; %s", p.Marker)
