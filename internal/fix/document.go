@@ -234,10 +234,11 @@ func annotations(lines []string, i int) (via []string, from string, end int) {
 	return via, from, i
 }
 
-// inventoryOf reads the (new) lock as the auditor does, from memory.
-func inventoryOf(path string, format Format, data []byte) (*inventory.Inventory, error) {
+// inventoryOf reads the lock doc, whose content is data, as the auditor
+// does, from memory.
+func inventoryOf(path string, format Format, data []byte, doc *document) (*inventory.Inventory, error) {
 	if format == Pylock {
-		return inventory.ParseLock(path, inventory.FormatPylock, data)
+		return inventory.FromPylock(path, data, doc.lock), nil
 	}
 	rf, err := reqfile.Parse(path, data, noIncludes)
 	if err != nil {

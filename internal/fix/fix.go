@@ -224,7 +224,7 @@ func Fix(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	if len(plans) == 0 {
-		res.Inventory, err = inventoryOf(opts.Path, opts.Format, opts.Data)
+		res.Inventory, err = inventoryOf(opts.Path, opts.Format, opts.Data, doc)
 		return res, err
 	}
 
@@ -243,7 +243,7 @@ func Fix(ctx context.Context, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("fix: re-resolve %s: %w", opts.Path, err)
 	}
 	if res.Impossible != "" {
-		res.Inventory, err = inventoryOf(opts.Path, opts.Format, opts.Data)
+		res.Inventory, err = inventoryOf(opts.Path, opts.Format, opts.Data, doc)
 		return res, err
 	}
 	if res.Data, err = rewrite(doc, opts.Data, newLock); err != nil {
@@ -256,7 +256,7 @@ func Fix(ctx context.Context, opts Options) (*Result, error) {
 	}
 	res.Changes = diff(opts, doc.lock, after.lock, plans)
 	res.Lock = after.lock
-	res.Inventory, err = inventoryOf(opts.Path, opts.Format, res.Data)
+	res.Inventory, err = inventoryOf(opts.Path, opts.Format, res.Data, after)
 	return res, err
 }
 

@@ -511,7 +511,7 @@ func FuzzParseDocument(f *testing.F) {
 				t.Fatalf("span %+v outside %d lines", sp, len(doc.lines))
 			}
 		}
-		_, _ = inventoryOf("lock", format, data)
+		_, _ = inventoryOf("lock", format, data, doc)
 		if format != Requirements {
 			return
 		}

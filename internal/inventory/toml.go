@@ -72,8 +72,15 @@ func parsePylock(path string, data []byte) (*Inventory, error) {
 	if err != nil {
 		return nil, err
 	}
+	return FromPylock(path, data, l), nil
+}
+
+// FromPylock is the inventory of the pylock.toml data at path that a
+// caller has already parsed into l, as ParseLock would read it: parsing
+// a large lock costs more than everything else the inventory needs.
+func FromPylock(path string, data []byte, l *lockfile.Lock) *Inventory {
 	lines := tableLines(data, "packages")
-	inv := &Inventory{}
+	inv := &Inventory{Source: path, Format: FormatPylock}
 	for i, p := range l.Packages {
 		pkg := Package{Name: p.Name, Version: p.Version, Pinned: p.Version != "", Index: p.Index, Marker: p.Marker, File: path, Line: lineAt(lines, i)}
 		if p.Index != "" {
@@ -89,7 +96,7 @@ func parsePylock(path string, data []byte) (*Inventory, error) {
 		}
 		inv.Packages = append(inv.Packages, pkg)
 	}
-	return inv, nil
+	return inv
 }
 
 type uvLock struct {
