@@ -220,8 +220,8 @@ func (c *Cache) Open(ctx context.Context) (*DB, Meta, error) {
 	if err != nil {
 		return nil, m, err
 	}
-	if data, err := os.ReadFile(c.path(indexFile)); err == nil {
-		if db, src, err := DecodeIndex(data); err == nil && src == m.SHA256 {
+	if body, err := readChecked(c.path(indexFile)); err == nil {
+		if db, src, err := decodeIndexBody(body); err == nil && src == m.SHA256 {
 			return db, m, nil
 		}
 	}

@@ -2,6 +2,9 @@ package osv
 
 import (
 	"archive/zip"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"slices"
@@ -99,4 +102,33 @@ func findID(fs []Finding, id string) *Finding {
 		}
 	}
 	return nil
+}
+
+// DecodeIndex is what Cache.Open does with an index file, on bytes: it
+// parses an index written by EncodeIndex and returns the database and the
+// recorded source, or an error wrapping ErrBadIndex.
+func DecodeIndex(data []byte) (*DB, string, error) {
+	if len(data) < len(indexMagic)+4 || string(data[:len(indexMagic)]) != indexMagic {
+		return nil, "", fmt.Errorf("%w: bad header", ErrBadIndex)
+	}
+	body := data[:len(data)-4]
+	if crc32.Checksum(body, crcTable()) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+		return nil, "", fmt.Errorf("%w: checksum mismatch", ErrBadIndex)
+	}
+	// One string conversion; every decoded string is a substring of it, so
+	// decoding allocates slice headers, not string bytes.
+	return decodeIndexBody(string(body))
+}
+
+// decodeSourceEntry is decodeSourceBody on an entry as written, checksum
+// included, as SourceCache.Load reads it from a file.
+func decodeSourceEntry(data []byte, key string) (*DB, []error, error) {
+	if len(data) < len(srcMagic)+4 {
+		return nil, nil, fmt.Errorf("%w: bad source entry header", ErrBadIndex)
+	}
+	body := data[:len(data)-4]
+	if crc32.Checksum(body, crcTable()) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+		return nil, nil, fmt.Errorf("%w: source entry checksum mismatch", ErrBadIndex)
+	}
+	return decodeSourceBody(string(body), key)
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -35,7 +37,8 @@ const indexMagic = "PYWOSV2\n"
 // already write the user's cache directory.
 var crcTable = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
 
-// ErrBadIndex is wrapped by DecodeIndex errors; callers rebuild the index
+// ErrBadIndex is wrapped by the errors of reading a damaged index or
+// source entry (readChecked, decodeIndexBody); callers rebuild the index
 // from the source on seeing it.
 var ErrBadIndex = errors.New("invalid advisory index")
 
@@ -105,20 +108,58 @@ func appendStrings(b []byte, ss []string) []byte {
 	return b
 }
 
-// DecodeIndex parses an index written by EncodeIndex and returns the
-// database and the recorded source. It never trusts counts beyond the bytes
-// actually present, so a corrupt file costs an error, not memory.
-func DecodeIndex(data []byte) (*DB, string, error) {
-	if len(data) < len(indexMagic)+4 || string(data[:len(indexMagic)]) != indexMagic {
-		return nil, "", fmt.Errorf("%w: bad header", ErrBadIndex)
+// readChecked reads a file that ends in appendCRC's checksum and returns
+// what precedes the checksum, checked, as one string. The file is read in
+// chunks into the string's own storage and checksummed on the way: a
+// megabyte-sized index used to be read into a slice, checksummed and
+// copied into a string, touching three times its size of fresh memory in
+// a process that reads it once. An unreadable file is the os error; a
+// short, damaged or growing one wraps ErrBadIndex.
+func readChecked(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
 	}
-	body := data[:len(data)-4]
-	if crc32.Checksum(body, crcTable()) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
-		return nil, "", fmt.Errorf("%w: checksum mismatch", ErrBadIndex)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", err
 	}
-	// One string conversion; every decoded string is a substring of it, so
-	// decoding allocates slice headers, not string bytes.
-	return decodeIndexBody(string(body))
+	size := fi.Size()
+	if size < 4 || size > math.MaxInt32 {
+		return "", fmt.Errorf("%w: %s is %d bytes", ErrBadIndex, path, size)
+	}
+	var b strings.Builder
+	b.Grow(int(size))
+	sum := crc32.New(crcTable())
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := f.Read(buf)
+		if n > 0 {
+			if covered := int(size) - 4 - b.Len(); covered > 0 {
+				sum.Write(buf[:min(n, covered)])
+			}
+			b.Write(buf[:n])
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+		if int64(b.Len()) > size {
+			break
+		}
+	}
+	s := b.String()
+	if int64(len(s)) != size {
+		return "", fmt.Errorf("%w: %s changed size while read", ErrBadIndex, path)
+	}
+	body, tail := s[:len(s)-4], s[len(s)-4:]
+	if uint32(tail[0])|uint32(tail[1])<<8|uint32(tail[2])<<16|uint32(tail[3])<<24 != sum.Sum32() {
+		return "", fmt.Errorf("%w: checksum mismatch", ErrBadIndex)
+	}
+	return body, nil
 }
 
 // decodeIndexBody decodes an index whose checksum has been verified (and

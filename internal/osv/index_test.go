@@ -3,7 +3,13 @@ package osv
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"reflect"
+	"runtime"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -132,5 +138,76 @@ func TestDecodeIndexDefersEntries(t *testing.T) {
 	}
 	if again := EncodeIndex(back, "s"); string(again) != string(data) {
 		t.Error("re-encoding a decoded index is not byte-identical")
+	}
+}
+
+// TestReadChecked: the contents before the checksum come back whole; a
+// damaged, truncated or extended file is ErrBadIndex, a missing one the
+// os error.
+func TestReadChecked(t *testing.T) {
+	good := appendCRC([]byte(strings.Repeat("PYWOSV2\n0123456789", 9000))) // more than one read chunk
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	body, err := readChecked(write("good", good))
+	if err != nil || body != string(good[:len(good)-4]) {
+		t.Fatalf("good file: %d bytes, %v", len(body), err)
+	}
+	for name, data := range map[string][]byte{
+		"empty":     nil,
+		"short":     good[:3],
+		"truncated": good[:len(good)-1],
+		"extended":  append(slices.Clone(good), 0),
+		"bitflip":   flip(good, len(good)/2),
+		"crc":       flip(good, len(good)-1),
+	} {
+		if _, err := readChecked(write(name, data)); !errors.Is(err, ErrBadIndex) {
+			t.Errorf("%s: err = %v, want ErrBadIndex", name, err)
+		}
+	}
+	if _, err := readChecked(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: err = %v", err)
+	}
+}
+
+// TestSourceCacheLoadReadsOnce: loading a compiled entry allocates about
+// the entry's size once (the string every decoded field points into), not
+// a byte slice and then a string copy of it.
+func TestSourceCacheLoadReadsOnce(t *testing.T) {
+	files := map[string]string{}
+	long := strings.Repeat("a summary long enough to make the entry large ", 40)
+	for i := range 400 {
+		files[fmt.Sprintf("PYSEC-%d.json", i)] = fmt.Sprintf(`{"id": "PYSEC-%d", "summary": %q,
+			"affected": [{"package": {"ecosystem": "PyPI", "name": "pkg-%d"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]}`,
+			i, long, i)
+	}
+	src := writeZip(t, files)
+	c := &SourceCache{Dir: t.TempDir()}
+	if _, err := c.Load(t.Context(), src); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := filepath.Glob(filepath.Join(c.Dir, "*.idx"))
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("entries %v, %v", entries, err)
+	}
+	fi, err := os.Stat(entries[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	res, err := c.Load(t.Context(), src)
+	runtime.ReadMemStats(&after)
+	if err != nil || !res.Cached {
+		t.Fatalf("cached=%v err=%v", res != nil && res.Cached, err)
+	}
+	// The entry once, a 64 KiB read buffer, the package map and the rest.
+	if got, limit := after.TotalAlloc-before.TotalAlloc, uint64(fi.Size())*5/4+128<<10; got > limit {
+		t.Errorf("loading a %d-byte entry allocated %d bytes (limit %d)", fi.Size(), got, limit)
 	}
 }

@@ -3,11 +3,9 @@ package osv
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -127,8 +125,8 @@ func (c *SourceCache) Load(ctx context.Context, path string) (*SourceLoad, error
 	}
 	abs, _ := filepath.Abs(path) // SourceFingerprint succeeded with it
 	entry := c.entryPath(abs)
-	if data, err := os.ReadFile(entry); err == nil {
-		if db, errs, err := decodeSourceEntry(data, key); err == nil {
+	if body, err := readChecked(entry); err == nil {
+		if db, errs, err := decodeSourceBody(body, key); err == nil {
 			return &SourceLoad{DB: db, FileErrors: errs, Cached: true}, nil
 		}
 	}
@@ -165,17 +163,14 @@ func encodeSourceEntry(db *DB, key string, fileErrs []error) []byte {
 	return appendCRC(b)
 }
 
-// decodeSourceEntry checks an entry against the fingerprint the source has
-// now; any mismatch or damage is an error wrapping ErrBadIndex.
-func decodeSourceEntry(data []byte, key string) (*DB, []error, error) {
-	if len(data) < len(srcMagic)+4 || string(data[:len(srcMagic)]) != srcMagic {
+// decodeSourceBody checks an entry, read by readChecked, against the
+// fingerprint the source has now; any mismatch or damage is an error
+// wrapping ErrBadIndex.
+func decodeSourceBody(body, key string) (*DB, []error, error) {
+	if !strings.HasPrefix(body, srcMagic) {
 		return nil, nil, fmt.Errorf("%w: bad source entry header", ErrBadIndex)
 	}
-	body := data[:len(data)-4]
-	if crc32.Checksum(body, crcTable()) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
-		return nil, nil, fmt.Errorf("%w: source entry checksum mismatch", ErrBadIndex)
-	}
-	d := &decoder{s: string(body), pos: len(srcMagic)}
+	d := &decoder{s: body, pos: len(srcMagic)}
 	got := d.str()
 	msgs := d.strs()
 	if d.err != nil {
@@ -184,8 +179,7 @@ func decodeSourceEntry(data []byte, key string) (*DB, []error, error) {
 	if got != key {
 		return nil, nil, fmt.Errorf("%w: compiled from another state of the source", ErrBadIndex)
 	}
-	// The entry's checksum covers the index, its own checksum included,
-	// and body is already a string: decode it without a second copy.
+	// The entry's checksum covers the index, its own checksum included.
 	idx := d.s[d.pos:]
 	if len(idx) < len(indexMagic)+4 {
 		return nil, nil, fmt.Errorf("%w: truncated source entry", ErrBadIndex)
