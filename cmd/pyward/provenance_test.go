@@ -217,3 +217,88 @@ func TestDBUpdateTrustedRootThroughTUF(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncReverifiesPublishers: sync verifies the index's provenance for
+// each file it installs against the publishers the lock records, refuses a
+// file signed by another publisher or whose provenance fails (exit 2,
+// naming the file and the check), and skips this with --offline, saying so.
+func TestSyncReverifiesPublishers(t *testing.T) {
+	isolateConfig(t)
+	ss, err := provenancetest.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	rootJSON, err := ss.TrustedRootJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootFile := filepath.Join(dir, "trusted_root.json")
+	if err := os.WriteFile(rootFile, rootJSON, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ghA := provenance.Identity{Kind: provenance.KindGitHub, Claims: map[string]string{"repository": "acme/signed", "workflow": "release.yml"}}
+	ghB := provenance.Identity{Kind: provenance.KindGitHub, Claims: map[string]string{"repository": "mallory/signed", "workflow": "release.yml"}}
+	ix, indexURL, host := startIndex(t, []testindex.Dist{{Name: "signed", Version: "1.0", Publisher: &ghA}}, testindex.Options{Signer: ss})
+	const wheel = "signed-1.0-py3-none-any.whl"
+	_, sha, err := ix.File(wheel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign := func(filename string, id provenance.Identity) []byte {
+		t.Helper()
+		data, err := ss.Provenance(filename, sha, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	genuine, otherPublisher, otherFile := sign(wheel, ghA), sign(wheel, ghB), sign("other-1.0-py3-none-any.whl", ghA)
+	in := filepath.Join(dir, "requirements.in")
+	if err := os.WriteFile(in, []byte("signed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"pylock.toml", "requirements.txt"} {
+		if err := ix.SetProvenance(wheel, genuine); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, format)
+		if code, _, stderr := runPyward(t, "lock", in, "-o", out, "--index-url", indexURL, "--trusted-host", host,
+			"--python-version", "3.12", "--platform", "manylinux_x86_64", "-q", "--trusted-root", rootFile); code != exitOK {
+			t.Fatalf("%s: lock: exit %d: %s", format, code, stderr)
+		}
+		venvDir := func(name string) string { return filepath.Join(dir, format+"-"+name) }
+		syncArgs := func(venv string, extra ...string) []string {
+			return append([]string{"sync", out, "--venv", venvDir(venv), "--index-url", indexURL, "--trusted-host", host, "--trusted-root", rootFile, "-q"}, extra...)
+		}
+		steps := []struct {
+			name     string
+			prov     []byte
+			args     []string
+			wantCode int
+			wantErr  string
+		}{
+			{"another publisher", otherPublisher, syncArgs("a", "--no-cache"), exitUsage,
+				"signed==1.0: " + wheel + ": provenance fails the publisher identity check: published by GitHub repository=mallory/signed workflow=release.yml, but the lock records GitHub repository=acme/signed workflow=release.yml"},
+			{"provenance for another file", otherFile, syncArgs("a", "--no-cache"), exitUsage,
+				"signed==1.0: " + wheel + ": provenance fails the subject name check"},
+			{"genuine", genuine, syncArgs("a"), exitOK, ""},
+			{"offline skips the check", otherPublisher, syncArgs("b", "--offline"), exitOK,
+				"warning: --offline: the publishers the lock records for 1 package(s) were not re-verified"},
+		}
+		for _, st := range steps {
+			if err := ix.SetProvenance(wheel, st.prov); err != nil {
+				t.Fatal(err)
+			}
+			code, _, stderr := runPyward(t, st.args...)
+			if code != st.wantCode || !strings.Contains(stderr, st.wantErr) {
+				t.Errorf("%s: %s: exit %d, want %d with %q:\n%s", format, st.name, code, st.wantCode, st.wantErr, stderr)
+			}
+			if st.wantCode != exitOK {
+				if _, err := os.Stat(venvDir("a")); err == nil {
+					t.Errorf("%s: %s: the environment was created although sync was refused", format, st.name)
+				}
+			}
+		}
+	}
+}

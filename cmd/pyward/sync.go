@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pyward/pyward/internal/provenance"
 	"github.com/pyward/pyward/internal/sync"
 )
 
@@ -22,6 +23,7 @@ type syncFlags struct {
 	noCache, offline, quiet, dryRun  bool
 	verify                           bool
 	linkMode                         string
+	trustedRoot                      string
 	jobs                             int
 }
 
@@ -48,6 +50,12 @@ it (pylock.toml: its index and file URLs; requirements.txt: its "# from"
 comment, or the --index-url line). Credentials come from the URL,
 PYWARD_INDEX_<NAME>_USERNAME/_PASSWORD (NAME as the lock names the index),
 netrc, or pip's configuration for the same URL.
+
+Publishers: where the lock records a package's publishers (PEP 740
+attestation identities, written by pyward lock) and the index serves
+provenance for the file to install, sync verifies that provenance again
+and refuses a file whose provenance fails or names another publisher;
+--offline skips this and says so.
 
 Exit status: 0 done; 2 the lock, a file or a wheel was refused, or the
 environment is unusable; 3 network or I/O failure.`,
@@ -79,6 +87,7 @@ environment is unusable; 3 network or I/O failure.`,
 	fl.StringVar(&f.linkMode, "link-mode", sync.LinkHardlink, "how files come from the cache: hardlink (read-only, each link's inode checked) or copy (reflink where the file system can)")
 	fl.BoolVar(&f.verify, "verify", false, "compare every installed file's sha256 with pyward's record (default: sizes only) and reinstall what differs")
 	fl.IntVarP(&f.jobs, "jobs", "j", sync.DefaultJobs, "parallel downloads and installs")
+	fl.StringVar(&f.trustedRoot, "trusted-root", "", "Sigstore trusted_root.json to re-verify provenance against (default: the one pyward db update fetched, else the public-good root built in)")
 	return cmd
 }
 
@@ -109,6 +118,14 @@ func (a *app) runSync(cmd *cobra.Command, args []string, f syncFlags) error {
 		TrustedHosts: f.trustedHosts, Keep: f.keep, AllowStartup: append(f.allowStartup, f.allowPth...), AllowBuild: f.allowBuild,
 		Compile: f.compile, CacheDir: cacheDir, NoCache: f.noCache, Offline: f.offline, DryRun: f.dryRun, Jobs: f.jobs,
 		Verify: f.verify, LinkMode: f.linkMode, Client: a.clientOptions(),
+	}
+	rootDir, _ := a.cacheRoot(f.cacheDir) // the stored trusted root is read even with --no-cache
+	opts.ProvenanceVerifier = func() (*provenance.Verifier, error) {
+		v, _, err := provenanceVerifier(f.trustedRoot, rootDir)
+		if err != nil {
+			return nil, usageError(err)
+		}
+		return v, nil
 	}
 	if !f.quiet && isTerminal(a.stderr) {
 		opts.Progress = newByteProgress(a.stderr, time.Now)

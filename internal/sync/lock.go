@@ -38,6 +38,10 @@ type Entry struct {
 	// Index is the URL of the index the lock records for the package ("" when
 	// it records none): the package is fetched from there only.
 	Index string
+	// Identities are the publishers the lock records for the package
+	// (PEP 751 attestation-identities; requirements.txt "# pyward:
+	// attestation-identity" comments).
+	Identities []lockfile.AttestationIdentity
 
 	line int // of a requirements lock's entry in the lock itself
 }
@@ -135,6 +139,7 @@ func LoadLock(ctx context.Context, file string) (*Lock, error) {
 	for i := range l.Entries {
 		if e := &l.Entries[i]; e.line > 0 {
 			e.Index = rs.From[e.line]
+			e.Identities = rs.Identities[e.line]
 		}
 	}
 	return l, nil
@@ -149,7 +154,8 @@ func fromPylock(file string, l *lockfile.Lock) (*Lock, error) {
 		if p.Line == 0 {
 			origin = fmt.Sprintf("%s: %s", file, p.Name)
 		}
-		e := Entry{Name: p.Name, Version: p.Version, Origin: origin, RequiresPython: p.RequiresPython, Index: p.Index}
+		e := Entry{Name: p.Name, Version: p.Version, Origin: origin, RequiresPython: p.RequiresPython, Index: p.Index,
+			Identities: p.AttestationIdentities}
 		if p.Marker != "" {
 			m, err := pep508.ParseMarker(p.Marker)
 			if err != nil {

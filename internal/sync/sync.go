@@ -82,6 +82,17 @@
 // can substitute bytes). The index client's rules apply: plain http only for
 // --trusted-host, credentials from PYWARD_INDEX_* or netrc.
 //
+// # Publishers
+//
+// Where the lock records a package's publishers (PEP 740 attestation
+// identities) and Options.ProvenanceVerifier is set, every package to be
+// installed has the provenance its index serves for the chosen file
+// verified again before anything is fetched: a failed check or an identity
+// the lock does not record refuses the sync (ErrRefused, naming the file and
+// the check). A file the index serves no provenance for is warned about
+// (losing a publisher is the re-lock's check); with --offline nothing is
+// re-verified, and a warning says so.
+//
 // # Recovery
 //
 // Each wheel is staged inside the environment and renamed into place, with
@@ -112,6 +123,7 @@ import (
 	"github.com/pyward/pyward/internal/metadata"
 	"github.com/pyward/pyward/internal/pep503"
 	"github.com/pyward/pyward/internal/pep508"
+	"github.com/pyward/pyward/internal/provenance"
 	"github.com/pyward/pyward/internal/sources"
 	"github.com/pyward/pyward/internal/venv"
 )
@@ -166,6 +178,12 @@ type Options struct {
 	Jobs     int    // 0 → DefaultJobs
 	Verify   bool   // compare every installed file's hash with pyward's record, not only its size
 	LinkMode string // LinkHardlink or "" (read-only hard links into the cache, checked), LinkCopy (files of the environment's own)
+
+	// ProvenanceVerifier, when set, makes sync re-verify the publishers
+	// (PEP 740 attestation identities) the lock records, for every package
+	// it installs, before anything is fetched: see plan.reverify. It is
+	// called once, and only when there is something to verify.
+	ProvenanceVerifier func() (*provenance.Verifier, error)
 
 	// Fetcher replaces the index client (tests); Client configures the
 	// index client otherwise (user agent, transport, the -v request log).
@@ -320,6 +338,9 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 	if opts.DryRun {
 		res.Elapsed = time.Since(start)
 		return res, nil
+	}
+	if err := p.reverify(ctx, fetcher); err != nil {
+		return nil, err
 	}
 	defer p.removeTemp()
 	if err := p.prepare(ctx, fetcher); err != nil {

@@ -356,6 +356,13 @@ func (ix *Index) withFile(filename string, change func(*file)) error {
 	return nil
 }
 
+// SetProvenance replaces the PEP 740 provenance served for filename, while
+// the pages keep linking it: provenance signed by another publisher, or for
+// another file.
+func (ix *Index) SetProvenance(filename string, data []byte) error {
+	return ix.withFile(filename, func(f *file) { f.provenance = bytes.Clone(data) })
+}
+
 // ListSHA256 makes the pages list sha256hex as the sha256 of filename
 // while its bytes stay as built: an index that claims another file's hash
 // for its own. Size and metadata file are listed as before.
