@@ -27,6 +27,7 @@ import (
 	"github.com/pyward/pyward/internal/lock"
 	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/osv"
+	"github.com/pyward/pyward/internal/provenance"
 	"github.com/pyward/pyward/internal/pyproject"
 	"github.com/pyward/pyward/internal/report"
 	"github.com/pyward/pyward/internal/sources"
@@ -36,27 +37,28 @@ import (
 )
 
 type auditFlags struct {
-	db         string
-	noVulns    bool
-	offline    bool
-	cacheDir   string
-	ignores    []string
-	failOn     string
-	format     string
-	output     string
-	names      []string
-	reference  string
-	namesFile  string
-	cooldown   string
-	noIndexCfg bool
-	indexURL   string
-	publicURL  string
-	trusted    []string
-	venvDir    string
-	python     string
-	baseline   string
-	writeBase  string
-	fix        fixFlags
+	db          string
+	noVulns     bool
+	offline     bool
+	cacheDir    string
+	ignores     []string
+	failOn      string
+	format      string
+	output      string
+	names       []string
+	reference   string
+	namesFile   string
+	cooldown    string
+	noIndexCfg  bool
+	trustedRoot string
+	indexURL    string
+	publicURL   string
+	trusted     []string
+	venvDir     string
+	python      string
+	baseline    string
+	writeBase   string
+	fix         fixFlags
 }
 
 func (a *app) auditCommand() *cobra.Command {
@@ -97,6 +99,7 @@ input.`,
 	fl.StringVar(&f.db, "db", "", "advisory database: a directory or zip of OSV files, compiled into the cache on first use and reused while unchanged (default: the cache filled by 'pyward db update')")
 	fl.BoolVar(&f.noVulns, "no-vulns", false, "skip the vulnerability check")
 	fl.BoolVar(&f.offline, "offline", false, "never touch the network")
+	fl.StringVar(&f.trustedRoot, "trusted-root", "", "Sigstore trusted_root.json to verify the index's provenance against (default: the one pyward db update fetched, else the public-good root built in)")
 	fl.StringVar(&f.cacheDir, "cache-dir", "", "cache directory (default $PYWARD_CACHE_DIR, $XDG_CACHE_HOME/pyward or ~/.cache/pyward)")
 	fl.StringArrayVar(&f.ignores, "ignore", nil, "ignore a vulnerability: ID=REASON[@YYYY-MM-DD expiry] (repeatable)")
 	fl.StringVar(&f.failOn, "fail-on", "high", "exit 1 when a finding is at least this severe: info, low, medium, high, critical, none")
@@ -289,10 +292,26 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 		extra = append(extra, found...)
 		warnings = append(warnings, warns...)
 	}
+	var verifier *provenance.Verifier
 	for _, inv := range invs {
 		if inv.Format == inventory.FormatPylock || inv.Format == inventory.FormatRequirements {
 			if l, _, err := lock.ReadLock(inv.Source, inv.Format == inventory.FormatPylock); err == nil && l != nil {
 				extra = append(extra, audit.ProvenanceFindings(l, inv.Source)...)
+				// Online, the provenance the index serves for the locked
+				// files is verified too (provenance/invalid).
+				lookups, online := opts.Projects.(*audit.IndexLookups)
+				if !online {
+					continue
+				}
+				if verifier == nil {
+					rootDir, _ := a.cacheRoot(f.cacheDir)
+					if verifier, _, err = provenanceVerifier(f.trustedRoot, rootDir); err != nil {
+						return usageError(err)
+					}
+				}
+				found, warns := audit.InvalidProvenanceFindings(ctx, l, inv, inv.Source, lookups, verifier)
+				extra = append(extra, found...)
+				warnings = append(warnings, warns...)
 			}
 		}
 	}

@@ -222,6 +222,7 @@ func TestDBUpdateTrustedRootThroughTUF(t *testing.T) {
 // each file it installs against the publishers the lock records, refuses a
 // file signed by another publisher or whose provenance fails (exit 2,
 // naming the file and the check), and skips this with --offline, saying so.
+// audit reports the failing provenance as critical.
 func TestSyncReverifiesPublishers(t *testing.T) {
 	isolateConfig(t)
 	ss, err := provenancetest.New()
@@ -298,6 +299,25 @@ func TestSyncReverifiesPublishers(t *testing.T) {
 				if _, err := os.Stat(venvDir("a")); err == nil {
 					t.Errorf("%s: %s: the environment was created although sync was refused", format, st.name)
 				}
+			}
+		}
+		// audit, online, verifies what the index serves: the provenance
+		// for another file is critical; the genuine one is no finding.
+		auditArgs := []string{"audit", out, "--no-vulns", "--no-index-config", "--format", "json", "--fail-on", "none",
+			"--index-url", indexURL, "--public-index", indexURL, "--trusted-host", host, "--trusted-root", rootFile}
+		for _, tc := range []struct {
+			prov []byte
+			want bool
+		}{{otherFile, true}, {genuine, false}} {
+			if err := ix.SetProvenance(wheel, tc.prov); err != nil {
+				t.Fatal(err)
+			}
+			// A fresh cache each time: the index serves provenance as immutable.
+			code, stdout, stderr := runPyward(t, append(auditArgs, "--cache-dir", t.TempDir())...)
+			got := strings.Contains(stdout, `"rule":"provenance/invalid"`) && strings.Contains(stdout, `"severity":"critical"`) &&
+				strings.Contains(stdout, "the provenance of "+wheel+" fails the subject name check")
+			if code != exitOK || got != tc.want || strings.Contains(stdout, "provenance/invalid") != tc.want {
+				t.Errorf("%s: audit (invalid provenance %v): exit %d\n%s\n%s", format, tc.want, code, stdout, stderr)
 			}
 		}
 	}

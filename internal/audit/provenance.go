@@ -17,8 +17,9 @@ const KindProvenance Kind = "provenance"
 //   - provenance/publisher-change (high): a publisher change accepted with
 //     --allow-publisher-change, kept on record in the lock's history.
 //
-// Invalid provenance never reaches a lock: pyward lock refuses it (exit 2).
-// file names the lock in the findings.
+// pyward lock refuses invalid provenance (exit 2), so a lock never records
+// it; InvalidProvenanceFindings checks what the index serves now. file names
+// the lock in the findings.
 //
 // A lock that records no identity at all was not written with provenance
 // checks (another tool, or --no-provenance), so it gets no findings: its
