@@ -116,6 +116,16 @@ func Lock(ctx context.Context, opts Options) (*Result, error) {
 		undated = &undatedFiles{}
 		provider = &cooldownProvider{Provider: provider, cutoff: opts.ExcludeNewer, undated: undated}
 	}
+	var pre *provenancePrefetch
+	if opts.Provenance != nil {
+		pctx, cancel := context.WithCancel(ctx)
+		pre = newProvenancePrefetch(pctx, opts.Provenance)
+		// Prefetches of releases the lock did not keep stop here; none
+		// uses the index client after Lock returns.
+		defer pre.wait()
+		defer cancel()
+		provider = &prefetchProvider{Provider: provider, pre: pre}
+	}
 	reqs := make([]*pep508.Requirement, len(opts.Requirements))
 	for i, r := range opts.Requirements {
 		reqs[i] = r.Req
@@ -274,7 +284,7 @@ func Lock(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	if opts.Provenance != nil {
-		if err := checkProvenance(ctx, l, res, opts.Provenance); err != nil {
+		if err := checkProvenance(ctx, l, res, opts.Provenance, pre); err != nil {
 			return nil, err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -107,7 +108,7 @@ func (v *Verdicts) put(body []byte, fileSHA string, ids []provenance.Identity) {
 
 // checkProvenance verifies the locked files' provenance, records identities
 // and applies the policy to l.
-func checkProvenance(ctx context.Context, l *lockfile.Lock, res *resolve.Resolution, pv *Provenance) error {
+func checkProvenance(ctx context.Context, l *lockfile.Lock, res *resolve.Resolution, pv *Provenance, pre *provenancePrefetch) error {
 	type job struct {
 		pkg  int
 		file index.File
@@ -137,28 +138,13 @@ func checkProvenance(ctx context.Context, l *lockfile.Lock, res *resolve.Resolut
 	g.SetLimit(MaxProvenanceFetches)
 	for i, j := range jobs {
 		g.Go(func() error {
-			data, err := pv.Fetcher.Provenance(gctx, j.file)
-			if err != nil {
-				return err
+			if r, ok := pre.result(gctx, j.file, j.sha); ok {
+				found[i] = r.ids
+				return r.err
 			}
-			if data == nil {
-				return nil
-			}
-			if pv.Verdicts != nil {
-				if ids, ok := pv.Verdicts.get(data, j.sha); ok {
-					found[i] = ids
-					return nil
-				}
-			}
-			ids, err := pv.Verifier.VerifyProvenance(provenance.Dist{Filename: j.file.Filename, SHA256: j.sha}, data)
-			if err != nil {
-				return err
-			}
-			if pv.Verdicts != nil && len(ids) > 0 {
-				pv.Verdicts.put(data, j.sha, ids)
-			}
+			ids, err := pv.fetchVerify(gctx, j.file, j.sha)
 			found[i] = ids
-			return nil
+			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -182,6 +168,142 @@ func checkProvenance(ctx context.Context, l *lockfile.Lock, res *resolve.Resolut
 		return fmt.Errorf("%w: %s", ErrProvenancePolicy, strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// fetchVerify fetches f's provenance and verifies it against the file's
+// sha256, through the verdict cache; nil identities when the index links
+// none.
+func (pv *Provenance) fetchVerify(ctx context.Context, f index.File, sha string) ([]provenance.Identity, error) {
+	data, err := pv.Fetcher.Provenance(ctx, f)
+	if err != nil || data == nil {
+		return nil, err
+	}
+	if pv.Verdicts != nil {
+		if ids, ok := pv.Verdicts.get(data, sha); ok {
+			return ids, nil
+		}
+	}
+	ids, err := pv.Verifier.VerifyProvenance(provenance.Dist{Filename: f.Filename, SHA256: sha}, data)
+	if err != nil {
+		return nil, err
+	}
+	if pv.Verdicts != nil && len(ids) > 0 {
+		pv.Verdicts.put(data, sha, ids)
+	}
+	return ids, nil
+}
+
+// provenancePrefetch fetches and verifies a release's provenance as soon
+// as the resolver reads the release's metadata, MaxProvenanceFetches at a
+// time, so that the requests overlap the resolution instead of following
+// it. Releases the resolver later drops cost their requests (every one
+// goes through the index client like any other, so it counts in the
+// request total); checkProvenance takes the results of the releases it
+// locks and fetches what was not prefetched.
+type provenancePrefetch struct {
+	pv   *Provenance
+	ctx  context.Context // ends with the lock
+	sem  chan struct{}
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	jobs map[string]*prefetched // by provenance URL
+}
+
+// prefetched is one file's outcome, ready when done is closed.
+type prefetched struct {
+	sha  string // the index's sha256 it was verified against
+	done chan struct{}
+	ids  []provenance.Identity
+	err  error
+}
+
+func newProvenancePrefetch(ctx context.Context, pv *Provenance) *provenancePrefetch {
+	return &provenancePrefetch{pv: pv, ctx: ctx, sem: make(chan struct{}, MaxProvenanceFetches), jobs: map[string]*prefetched{}}
+}
+
+// start begins fetching the provenance of c's files that link one and
+// list a sha256 (a file without one is hashed after resolution, and
+// checked then). It does not wait.
+func (pp *provenancePrefetch) start(c *resolve.Candidate) {
+	for _, f := range c.Files {
+		ixf, ok := f.Data.(index.File)
+		sha := strings.ToLower(f.Hashes["sha256"])
+		if !ok || ixf.Provenance == "" || sha == "" || f.Yanked {
+			continue
+		}
+		pp.mu.Lock()
+		_, seen := pp.jobs[ixf.Provenance]
+		j := &prefetched{sha: sha, done: make(chan struct{})}
+		if !seen {
+			pp.jobs[ixf.Provenance] = j
+		}
+		pp.mu.Unlock()
+		if seen {
+			continue
+		}
+		pp.wg.Add(1)
+		go func() {
+			defer pp.wg.Done()
+			defer close(j.done)
+			select {
+			case pp.sem <- struct{}{}:
+			case <-pp.ctx.Done():
+				j.err = pp.ctx.Err()
+				return
+			}
+			defer func() { <-pp.sem }()
+			j.ids, j.err = pp.pv.fetchVerify(pp.ctx, ixf, sha)
+		}()
+	}
+}
+
+// wait waits for every prefetch started; the caller ends their context
+// first, so that those the lock does not need stop early.
+func (pp *provenancePrefetch) wait() { pp.wg.Wait() }
+
+// result waits for f's prefetched outcome; false when f was not
+// prefetched against sha, or the prefetch was cut short by the end of
+// its context.
+func (pp *provenancePrefetch) result(ctx context.Context, f index.File, sha string) (*prefetched, bool) {
+	if pp == nil {
+		return nil, false
+	}
+	pp.mu.Lock()
+	j := pp.jobs[f.Provenance]
+	pp.mu.Unlock()
+	if j == nil || j.sha != sha {
+		return nil, false
+	}
+	select {
+	case <-j.done:
+	case <-ctx.Done():
+		return nil, false
+	}
+	if j.err != nil && pp.ctx.Err() != nil {
+		return nil, false
+	}
+	return j, true
+}
+
+// prefetchProvider starts a release's provenance prefetch when the solver
+// turns to it (resolve.ChoiceObserver), as its metadata is read; the
+// prefetcher's speculative reads of neighbouring releases start none, so
+// that releases the solver never considers cost no provenance request.
+type prefetchProvider struct {
+	resolve.Provider
+	pre *provenancePrefetch
+}
+
+// Considering implements resolve.ChoiceObserver.
+func (p *prefetchProvider) Considering(c *resolve.Candidate) { p.pre.start(c) }
+
+// FromURL passes direct URL requirements through to the wrapped provider.
+func (p *prefetchProvider) FromURL(ctx context.Context, name, url string) (*resolve.Candidate, error) {
+	u, ok := p.Provider.(resolve.URLProvider)
+	if !ok {
+		return nil, fmt.Errorf("%s @ %s: direct URL requirements are not supported by this package source", name, url)
+	}
+	return u.FromURL(ctx, name, url)
 }
 
 // judge applies --require-provenance and change detection to one package,

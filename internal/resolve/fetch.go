@@ -175,6 +175,9 @@ func (f *fetcher) dependencies(ctx context.Context, c *Candidate, file *File, sp
 		if ok && g.Compare(c.Version) != 0 {
 			f.misses.Add(1)
 		}
+		if o, ok := f.p.(ChoiceObserver); ok {
+			o.Considering(c)
+		}
 	}
 	return f.deps.do(ctx, c, speculative, f.sem, func(ctx context.Context) (*Dependencies, error) {
 		d, err := f.p.Dependencies(ctx, c, file)

@@ -82,6 +82,17 @@ type Provider interface {
 	Dependencies(ctx context.Context, c *Candidate, f *File) (*Dependencies, error)
 }
 
+// ChoiceObserver is implemented by providers that want to know which
+// releases the solver itself turns to, as opposed to the prefetcher's
+// speculative reads: lock starts fetching their provenance then, in
+// parallel with their metadata.
+type ChoiceObserver interface {
+	// Considering is called each time the solver asks for the requirements
+	// of release c, before they are read; c may still be given up by
+	// backtracking. It must not block.
+	Considering(c *Candidate)
+}
+
 // URLProvider is implemented by providers that can resolve direct URL
 // requirements (`name @ https://...`). The returned candidate pins the
 // project to that single artifact.
