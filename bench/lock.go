@@ -13,6 +13,8 @@ import (
 
 	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/pep503"
+	"github.com/pyward/pyward/internal/provenance"
+	"github.com/pyward/pyward/internal/provenance/provenancetest"
 	"github.com/pyward/pyward/internal/testindex"
 )
 
@@ -84,8 +86,114 @@ func lockSuite(ctx context.Context, cfg *config) (*suite, error) {
 		if err := lockCase(ctx, cfg, s, ix, latency, top); err != nil {
 			return s, fmt.Errorf("%d names: %w", n, err)
 		}
+		if n == slices.Max(sets) {
+			if err := lockProvenanceCase(ctx, cfg, s, dists, latency, top); err != nil {
+				return s, fmt.Errorf("%d names with provenance: %w", n, err)
+			}
+		}
 	}
 	return s, nil
+}
+
+// Provenance targets (issue 11).
+const (
+	lockProvenanceMul = 1.3
+)
+
+// lockProvenanceCase measures what PEP 740 verification costs a lock: the
+// same graph served again with genuine provenance for every file (signed
+// by a provenancetest instance for one GitHub publisher per project),
+// locked for one environment with and without --no-provenance; --trusted-root
+// is the instance's root.
+func lockProvenanceCase(ctx context.Context, cfg *config, s *suite, dists []testindex.Dist, latency time.Duration, top []string) error {
+	ss, err := provenancetest.New()
+	if err != nil {
+		return err
+	}
+	signed := slices.Clone(dists)
+	for i := range signed {
+		signed[i].Publisher = &provenance.Identity{Kind: provenance.KindGitHub,
+			Claims: map[string]string{"repository": "bench/" + signed[i].ProjectName(), "workflow": "release.yml"}}
+	}
+	ix, err := testindex.New(signed, testindex.Options{Latency: latency, CacheControl: pypiCacheControl, Signer: ss})
+	if err != nil {
+		return err
+	}
+	ix.Start()
+	defer ix.Close()
+	n := len(top)
+	dir := filepath.Join(cfg.work, "lock", fmt.Sprintf("provenance-%d", n))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	rootJSON, err := ss.TrustedRootJSON()
+	if err != nil {
+		return err
+	}
+	root := filepath.Join(dir, "trusted_root.json")
+	reqs := filepath.Join(dir, "reqs.in")
+	if err := os.WriteFile(root, rootJSON, 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(reqs, []byte(strings.Join(top, "\n")+"\n"), 0o644); err != nil {
+		return err
+	}
+	lockPath := filepath.Join(dir, "pylock.toml")
+	pyward := func(cache string, extra ...string) proc {
+		return proc{Name: cfg.pyward, Dir: dir, Args: append([]string{"lock", reqs, "-o", lockPath, "--no-universal",
+			"--index-url", ix.URL() + "/simple/", "--trusted-host", "127.0.0.1", "--cache-dir", cache, "-q"}, extra...)}
+	}
+	label := fmt.Sprintf("%d names, every file with provenance", n)
+	s.Setup = append(s.Setup, "provenance: the same graph with a PEP 740 provenance object for every file (provenancetest, one GitHub publisher per project); `pyward lock --no-universal` with `--trusted-root` the instance's root, \"off\" with `--no-provenance`; warm re-lock as above")
+	var reqsOff, reqsOn int64
+	cold := func(r *row, tag string, extra ...string) (string, error) {
+		var cache string
+		for i := range cfg.runs {
+			cache = filepath.Join(dir, fmt.Sprintf("cache-%s-%d", tag, i))
+			os.RemoveAll(cache)
+			os.Remove(lockPath)
+			cfg.log("lock %s: %s cold %d/%d", label, r.Tool, i+1, cfg.runs)
+			ix.ResetCounts()
+			smp, _, err := run(ctx, pyward(cache, extra...))
+			if err != nil {
+				return "", err
+			}
+			r.add(smp)
+		}
+		return cache, nil
+	}
+	off := &row{Tool: "pyward lock --no-universal --no-provenance", Case: "cold, " + label}
+	if _, err := cold(off, "off", "--no-provenance"); err != nil {
+		return err
+	}
+	reqsOff = ix.Requests()
+	on := &row{Tool: "pyward lock --no-universal --trusted-root", Case: "cold, " + label, Ref: off,
+		Checks: []check{{Target: fmt.Sprintf("≤ %.1f× without provenance", lockProvenanceMul)}}}
+	cache, err := cold(on, "on", "--trusted-root", root)
+	if err != nil {
+		return err
+	}
+	reqsOn = ix.Requests()
+	on.Checks[0].Pass = float64(on.median()) <= lockProvenanceMul*float64(off.median())
+	warm := &row{Tool: "pyward lock --no-universal --trusted-root", Case: "warm re-lock, " + label,
+		Checks: []check{{Target: fmt.Sprintf("< %s", fmtDur(lockWarmMax))}}}
+	for i := range cfg.runs {
+		cfg.log("lock %s: warm re-lock %d/%d", label, i+1, cfg.runs)
+		if err := os.RemoveAll(filepath.Join(cache, "lock-memo")); err != nil {
+			return err
+		}
+		smp, _, err := run(ctx, pyward(cache, "--trusted-root", root))
+		if err != nil {
+			return err
+		}
+		warm.add(smp)
+	}
+	warm.Checks[0].Pass = warm.median() < lockWarmMax
+	// CPU time is what a loaded machine distorts least.
+	s.Notes = append(s.Notes, fmt.Sprintf("%s: HTTP requests per cold run: %d without provenance, %d with; CPU (user+sys, median): cold %s without, %s with, warm re-lock %s",
+		label, reqsOff, reqsOn, fmtDur(median(off.CPU)), fmtDur(median(on.CPU)), fmtDur(median(warm.CPU))))
+	s.Rows = append(s.Rows, off, on, warm)
+	return nil
 }
 
 // lockCase measures one requirement set.
