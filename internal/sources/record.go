@@ -12,7 +12,6 @@ import (
 	"github.com/pyward/pyward/internal/index"
 	"github.com/pyward/pyward/internal/inventory"
 	"github.com/pyward/pyward/internal/lockfile"
-	"github.com/pyward/pyward/internal/pep503"
 	"github.com/pyward/pyward/internal/redact"
 )
 
@@ -149,18 +148,6 @@ func (s *Sources) Review(overlaps []index.Overlap, l *lockfile.Lock) ([]string, 
 		return nil, &ConflictError{Conflicts: conflicts, indexes: s.indexes}
 	}
 	return notes, nil
-}
-
-// LockedFrom reads what a parsed lock records about sources. data is the
-// file's content (a requirements lock's comments are read from it); for a
-// pylock.toml it may be nil.
-func LockedFrom(path string, l *lockfile.Lock, pylock bool) *Locked {
-	out := &Locked{Path: path, Indexes: l.Indexes, IndexURL: l.IndexURL, FindLinks: l.FindLinks, NoIndex: l.NoIndex,
-		TrustedHosts: l.TrustedHosts, FilesByURL: pylock}
-	for _, p := range l.Packages {
-		out.Packages = append(out.Packages, LockedPackage{Name: pep503.Normalize(p.Name), Index: p.Index})
-	}
-	return out
 }
 
 // recordedTrust returns the trusted hosts that an index or find-links

@@ -563,15 +563,6 @@ func (s *Sources) consume(f Flags, l *Locked, pip *Pip) error {
 	return nil
 }
 
-// Indexes returns the indexes and find-links locations, in order.
-func (s *Sources) Indexes() []Index { return slices.Clone(s.indexes) }
-
-// Routes returns the per-package routes, in precedence order.
-func (s *Sources) Routes() []Route { return slices.Clone(s.routes) }
-
-// Strategy returns the strategy in force.
-func (s *Sources) Strategy() Strategy { return s.strategy }
-
 // Warnings are what the user should be told about the configuration.
 func (s *Sources) Warnings() []string { return slices.Clone(s.warnings) }
 
