@@ -3,7 +3,6 @@ package osv
 import (
 	"context"
 	"errors"
-	"github.com/pyward/pyward/internal/retry"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/pyward/pyward/internal/retry"
 )
 
 // exportServer serves a zip like the OSV bucket: ETag and Last-Modified,
@@ -296,32 +297,4 @@ func (tr handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp := w.Result()
 	resp.Request = r
 	return resp, nil
-}
-
-func TestCacheImportOffline(t *testing.T) {
-	clock := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
-	c := &Cache{Dir: filepath.Join(t.TempDir(), "osv"), Offline: true, Now: func() time.Time { return clock }}
-	z := writeZip(t, map[string]string{"PYSEC-2018-28.json": v1Record, "broken.json": "{"})
-	res, err := c.Import(t.Context(), z)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(res.Meta.URL, "file://") || res.Meta.Advisories != 1 || len(res.FileErrors) != 1 || !res.Meta.FetchedAt.Equal(clock) {
-		t.Errorf("import: %+v", res)
-	}
-	db, _, err := c.Open(t.Context())
-	if err != nil || len(db.Query("requests", "2.19.1")) != 1 {
-		t.Errorf("open after import: %v", err)
-	}
-	if _, err := c.Import(t.Context(), filepath.Join(t.TempDir(), "missing.zip")); err == nil {
-		t.Error("missing archive imported")
-	}
-	notZip := filepath.Join(t.TempDir(), "x.zip")
-	os.WriteFile(notZip, []byte("nope"), 0o644)
-	if _, err := c.Import(t.Context(), notZip); err == nil {
-		t.Error("non-zip imported")
-	}
-	if db, _, err := c.Open(t.Context()); err != nil || len(db.Query("requests", "2.19.1")) != 1 {
-		t.Errorf("failed import damaged the cache: %v", err)
-	}
 }

@@ -119,12 +119,6 @@ type DB struct {
 // dropped at build time and not counted).
 func (db *DB) Len() int { return db.records }
 
-// Withdrawn reports how many withdrawn advisories were skipped.
-func (db *DB) Withdrawn() int { return db.withdrawn }
-
-// Packages reports how many distinct packages have advisories.
-func (db *DB) Packages() int { return len(db.pkgs) }
-
 // Build compiles records into a DB. Withdrawn records are dropped (a
 // withdrawal means the advisory was published in error); affected entries
 // for ecosystems other than PyPI are ignored.
@@ -480,18 +474,4 @@ func sortFixed(fs []fixedVersion) []fixedVersion {
 	}
 	slices.SortStableFunc(fs, c)
 	return slices.CompactFunc(fs, func(a, b fixedVersion) bool { return c(a, b) == 0 })
-}
-
-// sortVersions is sortFixed over strings.
-func sortVersions(vs []string) []string {
-	fs := make([]fixedVersion, len(vs))
-	for i, s := range vs {
-		fs[i] = newFixedVersion(s)
-	}
-	fs = sortFixed(fs)
-	out := make([]string, len(fs))
-	for i, f := range fs {
-		out[i] = f.text
-	}
-	return out
 }

@@ -132,3 +132,26 @@ func decodeSourceEntry(data []byte, key string) (*DB, []error, error) {
 	}
 	return decodeSourceBody(string(body), key)
 }
+
+// ParseJSON decodes one OSV record in JSON form.
+func ParseJSON(data []byte) (*Record, error) { return parseJSON("", data) }
+
+// Withdrawn reports how many withdrawn advisories were skipped.
+func (db *DB) Withdrawn() int { return db.withdrawn }
+
+// Packages reports how many distinct packages have advisories.
+func (db *DB) Packages() int { return len(db.pkgs) }
+
+// sortVersions is sortFixed over strings.
+func sortVersions(vs []string) []string {
+	fs := make([]fixedVersion, len(vs))
+	for i, s := range vs {
+		fs[i] = newFixedVersion(s)
+	}
+	fs = sortFixed(fs)
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.text
+	}
+	return out
+}

@@ -151,9 +151,6 @@ func ParseFile(name string, data []byte) (*Record, error) {
 	return nil, &ParseError{File: name, Err: errors.New("unsupported file type: want .json, .yaml or .yml")}
 }
 
-// ParseJSON decodes one OSV record in JSON form.
-func ParseJSON(data []byte) (*Record, error) { return parseJSON("", data) }
-
 // ParseYAML decodes one OSV record in YAML form (the pypa/advisory-database
 // encoding).
 func ParseYAML(data []byte) (*Record, error) { return parseYAML("", data) }
