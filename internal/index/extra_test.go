@@ -331,25 +331,39 @@ func TestConnectionRefused(t *testing.T) {
 }
 
 // TestSharedCallCancellation: one caller's cancelled context does not fail
-// another caller waiting on the same in-flight request.
+// another caller waiting on the same in-flight request. In a synctest
+// bubble, synctest.Wait makes sure the short caller's request is in flight
+// before the long caller asks, and the latencies are virtual time.
 func TestSharedCallCancellation(t *testing.T) {
-	_, u := startIndex(t, acmeDists(), testindex.Options{Latency: 150 * time.Millisecond})
-	c := newClient(t, nil, Source{Name: "test", URL: u})
-	short, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
-	defer cancel()
-	var wg sync.WaitGroup
-	var errShort, errLong error
-	wg.Add(2)
-	go func() { defer wg.Done(); _, errShort = c.Project(short, "six") }()
-	time.Sleep(5 * time.Millisecond)
-	go func() { defer wg.Done(); _, errLong = c.Project(ctx, "six") }()
-	wg.Wait()
-	if !errors.Is(errShort, context.DeadlineExceeded) {
-		t.Errorf("short caller: %v", errShort)
-	}
-	if errLong != nil {
-		t.Errorf("long caller failed with the short caller's deadline: %v", errLong)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		ix, err := testindex.New(acmeDists(), testindex.Options{Latency: 150 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := bubbleClient(t, ix.Handler(), nil)
+		start := time.Now()
+		short, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
+		defer cancel()
+		var wg sync.WaitGroup
+		var errShort, errLong error
+		wg.Add(2)
+		go func() { defer wg.Done(); _, errShort = c.Project(short, "six") }()
+		synctest.Wait() // the short caller's request waits in the index
+		go func() { defer wg.Done(); _, errLong = c.Project(ctx, "six") }()
+		wg.Wait()
+		if !errors.Is(errShort, context.DeadlineExceeded) {
+			t.Errorf("short caller: %v", errShort)
+		}
+		if errLong != nil {
+			t.Errorf("long caller failed with the short caller's deadline: %v", errLong)
+		}
+		// The long caller waited on the short caller's request until its
+		// deadline (30ms), then made its own (150ms): on its own from the
+		// start it would have been done at 150ms.
+		if d := time.Since(start); d < 180*time.Millisecond {
+			t.Errorf("long caller done after %v: it did not wait on the shared request", d)
+		}
+	})
 }
 
 func TestCacheControl(t *testing.T) {
