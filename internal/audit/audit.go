@@ -73,21 +73,6 @@ type Suppressed struct {
 	Expires time.Time
 }
 
-// Max returns the highest severity among the findings, and false when there
-// are none.
-func (r *Report) Max() (Severity, bool) {
-	if len(r.Findings) == 0 {
-		return 0, false
-	}
-	max := r.Findings[0].Severity
-	for _, f := range r.Findings[1:] {
-		if f.Severity > max {
-			max = f.Severity
-		}
-	}
-	return max, true
-}
-
 // CountAtLeast counts findings of severity s or worse.
 func (r *Report) CountAtLeast(s Severity) int {
 	n := 0

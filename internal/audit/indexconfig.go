@@ -131,13 +131,6 @@ func ScanSourceConfig(readFile func(string) ([]byte, error), invs []*inventory.I
 	return out, errs
 }
 
-// ScanIndexConfig is ScanMachineConfig plus ScanSourceConfig.
-func ScanIndexConfig(env ConfigEnv, invs []*inventory.Inventory, pyprojects []string) ([]Finding, []error) {
-	out, errs := ScanMachineConfig(env)
-	more, moreErrs := ScanSourceConfig(env.ReadFile, invs, pyprojects)
-	return append(out, more...), append(errs, moreErrs...)
-}
-
 type toolIndexes struct {
 	Tool struct {
 		UV struct {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"path"
 )
 
 // MaxProvenanceFile bounds a PEP 740 provenance object (a real one is about
@@ -13,20 +12,6 @@ const MaxProvenanceFile = 1 << 20
 
 // provenanceAccept is the media type PyPI's Integrity API serves.
 const provenanceAccept = "application/json"
-
-// IntegrityURL is the PyPI Integrity API URL of a file's provenance,
-// /integrity/<project>/<version>/<filename>/provenance, on the host of the
-// simple index indexURL (PyPI serves /simple/ and /integrity/ side by side).
-func IntegrityURL(indexURL, project, version, filename string) (string, error) {
-	u, err := url.Parse(indexURL)
-	if err != nil {
-		return "", fmt.Errorf("bad index URL %q: %w", indexURL, err)
-	}
-	base := *u
-	base.Path = path.Join(path.Dir(path.Clean(u.Path)), "integrity", project, version, filename, "provenance")
-	base.RawPath, base.RawQuery, base.Fragment = "", "", ""
-	return base.String(), nil
-}
 
 // Provenance fetches the PEP 740 provenance object the page links for f
 // (simple API 1.3 "provenance" / data-provenance, which on PyPI is the

@@ -131,21 +131,6 @@ func Parse(data []byte) (*Provenance, error) {
 	return &p, nil
 }
 
-// ParseAttestation reads a single attestation object (PyPI's upload format).
-func ParseAttestation(data []byte) (*Attestation, error) {
-	if len(data) > MaxProvenanceSize {
-		return nil, fmt.Errorf("attestation is %d bytes, over the limit of %d", len(data), MaxProvenanceSize)
-	}
-	var a Attestation
-	if err := strictUnmarshal(data, &a); err != nil {
-		return nil, fmt.Errorf("attestation is not valid JSON: %w", err)
-	}
-	if err := a.check(); err != nil {
-		return nil, err
-	}
-	return &a, nil
-}
-
 func (a *Attestation) check() error {
 	switch {
 	case a.Version != Version:

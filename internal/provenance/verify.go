@@ -121,12 +121,6 @@ func (v *Verifier) VerifyProvenance(dist Dist, data []byte) ([]Identity, error) 
 	return ids, nil
 }
 
-// VerifyAttestation verifies one attestation object, whose publisher is read
-// from its certificate alone.
-func (v *Verifier) VerifyAttestation(dist Dist, a *Attestation) (Identity, error) {
-	return v.verify(dist, a, nil)
-}
-
 func (v *Verifier) verify(dist Dist, a *Attestation, pub *Publisher) (Identity, error) {
 	fail := func(c Check, err error) (Identity, error) {
 		return Identity{}, &Error{File: dist.Filename, Check: c, Err: err}

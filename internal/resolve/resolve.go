@@ -92,16 +92,6 @@ type Resolved struct {
 	Covers, Uncovered []string
 }
 
-// Get returns the resolved release of a project, if present.
-func (r *Resolution) Get(name string) (*Resolved, bool) {
-	for i := range r.Packages {
-		if r.Packages[i].Name == name {
-			return &r.Packages[i], true
-		}
-	}
-	return nil, false
-}
-
 // Resolve finds releases satisfying opts.Requirements using p. It returns
 // a *NoSolutionError when there is none, and wraps provider errors.
 func Resolve(ctx context.Context, p Provider, opts Options) (*Resolution, error) {
