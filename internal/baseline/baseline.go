@@ -61,25 +61,6 @@ type Baseline struct {
 	keys   map[string]bool
 }
 
-// New returns a baseline of the given findings.
-func New(source string, findings []audit.Finding) *Baseline {
-	b := &Baseline{Source: source, keys: map[string]bool{}}
-	for i := range findings {
-		b.add(&findings[i])
-	}
-	return b
-}
-
-func (b *Baseline) add(f *audit.Finding) {
-	for _, k := range Keys(f) {
-		b.keys[k] = true
-	}
-}
-
-// Len is the number of identities recorded (an advisory with aliases
-// counts once per ID).
-func (b *Baseline) Len() int { return len(b.keys) }
-
 // Known reports whether f, or an identity it shares, is in the baseline.
 func (b *Baseline) Known(f *audit.Finding) bool {
 	for _, k := range Keys(f) {
