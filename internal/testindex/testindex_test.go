@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -588,15 +589,35 @@ func BenchmarkScale(b *testing.B) {
 	}
 }
 
+// pipPython returns python3's path, or skips t when python3 -m pip is not
+// available. The probe starts pip, which costs more CPU than most tests
+// here, so it runs once for the package.
+func pipPython(t *testing.T) string {
+	t.Helper()
+	pipProbe.once.Do(func() {
+		py, err := exec.LookPath("python3")
+		if err == nil && exec.Command(py, "-m", "pip", "--version").Run() == nil {
+			pipProbe.py = py
+		}
+	})
+	if pipProbe.py == "" {
+		t.Skip("python3 -m pip not available")
+	}
+	return pipProbe.py
+}
+
+var pipProbe struct {
+	once sync.Once
+	py   string
+}
+
 // TestPipInstall installs from the index with the real pip, when available.
 func TestPipInstall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
-	py, err := exec.LookPath("python3")
-	if err != nil || exec.Command(py, "-m", "pip", "--version").Run() != nil {
-		t.Skip("python3 -m pip not available")
-	}
+	t.Parallel()
+	py := pipPython(t)
 	ix, _ := New([]Dist{
 		{Name: "Acme.App", Version: "1.0", Requires: []string{"acme-lib>=2", `never; python_version < "3"`}, ConsoleScripts: map[string]string{"acme-app": "acme_app:main"}},
 		{Name: "acme-lib", Version: "1.0"},
@@ -654,10 +675,8 @@ func TestPipResolvesRandomGraph(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
-	py, err := exec.LookPath("python3")
-	if err != nil || exec.Command(py, "-m", "pip", "--version").Run() != nil {
-		t.Skip("python3 -m pip not available")
-	}
+	t.Parallel()
+	py := pipPython(t)
 	ix, err := New(RandomGraph(3, 40, 6, 3), Options{})
 	if err != nil {
 		t.Fatal(err)
