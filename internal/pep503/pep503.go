@@ -55,8 +55,3 @@ func Valid(name string) bool {
 	}
 	return true
 }
-
-// IsNormalized reports whether name is valid and already in normalized form.
-func IsNormalized(name string) bool {
-	return Valid(name) && Normalize(name) == name
-}

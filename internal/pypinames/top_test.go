@@ -127,7 +127,7 @@ func FuzzParseTopList(f *testing.F) {
 		}
 		seen := map[string]bool{}
 		for _, n := range list.Names {
-			if seen[n] || !pep503.IsNormalized(n) {
+			if seen[n] || !pep503.Valid(n) || pep503.Normalize(n) != n {
 				t.Fatalf("bad or duplicate name %q", n)
 			}
 			seen[n] = true
