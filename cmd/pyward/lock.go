@@ -250,10 +250,13 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 		return usageError(err)
 	}
 	defer client.Close()
-	prefs, existing, err := lock.ExistingPins(output, format == "pylock")
+	// The lock being replaced, parsed once for its pins, markers and
+	// publishers.
+	prev, err := lock.ReadExisting(output, format == "pylock")
 	if err != nil {
 		return usageError(err)
 	}
+	prefs, existing := prev.Pins, prev.Digest
 	if err := a.warnLookalikes(ctx, f, in.Requirements, prefs, client); err != nil {
 		return usageError(err)
 	}
@@ -270,7 +273,7 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 		}
 	}
 	if universe != nil {
-		if universe.Preferences, err = lock.MarkerPins(output, format == "pylock"); err != nil {
+		if universe.Preferences, err = prev.MarkerPins(); err != nil {
 			return usageError(err)
 		}
 	}
@@ -289,7 +292,7 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	}
 	provKey := "provenance=off"
 	if !f.noProvenance {
-		pv, key, err := lockProvenance(f, in, output, format, cacheDir)
+		pv, key, err := lockProvenance(f, in, prev.Lock, cacheDir)
 		if err != nil {
 			return usageError(err)
 		}

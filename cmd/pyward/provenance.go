@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pyward/pyward/internal/lock"
+	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/pep503"
 	"github.com/pyward/pyward/internal/provenance"
 )
@@ -63,8 +64,8 @@ func storedTrustedRoot(cacheDir string) (*provenance.Verifier, []byte, error) {
 }
 
 // lockProvenance builds the lock's provenance policy and the memo key part
-// that names it.
-func lockProvenance(f lockFlags, in *lock.Inputs, output, format, cacheDir string) (*lock.Provenance, string, error) {
+// that names it; prev is the lock being replaced (nil: none).
+func lockProvenance(f lockFlags, in *lock.Inputs, prev *lockfile.Lock, cacheDir string) (*lock.Provenance, string, error) {
 	v, rootJSON, err := provenanceVerifier(f.trustedRoot, cacheDir)
 	if err != nil {
 		return nil, "", err
@@ -86,13 +87,7 @@ func lockProvenance(f lockFlags, in *lock.Inputs, output, format, cacheDir strin
 	if cacheDir != "" {
 		pv.Verdicts = &lock.Verdicts{Dir: filepath.Join(cacheDir, provenanceVerdictDir), Root: lock.DataSHA256(rootJSON)}
 	}
-	if output != "" && output != "-" {
-		prev, _, err := lock.ReadLock(output, format == "pylock")
-		if err != nil {
-			return nil, "", err
-		}
-		pv.Previous = prev
-	}
+	pv.Previous = prev
 	key := fmt.Sprintf("provenance=root:%s require:%q allow:%q", lock.DataSHA256(rootJSON), require, allow)
 	return pv, key, nil
 }

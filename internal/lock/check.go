@@ -35,9 +35,20 @@ func ReadLock(path string, pylock bool) (*lockfile.Lock, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("existing lock: %w", err)
 	}
+	l, err := requirementsLock(path, data, rf)
+	if err != nil {
+		return nil, "", err
+	}
+	return l, digest, nil
+}
+
+// requirementsLock is the lock model of a requirements lock (data, parsed
+// as rf): the requirements of the file itself, with the notes pyward
+// writes beside them.
+func requirementsLock(path string, data []byte, rf *reqfile.File) (*lockfile.Lock, error) {
 	notes, err := lockfile.ReadRequirementsSources(path, data)
 	if err != nil {
-		return nil, "", fmt.Errorf("existing lock: %w", err)
+		return nil, fmt.Errorf("existing lock: %w", err)
 	}
 	l := &lockfile.Lock{IndexURL: rf.IndexURL, FindLinks: rf.FindLinks, NoIndex: rf.NoIndex, Indexes: notes.Indexes}
 	for _, r := range rf.Requirements {
@@ -56,7 +67,7 @@ func ReadLock(path string, pylock bool) (*lockfile.Lock, string, error) {
 		}
 		l.Packages = append(l.Packages, p)
 	}
-	return l, digest, nil
+	return l, nil
 }
 
 // A Staleness is one way a lock no longer matches its inputs.

@@ -12,60 +12,75 @@ import (
 	"github.com/pyward/pyward/internal/resolve"
 )
 
-// ExistingPins reads the lock a re-lock will replace: the version of each
-// package it pins, as Preferences, and the sha256 of its content (see
-// Memo). A missing file, or path "" or "-" (standard output), is no lock:
-// nil pins and "". pylock says the file is a PEP 751 lock; otherwise it is
-// a requirements file, whose == pins are read.
-func ExistingPins(path string, pylock bool) (map[string]pep440.Version, string, error) {
+// Existing is the lock a re-lock will replace, read and parsed once: a
+// PEP 751 lock is large, and a re-lock needs its pins, its markers (a
+// universal re-lock) and its model (provenance) from the same file.
+type Existing struct {
+	// Lock is the lock model as ReadLock returns it; nil when there is no
+	// lock.
+	Lock *lockfile.Lock
+	// Digest is the sha256 of the file's content (see Memo); "" when there
+	// is no lock.
+	Digest string
+	// Pins is the version of each package the lock pins (a requirements
+	// file's == pins, included files too), as Preferences.
+	Pins map[string]pep440.Version
+
+	path   string
+	reqs   *reqfile.File // a requirements lock, parsed
+	pylock bool
+}
+
+// ReadExisting reads the lock at path: a PEP 751 lock when pylock, else a
+// requirements file. A missing file, or path "" or "-" (standard output),
+// is no lock: an Existing with nothing in it.
+func ReadExisting(path string, pylock bool) (*Existing, error) {
+	ex := &Existing{path: path, pylock: pylock}
 	if path == "" || path == "-" {
-		return nil, "", nil
+		return ex, nil
 	}
 	data, found, err := readExisting(path)
 	if !found || err != nil {
-		return nil, "", err
+		return ex, err
 	}
-	digest := DataSHA256(data)
-	prefs := map[string]pep440.Version{}
+	ex.Digest = DataSHA256(data)
+	ex.Pins = map[string]pep440.Version{}
 	if pylock {
-		l, err := lockfile.ParsePylock(path, data)
-		if err != nil {
-			return nil, "", fmt.Errorf("existing lock: %w", err)
+		if ex.Lock, err = lockfile.ParsePylock(path, data); err != nil {
+			return nil, fmt.Errorf("existing lock: %w", err)
 		}
-		for _, p := range l.Packages {
+		for _, p := range ex.Lock.Packages {
 			if v, err := pep440.Parse(p.Version); err == nil {
-				prefs[p.NormalizedName()] = v
+				ex.Pins[p.NormalizedName()] = v
 			}
 		}
-		return prefs, digest, nil
+		return ex, nil
 	}
-	rf, err := reqfile.Parse(path, data, reqfile.Options{})
-	if err != nil {
-		return nil, "", fmt.Errorf("existing lock: %w", err)
+	if ex.reqs, err = reqfile.Parse(path, data, reqfile.Options{}); err != nil {
+		return nil, fmt.Errorf("existing lock: %w", err)
 	}
-	for _, r := range rf.Requirements {
+	if ex.Lock, err = requirementsLock(path, data, ex.reqs); err != nil {
+		return nil, err
+	}
+	for _, r := range ex.reqs.Requirements {
 		if r.Req == nil {
 			continue
 		}
 		if pin, ok := r.Req.Specifier.ExactVersion(); ok {
 			if v, err := pep440.Parse(pin); err == nil {
-				prefs[r.Req.NormalizedName()] = v
+				ex.Pins[r.Req.NormalizedName()] = v
 			}
 		}
 	}
-	return prefs, digest, nil
+	return ex, nil
 }
 
-// MarkerPins reads the lock a universal re-lock will replace: for each
-// package, every pinned version with the marker of its entry, in file
-// order, as resolve.Universe.Preferences. A missing file is no lock.
-func MarkerPins(path string, pylock bool) (map[string][]resolve.Preference, error) {
-	if path == "" || path == "-" {
+// MarkerPins returns, for each package, every version the lock pins with
+// the marker of its entry, in file order, as resolve.Universe.Preferences;
+// nil when there is no lock.
+func (ex *Existing) MarkerPins() (map[string][]resolve.Preference, error) {
+	if ex.Lock == nil {
 		return nil, nil
-	}
-	data, found, err := readExisting(path)
-	if !found || err != nil {
-		return nil, err
 	}
 	out := map[string][]resolve.Preference{}
 	add := func(name, version string, m *pep508.Marker) {
@@ -73,27 +88,20 @@ func MarkerPins(path string, pylock bool) (map[string][]resolve.Preference, erro
 			out[name] = append(out[name], resolve.Preference{Version: v, Marker: m})
 		}
 	}
-	if pylock {
-		l, err := lockfile.ParsePylock(path, data)
-		if err != nil {
-			return nil, fmt.Errorf("existing lock: %w", err)
-		}
-		for _, p := range l.Packages {
+	if ex.pylock {
+		for _, p := range ex.Lock.Packages {
 			var m *pep508.Marker
 			if p.Marker != "" {
+				var err error
 				if m, err = pep508.ParseMarker(p.Marker); err != nil {
-					return nil, fmt.Errorf("existing lock %s: %s marker: %w", path, p.Name, err)
+					return nil, fmt.Errorf("existing lock %s: %s marker: %w", ex.path, p.Name, err)
 				}
 			}
 			add(p.NormalizedName(), p.Version, m)
 		}
 		return out, nil
 	}
-	rf, err := reqfile.Parse(path, data, reqfile.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("existing lock: %w", err)
-	}
-	for _, r := range rf.Requirements {
+	for _, r := range ex.reqs.Requirements {
 		if r.Req == nil {
 			continue
 		}
@@ -102,6 +110,25 @@ func MarkerPins(path string, pylock bool) (map[string][]resolve.Preference, erro
 		}
 	}
 	return out, nil
+}
+
+// ExistingPins is ReadExisting's Pins and Digest: nil pins and "" when
+// there is no lock.
+func ExistingPins(path string, pylock bool) (map[string]pep440.Version, string, error) {
+	ex, err := ReadExisting(path, pylock)
+	if err != nil {
+		return nil, "", err
+	}
+	return ex.Pins, ex.Digest, nil
+}
+
+// MarkerPins is ReadExisting's MarkerPins.
+func MarkerPins(path string, pylock bool) (map[string][]resolve.Preference, error) {
+	ex, err := ReadExisting(path, pylock)
+	if err != nil {
+		return nil, err
+	}
+	return ex.MarkerPins()
 }
 
 // readExisting reads the lock file at path; found is false when there is
