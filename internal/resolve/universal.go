@@ -65,6 +65,8 @@ type Target struct {
 	Interpreter pep425.Interpreter
 	once        sync.Once
 	ranker      *pep425.Ranker
+	mu          sync.Mutex
+	allows      map[string]bool // Requires-Python → lowerBoundsAllow(Python, it)
 }
 
 // targetPlatforms pairs pep508's marker platforms with pep425's tag
@@ -137,7 +139,7 @@ func DefaultTargets(universe pep508.MarkerSet) []*Target {
 // usableOn reports whether one of files can be installed on t.
 func (t *Target) usableOn(files []*File) bool {
 	for _, f := range files {
-		if !lowerBoundsAllow(t.Python, f.RequiresPython) {
+		if !t.pythonAllows(f.RequiresPython) {
 			continue
 		}
 		if f.Kind == Sdist || pure(f.Tags) {
@@ -149,6 +151,25 @@ func (t *Target) usableOn(files []*File) bool {
 		}
 	}
 	return false
+}
+
+// pythonAllows is lowerBoundsAllow for t's Python, memoized: the same few
+// Requires-Python specifiers recur on every file of every release.
+func (t *Target) pythonAllows(spec string) bool {
+	if spec == "" {
+		return true
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	ok, found := t.allows[spec]
+	if !found {
+		if t.allows == nil {
+			t.allows = map[string]bool{}
+		}
+		ok = lowerBoundsAllow(t.Python, spec)
+		t.allows[spec] = ok
+	}
+	return ok
 }
 
 // pure reports whether a wheel is for any Python 3 on any platform
@@ -604,6 +625,12 @@ func mergeForks(done []forkResult, universe pep508.MarkerSet, targets, required 
 	}
 	slices.Sort(res.Warnings)
 	res.Warnings = slices.Compact(res.Warnings)
+	// Most entries are needed everywhere; they apply on every target of
+	// the universe without evaluating their marker once per target.
+	inUniverse := make([]bool, len(targets))
+	for i, t := range targets {
+		inUniverse[i] = universe.Evaluate(t.Environment)
+	}
 	for _, e := range entries {
 		if e.marker.IsEmpty() {
 			continue // only an extra node was reached; cannot happen without its base
@@ -613,8 +640,9 @@ func mergeForks(done []forkResult, universe pep508.MarkerSet, targets, required 
 		e.r.Extras = sortedKeys(e.extras)
 		e.r.RequiredBy = sortedKeys(e.by)
 		e.r.Dependencies = sortedKeys(e.deps)
-		for _, t := range targets {
-			if !e.marker.Evaluate(t.Environment) {
+		everywhere := e.r.Marker == nil
+		for i, t := range targets {
+			if everywhere && !inUniverse[i] || !everywhere && !e.marker.Evaluate(t.Environment) {
 				continue
 			}
 			if t.usableOn(e.r.Files) {

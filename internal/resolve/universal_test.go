@@ -360,3 +360,52 @@ func complementNot(req string) string {
 	}
 	return req
 }
+
+// TestUniversalCoverage checks which targets each release covers: a
+// release needed everywhere is checked on every target of the universe
+// (and none outside it), one with a marker on the targets where it holds,
+// each against its files' tags and Requires-Python.
+func TestUniversalCoverage(t *testing.T) {
+	mp := NewMemoryProvider()
+	for _, r := range []MemoryRelease{
+		{Name: "app", Version: "1.0", Requires: []string{"native", "new ; python_version >= '3.12'"}},
+		{Name: "native", Version: "1.0", NoSdist: true, WheelTags: []string{"cp39-abi3-manylinux_2_17_x86_64"}},
+		{Name: "new", Version: "1.0", RequiresPython: ">=3.12"},
+	} {
+		if err := mp.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var targets []*Target
+	for _, tp := range [][2]string{{"3.9", pep508.PlatformLinux}, {"3.12", pep508.PlatformLinux},
+		{"3.12", pep508.PlatformLinuxAarch64}, {"3.12", pep508.PlatformWindows}} {
+		tg, err := NewTarget(tp[0], tp[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		targets = append(targets, tg)
+	}
+	linux, err := pep508.ParseMarker(`sys_platform == "linux"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Resolve(context.Background(), mp, Options{Requirements: mustReqs(t, "app"), Universal: &Universe{
+		RequiresPython: pep440.MustParseSpecifierSet(">=3.9"), Environments: []*pep508.Marker{linux}, Targets: targets}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]string{
+		"app":    {"cp39-linux cp312-linux cp312-linux-aarch64", ""},
+		"native": {"cp39-linux cp312-linux", "cp312-linux-aarch64"},
+		"new":    {"cp312-linux cp312-linux-aarch64", ""},
+	}
+	for _, p := range res.Packages {
+		got := [2]string{strings.Join(p.Covers, " "), strings.Join(p.Uncovered, " ")}
+		if got != want[p.Name] {
+			t.Errorf("%s covers %q, uncovered %q; want %q", p.Name, got[0], got[1], want[p.Name])
+		}
+	}
+	if len(res.Packages) != len(want) {
+		t.Errorf("got %s, want %d packages", describeUniversal(res), len(want))
+	}
+}
