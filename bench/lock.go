@@ -41,39 +41,33 @@ var (
 	lockSetsQuick = []int{10, 50}
 )
 
-func lockSuite(ctx context.Context, cfg *config) (*suite, error) {
-	nDists, versions, latency, sets := lockDists, lockVersionsPer, lockLatency, lockSetsFull
+// lockInputs is the lock suite's index and requirement sets.
+type lockInputs struct {
+	dists            []testindex.Dist
+	nDists, versions int
+	latency          time.Duration
+	sets             [][]string // top-level names, sorted, one list per case
+}
+
+func newLockInputs(cfg *config) *lockInputs {
+	nDists, versions, latency, sizes := lockDists, lockVersionsPer, lockLatency, lockSetsFull
 	switch {
 	case cfg.tiny:
-		nDists, versions, latency, sets = 40, 3, 0, []int{5}
+		nDists, versions, latency, sizes = 40, 3, 0, []int{5}
 	case cfg.quick:
-		sets = lockSetsQuick
+		sizes = lockSetsQuick
 	}
-	s := &suite{Name: "lock", Title: "lock — resolve into a hashed lock (issue 3)"}
-	dists := testindex.RandomGraph(cfg.seed, nDists, versions, lockFanout)
-	ix, err := testindex.New(dists, testindex.Options{Latency: latency, CacheControl: pypiCacheControl})
-	if err != nil {
-		return s, err
-	}
-	ix.Start()
-	defer ix.Close()
-	s.Setup = append(s.Setup,
-		fmt.Sprintf("index: testindex.RandomGraph(seed %d, %d projects, %d releases each, fan-out %d) = %d releases, served on %s with %s injected latency per request and PyPI's `Cache-Control: %s` on pages",
-			cfg.seed, nDists, versions, lockFanout, len(dists), ix.URL(), latency, pypiCacheControl),
-		"pyward: `pyward lock reqs.in -o pylock.toml --index-url URL --trusted-host 127.0.0.1 --cache-dir DIR -q`; cold = a fresh empty --cache-dir and no previous lock each run; warm = the same command again with the cache and lock of the last cold run (nothing changed on the index): \"re-lock\" removes the lock memo before each run, so pyward resolves again from its cache; \"unchanged\" keeps it, so pyward finds the lock up to date",
-		"pip: `python3 -m pip install --dry-run --ignore-installed --report /dev/null --no-cache-dir --index-url URL --trusted-host 127.0.0.1 -r reqs.txt` with PIP_CONFIG_FILE=/dev/null",
-		fmt.Sprintf("lower bound = depth of the resolved dependency graph (longest chain of packages from a top-level requirement, counted in packages, from pyward's lock) × %s; target: pyward cold ≤ %.1f × bound + %s", latency, lockBoundMul, lockBoundAdd),
-	)
+	in := &lockInputs{dists: testindex.RandomGraph(cfg.seed, nDists, versions, lockFanout), nDists: nDists, versions: versions, latency: latency}
 	names := make([]string, 0, nDists)
 	seen := map[string]bool{}
-	for _, d := range dists {
+	for _, d := range in.dists {
 		if !seen[d.Name] {
 			seen[d.Name] = true
 			names = append(names, d.Name)
 		}
 	}
 	rng := rand.New(rand.NewPCG(uint64(cfg.seed), 0x6c6f636b))
-	for _, n := range sets {
+	for _, n := range sizes {
 		if n > len(names) {
 			n = len(names)
 		}
@@ -83,16 +77,71 @@ func lockSuite(ctx context.Context, cfg *config) (*suite, error) {
 			top[i] = names[p]
 		}
 		slices.Sort(top)
-		if err := lockCase(ctx, cfg, s, ix, latency, top); err != nil {
-			return s, fmt.Errorf("%d names: %w", n, err)
+		in.sets = append(in.sets, top)
+	}
+	return in
+}
+
+func (in *lockInputs) serve() (*testindex.Index, error) {
+	ix, err := testindex.New(in.dists, testindex.Options{Latency: in.latency, CacheControl: pypiCacheControl})
+	if err != nil {
+		return nil, err
+	}
+	ix.Start()
+	return ix, nil
+}
+
+func lockSuite(ctx context.Context, cfg *config) (*suite, error) {
+	s := &suite{Name: "lock", Title: "lock — resolve into a hashed lock (issue 3)"}
+	in := newLockInputs(cfg)
+	ix, err := in.serve()
+	if err != nil {
+		return s, err
+	}
+	defer ix.Close()
+	s.Setup = append(s.Setup,
+		fmt.Sprintf("index: testindex.RandomGraph(seed %d, %d projects, %d releases each, fan-out %d) = %d releases, served on %s with %s injected latency per request and PyPI's `Cache-Control: %s` on pages",
+			cfg.seed, in.nDists, in.versions, lockFanout, len(in.dists), ix.URL(), in.latency, pypiCacheControl),
+		"pyward: `pyward lock reqs.in -o pylock.toml --index-url URL --trusted-host 127.0.0.1 --cache-dir DIR -q`; cold = a fresh empty --cache-dir and no previous lock each run; warm = the same command again with the cache and lock of the last cold run (nothing changed on the index): \"re-lock\" removes the lock memo before each run, so pyward resolves again from its cache; \"unchanged\" keeps it, so pyward finds the lock up to date",
+		"pip: `python3 -m pip install --dry-run --ignore-installed --report /dev/null --no-cache-dir --index-url URL --trusted-host 127.0.0.1 -r reqs.txt` with PIP_CONFIG_FILE=/dev/null",
+		fmt.Sprintf("lower bound = depth of the resolved dependency graph (longest chain of packages from a top-level requirement, counted in packages, from pyward's lock) × %s; target: pyward cold ≤ %.1f × bound + %s", in.latency, lockBoundMul, lockBoundAdd),
+	)
+	for i, top := range in.sets {
+		if err := lockCase(ctx, cfg, s, ix, in.latency, top); err != nil {
+			return s, fmt.Errorf("%d names: %w", len(top), err)
 		}
-		if n == slices.Max(sets) {
-			if err := lockProvenanceCase(ctx, cfg, s, dists, latency, top); err != nil {
-				return s, fmt.Errorf("%d names with provenance: %w", n, err)
+		if i == len(in.sets)-1 { // the largest set
+			if err := lockProvenanceCase(ctx, cfg, s, in.dists, in.latency, top); err != nil {
+				return s, fmt.Errorf("%d names with provenance: %w", len(top), err)
 			}
 		}
 	}
 	return s, nil
+}
+
+// serveLock serves the lock suite's index (with its latency) and writes
+// its requirement sets into dir until ctx ends, so that single locks can be
+// profiled by hand (PYWARD_CPUPROFILE) against what the suite times.
+func serveLock(ctx context.Context, cfg *config, dir string) error {
+	in := newLockInputs(cfg)
+	ix, err := in.serve()
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	url := ix.URL() + "/simple/"
+	for _, top := range in.sets {
+		path := filepath.Join(dir, fmt.Sprintf("reqs-%d.in", len(top)))
+		if err := os.WriteFile(path, []byte(strings.Join(top, "\n")+"\n"), 0o644); err != nil {
+			return err
+		}
+		fmt.Printf("pyward lock %s -o pylock.toml --index-url %s --trusted-host 127.0.0.1 --cache-dir CACHE -q\n", path, url)
+	}
+	<-ctx.Done()
+	return nil
 }
 
 // Provenance targets (issue 11).
@@ -217,7 +266,7 @@ func lockCase(ctx context.Context, cfg *config, s *suite, ix *testindex.Index, l
 
 	cold := &row{Tool: "pyward lock", Case: "cold, " + label}
 	var cache string
-	var coldReqs, warmReqs, pipReqs int64
+	var coldReqs, singleReqs, warmReqs, pipReqs int64
 	for i := range cfg.runs {
 		cache = filepath.Join(dir, fmt.Sprintf("cache-%d", i))
 		os.Remove(lockPath)
@@ -247,7 +296,9 @@ func lockCase(ctx context.Context, cfg *config, s *suite, ix *testindex.Index, l
 		p := pyward(c)
 		p.Args = append(p.Args, "--no-universal")
 		p.Args[3] = singlePath
+		ix.ResetCounts()
 		smp, _, err := run(ctx, p)
+		singleReqs = ix.Requests()
 		os.RemoveAll(c)
 		if err != nil {
 			return err
@@ -266,8 +317,9 @@ func lockCase(ctx context.Context, cfg *config, s *suite, ix *testindex.Index, l
 	if err != nil {
 		return err
 	}
+	forks := "?"
 	if m := forksRE.FindSubmatch(out.Stderr); m != nil {
-		s.Notes = append(s.Notes, fmt.Sprintf("%s: the universal lock needed %s forks", label, m[1]))
+		forks = string(m[1])
 	}
 	depth, err := graphDepth(lock, top)
 	if err != nil {
@@ -344,7 +396,14 @@ func lockCase(ctx context.Context, cfg *config, s *suite, ix *testindex.Index, l
 		pip.add(smp)
 		pipReqs = ix.Requests()
 	}
-	s.Notes = append(s.Notes, fmt.Sprintf("%s: HTTP requests per run: pyward cold %d, pyward warm %d, pip cold %d", label, coldReqs, warmReqs, pipReqs))
+	pipTime := "not run"
+	if len(pip.Samples) > 0 {
+		pipTime = fmtDur(pip.median())
+	}
+	s.Notes = append(s.Notes,
+		fmt.Sprintf("%s: universal cold lock %s with %s forks; single-environment cold lock %s; pip (one environment) %s", label,
+			fmtDur(cold.median()), forks, fmtDur(single.median()), pipTime),
+		fmt.Sprintf("%s: HTTP requests per run: pyward cold %d (single-environment %d), pyward warm %d, pip cold %d", label, coldReqs, singleReqs, warmReqs, pipReqs))
 	if x, ok := pip.ratio(); ok {
 		pip.Checks[0].Pass = x >= lockPipFactor
 	}

@@ -98,6 +98,7 @@ func main() {
 		tinyRun = flag.Bool("tiny", false, "minimal inputs and no latency (what the smoke test runs)")
 		update  = flag.Bool("update-benchmarks", false, "also copy the results into BENCHMARKS.md between its results markers")
 		serve   = flag.String("serve-sync", "", "serve the realistic sync set and write its lock into `DIR` until interrupted (for profiling single syncs)")
+		serveL  = flag.String("serve-lock", "", "serve the lock suite's index and write its requirement sets into `DIR` until interrupted (for profiling single locks)")
 	)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -108,6 +109,13 @@ func main() {
 		cfg.runs, cfg.peerRuns = *runs, *peer
 		if *serve != "" {
 			if err := serveSync(ctx, cfg, *serve); err != nil {
+				fmt.Fprintln(os.Stderr, "bench:", err)
+				os.Exit(1)
+			}
+			return
+		}
+		if *serveL != "" {
+			if err := serveLock(ctx, cfg, *serveL); err != nil {
 				fmt.Fprintln(os.Stderr, "bench:", err)
 				os.Exit(1)
 			}
