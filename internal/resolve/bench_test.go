@@ -4,8 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
+
+	"github.com/pyward/pyward/internal/pep440"
+	"github.com/pyward/pyward/internal/pep508"
+	"github.com/pyward/pyward/internal/testindex"
 )
 
 // bigGraph generates a layered index: nPkgs projects with nVersions
@@ -125,4 +131,49 @@ func FuzzResolve(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// BenchmarkResolveLockSuite resolves the lock suite's index (bench/,
+// testindex.RandomGraph seed 1, 300 projects × 15 releases) for 50
+// top-level names from memory, for one environment and universally: the
+// CPU cost a universal lock adds, without the network.
+func BenchmarkResolveLockSuite(b *testing.B) {
+	mp := NewMemoryProvider()
+	names := map[string]bool{}
+	for _, d := range testindex.RandomGraph(1, 300, 15, 3) {
+		names[d.Name] = true
+		if err := mp.Add(MemoryRelease{Name: d.Name, Version: d.Version, Requires: d.Requires, Extras: d.Extras,
+			RequiresPython: d.RequiresPython, Yanked: d.Yanked, NoSdist: !d.Sdist}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sorted := slices.Sorted(maps.Keys(names))
+	r := rand.New(rand.NewPCG(1, 2))
+	var roots []string
+	for _, i := range r.Perm(len(sorted))[:50] {
+		roots = append(roots, sorted[i])
+	}
+	env, err := pep508.TargetEnvironment("3.11", pep508.PlatformLinux)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		opts Options
+	}{
+		{"single", Options{Requirements: reqs(b, roots...), Environment: env, Python: pep440.MustParse("3.11")}},
+		{"universal", Options{Requirements: reqs(b, roots...), Universal: &Universe{}}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var n int
+			for b.Loop() {
+				res, err := Resolve(context.Background(), mp, tc.opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = len(res.Packages)
+			}
+			b.ReportMetric(float64(n), "packages")
+		})
+	}
 }
