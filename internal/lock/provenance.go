@@ -14,7 +14,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/pyward/pyward/internal/atomicfile"
 	"github.com/pyward/pyward/internal/index"
 	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/pep503"
@@ -101,8 +100,12 @@ func (v *Verdicts) put(body []byte, fileSHA string, ids []provenance.Identity) {
 		return
 	}
 	p := v.path(body, fileSHA)
+	// Written in place, without a temporary file or fsync: a lock writes
+	// hundreds of these, and the name fixes the content, so a torn or lost
+	// write is at worst a JSON array without its closing bracket, which get
+	// rejects (a verification later).
 	if os.MkdirAll(filepath.Dir(p), 0o755) == nil {
-		_ = atomicfile.WriteFile(p, data, 0o644) // a cache: a failed write only costs a verification later
+		_ = os.WriteFile(p, data, 0o644)
 	}
 }
 

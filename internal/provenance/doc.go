@@ -23,9 +23,11 @@
 //
 // # Checks
 //
-// Verify runs the checks below in this order, so that a broken part is named
-// by the first check that depends on it, and returns an *Error naming the
-// file and the Check that failed:
+// Verify runs sigstore-go's full verification of the bundle, the single
+// authoritative verdict on the first four checks below; only when it fails
+// are they run one at a time in this order, so that a broken part is named
+// by the first check that depends on it (a valid attestation pays for each
+// once). It returns an *Error naming the file and the Check that failed:
 //
 //   - CheckFormat: the object parses and rebuilds into a bundle;
 //   - CheckCertificate: the leaf certificate chains to a Fulcio CA of the
@@ -37,8 +39,8 @@
 //   - CheckTransparencyLog: the Rekor entry is for this envelope and
 //     certificate, its inclusion proof and checkpoint verify against a log
 //     of the trusted root, and its signed entry timestamp verifies;
-//   - then sigstore-go's full verification of the bundle runs once more with
-//     all of these together, as the single authoritative verdict;
+//   - (a failure none of these names alone is reported under
+//     CheckSignature, with sigstore-go's error);
 //   - CheckPredicate: the statement's predicate type is
 //     https://docs.pypi.org/attestations/publish/v1;
 //   - CheckSubjectName, CheckSubjectDigest: the statement has exactly one

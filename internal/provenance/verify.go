@@ -130,43 +130,12 @@ func (v *Verifier) verify(dist Dist, a *Attestation, pub *Publisher) (Identity, 
 		perr.File = dist.Filename
 		return Identity{}, perr
 	}
-	entries, err := parts.bundle.TlogEntries()
-	if err != nil || len(entries) == 0 {
-		return fail(CheckFormat, fmt.Errorf("transparency entry: %w", errors.Join(err, errors.New("none usable"))))
-	}
-
-	// Pre-checks that name the broken part. They use the integrated time the
-	// entry claims; the full verification below proves that time.
-	if len(parts.leaf.UnhandledCriticalExtensions) == 0 {
-		chains, err := verify.VerifyLeafCertificate(entries[0].IntegratedTime(), parts.leaf, v.material)
-		if err != nil {
-			return fail(CheckCertificate, fmt.Errorf("certificate does not chain to the trusted root at %s: %w",
-				entries[0].IntegratedTime().UTC().Format("2006-01-02T15:04:05Z"), err))
-		}
-		if v.requireSCT {
-			if err := verify.VerifySignedCertificateTimestamp(chains, 1, v.material); err != nil {
-				return fail(CheckCertificate, fmt.Errorf("certificate has no valid signed certificate timestamp: %w", err))
-			}
-		}
-	}
-	sig, err := parts.bundle.SignatureContent()
-	if err != nil {
-		return fail(CheckFormat, err)
-	}
-	vc, err := parts.bundle.VerificationContent()
-	if err != nil {
-		return fail(CheckFormat, err)
-	}
-	if err := verify.VerifySignature(sig, vc, v.material); err != nil {
-		return fail(CheckSignature, fmt.Errorf("DSSE signature over the statement does not verify: %w", err))
-	}
-	if _, err := v.sv.VerifyTransparencyLogInclusion(parts.bundle); err != nil {
-		return fail(CheckTransparencyLog, fmt.Errorf("the Rekor entry's inclusion proof, checkpoint or signed entry timestamp does not verify against a log of the trusted root: %w", err))
-	}
-
+	// sigstore-go's full verification is the verdict. Only when it fails
+	// do the separate checks run, in order, so that the error names the
+	// first broken part; a valid attestation pays for each check once.
 	res, err := v.sv.Verify(parts.bundle, verify.NewPolicy(verify.WithoutArtifactUnsafe(), verify.WithoutIdentitiesUnsafe()))
 	if err != nil {
-		return fail(CheckSignature, fmt.Errorf("sigstore verification: %w", err))
+		return fail(v.firstFailedCheck(parts, fmt.Errorf("sigstore verification: %w", err)))
 	}
 	if res.Statement == nil {
 		return fail(CheckFormat, errors.New("envelope holds no in-toto statement"))
@@ -196,4 +165,45 @@ func (v *Verifier) verify(dist Dist, a *Attestation, pub *Publisher) (Identity, 
 		return fail(CheckPublisher, err)
 	}
 	return id, nil
+}
+
+// firstFailedCheck runs the checks sigstore-go's verification combines, one
+// at a time and in the package comment's order, and returns the first that
+// fails with its error; fallback (under CheckSignature) when each passes
+// alone. The certificate check uses the integrated time the entry claims;
+// the transparency log check proves that time. (Parsing the entry is
+// left to this failure path: sigstore-go's verification parses it too.)
+func (v *Verifier) firstFailedCheck(parts *bundleParts, fallback error) (Check, error) {
+	entries, err := parts.bundle.TlogEntries()
+	if err != nil || len(entries) == 0 {
+		return CheckFormat, fmt.Errorf("transparency entry: %w", errors.Join(err, errors.New("none usable")))
+	}
+	integrated := entries[0].IntegratedTime()
+	if len(parts.leaf.UnhandledCriticalExtensions) == 0 {
+		chains, err := verify.VerifyLeafCertificate(integrated, parts.leaf, v.material)
+		if err != nil {
+			return CheckCertificate, fmt.Errorf("certificate does not chain to the trusted root at %s: %w",
+				integrated.UTC().Format("2006-01-02T15:04:05Z"), err)
+		}
+		if v.requireSCT {
+			if err := verify.VerifySignedCertificateTimestamp(chains, 1, v.material); err != nil {
+				return CheckCertificate, fmt.Errorf("certificate has no valid signed certificate timestamp: %w", err)
+			}
+		}
+	}
+	sig, err := parts.bundle.SignatureContent()
+	if err != nil {
+		return CheckFormat, err
+	}
+	vc, err := parts.bundle.VerificationContent()
+	if err != nil {
+		return CheckFormat, err
+	}
+	if err := verify.VerifySignature(sig, vc, v.material); err != nil {
+		return CheckSignature, fmt.Errorf("DSSE signature over the statement does not verify: %w", err)
+	}
+	if _, err := v.sv.VerifyTransparencyLogInclusion(parts.bundle); err != nil {
+		return CheckTransparencyLog, fmt.Errorf("the Rekor entry's inclusion proof, checkpoint or signed entry timestamp does not verify against a log of the trusted root: %w", err)
+	}
+	return CheckSignature, fallback
 }
