@@ -250,6 +250,13 @@ func newPipPool(t *testing.T, python string) *pipPool {
 // run runs pip with args and returns its exit status and output.
 func (p *pipPool) run(t *testing.T, args []string) (int, string) {
 	t.Helper()
+	return p.runFor(t, args, nil)
+}
+
+// runFor is run with pip's markers evaluated for env (nil: the
+// interpreter's own) instead of the running interpreter.
+func (p *pipPool) runFor(t *testing.T, args []string, env pep508.Environment) (int, string) {
+	t.Helper()
 	p.mu.Lock()
 	var d *pipDriver
 	if n := len(p.free); n > 0 {
@@ -259,7 +266,10 @@ func (p *pipPool) run(t *testing.T, args []string) (int, string) {
 	if d == nil {
 		d = p.start(t)
 	}
-	req, err := json.Marshal(args)
+	req, err := json.Marshal(struct {
+		Args        []string           `json:"args"`
+		Environment pep508.Environment `json:"environment,omitempty"`
+	}{args, env})
 	if err != nil {
 		t.Fatal(err)
 	}
