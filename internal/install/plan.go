@@ -297,6 +297,10 @@ func (t *Target) CheckPlan(ws []*Wheel, installed []Installed, removed []string)
 			for p := filepath.Dir(d.path); p != base && within(base, p); p = filepath.Dir(p) {
 				parents = append(parents, p)
 			}
+			// Below a missing directory nothing exists: for a new
+			// environment (no scheme directory yet) or a new package
+			// directory, the files are not looked up one by one.
+			missing := mode(base) == fs.ModeIrregular
 			for k := len(parents) - 1; k >= 0; k-- {
 				p := parents[k]
 				if prev, ok := files[p]; ok && prev.wheel != i {
@@ -305,9 +309,13 @@ func (t *Target) CheckPlan(ws []*Wheel, installed []Installed, removed []string)
 				if _, ok := dirs[p]; !ok {
 					dirs[p] = i
 				}
+				if missing {
+					continue
+				}
 				m := mode(p)
 				if m == fs.ModeIrregular {
-					break // missing: nothing below exists
+					missing = true
+					continue
 				}
 				if m&fs.ModeSymlink != 0 {
 					add(RuleReplace, d.entry, "would write through the symbolic link %s", t.show(p))
@@ -321,7 +329,10 @@ func (t *Target) CheckPlan(ws []*Wheel, installed []Installed, removed []string)
 					break
 				}
 			}
-			m := mode(d.path)
+			m := fs.ModeIrregular
+			if !missing {
+				m = mode(d.path)
+			}
 			switch {
 			case m == fs.ModeIrregular:
 			case m&fs.ModeSymlink != 0:

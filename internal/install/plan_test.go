@@ -185,3 +185,39 @@ func testInstallSealedTree(t *testing.T, w *Wheel, src string) {
 		}
 	}
 }
+
+// CheckPlan finds a wheel's file where another wheel of the plan needs a
+// directory, in either order, also where that directory does not exist
+// yet: in a new environment (no site directory), and below a new package
+// directory. Nothing below a missing directory is looked up, but every
+// path is still claimed.
+func TestCheckPlanFileOverDirectoryAcrossWheels(t *testing.T) {
+	file, _ := unpackDist(t, testindex.Dist{Name: "one", Version: "1.0", RawEntries: map[string]string{"shared/x": "file\n"}})
+	dir, _ := unpackDist(t, testindex.Dist{Name: "two", Version: "1.0", RawEntries: map[string]string{"shared/x/y.py": "Y = 1\n"}})
+	for _, tc := range []struct {
+		name  string
+		setup func(tg *Target) error
+	}{
+		{"new environment", func(*Target) error { return nil }},
+		{"site directory exists", func(tg *Target) error { return os.MkdirAll(tg.Purelib, 0o755) }},
+		{"package directory exists", func(tg *Target) error { return os.MkdirAll(filepath.Join(tg.Purelib, "shared"), 0o755) }},
+	} {
+		for _, order := range [][]*Wheel{{file, dir}, {dir, file}} {
+			tg := newTarget(t)
+			if err := tc.setup(tg); err != nil {
+				t.Fatal(err)
+			}
+			errs := tg.CheckPlan(order, nil, nil)
+			var refused []string
+			for i, err := range errs {
+				var ce *CheckError
+				if errors.As(err, &ce) && ce.Has(RuleReplace) {
+					refused = append(refused, order[i].Name)
+				}
+			}
+			if len(refused) == 0 {
+				t.Errorf("%s, %s first: no RuleReplace problem: %v", tc.name, order[0].Name, errs)
+			}
+		}
+	}
+}
