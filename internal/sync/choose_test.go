@@ -82,7 +82,7 @@ func TestChoose(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			j := &job{entry: tc.entry}
-			err := choose(context.Background(), fetcher, &sources.Sources{}, tc.opts, rk, j)
+			err := choose(context.Background(), fetcher, &sources.Sources{}, tc.opts, rk, nil, j)
 			if tc.errMsg != "" {
 				if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), tc.errMsg) {
 					t.Fatalf("err = %v; want refusal with %q", err, tc.errMsg)

@@ -62,7 +62,8 @@ func versionFromFilename(name string) string {
 }
 
 // choose picks the file to install for j. See the package comment.
-func choose(ctx context.Context, fetcher Fetcher, srcs *sources.Sources, opts Options, rk *ranker, j *job) error {
+// trees holds the cache trees' manifests this sync has read (nil: none).
+func choose(ctx context.Context, fetcher Fetcher, srcs *sources.Sources, opts Options, rk *ranker, trees *treeCache, j *job) error {
 	e := j.entry
 	pkg := e.Name + "==" + e.Version
 	var cands []index.File
@@ -91,7 +92,7 @@ func choose(ctx context.Context, fetcher Fetcher, srcs *sources.Sources, opts Op
 	if !useLockURLs && len(e.Files) == 0 && cacheDir != "" {
 		// Warm path: every hash of the entry was seen on an index before
 		// and the best file is unpacked in the cache: no index request.
-		if f, w, ok := chooseFromCache(cacheDir, e, rk); ok {
+		if f, w, ok := chooseFromCache(cacheDir, e, rk, trees); ok {
 			j.file, j.loaded = f, w
 			return nil
 		}
@@ -195,14 +196,14 @@ func rememberName(cacheDir, sha, filename string) {
 // chooseFromCache picks the best-ranked wheel among the entry's hashes when
 // every hash has a known file name and that wheel is unpacked in the cache.
 // An unpacked tree records its wheel's file name; names/ knows the others.
-func chooseFromCache(cacheDir string, e Entry, rk *ranker) (index.File, *install.Wheel, bool) {
+func chooseFromCache(cacheDir string, e Entry, rk *ranker, trees *treeCache) (index.File, *install.Wheel, bool) {
 	best, bestRank := index.File{}, -1
 	var bestTree *install.Wheel
 	for _, h := range e.Hashes {
 		if !validSHA256(h) {
 			return index.File{}, nil, false
 		}
-		tree, err := install.LoadUnpacked(unpackedPath(cacheDir, h))
+		tree, err := trees.load(unpackedPath(cacheDir, h))
 		var name string
 		if err == nil {
 			name = tree.Filename
@@ -233,6 +234,36 @@ func unpackedPath(cacheDir, sha string) string {
 	return filepath.Join(cacheDir, unpackedDir, sha[:2], sha)
 }
 
+// readManifest reads a cache tree's manifest; tests count the calls.
+var readManifest = install.LoadUnpacked
+
+// treeCache remembers the manifests of the cache trees one sync has read,
+// so that each is decoded once although prefetch (to skip what is
+// unpacked) and choose (to pick the best unpacked wheel) both need it:
+// decoding is most of a warm sync's planning.
+type treeCache struct{ m gosync.Map }
+
+// load is readManifest, answered from the trees already read. It returns a
+// copy (Recheck sets fields of the Wheel); a nil treeCache remembers
+// nothing.
+func (t *treeCache) load(dir string) (*install.Wheel, error) {
+	if t != nil {
+		if v, ok := t.m.Load(dir); ok {
+			w := *v.(*install.Wheel)
+			return &w, nil
+		}
+	}
+	w, err := readManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	if t != nil {
+		c := *w
+		t.m.Store(dir, &c)
+	}
+	return w, nil
+}
+
 // fetch downloads and unpacks wheels.
 type fetch struct {
 	fetcher    Fetcher
@@ -260,7 +291,7 @@ func (f *fetch) loadUnpacked(dir string) (*install.Wheel, error) {
 			return &w, nil
 		}
 	}
-	return install.LoadUnpacked(dir)
+	return readManifest(dir)
 }
 
 type countWriter struct {

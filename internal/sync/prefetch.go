@@ -20,7 +20,9 @@ import (
 // every later sync, which applies its own policy (Recheck) when prepare
 // takes the tree. A failure is left for prepare to meet again and report.
 // Entries whose wheel is already unpacked in the cache are skipped (a warm
-// sync asks the index nothing).
+// sync asks the index nothing); the manifests read to find that out, in
+// parallel since without an interpreter query to wait for (it is cached)
+// this is a warm sync's critical path, are kept in p.trees for choose.
 //
 // It does nothing for a dry run, offline, without a cache, or with
 // Options.Fetcher. p.waitPrefetch waits for it; the client it made is left
@@ -30,15 +32,23 @@ func (p *plan) prefetch(ctx context.Context) {
 	if opts.DryRun || opts.Offline || p.cacheDir == "" || opts.Fetcher != nil || lock.Format != "requirements" {
 		return
 	}
-	var todo []Entry
+	var cands []Entry
 	for _, e := range lock.Entries {
 		if e.Marker != nil || len(e.Hashes) != 1 || len(e.Files) > 0 || !validSHA256(e.Hashes[0]) {
 			continue
 		}
-		if _, err := install.LoadUnpacked(unpackedPath(p.cacheDir, e.Hashes[0])); err == nil {
-			continue
+		cands = append(cands, e)
+	}
+	cached := make([]bool, len(cands))
+	parallel(len(cands), opts.Jobs, func(i int) {
+		_, err := p.trees.load(unpackedPath(p.cacheDir, cands[i].Hashes[0]))
+		cached[i] = err == nil
+	})
+	var todo []Entry
+	for i, e := range cands {
+		if !cached[i] {
+			todo = append(todo, e)
 		}
-		todo = append(todo, e)
 	}
 	if len(todo) == 0 {
 		return

@@ -368,7 +368,8 @@ type plan struct {
 	fetch     *fetch          // set by prepare
 	allowPth  map[string]bool // normalized names, set by prepare
 	res       *Result
-	unlock    func() // releases the environment's lock file; nil when not held
+	unlock    func()     // releases the environment's lock file; nil when not held
+	trees     *treeCache // the cache trees' manifests read so far
 
 	client       *index.Client   // made by prefetch or for prepare; closed by Sync
 	prefetched   *fetch          // what prefetch fetched; nil when it did not run
@@ -379,7 +380,7 @@ type plan struct {
 // the jobs to install and the distributions to remove. An existing
 // environment is locked (except for a dry run) until p.unlock.
 func makePlan(ctx context.Context, opts Options) (*plan, error) {
-	p := &plan{opts: opts, cacheDir: opts.CacheDir}
+	p := &plan{opts: opts, cacheDir: opts.CacheDir, trees: &treeCache{}}
 	if opts.NoCache {
 		p.cacheDir = ""
 	}
@@ -581,24 +582,8 @@ func verifyInstalled(t *install.Target, full bool, wanted []Entry, byName map[st
 			cands = append(cands, ins[0])
 		}
 	}
-	// A few workers that each take the next distribution, rather than a
-	// goroutine per distribution, and no more than there are CPUs: the
-	// stats hit the page cache, so extra workers only add hand-offs.
 	errs := make([]error, len(cands))
-	var next atomic.Int64
-	var wg gosync.WaitGroup
-	for range min(max(jobs, 1), runtime.GOMAXPROCS(0), len(cands)) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(cands) {
-					return
-				}
-				errs[i] = t.Verify(*cands[i], full)
-			}
-		})
-	}
-	wg.Wait()
+	parallel(len(cands), jobs, func(i int) { errs[i] = t.Verify(*cands[i], full) })
 	out := make(map[*install.Installed]error, len(cands))
 	for i, in := range cands {
 		out[in] = errs[i]
@@ -606,12 +591,33 @@ func verifyInstalled(t *install.Target, full bool, wanted []Entry, byName map[st
 	return out
 }
 
+// parallel calls fn(i) for i in [0, n) on at most jobs workers, and no
+// more than there are CPUs: for work that hits the page cache (stats,
+// small reads), where extra workers only add hand-offs. Each worker takes
+// the next index rather than a goroutine per index.
+func parallel(n, jobs int, fn func(i int)) {
+	var next atomic.Int64
+	var wg gosync.WaitGroup
+	for range min(max(jobs, 1), runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // chooseFiles picks each job's file (needs the index only for locks
 // without file names) and lists the planned installs in the result.
 func (p *plan) chooseFiles(ctx context.Context, fetcher Fetcher) error {
 	ranker := newRanker(p.interp)
 	err := p.each(ctx, func(ctx context.Context, j *job) error {
-		return choose(ctx, fetcher, p.srcs, p.opts, ranker, j)
+		return choose(ctx, fetcher, p.srcs, p.opts, ranker, p.trees, j)
 	})
 	if err != nil {
 		return err

@@ -4,8 +4,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	gosync "sync"
 	"testing"
 
+	"github.com/pyward/pyward/internal/install"
 	"github.com/pyward/pyward/internal/testindex"
 )
 
@@ -42,5 +44,49 @@ func TestWarmSyncAsksNothing(t *testing.T) {
 	}
 	if got := f.ix.Requests(); got != before {
 		t.Errorf("warm sync made %d index requests", got-before)
+	}
+}
+
+// TestWarmSyncReadsEachManifestOnce checks that a warm sync into a new
+// environment decodes each cache tree's manifest once: prefetch, which
+// skips what is unpacked, and choose, which picks the unpacked wheel, share
+// what they read.
+func TestWarmSyncReadsEachManifestOnce(t *testing.T) {
+	dists := baseDists()[:3] // alpha, beta.pkg (one wheel each), gamma (three wheels)
+	f := newFixture(t, dists, testindex.Options{})
+	lock := reqLock(t, f.ix, f.dir, dists, "")
+	ctx := context.Background()
+	o := f.opts(lock)
+	if _, err := Sync(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	var mu gosync.Mutex
+	reads := map[string]int{}
+	orig := readManifest
+	t.Cleanup(func() { readManifest = orig })
+	readManifest = func(dir string) (*install.Wheel, error) {
+		w, err := orig(dir)
+		if err == nil { // gamma's other wheels are not unpacked
+			mu.Lock()
+			reads[dir]++
+			mu.Unlock()
+		}
+		return w, err
+	}
+	o.Venv = filepath.Join(f.dir, "warm")
+	res, err := Sync(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Install) != len(dists) {
+		t.Fatalf("installed %d distributions, want %d", len(res.Install), len(dists))
+	}
+	if len(reads) != len(dists) {
+		t.Errorf("read the manifests of %d trees, want %d: %v", len(reads), len(dists), reads)
+	}
+	for dir, n := range reads {
+		if n != 1 {
+			t.Errorf("%s: manifest read %d times", filepath.Base(dir), n)
+		}
 	}
 }
