@@ -172,7 +172,7 @@ func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts Install
 			return nil, err
 		}
 		data := ep.Script(t.Python)
-		if err := os.WriteFile(dst, data, 0o755); err != nil {
+		if err := writePlain(dst, data, 0o755); err != nil {
 			return nil, err
 		}
 		files = append(files, placed{"scripts", ep.Name, hashOf(data), int64(len(data))})
@@ -192,7 +192,7 @@ func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts Install
 		if err != nil {
 			return nil, err
 		}
-		if err := os.WriteFile(dst, data, 0o644); err != nil {
+		if err := writePlain(dst, data, 0o644); err != nil {
 			return nil, err
 		}
 		files = append(files, placed{rootKey, rel, hashOf(data), int64(len(data))})
@@ -225,7 +225,7 @@ func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts Install
 		return nil, err
 	}
 	recData := FormatRecord(record)
-	if err := os.WriteFile(recDst, recData, 0o644); err != nil {
+	if err := writePlain(recDst, recData, 0o644); err != nil {
 		return nil, err
 	}
 	stagedDI := st.tops[stageTop{rootKey, w.DistInfo}]
@@ -408,12 +408,12 @@ func kind(fi os.FileInfo) string {
 // environment's interpreter, keeping the arguments after the name. It
 // returns the hash and size of what was written.
 func installScript(from, to, python string) (string, int64, error) {
-	data, err := os.ReadFile(from)
+	data, err := readPlain(from)
 	if err != nil {
 		return "", 0, err
 	}
 	data = rewriteShebang(data, python)
-	if err := os.WriteFile(to, data, 0o755); err != nil {
+	if err := writePlain(to, data, 0o755); err != nil {
 		return "", 0, err
 	}
 	return hashOf(data), int64(len(data)), nil

@@ -28,3 +28,8 @@ func writeNew(path string, perm uint32, content io.Reader, buf []byte, fp *finge
 	_, err = io.CopyBuffer(struct{ io.Writer }{f}, struct{ io.Reader }{content}, buf)
 	return err
 }
+
+// writePlain is os.WriteFile.
+func writePlain(path string, data []byte, perm uint32) error {
+	return os.WriteFile(path, data, os.FileMode(perm))
+}

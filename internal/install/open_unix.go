@@ -67,3 +67,25 @@ func writeNew(path string, perm uint32, content io.Reader, buf []byte, fp *finge
 	*fp, err = fingerprintFrom(path, st)
 	return err
 }
+
+// writePlain is os.WriteFile (create or truncate path, then write data)
+// without the poller registration os.OpenFile tries (see writeNew): an
+// installation writes RECORD, INSTALLER, scripts and pyward's record.
+func writePlain(path string, data []byte, perm uint32) (err error) {
+	var fd int
+	for {
+		fd, err = syscall.Open(path, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_TRUNC|syscall.O_CLOEXEC, perm)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), path)
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -62,7 +62,7 @@ func writeSeal(dir string, fps map[string]fingerprint) error {
 // loadSeal returns the fingerprints of a sealed tree (nil, nil when the tree
 // was not sealed).
 func loadSeal(dir string) (map[string]fingerprint, error) {
-	data, err := os.ReadFile(filepath.Join(dir, sealFile))
+	data, err := readPlain(filepath.Join(dir, sealFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}

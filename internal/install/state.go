@@ -83,7 +83,7 @@ func (t *Target) writeOwnRecord(distInfo string, files []RecordEntry) error {
 	// Written in place, without fsync: the partial name already says
 	// "not finished", and a torn record fails its digest, which makes the
 	// distribution incomplete (reinstalled) rather than trusted.
-	return os.WriteFile(p+partialSuffix, formatOwnRecord(rows), 0o644)
+	return writePlain(p+partialSuffix, formatOwnRecord(rows), 0o644)
 }
 
 // readOwnRecord returns the files (absolute paths) of distInfo's record,

@@ -115,7 +115,7 @@ func unpack(ctx context.Context, r io.ReaderAt, size int64, filename, dir string
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, unpackedMarker), data, 0o644); err != nil {
+	if err := writePlain(filepath.Join(dir, unpackedMarker), data, 0o644); err != nil {
 		return nil, err
 	}
 	return w, nil
@@ -151,7 +151,7 @@ var ErrNotUnpacked = errors.New("not a complete unpacked wheel")
 // LoadUnpacked returns the Wheel of a directory written by Unpack with the
 // current rules.
 func LoadUnpacked(dir string) (*Wheel, error) {
-	data, err := os.ReadFile(filepath.Join(dir, unpackedMarker))
+	data, err := readPlain(filepath.Join(dir, unpackedMarker))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, ErrNotUnpacked)
 	}
