@@ -176,8 +176,8 @@ type Wheel struct {
 	Name, Version string // from METADATA
 	DistInfo      string // "{name}-{version}.dist-info"
 	RootIsPurelib bool
-	Entries       []Entry // regular files, zip order
-	Metadata      []byte
+	Entries       []Entry           // regular files, zip order
+	Metadata      []byte            // METADATA (LoadUnpacked: its header section only)
 	EntryPoints   []byte            // entry_points.txt, nil when absent
 	Startup       map[string]string // entries that are start-up code (RuleStartup) → why
 }

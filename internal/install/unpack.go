@@ -1,6 +1,7 @@
 package install
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,7 +19,8 @@ const unpackedMarker = ".pyward-wheel.json"
 // unpackedFormat versions what Check records in a Wheel. It changes
 // whenever a rule adds to it (Recheck trusts the recorded findings, such as
 // Wheel.Startup), so a tree unpacked under older rules is unpacked again.
-const unpackedFormat = 2
+// Format 3 keeps only METADATA's header section (metadataHeaders).
+const unpackedFormat = 3
 
 type unpackedRecord struct {
 	Format int    `json:"format"`
@@ -111,7 +113,9 @@ func unpack(ctx context.Context, r io.ReaderAt, size int64, filename, dir string
 	if err != nil {
 		return nil, err
 	}
-	data, err := json.Marshal(unpackedRecord{Format: unpackedFormat, Wheel: w})
+	kept := *w
+	kept.Metadata = metadataHeaders(w.Metadata)
+	data, err := json.Marshal(unpackedRecord{Format: unpackedFormat, Wheel: &kept})
 	if err != nil {
 		return nil, err
 	}
@@ -144,12 +148,33 @@ func mkdirs(dir string, made map[string]bool) error {
 	return nil
 }
 
+// metadataHeaders returns the header section of a METADATA file, as
+// metadata.Parse splits it (a byte order mark dropped, CR LF and CR read as
+// LF, up to the first empty line), without the description body. Every
+// field Recheck compares is a header, and the body, often most of the
+// file, made up most of the bytes a warm sync decoded from the manifests
+// and parsed again.
+func metadataHeaders(data []byte) []byte {
+	text := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if bytes.ContainsRune(text, '\r') {
+		text = bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n"))
+		text = bytes.ReplaceAll(text, []byte("\r"), []byte("\n"))
+	}
+	if bytes.HasPrefix(text, []byte("\n")) {
+		return []byte{}
+	}
+	if i := bytes.Index(text, []byte("\n\n")); i >= 0 {
+		text = text[:i+1]
+	}
+	return bytes.Clone(text)
+}
+
 // ErrNotUnpacked is returned by LoadUnpacked for a directory that Unpack did
 // not complete.
 var ErrNotUnpacked = errors.New("not a complete unpacked wheel")
 
 // LoadUnpacked returns the Wheel of a directory written by Unpack with the
-// current rules.
+// current rules. Its Metadata is METADATA's header section only.
 func LoadUnpacked(dir string) (*Wheel, error) {
 	data, err := readPlain(filepath.Join(dir, unpackedMarker))
 	if err != nil {
