@@ -2,6 +2,8 @@ package install
 
 import (
 	"bytes"
+	"encoding/csv"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -93,6 +95,29 @@ func FuzzRewriteShebang(f *testing.F) {
 			}
 		default:
 			t.Fatalf("does not run %q: %q", python, head)
+		}
+	})
+}
+
+// FormatRecord writes what encoding/csv writes, row for row.
+func FuzzFormatRecord(f *testing.F) {
+	f.Add("demo/a.py", "sha256=AAAA", int64(3), " lead", "", int64(-1))
+	f.Add("a,b", "x\"y", int64(0), `\.`, "\u00a0nbsp", int64(12))
+	f.Add("line\nbreak", "cr\r", int64(-1), "ok", "é", int64(7))
+	f.Fuzz(func(t *testing.T, p1, h1 string, s1 int64, p2, h2 string, s2 int64) {
+		entries := []RecordEntry{{Path: p1, Hash: h1, Size: s1}, {Path: p2, Hash: h2, Size: s2}}
+		var want bytes.Buffer
+		w := csv.NewWriter(&want)
+		for _, e := range entries {
+			size := ""
+			if e.Size >= 0 {
+				size = strconv.FormatInt(e.Size, 10)
+			}
+			w.Write([]string{e.Path, e.Hash, size})
+		}
+		w.Flush()
+		if got := FormatRecord(entries); !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("FormatRecord = %q, encoding/csv = %q", got, want.Bytes())
 		}
 	})
 }

@@ -9,6 +9,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // RecordEntry is one row of a RECORD file ("Recording installed projects"):
@@ -101,15 +103,50 @@ func decodeRecordHash(s string) (alg string, digest []byte, err error) {
 // FormatRecord writes entries as RECORD CSV (quoted where needed, LF line
 // ends as pip writes).
 func FormatRecord(entries []RecordEntry) []byte {
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
+	n := 0
 	for _, e := range entries {
-		size := ""
-		if e.Size >= 0 {
-			size = strconv.FormatInt(e.Size, 10)
-		}
-		_ = w.Write([]string{e.Path, e.Hash, size}) // writes to a bytes.Buffer cannot fail
+		n += len(e.Path) + len(e.Hash) + 24
 	}
-	w.Flush()
-	return b.Bytes()
+	b := make([]byte, 0, n)
+	var quoted bytes.Buffer
+	for _, e := range entries {
+		if needsQuotes(e.Path) || needsQuotes(e.Hash) {
+			// The rare row that needs quoting is written by encoding/csv,
+			// which the other rows are written as.
+			quoted.Reset()
+			w := csv.NewWriter(&quoted)
+			size := ""
+			if e.Size >= 0 {
+				size = strconv.FormatInt(e.Size, 10)
+			}
+			_ = w.Write([]string{e.Path, e.Hash, size}) // writes to a bytes.Buffer cannot fail
+			w.Flush()
+			b = append(b, quoted.Bytes()...)
+			continue
+		}
+		// One row at a time through encoding/csv was most of the cost
+		// of writing RECORD and pyward's record, which list every file.
+		b = append(b, e.Path...)
+		b = append(b, ',')
+		b = append(b, e.Hash...)
+		b = append(b, ',')
+		if e.Size >= 0 {
+			b = strconv.AppendInt(b, e.Size, 10)
+		}
+		b = append(b, '\n')
+	}
+	return b
+}
+
+// needsQuotes reports whether encoding/csv would quote field (its
+// fieldNeedsQuotes): a comma, quote, CR or LF, a leading space, or `\.`.
+func needsQuotes(field string) bool {
+	if field == "" {
+		return false
+	}
+	if field == `\.` || strings.ContainsAny(field, ",\"\r\n") {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(field)
+	return unicode.IsSpace(r)
 }
