@@ -296,6 +296,9 @@ func lockCase(ctx context.Context, cfg *config, s *suite, ix *testindex.Index, l
 		p := pyward(c)
 		p.Args = append(p.Args, "--no-universal")
 		p.Args[3] = singlePath
+		// Cold means no previous lock too: its pins would spare the
+		// resolver most of its work.
+		os.Remove(singlePath)
 		ix.ResetCounts()
 		smp, _, err := run(ctx, p)
 		singleReqs = ix.Requests()
