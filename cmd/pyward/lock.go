@@ -64,8 +64,6 @@ type lockFlags struct {
 	noCache         bool
 	offline         bool
 	vet             bool
-	quiet           bool
-	verbose         bool
 	noHeader        bool
 	strictPython    bool
 	allowBuild      bool
@@ -121,7 +119,6 @@ the lock's header), or 0 when the lock is fresh.`,
   pyward lock requirements.in --exclude-newer 7d --upgrade-package requests
   pyward lock requirements.in -o requirements.txt --check   # in CI or pre-commit: is the lock fresh?`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f.quiet, f.verbose = a.quiet, a.verbose
 			return a.runLock(cmd.Context(), f, args)
 		},
 	}
@@ -238,7 +235,7 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 		}
 		return a.checkLock(in, args, f, output, format, srcs.URLs(), target)
 	}
-	progress := newProgress(a.stderr, f.quiet || !isTerminal(a.stderr))
+	progress := newProgress(a.stderr, a.quiet || !isTerminal(a.stderr))
 	defer progress.Finish()
 	copts := a.clientOptions()
 	if copts.Logf != nil {
@@ -312,7 +309,7 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 			for _, w := range m.Warnings {
 				fmt.Fprintf(a.stderr, "pyward: warning: %s\n", w)
 			}
-			if !f.quiet {
+			if !a.quiet {
 				fmt.Fprintf(a.stderr, "Lock is up to date: %d packages in %s (nothing changed)\n", m.Packages, output)
 			}
 			return nil
@@ -364,12 +361,12 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	if memoPath != "" {
 		if refs, ok := client.Consulted(); ok {
 			m := &lock.Memo{Output: lock.DataSHA256(data), Packages: len(res.Lock.Packages), Warnings: res.Warnings, Responses: refs}
-			if err := lock.WriteMemo(memoPath, m); err != nil && f.verbose {
+			if err := lock.WriteMemo(memoPath, m); err != nil && a.verbose {
 				progress.Log(fmt.Sprintf("lock memo: %v", err))
 			}
 		}
 	}
-	if !f.quiet {
+	if !a.quiet {
 		forks := ""
 		if universe != nil {
 			forks = fmt.Sprintf(" for every environment (%d forks)", len(res.Resolution.Forks))
@@ -657,7 +654,7 @@ func (a *app) checkLock(in *lock.Inputs, args []string, f lockFlags, output, for
 			Detail: fmt.Sprintf("the lock was made by '%s', this run is '%s'", recorded, now)})
 	}
 	if len(stale) == 0 {
-		if !f.quiet {
+		if !a.quiet {
 			fmt.Fprintf(a.stderr, "Lock is fresh: %s matches its inputs (%d packages)\n", output, len(l.Packages))
 		}
 		return nil

@@ -20,7 +20,7 @@ type syncFlags struct {
 	allowPth                         []string
 	trustedHosts                     []string
 	allowBuild, compile              bool
-	noCache, offline, quiet, dryRun  bool
+	noCache, offline, dryRun         bool
 	verify                           bool
 	linkMode                         string
 	trustedRoot                      string
@@ -64,7 +64,6 @@ environment is unusable; 3 network or I/O failure.`,
   pyward sync pylock.toml --dry-run`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f.quiet = a.quiet
 			return a.runSync(cmd, args, f)
 		},
 	}
@@ -127,7 +126,7 @@ func (a *app) runSync(cmd *cobra.Command, args []string, f syncFlags) error {
 		}
 		return v, nil
 	}
-	if !f.quiet && isTerminal(a.stderr) {
+	if !a.quiet && isTerminal(a.stderr) {
 		opts.Progress = newByteProgress(a.stderr, time.Now)
 	}
 	res, err := sync.Sync(cmd.Context(), opts)
@@ -141,7 +140,7 @@ func (a *app) runSync(cmd *cobra.Command, args []string, f syncFlags) error {
 	if f.dryRun {
 		out = a.stdout
 	}
-	if f.quiet && !f.dryRun {
+	if a.quiet && !f.dryRun {
 		return nil
 	}
 	printPlan(out, res, f.dryRun)

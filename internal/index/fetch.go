@@ -61,7 +61,7 @@ func (c *Client) getOnce(ctx context.Context, u *url.URL, accept string, limit i
 		cached = c.cache.Load(key)
 		if cached != nil && verify != nil {
 			if err := verify(cached.Body); err != nil {
-				c.logf("cache: discarding %s: %v", redact(u), err)
+				c.logf("cache: discarding %s: %v", u, err)
 				cached = nil
 			}
 		}
@@ -78,11 +78,11 @@ func (c *Client) getOnce(ctx context.Context, u *url.URL, accept string, limit i
 		if cached == nil {
 			return nil, fmt.Errorf("%s: %w", redact(u), ErrOffline)
 		}
-		c.logf("cache (offline) %s", redact(u))
+		c.logf("cache (offline) %s", u)
 		return fromEntry(cached)
 	}
 	if cached != nil && cached.Fresh(time.Now()) {
-		c.logf("cache hit %s", redact(u))
+		c.logf("cache hit %s", u)
 		return fromEntry(cached)
 	}
 	hdr := http.Header{}
