@@ -21,21 +21,8 @@ import (
 // provenance are refused with exit 2.
 func TestLockProvenanceEndToEnd(t *testing.T) {
 	isolateConfig(t)
-	ss, err := provenancetest.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	rootJSON, err := ss.TrustedRootJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rootFile := filepath.Join(dir, "trusted_root.json")
-	if err := os.WriteFile(rootFile, rootJSON, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ghA := provenance.Identity{Kind: provenance.KindGitHub, Claims: map[string]string{"repository": "acme/signed", "workflow": "release.yml"}}
-	ghB := provenance.Identity{Kind: provenance.KindGitHub, Claims: map[string]string{"repository": "mallory/signed", "workflow": "release.yml"}}
+	ss, dir, rootFile := newSigstoreFixture(t)
+	ghA, ghB := publisherPair()
 	ix, indexURL, host := startIndex(t, []testindex.Dist{
 		{Name: "signed", Version: "1.0", Publisher: &ghA, Requires: []string{"plain"}},
 		{Name: "plain", Version: "1.0"},
@@ -225,21 +212,8 @@ func TestDBUpdateTrustedRootThroughTUF(t *testing.T) {
 // audit reports the failing provenance as critical.
 func TestSyncReverifiesPublishers(t *testing.T) {
 	isolateConfig(t)
-	ss, err := provenancetest.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	rootJSON, err := ss.TrustedRootJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rootFile := filepath.Join(dir, "trusted_root.json")
-	if err := os.WriteFile(rootFile, rootJSON, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ghA := provenance.Identity{Kind: provenance.KindGitHub, Claims: map[string]string{"repository": "acme/signed", "workflow": "release.yml"}}
-	ghB := provenance.Identity{Kind: provenance.KindGitHub, Claims: map[string]string{"repository": "mallory/signed", "workflow": "release.yml"}}
+	ss, dir, rootFile := newSigstoreFixture(t)
+	ghA, ghB := publisherPair()
 	ix, indexURL, host := startIndex(t, []testindex.Dist{{Name: "signed", Version: "1.0", Publisher: &ghA}}, testindex.Options{Signer: ss})
 	const wheel = "signed-1.0-py3-none-any.whl"
 	_, sha, err := ix.File(wheel)
@@ -321,4 +295,32 @@ func TestSyncReverifiesPublishers(t *testing.T) {
 			}
 		}
 	}
+}
+
+// newSigstoreFixture starts a virtual Sigstore and writes its trusted root
+// into a new temporary directory, for --trusted-root.
+func newSigstoreFixture(t *testing.T) (ss *provenancetest.Sigstore, dir, rootFile string) {
+	t.Helper()
+	ss, err := provenancetest.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir = t.TempDir()
+	rootJSON, err := ss.TrustedRootJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootFile = filepath.Join(dir, "trusted_root.json")
+	if err := os.WriteFile(rootFile, rootJSON, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return ss, dir, rootFile
+}
+
+// publisherPair is the project's own GitHub publisher and an impostor's
+// that differs only in the repository.
+func publisherPair() (own, other provenance.Identity) {
+	own = provenance.Identity{Kind: provenance.KindGitHub, Claims: map[string]string{"repository": "acme/signed", "workflow": "release.yml"}}
+	other = provenance.Identity{Kind: provenance.KindGitHub, Claims: map[string]string{"repository": "mallory/signed", "workflow": "release.yml"}}
+	return own, other
 }

@@ -35,16 +35,7 @@ const differentialGraphs = 50
 // requirement and marker of every chosen release holds), and wherever pip
 // finds a solution pyward must find one too.
 func TestDifferentialAgainstPip(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("python3 is required in CI")
-		}
-		t.Skip("python3 not found")
-	}
-	if testing.Short() {
-		t.Skip("differential run against pip is long")
-	}
+	python := pythonWithPip(t)
 	interp, err := venv.Query(context.Background(), python, "")
 	if err != nil {
 		t.Fatal(err)
@@ -190,11 +181,49 @@ func pipResolve(t *testing.T, pip *pipPool, indexURL, host string, roots []strin
 		"--disable-pip-version-check", "--index-url", indexURL, "--trusted-host", host}
 	code, out := pip.run(t, append(args, roots...))
 	if code != 0 {
-		if strings.Contains(out, "ResolutionImpossible") || strings.Contains(out, "No matching distribution") {
+		if pipFoundNoSolution(out) {
 			return nil, false
 		}
 		t.Fatalf("pip failed unexpectedly: exit status %d\n%s", code, out)
 	}
+	return readPipReport(t, report), true
+}
+
+// pythonWithPip is the python3 that runs pip for the differential tests.
+// Outside CI a machine without python3 or pip skips them; in CI (which
+// installs both) their absence fails, so a differential never silently
+// stops running.
+func pythonWithPip(t *testing.T) string {
+	t.Helper()
+	inCI := os.Getenv("CI") != ""
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		if inCI {
+			t.Fatal("python3 is required in CI")
+		}
+		t.Skip("python3 not found")
+	}
+	if testing.Short() {
+		t.Skip("differential run against pip is long")
+	}
+	if err := exec.Command(python, "-m", "pip", "--version").Run(); err != nil {
+		if inCI {
+			t.Fatalf("pip is required in CI: %v", err)
+		}
+		t.Skip("pip is not installed for python3")
+	}
+	return python
+}
+
+// pipFoundNoSolution tells pip's "no solution" answers from its failures.
+func pipFoundNoSolution(out string) bool {
+	return strings.Contains(out, "ResolutionImpossible") || strings.Contains(out, "No matching distribution")
+}
+
+// readPipReport reads the normalized name → version pins of a pip
+// --report file.
+func readPipReport(t *testing.T, report string) map[string]string {
+	t.Helper()
 	data, err := os.ReadFile(report)
 	if err != nil {
 		t.Fatal(err)
@@ -205,13 +234,13 @@ func pipResolve(t *testing.T, pip *pipPool, indexURL, host string, roots []strin
 		} `json:"install"`
 	}
 	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
+		t.Fatalf("pip report %s: %v\n%s", report, err, data)
 	}
 	pins := map[string]string{}
 	for _, in := range doc.Install {
 		pins[pep503.Normalize(in.Metadata.Name)] = in.Metadata.Version
 	}
-	return pins, true
+	return pins
 }
 
 // pipPool runs pip commands in long-lived interpreters

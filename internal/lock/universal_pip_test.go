@@ -2,13 +2,11 @@ package lock
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,7 +17,6 @@ import (
 	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/pep425"
 	"github.com/pyward/pyward/internal/pep440"
-	"github.com/pyward/pyward/internal/pep503"
 	"github.com/pyward/pyward/internal/pep508"
 	"github.com/pyward/pyward/internal/resolve"
 	"github.com/pyward/pyward/internal/testindex"
@@ -101,27 +98,12 @@ func pipPerEnvironment(t *testing.T, pip *pipPool, indexURL, host string, roots 
 			// pip 23.2 takes --platform only with --target; --dry-run writes nothing there.
 			"--target", filepath.Join(dir, "target")}, e.environment(t))
 		if code != 0 {
-			if strings.Contains(out, "ResolutionImpossible") || strings.Contains(out, "No matching distribution") {
+			if pipFoundNoSolution(out) {
 				continue
 			}
 			t.Fatalf("pip on %s failed unexpectedly (exit %d):\n%s", e, code, out)
 		}
-		data, err := os.ReadFile(report)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var doc struct {
-			Install []struct {
-				Metadata struct{ Name, Version string } `json:"metadata"`
-			} `json:"install"`
-		}
-		if err := json.Unmarshal(data, &doc); err != nil {
-			t.Fatalf("pip report on %s: %v\n%s", e, err, data)
-		}
-		sols[i] = pipSolution{ok: true, pins: map[string]string{}}
-		for _, in := range doc.Install {
-			sols[i].pins[pep503.Normalize(in.Metadata.Name)] = in.Metadata.Version
-		}
+		sols[i] = pipSolution{ok: true, pins: readPipReport(t, report)}
 	}
 	return sols
 }
@@ -226,19 +208,7 @@ func universalPipGraph(seed uint64) ([]testindex.Dist, []string) {
 // no universal solution, pip must fail somewhere, and the lock of the
 // environments pip solves must cover each of them.
 func TestUniversalAgainstPip(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("python3 is required in CI")
-		}
-		t.Skip("python3 not found")
-	}
-	if testing.Short() {
-		t.Skip("differential run against pip is long")
-	}
-	if err := exec.Command(python, "-m", "pip", "--version").Run(); err != nil {
-		t.Skip("pip is not installed for python3")
-	}
+	python := pythonWithPip(t)
 	pip := newPipPool(t, python)
 	var graphs, pipSolved, narrowed, forks, multi atomic.Int64
 	t.Cleanup(func() {

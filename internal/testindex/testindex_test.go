@@ -601,6 +601,9 @@ func pipPython(t *testing.T) string {
 		}
 	})
 	if pipProbe.py == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("python3 -m pip is required in CI")
+		}
 		t.Skip("python3 -m pip not available")
 	}
 	return pipProbe.py
