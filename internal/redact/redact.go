@@ -22,6 +22,7 @@
 package redact
 
 import (
+	"bytes"
 	"net/url"
 	"strings"
 )
@@ -37,37 +38,60 @@ func URL(u *url.URL) string {
 
 // URLs returns s with the user information (credentials) of every URL in it
 // removed: "see https://u:p@host/simple/" becomes "see https://host/simple/".
-// Text without URL credentials is returned unchanged.
+// Text without URL credentials is returned unchanged, without allocating.
 func URLs(s string) string {
-	if !strings.Contains(s, "://") || !strings.Contains(s, "@") {
-		return s // the common case, without allocating
-	}
-	var b strings.Builder
-	changed := false
-	rest := s
-	for {
-		i := strings.Index(rest, "://")
-		if i < 0 {
-			break
-		}
-		start := i + len("://")
-		end := start
-		for end < len(rest) && !endsAuthority(rest[end]) {
-			end++
-		}
-		b.WriteString(rest[:start])
-		if at := strings.LastIndexByte(rest[start:end], '@'); at >= 0 {
-			changed = true
-			rest = rest[start+at+1:]
-		} else {
-			rest = rest[start:]
-		}
-	}
-	if !changed {
+	start, end := userinfo(s)
+	if start < 0 {
 		return s
 	}
-	b.WriteString(rest)
+	var b strings.Builder
+	b.Grow(len(s) - (end - start))
+	for start >= 0 {
+		b.WriteString(s[:start])
+		s = s[end:]
+		start, end = userinfo(s)
+	}
+	b.WriteString(s)
 	return b.String()
+}
+
+// userinfo locates the first URL user information in s: s[start:end] is
+// what URLs drops, from the character after "://" through the last "@" of
+// the authority. start is -1 when s holds none. It reads strings (URLs) and
+// byte slices (Writer) alike, so that neither needs a copy of the other.
+func userinfo[T string | []byte](s T) (start, end int) {
+	if !hasAt(s) {
+		return -1, -1 // the common case, without a scan for "://"
+	}
+	for i := 0; i+len("://") <= len(s); i++ {
+		if s[i] != ':' || s[i+1] != '/' || s[i+2] != '/' {
+			continue
+		}
+		start = i + len("://")
+		end = start
+		at := -1
+		for end < len(s) && !endsAuthority(s[end]) {
+			if s[end] == '@' {
+				at = end
+			}
+			end++
+		}
+		if at >= 0 {
+			return start, at + 1
+		}
+		// The next URL may begin inside this authority ("a://b://u@h").
+		i = start - 1
+	}
+	return -1, -1
+}
+
+// hasAt reports whether s holds an "@", which every user information ends
+// with.
+func hasAt[T string | []byte](s T) bool {
+	if b, ok := any(s).([]byte); ok {
+		return bytes.IndexByte(b, '@') >= 0
+	}
+	return strings.IndexByte(string(s), '@') >= 0
 }
 
 // endsAuthority reports whether c cannot be part of a URL's authority.

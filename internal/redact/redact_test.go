@@ -2,6 +2,7 @@ package redact
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 )
@@ -99,6 +100,50 @@ func FuzzURLs(f *testing.F) {
 		}
 		if !strings.Contains(s, "@") && got != s {
 			t.Fatalf("changed text without user information: %q -> %q", s, got)
+		}
+	})
+}
+
+// Reports and logs are full of URLs without credentials (advisory links,
+// "name@version" text): they pass through without a copy.
+func TestNoCopyWithoutCredentials(t *testing.T) {
+	text := strings.Repeat(`{"url":"https://osv.dev/PYSEC-1","note":"pkg@1.0 see git+https://h/r.git@v1"}`+"\n", 2000)
+	if n := testing.AllocsPerRun(10, func() { _ = URLs(text) }); n != 0 {
+		t.Errorf("URLs allocated %v times on text without credentials", n)
+	}
+	w := NewWriter(io.Discard)
+	b := []byte(text)
+	if n := testing.AllocsPerRun(10, func() {
+		if _, err := w.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("Writer.Write allocated %v times on text without credentials", n)
+	}
+}
+
+// FuzzWriter checks that however the text is split into writes, the
+// Writer writes what URLs makes of the whole.
+func FuzzWriter(f *testing.F) {
+	f.Add("GET https://u:secret@h/simple/x/\nnext\n", uint8(9), uint8(3))
+	f.Add("a://b://u@h/\r", uint8(4), uint8(1))
+	f.Fuzz(func(t *testing.T, s string, cut1, cut2 uint8) {
+		var out bytes.Buffer
+		w := NewWriter(&out)
+		i := min(int(cut1), len(s))
+		j := min(i+int(cut2), len(s))
+		for _, part := range []string{s[:i], s[i:j], s[j:]} {
+			if _, err := w.Write([]byte(part)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		// A split line is redacted as a whole, so the result equals URLs of
+		// each line; lines never join a URL across "\n" or "\r".
+		if want := URLs(s); out.String() != want {
+			t.Fatalf("Writer(%q) in writes at %d, %d = %q, URLs = %q", s, i, j, out.String(), want)
 		}
 	})
 }

@@ -34,17 +34,24 @@ func (rw *Writer) Write(p []byte) (int, error) {
 	if rw.err != nil {
 		return 0, rw.err
 	}
-	rw.pending = append(rw.pending, p...)
-	cut := bytes.LastIndexAny(rw.pending, "\n\r") + 1
-	if cut == 0 && len(rw.pending) > MaxPending {
-		cut = bytes.LastIndexAny(rw.pending, " \t") + 1
+	// Text held back is joined with p; otherwise p is read where it is, so
+	// that a large report (one Write) is not copied on its way out.
+	text := p
+	if len(rw.pending) > 0 {
+		rw.pending = append(rw.pending, p...)
+		text = rw.pending
+	}
+	cut := bytes.LastIndexAny(text, "\n\r") + 1
+	if cut == 0 && len(text) > MaxPending {
+		cut = bytes.LastIndexAny(text, " \t") + 1
 		if cut == 0 {
-			cut = len(rw.pending)
+			cut = len(text)
 		}
 	}
 	if cut > 0 {
-		rw.emit(cut)
+		rw.emit(text[:cut])
 	}
+	rw.pending = append(rw.pending[:0], text[cut:]...)
 	return len(p), rw.err
 }
 
@@ -53,13 +60,18 @@ func (rw *Writer) Flush() error {
 	rw.mu.Lock()
 	defer rw.mu.Unlock()
 	if rw.err == nil && len(rw.pending) > 0 {
-		rw.emit(len(rw.pending))
+		rw.emit(rw.pending)
+		rw.pending = rw.pending[:0]
 	}
 	return rw.err
 }
 
-// emit writes pending[:n] redacted and keeps the rest.
-func (rw *Writer) emit(n int) {
-	_, rw.err = io.WriteString(rw.w, URLs(string(rw.pending[:n])))
-	rw.pending = append(rw.pending[:0], rw.pending[n:]...)
+// emit writes text redacted. Text without credentials, nearly all of it,
+// is written as it is.
+func (rw *Writer) emit(text []byte) {
+	if start, _ := userinfo(text); start < 0 {
+		_, rw.err = rw.w.Write(text)
+		return
+	}
+	_, rw.err = io.WriteString(rw.w, URLs(string(text)))
 }
