@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	gosync "sync"
 
 	"github.com/spf13/cobra"
@@ -24,6 +25,40 @@ type app struct {
 	// logMu keeps -v log lines whole: index clients log from many
 	// goroutines, and fix runs several locks at once.
 	logMu gosync.Mutex
+	// flagSetups are the subcommands' flag registrations that
+	// rootCommand has not run yet (see deferFlags).
+	flagSetups []flagSetup
+}
+
+// flagSetup registers the flags of one command.
+type flagSetup struct {
+	cmd      *cobra.Command
+	register func()
+}
+
+// deferFlags has register add cmd's flags once the command line names cmd.
+// Registering the flags of every command (pflag renders each default, and
+// some help strings are built from tables) was most of the work pyward's
+// own code did in a start such as 'pyward version'; cobra needs a command's
+// flags only to parse, complete or describe that command's arguments.
+func (a *app) deferFlags(cmd *cobra.Command, register func()) {
+	a.flagSetups = append(a.flagSetups, flagSetup{cmd, register})
+}
+
+// registerFlags runs the deferred flag registrations of the commands whose
+// name or alias is one of args, or all of them with all. Cobra matches
+// command names whole (prefix matching is off), so the command that runs,
+// and any command whose help or completions are asked for ('pyward help
+// lock', 'pyward __complete lock --'), is named in args; a word that only
+// happens to equal a command's name costs that command's registration and
+// nothing else.
+func (a *app) registerFlags(args []string, all bool) {
+	for _, s := range a.flagSetups {
+		if all || slices.Contains(args, s.cmd.Name()) || slices.ContainsFunc(s.cmd.Aliases, func(alias string) bool { return slices.Contains(args, alias) }) {
+			s.register()
+		}
+	}
+	a.flagSetups = nil
 }
 
 // clientOptions are the index client options every command uses:
@@ -56,7 +91,19 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
 	return &app{stdin: stdin, stdout: stdout, stderr: stderr}
 }
 
-func (a *app) rootCommand() *cobra.Command {
+// rootCommand builds the command tree for the command line args: every
+// command with its help, and the flags of the commands args names (see
+// registerFlags).
+func (a *app) rootCommand(args []string) *cobra.Command {
+	return a.commandTree(args, false)
+}
+
+// fullCommandTree builds the command tree with every command's flags.
+func (a *app) fullCommandTree() *cobra.Command {
+	return a.commandTree(nil, true)
+}
+
+func (a *app) commandTree(args []string, allFlags bool) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "pyward",
 		Short: "Secure the supply chain of Python projects",
@@ -93,6 +140,7 @@ vulnerable, malicious, typo-squatted and confusable packages.
 		a.inspectCommand(),
 		a.versionCommand(),
 	)
+	a.registerFlags(args, allFlags)
 	markRunErrors(root)
 	return root
 }
@@ -115,8 +163,6 @@ func versionLine() string {
 	return fmt.Sprintf("%s (%s, %s/%s)", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
-// version reports the module version stamped by the Go toolchain, or the
-// VCS revision for development builds.
 // buildIdentity names this very binary: its version and, since development
 // builds share one, its path, size and modification time. Cached results
 // that depend on pyward's own logic (lock memos) are keyed by it.
@@ -130,7 +176,11 @@ func buildIdentity() string {
 	return id
 }
 
-func version() string {
+// version reports the module version stamped by the Go toolchain, or the
+// VCS revision for development builds. It decodes the build information
+// once: every start asks for it (the root command's --version) and
+// 'pyward version' asks again.
+var version = gosync.OnceValue(func() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "devel"
@@ -157,4 +207,4 @@ func version() string {
 		rev += "-dirty"
 	}
 	return "devel-" + rev
-}
+})

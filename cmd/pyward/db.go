@@ -72,8 +72,6 @@ others.
 			return usageErrorf("db: missing subcommand (update or status; see 'pyward db --help')")
 		},
 	}
-	pf := cmd.PersistentFlags()
-	pf.StringVar(&f.cacheDir, "cache-dir", "", "cache directory (default $PYWARD_CACHE_DIR, $XDG_CACHE_HOME/pyward or ~/.cache/pyward)")
 
 	update := &cobra.Command{
 		Use:   "update",
@@ -83,13 +81,6 @@ others.
 			return a.runDBUpdate(cmd.Context(), f)
 		},
 	}
-	uf := update.Flags()
-	uf.BoolVar(&f.offline, "offline", false, "never touch the network (update then refuses to run)")
-	uf.StringVar(&f.osvURL, "osv-url", osv.DefaultURL, "URL of the OSV PyPI export (a zip of OSV JSON files)")
-	uf.StringVar(&f.namesURL, "names-url", pypinames.DefaultURL, "simple-index root serving the PEP 691 JSON project list")
-	uf.StringVar(&f.topURL, "top-url", pypinames.DefaultTopURL, "most-downloaded projects ranking (top-pypi-packages JSON: {\"rows\": [{\"project\", \"download_count\"}]})")
-	uf.StringVar(&f.tufURL, "tuf-url", provenance.DefaultTUFURL, "TUF repository serving the Sigstore trusted_root.json target")
-	uf.StringVar(&f.tufRoot, "tuf-root", "", "TUF root.json trusted for --tuf-url (default: the Sigstore public-good root built in, which also fits a mirror of the public-good repository)")
 
 	status := &cobra.Command{
 		Use:   "status",
@@ -100,6 +91,18 @@ others.
 		},
 	}
 	cmd.AddCommand(update, status)
+	// The command line names db whenever it names update or status.
+	a.deferFlags(cmd, func() {
+		pf := cmd.PersistentFlags()
+		pf.StringVar(&f.cacheDir, "cache-dir", "", "cache directory (default $PYWARD_CACHE_DIR, $XDG_CACHE_HOME/pyward or ~/.cache/pyward)")
+		uf := update.Flags()
+		uf.BoolVar(&f.offline, "offline", false, "never touch the network (update then refuses to run)")
+		uf.StringVar(&f.osvURL, "osv-url", osv.DefaultURL, "URL of the OSV PyPI export (a zip of OSV JSON files)")
+		uf.StringVar(&f.namesURL, "names-url", pypinames.DefaultURL, "simple-index root serving the PEP 691 JSON project list")
+		uf.StringVar(&f.topURL, "top-url", pypinames.DefaultTopURL, "most-downloaded projects ranking (top-pypi-packages JSON: {\"rows\": [{\"project\", \"download_count\"}]})")
+		uf.StringVar(&f.tufURL, "tuf-url", provenance.DefaultTUFURL, "TUF repository serving the Sigstore trusted_root.json target")
+		uf.StringVar(&f.tufRoot, "tuf-root", "", "TUF root.json trusted for --tuf-url (default: the Sigstore public-good root built in, which also fits a mirror of the public-good repository)")
+	})
 	return cmd
 }
 

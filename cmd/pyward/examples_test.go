@@ -17,7 +17,7 @@ import (
 // pre-commit hooks and the GitLab template) is a flag of that command, so
 // that renaming a flag cannot leave an integration broken.
 func TestIntegrationExamplesUseKnownFlags(t *testing.T) {
-	root := newApp(strings.NewReader(""), io.Discard, io.Discard).rootCommand()
+	root := newApp(strings.NewReader(""), io.Discard, io.Discard).fullCommandTree()
 	command := func(name string) *cobra.Command {
 		c, _, err := root.Find(strings.Fields(name))
 		if err != nil || c == root {

@@ -238,18 +238,20 @@ is, 2 on bad input, 3 on network or git failures.`,
 			return a.runFixCommand(cmd.Context(), f, args)
 		},
 	}
-	fl := cmd.Flags()
-	fl.StringVar(&f.db, "db", "", "advisory database: a directory or zip of OSV files (default: the cache filled by 'pyward db update')")
-	fl.BoolVar(&f.offline, "offline", false, "never touch the network")
-	fl.StringVar(&f.cacheDir, "cache-dir", "", "cache directory (default $PYWARD_CACHE_DIR, $XDG_CACHE_HOME/pyward or ~/.cache/pyward)")
-	fl.StringArrayVar(&f.ignores, "ignore", nil, "ignore a vulnerability: ID=REASON[@YYYY-MM-DD expiry] (repeatable)")
-	fl.StringVar(&f.minSeverity, "min-severity", "low", "fix advisories at least this severe: info, low, medium, high, critical")
-	fl.StringVar(&f.indexURL, "index-url", "", "index for locks that record none (default: pip's index-url, else "+DefaultIndexURL+")")
-	fl.StringArrayVar(&f.trusted, "trusted-host", nil, "allow plain http:// for this index host")
-	fl.BoolVar(&f.allowMajor, "allow-major", false, "allow upgrades across a major version")
-	fl.BoolVar(&f.dryRun, "dry-run", false, "compute and summarize the fix, write nothing")
-	fl.StringVar(&f.summary, "summary", "", "write the Markdown summary to this file instead of standard output")
-	f.git.register(cmd)
+	a.deferFlags(cmd, func() {
+		fl := cmd.Flags()
+		fl.StringVar(&f.db, "db", "", "advisory database: a directory or zip of OSV files (default: the cache filled by 'pyward db update')")
+		fl.BoolVar(&f.offline, "offline", false, "never touch the network")
+		fl.StringVar(&f.cacheDir, "cache-dir", "", "cache directory (default $PYWARD_CACHE_DIR, $XDG_CACHE_HOME/pyward or ~/.cache/pyward)")
+		fl.StringArrayVar(&f.ignores, "ignore", nil, "ignore a vulnerability: ID=REASON[@YYYY-MM-DD expiry] (repeatable)")
+		fl.StringVar(&f.minSeverity, "min-severity", "low", "fix advisories at least this severe: info, low, medium, high, critical")
+		fl.StringVar(&f.indexURL, "index-url", "", "index for locks that record none (default: pip's index-url, else "+DefaultIndexURL+")")
+		fl.StringArrayVar(&f.trusted, "trusted-host", nil, "allow plain http:// for this index host")
+		fl.BoolVar(&f.allowMajor, "allow-major", false, "allow upgrades across a major version")
+		fl.BoolVar(&f.dryRun, "dry-run", false, "compute and summarize the fix, write nothing")
+		fl.StringVar(&f.summary, "summary", "", "write the Markdown summary to this file instead of standard output")
+		f.git.register(cmd)
+	})
 	return cmd
 }
 

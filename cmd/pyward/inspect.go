@@ -41,9 +41,11 @@ from, plus the index options. Useful to see exactly what pyward will lock.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringArrayVar(&extras, "extra", nil, "pyproject.toml: include this optional-dependency group")
-	cmd.Flags().BoolVar(&allExtras, "all-extras", false, "pyproject.toml: include every optional-dependency group")
-	cmd.Flags().StringArrayVar(&groups, "group", nil, "pyproject.toml: include this dependency group")
+	a.deferFlags(cmd, func() {
+		cmd.Flags().StringArrayVar(&extras, "extra", nil, "pyproject.toml: include this optional-dependency group")
+		cmd.Flags().BoolVar(&allExtras, "all-extras", false, "pyproject.toml: include every optional-dependency group")
+		cmd.Flags().StringArrayVar(&groups, "group", nil, "pyproject.toml: include this dependency group")
+	})
 	return cmd
 }
 

@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	defer errOut.Flush()
 	defer out.Flush()
 	app := newApp(stdin, &terminalWriter{out, stdout}, &terminalWriter{errOut, stderr})
-	root := app.rootCommand()
+	root := app.rootCommand(args)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
