@@ -8,8 +8,6 @@ import (
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
-
-	"golang.org/x/text/encoding/ianaindex"
 )
 
 // Limits on the input the parser accepts, checked before anything in the
@@ -89,22 +87,22 @@ func declaredEncoding(data []byte) (string, int) {
 
 // decodeAs decodes data from the named encoding (Python's codec names).
 func decodeAs(data []byte, enc string) (string, error) {
-	name := strings.ReplaceAll(strings.ToLower(enc), "_", "-")
+	name := pythonCodecName(enc)
 	switch name {
-	case "", "utf-8", "utf8", "u8", "utf", "utf-8-sig", "ascii", "us-ascii":
+	case "", "utf_8", "utf8", "u8", "utf", "utf8_ucs2", "utf8_ucs4", "cp65001", "utf_8_sig", "utf8_sig", "ascii", "us_ascii", "us", "646", "cp367", "ibm367", "csascii", "iso646_us", "ansi_x3.4_1968", "ansi_x3_4_1968", "ansi_x3.4_1986", "iso_646.irv_1991", "iso_ir_6":
 		return string(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))), nil
-	case "latin-1", "latin1", "l1", "iso-8859-1", "iso8859-1", "8859", "cp819":
+	case "latin_1", "latin1", "latin", "l1", "iso8859_1", "iso_8859_1", "iso_8859_1_1987", "iso8859", "8859", "cp819", "ibm819", "csisolatin1", "iso_ir_100":
 		runes := make([]rune, len(data))
 		for i, b := range data {
 			runes[i] = rune(b)
 		}
 		return string(runes), nil
 	}
-	if strings.HasPrefix(name, "cp125") {
-		name = "windows-" + name[2:] // Python's cp1252 is IANA's windows-1252
+	e := pythonCodec(name)
+	if e == nil {
+		e = pythonCodec(strings.ReplaceAll(name, ".", "_"))
 	}
-	e, err := ianaindex.IANA.Encoding(name)
-	if err != nil || e == nil {
+	if e == nil {
 		return "", fmt.Errorf("declared encoding %q is not supported", Quote(enc))
 	}
 	out, err := e.NewDecoder().Bytes(data)

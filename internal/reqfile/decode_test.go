@@ -95,3 +95,63 @@ func TestErrorsQuoteLittle(t *testing.T) {
 		}
 	}
 }
+
+// A PEP 263 line names a Python codec, in any of the spellings Python's
+// codec look-up accepts; the file is decoded with it, as pip does.
+func TestDeclaredEncodings(t *testing.T) {
+	tests := []struct {
+		coding string
+		body   []byte // a comment's bytes in that encoding
+		want   string
+	}{
+		{"latin-1", []byte("caf\xe9"), "café"},
+		{"ISO-8859-1", []byte("caf\xe9"), "café"},
+		{"cp1252", []byte("\x80 5"), "€ 5"},
+		{"Windows-1252", []byte("\x80 5"), "€ 5"},
+		{"latin9", []byte("\xa4 5"), "€ 5"},
+		{"iso8859_15", []byte("\xa4 5"), "€ 5"},
+		{"ISO-8859-15", []byte("\xa4 5"), "€ 5"},
+		{"iso-8859-2", []byte("\xb1"), "ą"},
+		{"koi8_r", []byte("\xd2\xc1\xd3"), "рас"},
+		{"cp866", []byte("\xa0"), "а"},
+		{"mac-roman", []byte("\x8e"), "é"},
+		{"shift_jis", []byte("\x93\xfa\x96\x7b"), "日本"},
+		{"sjis", []byte("\x93\xfa\x96\x7b"), "日本"},
+		{"euc-jp", []byte("\xc6\xfc\xcb\xdc"), "日本"},
+		{"euc_kr", []byte("\xc7\xd1\xb1\xb9"), "한국"},
+		{"gb2312", []byte("\xd6\xd0\xce\xc4"), "中文"},
+		{"GBK", []byte("\xd6\xd0\xce\xc4"), "中文"},
+		{"gb18030", []byte("\xd6\xd0\xce\xc4"), "中文"},
+		{"big5", []byte("\xa4\xa4\xa4\xe5"), "中文"},
+		{"utf-8", []byte("caf\xc3\xa9"), "café"},
+		{"UTF8", []byte("caf\xc3\xa9"), "café"},
+		{"ascii", []byte("cafe"), "cafe"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.coding, func(t *testing.T) {
+			data := append([]byte("# -*- coding: "+tt.coding+" -*-\nsix  # "), tt.body...)
+			text, err := decode("r.txt", append(data, '\n'))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := "six  # " + tt.want + "\n"; !strings.HasSuffix(text, want) {
+				t.Errorf("decoded %q, want it to end in %q", text, want)
+			}
+		})
+	}
+	for _, coding := range []string{"klingon", "utf-16", "utf_32", "rot13", "idna"} {
+		if _, err := decode("r.txt", []byte("# coding: "+coding+"\nsix\n")); err == nil || !strings.Contains(err.Error(), "is not supported") {
+			t.Errorf("coding %s: err = %v, want not supported", coding, err)
+		}
+	}
+}
+
+func TestPythonCodecName(t *testing.T) {
+	for in, want := range map[string]string{
+		"UTF-8": "utf_8", "latin-1": "latin_1", "  ISO 8859--15 ": "iso_8859_15", "ansi_x3.4-1968": "ansi_x3.4_1968", "Shift_JIS": "shift_jis", "": "",
+	} {
+		if got := pythonCodecName(in); got != want {
+			t.Errorf("pythonCodecName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
