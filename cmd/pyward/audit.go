@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -346,16 +347,22 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 		fixRep = &all
 		baseline.Apply(rep, known)
 	}
-	if err := render(&buf, rep, invs, meta, f.output == "" && isTerminal(a.stdout)); err != nil {
-		return internalError(err)
-	}
 	switch {
 	case f.output != "":
+		if err := render(&buf, rep, invs, meta, false); err != nil {
+			return internalError(err)
+		}
 		if err := atomicfile.WriteFile(f.output, buf.Bytes(), 0o644); err != nil {
 			return internalError(err)
 		}
 	case !a.quiet: // with -q the exit status alone answers
-		if _, err := a.stdout.Write(buf.Bytes()); err != nil {
+		// Through a small buffer, not whole: a 1,000-package JSON report is
+		// over a megabyte, and holding it cost more than writing it.
+		bw := bufio.NewWriterSize(a.stdout, 64<<10)
+		if err := render(bw, rep, invs, meta, isTerminal(a.stdout)); err != nil {
+			return internalError(err)
+		}
+		if err := bw.Flush(); err != nil {
 			return internalError(err)
 		}
 	}
