@@ -91,7 +91,8 @@ func appendEntry(b []byte, e *entry) []byte {
 			b = appendString(b, ev.version)
 		}
 	}
-	b = appendStrings(b, e.versions)
+	b = binary.AppendUvarint(b, uint64(e.versions.n))
+	b = append(b, e.versions.enc...)
 	return binary.AppendUvarint(b, uint64(e.group))
 }
 
@@ -307,25 +308,23 @@ func (d *decoder) strs() []string {
 	return ss
 }
 
-// sortedStrs reads a string list that must be sorted; with keep false it
-// only checks it.
-func (d *decoder) sortedStrs(keep bool) []string {
-	if keep {
-		ss := d.strs()
-		if !slices.IsSorted(ss) {
-			d.fail("versions not sorted")
-		}
-		return ss
-	}
+// versionList reads a sorted list of version keys; with keep false it only
+// checks it.
+func (d *decoder) versionList(keep bool) versionList {
+	n := d.count()
+	start := d.pos
 	prev := ""
-	for i := range d.count() {
+	for i := range n {
 		s := d.str()
 		if i > 0 && s < prev {
 			d.fail("versions not sorted")
 		}
 		prev = s
 	}
-	return nil
+	if !keep || d.err != nil {
+		return versionList{}
+	}
+	return versionList{n: n, enc: d.s[start:d.pos]}
 }
 
 // entry decodes one of a package's n entries into e, or with e nil checks
@@ -384,7 +383,7 @@ func (d *decoder) entry(e *entry, n int) {
 			}
 		}
 	}
-	e.versions = d.sortedStrs(keep)
+	e.versions = d.versionList(keep)
 	if g := d.uvarint(); g < uint64(n) {
 		e.group = int(g)
 	} else {

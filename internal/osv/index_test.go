@@ -211,3 +211,46 @@ func TestSourceCacheLoadReadsOnce(t *testing.T) {
 		t.Errorf("loading a %d-byte entry allocated %d bytes (limit %d)", fi.Size(), got, limit)
 	}
 }
+
+// An entry's explicit versions stay in the index's encoding when the
+// entry is decoded: a list of hundreds (the pypa database has them) costs
+// no slice of strings, and membership reads the encoded keys.
+func TestVersionListDecodedInPlace(t *testing.T) {
+	var versions []string
+	for i := range 1000 {
+		versions = append(versions, fmt.Sprintf("%d.%d.%d", i/100, i/10%10, i%10))
+	}
+	db := Build([]*Record{rangeRecord(t, "PYSEC-0000-1", []string{"introduced:100", "fixed:101"}, versions)})
+	back, _, err := DecodeIndex(EncodeIndex(db, "s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := back.pkgs["demo-pkg"]
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const rounds = 10
+	for range rounds {
+		decodeEntries(p.encoded, p.count)
+	}
+	runtime.ReadMemStats(&after)
+	if per := (after.TotalAlloc - before.TotalAlloc) / rounds; per > 4096 {
+		t.Errorf("decoding an entry of %d versions allocated %d bytes", len(versions), per)
+	}
+	for _, tt := range []struct {
+		version string
+		want    bool
+	}{
+		{"0.0.0", true}, {"0.0.1", true}, {"5.5.5", true}, {"9.9.9", true}, {"5.5.5.0", true}, // 5.5.5.0 is 5.5.5
+		{"5.5.5.1", false}, {"10.0.0", false}, {"9.9.10", false}, {"0.0.0a1", false},
+	} {
+		if got := len(back.Query("demo-pkg", tt.version)) > 0; got != tt.want {
+			t.Errorf("Query(demo-pkg, %s) found %v, want %v", tt.version, got, tt.want)
+		}
+		if got := len(db.Query("demo-pkg", tt.version)) > 0; got != tt.want {
+			t.Errorf("built: Query(demo-pkg, %s) found %v, want %v", tt.version, got, tt.want)
+		}
+	}
+	if (versionList{}).contains("1.0") {
+		t.Error("an empty list contains 1.0")
+	}
+}

@@ -11,7 +11,7 @@ import (
 // (by key) in the explicit versions, or it falls in any range. q is nil when
 // the queried version is not PEP 440, in which case only the list counts.
 func affects(e *entry, ranges [][]parsedEvent, q *pep440.Version, key string) bool {
-	if _, found := slices.BinarySearch(e.versions, key); found {
+	if e.versions.contains(key) {
 		return true
 	}
 	if q == nil {
