@@ -4,20 +4,93 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	gosync "sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/schollz/progressbar/v3"
+	"unicode/utf8"
 
 	"github.com/pyward/pyward/internal/resolve"
 )
+
+// statusThrottle is the shortest time between two redraws of a status
+// line: faster than the eye needs, and the terminal is not flooded by a
+// resolver that reports hundreds of events a second.
+const statusThrottle = 65 * time.Millisecond
+
+// spinnerFrames turn once per redraw of a status line whose end is
+// unknown.
+var spinnerFrames = [...]string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
+
+// barWidth is the number of cells of sync's download bar.
+const barWidth = 30
+
+// statusLine is one line of live status on a terminal, redrawn in place:
+// the text, "erase to the end of the line", and a carriage return that
+// parks the cursor at the start of the line for the next redraw. Ending
+// in a carriage return also lets a line-buffered writer (redact.Writer,
+// which every pyward output goes through) pass the text on at once. The
+// text is cut to the terminal's width, since a line that wraps cannot be
+// redrawn in place. Callers serialize its use.
+type statusLine struct {
+	w     io.Writer
+	now   func() time.Time
+	width int // terminal columns; 0 when unknown (no cut)
+	last  time.Time
+	shown bool // a status line is on the screen
+	frame int  // the spinner's next frame
+}
+
+// draw shows text, after the spinner's next frame with spin, unless the
+// last redraw is more recent than statusThrottle and force is false.
+func (s *statusLine) draw(text string, spin, force bool) {
+	t := s.now()
+	if s.shown && !force && t.Sub(s.last) < statusThrottle {
+		return
+	}
+	s.last = t
+	if spin {
+		text = spinnerFrames[s.frame%len(spinnerFrames)] + " " + text
+		s.frame++
+	}
+	if s.width > 1 {
+		text = clipRunes(text, s.width-1) // the cursor stays on the line
+	}
+	fmt.Fprintf(s.w, "%s\x1b[K\r", text)
+	s.shown = true
+}
+
+// clear erases the status line, if one is shown.
+func (s *statusLine) clear() {
+	if s.shown {
+		io.WriteString(s.w, "\x1b[K\r")
+		s.shown = false
+	}
+}
+
+// clipRunes cuts s to n runes: status text is ASCII, the bar's cells and
+// the spinner, one column each.
+func clipRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+// bar draws a fraction done as barWidth cells.
+func bar(done, total int64) string {
+	cells := 0
+	if total > 0 {
+		cells = int(min(done, total) * barWidth / total)
+	}
+	return "|" + strings.Repeat("█", cells) + strings.Repeat(" ", barWidth-cells) + "|"
+}
 
 // progress shows a live status line on a terminal (projects and metadata
 // fetched) and is silent otherwise.
 type progress struct {
 	w        io.Writer
-	bar      *progressbar.ProgressBar // nil when silent
+	line     *statusLine // nil when silent
 	mu       gosync.Mutex
 	done     bool
 	projects atomic.Int64
@@ -27,26 +100,19 @@ type progress struct {
 func newProgress(w io.Writer, silent bool) *progress {
 	p := &progress{w: w}
 	if !silent {
-		p.bar = progressbar.NewOptions(-1,
-			progressbar.OptionSetWriter(w),
-			progressbar.OptionSpinnerType(14),
-			progressbar.OptionSetDescription("resolving"),
-			progressbar.OptionClearOnFinish(),
-			progressbar.OptionThrottle(65_000_000),
-		)
+		p.line = &statusLine{w: w, now: time.Now, width: terminalWidth(w)}
 	}
 	return p
 }
 
 func (p *progress) update() {
-	if p.bar == nil {
+	if p.line == nil {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.done {
-		p.bar.Describe(fmt.Sprintf("resolving: %d projects, %d metadata files", p.projects.Load(), p.metadata.Load()))
-		_ = p.bar.Add(1)
+		p.line.draw(fmt.Sprintf("resolving: %d projects, %d metadata files", p.projects.Load(), p.metadata.Load()), true, false)
 	}
 }
 
@@ -54,8 +120,8 @@ func (p *progress) update() {
 func (p *progress) Log(line string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.bar != nil && !p.done {
-		_ = p.bar.Clear()
+	if p.line != nil {
+		p.line.clear() // the next update draws it again
 	}
 	fmt.Fprintln(p.w, line)
 }
@@ -64,8 +130,8 @@ func (p *progress) Log(line string) {
 func (p *progress) Finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.bar != nil && !p.done {
-		_ = p.bar.Finish()
+	if p.line != nil {
+		p.line.clear()
 	}
 	p.done = true
 }
@@ -107,8 +173,7 @@ const minRateWindow = time.Second
 //
 // The index client hands a file's bytes over only once the whole file has
 // been fetched and verified, so bytes arrive in bursts separated by long
-// silences. A rolling rate over the last instants (what the bar library
-// computes) then divides one burst by the silence before it and shows
+// silences. A rolling rate over the last instants then divides one burst by the silence before it and shows
 // nonsense ("111 B/s" for 1.2 MB/s); the rate here is bytes over the time
 // since Start, which bursts cannot distort.
 type byteProgress struct {
@@ -116,7 +181,7 @@ type byteProgress struct {
 	now func() time.Time // injected for tests
 
 	mu           gosync.Mutex
-	bar          *progressbar.ProgressBar
+	line         *statusLine // nil before Start
 	start        time.Time
 	files, done  int
 	total, bytes int64
@@ -130,44 +195,42 @@ func (p *byteProgress) Start(files int, total int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.files, p.total, p.start = files, total, p.now()
-	max := total
-	if max <= 0 {
-		max = -1 // unknown: spinner
-	}
-	p.bar = progressbar.NewOptions64(max,
-		progressbar.OptionSetWriter(p.w),
-		progressbar.OptionSetDescription(p.status()),
-		progressbar.OptionSetPredictTime(false),
-		progressbar.OptionSetElapsedTime(false),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionThrottle(65*time.Millisecond),
-	)
+	p.line = &statusLine{w: p.w, now: p.now, width: terminalWidth(p.w)}
+	p.draw(true)
 }
 
 func (p *byteProgress) Add(n int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.bytes += n
-	if p.bar != nil {
-		p.bar.Describe(p.status())
-		_ = p.bar.Add64(n)
-	}
+	p.draw(false)
 }
 
 func (p *byteProgress) FileDone() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.done++
-	if p.bar != nil {
-		p.bar.Describe(p.status())
-	}
+	p.draw(p.done == p.files) // the last file is always shown
 }
 
 func (p *byteProgress) Finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.bar != nil {
-		_ = p.bar.Finish()
+	if p.line != nil {
+		p.line.clear()
+	}
+}
+
+// draw shows the status and, when the total is known, the bar; else a
+// spinner. Callers hold p.mu.
+func (p *byteProgress) draw(force bool) {
+	if p.line == nil {
+		return
+	}
+	if p.total > 0 {
+		p.line.draw(fmt.Sprintf("%s %3d%% %s", bar(p.bytes, p.total), min(p.bytes, p.total)*100/p.total, p.status()), false, force)
+	} else {
+		p.line.draw(p.status(), true, force)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pyward/pyward/internal/redact"
 )
 
 // fakeClock is a clock the test moves by hand.
@@ -68,5 +70,95 @@ func TestByteProgressRate(t *testing.T) {
 				t.Errorf("a rate was drawn before it was known: %q", out.String())
 			}
 		})
+	}
+}
+
+// TestStatusLine checks the redraw protocol of a status line: throttled
+// redraws, each ending in "erase to the end of the line" and a carriage
+// return, the spinner turning once per redraw, the cut to the terminal's
+// width, and the text reaching the terminal through redact.Writer at once.
+func TestStatusLine(t *testing.T) {
+	type step struct {
+		after       time.Duration // clock advance before the step
+		text        string        // "" for clear
+		spin, force bool
+		want        string // what reaches the terminal
+	}
+	tests := []struct {
+		name  string
+		width int
+		steps []step
+	}{
+		{"throttled", 0, []step{
+			{0, "a", false, false, "a\x1b[K\r"},
+			{10 * time.Millisecond, "b", false, false, ""},
+			{10 * time.Millisecond, "c", false, true, "c\x1b[K\r"},
+			{statusThrottle, "d", false, false, "d\x1b[K\r"},
+		}},
+		{"spinner turns on redraws only", 0, []step{
+			{0, "x", true, false, "⠋ x\x1b[K\r"},
+			{time.Millisecond, "x", true, false, ""},
+			{statusThrottle, "x", true, false, "⠙ x\x1b[K\r"},
+		}},
+		{"cut to the width", 8, []step{
+			{0, "resolving: 12 projects", true, false, "⠋ resol\x1b[K\r"}, // 7 columns: the cursor stays on the line
+			{0, "", false, false, "\x1b[K\r"},
+		}},
+		{"clear only what is shown", 0, []step{
+			{0, "", false, false, ""},
+			{0, "a", false, false, "a\x1b[K\r"},
+			{0, "", false, false, "\x1b[K\r"},
+			{0, "", false, false, ""},
+			{time.Millisecond, "b", false, false, "b\x1b[K\r"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+			var term bytes.Buffer
+			s := &statusLine{w: redact.NewWriter(&term), now: clock.now, width: tt.width}
+			for i, st := range tt.steps {
+				clock.advance(st.after)
+				term.Reset()
+				if st.text == "" {
+					s.clear()
+				} else {
+					s.draw(st.text, st.spin, st.force)
+				}
+				if got := term.String(); got != st.want {
+					t.Errorf("step %d: wrote %q, want %q", i, got, st.want)
+				}
+			}
+		})
+	}
+}
+
+// TestByteProgressDraws checks sync's line: a bar and percentage when the
+// total is known, a spinner when it is not, the last file always shown,
+// and nothing left on the screen by Finish.
+func TestByteProgressDraws(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	var out bytes.Buffer
+	p := newByteProgress(&out, clock.now)
+	p.Start(2, 100)
+	clock.advance(statusThrottle)
+	p.Add(50)
+	p.FileDone() // throttled
+	clock.advance(time.Millisecond)
+	p.Add(50) // throttled
+	p.FileDone()
+	p.Finish()
+	want := "|" + strings.Repeat(" ", 30) + "|   0% 0/2 files, 0 bytes of 100 bytes\x1b[K\r" +
+		"|" + strings.Repeat("█", 15) + strings.Repeat(" ", 15) + "|  50% 0/2 files, 50 bytes of 100 bytes\x1b[K\r" +
+		"|" + strings.Repeat("█", 30) + "| 100% 2/2 files, 100 bytes of 100 bytes\x1b[K\r" +
+		"\x1b[K\r"
+	if got := out.String(); got != want {
+		t.Errorf("drew %q, want %q", got, want)
+	}
+	out.Reset()
+	p = newByteProgress(&out, clock.now)
+	p.Start(1, 0)
+	if got, want := out.String(), "⠋ 0/1 files, 0 bytes\x1b[K\r"; got != want {
+		t.Errorf("unknown total: drew %q, want %q", got, want)
 	}
 }

@@ -17,6 +17,23 @@ func isTerminal(w io.Writer) bool {
 	return ok && colourAllowed(os.Getenv) && term.IsTerminal(int(f.Fd()))
 }
 
+// terminalWidth returns the number of columns of the terminal w writes
+// to, or 0 when w is no terminal or the size is unknown.
+func terminalWidth(w io.Writer) int {
+	if tw, ok := w.(*terminalWriter); ok {
+		w = tw.dst
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0
+	}
+	width, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return width
+}
+
 // colourAllowed applies the conventions that turn colours (and progress
 // bars) off: NO_COLOR set to anything (no-color.org), or TERM=dumb (a
 // terminal that cannot move the cursor).
