@@ -5,7 +5,6 @@ import (
 	"errors"
 	"slices"
 	"sync"
-	"sync/atomic"
 
 	"github.com/pyward/pyward/internal/pep440"
 )
@@ -20,13 +19,16 @@ const (
 	// maxPrefetch bounds how many (project, extra) pairs the speculative
 	// crawl may visit, so a pathological index cannot make it run away.
 	maxPrefetch = 5000
-	// speculativeSiblings is how many releases below the guessed one get
-	// their metadata fetched ahead of the solver.
-	speculativeSiblings = 2
+	// crawlWalk is how many releases below its guess the crawl fetches
+	// when each one looks bound to be rejected (see fetcher.crawl).
+	crawlWalk = 4
 	// pendingSiblings is how many releases below the solver's current
 	// choice for an undecided package get their metadata fetched ahead
 	// (see solver.prefetchPending).
 	pendingSiblings = 2
+	// foreseeWalk is how many releases below its choice for an undecided
+	// package the solver looks ahead through (see solver.foresee).
+	foreseeWalk = 8
 	// alternativePrefetch is how many releases below an unforeseen choice
 	// get their metadata fetched while the solver waits for it.
 	alternativePrefetch = 8
@@ -53,18 +55,18 @@ type call[T any] struct {
 // time is about depth × round trip. Guesses never change the result: the
 // solver only ever reads memoized answers to the questions it asks itself.
 type fetcher struct {
-	p      Provider
-	cfg    *config
-	sem    chan struct{}
-	bg     context.Context // speculative work; cancelled when resolution ends
-	wg     sync.WaitGroup
-	vers   *table[string, []*Candidate]
-	deps   *table[*Candidate, *Dependencies]
-	mu     sync.Mutex
-	seen   map[string]bool // crawled "name[extra]" keys
-	noSpec bool
-	guess  map[string]pep440.Version // the release the crawl expects, by project
-	misses atomic.Int64              // solver decisions that differed from the guess
+	p        Provider
+	cfg      *config
+	sem      chan struct{}
+	bg       context.Context // speculative work; cancelled when resolution ends
+	wg       sync.WaitGroup
+	vers     *table[string, []*Candidate]
+	deps     *table[*Candidate, *Dependencies]
+	mu       sync.Mutex
+	seen     map[string]bool // crawled "name[extra]" keys
+	noSpec   bool
+	guess    map[string]pep440.Version // the release the crawl expects, by project
+	projects map[string]*project       // assessed releases, by project
 }
 
 func newFetcher(bg context.Context, p Provider, cfg *config, concurrency int, speculate bool) *fetcher {
@@ -73,12 +75,13 @@ func newFetcher(bg context.Context, p Provider, cfg *config, concurrency int, sp
 	}
 	return &fetcher{
 		p: p, cfg: cfg, bg: bg,
-		sem:    make(chan struct{}, concurrency),
-		vers:   newTable[string, []*Candidate](),
-		deps:   newTable[*Candidate, *Dependencies](),
-		seen:   map[string]bool{},
-		guess:  map[string]pep440.Version{},
-		noSpec: !speculate,
+		sem:      make(chan struct{}, concurrency),
+		vers:     newTable[string, []*Candidate](),
+		deps:     newTable[*Candidate, *Dependencies](),
+		seen:     map[string]bool{},
+		guess:    map[string]pep440.Version{},
+		projects: map[string]*project{},
+		noSpec:   !speculate,
 	}
 }
 
@@ -169,12 +172,6 @@ func (f *fetcher) versions(ctx context.Context, name string, speculative bool) (
 
 func (f *fetcher) dependencies(ctx context.Context, c *Candidate, file *File, speculative bool) (*Dependencies, error) {
 	if !speculative {
-		f.mu.Lock()
-		g, ok := f.guess[c.Name]
-		f.mu.Unlock()
-		if ok && g.Compare(c.Version) != 0 {
-			f.misses.Add(1)
-		}
 		if o, ok := f.p.(ChoiceObserver); ok {
 			o.Considering(c)
 		}
@@ -195,6 +192,23 @@ func (f *fetcher) requested(c *Candidate) bool {
 	defer f.deps.mu.Unlock()
 	_, ok := f.deps.m[c]
 	return ok
+}
+
+// ready returns the metadata of c if a fetch of it has finished without
+// error; it never waits.
+func (f *fetcher) ready(c *Candidate) (*Dependencies, bool) {
+	f.deps.mu.Lock()
+	cl, ok := f.deps.m[c]
+	f.deps.mu.Unlock()
+	if !ok {
+		return nil, false
+	}
+	select {
+	case <-cl.done:
+		return cl.val, cl.err == nil
+	default:
+		return nil, false
+	}
 }
 
 // speculate fetches the metadata of c in the background and crawls on
@@ -280,45 +294,71 @@ func (f *fetcher) crawl(name string, extras []string, spec pep440.SpecifierSet) 
 	if err != nil || ctx.Err() != nil {
 		return
 	}
-	proj := f.cfg.assess(name, cands)
+	proj := f.project(name, cands)
 	v := proj.likely(f.cfg)
 	if v < 0 {
 		return
 	}
 	if !spec.IsEmpty() && !spec.Contains(proj.versions[v], spec.Prereleases()) {
-		for i := len(proj.versions) - 1; i >= 0; i-- {
-			if proj.usable.has(i) && spec.Contains(proj.versions[i], spec.Prereleases()) {
-				v = i
-				break
-			}
+		v = proj.highestIn(v, spec)
+		if v < 0 {
+			return
 		}
 	}
 	f.mu.Lock()
-	if _, ok := f.guess[proj.cands[v].Name]; !ok {
-		f.guess[proj.cands[v].Name] = proj.versions[v]
+	if _, ok := f.guess[name]; !ok {
+		f.guess[name] = proj.versions[v]
 	}
 	f.mu.Unlock()
-	// Once the solver has asked for a release nobody guessed (a bound it
-	// met later, or backtracking), guesses are evidently unreliable for
-	// this graph: fetch the metadata of the next few usable releases too,
-	// without crawling on from them. Graphs without conflicts never pay.
-	extra := 0
-	for i := v - 1; i >= 0 && extra < speculativeSiblings && f.misses.Load() > 0; i-- {
-		if !proj.usable.has(i) {
-			continue
+	// A release that requires a project at versions excluding the crawl's
+	// guess for it is likely to be rejected: the solver then tries the
+	// next release down, so the crawl walks down with it.
+	for walked := 0; ; walked++ {
+		deps, err := f.dependencies(ctx, proj.cands[v], proj.best[v], true)
+		if err != nil {
+			return
 		}
-		extra++
-		f.wg.Add(1)
-		go func(i int) {
-			defer f.wg.Done()
-			_, _ = f.dependencies(ctx, proj.cands[i], proj.best[i], true)
-		}(i)
+		f.crawlOn(deps, extras...)
+		if walked == crawlWalk || !f.excludesGuess(deps, extras) {
+			return
+		}
+		if v = proj.highestIn(v, spec); v < 0 {
+			return
+		}
 	}
-	deps, err := f.dependencies(ctx, proj.cands[v], proj.best[v], true)
-	if err != nil {
-		return
+}
+
+// project is cfg.assess of a project's releases, memoized: the crawl
+// reaches a project once per distinct specifier naming it.
+func (f *fetcher) project(name string, cands []*Candidate) *project {
+	f.mu.Lock()
+	proj, ok := f.projects[name]
+	f.mu.Unlock()
+	if ok {
+		return proj
 	}
-	f.crawlOn(deps, extras...)
+	proj = f.cfg.assess(name, cands)
+	f.mu.Lock()
+	f.projects[name] = proj
+	f.mu.Unlock()
+	return proj
+}
+
+// excludesGuess reports whether one of the requirements of a release
+// (with any of extras) excludes the release the crawl guessed for its
+// project.
+func (f *fetcher) excludesGuess(deps *Dependencies, extras []string) bool {
+	for _, e := range extras {
+		for _, r := range f.cfg.filterRequires(deps.Requires, e) {
+			f.mu.Lock()
+			g, ok := f.guess[r.NormalizedName()]
+			f.mu.Unlock()
+			if ok && !r.Specifier.Contains(g, true) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // wait stops speculative work (the caller cancels f.bg first).

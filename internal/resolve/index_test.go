@@ -3,6 +3,8 @@ package resolve
 import (
 	"context"
 	"errors"
+	"maps"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pyward/pyward/internal/index"
+	"github.com/pyward/pyward/internal/pep440"
 	"github.com/pyward/pyward/internal/pep508"
 	"github.com/pyward/pyward/internal/testindex"
 )
@@ -219,4 +222,57 @@ func BenchmarkResolveIndex(b *testing.B) {
 		n = len(res.Packages)
 	}
 	b.ReportMetric(float64(n), "packages")
+}
+
+// TestIndexLockSuiteRoundTrips resolves the lock suite's index (bench/:
+// testindex.RandomGraph seed 1, 300 projects × 15 releases, whose edges
+// carry upper bounds, so the solver walks down releases) universally for
+// 50 top-level names, in a synctest bubble as TestIndexRandomGraph does.
+// Walking down a release costs no round trip when the prefetcher saw the
+// rejection coming: the whole resolution takes at most one round trip per
+// level of the resolved graph.
+func TestIndexLockSuiteRoundTrips(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	dists := testindex.RandomGraph(1, 300, 15, 3)
+	ix, err := testindex.New(dists, testindex.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, d := range dists {
+		names[d.Name] = true
+	}
+	sorted := slices.Sorted(maps.Keys(names))
+	var roots []string
+	for _, i := range rand.New(rand.NewPCG(1, 2)).Perm(len(sorted))[:50] {
+		roots = append(roots, sorted[i])
+	}
+	synctest.Test(t, func(t *testing.T) {
+		const latency = 20 * time.Millisecond
+		ix.SetLatency(latency)
+		c, err := index.New(index.Options{
+			Sources:    []index.Source{{Name: "test", URL: "https://testindex.invalid/simple/"}},
+			HTTPClient: &http.Client{Transport: handlerTransport{ix.Handler()}},
+			NoCache:    true,
+			Netrc:      "-",
+			Getenv:     func(string) string { return "" },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := Options{Requirements: reqs(t, roots...), Universal: &Universe{RequiresPython: pep440.MustParseSpecifierSet(">=3.11")}}
+		start := time.Now()
+		res, err := Resolve(context.Background(), NewIndexProvider(c), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rounds := int(time.Since(start) / latency)
+		depth := graphDepth(res)
+		t.Logf("%d packages, %d forks, depth %d, %d requests, %d round trips", len(res.Packages), len(res.Forks), depth, ix.Requests(), rounds)
+		if rounds > depth {
+			t.Errorf("took %d round trips at depth %d (want <= %d): the solver waited for releases it walked down to", rounds, depth, depth)
+		}
+	})
 }

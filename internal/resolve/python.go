@@ -352,6 +352,17 @@ func (p *project) likely(c *config) int {
 	return p.usable.highest()
 }
 
+// highestIn returns the highest usable release below index below that
+// spec allows (every usable one if spec is empty), or -1.
+func (p *project) highestIn(below int, spec pep440.SpecifierSet) int {
+	for i := below - 1; i >= 0; i-- {
+		if p.usable.has(i) && (spec.IsEmpty() || spec.Contains(p.versions[i], spec.Prereleases())) {
+			return i
+		}
+	}
+	return -1
+}
+
 // index returns the position of version v, or -1.
 func (p *project) index(v pep440.Version) int {
 	i, found := slices.BinarySearchFunc(p.versions, v, pep440.Version.Compare)

@@ -137,7 +137,7 @@ func startFetcher(ctx context.Context, p Provider, cfg *config, opts *Options) (
 
 // newSolver returns a solver with only the root package.
 func newSolver(ctx context.Context, cfg *config, opts *Options, f *fetcher) *solver {
-	s := &solver{ctx: ctx, cfg: cfg, opts: opts, fetch: f, pkgs: map[string]*pkg{}}
+	s := &solver{ctx: ctx, cfg: cfg, opts: opts, fetch: f, pkgs: map[string]*pkg{}, specMemo: map[*pep508.Requirement]vset{}}
 	rootProj := &project{versions: make([]pep440.Version, 1), cands: make([]*Candidate, 1),
 		best: make([]*File, 1), files: make([][]*File, 1), usable: fullSet(1)}
 	s.root = &pkg{key: "root", proj: rootProj, n: 1, deps: map[int][]*incompat{}}

@@ -27,10 +27,12 @@ type pkg struct {
 	depMerge  map[string]*incompat // widest "p∈S depends on <label>" so far
 
 	// decision heuristics
-	rejections int  // versions rejected because of decided packages
-	early      bool // decide before everything else (see solve)
-	prefetched int  // version prefetchPending last guessed (-1: none)
-	touched    bool // in solver.changed
+	rejections int    // versions rejected because of decided packages
+	early      bool   // decide before everything else (see solve)
+	prefetched int    // version prefetchPending last guessed (-1: none)
+	foreseen   int    // solver.foreseeRound that last looked at the package
+	watchers   []*pkg // packages whose foresee walk read this one
+	touched    bool   // in solver.changed
 
 	// partial-solution state
 	assigns []int // indexes into solver.assignments
@@ -74,6 +76,12 @@ type solver struct {
 	// partial lists, in a universal fork, the requirements met whose marker
 	// holds in part of the fork only (see resolveUniversal).
 	partial []partialReq
+	// unsettled lists the packages whose foresee walk stopped at metadata
+	// still in flight; foreseeRound numbers the calls of foresee.
+	unsettled    []*pkg
+	foreseeRound int
+	// specMemo holds the versions of its project a requirement allows.
+	specMemo map[*pep508.Requirement]vset
 }
 
 func (s *solver) warn(msg string) {
@@ -454,6 +462,96 @@ func (s *solver) prefetchPending() {
 			s.speculateBelow(p, v, pendingSiblings)
 		}
 	}
+	s.foresee(changed)
+}
+
+// foresee predicts, for undecided required packages, the rejections the
+// solver is heading for. A release whose metadata is known and that
+// requires a project at versions its partial solution already excludes
+// will be rejected as soon as the solver tries it; the solver then tries
+// the next allowed release, so that one's metadata is fetched in the
+// background (or the walk goes on down, up to foreseeWalk releases).
+// A package is looked at again when its own assignments change, when
+// those of a project its walk read change, or while the metadata its walk
+// stopped at is still in flight. Predictions never change the result.
+func (s *solver) foresee(changed []*pkg) {
+	dirty := s.unsettled
+	s.unsettled = nil
+	for _, q := range changed {
+		dirty = append(dirty, q)
+		dirty = append(dirty, q.watchers...)
+	}
+	s.foreseeRound++
+	for _, p := range dirty {
+		if p.foreseen == s.foreseeRound {
+			continue
+		}
+		p.foreseen = s.foreseeRound
+		if p.isRoot() || p.decided || len(p.assigns) == 0 || !p.acc.pos || p.proj.url != "" {
+			continue
+		}
+		v := s.choose(p)
+		for walked := 0; v >= 0 && walked <= foreseeWalk; walked++ {
+			cand := p.proj.cands[v]
+			if !s.usable(p, v) {
+				v = s.below(p, v)
+				continue
+			}
+			deps, ok := s.fetch.ready(cand)
+			if !ok {
+				if !s.fetch.requested(cand) {
+					s.fetch.speculate(cand, p.proj.best[v], p.extra)
+				}
+				s.unsettled = append(s.unsettled, p)
+				break
+			}
+			if !s.excluded(p, deps) {
+				break
+			}
+			v = s.below(p, v)
+		}
+	}
+}
+
+// below returns the highest version of p below v that p's partial
+// solution allows, or -1.
+func (s *solver) below(p *pkg, v int) int {
+	for i := v - 1; i >= 0; i-- {
+		if p.acc.set.has(i) {
+			return i
+		}
+	}
+	return -1
+}
+
+// excluded reports whether a release of p with metadata deps requires a
+// project at versions that the partial solution excludes; p watches every
+// project it reads here.
+func (s *solver) excluded(p *pkg, deps *Dependencies) bool {
+	for _, r := range deps.Requires {
+		if r == nil || r.URL != "" {
+			continue
+		}
+		q := s.pkgs[r.NormalizedName()]
+		if q == nil || q == p || !s.cfg.applies(r, p.extra) {
+			continue
+		}
+		if !slices.Contains(q.watchers, p) {
+			q.watchers = append(q.watchers, p)
+		}
+		if len(q.assigns) == 0 || !q.acc.pos {
+			continue
+		}
+		set, ok := s.specMemo[r]
+		if !ok {
+			set = s.specSet(q, r.Specifier)
+			s.specMemo[r] = set
+		}
+		if !set.intersects(q.acc.set) {
+			return true
+		}
+	}
+	return false
 }
 
 // prefetchAlternatives runs when the solver, after a conflict, is about

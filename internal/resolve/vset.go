@@ -69,6 +69,16 @@ func (a vset) isEmpty() bool {
 	return true
 }
 
+// intersects reports whether a and b share a version.
+func (a vset) intersects(b vset) bool {
+	for i := range a {
+		if a[i]&b[i] != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func (a vset) subsetOf(b vset) bool {
 	for i := range a {
 		if a[i]&^b[i] != 0 {
