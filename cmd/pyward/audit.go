@@ -296,13 +296,18 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 		warnings = append(warnings, warns...)
 	}
 	var verifier *provenance.Verifier
+	lookups, online := opts.Projects.(*audit.IndexLookups)
 	for _, inv := range invs {
 		if inv.Format == inventory.FormatPylock || inv.Format == inventory.FormatRequirements {
+			if !online && inv.Format == inventory.FormatRequirements && !mayRecordProvenance(inv.Source) {
+				// Offline, a requirements lock without provenance notes has
+				// no provenance findings: not worth a second parse.
+				continue
+			}
 			if l, _, err := lock.ReadLock(inv.Source, inv.Format == inventory.FormatPylock); err == nil && l != nil {
 				extra = append(extra, audit.ProvenanceFindings(l, inv.Source)...)
 				// Online, the provenance the index serves for the locked
 				// files is verified too (provenance/invalid).
-				lookups, online := opts.Projects.(*audit.IndexLookups)
 				if !online {
 					continue
 				}
@@ -373,6 +378,14 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 		a.exitCode = exitFindings
 	}
 	return nil
+}
+
+// mayRecordProvenance reports whether the requirements lock at path may
+// hold provenance notes; an unreadable file says yes and is left to
+// lock.ReadLock.
+func mayRecordProvenance(path string) bool {
+	data, err := os.ReadFile(path)
+	return err != nil || lockfile.MayRecordProvenance(data)
 }
 
 // installedInventory reads --venv, or the environment of --python.

@@ -155,6 +155,14 @@ type RequirementsSources struct {
 	Changes    map[int]string
 }
 
+// MayRecordProvenance reports whether a requirements lock's text holds
+// the comments of provenance notes anywhere. When it does not,
+// ReadRequirementsSources finds no Identities or Changes, and a caller
+// that only wants those need not parse the file.
+func MayRecordProvenance(data []byte) bool {
+	return bytes.Contains(data, []byte(identityComment)) || bytes.Contains(data, []byte(changeComment))
+}
+
 // ReadRequirementsSources reads the "# pyward: index" header lines and the
 // "# from" and "# via" comments under each requirement (on the comment and
 // continuation lines that follow it, before the next requirement). A

@@ -70,6 +70,7 @@ func FuzzReadRequirementsSources(f *testing.F) {
 	f.Add([]byte("--trusted-host=h:1\n-r other.txt\ny==2\n# from z\n\t# from w\n"))
 	f.Add([]byte("# pyward: index =\n"))
 	f.Add([]byte("a==1\n    # via\n    #   b\n    #   -r r.in\nc==2\n    # via a\n"))
+	f.Add([]byte("a==1\n  # pyward: publisher-change x\n  # pyward: attestation-identity y\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rs, err := ReadRequirementsSources("f", data)
 		if err != nil {
@@ -96,7 +97,26 @@ func FuzzReadRequirementsSources(f *testing.F) {
 				t.Fatal("empty trusted host")
 			}
 		}
+		if !MayRecordProvenance(data) && (len(rs.Identities) > 0 || len(rs.Changes) > 0) {
+			t.Fatalf("MayRecordProvenance says no, but %d identities and %d changes were read", len(rs.Identities), len(rs.Changes))
+		}
 	})
+}
+
+func TestMayRecordProvenance(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want bool
+	}{
+		{"a==1\n    # from https://pypi.org/simple/\n", false},
+		{"a==1\n    # pyward: attestation-identity https://github.com/o/r/.github/workflows/w.yml@refs/tags/v1\n", true},
+		{"a==1\n\t# pyward: publisher-change was o/r, now p/r\n", true},
+		{"# pyward: index corp=https://corp/simple/\n", false},
+	} {
+		if got := MayRecordProvenance([]byte(tt.text)); got != tt.want {
+			t.Errorf("MayRecordProvenance(%q) = %v, want %v", tt.text, got, tt.want)
+		}
+	}
 }
 
 // The "# via" comments MarshalRequirements writes (one entry on the line,
