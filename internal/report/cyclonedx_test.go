@@ -30,6 +30,38 @@ func renderCDX(t *testing.T, rep *audit.Report, invs []*inventory.Inventory) ([]
 	return buf.Bytes(), bom
 }
 
+// checkCDXAsLibrary checks that pyward's CycloneDX writer produces what
+// github.com/CycloneDX/cyclonedx-go writes for the same BOM (property
+// names, their order, what is left out when empty): out is decoded and
+// encoded again by each. (Comparing out itself would fail on invalid
+// UTF-8, which the first encoding already replaced by an escaped U+FFFD
+// that the second writes unescaped.)
+func checkCDXAsLibrary(t *testing.T, out []byte) {
+	t.Helper()
+	var bom cdx.BOM
+	if err := json.Unmarshal(out, &bom); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	var want bytes.Buffer
+	enc := cdx.NewBOMEncoder(&want, cdx.BOMFileFormatJSON)
+	enc.SetPretty(true)
+	enc.SetEscapeHTML(false)
+	if err := enc.EncodeVersion(&bom, cdx.SpecVersion1_6); err != nil {
+		t.Fatal(err)
+	}
+	var own cdxBOM
+	if err := json.Unmarshal(out, &own); err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := writeCDX(&got, &own); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Fatalf("output differs from cyclonedx-go's encoding of the same BOM:\n%s\nwant:\n%s", got.Bytes(), want.Bytes())
+	}
+}
+
 func TestCycloneDXSchemaValid(t *testing.T) {
 	sch := compileSchema(t, cdxSchemaFiles[0], cdxSchemaFiles[1:]...)
 	tests := []struct {
@@ -48,6 +80,7 @@ func TestCycloneDXSchemaValid(t *testing.T) {
 			if err := validate(sch, out); err != nil {
 				t.Fatalf("output is not valid CycloneDX 1.6: %#v", err)
 			}
+			checkCDXAsLibrary(t, out)
 		})
 	}
 }

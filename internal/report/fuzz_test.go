@@ -9,7 +9,8 @@ import (
 )
 
 // Whatever text a finding or package carries (advisory summaries and file
-// names come from outside), SARIF and CycloneDX output stays schema-valid.
+// names come from outside), SARIF and CycloneDX output stays schema-valid,
+// and the CycloneDX output is what cyclonedx-go would write.
 func FuzzRenderersValid(f *testing.F) {
 	f.Add("requests", "2.19.1", "PYSEC-2018-28", "title <b>", "requirements.txt", 3, "sha256:"+string(bytes.Repeat([]byte("a"), 64)))
 	f.Add("Foo_Bar.baz", "1!2.0rc1+local", "MAL-1", "é\x00\xff", "/abs/dir with space/poetry.lock", 0, "md5:zz")
@@ -40,5 +41,6 @@ func FuzzRenderersValid(f *testing.F) {
 		if err := validate(cdxSch, buf.Bytes()); err != nil {
 			t.Fatalf("invalid CycloneDX: %#v\n%s", err, buf.Bytes())
 		}
+		checkCDXAsLibrary(t, buf.Bytes())
 	})
 }
