@@ -3,6 +3,8 @@ package install
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -50,6 +52,36 @@ func FuzzParseRecord(f *testing.F) {
 		back, err := ParseRecord(FormatRecord(entries))
 		if err != nil || len(back) != len(entries) {
 			t.Fatalf("round trip: %v (%d vs %d)", err, len(back), len(entries))
+		}
+	})
+}
+
+// FuzzParseRecordFast: ParseRecord's direct split reads every file it
+// takes as encoding/csv does (same entries, same error).
+func FuzzParseRecordFast(f *testing.F) {
+	f.Add([]byte("a.py,sha256=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,3\n\nR,,\nx,,,extra\n"))
+	f.Add([]byte("a.py,sha256=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=,\n a,,\n,,\nb,sha512=x,1"))
+	f.Add([]byte("a\n\nb,c\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := ParseRecord(data)
+		want, werr := parseRecordCSV(data)
+		if fmt.Sprint(err) != fmt.Sprint(werr) || !slices.Equal(got, want) {
+			t.Fatalf("ParseRecord(%q) = %v, %v; encoding/csv reads %v, %v", data, got, err, want, werr)
+		}
+	})
+}
+
+// FuzzCheckRecordHash: checkRecordHash accepts exactly what
+// decodeRecordHash decodes.
+func FuzzCheckRecordHash(f *testing.F) {
+	f.Add("sha256=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+	f.Add("sha256=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+=")
+	f.Add("sha384=" + strings.Repeat("_", 64))
+	f.Add("md5=x")
+	f.Fuzz(func(t *testing.T, s string) {
+		_, _, want := decodeRecordHash(s)
+		if got := checkRecordHash(s); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("checkRecordHash(%q) = %v, decodeRecordHash: %v", s, got, want)
 		}
 	})
 }
