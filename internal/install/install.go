@@ -15,10 +15,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pyward/pyward/internal/redact"
 )
@@ -717,6 +719,9 @@ func Scan(siteDirs ...string) ([]Installed, error) {
 
 // scan is Scan; INSTALLER is read only for the distributions for which
 // wantInstaller (nil: all) returns true, since it costs a file open each.
+// The dist-info directories are read on as many workers as there are CPUs:
+// in a sync that changes nothing, this scan is on the critical path, and
+// each distribution costs a few system calls of its own.
 func scan(siteDirs []string, wantInstaller func(distInfo string) bool) ([]Installed, error) {
 	var out []Installed
 	seen := map[string]bool{}
@@ -736,27 +741,44 @@ func scan(siteDirs []string, wantInstaller func(distInfo string) bool) ([]Instal
 			if !e.IsDir() || !strings.HasSuffix(e.Name(), ".dist-info") {
 				continue
 			}
-			di := filepath.Join(dir, e.Name())
-			in := Installed{DistInfo: di}
 			name, version, _ := strings.Cut(strings.TrimSuffix(e.Name(), ".dist-info"), "-")
-			in.Name, in.Version = name, version
-			if n, v, ok := readNameVersion(filepath.Join(di, "METADATA")); ok {
-				in.Name, in.Version = n, v
-			} else {
-				in.Incomplete = true // no usable METADATA: broken
-			}
-			if _, err := os.Lstat(filepath.Join(di, "RECORD")); err != nil {
-				in.Incomplete = true
-			}
-			if wantInstaller == nil || wantInstaller(di) {
-				if b, err := os.ReadFile(filepath.Join(di, "INSTALLER")); err == nil {
-					in.Installer = strings.TrimSpace(string(b))
-				}
-			}
-			out = append(out, in)
+			out = append(out, Installed{DistInfo: filepath.Join(dir, e.Name()), Name: name, Version: version})
 		}
 	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(out)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(out) {
+					return
+				}
+				readDistInfo(&out[i], wantInstaller)
+			}
+		})
+	}
+	wg.Wait()
 	return out, nil
+}
+
+// readDistInfo fills in from its dist-info directory what scan reports of
+// in: name and version from METADATA, whether RECORD is there, INSTALLER.
+func readDistInfo(in *Installed, wantInstaller func(distInfo string) bool) {
+	di := in.DistInfo
+	if n, v, ok := readNameVersion(filepath.Join(di, "METADATA")); ok {
+		in.Name, in.Version = n, v
+	} else {
+		in.Incomplete = true // no usable METADATA: broken
+	}
+	if _, err := os.Lstat(filepath.Join(di, "RECORD")); err != nil {
+		in.Incomplete = true
+	}
+	if wantInstaller == nil || wantInstaller(di) {
+		if b, err := os.ReadFile(filepath.Join(di, "INSTALLER")); err == nil {
+			in.Installer = strings.TrimSpace(string(b))
+		}
+	}
 }
 
 // Verify checks that every file pyward recorded for an installed
@@ -795,6 +817,10 @@ func (t *Target) Verify(in Installed, full bool) error {
 	return nil
 }
 
+// scanBuffers hold the first buffer of readNameVersion's scanner (a
+// scanner allocates and clears one per file otherwise).
+var scanBuffers = sync.Pool{New: func() any { b := make([]byte, 4096); return &b }}
+
 // readNameVersion reads Name and Version from the header of a METADATA file.
 func readNameVersion(path string) (name, version string, ok bool) {
 	f, err := openPlain(path)
@@ -802,7 +828,10 @@ func readNameVersion(path string) (name, version string, ok bool) {
 		return "", "", false
 	}
 	defer f.Close()
+	buf := scanBuffers.Get().(*[]byte)
+	defer scanBuffers.Put(buf)
 	sc := bufio.NewScanner(io.LimitReader(f, 1<<20))
+	sc.Buffer(*buf, bufio.MaxScanTokenSize)
 	for sc.Scan() {
 		line := sc.Text()
 		if line == "" {
