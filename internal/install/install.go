@@ -38,6 +38,9 @@ type Target struct {
 	PycacheTag                      string // sys.implementation.cache_tag, for RECORD entries of .pyc files
 
 	clone cloneState
+	// passed holds the wheels CheckPlan found no problem with, whose
+	// destinations Install need not list and check again.
+	passed sync.Map // *Wheel → struct{}
 }
 
 // DirectURL describes a direct URL install for direct_url.json (PEP 610).
@@ -96,10 +99,14 @@ type placed struct {
 // It returns the installed .py files (absolute) for Compile. A wheel that
 // would write a reserved path, another distribution's metadata or one path
 // twice is refused before anything is written; CheckPlan also checks the
-// environment.
+// environment. That first check is CheckPlan's own first step, so it is
+// not repeated for a wheel (the same *Wheel, unchanged since) that
+// CheckPlan passed on t.
 func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts InstallOptions) (pyFiles []string, err error) {
-	if _, problems := t.destinations(w); len(problems) > 0 {
-		return nil, &CheckError{Wheel: w.Filename, Problems: problems}
+	if _, passed := t.passed.Load(w); !passed {
+		if _, problems := t.destinations(w); len(problems) > 0 {
+			return nil, &CheckError{Wheel: w.Filename, Problems: problems}
+		}
 	}
 	if err := os.MkdirAll(t.Staging, 0o755); err != nil {
 		return nil, err

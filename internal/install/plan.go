@@ -357,6 +357,8 @@ func (t *Target) CheckPlan(ws []*Wheel, installed []Installed, removed []string)
 		}
 		if len(problems) > 0 {
 			errs[i] = &CheckError{Wheel: w.Filename, Problems: problems}
+		} else {
+			t.passed.Store(w, struct{}{})
 		}
 	}
 	return errs

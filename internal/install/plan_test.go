@@ -46,16 +46,25 @@ func TestInstallRefusesReserved(t *testing.T) {
 		{map[string]string{"demo-1.0.data/purelib/demo/__init__.py": "x"}, RuleDuplicate},
 		{map[string]string{"demo-1.0.data/purelib/demo": "x"}, RuleReplace},
 	} {
-		w, src := unpackDist(t, testindex.Dist{Name: "demo", Version: "1.0", RawEntries: tc.entries})
-		tg := newTarget(t)
-		before := snapshot(t, tg.Root)
-		_, err := tg.Install(context.Background(), w, src, InstallOptions{})
-		var ce *CheckError
-		if !errors.As(err, &ce) || !ce.Has(tc.rule) {
-			t.Errorf("%v: err = %v, want rule %s", tc.entries, err, tc.rule)
-		}
-		if after := snapshot(t, tg.Root); strings.Join(after, "\n") != strings.Join(before, "\n") {
-			t.Errorf("%v: wrote %v", tc.entries, after)
+		// Install skips this check for a wheel CheckPlan passed, never
+		// for one it refused.
+		for _, planned := range []bool{false, true} {
+			w, src := unpackDist(t, testindex.Dist{Name: "demo", Version: "1.0", RawEntries: tc.entries})
+			tg := newTarget(t)
+			before := snapshot(t, tg.Root)
+			if planned {
+				if errs := tg.CheckPlan([]*Wheel{w}, nil, nil); errs[0] == nil {
+					t.Errorf("%v: CheckPlan passed", tc.entries)
+				}
+			}
+			_, err := tg.Install(context.Background(), w, src, InstallOptions{})
+			var ce *CheckError
+			if !errors.As(err, &ce) || !ce.Has(tc.rule) {
+				t.Errorf("%v (after CheckPlan: %v): err = %v, want rule %s", tc.entries, planned, err, tc.rule)
+			}
+			if after := snapshot(t, tg.Root); strings.Join(after, "\n") != strings.Join(before, "\n") {
+				t.Errorf("%v (after CheckPlan: %v): wrote %v", tc.entries, planned, after)
+			}
 		}
 	}
 }

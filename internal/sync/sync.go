@@ -362,6 +362,7 @@ type plan struct {
 	interp    *venv.Interpreter
 	v         *venv.Venv      // nil until the environment exists
 	target    *install.Target // nil until the environment exists
+	planned   *install.Target // a new environment's target, as checkPlan checked the jobs against it
 	jobs      []*job          // sorted by normalized name
 	removals  []*install.Installed
 	installed []install.Installed
@@ -706,7 +707,11 @@ func (p *plan) prepare(ctx context.Context, fetcher Fetcher) error {
 func (p *plan) checkPlan() error {
 	target := p.target
 	if target == nil {
+		// Kept for apply, which installs into the environment this
+		// layout describes: the wheels checked here are not listed and
+		// checked again (see install.Target.Install).
 		target = targetFor(venv.Layout(p.res.Venv, p.interp))
+		p.planned = target
 	}
 	var removed []string
 	for _, in := range p.removals {
@@ -788,7 +793,10 @@ func (p *plan) apply(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrEnvironment, err)
 		}
-		p.v, p.target = v, targetFor(v)
+		p.v, p.target = v, p.planned
+		if p.target == nil {
+			p.target = targetFor(v)
+		}
 		unlock, err := lockDir(p.res.Venv)
 		if err != nil {
 			return err
