@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"crypto/sha1"
@@ -99,7 +100,20 @@ func (m *multiHash) verify(f File) (string, error) {
 // enabled) and verified against f.Hashes and f.Size, so dst only ever
 // receives verified bytes. A wheel whose metadata this client returned
 // earlier is also checked against it (ErrMetadataMismatch).
+//
+// A file whose listed size is at most MaxMemoryDownload goes through
+// DownloadBytes, and dst receives the very bytes that were hashed.
 func (c *Client) Download(ctx context.Context, f File, dst io.Writer) (string, error) {
+	if f.Size > 0 && f.Size <= MaxMemoryDownload {
+		data, sum, err := c.DownloadBytes(ctx, f)
+		if err != nil {
+			return "", err
+		}
+		if _, err := dst.Write(data); err != nil {
+			return "", fmt.Errorf("%s: writing: %w", f.URL, err)
+		}
+		return sum, nil
+	}
 	p, sum, cleanup, err := c.fetchFile(ctx, f)
 	if err != nil {
 		return "", err
@@ -119,6 +133,159 @@ func (c *Client) Download(ctx context.Context, f File, dst io.Writer) (string, e
 		return "", fmt.Errorf("%s: writing: %w", f.URL, err)
 	}
 	return sum, nil
+}
+
+// MaxMemoryDownload is the largest listed size Download reads into memory
+// rather than into a temporary file (Jobs downloads may be held at once).
+const MaxMemoryDownload = 32 << 20
+
+// DownloadBytes is Download for a file small enough to hold in memory: it
+// returns the file's verified bytes and their sha256 (hex). The bytes are
+// read once, from the network, the content-addressed store or a local
+// file, hashed as they are read, and verified against f.Hashes and f.Size
+// before they are returned (or, when caching, written from memory into the
+// store): what the caller gets is exactly what was hashed, with no second
+// read of a stored copy that could have changed in between. A wheel whose
+// metadata this client returned earlier is also checked against it
+// (ErrMetadataMismatch).
+func (c *Client) DownloadBytes(ctx context.Context, f File) ([]byte, string, error) {
+	c.seen.NoteOpaque()
+	data, sum, err := c.fetchBytes(ctx, f)
+	if err != nil {
+		return nil, "", err
+	}
+	if f.IsWheel() {
+		if err := c.VerifyWheelMetadata(f, bytes.NewReader(data), int64(len(data))); err != nil {
+			return nil, "", err
+		}
+	}
+	return data, sum, nil
+}
+
+// fetchBytes returns f's verified bytes and their sha256: from the store
+// when it holds them, else from f's location (then stored when caching).
+func (c *Client) fetchBytes(ctx context.Context, f File) ([]byte, string, error) {
+	u, err := url.Parse(f.URL)
+	if err != nil {
+		return nil, "", fmt.Errorf("bad file URL %q: %w", f.URL, err)
+	}
+	if u.Scheme == "file" {
+		fh, err := os.Open(filepath.FromSlash(u.Path))
+		if err != nil {
+			return nil, "", err
+		}
+		defer fh.Close()
+		data, sum, err := c.readBody(fh, f)
+		if err != nil {
+			return nil, "", err
+		}
+		return data, sum, c.storeBlob(data, sum)
+	}
+	if c.cache != nil {
+		if want := f.Hashes["sha256"]; httpcache.ValidSHA256(want) {
+			bp := c.cache.BlobPath(want)
+			fh, err := os.Open(bp)
+			if err == nil {
+				data, sum, err := c.readBody(fh, f)
+				fh.Close()
+				if err == nil {
+					c.logf("cache hit %s", f.URL)
+					return data, sum, nil
+				}
+				c.logf("cache: discarding %s: %v", bp, err)
+				os.Remove(bp)
+			} else if !errors.Is(err, os.ErrNotExist) {
+				c.logf("cache: discarding %s: %v", bp, err)
+				os.Remove(bp)
+			}
+		}
+		if c.opts.Offline {
+			return nil, "", fmt.Errorf("%s: %w", f.URL, ErrOffline)
+		}
+	}
+	v, err := c.flight.shared(ctx, "dl-bytes\n"+f.URL, func(ctx context.Context) (any, error) {
+		var data []byte
+		var sum string
+		err := c.do(ctx, u, nil, func(resp *http.Response) error {
+			if resp.StatusCode != http.StatusOK {
+				return &HTTPError{URL: redact(u), StatusCode: resp.StatusCode, Status: resp.Status}
+			}
+			if resp.ContentLength > c.downloadLimit(f) { // announced: refuse before reading
+				return c.tooLarge(f, resp.ContentLength)
+			}
+			var err error
+			if data, sum, err = c.readBody(resp.Body, f); err != nil {
+				return err
+			}
+			return c.storeBlob(data, sum)
+		})
+		return downloaded{data, sum}, err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	d := v.(downloaded)
+	return d.data, d.sum, nil
+}
+
+type downloaded struct {
+	data []byte
+	sum  string
+}
+
+// readBody reads body into memory while hashing it and verifies it against
+// f; like saveBody, it reads at most one byte more than downloadLimit(f).
+func (c *Client) readBody(body io.Reader, f File) ([]byte, string, error) {
+	limit := c.downloadLimit(f)
+	var buf bytes.Buffer
+	if f.Size > 0 {
+		buf.Grow(int(f.Size) + bytes.MinRead) // the bytes, and the read that finds EOF
+	}
+	m := newMultiHash(f.Hashes)
+	n, err := io.Copy(io.MultiWriter(&buf, m), io.LimitReader(body, limit+1))
+	if err != nil {
+		return nil, "", &retryableError{fmt.Errorf("download %s: %w", f.URL, err)}
+	}
+	if n > limit {
+		return nil, "", c.tooLarge(f, n)
+	}
+	sum, err := m.verify(f)
+	if err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), sum, nil
+}
+
+// storeBlob writes verified bytes into the content-addressed store (a
+// temporary file renamed onto the blob's path); without a cache it does
+// nothing.
+func (c *Client) storeBlob(data []byte, sum string) error {
+	if c.cache == nil {
+		return nil
+	}
+	dir := c.cache.BlobTempDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, "dl-*")
+	if err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	_, werr := tmp.Write(data)
+	if err := errors.Join(werr, tmp.Close()); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("cache: %w", err)
+	}
+	bp := c.cache.BlobPath(sum)
+	if err := os.MkdirAll(filepath.Dir(bp), 0o755); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("cache: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), bp); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("cache: %w", err)
+	}
+	return nil
 }
 
 // fetchFile returns a local path holding f's verified bytes and its sha256.

@@ -276,11 +276,18 @@ type fetch struct {
 	unpacked *gosync.Map
 }
 
+// bytesFetcher is a Fetcher that can return a small file's verified bytes
+// in memory (*index.Client does): read once and hashed as read, so the
+// bytes unpacked are the bytes verified without hashing them again.
+type bytesFetcher interface {
+	DownloadBytes(ctx context.Context, f index.File) ([]byte, string, error)
+}
+
 // maxMemoryWheel is the largest wheel (by its listed size) downloaded into
 // memory rather than into a temporary file: the bytes unpacked are then the
 // bytes hashed, and no copy is written to disk. Jobs wheels may be held at
 // once.
-const maxMemoryWheel = 32 << 20
+const maxMemoryWheel = index.MaxMemoryDownload
 
 // loadUnpacked is install.LoadUnpacked, answered from f.unpacked when this
 // sync wrote the tree (a copy: Recheck sets fields of the Wheel).
@@ -348,7 +355,19 @@ func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error
 	var mem *bytes.Buffer
 	var dst io.Writer
 	var out *os.File // the download when it is not kept in memory
-	if j.file.Size > 0 && j.file.Size <= maxMemoryWheel {
+	var got string
+	var err error
+	bf, inMemory := f.fetcher.(bytesFetcher)
+	if j.file.Size > 0 && j.file.Size <= maxMemoryWheel && inMemory {
+		// The verified bytes themselves, read once: nothing to hash again.
+		var data []byte
+		data, got, err = bf.DownloadBytes(ctx, j.file)
+		mem = bytes.NewBuffer(data)
+		f.downloaded.Add(int64(len(data)))
+		if f.progress != nil {
+			f.progress.Add(int64(len(data)))
+		}
+	} else if j.file.Size > 0 && j.file.Size <= maxMemoryWheel {
 		mem = bytes.NewBuffer(make([]byte, 0, j.file.Size))
 		dst = mem
 	} else {
@@ -362,8 +381,10 @@ func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error
 		}()
 		dst = out
 	}
-	got, err := f.fetcher.Download(ctx, j.file, &countWriter{w: dst, n: &f.downloaded, p: f.progress})
-	if err == nil && mem != nil {
+	if dst != nil {
+		got, err = f.fetcher.Download(ctx, j.file, &countWriter{w: dst, n: &f.downloaded, p: f.progress})
+	}
+	if err == nil && dst != nil && mem != nil {
 		// Download verified the bytes it stored, then copied them here:
 		// hash what is about to be unpacked.
 		if sum := sha256.Sum256(mem.Bytes()); hex.EncodeToString(sum[:]) != got {
