@@ -250,8 +250,13 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	}
 	defer client.Close()
 	// The lock being replaced, parsed once for its pins, markers and
-	// publishers.
-	prev, err := lock.ReadExisting(output, format == "pylock")
+	// publishers (or read from the record of its exact bytes).
+	buildID := buildIdentity()
+	parsed := lock.ExistingCache{Build: buildID}
+	if cacheDir != "" && output != "-" {
+		parsed.Dir = cacheDir
+	}
+	prev, err := parsed.Read(output, format == "pylock")
 	if err != nil {
 		return usageError(err)
 	}
@@ -304,7 +309,7 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	if cacheDir != "" && output != "" && output != "-" && !f.allowBuild {
 		memoPath = lock.MemoPath(cacheDir, lock.MemoKey(opts, "output="+output, "format="+format,
 			"sources="+srcs.Key(), provKey,
-			fmt.Sprintf("offline=%v", f.offline), "build="+buildIdentity()))
+			fmt.Sprintf("offline=%v", f.offline), "build="+buildID))
 		if m, err := lock.ReadMemo(memoPath); err == nil && m != nil &&
 			existing == m.Output && client.Unchanged(m.Responses) {
 			progress.Finish()
@@ -359,6 +364,9 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	}
 	if err := atomicfile.WriteFile(output, data, 0o644); err != nil {
 		return internalError(fmt.Errorf("write %s: %w", output, err))
+	}
+	if format == "pylock" && lock.DataSHA256(data) != existing {
+		parsed.Remember(output, data) // the same bytes were read (and recorded) above
 	}
 	if memoPath != "" {
 		if refs, ok := client.Consulted(); ok {

@@ -14,10 +14,13 @@ import (
 
 // Existing is the lock a re-lock will replace, read and parsed once: a
 // PEP 751 lock is large, and a re-lock needs its pins, its markers (a
-// universal re-lock) and its model (provenance) from the same file.
+// universal re-lock) and its publishers (provenance) from the same file.
 type Existing struct {
-	// Lock is the lock model as ReadLock returns it; nil when there is no
-	// lock.
+	// Lock is what a re-lock uses of the lock model: each package's Name,
+	// Version, Marker, AttestationIdentities and PublisherChange, in file
+	// order, and nothing else (no files, no sources); nil when there is no
+	// lock. It holds the same whether the file was parsed or its record
+	// found (see ExistingCache).
 	Lock *lockfile.Lock
 	// Digest is the sha256 of the file's content (see Memo); "" when there
 	// is no lock.
@@ -35,6 +38,12 @@ type Existing struct {
 // requirements file. A missing file, or path "" or "-" (standard output),
 // is no lock: an Existing with nothing in it.
 func ReadExisting(path string, pylock bool) (*Existing, error) {
+	return ExistingCache{}.Read(path, pylock)
+}
+
+// Read is ReadExisting, answered for a PEP 751 lock from the record of
+// its exact bytes when c holds one, and recording it when not.
+func (c ExistingCache) Read(path string, pylock bool) (*Existing, error) {
 	ex := &Existing{path: path, pylock: pylock}
 	if path == "" || path == "-" {
 		return ex, nil
@@ -46,8 +55,10 @@ func ReadExisting(path string, pylock bool) (*Existing, error) {
 	ex.Digest = DataSHA256(data)
 	ex.Pins = map[string]pep440.Version{}
 	if pylock {
-		if ex.Lock, err = lockfile.ParsePylock(path, data); err != nil {
-			return nil, fmt.Errorf("existing lock: %w", err)
+		if ex.Lock = c.load(ex.Digest); ex.Lock == nil {
+			if ex.Lock, err = c.parse(path, data, ex.Digest); err != nil {
+				return nil, err
+			}
 		}
 		for _, p := range ex.Lock.Packages {
 			if v, err := pep440.Parse(p.Version); err == nil {
@@ -62,6 +73,7 @@ func ReadExisting(path string, pylock bool) (*Existing, error) {
 	if ex.Lock, err = requirementsLock(path, data, ex.reqs); err != nil {
 		return nil, err
 	}
+	ex.Lock = relockModel(ex.Lock)
 	for _, r := range ex.reqs.Requirements {
 		if r.Req == nil {
 			continue
