@@ -234,12 +234,20 @@ func mustParse(tb testing.TB, s string) []Tag {
 
 func FuzzParseTag(f *testing.F) {
 	for _, s := range []string{"py3-none-any", "py2.py3-none-any", "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64",
-		"-none-any", "py3.-none-any", "2.7.6-none-any", "ñ-a-b", "PY3-NONE-ANY", "a.b.c-d.e-f.g"} {
+		"-none-any", "py3.-none-any", "2.7.6-none-any", "ñ-a-b", "PY3-NONE-ANY", "a.b.c-d.e-f.g",
+		"py3-none-", "py3--any", "3py-none-any", "py3-none-any-x", "_-a-b", "py3-none-any\n"} {
 		f.Add(s, false)
 		f.Add(s, true)
 	}
 	f.Fuzz(func(t *testing.T, s string, order bool) {
 		tags, err := ParseCompressedTag(s, order)
+		// The single-tag shortcut answers exactly as the expansion does.
+		if one, ok := singleTag(s); ok {
+			full, ferr := expandTag(s, order)
+			if ferr != nil || len(full) != 1 || full[0] != one {
+				t.Fatalf("singleTag(%q) = %v; expandTag: %v, %v", s, one, full, ferr)
+			}
+		}
 		if err != nil {
 			if !errors.Is(err, ErrInvalidTag) {
 				t.Fatalf("error %v does not wrap ErrInvalidTag", err)

@@ -57,6 +57,34 @@ func ParseTag(s string) ([]Tag, error) {
 // '.'-joined list to be sorted (the wheel filename rule). An order failure
 // wraps both ErrInvalidTag and ErrUnsortedTag.
 func ParseCompressedTag(s string, validateOrder bool) ([]Tag, error) {
+	if t, ok := singleTag(s); ok {
+		return []Tag{t}, nil
+	}
+	return expandTag(s, validateOrder)
+}
+
+// singleTag parses the common shape of a wheel's tag, one interpreter, one
+// ABI and one platform ("py3-none-any"), as expandTag would, with none of
+// its splitting and duplicate set. It reports false for anything else
+// (a '.', not exactly three parts, an empty part, an interpreter that is
+// not an identifier, an upper-case or non-ASCII byte), which expandTag
+// then parses or refuses. A single tag is trivially in sorted order.
+func singleTag(s string) (Tag, bool) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '.' || c >= utf8RuneSelf || 'A' <= c && c <= 'Z' {
+			return Tag{}, false
+		}
+	}
+	interp, rest, ok1 := strings.Cut(s, "-")
+	abi, platform, ok2 := strings.Cut(rest, "-")
+	if !ok1 || !ok2 || abi == "" || platform == "" || strings.Contains(platform, "-") || !isIdentifier(interp) {
+		return Tag{}, false
+	}
+	return Tag{interp, abi, platform}, true
+}
+
+// expandTag is ParseCompressedTag for any text.
+func expandTag(s string, validateOrder bool) ([]Tag, error) {
 	lower := strings.ToLower(s)
 	parts := strings.Split(lower, "-")
 	if len(parts) != tagParts {
