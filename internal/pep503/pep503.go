@@ -14,6 +14,9 @@ import "strings"
 
 // Normalize returns the PEP 503 normalized form of name.
 func Normalize(name string) string {
+	if normalized(name) {
+		return name // most names are compared already normalized: no copy
+	}
 	var b strings.Builder
 	b.Grow(len(name))
 	inSep := false
@@ -50,6 +53,20 @@ func Valid(name string) bool {
 			return false
 		}
 		if c != '-' && c != '_' && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// normalized reports whether Normalize(name) == name: no upper-case ASCII
+// letter, no '_' or '.', and no "--".
+func normalized(name string) bool {
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case 'A' <= c && c <= 'Z', c == '_', c == '.':
+			return false
+		case c == '-' && i > 0 && name[i-1] == '-':
 			return false
 		}
 	}
