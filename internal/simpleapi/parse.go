@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	redaction "github.com/pyward/pyward/internal/redact"
 )
@@ -175,7 +176,9 @@ func plainPath(p string) bool {
 	if strings.Contains(trimmed, "//") {
 		return false
 	}
-	for _, seg := range strings.Split(trimmed, "/") {
+	for trimmed != "" {
+		var seg string
+		seg, trimmed, _ = strings.Cut(trimmed, "/")
 		if seg == "." {
 			return false
 		}
@@ -228,6 +231,31 @@ func addHash(name, value string, m map[string]string) error {
 	}
 	m[name] = value
 	return nil
+}
+
+// canonicalHashes reports whether m is non-nil and parseHashEntry would
+// store every entry of it unchanged: a lower-case ASCII name without '=',
+// and for a known algorithm a lower-case hex digest of its length. Such a
+// map, decoded for this page alone, is then the result as it is; PyPI's
+// pages only have such hashes.
+func canonicalHashes(m map[string]string) bool {
+	if m == nil {
+		return false
+	}
+	for k, v := range m {
+		if k == "" {
+			return false
+		}
+		for i := 0; i < len(k); i++ {
+			if c := k[i]; c == '=' || c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+				return false
+			}
+		}
+		if n, known := hashLengths[k]; known && (len(v) != n || !isLowerHex(v)) {
+			return false
+		}
+	}
+	return true
 }
 
 func isLowerHex(s string) bool {
@@ -597,10 +625,13 @@ func ParseJSON(data []byte, pageURL *url.URL) (*Page, error) {
 		if err != nil {
 			return fail(where(), err)
 		}
-		f := File{Filename: jf.Filename, Hashes: make(map[string]string, len(jf.Hashes))}
-		for k, v := range jf.Hashes {
-			if err := parseHashEntry(k, v, f.Hashes); err != nil {
-				return fail(where(), err)
+		f := File{Filename: jf.Filename, Hashes: jf.Hashes}
+		if !canonicalHashes(jf.Hashes) {
+			f.Hashes = make(map[string]string, len(jf.Hashes))
+			for k, v := range jf.Hashes {
+				if err := parseHashEntry(k, v, f.Hashes); err != nil {
+					return fail(where(), err)
+				}
 			}
 		}
 		if u.Fragment != "" && len(f.Hashes) == 0 {
@@ -656,6 +687,8 @@ func ParseJSON(data []byte, pageURL *url.URL) (*Page, error) {
 				if b {
 					f.MetadataHashes = map[string]string{}
 				}
+			case isMap && canonicalHashes(hashes):
+				f.MetadataHashes = hashes
 			case isMap:
 				f.MetadataHashes = make(map[string]string, len(hashes))
 				for k, v := range hashes {

@@ -2,6 +2,7 @@ package simpleapi
 
 import (
 	"encoding/json"
+	"maps"
 	"net/url"
 	"reflect"
 	"strings"
@@ -132,4 +133,55 @@ func FuzzResolveLink(f *testing.F) {
 	f.Add("https://pypi.example/simple/six/", "../../a/./b.whl")
 	f.Add("file:///srv/six/", "https://h/x/../y")
 	f.Fuzz(checkResolveLink)
+}
+
+// TestCanonicalHashes: a map canonicalHashes accepts is exactly what
+// parseHashEntry makes of it, so ParseJSON may keep it.
+func TestCanonicalHashes(t *testing.T) {
+	sha := strings.Repeat("ab", 32)
+	for _, tt := range []struct {
+		m    map[string]string
+		want bool
+	}{
+		{map[string]string{"sha256": sha}, true},
+		{map[string]string{}, true},
+		{map[string]string{"sha256": sha, "blake2b": "XY"}, true},
+		{nil, false},
+		{map[string]string{"SHA256": sha}, false},
+		{map[string]string{"sha256": strings.ToUpper(sha)}, false},
+		{map[string]string{"sha256": sha[:10]}, false},
+		{map[string]string{"md5": sha}, false},
+		{map[string]string{"": sha}, false},
+		{map[string]string{"sha256=x": sha}, false},
+		{map[string]string{"shä256": sha}, false},
+	} {
+		if got := canonicalHashes(tt.m); got != tt.want {
+			t.Errorf("canonicalHashes(%v) = %v, want %v", tt.m, got, tt.want)
+		}
+		checkCanonicalHashes(t, tt.m)
+	}
+}
+
+func checkCanonicalHashes(t *testing.T, m map[string]string) {
+	t.Helper()
+	if !canonicalHashes(m) {
+		return
+	}
+	rebuilt := map[string]string{}
+	for k, v := range m {
+		if err := parseHashEntry(k, v, rebuilt); err != nil {
+			t.Fatalf("canonical %v: parseHashEntry: %v", m, err)
+		}
+	}
+	if !maps.Equal(rebuilt, m) {
+		t.Fatalf("canonical %v, but parseHashEntry makes %v", m, rebuilt)
+	}
+}
+
+func FuzzCanonicalHashes(f *testing.F) {
+	f.Add("sha256", strings.Repeat("0", 64), "md5", strings.Repeat("f", 32))
+	f.Add("Sha256", "x", "a=b", "")
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {
+		checkCanonicalHashes(t, map[string]string{k1: v1, k2: v2})
+	})
 }
