@@ -29,7 +29,7 @@ import (
 const (
 	DefaultTimeout     = 30 * time.Second // idle time allowed per request attempt
 	DefaultRetries     = 3                // retries after the first attempt
-	DefaultConcurrency = 48               // concurrent HTTP requests
+	DefaultConcurrency = 96               // concurrent HTTP requests (HTTP/2 multiplexes them on one connection)
 	DefaultBackoff     = 250 * time.Millisecond
 	maxBackoff         = 10 * time.Second
 	maxRedirects       = 10

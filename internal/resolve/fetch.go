@@ -12,10 +12,13 @@ import (
 // Prefetch limits.
 const (
 	// DefaultConcurrency is the number of provider calls the prefetcher keeps
-	// in flight when Options.Concurrency is 0. It is below the index
-	// client's own limit (16) so the solver's requests always find a free
-	// connection.
-	DefaultConcurrency = 32
+	// in flight when Options.Concurrency is 0. A cold lock of a few hundred
+	// packages makes over a thousand speculative requests, most of them in
+	// the first round trips: with fewer slots they queue, and the solver
+	// waits for the queue. It is below the index client's own limit
+	// (index.DefaultConcurrency) so the solver's requests always find a
+	// free connection.
+	DefaultConcurrency = 64
 	// maxPrefetch bounds how many (project, extra) pairs the speculative
 	// crawl may visit, so a pathological index cannot make it run away.
 	maxPrefetch = 5000

@@ -229,8 +229,9 @@ func BenchmarkResolveIndex(b *testing.B) {
 // carry upper bounds, so the solver walks down releases) universally for
 // 50 top-level names, in a synctest bubble as TestIndexRandomGraph does.
 // Walking down a release costs no round trip when the prefetcher saw the
-// rejection coming: the whole resolution takes at most one round trip per
-// level of the resolved graph.
+// rejection coming, and its thousand-odd speculative requests must not
+// queue: the whole resolution takes at most two round trips for every
+// three levels of the resolved graph.
 func TestIndexLockSuiteRoundTrips(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
@@ -271,8 +272,8 @@ func TestIndexLockSuiteRoundTrips(t *testing.T) {
 		rounds := int(time.Since(start) / latency)
 		depth := graphDepth(res)
 		t.Logf("%d packages, %d forks, depth %d, %d requests, %d round trips", len(res.Packages), len(res.Forks), depth, ix.Requests(), rounds)
-		if rounds > depth {
-			t.Errorf("took %d round trips at depth %d (want <= %d): the solver waited for releases it walked down to", rounds, depth, depth)
+		if want := depth * 2 / 3; rounds > want {
+			t.Errorf("took %d round trips at depth %d (want <= %d): the solver waited for releases it walked down to, or for the prefetch queue", rounds, depth, want)
 		}
 	})
 }
