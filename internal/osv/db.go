@@ -2,6 +2,8 @@ package osv
 
 import (
 	"cmp"
+	"encoding/binary"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -213,7 +215,11 @@ func compileEntry(rec *Record, affs []*Affected) entry {
 			}
 		}
 	}
-	var keys []string
+	n := 0
+	for _, a := range affs {
+		n += len(a.Versions)
+	}
+	keys := make([]string, 0, n)
 	for _, a := range affs {
 		for _, v := range a.Versions {
 			keys = append(keys, versionKey(v))
@@ -236,11 +242,18 @@ type versionList struct {
 }
 
 func makeVersionList(keys []string) versionList {
-	var b []byte
+	size := 0
 	for _, k := range keys {
-		b = appendString(b, k)
+		size += (bits.Len64(uint64(len(k))|1)+6)/7 + len(k) // varint length, then the key
 	}
-	return versionList{n: len(keys), enc: string(b)}
+	var b strings.Builder
+	b.Grow(size)
+	for _, k := range keys {
+		var n [binary.MaxVarintLen64]byte
+		b.Write(binary.AppendUvarint(n[:0], uint64(len(k))))
+		b.WriteString(k)
+	}
+	return versionList{n: len(keys), enc: b.String()}
 }
 
 // contains reports whether key is in the list: a scan that stops at the

@@ -113,24 +113,33 @@ func readLimited(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Size() <= MaxRecordSize {
-		// Exact-size read: io.ReadAll would grow its buffer several times.
-		buf := make([]byte, fi.Size()+1)
-		n, err := io.ReadFull(f, buf)
-		if err == io.ErrUnexpectedEOF || err == io.EOF {
-			return buf[:n], nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		// The file grew since Stat; read the rest with the limit.
-		rest, err := readAtMost(f)
-		if err != nil {
-			return nil, err
-		}
-		return readAtMostBytes(append(buf, rest...))
+	if fi, err := f.Stat(); err == nil {
+		return readSized(f, fi.Size())
 	}
 	return readAtMost(f)
+}
+
+// readSized is readAtMost for a record expected to be size bytes (a file's
+// or a zip member's declared size): one exact allocation, where io.ReadAll
+// would grow its buffer several times; a record that turns out longer is
+// read on with the limit.
+func readSized(r io.Reader, size int64) ([]byte, error) {
+	if size < 0 || size > MaxRecordSize {
+		return readAtMost(r)
+	}
+	buf := make([]byte, size+1)
+	n, err := io.ReadFull(r, buf)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		return buf[:n], nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	rest, err := readAtMost(r)
+	if err != nil {
+		return nil, err
+	}
+	return readAtMostBytes(append(buf, rest...))
 }
 
 func readAtMostBytes(data []byte) ([]byte, error) {
@@ -190,7 +199,7 @@ func readZip(ctx context.Context, name string, r io.ReaderAt, size int64) ([]*Re
 			return label, nil, err
 		}
 		defer rc.Close()
-		data, err := readAtMost(rc)
+		data, err := readSized(rc, int64(zf.UncompressedSize64))
 		return label, data, err
 	})
 	return recs, append(skipped, errs...), err

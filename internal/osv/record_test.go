@@ -1,9 +1,12 @@
 package osv
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -149,6 +152,10 @@ func FuzzParseRecord(f *testing.F) {
 		var err error
 		if asJSON {
 			r, err = ParseJSON(data)
+			want, wantErr := decoderParseJSON(data)
+			if (err == nil) != (wantErr == nil) || !reflect.DeepEqual(r, want) {
+				t.Fatalf("ParseJSON = %+v, %v; through a json.Decoder alone: %+v, %v", r, err, want, wantErr)
+			}
 		} else {
 			r, err = ParseYAML(data)
 		}
@@ -172,4 +179,18 @@ func FuzzParseRecord(f *testing.F) {
 			t.Fatalf("index round trip: %v", err)
 		}
 	})
+}
+
+// decoderParseJSON is ParseJSON through a json.Decoder alone, as it was
+// before valid records were decoded in place.
+func decoderParseJSON(data []byte) (*Record, error) {
+	var raw rawRecord
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&raw); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, errors.New("unexpected data after the JSON object")
+	}
+	return raw.record("")
 }
