@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime"
 	"runtime/debug"
 	"slices"
 	gosync "sync"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -28,6 +31,23 @@ type app struct {
 	// flagSetups are the subcommands' flag registrations that
 	// rootCommand has not run yet (see deferFlags).
 	flagSetups []flagSetup
+	// interrupt is the running command's context, cancelled by SIGINT or
+	// SIGTERM, and stopInterrupt releases the signals; both nil until
+	// armInterrupts.
+	interrupt     context.Context
+	stopInterrupt context.CancelFunc
+}
+
+// armInterrupts makes SIGINT and SIGTERM cancel cmd's context, so that a
+// command stops its downloads and child processes and pyward exits 130.
+// It runs just before a command's work (the root's PersistentPreRun)
+// rather than at start-up: os/signal's watcher goroutines and the thread
+// they wake were about 1% of the CPU time of 'pyward version', and neither
+// it nor --help needs them (Ctrl-C keeps its default action there).
+func (a *app) armInterrupts(cmd *cobra.Command) {
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	cmd.SetContext(ctx)
+	a.interrupt, a.stopInterrupt = ctx, stop
 }
 
 // flagSetup registers the flags of one command.
@@ -119,6 +139,9 @@ vulnerable, malicious, typo-squatted and confusable packages.
   pyward inspect requirements.in`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			a.armInterrupts(cmd)
+		},
 	}
 	root.Version = versionLine()
 	root.SetVersionTemplate("pyward {{.Version}}\n")
@@ -150,6 +173,9 @@ func (a *app) versionCommand() *cobra.Command {
 		Use:   "version",
 		Short: "Print pyward's version",
 		Args:  cobra.NoArgs,
+		// Printing one line needs no interrupt handling (see
+		// armInterrupts): this replaces the root's hook.
+		PersistentPreRun: func(*cobra.Command, []string) {},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fmt.Fprintf(a.stdout, "pyward %s\n", versionLine())
 			return nil

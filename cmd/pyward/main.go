@@ -13,10 +13,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
-	"syscall"
 
 	"github.com/pyward/pyward/internal/redact"
 )
@@ -39,9 +37,7 @@ func main() {
 			}
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
+	code := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	pprof.StopCPUProfile()
 	os.Exit(code)
 }
@@ -70,7 +66,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root := app.rootCommand(args)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
+	interrupted := ctx.Err() != nil
+	if app.interrupt != nil {
+		interrupted = app.interrupt.Err() != nil
+		app.stopInterrupt()
+	}
+	if err != nil && interrupted && !errors.Is(err, context.Canceled) {
 		// Interrupted: whatever failed on the way out (a killed child
 		// process, a closed connection) is a consequence.
 		err = fmt.Errorf("%w: %w", ctx.Err(), err)

@@ -5,9 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	gosync "sync"
+	"syscall"
 	"testing"
 
 	"github.com/pyward/pyward/internal/index"
@@ -180,5 +184,28 @@ func TestColourAllowed(t *testing.T) {
 		if got := colourAllowed(func(k string) string { return tt.env[k] }); got != tt.want {
 			t.Errorf("colourAllowed(%v) = %v, want %v", tt.env, got, tt.want)
 		}
+	}
+}
+
+// TestInterruptArmedForCommands sends SIGINT to this process while a
+// command waits for the network: the handler the command armed before its
+// work (armInterrupts) turns it into "interrupted" and exit status 130.
+// Without that handler the signal would kill the test binary.
+func TestInterruptArmedForCommands(t *testing.T) {
+	isolateConfig(t)
+	var once gosync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() {
+			if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+				t.Error(err)
+			}
+		})
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	code, _, stderr := runPyward(t, "db", "update", "--cache-dir", t.TempDir(), "--osv-url", srv.URL+"/all.zip",
+		"--names-url", srv.URL+"/simple/", "--top-url", srv.URL+"/top.json", "--tuf-url", srv.URL+"/tuf")
+	if code != exitInterrupted || stderr != "pyward: interrupted\n" {
+		t.Errorf("exit %d, stderr %q; want %d and the interruption", code, stderr, exitInterrupted)
 	}
 }
