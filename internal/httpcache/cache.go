@@ -170,8 +170,11 @@ func parseEntry(data []byte) *Entry {
 	if !ok {
 		return nil
 	}
-	var e Entry
-	if json.Unmarshal(head, &e) != nil || e.Version != cacheVersion {
+	e, ok := decodeHeader(head) // fast path (header.go); e is zero when not handled
+	if !ok && json.Unmarshal(head, &e) != nil {
+		return nil
+	}
+	if e.Version != cacheVersion {
 		return nil
 	}
 	e.Body = body
