@@ -305,11 +305,11 @@ func (m *matcher) editDistance1() {
 // eachEdit1 calls f with every reference one edit from the
 // separator-free name q, once each.
 func (m *matcher) eachEdit1(q string, f func(int32, edit)) {
-	var seen []int32
+	seen := make([]int32, 0, 16)
 	eachDelete(q, func(h uint64) {
-		for id := range m.r.deleteIDs(h) {
+		m.r.eachDeleteID(h, func(id int32) {
 			if slices.Contains(seen, id) {
-				continue
+				return
 			}
 			seen = append(seen, id)
 			t := m.r.flat(id)
@@ -321,7 +321,7 @@ func (m *matcher) eachEdit1(q string, f func(int32, edit)) {
 					f(id, e)
 				}
 			}
-		}
+		})
 	})
 }
 

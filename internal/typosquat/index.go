@@ -124,24 +124,32 @@ func (r *Reference) isFamily(token string) bool {
 	return found
 }
 
-// deleteIDs yields the references one of whose eachDelete hashes is h:
-// candidates for edit distance 1, to verify letter by letter.
-func (r *Reference) deleteIDs(h uint64) iter.Seq[int32] {
-	return func(yield func(int32) bool) {
-		r.lookup(tabDelete, h, func(v uint32) bool {
-			return int(v) >= r.limit || yield(int32(v))
-		})
-	}
+// The two look-ups below run once per deletion of every checked name, so
+// they take a plain callback rather than returning an iter.Seq: a
+// range-over-func loop there allocated its closures on every call, more
+// than half of Check's allocations.
+
+// eachDeleteID calls f with each reference one of whose eachDelete hashes
+// is h: candidates for edit distance 1, to verify letter by letter.
+func (r *Reference) eachDeleteID(h uint64, f func(int32)) {
+	r.lookup(tabDelete, h, func(v uint32) bool {
+		if int(v) < r.limit {
+			f(int32(v))
+		}
+		return true
+	})
 }
 
-// skelIDs yields the references one of whose skeleton deletion hashes
-// (skeletonKey, eachDelete) is h: candidates for the multi-edit rule.
-func (r *Reference) skelIDs(h uint64) iter.Seq[int32] {
-	return func(yield func(int32) bool) {
-		r.lookup(tabSkel, h, func(v uint32) bool {
-			return int(v) >= r.limit || yield(int32(v))
-		})
-	}
+// eachSkelID calls f with each reference one of whose skeleton deletion
+// hashes (skeletonKey, eachDelete) is h: candidates for the multi-edit
+// rule.
+func (r *Reference) eachSkelID(h uint64, f func(int32)) {
+	r.lookup(tabSkel, h, func(v uint32) bool {
+		if int(v) < r.limit {
+			f(int32(v))
+		}
+		return true
+	})
 }
 
 // headIDs yields the references whose flat form starts with head (a

@@ -42,36 +42,36 @@ func (m *matcher) multiEdit() {
 	if len(sk) < SkeletonMinLen-1 {
 		return
 	}
-	var seen []int32
+	seen := make([]int32, 0, 16)
 	eachDelete(sk, func(h uint64) {
-		for id := range m.r.skelIDs(h) {
+		m.r.eachSkelID(h, func(id int32) {
 			if slices.Contains(seen, id) {
-				continue
+				return
 			}
 			seen = append(seen, id)
 			q, t := q, m.r.flat(id)
 			if t == q || len(t) > MaxMultiEditLen {
-				continue
+				return
 			}
 			if _, one := classifyEdit(q, t); one || q[0] != t[0] || strings.HasPrefix(t, q) {
 				// editDistance1 or truncation judged it; or the first
 				// letter differs, which typists rarely miss and new names
 				// often do.
-				continue
+				return
 			}
 			if p := sharedLeadWord(m.norm, m.r.name(id)); p > 0 {
 				// python-okx, python-docx: judge the words that differ.
 				q, t = q[p:], t[p:]
 				if len(q) == 0 || len(t) == 0 || q[0] != t[0] {
-					continue
+					return
 				}
 			}
 			cost := typoCost(q, t)
 			if cost > MaxMultiEditCost || cost > MaxMultiEditRatio*float64(len(t)) {
-				continue
+				return
 			}
 			m.emitScaled(id, TrickMultiEdit, fmt.Sprintf("is %.1f slips from %q (vowels, doubled letters, neighbouring keys count less)", cost, m.r.name(id)), multiEditFactor(cost))
-		}
+		})
 	})
 }
 
