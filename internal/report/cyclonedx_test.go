@@ -35,7 +35,10 @@ func renderCDX(t *testing.T, rep *audit.Report, invs []*inventory.Inventory) ([]
 // names, their order, what is left out when empty): out is decoded and
 // encoded again by each. (Comparing out itself would fail on invalid
 // UTF-8, which the first encoding already replaced by an escaped U+FFFD
-// that the second writes unescaped.)
+// that the second writes unescaped.) The one difference allowed is how &,
+// < and > are written: cyclonedx-go encodes the tools list with
+// json.Marshal, which escapes them whatever the encoder's setting, where
+// pyward writes them as they are, as in the rest of the BOM.
 func checkCDXAsLibrary(t *testing.T, out []byte) {
 	t.Helper()
 	var bom cdx.BOM
@@ -57,8 +60,9 @@ func checkCDXAsLibrary(t *testing.T, out []byte) {
 	if err := writeCDX(&got, &own); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got.Bytes(), want.Bytes()) {
-		t.Fatalf("output differs from cyclonedx-go's encoding of the same BOM:\n%s\nwant:\n%s", got.Bytes(), want.Bytes())
+	unescape := strings.NewReplacer(`\u0026`, "&", `\u003c`, "<", `\u003e`, ">")
+	if g, w := got.String(), unescape.Replace(want.String()); g != w {
+		t.Fatalf("output differs from cyclonedx-go's encoding of the same BOM:\n%s\nwant:\n%s", g, w)
 	}
 }
 
