@@ -216,14 +216,8 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 			return usageError(err)
 		}
 	}
-	target, err := lockTarget(ctx, f, cacheDir)
-	if err != nil {
-		return usageError(err)
-	}
-	universe, err := lockUniverse(f, in.RequiresPython, target)
-	if err != nil {
-		return usageError(err)
-	}
+	tq := startLockTarget(ctx, f, cacheDir)
+	defer tq.wait() // an early return leaves no interpreter running
 	srcs, err := sources.New(sources.Config{Flags: f.sourceFlags(cacheDir), Files: in.Sources, Env: machineEnv()})
 	if err != nil {
 		return usageError(err)
@@ -232,6 +226,10 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 		fmt.Fprintf(a.stderr, "pyward: warning: %s\n", w)
 	}
 	if f.check {
+		target, universe, err := tq.universe(f, in.RequiresPython)
+		if err != nil {
+			return usageError(err)
+		}
 		if universe != nil {
 			target.Environment = nil // every environment: no requirement is skipped by marker
 		}
@@ -249,6 +247,16 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 		return usageError(err)
 	}
 	defer client.Close()
+	if tq.slow {
+		w := resolve.StartWarmup(ctx, resolve.NewIndexProvider(client), lock.Reqs(in.Requirements))
+		defer w.Close()
+		tq.wait()
+		w.Halt()
+	}
+	target, universe, err := tq.universe(f, in.RequiresPython)
+	if err != nil {
+		return usageError(err)
+	}
 	// The lock being replaced, parsed once for its pins, markers and
 	// publishers (or read from the record of its exact bytes).
 	buildID := buildIdentity()
@@ -500,6 +508,47 @@ func lockTarget(ctx context.Context, f lockFlags, cacheDir string) (lock.Target,
 		return lock.Target{}, fmt.Errorf("--platform: %w", err)
 	}
 	return lock.Target{Python: v, Environment: env, Tags: interp.Tags()}, nil
+}
+
+// targetQuery is lockTarget running in the background.
+type targetQuery struct {
+	// slow is set when the target comes from running the interpreter
+	// (its answer is not in the cache). That can take longer than the
+	// first levels of a cold lock's crawl, e.g. through a pyenv shim that
+	// runs a dozen shell scripts, so the lock starts crawling meanwhile.
+	slow   bool
+	done   chan struct{}
+	target lock.Target
+	err    error
+}
+
+// startLockTarget starts lockTarget.
+func startLockTarget(ctx context.Context, f lockFlags, cacheDir string) *targetQuery {
+	tq := &targetQuery{done: make(chan struct{})}
+	if f.pythonVersion == "" && f.platform == "" {
+		if path, err := venv.Find(f.python); err == nil && !venv.Cached(path, cacheDir) {
+			tq.slow = true
+		}
+	}
+	go func() {
+		defer close(tq.done)
+		tq.target, tq.err = lockTarget(ctx, f, cacheDir)
+	}()
+	return tq
+}
+
+// wait waits for the target.
+func (tq *targetQuery) wait() { <-tq.done }
+
+// universe waits for the target and returns it with lockUniverse's
+// answer.
+func (tq *targetQuery) universe(f lockFlags, requiresPython string) (lock.Target, *resolve.Universe, error) {
+	tq.wait()
+	if tq.err != nil {
+		return lock.Target{}, nil, tq.err
+	}
+	u, err := lockUniverse(f, requiresPython, tq.target)
+	return tq.target, u, err
 }
 
 // lockUniverse returns the environments a universal lock covers, or nil

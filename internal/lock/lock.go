@@ -126,12 +126,8 @@ func Lock(ctx context.Context, opts Options) (*Result, error) {
 		defer cancel()
 		provider = &prefetchProvider{Provider: provider, pre: pre}
 	}
-	reqs := make([]*pep508.Requirement, len(opts.Requirements))
-	for i, r := range opts.Requirements {
-		reqs[i] = r.Req
-	}
 	res, err := resolve.Resolve(ctx, provider, resolve.Options{
-		Requirements:         reqs,
+		Requirements:         Reqs(opts.Requirements),
 		Constraints:          opts.Constraints,
 		Python:               opts.Target.Python,
 		Environment:          opts.Target.Environment,
@@ -297,6 +293,15 @@ func Lock(ctx context.Context, opts Options) (*Result, error) {
 		result.Warnings = append(result.Warnings, fmt.Sprintf("--exclude-newer: %d file(s) have no upload time on the index and could not be checked against the cutoff (e.g. %s)", undated.count(), undated.example()))
 	}
 	return result, nil
+}
+
+// Reqs returns the requirements without their origins.
+func Reqs(reqs []Requirement) []*pep508.Requirement {
+	out := make([]*pep508.Requirement, len(reqs))
+	for i, r := range reqs {
+		out[i] = r.Req
+	}
+	return out
 }
 
 // pinnedExactly reports whether a first-party requirement or constraint

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pyward/pyward/internal/pep440"
 )
@@ -68,6 +69,7 @@ type fetcher struct {
 	mu       sync.Mutex
 	seen     map[string]bool // crawled "name[extra]" keys
 	noSpec   bool
+	halted   atomic.Bool               // no new crawl (Warmup.Halt)
 	guess    map[string]pep440.Version // the release the crawl expects, by project
 	projects map[string]*project       // assessed releases, by project
 }
@@ -263,7 +265,7 @@ func sortCandidates(in []*Candidate) []*Candidate {
 // the release it allows, not merely the newest, is what the solver will
 // most likely ask about, so a dependent's upper bound costs no round trip.
 func (f *fetcher) prefetch(name string, extras []string, spec pep440.SpecifierSet) {
-	if f.noSpec {
+	if f.noSpec || f.halted.Load() {
 		return
 	}
 	keys := append([]string{""}, extras...)
@@ -322,7 +324,7 @@ func (f *fetcher) crawl(name string, extras []string, spec pep440.SpecifierSet) 
 			return
 		}
 		f.crawlOn(deps, extras...)
-		if walked == crawlWalk || !f.excludesGuess(deps, extras) {
+		if walked == crawlWalk || f.halted.Load() || !f.excludesGuess(deps, extras) {
 			return
 		}
 		if v = proj.highestIn(v, spec); v < 0 {

@@ -277,3 +277,52 @@ func TestIndexLockSuiteRoundTrips(t *testing.T) {
 		}
 	})
 }
+
+// TestIndexWarmup resolves TestIndexRandomGraph's graph after a Warmup
+// has crawled it for as long as an interpreter might take to answer (10
+// round trips): the resolution that follows, through the same client,
+// takes that many round trips fewer than a cold one.
+func TestIndexWarmup(t *testing.T) {
+	ix, err := testindex.New(testindex.RandomGraph(7, 250, 6, 3), testindex.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const latency = 30 * time.Millisecond
+	resolve := func(t *testing.T, warm time.Duration) int {
+		var rounds int
+		synctest.Test(t, func(t *testing.T) {
+			ix.SetLatency(latency)
+			c, err := index.New(index.Options{
+				Sources:    []index.Source{{Name: "test", URL: "https://testindex.invalid/simple/"}},
+				HTTPClient: &http.Client{Transport: handlerTransport{ix.Handler()}},
+				NoCache:    true,
+				Netrc:      "-",
+				Getenv:     func(string) string { return "" },
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := NewIndexProvider(c)
+			o := linuxOptions(t, "3.12", "pkg-0000")
+			if warm > 0 {
+				w := StartWarmup(context.Background(), p, o.Requirements)
+				defer w.Close()
+				time.Sleep(warm)
+				w.Halt()
+			}
+			start := time.Now()
+			res, err := Resolve(context.Background(), p, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rounds = int(time.Since(start) / latency)
+			checkResolution(t, p, o, res)
+		})
+		return rounds
+	}
+	cold, warm := resolve(t, 0), resolve(t, 10*latency)
+	t.Logf("cold %d round trips, after 10 round trips of warm-up %d", cold, warm)
+	if warm > cold-8 {
+		t.Errorf("after 10 round trips of warm-up, resolving took %d round trips, cold %d (want <= %d)", warm, cold, cold-8)
+	}
+}

@@ -135,6 +135,35 @@ func startFetcher(ctx context.Context, p Provider, cfg *config, opts *Options) (
 	}
 }
 
+// A Warmup crawls the dependency graph of requirements before the
+// resolution can start, e.g. while a command waits for its interpreter to
+// name the target: every requirement is taken to apply, whatever its
+// marker, and Requires-Python is not checked. It helps only with a
+// Provider that keeps what it fetched, as the index client does, for the
+// resolution that follows.
+type Warmup struct {
+	f    *fetcher
+	stop func()
+}
+
+// StartWarmup starts crawling from reqs through p.
+func StartWarmup(ctx context.Context, p Provider, reqs []*pep508.Requirement) *Warmup {
+	u := &Universe{}
+	everywhere, _ := u.markerSet() // every environment: never empty
+	opts := &Options{Requirements: reqs}
+	cfg := newConfig(opts)
+	cfg.fork, cfg.sets = &everywhere, &markerSets{m: map[markerKey]pep508.MarkerSet{}}
+	f, stop := startFetcher(ctx, p, cfg, opts)
+	return &Warmup{f: f, stop: stop}
+}
+
+// Halt stops the crawl from making new requests; those in flight go on,
+// so that the provider keeps their answers.
+func (w *Warmup) Halt() { w.f.halted.Store(true) }
+
+// Close cancels what is still in flight and waits for the crawl to end.
+func (w *Warmup) Close() { w.stop() }
+
 // newSolver returns a solver with only the root package.
 func newSolver(ctx context.Context, cfg *config, opts *Options, f *fetcher) *solver {
 	s := &solver{ctx: ctx, cfg: cfg, opts: opts, fetch: f, pkgs: map[string]*pkg{}, specMemo: map[*pep508.Requirement]vset{}}

@@ -156,19 +156,9 @@ func Query(ctx context.Context, path, cacheDir string) (*Interpreter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("python interpreter: %w", err)
 	}
-	var cacheFile string
-	if cacheDir != "" {
-		key := strconv.FormatUint(fnv64(path), 16)
-		cacheFile = filepath.Join(cacheDir, "interpreters", key+".json")
-		if data, err := os.ReadFile(cacheFile); err == nil {
-			var e cacheEntry
-			if json.Unmarshal(data, &e) == nil && e.Version == cacheVersion && e.Path == path &&
-				e.Size == size && e.MTime == mtime {
-				if rs, rm, err := stamp(e.Info.Executable); err == nil && rs == e.RealSize && rm == e.RealMTime {
-					return &Interpreter{Path: path, Info: e.Info}, nil
-				}
-			}
-		}
+	cacheFile := cachePath(path, cacheDir)
+	if in := fromCache(path, cacheFile, size, mtime); in != nil {
+		return in, nil
 	}
 	qctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 	defer cancel()
@@ -208,6 +198,43 @@ func Query(ctx context.Context, path, cacheDir string) (*Interpreter, error) {
 		}
 	}
 	return in, nil
+}
+
+// Cached reports whether Query would answer for path from cacheDir,
+// without running the interpreter.
+func Cached(path, cacheDir string) bool {
+	size, mtime, err := stamp(path)
+	return err == nil && fromCache(path, cachePath(path, cacheDir), size, mtime) != nil
+}
+
+// cachePath is the file in cacheDir that caches the answer of the
+// interpreter at path; "" if cacheDir is.
+func cachePath(path, cacheDir string) string {
+	if cacheDir == "" {
+		return ""
+	}
+	return filepath.Join(cacheDir, "interpreters", strconv.FormatUint(fnv64(path), 16)+".json")
+}
+
+// fromCache returns the answer cached in cacheFile for the interpreter at
+// path, if neither path (size, mtime) nor the executable it runs changed
+// since; nil otherwise.
+func fromCache(path, cacheFile string, size, mtime int64) *Interpreter {
+	if cacheFile == "" {
+		return nil
+	}
+	data, err := os.ReadFile(cacheFile)
+	if err != nil {
+		return nil
+	}
+	var e cacheEntry
+	if json.Unmarshal(data, &e) != nil || e.Version != cacheVersion || e.Path != path || e.Size != size || e.MTime != mtime {
+		return nil
+	}
+	if rs, rm, err := stamp(e.Info.Executable); err != nil || rs != e.RealSize || rm != e.RealMTime {
+		return nil
+	}
+	return &Interpreter{Path: path, Info: e.Info}
 }
 
 func fnv64(s string) uint64 {

@@ -70,9 +70,15 @@ func TestQueryAndCreate(t *testing.T) {
 	py := python3(t)
 	ctx := context.Background()
 	cache := t.TempDir()
+	if Cached(py, cache) {
+		t.Fatal("Cached before the first query")
+	}
 	in, err := Query(ctx, py, cache)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !Cached(py, cache) || Cached(py, "") || Cached(py, t.TempDir()) {
+		t.Fatalf("Cached after the first query: %v in its cache, %v without a cache, %v in another", Cached(py, cache), Cached(py, ""), Cached(py, t.TempDir()))
 	}
 	if in.Info.Version[0] != 3 || in.Info.Implementation == "" {
 		t.Fatalf("unexpected info %+v", in.Info)
