@@ -52,7 +52,7 @@ type pkg struct {
 	once    sync.Once
 	ranges  [][][]parsedEvent // per entry, per evaluable range: sorted events
 	fixed   [][]fixedVersion  // per entry: its fixed events
-	groups  map[int][]string  // group → sorted IDs and aliases
+	groups  [][]string        // group → sorted IDs and aliases
 }
 
 func (p *pkg) prepare() {
@@ -63,7 +63,9 @@ func (p *pkg) prepare() {
 		}
 		p.ranges = make([][][]parsedEvent, len(p.entries))
 		p.fixed = make([][]fixedVersion, len(p.entries))
-		ids := map[int]map[string]bool{}
+		// Groups are numbered below the entry count; each collects its
+		// IDs and aliases, sorted and unique once all are in.
+		p.groups = make([][]string, len(p.entries))
 		// Advisories of one package repeat the same bounds (and a fixed
 		// event is both a bound and a fix): parse each text once.
 		parsed := map[string]fixedVersion{}
@@ -87,24 +89,11 @@ func (p *pkg) prepare() {
 					}
 				}
 			}
-			set := ids[e.group]
-			if set == nil {
-				set = map[string]bool{}
-				ids[e.group] = set
-			}
-			set[e.id] = true
-			for _, a := range e.aliases {
-				set[a] = true
-			}
+			p.groups[e.group] = append(append(p.groups[e.group], e.id), e.aliases...)
 		}
-		p.groups = make(map[int][]string, len(ids))
-		for g, set := range ids {
-			list := make([]string, 0, len(set))
-			for id := range set {
-				list = append(list, id)
-			}
+		for g, list := range p.groups {
 			slices.Sort(list)
-			p.groups[g] = list
+			p.groups[g] = slices.Compact(list)
 		}
 	})
 }
