@@ -237,6 +237,9 @@ func (c *Client) projectFrom(ctx context.Context, src *source, norm string) (*Pr
 		versions = nil
 	}
 	p := &Project{Name: norm, Versions: versions, Status: pg.Status, StatusReason: pg.StatusReason, Index: src.Name}
+	if !src.FindLinks && len(pg.Files) > 0 {
+		p.Files = make([]File, 0, len(pg.Files)) // a project page lists its own files
+	}
 	for _, f := range pg.Files {
 		if fileProject(f.Filename) != norm {
 			if !src.FindLinks {

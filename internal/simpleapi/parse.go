@@ -606,6 +606,9 @@ func ParseJSON(data []byte, pageURL *url.URL) (*Page, error) {
 		return fail("repository version", err)
 	}
 	p := &Page{Name: doc.Name, Versions: doc.Versions, APIVersion: doc.Meta.APIVersion}
+	if len(doc.Files) > 0 {
+		p.Files = make([]File, 0, len(doc.Files))
+	}
 	if len(doc.ProjectStatus) > 0 && string(doc.ProjectStatus) != "null" {
 		var st struct{ Status, Reason string }
 		if err := json.Unmarshal(doc.ProjectStatus, &st); err != nil {
