@@ -153,11 +153,27 @@ func TestTOMLStringEscapes(t *testing.T) {
 		`back\`:    `"back\\"`,
 		"nl\n":     `"nl\n"`,
 		"bell\x07": `"bell\u0007"`,
+		"del\x7f":  `"del\u007F"`,
+		"ünï":      `"ünï"`,
+		"bad\xff":  "\"bad\uFFFD\"",
 	} {
 		if got := tomlString(in); got != want {
 			t.Errorf("tomlString(%q) = %s, want %s", in, got, want)
 		}
 	}
+}
+
+// FuzzTOMLString checks that the shortcut for text without escapes
+// quotes exactly as the escaping loop does.
+func FuzzTOMLString(f *testing.F) {
+	for _, s := range []string{"plain", "a\"b", "ünï", "bad\xff", "x\x7f", "https://h/a.whl"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := tomlString(s), escapeTOML(s); got != want {
+			t.Fatalf("tomlString(%q) = %s, escapeTOML %s", s, got, want)
+		}
+	})
 }
 
 func FuzzParsePylock(f *testing.F) {
