@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -139,6 +140,7 @@ func Run(ctx context.Context, invs []*inventory.Inventory, extra []Finding, opts
 		if err != nil {
 			return nil, err
 		}
+		rep.Findings = slices.Grow(rep.Findings, len(res.Kept))
 		for _, f := range res.Kept {
 			rep.Findings = append(rep.Findings, vulnFinding(f, origin[f.Package+"=="+f.Version+"#"+f.ID]))
 		}

@@ -31,6 +31,9 @@ func ReadRequirements(ctx context.Context, path string) (*Inventory, error) {
 		return nil, err
 	}
 	inv := &Inventory{Source: path, Format: FormatRequirements}
+	if len(f.Requirements) > 0 {
+		inv.Packages = make([]Package, 0, len(f.Requirements)) // one allocation, not a doubling series
+	}
 	lines := map[string][]string{}
 	for _, r := range f.Requirements {
 		p := fromRequirement(r)

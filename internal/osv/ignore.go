@@ -67,7 +67,7 @@ func ApplyIgnores(findings []Finding, ignores []Ignore, now time.Time) (IgnoreRe
 	}
 	var res IgnoreResult
 	expiredSeen := map[int]bool{}
-	for _, f := range findings {
+	for n, f := range findings {
 		live := -1
 		for i, ig := range ignores {
 			if !f.hasID(ig.ID) {
@@ -87,6 +87,12 @@ func ApplyIgnores(findings []Finding, ignores []Ignore, now time.Time) (IgnoreRe
 		if live >= 0 {
 			res.Suppressed = append(res.Suppressed, Suppressed{Finding: f, Ignore: ignores[live]})
 		} else {
+			if res.Kept == nil {
+				// Nearly every finding is kept: room for the rest at once,
+				// not a slice grown by doubling (2,000 findings of a
+				// 1,000-pin audit).
+				res.Kept = make([]Finding, 0, len(findings)-n)
+			}
 			res.Kept = append(res.Kept, f)
 		}
 	}

@@ -2,6 +2,7 @@ package osv
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -75,5 +76,24 @@ func TestIgnoreValidation(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
+	}
+}
+
+// The kept findings are one allocation, not a slice grown by doubling.
+func TestApplyIgnoresAllocations(t *testing.T) {
+	fs := make([]Finding, 2000)
+	for i := range fs {
+		fs[i] = Finding{Package: "p", Version: "1", ID: fmt.Sprintf("PYSEC-%d", i)}
+	}
+	ignores := []Ignore{{ID: "PYSEC-7", Reason: "not reachable"}}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	allocs := testing.AllocsPerRun(5, func() {
+		res, err := ApplyIgnores(fs, ignores, now)
+		if err != nil || len(res.Kept) != len(fs)-1 || len(res.Suppressed) != 1 {
+			t.Fatalf("ApplyIgnores = %d kept, %d suppressed, %v", len(res.Kept), len(res.Suppressed), err)
+		}
+	})
+	if allocs > 4 {
+		t.Errorf("ApplyIgnores of %d findings made %.0f allocations, want at most 4", len(fs), allocs)
 	}
 }

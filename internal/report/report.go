@@ -217,7 +217,9 @@ func encodeStreamed(w io.Writer, v any) error {
 			if j > 0 {
 				bw.WriteByte(',')
 			}
-			if err := enc.Encode(f.Index(j).Interface()); err != nil {
+			// Through a pointer, so that the element is not copied into
+			// the interface; it encodes the same.
+			if err := enc.Encode(f.Index(j).Addr().Interface()); err != nil {
 				return err
 			}
 		}
