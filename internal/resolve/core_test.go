@@ -480,3 +480,27 @@ func TestRandomExtrasAgainstBruteForce(t *testing.T) {
 		t.Fatal("generator never produced an unsatisfiable case")
 	}
 }
+
+// TestForkPrefixAfterFirstExplanation: the universal solver names the failed
+// fork after the error exists; a message formatted before that (by a log
+// line, say) must not freeze the text without it.
+func TestForkPrefixAfterFirstExplanation(t *testing.T) {
+	index := map[string][]string{"foo 1.0.0": {"bar>=2"}, "bar 1.0.0": nil}
+	_, err := Resolve(context.Background(), memIndex(t, index), Options{Requirements: reqs(t, "foo")})
+	var nse *NoSolutionError
+	if !errors.As(err, &nse) {
+		t.Fatalf("want NoSolutionError, got %v", err)
+	}
+	plain := nse.Explanation()
+	if strings.HasPrefix(plain, "On ") {
+		t.Fatalf("no fork yet, got %q", plain)
+	}
+	nse.fork = `python_version < "3.9"`
+	want := `On python_version < "3.9", ` + strings.ToLower(plain[:1]) + plain[1:]
+	if got := nse.Explanation(); got != want {
+		t.Errorf("explanation after the fork was set:\n%s\nwant:\n%s", got, want)
+	}
+	if got := nse.Error(); !strings.Contains(got, want) {
+		t.Errorf("Error() lacks the fork prefix:\n%s", got)
+	}
+}

@@ -69,12 +69,14 @@ func (e *NoSolutionError) Hints() []string {
 
 // Explanation returns the derivation of the failure, one fact per line.
 func (e *NoSolutionError) Explanation() string {
+	// Only the report is kept: the fork is set after the solver returns, so
+	// the prefix is added on every call rather than frozen by the first.
 	if e.text == "" {
 		r := &reporter{root: e.rootPkg, refs: map[*incompat]int{}, shared: map[*incompat]bool{}}
 		e.text = r.report(e.root)
-		if e.fork != "" && e.text != "" {
-			e.text = "On " + e.fork + ", " + strings.ToLower(e.text[:1]) + e.text[1:]
-		}
+	}
+	if e.fork != "" && e.text != "" {
+		return "On " + e.fork + ", " + strings.ToLower(e.text[:1]) + e.text[1:]
 	}
 	return e.text
 }
