@@ -22,8 +22,9 @@ import (
 // format and the pyward build, so another parser's records are never
 // used), and it repeats that digest, which Read checks. A lock whose bytes
 // changed in any way has another digest and is parsed again. A record that
-// is missing, unreadable or malformed is merely not used. Records are not
-// synced to disk: a torn one fails to decode.
+// is missing, unreadable or malformed is merely not used. Records are
+// written as writeCacheFile writes (not synced: a torn one fails to
+// decode).
 //
 // The zero ExistingCache keeps nothing.
 type ExistingCache struct {
@@ -127,24 +128,7 @@ func (c ExistingCache) store(digest string, l *lockfile.Lock) {
 	if err != nil {
 		return
 	}
-	path := c.path(digest)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return
-	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
+	_ = writeCacheFile(c.path(digest), data)
 }
 
 // relockModel keeps of a lock what a re-lock uses (see Existing.Lock).

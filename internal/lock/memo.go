@@ -12,7 +12,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/pyward/pyward/internal/atomicfile"
 	"github.com/pyward/pyward/internal/httpcache"
 	"github.com/pyward/pyward/internal/pep508"
 )
@@ -141,17 +140,46 @@ func ReadMemo(path string) (*Memo, error) {
 	return &m, nil
 }
 
-// WriteMemo stores m atomically.
+// WriteMemo stores m atomically (see writeCacheFile).
 func WriteMemo(path string, m *Memo) error {
 	m.Version = memoVersion
 	data, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := writeCacheFile(path, data); err != nil {
 		return fmt.Errorf("lock memo: %w", err)
 	}
-	return atomicfile.WriteFile(path, data, 0o644)
+	return nil
+}
+
+// writeCacheFile writes a file the cache directory keeps for speed only (a
+// memo, a parsed lock's record): to a temporary name, renamed into place,
+// so a reader sees all of it or nothing, but not synced to disk. A sync
+// costs several milliseconds, on the path of every lock; a crash may at
+// worst leave such a file torn or empty, and every reader treats a file
+// that does not decode, or does not name what it was asked for, as
+// absent.
+func writeCacheFile(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
 }
 
 // DataSHA256 is the hex sha256 of data.
