@@ -370,8 +370,13 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 		_, err = a.stdout.Write(data)
 		return err
 	}
-	if err := atomicfile.WriteFile(output, data, 0o644); err != nil {
-		return internalError(fmt.Errorf("write %s: %w", output, err))
+	// A re-lock that changes nothing leaves the file as it is, as an
+	// up-to-date memo does: no rewrite, no sync (milliseconds on the path
+	// of every re-lock).
+	if cur, err := os.ReadFile(output); err != nil || !bytes.Equal(cur, data) {
+		if err := atomicfile.WriteFile(output, data, 0o644); err != nil {
+			return internalError(fmt.Errorf("write %s: %w", output, err))
+		}
 	}
 	if format == "pylock" && lock.DataSHA256(data) != existing {
 		parsed.Remember(output, data) // the same bytes were read (and recorded) above

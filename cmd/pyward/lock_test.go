@@ -125,6 +125,55 @@ func TestLockKeepsExistingPins(t *testing.T) {
 	}
 }
 
+// TestRelockUnchangedLeavesFile: a re-lock that resolves again (no cache,
+// so no memo) to the same bytes leaves the lock file as it is; one that
+// changes it replaces it.
+func TestRelockUnchangedLeavesFile(t *testing.T) {
+	isolateConfig(t)
+	_, indexURL, host := startIndex(t, demoDists(), testindex.Options{})
+	for _, name := range []string{"pylock.toml", "requirements.txt"} {
+		t.Run(name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), name)
+			args := func(extra ...string) []string {
+				return append([]string{"lock", "app-core", "-o", out, "--index-url", indexURL, "--trusted-host", host,
+					"--python-version", "3.12", "--no-cache", "-q"}, extra...)
+			}
+			if code, _, stderr := runPyward(t, args("--upgrade-package", "helper==1.1.5")...); code != exitOK {
+				t.Fatal(stderr)
+			}
+			// A second link keeps the first file's inode in use, so a
+			// replacement cannot reuse its number.
+			if err := os.Link(out, out+".first"); err != nil {
+				t.Fatal(err)
+			}
+			before, err := os.Stat(out + ".first")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if code, _, stderr := runPyward(t, args()...); code != exitOK {
+				t.Fatal(stderr)
+			}
+			same, err := os.Stat(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !os.SameFile(before, same) {
+				t.Errorf("an unchanged re-lock replaced the file")
+			}
+			if code, _, stderr := runPyward(t, args("--upgrade")...); code != exitOK {
+				t.Fatal(stderr)
+			}
+			after, err := os.Stat(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if os.SameFile(before, after) {
+				t.Errorf("a re-lock that upgraded helper left the file as it was")
+			}
+		})
+	}
+}
+
 func TestLockErrorsWriteNothing(t *testing.T) {
 	isolateConfig(t)
 	ix, indexURL, host := startIndex(t, demoDists(), testindex.Options{})
