@@ -2,6 +2,7 @@ package httpcache
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -79,5 +80,44 @@ func FuzzDecodeHeader(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, head []byte) {
 		checkDecodeHeader(t, head)
+	})
+}
+
+// BenchmarkDecodeHeader decodes 2,000 headers shaped like a warm lock's
+// (a page or a PEP 658 file each, as Store writes them) per op, through
+// parseEntry's fast path and through encoding/json alone.
+func BenchmarkDecodeHeader(b *testing.B) {
+	stored := time.Date(2026, 12, 3, 8, 3, 19, 119176626, time.UTC)
+	heads := make([][]byte, 2000)
+	for i := range heads {
+		e := Entry{Version: cacheVersion, URL: fmt.Sprintf("http://127.0.0.1:45811/files/pkg_%04d-3.4.0-py3-none-any.whl.metadata", i),
+			ContentType: "application/octet-stream", Stored: stored, MaxAge: 600}
+		if i%8 == 0 {
+			e.URL = fmt.Sprintf("http://127.0.0.1:45811/simple/pkg-%04d/", i)
+			e.ContentType, e.ETag, e.LastModified = "application/vnd.pypi.simple.v1+json", `"ee1fa50bc09313f749307cb2"`, "Thu, 03 Dec 2026 08:23:01 GMT"
+		}
+		e.FinalURL = e.URL
+		heads[i], _ = json.Marshal(&e)
+	}
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, h := range heads {
+				if _, ok := decodeHeader(h); !ok {
+					b.Fatal("declined")
+				}
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, h := range heads {
+				var e Entry
+				if err := json.Unmarshal(h, &e); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
 	})
 }
