@@ -7,15 +7,21 @@ import (
 )
 
 func TestWriteFile(t *testing.T) {
+	for _, write := range []func(string, []byte, os.FileMode) error{WriteFile, WriteFileNoSync} {
+		testWriteFile(t, write)
+	}
+}
+
+func testWriteFile(t *testing.T, write func(string, []byte, os.FileMode) error) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "out.txt")
-	if err := WriteFile(path, []byte("one"), 0o644); err != nil {
+	if err := write(path, []byte("one"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Chmod(path, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFile(path, []byte("two"), 0o644); err != nil {
+	if err := write(path, []byte("two"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(path)

@@ -190,9 +190,12 @@ func Query(ctx context.Context, path, cacheDir string) (*Interpreter, error) {
 		if err == nil {
 			e := cacheEntry{cacheVersion, path, size, mtime, rs, rm, info}
 			if data, err := json.Marshal(e); err == nil {
-				// A cache that cannot be written only costs a query next time.
+				// A cache that cannot be written (or is lost in a crash)
+				// only costs a query next time: no fsync, which on a
+				// cold sync would wait for the journal to commit the
+				// files unpacked meanwhile.
 				if os.MkdirAll(filepath.Dir(cacheFile), 0o755) == nil {
-					_ = atomicfile.WriteFile(cacheFile, data, 0o644)
+					_ = atomicfile.WriteFileNoSync(cacheFile, data, 0o644)
 				}
 			}
 		}
@@ -560,7 +563,10 @@ func Create(ctx context.Context, dir string, in *Interpreter) (*Venv, error) {
 			return nil, fmt.Errorf("create virtual environment: %w", err)
 		}
 	}
-	if err := atomicfile.WriteFile(filepath.Join(dir, "bin", "activate"), []byte(activateScript(dir)), 0o644); err != nil {
+	// Neither file is synced: like the files installed into the
+	// environment (and like python -m venv), they are not worth waiting
+	// for a journal commit of everything written before them.
+	if err := atomicfile.WriteFileNoSync(filepath.Join(dir, "bin", "activate"), []byte(activateScript(dir)), 0o644); err != nil {
 		return nil, fmt.Errorf("create virtual environment: %w", err)
 	}
 	real, err := filepath.EvalSymlinks(base)
@@ -570,7 +576,7 @@ func Create(ctx context.Context, dir string, in *Interpreter) (*Venv, error) {
 	cfg := fmt.Sprintf("home = %s\ninclude-system-site-packages = false\nversion = %s\nexecutable = %s\ncommand = %s -m venv --without-pip %s\n",
 		filepath.Dir(base), in.VersionString(), real, base, dir)
 	// pyvenv.cfg is written last: its presence marks a complete environment.
-	if err := atomicfile.WriteFile(filepath.Join(dir, "pyvenv.cfg"), []byte(cfg), 0o644); err != nil {
+	if err := atomicfile.WriteFileNoSync(filepath.Join(dir, "pyvenv.cfg"), []byte(cfg), 0o644); err != nil {
 		return nil, fmt.Errorf("create virtual environment: %w", err)
 	}
 	return v, nil
