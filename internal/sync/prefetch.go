@@ -22,7 +22,8 @@ import (
 // Entries whose wheel is already unpacked in the cache are skipped (a warm
 // sync asks the index nothing); the manifests read to find that out, in
 // parallel since without an interpreter query to wait for (it is cached)
-// this is a warm sync's critical path, are kept in p.trees for choose.
+// this is a warm sync's critical path, are kept in p.trees for choose, and
+// so are the trees prefetch unpacks.
 //
 // It does nothing for a dry run, offline, without a cache, or with
 // Options.Fetcher. p.waitPrefetch waits for it; the client it made is left
@@ -58,7 +59,13 @@ func (p *plan) prefetch(ctx context.Context) {
 		return // prepare makes its own client and reports the error
 	}
 	p.client = c
-	p.prefetched = &fetch{fetcher: c, cacheDir: p.cacheDir, unpacked: &gosync.Map{}}
+	// The trees prefetch writes go into p.trees, where choose finds them
+	// without decoding their manifests from disk again.
+	unpacked := &gosync.Map{}
+	if p.trees != nil {
+		unpacked = &p.trees.m
+	}
+	p.prefetched = &fetch{fetcher: c, cacheDir: p.cacheDir, unpacked: unpacked}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg gosync.WaitGroup
 	sem := make(chan struct{}, opts.Jobs)

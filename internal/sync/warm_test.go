@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	gosync "sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/pyward/pyward/internal/install"
@@ -88,5 +89,34 @@ func TestWarmSyncReadsEachManifestOnce(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%s: manifest read %d times", filepath.Base(dir), n)
 		}
+	}
+}
+
+// TestColdSyncReadsNoManifest checks that a cold sync into a new
+// environment decodes no cache tree's manifest from disk: prefetch keeps
+// the trees it unpacks for choose and prepare.
+func TestColdSyncReadsNoManifest(t *testing.T) {
+	dists := baseDists()[:3]
+	f := newFixture(t, dists, testindex.Options{})
+	lock := reqLock(t, f.ix, f.dir, dists, "")
+	var reads atomic.Int64
+	orig := readManifest
+	t.Cleanup(func() { readManifest = orig })
+	readManifest = func(dir string) (*install.Wheel, error) {
+		w, err := orig(dir)
+		if err == nil {
+			reads.Add(1)
+		}
+		return w, err
+	}
+	res, err := Sync(context.Background(), f.opts(lock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Install) != len(dists) {
+		t.Fatalf("installed %d distributions, want %d", len(res.Install), len(dists))
+	}
+	if n := reads.Load(); n != 0 {
+		t.Errorf("read %d manifests from disk, want 0", n)
 	}
 }
