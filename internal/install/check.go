@@ -180,6 +180,14 @@ type Wheel struct {
 	Metadata      []byte            // METADATA (LoadUnpacked: its header section only)
 	EntryPoints   []byte            // entry_points.txt, nil when absent
 	Startup       map[string]string // entries that are start-up code (RuleStartup) → why
+
+	// seal holds the fingerprints UnpackSealed recorded as it wrote the
+	// tree (not kept in the manifest), and sealFP the fingerprint of the
+	// seal file it wrote them to: while that file is unchanged, Install
+	// checks the links it makes against seal without reading the file
+	// back (another tree, or a seal file replaced since, is read).
+	seal   map[string]fingerprint
+	sealFP fingerprint
 }
 
 // dataKeys are the install scheme keys allowed under "<name>.data/".

@@ -118,7 +118,7 @@ func (t *Target) Install(ctx context.Context, w *Wheel, src string, opts Install
 	project := projectOf(w)
 	var seal map[string]fingerprint
 	if !opts.Link && !opts.Copy {
-		if seal, err = loadSeal(src); err != nil {
+		if seal, err = w.sealOf(src); err != nil {
 			return nil, err
 		}
 	}

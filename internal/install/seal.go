@@ -59,6 +59,18 @@ func writeSeal(dir string, fps map[string]fingerprint) error {
 	return os.WriteFile(filepath.Join(dir, sealFile), data, 0o444)
 }
 
+// sealOf returns the fingerprints of w's sealed tree src: those
+// UnpackSealed kept, when src's seal file is the one it wrote them to, else
+// loadSeal's.
+func (w *Wheel) sealOf(src string) (map[string]fingerprint, error) {
+	if w.seal != nil {
+		if fp, err := fingerprintOf(filepath.Join(src, sealFile)); err == nil && fp == w.sealFP {
+			return w.seal, nil
+		}
+	}
+	return loadSeal(src)
+}
+
 // loadSeal returns the fingerprints of a sealed tree (nil, nil when the tree
 // was not sealed).
 func loadSeal(dir string) (map[string]fingerprint, error) {

@@ -87,3 +87,38 @@ func TestUnpackSealed(t *testing.T) {
 		t.Fatalf("refused wheel left %s: %v", bad, err)
 	}
 }
+
+// The fingerprints UnpackSealed keeps in the Wheel speak for the tree it
+// wrote only: the same wheel's Wheel installed from another tree (another
+// process won the race to the cache path) links that tree's files, checked
+// against that tree's own seal.
+func TestInstallSealedFromAnotherTree(t *testing.T) {
+	if !canFingerprint {
+		t.Skip("no fingerprints on this system")
+	}
+	d := testindex.Dist{Name: "demo", Version: "1.0", Modules: map[string]string{"demo/m.py": "X = 1\n"}}
+	name, data, err := testindex.BuildWheel(d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	tmp := t.TempDir()
+	unpack := func(dir string) *Wheel {
+		w, err := UnpackSealed(ctx, bytes.NewReader(data), int64(len(data)), name, filepath.Join(tmp, dir), Options{AllowStartup: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	mine, theirs := unpack("mine"), unpack("theirs")
+	for _, tc := range []struct {
+		name string
+		w    *Wheel
+		src  string
+	}{{"own tree", mine, "mine"}, {"another tree", theirs, "mine"}, {"another tree, reversed", mine, "theirs"}} {
+		tg := newTarget(t)
+		if _, err := tg.Install(ctx, tc.w, filepath.Join(tmp, tc.src), InstallOptions{}); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+}

@@ -71,6 +71,9 @@ func UnpackSealed(ctx context.Context, r io.ReaderAt, size int64, filename, dir 
 		os.RemoveAll(dir)
 		return nil, err
 	}
+	if fp, err := fingerprintOf(filepath.Join(dir, sealFile)); err == nil {
+		w.seal, w.sealFP = fps, fp
+	}
 	return w, nil
 }
 
