@@ -100,20 +100,9 @@ func (m *multiHash) verify(f File) (string, error) {
 // enabled) and verified against f.Hashes and f.Size, so dst only ever
 // receives verified bytes. A wheel whose metadata this client returned
 // earlier is also checked against it (ErrMetadataMismatch).
-//
-// A file whose listed size is at most MaxMemoryDownload goes through
-// DownloadBytes, and dst receives the very bytes that were hashed.
+// Memory use does not grow with the file (see DownloadBytes for one that
+// is held in memory).
 func (c *Client) Download(ctx context.Context, f File, dst io.Writer) (string, error) {
-	if f.Size > 0 && f.Size <= MaxMemoryDownload {
-		data, sum, err := c.DownloadBytes(ctx, f)
-		if err != nil {
-			return "", err
-		}
-		if _, err := dst.Write(data); err != nil {
-			return "", fmt.Errorf("%s: writing: %w", f.URL, err)
-		}
-		return sum, nil
-	}
 	p, sum, cleanup, err := c.fetchFile(ctx, f)
 	if err != nil {
 		return "", err
@@ -135,10 +124,6 @@ func (c *Client) Download(ctx context.Context, f File, dst io.Writer) (string, e
 	return sum, nil
 }
 
-// MaxMemoryDownload is the largest listed size Download reads into memory
-// rather than into a temporary file (Jobs downloads may be held at once).
-const MaxMemoryDownload = 32 << 20
-
 // DownloadBytes is Download for a file small enough to hold in memory: it
 // returns the file's verified bytes and their sha256 (hex). The bytes are
 // read once, from the network, the content-addressed store or a local
@@ -148,6 +133,8 @@ const MaxMemoryDownload = 32 << 20
 // read of a stored copy that could have changed in between. A wheel whose
 // metadata this client returned earlier is also checked against it
 // (ErrMetadataMismatch).
+// The caller bounds the memory: by the file's listed size and by how many
+// downloads it runs at once.
 func (c *Client) DownloadBytes(ctx context.Context, f File) ([]byte, string, error) {
 	c.seen.NoteOpaque()
 	data, sum, err := c.fetchBytes(ctx, f)

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -30,12 +31,16 @@ func TestDownloadSizeCap(t *testing.T) {
 		contentLength bool  // the server announces bound as Content-Length
 		cache         bool
 		want          error
+		inMemory      bool // DownloadBytes rather than Download
 	}{
-		{"no size listed", 0, false, false, errTooLarge},
-		{"no size listed, cached", 0, false, true, errTooLarge},
-		{"no size listed, announced length", 0, true, false, errTooLarge},
-		{"size listed", 1000, false, false, ErrHashMismatch},
-		{"size listed, cached", 1000, false, true, ErrHashMismatch},
+		{"no size listed", 0, false, false, errTooLarge, false},
+		{"no size listed, cached", 0, false, true, errTooLarge, false},
+		{"no size listed, announced length", 0, true, false, errTooLarge, false},
+		{"size listed", 1000, false, false, ErrHashMismatch, false},
+		{"size listed, cached", 1000, false, true, ErrHashMismatch, false},
+		{"in memory, no size listed", 0, false, true, errTooLarge, true},
+		{"in memory, announced length", 0, true, false, errTooLarge, true},
+		{"in memory, size listed", 1000, false, true, ErrHashMismatch, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var sent, requests atomic.Int64
@@ -63,7 +68,12 @@ func TestDownloadSizeCap(t *testing.T) {
 			c := newClient(t, func(o *Options) { o.CacheDir = cache; o.MaxDownloadSize = limit }, Source{Name: "t", URL: srv.URL + "/simple/"})
 			f := File{Filename: "x-1.0-py3-none-any.whl", URL: srv.URL + "/files/x-1.0-py3-none-any.whl",
 				Hashes: map[string]string{"sha256": strings.Repeat("a", 64)}, Size: tc.size}
-			_, err := c.Download(ctx, f, io.Discard)
+			var err error
+			if tc.inMemory {
+				_, _, err = c.DownloadBytes(ctx, f)
+			} else {
+				_, err = c.Download(ctx, f, io.Discard)
+			}
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
@@ -143,5 +153,54 @@ func TestLogTransport(t *testing.T) {
 	resp.Body.Close()
 	if len(logged) != 1 || !strings.Contains(logged[0], "GET "+srv.URL+"/osv/all.zip → 410 Gone") || strings.Contains(logged[0], "s3cret") {
 		t.Errorf("logged %q", logged)
+	}
+}
+
+// TestDownloadBytes: DownloadBytes returns what Download writes, stores it
+// in the blob store, serves it from there, replaces a stored copy that no
+// longer matches its hash, and stores nothing it refused.
+func TestDownloadBytes(t *testing.T) {
+	_, u := startIndex(t, []testindex.Dist{{Name: "six", Version: "1.16.0"}}, testindex.Options{})
+	dir := t.TempDir()
+	c := newClient(t, func(o *Options) { o.CacheDir = dir }, Source{Name: "t", URL: u})
+	p, err := c.Project(ctx, "six")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := p.Files[0]
+	var want bytes.Buffer
+	wantSum, err := c.Download(ctx, f, &want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob := filepath.Join(dir, "blobs", "sha256", wantSum[:2], wantSum)
+	for _, step := range []string{"stored", "corrupted", "missing"} {
+		switch step {
+		case "corrupted":
+			os.Chmod(blob, 0o644)
+			if err := os.WriteFile(blob, []byte("not the wheel"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		case "missing":
+			os.Remove(blob)
+		}
+		data, sum, err := c.DownloadBytes(ctx, f)
+		if err != nil || sum != wantSum || !bytes.Equal(data, want.Bytes()) {
+			t.Fatalf("%s: DownloadBytes = %d bytes, %s, %v; want %d bytes, %s", step, len(data), sum, err, want.Len(), wantSum)
+		}
+		if stored, err := os.ReadFile(blob); err != nil || !bytes.Equal(stored, want.Bytes()) {
+			t.Errorf("%s: the store holds %d bytes (%v), want the wheel", step, len(stored), err)
+		}
+	}
+	bad := f
+	bad.Hashes = map[string]string{"sha256": strings.Repeat("b", 64)}
+	if _, _, err := c.DownloadBytes(ctx, bad); !errors.Is(err, ErrHashMismatch) {
+		t.Fatalf("err = %v, want a hash mismatch", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "blobs", "sha256", "bb", strings.Repeat("b", 64))); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused download was stored: %v", err)
+	}
+	if left, _ := os.ReadDir(filepath.Join(dir, "blobs", "tmp")); len(left) != 0 {
+		t.Errorf("left in the cache: %v", left)
 	}
 }

@@ -287,7 +287,7 @@ type bytesFetcher interface {
 // memory rather than into a temporary file: the bytes unpacked are then the
 // bytes hashed, and no copy is written to disk. Jobs wheels may be held at
 // once.
-const maxMemoryWheel = index.MaxMemoryDownload
+const maxMemoryWheel = 32 << 20
 
 // loadUnpacked is install.LoadUnpacked, answered from f.unpacked when this
 // sync wrote the tree (a copy: Recheck sets fields of the Wheel).
