@@ -472,7 +472,17 @@ func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error
 	}
 	if err := os.Rename(staging, final); err != nil {
 		// Another process won the race, or a stale incomplete tree is there.
-		if _, lerr := install.LoadUnpacked(final); lerr != nil {
+		won, lerr := install.LoadUnpacked(final)
+		if lerr == nil && won.Filename == j.file.Filename {
+			// The winner unpacked the same verified bytes: install from its
+			// tree, as from any cached one, and drop ours (deferred).
+			if err := install.Recheck(won, opts); err != nil {
+				return refuse(err)
+			}
+			j.wheel, j.dir = won, final
+			return nil
+		}
+		if lerr != nil {
 			os.RemoveAll(final)
 			if err := os.Rename(staging, final); err != nil {
 				return err

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	gosync "sync"
 	"testing"
 
 	"github.com/pyward/pyward/internal/index"
@@ -142,5 +143,66 @@ func TestPrepareHashesWhatItUnpacks(t *testing.T) {
 	}
 	if _, err := os.Stat(f.venv); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the environment was created: %v", err)
+	}
+}
+
+// racingFetcher downloads as its Fetcher does, but first lets another sync
+// (standing for another process sharing the cache) run to its end, so that
+// the tree this sync unpacks loses the rename into the cache.
+type racingFetcher struct {
+	Fetcher
+	once  *gosync.Once
+	other func() error
+	err   *error
+}
+
+func (rf racingFetcher) Download(ctx context.Context, f index.File, dst io.Writer) (string, error) {
+	rf.once.Do(func() { *rf.err = rf.other() })
+	return rf.Fetcher.Download(ctx, f, dst)
+}
+
+// TestPrepareLosesRenameRace: when another sync puts the same wheel's tree
+// into the cache first, this sync installs from that tree and removes its
+// own staging tree instead of leaving it in the cache's tmp.
+func TestPrepareLosesRenameRace(t *testing.T) {
+	dists := baseDists()[:1]
+	f := newFixture(t, dists, testindex.Options{})
+	lock := reqLock(t, f.ix, f.dir, dists, "")
+	l, err := LoadLock(context.Background(), lock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := f.opts(lock)
+	srcs, err := newSources(l, o, f.cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := srcs.Client(sources.ClientOptions{UserAgent: "pyward"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	other := f.opts(lock)
+	other.Venv = filepath.Join(f.dir, "other-venv")
+	var otherErr error
+	o.Fetcher = racingFetcher{Fetcher: c, once: new(gosync.Once), err: &otherErr,
+		other: func() error { _, err := Sync(context.Background(), other); return err }}
+	if _, err := Sync(context.Background(), o); err != nil {
+		t.Fatalf("sync that lost the race: %v", err)
+	}
+	if otherErr != nil {
+		t.Fatalf("the other sync: %v", otherErr)
+	}
+	entries, err := os.ReadDir(filepath.Join(f.cache, "tmp"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		t.Errorf("left in the cache's tmp: %s", e.Name())
+	}
+	for _, venv := range []string{f.venv, other.Venv} {
+		if _, err := Sync(context.Background(), Options{Lock: lock, Venv: venv, Python: f.py, Offline: true, CacheDir: f.cache, Verify: true}); err != nil {
+			t.Errorf("%s does not verify against the lock: %v", venv, err)
+		}
 	}
 }
