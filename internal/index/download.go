@@ -194,11 +194,8 @@ func (c *Client) fetchBytes(ctx context.Context, f File) ([]byte, string, error)
 		var data []byte
 		var sum string
 		err := c.do(ctx, u, nil, func(resp *http.Response) error {
-			if resp.StatusCode != http.StatusOK {
-				return &HTTPError{URL: redact(u), StatusCode: resp.StatusCode, Status: resp.Status}
-			}
-			if resp.ContentLength > c.downloadLimit(f) { // announced: refuse before reading
-				return c.tooLarge(f, resp.ContentLength)
+			if err := c.checkDownloadResponse(u, f, resp); err != nil {
+				return err
 			}
 			var err error
 			if data, sum, err = c.readBody(resp.Body, f); err != nil {
@@ -377,16 +374,25 @@ func (c *Client) tooLarge(f File, read int64) error {
 	return fmt.Errorf("download %s %w: more than %d bytes (no size listed; the limit is MaxDownloadSize)", f.URL, errTooLarge, c.downloadLimit(f))
 }
 
+// checkDownloadResponse refuses a download's response before its body is
+// read: a status other than 200, or an announced length over the limit.
+func (c *Client) checkDownloadResponse(u *url.URL, f File, resp *http.Response) error {
+	if resp.StatusCode != http.StatusOK {
+		return &HTTPError{URL: redact(u), StatusCode: resp.StatusCode, Status: resp.Status}
+	}
+	if resp.ContentLength > c.downloadLimit(f) {
+		return c.tooLarge(f, resp.ContentLength)
+	}
+	return nil
+}
+
 // download fetches u into a verified file: the blob store when caching,
 // else a temporary file.
 func (c *Client) download(ctx context.Context, u *url.URL, f File) (string, string, error) {
 	var p, sum string
 	err := c.do(ctx, u, nil, func(resp *http.Response) error {
-		if resp.StatusCode != http.StatusOK {
-			return &HTTPError{URL: redact(u), StatusCode: resp.StatusCode, Status: resp.Status}
-		}
-		if resp.ContentLength > c.downloadLimit(f) { // announced: refuse before reading
-			return c.tooLarge(f, resp.ContentLength)
+		if err := c.checkDownloadResponse(u, f, resp); err != nil {
+			return err
 		}
 		var err error
 		p, sum, err = c.saveBody(resp.Body, f)

@@ -46,23 +46,7 @@ func TestJSONAsEncoder(t *testing.T) {
 // encoderJSON is the report as one json.Encoder call writes it.
 func encoderJSON(t *testing.T, rep *audit.Report, meta Meta) string {
 	t.Helper()
-	doc := jsonReport{SchemaVersion: SchemaVersion, Tool: map[string]string{"name": "pyward", "version": meta.ToolVersion},
-		Sources: nonNil(rep.Sources), PackagesChecked: rep.Packages, FailOn: failOnName(meta.FailOn),
-		Failed: rep.CountAtLeast(meta.FailOn) > 0, Summary: Summary(rep), Findings: []jsonFinding{},
-		Suppressed: []jsonSuppressed{}, ExpiredIgnores: []jsonIgnore{}, Warnings: nonNil(rep.Warnings)}
-	for _, f := range rep.Findings {
-		doc.Findings = append(doc.Findings, jsonFinding{Finding: f, Severity: f.Severity.String()})
-	}
-	for _, s := range rep.Suppressed {
-		js := jsonSuppressed{Finding: jsonFinding{Finding: s.Finding, Severity: s.Finding.Severity.String()}, Kind: SetAsideKind(s), Reason: s.Reason}
-		if !s.Expires.IsZero() {
-			js.Expires = s.Expires.Format("2006-01-02")
-		}
-		doc.Suppressed = append(doc.Suppressed, js)
-	}
-	for _, ig := range rep.ExpiredIgnores {
-		doc.ExpiredIgnores = append(doc.ExpiredIgnores, jsonIgnore{ID: ig.ID, Reason: ig.Reason, Expires: ig.Expires.Format("2006-01-02")})
-	}
+	doc := jsonDocument(rep, meta)
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

@@ -153,6 +153,11 @@ func failOnName(s audit.Severity) string {
 
 // JSON writes the report in the documented schema.
 func JSON(w io.Writer, rep *audit.Report, meta Meta) error {
+	return encodeStreamed(w, jsonDocument(rep, meta))
+}
+
+// jsonDocument is the report in the documented schema, ready to encode.
+func jsonDocument(rep *audit.Report, meta Meta) jsonReport {
 	doc := jsonReport{
 		SchemaVersion:   SchemaVersion,
 		Tool:            map[string]string{"name": "pyward", "version": meta.ToolVersion},
@@ -179,7 +184,7 @@ func JSON(w io.Writer, rep *audit.Report, meta Meta) error {
 	for _, ig := range rep.ExpiredIgnores {
 		doc.ExpiredIgnores = append(doc.ExpiredIgnores, jsonIgnore{ID: ig.ID, Reason: ig.Reason, Expires: ig.Expires.Format("2006-01-02")})
 	}
-	return encodeStreamed(w, doc)
+	return doc
 }
 
 // encodeStreamed writes v, a struct whose fields all have a plain JSON name

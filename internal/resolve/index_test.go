@@ -72,16 +72,7 @@ func TestIndexRandomGraph(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const latency = 30 * time.Millisecond
 		ix.SetLatency(latency)
-		c, err := index.New(index.Options{
-			Sources:    []index.Source{{Name: "test", URL: "https://testindex.invalid/simple/"}},
-			HTTPClient: &http.Client{Transport: handlerTransport{ix.Handler()}},
-			NoCache:    true,
-			Netrc:      "-",
-			Getenv:     func(string) string { return "" },
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := virtualClient(t, ix)
 		p := NewIndexProvider(c)
 		o := linuxOptions(t, "3.12", "pkg-0000")
 		start := time.Now()
@@ -253,16 +244,7 @@ func TestIndexLockSuiteRoundTrips(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const latency = 20 * time.Millisecond
 		ix.SetLatency(latency)
-		c, err := index.New(index.Options{
-			Sources:    []index.Source{{Name: "test", URL: "https://testindex.invalid/simple/"}},
-			HTTPClient: &http.Client{Transport: handlerTransport{ix.Handler()}},
-			NoCache:    true,
-			Netrc:      "-",
-			Getenv:     func(string) string { return "" },
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := virtualClient(t, ix)
 		o := Options{Requirements: reqs(t, roots...), Universal: &Universe{RequiresPython: pep440.MustParseSpecifierSet(">=3.11")}}
 		start := time.Now()
 		res, err := Resolve(context.Background(), NewIndexProvider(c), o)
@@ -292,16 +274,7 @@ func TestIndexWarmup(t *testing.T) {
 		var rounds int
 		synctest.Test(t, func(t *testing.T) {
 			ix.SetLatency(latency)
-			c, err := index.New(index.Options{
-				Sources:    []index.Source{{Name: "test", URL: "https://testindex.invalid/simple/"}},
-				HTTPClient: &http.Client{Transport: handlerTransport{ix.Handler()}},
-				NoCache:    true,
-				Netrc:      "-",
-				Getenv:     func(string) string { return "" },
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := virtualClient(t, ix)
 			p := NewIndexProvider(c)
 			o := linuxOptions(t, "3.12", "pkg-0000")
 			if warm > 0 {
@@ -325,4 +298,22 @@ func TestIndexWarmup(t *testing.T) {
 	if warm > cold-8 {
 		t.Errorf("after 10 round trips of warm-up, resolving took %d round trips, cold %d (want <= %d)", warm, cold, cold-8)
 	}
+}
+
+// virtualClient is an uncached index client that reaches ix through its
+// handler in memory, so that inside a synctest bubble the index's latency
+// is virtual time.
+func virtualClient(t *testing.T, ix *testindex.Index) *index.Client {
+	t.Helper()
+	c, err := index.New(index.Options{
+		Sources:    []index.Source{{Name: "test", URL: "https://testindex.invalid/simple/"}},
+		HTTPClient: &http.Client{Transport: handlerTransport{ix.Handler()}},
+		NoCache:    true,
+		Netrc:      "-",
+		Getenv:     func(string) string { return "" },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

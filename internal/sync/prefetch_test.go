@@ -115,10 +115,11 @@ func (ff flippingFetcher) Download(ctx context.Context, f index.File, dst io.Wri
 	return sum, err
 }
 
-// TestPrepareHashesWhatItUnpacks checks that a wheel kept in memory is
-// hashed again before it is unpacked: bytes that differ from the verified
-// download are refused and nothing is installed.
-func TestPrepareHashesWhatItUnpacks(t *testing.T) {
+// oneWheelClient is a fixture with a lock of one wheel, the options to
+// sync it, and the index client sync would build for them (closed with the
+// test), for a Fetcher to wrap.
+func oneWheelClient(t *testing.T) (*fixture, string, Options, *index.Client) {
+	t.Helper()
 	dists := baseDists()[:1]
 	f := newFixture(t, dists, testindex.Options{})
 	lock := reqLock(t, f.ix, f.dir, dists, "")
@@ -135,9 +136,17 @@ func TestPrepareHashesWhatItUnpacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
+	return f, lock, o, c
+}
+
+// TestPrepareHashesWhatItUnpacks checks that a wheel kept in memory is
+// hashed again before it is unpacked: bytes that differ from the verified
+// download are refused and nothing is installed.
+func TestPrepareHashesWhatItUnpacks(t *testing.T) {
+	f, _, o, c := oneWheelClient(t)
 	o.Fetcher = flippingFetcher{c}
-	_, err = Sync(context.Background(), o)
+	_, err := Sync(context.Background(), o)
 	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "changed while it was read") {
 		t.Fatalf("err = %v; want a refusal naming the changed bytes", err)
 	}
@@ -165,23 +174,7 @@ func (rf racingFetcher) Download(ctx context.Context, f index.File, dst io.Write
 // into the cache first, this sync installs from that tree and removes its
 // own staging tree instead of leaving it in the cache's tmp.
 func TestPrepareLosesRenameRace(t *testing.T) {
-	dists := baseDists()[:1]
-	f := newFixture(t, dists, testindex.Options{})
-	lock := reqLock(t, f.ix, f.dir, dists, "")
-	l, err := LoadLock(context.Background(), lock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := f.opts(lock)
-	srcs, err := newSources(l, o, f.cache)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := srcs.Client(sources.ClientOptions{UserAgent: "pyward"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	f, lock, o, c := oneWheelClient(t)
 	other := f.opts(lock)
 	other.Venv = filepath.Join(f.dir, "other-venv")
 	var otherErr error
