@@ -19,6 +19,8 @@ type syncFlags struct {
 	findLinks, keep, allowStartup    []string
 	allowPth                         []string
 	trustedHosts                     []string
+	extras, groups                   []string
+	allExtras, noDefaultGroups       bool
 	allowBuild, compile              bool
 	noCache, offline, dryRun         bool
 	verify                           bool
@@ -45,6 +47,17 @@ METADATA) before anything is changed. No package code runs.
 
 LOCK defaults to pylock.toml, else requirements.txt.
 
+Extras and dependency groups (pylock.toml, PEP 751): an entry whose marker
+names extras or dependency_groups ('socks' in extras, 'dev' in
+dependency_groups) is installed when the selection satisfies it. By
+default no extras are selected and the lock's default-groups are;
+--extra, --all-extras and --group add to that, --no-default-groups drops
+the default groups. Names are compared normalized (PEP 685) and must be
+declared by the lock's extras, dependency-groups or default-groups lists
+(a lock without such a list declares none). Entries left out are not
+installed, and removed when an earlier sync installed them. A
+requirements.txt lock has no extras or groups to select.
+
 Sources: each package is fetched only from the index the lock records for
 it (pylock.toml: its index and file URLs; requirements.txt: its "# from"
 comment, or the --index-url line). Credentials come from the URL,
@@ -61,7 +74,8 @@ Exit status: 0 done; 2 the lock, a file or a wheel was refused, or the
 environment is unusable; 3 network or I/O failure.`,
 		Example: `  pyward sync
   pyward sync requirements.txt --venv .venv --python python3.12
-  pyward sync pylock.toml --dry-run`,
+  pyward sync pylock.toml --dry-run
+  pyward sync pylock.toml --extra socks --group dev`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runSync(cmd, args, f)
@@ -75,6 +89,10 @@ environment is unusable; 3 network or I/O failure.`,
 		fl.StringArrayVar(&f.indexes, "index", nil, "NAME=URL: credentials or a mirror for the index the lock records as NAME (files are checked against the lock's hashes)")
 		fl.StringSliceVar(&f.findLinks, "find-links", nil, "directory or page of distribution files (repeatable)")
 		fl.StringSliceVar(&f.trustedHosts, "trusted-host", nil, "host that may be reached over plain http (repeatable)")
+		fl.StringArrayVar(&f.extras, "extra", nil, "pylock.toml: install the entries of this extra (repeatable; names the lock declares)")
+		fl.BoolVar(&f.allExtras, "all-extras", false, "pylock.toml: install the entries of every extra the lock declares")
+		fl.StringArrayVar(&f.groups, "group", nil, "pylock.toml: install the entries of this dependency group too (repeatable; names the lock declares)")
+		fl.BoolVar(&f.noDefaultGroups, "no-default-groups", false, "pylock.toml: leave out the lock's default-groups")
 		fl.StringSliceVar(&f.keep, "keep", nil, "keep this installed distribution although the lock does not name it (e.g. pip; repeatable)")
 		fl.StringSliceVar(&f.allowStartup, "allow-startup", nil, "allow this package to install code that runs at every interpreter start-up: .pth import lines, sitecustomize, editable finders (repeatable)")
 		fl.StringSliceVar(&f.allowPth, "allow-pth", nil, "alias of --allow-startup")
@@ -115,7 +133,8 @@ func (a *app) runSync(cmd *cobra.Command, args []string, f syncFlags) error {
 		cacheDir = d
 	}
 	opts := sync.Options{
-		Lock: lockPath, Venv: f.venv, Python: f.python, IndexURL: f.indexURL, Indexes: f.indexes, FindLinks: f.findLinks, Env: machineEnv(),
+		Lock: lockPath, Selection: sync.Selection{Extras: f.extras, AllExtras: f.allExtras, Groups: f.groups, NoDefaultGroups: f.noDefaultGroups},
+		Venv: f.venv, Python: f.python, IndexURL: f.indexURL, Indexes: f.indexes, FindLinks: f.findLinks, Env: machineEnv(),
 		TrustedHosts: f.trustedHosts, Keep: f.keep, AllowStartup: append(f.allowStartup, f.allowPth...), AllowBuild: f.allowBuild,
 		Compile: f.compile, CacheDir: cacheDir, NoCache: f.noCache, Offline: f.offline, DryRun: f.dryRun, Jobs: f.jobs,
 		Verify: f.verify, LinkMode: f.linkMode, Client: a.clientOptions(),

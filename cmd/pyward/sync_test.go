@@ -51,3 +51,57 @@ func TestSyncRefusesNonVenvDirectory(t *testing.T) {
 		})
 	}
 }
+
+// Selecting extras or dependency groups the lock does not declare, or any
+// from a requirements lock, is refused with the file and the name before
+// the environment is created or anything fetched (the index here is
+// unreachable).
+func TestSyncSelectionRefused(t *testing.T) {
+	isolateConfig(t)
+	project := t.TempDir()
+	reqs := writeSixLock(t, project)
+	pylock := filepath.Join(project, "pylock.toml")
+	data := `lock-version = "1.0"
+created-by = "uv"
+extras = ["socks"]
+dependency-groups = ["dev"]
+default-groups = ["main"]
+
+[[packages]]
+name = "six"
+version = "1.16.0"
+marker = "'socks' in extras"
+wheels = [{ url = "https://127.0.0.1:1/files/six-1.16.0-py2.py3-none-any.whl", hashes = { sha256 = "8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254" } }]
+`
+	if err := os.WriteFile(pylock, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want []string // in stderr
+	}{
+		{"unknown extra", []string{pylock, "--extra", "Socks", "--extra", "tls"}, []string{pylock, "--extra tls", "socks"}},
+		{"unknown group", []string{pylock, "--group", "docs"}, []string{pylock, "--group docs", "dev, main"}},
+		{"requirements lock, extra", []string{reqs, "--extra", "socks"}, []string{reqs, "--extra", "no extras or dependency groups"}},
+		{"requirements lock, groups", []string{reqs, "--group", "dev", "--no-default-groups"}, []string{reqs, "--group, --no-default-groups"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			venv := filepath.Join(t.TempDir(), ".venv")
+			args := append([]string{"sync", "--venv", venv, "--no-cache"}, tt.args...)
+			code, _, stderr := runPyward(t, args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d (stderr %q)", code, exitUsage, stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr %q does not contain %q", stderr, w)
+				}
+			}
+			if _, err := os.Stat(venv); !os.IsNotExist(err) {
+				t.Errorf("the environment was created (%v)", err)
+			}
+		})
+	}
+}

@@ -62,8 +62,12 @@ type Lock struct {
 	TrustedHosts   []string
 	NoIndex        bool
 	Indexes        []lockfile.IndexRef // index names the lock records
-	Extras         []string
-	DefaultGroups  []string
+	// Extras, DependencyGroups and DefaultGroups are a pylock's top-level
+	// lists (PEP 751): what a Selection may name, and the groups installed
+	// by default.
+	Extras           []string
+	DependencyGroups []string
+	DefaultGroups    []string
 }
 
 // ErrInvalidLock is wrapped by LockError.
@@ -146,7 +150,7 @@ func LoadLock(ctx context.Context, file string) (*Lock, error) {
 }
 
 func fromPylock(file string, l *lockfile.Lock) (*Lock, error) {
-	out := &Lock{Path: file, Format: "pylock", RequiresPython: l.RequiresPython, Environments: l.Environments, Extras: l.Extras, DefaultGroups: l.DefaultGroups, Indexes: l.Indexes,
+	out := &Lock{Path: file, Format: "pylock", RequiresPython: l.RequiresPython, Environments: l.Environments, Extras: l.Extras, DependencyGroups: l.DependencyGroups, DefaultGroups: l.DefaultGroups, Indexes: l.Indexes,
 		TrustedHosts: l.TrustedHosts}
 	var problems []string
 	for _, p := range l.Packages {

@@ -6,9 +6,12 @@
 //   - Lock: every entry pinned with "==" to one version and carrying at least
 //     one sha256 hash (LoadLock; all violations reported together). The
 //     lock's requires-python must hold for the interpreter.
-//   - Selection: of the entries whose marker holds for the interpreter, each
-//     is installed from the best-ranked wheel compatible with the
-//     interpreter's PEP 425 tags (ties keep lock/index order). For a lock
+//   - Selection: of the entries whose marker holds for the interpreter and
+//     for the selected extras and dependency groups of a pylock.toml
+//     (Options.Selection: by default no extras and the lock's
+//     default-groups; see Selection), each is installed from the
+//     best-ranked wheel compatible with the interpreter's PEP 425 tags
+//     (ties keep lock/index order). For a lock
 //     without file names (hashed requirements.txt) the candidates are the
 //     files of Name==Version on the sources whose sha256 the lock lists.
 //     An sdist is never built: without --allow-build it is refused, with it
@@ -21,7 +24,7 @@
 //   - Plan: diff(installed .dist-info directories, selected entries):
 //     install what is missing, replace what differs (version, or an
 //     interrupted install/uninstall), remove what the lock does not name
-//     (except names given in Options.Keep).
+//     or the selection leaves out (except names given in Options.Keep).
 //   - Environment: every installation is checked against the environment
 //     with the plan's removals done (install.Target.CheckPlan: no file over a
 //     directory or the reverse, no other distribution's files or metadata, no
@@ -165,6 +168,10 @@ type Options struct {
 	// hosts for the lock's indexes; the index of a lock that records
 	// none); nil reads none.
 	Env *sources.Env
+
+	// Selection chooses a pylock's extras and dependency groups; entries
+	// it leaves out are not installed, and removed when installed.
+	Selection Selection
 
 	Keep         []string // installed names to keep although not in the lock
 	AllowStartup []string // names allowed to ship start-up code (install.RuleStartup)
@@ -358,6 +365,7 @@ type plan struct {
 	opts      Options
 	cacheDir  string
 	lock      *Lock
+	sets      map[string][]string // the marker variables "extras" and "dependency_groups" (Lock.markerSets)
 	srcs      *sources.Sources
 	interp    *venv.Interpreter
 	v         *venv.Venv      // nil until the environment exists
@@ -390,6 +398,9 @@ func makePlan(ctx context.Context, opts Options) (*plan, error) {
 		return nil, err
 	}
 	p.lock = lock
+	if p.sets, err = lock.markerSets(opts.Selection); err != nil {
+		return nil, err
+	}
 	if p.srcs, err = newSources(lock, opts, p.cacheDir); err != nil {
 		return nil, err
 	}
@@ -473,7 +484,7 @@ func (p *plan) wanted() ([]Entry, error) {
 	var wanted []Entry
 	var problems Errors
 	for _, e := range lock.Entries {
-		ok, err := applies(e, env, lock)
+		ok, err := applies(e, env, lock, p.sets)
 		if err != nil {
 			problems = append(problems, fmt.Errorf("%s: marker: %w", e.Origin, err))
 			continue
@@ -884,10 +895,10 @@ func coversEnvironment(l *Lock, env pep508.Environment) error {
 		ErrEnvironment, l.Path, strings.Join(shown, ", "), env["sys_platform"], env["platform_machine"], env["python_full_version"], env["implementation_name"])
 }
 
-// applies evaluates an entry's marker for the interpreter (pylock markers may
-// use "extras" and "dependency_groups": the lock's extras are not selected,
-// its default groups are).
-func applies(e Entry, env pep508.Environment, l *Lock) (bool, error) {
+// applies evaluates an entry's marker for the interpreter, with sets giving
+// the selected "extras" and "dependency_groups" (which pylock markers may
+// use; see Selection).
+func applies(e Entry, env pep508.Environment, l *Lock, sets map[string][]string) (bool, error) {
 	if e.Marker == nil {
 		return true, nil
 	}
@@ -895,9 +906,7 @@ func applies(e Entry, env pep508.Environment, l *Lock) (bool, error) {
 	if l.Format == "pylock" {
 		ctx = pep508.ContextLockFile
 	}
-	return e.Marker.EvaluateWith(env, pep508.EvalOptions{Context: ctx, Sets: map[string][]string{
-		"extras": {}, "dependency_groups": l.DefaultGroups,
-	}})
+	return e.Marker.EvaluateWith(env, pep508.EvalOptions{Context: ctx, Sets: sets})
 }
 
 func targetFor(v *venv.Venv) *install.Target {
