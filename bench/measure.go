@@ -24,6 +24,11 @@ type sample struct {
 	// CPU is the user + system time of the process and its waited-for
 	// children: what the run cost, whatever else the machine was doing.
 	CPU time.Duration
+	// Minflt counts the minor page faults of the process and its waited-for
+	// children: memory touched for the first time. Unlike time it does not
+	// depend on the machine, and on virtual machines where a fault is slow
+	// it is much of the cost of a short run.
+	Minflt int64
 }
 
 // proc describes one subprocess invocation.
@@ -81,12 +86,12 @@ func run(ctx context.Context, p proc) (sample, result, error) {
 	report, _ := io.ReadAll(rd)
 	werr := cmd.Wait()
 	res := result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
-	var wallNS, rss, cpuNS int64
+	var wallNS, rss, cpuNS, minflt int64
 	code := -1
-	if _, err := fmt.Sscanf(string(report), "%d %d %d %d", &wallNS, &rss, &code, &cpuNS); err != nil {
+	if _, err := fmt.Sscanf(string(report), "%d %d %d %d %d", &wallNS, &rss, &code, &cpuNS, &minflt); err != nil {
 		return sample{}, res, fmt.Errorf("%s %s: no report from the spawner (%v, %v)\n%s", p.Name, shortArgs(p.Args), err, werr, tail(stderr.String(), maxStderrInError))
 	}
-	s := sample{Wall: time.Duration(wallNS), RSSKB: rss, CPU: time.Duration(cpuNS)}
+	s := sample{Wall: time.Duration(wallNS), RSSKB: rss, CPU: time.Duration(cpuNS), Minflt: minflt}
 	if code != 0 && !slices.Contains(p.OKCodes, code) {
 		return s, res, fmt.Errorf("%s %s: exit status %d\n%s", p.Name, shortArgs(p.Args), code, tail(stderr.String(), maxStderrInError))
 	}
@@ -94,7 +99,7 @@ func run(ctx context.Context, p proc) (sample, result, error) {
 }
 
 // spawnMain is the spawner: it runs os.Args[1:] with the inherited standard
-// streams and writes "wall_ns maxrss_kib exit_code cpu_ns" to file
+// streams and writes "wall_ns maxrss_kib exit_code cpu_ns minflt" to file
 // descriptor 3.
 func spawnMain() {
 	report := os.NewFile(3, "report")
@@ -116,11 +121,12 @@ func spawnMain() {
 	err = cmd.Wait()
 	wall := time.Since(start)
 	code := 0
-	var rss int64
+	var rss, minflt int64
 	var cpu time.Duration
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		rss = ru.Maxrss
 		cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		minflt = ru.Minflt
 	}
 	if err != nil {
 		var ee *exec.ExitError
@@ -130,7 +136,7 @@ func spawnMain() {
 		}
 		code = ee.ExitCode()
 	}
-	fmt.Fprintf(report, "%d %d %d %d\n", wall.Nanoseconds(), rss, code, cpu.Nanoseconds())
+	fmt.Fprintf(report, "%d %d %d %d %d\n", wall.Nanoseconds(), rss, code, cpu.Nanoseconds(), minflt)
 	report.Close()
 }
 
@@ -191,4 +197,15 @@ func minimum(ds []time.Duration) time.Duration {
 		return 0
 	}
 	return slices.Min(ds)
+}
+
+// medianCount is the median of counts (the lower middle one for an even
+// number), 0 for none.
+func medianCount(ns []int64) int64 {
+	if len(ns) == 0 {
+		return 0
+	}
+	s := slices.Clone(ns)
+	slices.Sort(s)
+	return s[(len(s)-1)/2]
 }

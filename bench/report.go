@@ -12,6 +12,7 @@ type row struct {
 	Case    string
 	Samples []time.Duration
 	CPU     []time.Duration // user + system time of each sample
+	Minflt  []int64         // minor page faults of each sample
 	RSSKB   int64           // highest peak RSS over the samples (0: not measured)
 	// Ref is the pyward row this row is compared with (nil for pyward's own
 	// rows, which show the ratio as 1×).
@@ -44,6 +45,7 @@ func (r *row) median() time.Duration { return median(r.Samples) }
 func (r *row) add(s sample) {
 	r.Samples = append(r.Samples, s.Wall)
 	r.CPU = append(r.CPU, s.CPU)
+	r.Minflt = append(r.Minflt, s.Minflt)
 	r.RSSKB = max(r.RSSKB, s.RSSKB)
 }
 
@@ -78,11 +80,11 @@ func (s *suite) markdown() string {
 	if len(s.Setup) > 0 {
 		b.WriteString("\n")
 	}
-	b.WriteString("| tool | case | median | min | runs | peak RSS | vs pyward | target | result |\n")
-	b.WriteString("|---|---|---:|---:|---:|---:|---:|---|---|\n")
+	b.WriteString("| tool | case | median | min | CPU | page faults | runs | peak RSS | vs pyward | target | result |\n")
+	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
 	for _, r := range s.Rows {
 		if r.Skipped != "" {
-			fmt.Fprintf(&b, "| %s | %s | — | — | 0 | — | — | %s | not run: %s |\n",
+			fmt.Fprintf(&b, "| %s | %s | — | — | — | — | 0 | — | — | %s | not run: %s |\n",
 				r.Tool, r.Case, targets(r), cell(r.Skipped))
 			continue
 		}
@@ -97,8 +99,15 @@ func (s *suite) markdown() string {
 				ratio = fmt.Sprintf("%.1f×", x)
 			}
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %s | %s | %s | %s |\n",
-			r.Tool, r.Case, fmtDur(r.median()), fmtDur(minimum(r.Samples)), len(r.Samples),
+		cpu, faults := "—", "—"
+		if len(r.CPU) > 0 && median(r.CPU) > 0 {
+			cpu = fmtDur(median(r.CPU))
+		}
+		if m := medianCount(r.Minflt); m > 0 {
+			faults = fmt.Sprintf("%d", m)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s |\n",
+			r.Tool, r.Case, fmtDur(r.median()), fmtDur(minimum(r.Samples)), cpu, faults, len(r.Samples),
 			rss, ratio, targets(r), verdicts(r))
 	}
 	for _, t := range s.Tables {

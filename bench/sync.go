@@ -174,7 +174,7 @@ func runSyncSet(ctx context.Context, cfg *config, s *suite, set *syncSet, dir st
 		if err != nil {
 			return err
 		}
-		pip.add(sample{Wall: a.Wall + b.Wall, RSSKB: max(a.RSSKB, b.RSSKB), CPU: a.CPU + b.CPU})
+		pip.add(sample{Wall: a.Wall + b.Wall, RSSKB: max(a.RSSKB, b.RSSKB), CPU: a.CPU + b.CPU, Minflt: a.Minflt + b.Minflt})
 		if got := countDistInfo(venv); got != n {
 			s.Notes = append(s.Notes, fmt.Sprintf("%s: pip installed %d distributions, expected %d", set.label, got, n))
 		}
