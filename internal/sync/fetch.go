@@ -473,20 +473,25 @@ func (f *fetch) prepare(ctx context.Context, j *job, opts install.Options) error
 	if err := os.Rename(staging, final); err != nil {
 		// Another process won the race, or a stale incomplete tree is there.
 		won, lerr := install.LoadUnpacked(final)
-		if lerr == nil && won.Filename == j.file.Filename {
-			// The winner unpacked the same verified bytes: install from its
-			// tree, as from any cached one, and drop ours (deferred).
+		if lerr == nil && sameEntries(won, w) {
+			// The winner unpacked the same verified bytes (the tree is
+			// keyed by their sha256), perhaps found under another file
+			// name: install from its tree, as from any cached one, and
+			// drop ours (deferred). Messages name this sync's file.
+			won.Filename = j.file.Filename
 			if err := install.Recheck(won, opts); err != nil {
 				return refuse(err)
 			}
 			j.wheel, j.dir = won, final
 			return nil
 		}
-		if lerr != nil {
-			os.RemoveAll(final)
-			if err := os.Rename(staging, final); err != nil {
-				return err
-			}
+		// An incomplete tree, or one whose files are not these bytes':
+		// ours replaces it.
+		if err := discardUnpacked(final); err != nil {
+			return err
+		}
+		if err := os.Rename(staging, final); err != nil {
+			return err
 		}
 	}
 	renamed = true

@@ -199,3 +199,90 @@ func TestPrepareLosesRenameRace(t *testing.T) {
 		}
 	}
 }
+
+// treeRaceFetcher downloads as its Fetcher does, but first unpacks a tree
+// into the cache where the downloaded wheel's tree goes, as another process
+// would, so that the tree this sync unpacks loses the rename into the
+// cache: the same verified bytes under another file name (tree nil), or
+// other bytes (tree) under the same one.
+type treeRaceFetcher struct {
+	Fetcher
+	ctx   context.Context
+	cache string
+	as    string // the other process's file name
+	tree  []byte // the other process's wheel; nil: the downloaded one
+	err   *error
+}
+
+func (rf treeRaceFetcher) Download(ctx context.Context, f index.File, dst io.Writer) (string, error) {
+	var buf bytes.Buffer
+	sum, err := rf.Fetcher.Download(ctx, f, &buf)
+	if err != nil {
+		return sum, err
+	}
+	if *rf.err == nil {
+		tree := rf.tree
+		if tree == nil {
+			tree = buf.Bytes()
+		}
+		final := unpackedPath(rf.cache, sum)
+		if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+			*rf.err = err
+		} else {
+			_, *rf.err = install.UnpackSealed(rf.ctx, bytes.NewReader(tree), int64(len(tree)), rf.as, final, install.Options{AllowStartup: true})
+		}
+	}
+	_, err = dst.Write(buf.Bytes())
+	return sum, err
+}
+
+// TestPrepareLosesRenameToOtherTree: when the tree that won the rename
+// into the cache was made from the same bytes under another file name,
+// this sync installs and removes its own staging tree; when it was made
+// from other bytes (a wheel with an extra module), it is replaced by this
+// sync's tree and none of its files is installed. Either way the
+// environment verifies against the lock.
+func TestPrepareLosesRenameToOtherTree(t *testing.T) {
+	other := testindex.Dist{Name: "Alpha", Version: "1.0", Modules: map[string]string{"alpha/other.py": "X = 1\n"}}
+	otherName, otherData, err := testindex.BuildWheel(other, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		as   string
+		tree []byte
+	}{
+		{"same bytes, other file name", "alpha-1.0-py2.py3-none-any.whl", nil},
+		{"other bytes, same file name", otherName, otherData},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, lock, o, c := oneWheelClient(t)
+			var otherErr error
+			o.Fetcher = treeRaceFetcher{Fetcher: c, ctx: context.Background(), cache: f.cache, as: tc.as, tree: tc.tree, err: &otherErr}
+			res, err := Sync(context.Background(), o)
+			if otherErr != nil {
+				t.Fatalf("the other process's unpack: %v", otherErr)
+			}
+			if err != nil {
+				t.Fatalf("sync that lost the race: %v", err)
+			}
+			if len(res.Install) != 1 {
+				t.Fatalf("installed %+v; want alpha", res.Install)
+			}
+			entries, err := os.ReadDir(filepath.Join(f.cache, "tmp"))
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				t.Errorf("left in the cache's tmp: %s", e.Name())
+			}
+			if _, err := os.Stat(sitePath(t, f.venv, "alpha/other.py")); err == nil {
+				t.Error("a file of the other tree was installed")
+			}
+			if _, err := Sync(context.Background(), Options{Lock: lock, Venv: f.venv, Python: f.py, Offline: true, CacheDir: f.cache, Verify: true}); err != nil {
+				t.Errorf("%s does not verify against the lock: %v", f.venv, err)
+			}
+		})
+	}
+}
