@@ -111,3 +111,67 @@ func TestMetadataFileVerifiedBeforeCaching(t *testing.T) {
 		t.Errorf("second read (the index now serves the right file): %v", err)
 	}
 }
+
+// noCacheWriter marks every response it carries "Cache-Control: no-cache".
+type noCacheWriter struct {
+	http.ResponseWriter
+	marked bool
+}
+
+func (w *noCacheWriter) mark() {
+	if !w.marked {
+		w.marked = true
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+}
+
+func (w *noCacheWriter) WriteHeader(code int) { w.mark(); w.ResponseWriter.WriteHeader(code) }
+
+func (w *noCacheWriter) Write(b []byte) (int, error) { w.mark(); return w.ResponseWriter.Write(b) }
+
+// TestRangeMetadataExpires: METADATA read by range requests is reused only
+// while the range response allows it. A server that marks its wheel
+// responses "no-cache" is asked again by the next client sharing the
+// cache; offline, the stored copy serves.
+func TestRangeMetadataExpires(t *testing.T) {
+	const wheel = "victim-1.0-py3-none-any.whl"
+	ix, err := testindex.New([]testindex.Dist{{Name: "victim", Version: "1.0", Requires: []string{"dep"}}}, testindex.Options{NoMetadataFiles: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/files/") {
+			w = &noCacheWriter{ResponseWriter: w}
+		}
+		ix.Handler().ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	cache := t.TempDir()
+	for _, step := range []struct {
+		name     string
+		offline  bool
+		requests bool // the wheel is requested during the step
+	}{
+		{"first read", false, true},
+		{"stale: read again", false, true},
+		{"offline: the stored copy", true, false},
+	} {
+		before := ix.RequestsFor("/files/" + wheel)
+		c := newClient(t, func(o *Options) { o.CacheDir = cache; o.Offline = step.offline }, Source{Name: "test", URL: srv.URL + "/simple/"})
+		p, err := c.Project(ctx, "victim")
+		if err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		md, _, err := c.Metadata(ctx, p.Files[0])
+		c.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if len(md.RequiresDist) != 1 || md.RequiresDist[0].Name != "dep" {
+			t.Errorf("%s: Requires-Dist %v, want [dep]", step.name, md.RequiresDist)
+		}
+		if n := ix.RequestsFor("/files/"+wheel) - before; (n > 0) != step.requests {
+			t.Errorf("%s: %d requests for the wheel, want them: %v", step.name, n, step.requests)
+		}
+	}
+}
