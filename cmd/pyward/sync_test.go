@@ -1,10 +1,16 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pyward/pyward/internal/lockfile"
+	"github.com/pyward/pyward/internal/testindex"
 )
 
 // writeSixLock writes a one-package hashed requirements.txt into dir.
@@ -101,6 +107,64 @@ wheels = [{ url = "https://127.0.0.1:1/files/six-1.16.0-py2.py3-none-any.whl", h
 			}
 			if _, err := os.Stat(venv); !os.IsNotExist(err) {
 				t.Errorf("the environment was created (%v)", err)
+			}
+		})
+	}
+}
+
+// A wheel shipping start-up code (sitecustomize.py) is refused by sync
+// with exit 2 and the flag that would allow it named; --allow-startup NAME
+// and its alias --allow-pth NAME install it, and allowing another project
+// does not.
+func TestSyncAllowStartupFlags(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("no python3")
+	}
+	isolateConfig(t)
+	dir := t.TempDir()
+	fn, data, err := testindex.BuildWheel(testindex.Dist{Name: "demo", Version: "1.0", RawEntries: map[string]string{"sitecustomize.py": "import os\n"}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wheel := filepath.Join(dir, fn)
+	if err := os.WriteFile(wheel, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	lockData, err := lockfile.MarshalPylock(&lockfile.Lock{CreatedBy: "test", Packages: []lockfile.Package{{Name: "demo", Version: "1.0",
+		Wheels: []lockfile.File{{Name: fn, URL: "file://" + wheel, Size: int64(len(data)), Hashes: map[string]string{"sha256": hex.EncodeToString(sum[:])}}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock := filepath.Join(dir, "pylock.toml")
+	if err := os.WriteFile(lock, lockData, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name    string
+		flags   []string
+		allowed bool
+	}{
+		{"no flag", nil, false},
+		{"another project allowed", []string{"--allow-startup", "other"}, false},
+		{"--allow-startup", []string{"--allow-startup", "demo"}, true},
+		{"--allow-pth", []string{"--allow-pth", "demo"}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			venv := filepath.Join(t.TempDir(), "venv")
+			code, _, stderr := runPyward(t, append([]string{"sync", lock, "--venv", venv, "--no-cache"}, tt.flags...)...)
+			installed, _ := filepath.Glob(filepath.Join(venv, "lib", "python*", "site-packages", "sitecustomize.py"))
+			if tt.allowed {
+				if code != exitOK || len(installed) != 1 {
+					t.Fatalf("exit %d, installed %v; want 0 and sitecustomize.py (stderr %q)", code, installed, stderr)
+				}
+				return
+			}
+			if code != exitUsage || !strings.Contains(stderr, "sitecustomize.py") || !strings.Contains(stderr, "--allow-startup demo") {
+				t.Errorf("exit %d, stderr %q; want 2 naming sitecustomize.py and --allow-startup demo", code, stderr)
+			}
+			if _, err := os.Stat(venv); err == nil {
+				t.Error("the environment was created for a refused wheel")
 			}
 		})
 	}
