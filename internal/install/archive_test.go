@@ -18,6 +18,8 @@ type rawEntry struct {
 	localName string // local-header name; "" means name
 	data      string // stored uncompressed
 	sameAs    int    // > 0: point at the local entry of entries[sameAs-1] instead of writing one
+	badCRC    bool   // headers carry a CRC-32 that is not the data's
+	declared  int    // > 0: the central directory's uncompressed size, in place of the data's
 }
 
 // rawZip writes entries as a zip of stored files.
@@ -38,7 +40,7 @@ func rawZip(entries []rawEntry) []byte {
 		h := make([]byte, 30)
 		le.PutUint32(h[0:], 0x04034b50)
 		le.PutUint16(h[4:], 20)
-		le.PutUint32(h[14:], crc32.ChecksumIEEE([]byte(e.data)))
+		le.PutUint32(h[14:], crcOf(e))
 		le.PutUint32(h[18:], uint32(len(e.data)))
 		le.PutUint32(h[22:], uint32(len(e.data)))
 		le.PutUint16(h[26:], uint16(len(local)))
@@ -48,17 +50,21 @@ func rawZip(entries []rawEntry) []byte {
 	}
 	cd := buf.Len()
 	for i, e := range entries {
-		data := e.data
+		src := e
 		if e.sameAs > 0 {
-			data = entries[e.sameAs-1].data
+			src = entries[e.sameAs-1]
+		}
+		declared := len(src.data)
+		if e.declared > 0 {
+			declared = e.declared
 		}
 		h := make([]byte, 46)
 		le.PutUint32(h[0:], 0x02014b50)
 		le.PutUint16(h[4:], 3<<8|20) // made by Unix: the external attributes hold the mode
 		le.PutUint16(h[6:], 20)
-		le.PutUint32(h[16:], crc32.ChecksumIEEE([]byte(data)))
-		le.PutUint32(h[20:], uint32(len(data)))
-		le.PutUint32(h[24:], uint32(len(data)))
+		le.PutUint32(h[16:], crcOf(src))
+		le.PutUint32(h[20:], uint32(len(src.data)))
+		le.PutUint32(h[24:], uint32(declared))
 		le.PutUint16(h[28:], uint16(len(e.name)))
 		le.PutUint32(h[38:], 0o100644<<16)
 		le.PutUint32(h[42:], offsets[i])
@@ -73,6 +79,15 @@ func rawZip(entries []rawEntry) []byte {
 	le.PutUint32(end[16:], uint32(cd))
 	buf.Write(end)
 	return buf.Bytes()
+}
+
+// crcOf is the CRC-32 rawZip writes for e.
+func crcOf(e rawEntry) uint32 {
+	sum := crc32.ChecksumIEEE([]byte(e.data))
+	if e.badCRC {
+		sum ^= 1
+	}
+	return sum
 }
 
 // rawWheel is craft's demo-1.0 wheel written by rawZip, with a RECORD
@@ -109,6 +124,8 @@ func TestCheckArchive(t *testing.T) {
 	for i := 1; i < 8; i++ {
 		bomb = append(bomb, rawEntry{name: fmt.Sprintf("demo/b%d.bin", i), sameAs: 1})
 	}
+	badSignature := rawWheel(nil)
+	copy(badSignature, "XX") // the first local header's signature
 	for _, tc := range []struct {
 		name  string
 		wheel []byte
@@ -128,6 +145,12 @@ func TestCheckArchive(t *testing.T) {
 			}
 			return es
 		}()), rule: RuleRatio, entry: "", bomb: true},
+		{name: "not a zip", wheel: []byte("PK\x03\x04 and nothing of a zip after it"), rule: RuleCorrupt},
+		{name: "local header signature", wheel: badSignature, rule: RuleCorrupt, entry: "demo/__init__.py"},
+		{name: "CRC-32 mismatch", wheel: rawWheel([]rawEntry{{name: "demo/a.py", data: "x = 1\n", badCRC: true}}), rule: RuleCorrupt, entry: "demo/a.py"},
+		// The size is counted as the entry is read: content larger than
+		// the central directory declares is refused, not cut off.
+		{name: "content over the declared size", wheel: rawWheel([]rawEntry{{name: "demo/a.py", data: "x = 1\n", declared: 3}}), rule: RuleCorrupt, entry: "demo/a.py"},
 		{name: "newline", wheel: craft(t, []entry{{name: "demo/x\n/tmp/outside/mod.py", data: "x"}}), rule: RulePath},
 		{name: "carriage return", wheel: craft(t, []entry{{name: "demo/x\r.py", data: "x"}}), rule: RulePath},
 		{name: "tab", wheel: craft(t, []entry{{name: "demo/x\t.py", data: "x"}}), rule: RulePath},

@@ -57,6 +57,9 @@
 //     central directory, as pip (Python's zipfile) requires: tools that read
 //     the local headers would otherwise install other files than the ones
 //     checked;
+//   - RuleCorrupt: the archive reads as a zip, and each entry's local header
+//     leads to its data, which ends inside the archive and decompresses
+//     without error to the size and CRC-32 the central directory declares;
 //   - RuleStartup: nothing runs at interpreter start-up unless the project is
 //     allow-listed (Options.AllowStartup, "--allow-startup NAME"). Start-up
 //     code is what site.py runs without being asked, wherever a wheel can put
