@@ -13,6 +13,7 @@ import (
 	"github.com/pyward/pyward/internal/install"
 	"github.com/pyward/pyward/internal/lock"
 	"github.com/pyward/pyward/internal/provenance"
+	"github.com/pyward/pyward/internal/resolve"
 	"github.com/pyward/pyward/internal/simpleapi"
 	"github.com/pyward/pyward/internal/sync"
 	"github.com/pyward/pyward/internal/venv"
@@ -78,7 +79,7 @@ func isInputError(err error) bool {
 		errors.Is(err, sync.ErrInvalidLock), errors.Is(err, sync.ErrRefused), errors.Is(err, sync.ErrEnvironment), errors.Is(err, sync.ErrSources),
 		errors.Is(err, install.ErrUnsafe), errors.Is(err, venv.ErrNotVenv),
 		errors.As(err, &pe2), errors.Is(err, lock.ErrProvenancePolicy),
-		errors.Is(err, fixpr.ErrInput):
+		errors.Is(err, fixpr.ErrInput), errors.Is(err, resolve.ErrEnvironments):
 		return true
 	}
 	return false

@@ -26,6 +26,11 @@ const (
 	HighestTargetPython = 14
 )
 
+// ErrEnvironments is wrapped by the errors a universal resolution returns
+// because of the environments it was asked for (Universe.Environments,
+// Required, RequiresPython) rather than the index: the caller changes them.
+var ErrEnvironments = errors.New("resolve: cannot lock for the environments asked")
+
 // Universe describes the environments a universal resolution covers.
 type Universe struct {
 	// RequiresPython is the project's Requires-Python: the interpreter
@@ -368,14 +373,14 @@ func (u *Universe) markerSet() (pep508.MarkerSet, error) {
 		for _, m := range u.Environments {
 			ms, err := pep508.NewMarkerSet(m, "")
 			if err != nil {
-				return s, fmt.Errorf("resolve: environment %q: %w", m, err)
+				return s, fmt.Errorf("%w: environment %q: %w", ErrEnvironments, m, err)
 			}
 			any = any.Or(ms)
 		}
 		s = s.And(any)
 	}
 	if s.IsEmpty() {
-		return s, errors.New("resolve: the environments and Requires-Python leave nothing to resolve for")
+		return s, fmt.Errorf("%w: the environments and Requires-Python leave nothing to resolve for", ErrEnvironments)
 	}
 	return s, nil
 }
@@ -408,7 +413,7 @@ func resolveUniversal(ctx context.Context, p Provider, opts *Options) (*Resoluti
 	for _, m := range u.Required {
 		rs, err := pep508.NewMarkerSet(m, "")
 		if err != nil {
-			return nil, fmt.Errorf("resolve: required environment %q: %w", m, err)
+			return nil, fmt.Errorf("%w: required environment %q: %w", ErrEnvironments, m, err)
 		}
 		requiredSets = append(requiredSets, rs)
 		for _, t := range targets {
@@ -417,7 +422,7 @@ func resolveUniversal(ctx context.Context, p Provider, opts *Options) (*Resoluti
 			}
 		}
 		if universe.Disjoint(rs) {
-			return nil, fmt.Errorf("resolve: required environment %q is outside the resolved environments", m)
+			return nil, fmt.Errorf("%w: required environment %q is outside the resolved environments", ErrEnvironments, m)
 		}
 	}
 	sets := &markerSets{m: map[markerKey]pep508.MarkerSet{}}
@@ -434,7 +439,7 @@ func resolveUniversal(ctx context.Context, p Provider, opts *Options) (*Resoluti
 		fork := queue[0]
 		queue = queue[1:]
 		if solved++; solved > MaxForks {
-			return nil, fmt.Errorf("resolve: more than %d forks; narrow the environments (--environment)", MaxForks)
+			return nil, fmt.Errorf("%w: more than %d forks; narrow the environments (--environment)", ErrEnvironments, MaxForks)
 		}
 		cfg := newConfig(opts)
 		cfg.fork, cfg.sets = &fork, sets
@@ -651,8 +656,8 @@ func mergeForks(done []forkResult, universe pep508.MarkerSet, targets, required 
 			}
 			e.r.Uncovered = append(e.r.Uncovered, t.Name)
 			if slices.Contains(required, t) {
-				return nil, fmt.Errorf("resolve: %s %s has no wheel or allowed sdist for required environment %s",
-					e.r.Name, e.r.Version, t.Name)
+				return nil, fmt.Errorf("%w: %s %s has no wheel or allowed sdist for required environment %s",
+					ErrEnvironments, e.r.Name, e.r.Version, t.Name)
 			}
 		}
 		if len(e.r.Uncovered) > 0 {

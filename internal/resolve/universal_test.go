@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -407,5 +408,40 @@ func TestUniversalCoverage(t *testing.T) {
 	}
 	if len(res.Packages) != len(want) {
 		t.Errorf("got %s, want %d packages", describeUniversal(res), len(want))
+	}
+}
+
+// TestUniversalEnvironmentErrors: environments that leave nothing to lock,
+// or a required environment outside them, are errors the caller fixes
+// (ErrEnvironments), told apart from failures of the index.
+func TestUniversalEnvironmentErrors(t *testing.T) {
+	mp := NewMemoryProvider()
+	if err := mp.Add(MemoryRelease{Name: "a", Version: "1.0"}); err != nil {
+		t.Fatal(err)
+	}
+	marker := func(s string) *pep508.Marker {
+		m, err := pep508.ParseMarker(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	tests := []struct {
+		name string
+		u    Universe
+		want string
+	}{
+		{"environments outside requires-python", Universe{RequiresPython: pep440.MustParseSpecifierSet(">=3.12"),
+			Environments: []*pep508.Marker{marker(`python_version < "3.10"`)}}, "leave nothing to resolve for"},
+		{"required environment outside the environments", Universe{Environments: []*pep508.Marker{marker(`sys_platform == "linux"`)},
+			Required: []*pep508.Marker{marker(`sys_platform == "win32"`)}}, `"sys_platform == \"win32\"" is outside the resolved environments`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Resolve(context.Background(), mp, Options{Requirements: mustReqs(t, "a"), Universal: &tt.u})
+			if !errors.Is(err, ErrEnvironments) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want ErrEnvironments saying %q", err, tt.want)
+			}
+		})
 	}
 }
