@@ -296,11 +296,19 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 		inner = lock.RefuseBuilds(inner)
 	}
 	provider := progress.wrap(inner)
+	requiresPython := in.RequiresPython
+	if universe != nil && requiresPython == "" && !universe.RequiresPython.IsEmpty() {
+		// A universal lock holds for the Python range it was resolved for
+		// (without pyproject.toml, the target's version and later);
+		// recording it makes sync refuse an older interpreter rather than
+		// install a set the lock never checked there.
+		requiresPython = universe.RequiresPython.String()
+	}
 	opts := lock.Options{
 		Requirements: in.Requirements, Constraints: constraints, Provider: provider, Downloader: client, SourceURLs: srcs.URLs(),
 		Target: target, Prereleases: f.pre || in.Pre, StrictRequiresPython: f.strictPython,
 		Preferences: prefs, Upgrade: f.upgrade, UpgradePackages: upgradeNames, ExcludeNewer: cutoff,
-		RequiresPython: in.RequiresPython, Command: lockCommandLine(args, f, output), Universal: universe,
+		RequiresPython: requiresPython, Command: lockCommandLine(args, f, output), Universal: universe,
 	}
 	provKey := "provenance=off"
 	if !f.noProvenance {
