@@ -320,7 +320,7 @@ func lockCase(ctx context.Context, cfg *config, s *suite, ix *testindex.Index, l
 	if err != nil {
 		return err
 	}
-	forks := "?"
+	forks := "? forks"
 	if m := forksRE.FindSubmatch(out.Stderr); m != nil {
 		forks = string(m[1])
 	}
@@ -404,7 +404,7 @@ func lockCase(ctx context.Context, cfg *config, s *suite, ix *testindex.Index, l
 		pipTime = fmtDur(pip.median())
 	}
 	s.Notes = append(s.Notes,
-		fmt.Sprintf("%s: universal cold lock %s with %s forks; single-environment cold lock %s; pip (one environment) %s", label,
+		fmt.Sprintf("%s: universal cold lock %s with %s; single-environment cold lock %s; pip (one environment) %s", label,
 			fmtDur(cold.median()), forks, fmtDur(single.median()), pipTime),
 		fmt.Sprintf("%s: HTTP requests per run: pyward cold %d (single-environment %d), pyward warm %d, pip cold %d", label, coldReqs, singleReqs, warmReqs, pipReqs))
 	if x, ok := pip.ratio(); ok {
@@ -420,8 +420,9 @@ const pipResolverLabel = "(resolver, --dry-run)"
 // single-environment cold lock of the same requirements.
 const lockUniversalMul = 1.5
 
-// forksRE reads the fork count from pyward lock's summary line.
-var forksRE = regexp.MustCompile(`\((\d+) forks\)`)
+// forksRE reads the fork count and its noun ("1 fork", "3 forks") from
+// pyward lock's summary line.
+var forksRE = regexp.MustCompile(`\((\d+ forks?)\)`)
 
 func lockSetsForRSS(cfg *config) []int {
 	switch {

@@ -400,7 +400,10 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	if !a.quiet {
 		forks := ""
 		if universe != nil {
-			forks = fmt.Sprintf(" for every environment (%d forks)", len(res.Resolution.Forks))
+			forks = " for every environment (1 fork)"
+			if n := len(res.Resolution.Forks); n != 1 {
+				forks = fmt.Sprintf(" for every environment (%d forks)", n)
+			}
 		}
 		fmt.Fprintf(a.stderr, "Locked %d packages into %s%s\n", len(res.Lock.Packages), output, forks)
 	}
