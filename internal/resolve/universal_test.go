@@ -184,6 +184,69 @@ func TestUniversalForks(t *testing.T) {
 	checkUniversal(t, mp, reqs, res, checkEnvironments(t, "3.9", "3.10", "3.12"), universe)
 }
 
+// TestUniversalForksPreferOneVersion: the fork below Python 3.10 is solved
+// first and can take only leaf 1.0 (dep 1.5 needs leaf<2); the fork above
+// accepts any leaf and takes the same 1.0 rather than the newest, so the
+// lock pins leaf once, everywhere. The earlier fork's choice is only a
+// preference: where the later fork needs another leaf (on Windows, other
+// needs leaf>=2), that fork takes the newest.
+func TestUniversalForksPreferOneVersion(t *testing.T) {
+	mp := NewMemoryProvider()
+	for _, r := range []MemoryRelease{
+		{Name: "app", Version: "1.0", Requires: []string{"dep<2 ; python_version < '3.10'", "dep>=2 ; python_version >= '3.10'"}},
+		{Name: "dep", Version: "1.5", Requires: []string{"leaf<2"}},
+		{Name: "dep", Version: "2.3", Requires: []string{"leaf", "other ; sys_platform == 'win32'"}},
+		{Name: "other", Version: "1.0", Requires: []string{"leaf>=2"}},
+		{Name: "leaf", Version: "1.0"}, {Name: "leaf", Version: "2.0"}, {Name: "leaf", Version: "3.0"},
+	} {
+		if err := mp.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name        string
+		environment string
+		want        []string
+	}{
+		{"one version across forks", `sys_platform != "win32"`, []string{
+			`app==1.0`,
+			`dep==1.5 ; python_version < "3.10"`,
+			`dep==2.3 ; python_version >= "3.10"`,
+			`leaf==1.0`,
+		}},
+		{"a later fork that cannot keep the choice", "", []string{
+			`app==1.0`,
+			`dep==1.5 ; python_version < "3.10"`,
+			`dep==2.3 ; python_version >= "3.10"`,
+			`leaf==1.0 ; python_version < "3.10"`,
+			`leaf==3.0 ; python_version >= "3.10"`,
+			`other==1.0 ; python_version >= "3.10" and sys_platform == "win32"`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reqs := mustReqs(t, "app")
+			u := &Universe{RequiresPython: pep440.MustParseSpecifierSet(">=3.9")}
+			if tt.environment != "" {
+				m, err := pep508.ParseMarker(tt.environment)
+				if err != nil {
+					t.Fatal(err)
+				}
+				u.Environments = []*pep508.Marker{m}
+			}
+			res, err := Resolve(context.Background(), mp, Options{Requirements: reqs, Universal: u})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := describeUniversal(res), "{"+strings.Join(tt.want, ", ")+"}"; got != want {
+				t.Errorf("got  %s\nwant %s", got, want)
+			}
+			universe, _ := u.markerSet()
+			checkUniversal(t, mp, reqs, res, checkEnvironments(t, "3.9", "3.12"), universe)
+		})
+	}
+}
+
 func TestUniversalForkExplanation(t *testing.T) {
 	mp := NewMemoryProvider()
 	for _, r := range []MemoryRelease{
