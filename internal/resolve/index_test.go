@@ -3,6 +3,7 @@ package resolve
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"math/rand/v2"
 	"net/http"
@@ -316,4 +317,65 @@ func virtualClient(t *testing.T, ix *testindex.Index) *index.Client {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestIndexForksPrefetch resolves, in a synctest bubble, a graph that forks
+// at its root by Python version into two chains of six projects each (x
+// below 3.10, y from 3.10). The forks share one fetcher whose speculation
+// crawls every requirement that applies somewhere in the universe, so
+// both chains are fetched side by side while the first fork is solved: the
+// universal resolution takes no more round trips than one environment's,
+// which walks one chain, plus one for the second version of dep; and fetches
+// every page and metadata file once.
+func TestIndexForksPrefetch(t *testing.T) {
+	const chain = 6
+	dists := []testindex.Dist{
+		{Name: "app", Version: "1.0", Requires: []string{`dep>=2 ; python_version >= "3.10"`, `dep<2 ; python_version < "3.10"`}},
+		{Name: "dep", Version: "1.0", Requires: []string{"x1"}},
+		{Name: "dep", Version: "2.0", Requires: []string{"y1"}},
+	}
+	for i := 1; i <= chain; i++ {
+		for _, c := range []string{"x", "y"} {
+			d := testindex.Dist{Name: fmt.Sprintf("%s%d", c, i), Version: "1.0"}
+			if i < chain {
+				d.Requires = []string{fmt.Sprintf("%s%d", c, i+1)}
+			}
+			dists = append(dists, d)
+		}
+	}
+	ix, err := testindex.New(dists, testindex.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const latency = 20 * time.Millisecond
+	measure := func(t *testing.T, o Options) (res *Resolution, rounds int, requests int64) {
+		synctest.Test(t, func(t *testing.T) {
+			ix.SetLatency(latency)
+			ix.ResetCounts()
+			start := time.Now()
+			var err error
+			res, err = Resolve(context.Background(), NewIndexProvider(virtualClient(t, ix)), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rounds, requests = int(time.Since(start)/latency), ix.Requests()
+		})
+		return res, rounds, requests
+	}
+	_, single, singleReqs := measure(t, linuxOptions(t, "3.12", "app"))
+	res, universal, universalReqs := measure(t, Options{Requirements: reqs(t, "app"),
+		Universal: &Universe{RequiresPython: pep440.MustParseSpecifierSet(">=3.9")}})
+	t.Logf("one environment: %d round trips, %d requests; universal: %d forks, %d round trips, %d requests",
+		single, singleReqs, len(res.Forks), universal, universalReqs)
+	if len(res.Forks) != 2 || len(res.Packages) != 3+2*chain {
+		t.Fatalf("forks %q, packages %s: want 2 forks and both chains", res.Forks, describeUniversal(res))
+	}
+	if universal > single+1 {
+		t.Errorf("universal resolution took %d round trips, one environment %d: the second fork waited for its chain", universal, single)
+	}
+	// The other chain (a page and a metadata file per project) and the
+	// metadata of dep's other release come on top of one environment's.
+	if want := singleReqs + 2*chain + 1; universalReqs > want {
+		t.Errorf("universal resolution made %d requests, want at most %d: something was fetched twice", universalReqs, want)
+	}
 }
