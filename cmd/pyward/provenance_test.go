@@ -106,6 +106,49 @@ func TestLockProvenanceEndToEnd(t *testing.T) {
 	}
 }
 
+// TestLockRequireProvenancePyproject: [tool.pyward] require-provenance in
+// the pyproject.toml being locked refuses a matching package without
+// verified provenance (exit 2, naming package and glob) as the flag does,
+// and lets one with provenance through.
+func TestLockRequireProvenancePyproject(t *testing.T) {
+	isolateConfig(t)
+	ss, _, rootFile := newSigstoreFixture(t)
+	gh, _ := publisherPair()
+	_, indexURL, host := startIndex(t, []testindex.Dist{
+		{Name: "signed", Version: "1.0", Publisher: &gh, Requires: []string{"plain"}},
+		{Name: "plain", Version: "1.0"},
+	}, testindex.Options{Signer: ss})
+	tests := []struct {
+		name, require string
+		wantCode      int
+		wantErr       string
+	}{
+		{"glob matches a package without provenance", `["pla*"]`, exitUsage, "plain 1.0 has no verified provenance (--require-provenance pla*)"},
+		{"exact name without provenance", `["signed", "Plain"]`, exitUsage, "plain 1.0 has no verified provenance"},
+		{"only packages with provenance match", `["sig*"]`, exitOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			pp := filepath.Join(dir, "pyproject.toml")
+			doc := "[project]\nname = \"app\"\nversion = \"1\"\ndependencies = [\"signed\"]\n[tool.pyward]\nrequire-provenance = " + tt.require + "\n"
+			if err := os.WriteFile(pp, []byte(doc), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, "pylock.toml")
+			code, _, stderr := runPyward(t, "lock", pp, "-o", out, "--index-url", indexURL, "--trusted-host", host,
+				"--python-version", "3.12", "--platform", "manylinux_x86_64", "-q", "--trusted-root", rootFile)
+			if code != tt.wantCode || !strings.Contains(stderr, tt.wantErr) {
+				t.Fatalf("exit %d, want %d with %q:\n%s", code, tt.wantCode, tt.wantErr, stderr)
+			}
+			_, err := os.Stat(out)
+			if written := err == nil; written != (tt.wantCode == exitOK) {
+				t.Fatalf("lock written: %v, want %v", written, tt.wantCode == exitOK)
+			}
+		})
+	}
+}
+
 func readLockForTest(path string) (*lockfile.Lock, string, error) {
 	return lock.ReadLock(path, strings.HasSuffix(path, ".toml"))
 }
