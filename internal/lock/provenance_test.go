@@ -3,8 +3,10 @@ package lock
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/provenance"
 )
 
@@ -36,5 +38,85 @@ func TestVerdicts(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Dir(v.path(body, sha))); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestJudge: change detection and --require-provenance for one package
+// against the lock being replaced. A publisher differing in repository or
+// workflow, an added publisher, or lost provenance is refused unless
+// --allow-publisher-change names the package, which records the change; the
+// record stays with that version on later re-locks.
+func TestJudge(t *testing.T) {
+	gh := func(repo, workflow string) provenance.Identity {
+		return provenance.Identity{Kind: provenance.KindGitHub, Claims: map[string]string{"repository": repo, "workflow": workflow}}
+	}
+	own, moved, otherWorkflow := gh("acme/demo", "release.yml"), gh("mallory/demo", "release.yml"), gh("acme/demo", "nightly.yml")
+	ids := func(ids ...provenance.Identity) []provenance.Identity { return ids }
+	const accepted = "accepted with --allow-publisher-change: demo 1.1 was published by GitHub repository=mallory/demo workflow=release.yml, but 1.0 by GitHub repository=acme/demo workflow=release.yml"
+	tests := []struct {
+		name       string
+		prev       *lockfile.Package // nil: no previous lock entry
+		cur        lockfile.Package
+		require    []string
+		allow      []string
+		want       string // substring of the refusal; "" means accepted
+		wantChange string // the recorded PublisherChange (exact)
+	}{
+		{name: "same publisher", prev: &lockfile.Package{Version: "1.0", AttestationIdentities: ids(own)},
+			cur: lockfile.Package{Version: "1.1", AttestationIdentities: ids(own)}},
+		{name: "repository differs in case only", prev: &lockfile.Package{Version: "1.0", AttestationIdentities: ids(own)},
+			cur: lockfile.Package{Version: "1.1", AttestationIdentities: ids(gh("ACME/Demo", "release.yml"))}},
+		{name: "another repository", prev: &lockfile.Package{Version: "1.0", AttestationIdentities: ids(own)},
+			cur:  lockfile.Package{Version: "1.1", AttestationIdentities: ids(moved)},
+			want: "demo 1.1 was published by GitHub repository=mallory/demo workflow=release.yml, but 1.0 by GitHub repository=acme/demo workflow=release.yml (if expected, re-lock with --allow-publisher-change demo)"},
+		{name: "another workflow", prev: &lockfile.Package{Version: "1.0", AttestationIdentities: ids(own)},
+			cur:  lockfile.Package{Version: "1.1", AttestationIdentities: ids(otherWorkflow)},
+			want: "demo 1.1 was published by GitHub repository=acme/demo workflow=nightly.yml, but 1.0 by"},
+		{name: "a publisher added beside the old one", prev: &lockfile.Package{Version: "1.0", AttestationIdentities: ids(own)},
+			cur:  lockfile.Package{Version: "1.1", AttestationIdentities: ids(own, moved)},
+			want: "demo 1.1 was published by GitHub repository=mallory/demo"},
+		{name: "lost provenance", prev: &lockfile.Package{Version: "1.0", AttestationIdentities: ids(own)},
+			cur:  lockfile.Package{Version: "1.1"},
+			want: "demo 1.1 has no provenance, but 1.0 was published by GitHub repository=acme/demo workflow=release.yml"},
+		{name: "gained provenance", prev: &lockfile.Package{Version: "1.0"},
+			cur: lockfile.Package{Version: "1.1", AttestationIdentities: ids(own)}},
+		{name: "allowed for another package", prev: &lockfile.Package{Version: "1.0", AttestationIdentities: ids(own)},
+			cur: lockfile.Package{Version: "1.1", AttestationIdentities: ids(moved)}, allow: []string{"other"},
+			want: "--allow-publisher-change demo"},
+		{name: "allowed change is recorded", prev: &lockfile.Package{Version: "1.0", AttestationIdentities: ids(own)},
+			cur: lockfile.Package{Version: "1.1", AttestationIdentities: ids(moved)}, allow: []string{"demo"},
+			wantChange: accepted},
+		{name: "allowed loss is recorded", prev: &lockfile.Package{Version: "1.0", AttestationIdentities: ids(own)},
+			cur: lockfile.Package{Version: "1.1"}, allow: []string{"demo"},
+			wantChange: "accepted with --allow-publisher-change: demo 1.1 has no provenance, but 1.0 was published by GitHub repository=acme/demo workflow=release.yml"},
+		{name: "the record stays with its version", prev: &lockfile.Package{Version: "1.1", AttestationIdentities: ids(moved), PublisherChange: accepted},
+			cur: lockfile.Package{Version: "1.1", AttestationIdentities: ids(moved)}, wantChange: accepted},
+		{name: "the record does not follow a new version", prev: &lockfile.Package{Version: "1.1", AttestationIdentities: ids(moved), PublisherChange: accepted},
+			cur: lockfile.Package{Version: "1.2", AttestationIdentities: ids(moved)}},
+		{name: "required, none", cur: lockfile.Package{Version: "1.0"}, require: []string{"other", "de*"},
+			want: "demo 1.0 has no verified provenance (--require-provenance de*)"},
+		{name: "required by an unnormalized name", cur: lockfile.Package{Version: "1.0"}, require: []string{"Demo"},
+			want: "demo 1.0 has no verified provenance"},
+		{name: "required and present", cur: lockfile.Package{Version: "1.0", AttestationIdentities: ids(own)}, require: []string{"*"}},
+		{name: "required of others only", cur: lockfile.Package{Version: "1.0"}, require: []string{"dem", "other*"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pv := &Provenance{Require: tt.require, AllowChange: tt.allow}
+			if tt.prev != nil {
+				prev := *tt.prev
+				prev.Name = "demo"
+				pv.Previous = &lockfile.Lock{Packages: []lockfile.Package{prev}}
+			}
+			cur := tt.cur
+			cur.Name = "demo"
+			got := pv.judge(&cur)
+			if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+				t.Fatalf("judge = %q, want %q", got, tt.want)
+			}
+			if cur.PublisherChange != tt.wantChange {
+				t.Fatalf("PublisherChange = %q, want %q", cur.PublisherChange, tt.wantChange)
+			}
+		})
 	}
 }
