@@ -20,9 +20,13 @@ var (
 	ghRelease = provenance.Identity{Kind: provenance.KindGitHub, Claims: map[string]string{
 		"repository": "demo-org/demo", "workflow": "release.yml", "environment": "pypi"}}
 	glRelease = provenance.Identity{Kind: provenance.KindGitLab, Claims: map[string]string{
-		"repository": "group/sub/demo", "workflow_filepath": ".gitlab-ci.yml"}}
+		"repository": "group/sub/demo", "workflow_filepath": ".gitlab-ci.yml", "environment": "release"}}
 	googleSA = provenance.Identity{Kind: provenance.KindGoogle, Claims: map[string]string{
 		"email": "publisher@demo.iam.gserviceaccount.com"}}
+	// ActiveState's certificate names the platform's subject; organization
+	// and project come from the publisher object.
+	activeState = provenance.Identity{Kind: provenance.KindActiveState, Claims: map[string]string{
+		"subject": "org:demo-org:project:demo", "organization": "demo-org", "project": "demo"}}
 )
 
 func TestVirtualSigstoreIdentities(t *testing.T) {
@@ -34,7 +38,7 @@ func TestVirtualSigstoreIdentities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []provenance.Identity{ghRelease, glRelease, googleSA} {
+	for _, id := range []provenance.Identity{ghRelease, glRelease, googleSA, activeState} {
 		t.Run(id.Kind, func(t *testing.T) {
 			data, err := ss.Provenance(wheel, wheelSHA, id)
 			if err != nil {
