@@ -12,7 +12,8 @@ import (
 
 // TestProvenanceFetch: the provenance a JSON or HTML page links (the
 // Integrity API URL) is fetched, verifies for its own file, and comes from
-// the HTTP cache the second time; a file without provenance costs no request.
+// the HTTP cache the second time, without a request (the index serves it as
+// immutable); a file without provenance costs no request.
 func TestProvenanceFetch(t *testing.T) {
 	ss, err := provenancetest.New()
 	if err != nil {
@@ -48,7 +49,7 @@ func TestProvenanceFetch(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got := ix.RequestsFor(pu.Path) - before; (round == 0 && got != 1) || (round == 1 && got > 1) {
+				if got := ix.RequestsFor(pu.Path) - before; (round == 0 && got != 1) || (round == 1 && got != 0) {
 					t.Fatalf("round %d: %d requests for %s", round, got, pu.Path)
 				}
 				ids, err := v.VerifyProvenance(provenance.Dist{Filename: f.Filename, SHA256: f.Hashes["sha256"]}, data)
@@ -63,6 +64,11 @@ func TestProvenanceFetch(t *testing.T) {
 			before := ix.Requests()
 			if data, err := c.Provenance(ctx, plain.Files[0]); data != nil || err != nil || ix.Requests() != before {
 				t.Fatalf("file without provenance: %q, %v, %d requests", data, err, ix.Requests()-before)
+			}
+			// The cache writes its entries to disk when the client closes;
+			// the next round's client reads them from there.
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
 			}
 		}
 	}
