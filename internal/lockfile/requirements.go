@@ -21,6 +21,8 @@ const (
 	viaComment      = "# via"
 	identityComment = "# pyward: attestation-identity "
 	changeComment   = "# pyward: publisher-change "
+	// requiresPythonComment is written in the header only.
+	requiresPythonComment = "# Requires-Python:"
 )
 
 // MarshalRequirements renders l as a hashed requirements.txt that
@@ -35,7 +37,7 @@ func MarshalRequirements(l *Lock) ([]byte, error) {
 		fmt.Fprintf(&b, "# To update, run:\n#\n#    %s\n", redact.URLs(l.Command))
 	}
 	if l.RequiresPython != "" {
-		fmt.Fprintf(&b, "#\n# Requires-Python: %s\n", l.RequiresPython)
+		fmt.Fprintf(&b, "#\n%s %s\n", requiresPythonComment, l.RequiresPython)
 	}
 	b.WriteString("#\n")
 	for _, ix := range l.Indexes {
@@ -153,6 +155,9 @@ type RequirementsSources struct {
 	// publisher-change" comment.
 	Identities map[int][]AttestationIdentity
 	Changes    map[int]string
+	// RequiresPython is the header's "# Requires-Python:" line: the Python
+	// versions a pyward lock was resolved for ("" when absent).
+	RequiresPython string
 }
 
 // MayRecordProvenance reports whether a requirements lock's text holds
@@ -163,15 +168,17 @@ func MayRecordProvenance(data []byte) bool {
 	return bytes.Contains(data, []byte(identityComment)) || bytes.Contains(data, []byte(changeComment))
 }
 
-// ReadRequirementsSources reads the "# pyward: index" header lines and the
-// "# from" and "# via" comments under each requirement (on the comment and
-// continuation lines that follow it, before the next requirement). A
-// malformed index line is an error naming its line.
+// ReadRequirementsSources reads the "# pyward: index" and
+// "# Requires-Python:" header lines and the "# from" and "# via" comments
+// under each requirement (on the comment and continuation lines that follow
+// it, before the next requirement). A malformed index line is an error
+// naming its line.
 func ReadRequirementsSources(file string, data []byte) (*RequirementsSources, error) {
 	out := &RequirementsSources{From: map[int]string{}, Via: map[int][]string{},
 		Identities: map[int][]AttestationIdentity{}, Changes: map[int]string{}}
 	req := 0       // line of the requirement the following comments belong to
 	inVia := false // within a multi-line "# via" list
+	inHeader := true
 	for i, raw := range strings.Split(string(data), "\n") {
 		line := strings.TrimRight(raw, "\r")
 		trimmed := strings.TrimSpace(line)
@@ -184,6 +191,8 @@ func ReadRequirementsSources(file string, data []byte) (*RequirementsSources, er
 				return nil, fmt.Errorf("%s:%d: want %sNAME=URL", file, i+1, indexComment)
 			}
 			out.Indexes = append(out.Indexes, IndexRef{Name: name, URL: u})
+		case inHeader && strings.HasPrefix(trimmed, requiresPythonComment):
+			out.RequiresPython = strings.TrimSpace(trimmed[len(requiresPythonComment):])
 		case strings.HasPrefix(trimmed, identityComment):
 			id, err := ParseAttestationIdentity(trimmed[len(identityComment):])
 			if err != nil {
@@ -218,14 +227,14 @@ func ReadRequirementsSources(file string, data []byte) (*RequirementsSources, er
 		case line[0] == ' ' || line[0] == '\t':
 			// a continuation (--hash) line of the requirement above
 		case strings.HasPrefix(trimmed, "-"):
-			req = 0 // an option line
+			req, inHeader = 0, false // an option line
 			if h, ok := strings.CutPrefix(trimmed, "--trusted-host"); ok && (h == "" || h[0] == ' ' || h[0] == '=') {
 				if h = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(h), "=")); h != "" {
 					out.TrustedHosts = append(out.TrustedHosts, h)
 				}
 			}
 		default:
-			req, inVia = i+1, false
+			req, inVia, inHeader = i+1, false, false
 		}
 	}
 	return out, nil

@@ -12,8 +12,9 @@ import (
 func TestSourcesRoundTrip(t *testing.T) {
 	mk := func() *Lock {
 		return &Lock{
-			Indexes:      []IndexRef{{Name: "corp", URL: "https://u:secret@corp.example/simple/"}, {Name: "pypi", URL: "https://pypi.org/simple/"}},
-			TrustedHosts: []string{"corp.example:8080"},
+			Indexes:        []IndexRef{{Name: "corp", URL: "https://u:secret@corp.example/simple/"}, {Name: "pypi", URL: "https://pypi.org/simple/"}},
+			TrustedHosts:   []string{"corp.example:8080"},
+			RequiresPython: ">=3.9, <3.13",
 			Packages: []Package{
 				{Name: "acme", Version: "1.0", Index: "https://u:secret@corp.example/simple/", Wheels: []File{{Name: "acme-1.0-py3-none-any.whl", URL: "https://corp.example/f/acme-1.0-py3-none-any.whl", Hashes: map[string]string{"sha256": strings.Repeat("a", 64)}}}},
 				{Name: "six", Version: "1.16.0", Index: "https://pypi.org/simple/", Via: []string{"acme"}, Wheels: []File{{Name: "six-1.16.0-py3-none-any.whl", URL: "https://pypi.org/f/six-1.16.0-py3-none-any.whl", Hashes: map[string]string{"sha256": strings.Repeat("b", 64)}}}},
@@ -35,6 +36,9 @@ func TestSourcesRoundTrip(t *testing.T) {
 	}
 	if !reflect.DeepEqual(rs.Indexes, wantRefs) || !reflect.DeepEqual(rs.TrustedHosts, []string{"corp.example:8080"}) {
 		t.Errorf("requirements: indexes %+v, trusted %q\n%s", rs.Indexes, rs.TrustedHosts, req)
+	}
+	if rs.RequiresPython != ">=3.9, <3.13" {
+		t.Errorf("requirements: Requires-Python %q\n%s", rs.RequiresPython, req)
 	}
 	var from []string
 	for i, line := range strings.Split(string(req), "\n") {
@@ -62,6 +66,12 @@ func TestSourcesRoundTrip(t *testing.T) {
 	}
 	if _, err := ReadRequirementsSources("r.txt", []byte("# pyward: index corp\n")); err == nil || !strings.Contains(err.Error(), "r.txt:1") {
 		t.Errorf("malformed index line: %v", err)
+	}
+	// Only the header says what Python the lock is for: the same comment
+	// under a requirement is a note about that requirement.
+	rs, err = ReadRequirementsSources("r.txt", []byte("acme==1.0 \\\n    --hash=sha256:"+strings.Repeat("a", 64)+"\n# Requires-Python: <3\n"))
+	if err != nil || rs.RequiresPython != "" {
+		t.Errorf("Requires-Python below a requirement: %q, %v", rs.RequiresPython, err)
 	}
 }
 

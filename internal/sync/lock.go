@@ -140,6 +140,7 @@ func LoadLock(ctx context.Context, file string) (*Lock, error) {
 		return nil, err
 	}
 	l.Indexes = rs.Indexes
+	l.RequiresPython = rs.RequiresPython
 	for i := range l.Entries {
 		if e := &l.Entries[i]; e.line > 0 {
 			e.Index = rs.From[e.line]

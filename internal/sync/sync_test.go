@@ -327,6 +327,8 @@ func TestSyncRefusals(t *testing.T) {
 		{name: "editable", lock: "-e ./src\n", target: ErrInvalidLock, msg: []string{"editable"}},
 		{name: "selected twice", lock: "alpha==1.0 ; python_version >= '3' --hash=sha256:" + strings.Repeat("a", 64) + "\nalpha==0.9 ; python_version >= '3.1' --hash=sha256:" + strings.Repeat("b", 64) + "\n",
 			target: ErrInvalidLock, msg: []string{"also selected", "requirements.txt:1"}},
+		{name: "python outside the lock's range", lock: "#\n# Requires-Python: <3\n#\n" + string(goodData), target: ErrEnvironment,
+			msg: []string{"requirements.txt", "requires-python", "<3"}},
 		{name: "marker excludes all", lock: "alpha==1.0 ; python_version < '3' --hash=sha256:" + strings.Repeat("a", 64) + "\n", target: nil},
 		{name: "hash not on index", lock: "alpha==1.0 --hash=sha256:" + strings.Repeat("a", 64) + "\n", target: ErrRefused, msg: []string{"alpha==1.0", "no file of this version"}},
 		{name: "sdist only", lock: "srconly==1.0 --hash=sha256:" + sdistHash(t, f.ix, "srconly-1.0.tar.gz") + "\n", target: ErrRefused, msg: []string{"srconly-1.0.tar.gz", "--allow-build"}},
