@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 func FuzzCheck(f *testing.F) {
@@ -18,7 +21,9 @@ func FuzzCheck(f *testing.F) {
 	f.Add(rawWheel([]rawEntry{{name: "demo/a.py", localName: "demo/b.py", data: "x"}, {name: "demo/c.py", sameAs: 1}}))
 	f.Add([]byte("PK\x03\x04"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
 		w, err := Check(bytes.NewReader(data), int64(len(data)), "demo-1.0-py3-none-any.whl", Options{Limits: Limits{MaxFileSize: 1 << 20, MaxTotalSize: 4 << 20}})
+		budgettest.Check(t, len(data), start)
 		if err == nil && w == nil {
 			t.Fatal("nil wheel without error")
 		}
@@ -31,8 +36,10 @@ func FuzzPth(f *testing.F) {
 	f.Add([]byte("# c\nimport os\n/abs\nrel/dir\n../up\r\n\ufeffx"))
 	f.Add([]byte("a\\b\x85import\tx\u2028./c/../d"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
 		executableLine(data)
 		dirs, _ := pthDirs(data)
+		budgettest.Check(t, len(data), start)
 		for _, d := range dirs {
 			if d == ".." || strings.HasPrefix(d, "../") || strings.HasPrefix(d, "/") {
 				t.Fatalf("pthDirs(%q) returned %q", data, d)
@@ -45,7 +52,9 @@ func FuzzParseRecord(f *testing.F) {
 	f.Add([]byte("a.py,sha256=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,3\nR,,\n"))
 	f.Add([]byte("\"a\nb\",,\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
 		entries, err := ParseRecord(data)
+		budgettest.Check(t, len(data), start)
 		if err != nil {
 			return
 		}
@@ -89,7 +98,9 @@ func FuzzCheckRecordHash(f *testing.F) {
 func FuzzParseEntryPoints(f *testing.F) {
 	f.Add([]byte("[console_scripts]\na = b:c\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
 		ParseEntryPoints(data)
+		budgettest.Check(t, len(data), start)
 	})
 }
 

@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pyward/pyward/internal/testindex"
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 // unpackDist builds and unpacks d's wheel.
@@ -126,7 +128,9 @@ func FuzzParseOwnRecord(f *testing.F) {
 	f.Add(formatOwnRecord([]RecordEntry{{Path: "a", Hash: hashOf(nil), Size: 0}}))
 	f.Add([]byte(recordHeader + "00\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
 		entries, err := parseOwnRecord(data)
+		budgettest.Check(t, len(data), start)
 		if err != nil {
 			return
 		}

@@ -4,6 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 // FuzzParse checks that no input panics and that whatever parses survives
@@ -30,7 +33,9 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
 		m, err := Parse(data)
+		budgettest.Check(t, len(data), start)
 		if err != nil {
 			if m != nil {
 				t.Fatal("non-nil metadata with an error")

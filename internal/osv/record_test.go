@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 func TestParseYAMLAndJSONAgree(t *testing.T) {
@@ -150,14 +152,17 @@ func FuzzParseRecord(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, asJSON bool) {
 		var r *Record
 		var err error
+		start := time.Now()
 		if asJSON {
 			r, err = ParseJSON(data)
+			budgettest.Check(t, len(data), start)
 			want, wantErr := decoderParseJSON(data)
 			if (err == nil) != (wantErr == nil) || !reflect.DeepEqual(r, want) {
 				t.Fatalf("ParseJSON = %+v, %v; through a json.Decoder alone: %+v, %v", r, err, want, wantErr)
 			}
 		} else {
 			r, err = ParseYAML(data)
+			budgettest.Check(t, len(data), start)
 		}
 		if err != nil {
 			if err.Error() == "" {

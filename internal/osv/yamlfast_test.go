@@ -5,7 +5,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -122,7 +124,9 @@ func FuzzFastYAML(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
 		got, gerr := fastYAML(data)
+		budgettest.Check(t, len(data), start)
 		if gerr != nil {
 			return
 		}

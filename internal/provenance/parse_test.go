@@ -4,6 +4,9 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 func TestParseRejects(t *testing.T) {
@@ -91,7 +94,9 @@ func FuzzParse(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
 		p, err := Parse(data)
+		budgettest.Check(t, len(data), start)
 		if err != nil {
 			return
 		}

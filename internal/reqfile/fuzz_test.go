@@ -3,7 +3,10 @@ package reqfile
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 // FuzzParse checks that no input panics, that every error names the file
@@ -29,7 +32,9 @@ func FuzzParse(f *testing.F) {
 	files := map[string]string{"other.txt": "bar\n-r other.txt\n", "cons.txt": "bar<2\n"}
 	opts := memFS(files, map[string]string{"TOKEN": "t"})
 	f.Fuzz(func(t *testing.T, in string) {
+		start := time.Now()
 		file, err := Parse("r.txt", []byte(in), opts)
+		budgettest.Check(t, len(in), start)
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "r.txt:") && !strings.HasPrefix(err.Error(), "other.txt:") && !strings.HasPrefix(err.Error(), "cons.txt:") {
 				t.Fatalf("error without file: %v", err)

@@ -6,6 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 func TestParseHTMLTable(t *testing.T) {
@@ -56,7 +59,9 @@ func FuzzParseHTML(f *testing.F) {
 	f.Add([]byte(`<!-- x --><script>"<a href=y>"</script><a href='z'`))
 	base, _ := url.Parse("https://idx.example/simple/x/")
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
 		pg, err := ParseHTML(data, base)
+		budgettest.Check(t, len(data), start)
 		if err == nil {
 			for _, fl := range pg.Files {
 				if fl.Hashes == nil {
@@ -72,7 +77,9 @@ func FuzzParseJSON(f *testing.F) {
 	f.Add([]byte(`{"meta":{"api-version":"1.4"},"project-status":{"status":"quarantined"},"files":[{"filename":"x","url":"/x","yanked":true,"core-metadata":true}]}`))
 	base, _ := url.Parse("https://idx.example/simple/x/")
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
 		_, _ = ParseJSON(data, base)
+		budgettest.Check(t, len(data), start)
 	})
 }
 

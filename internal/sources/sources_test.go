@@ -6,9 +6,11 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pyward/pyward/internal/index"
 	"github.com/pyward/pyward/internal/lockfile"
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 // fakeEnv is a machine with the given files and variables.
@@ -368,7 +370,10 @@ func FuzzParseINI(f *testing.F) {
 	f.Add([]byte(" leading\n[\n=\n:x\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		lines := strings.Count(string(data), "\n") + 1
-		for _, s := range ParseINI(data) {
+		start := time.Now()
+		sections := ParseINI(data)
+		budgettest.Check(t, len(data), start)
+		for _, s := range sections {
 			if s.Line < 1 || s.Line > lines {
 				t.Fatalf("line %d outside 1..%d", s.Line, lines)
 			}

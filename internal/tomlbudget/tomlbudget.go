@@ -74,7 +74,9 @@ const (
 )
 
 // MaxParseTime is what decoding any document under 1 MiB within the limits
-// may take at most; the fuzz target of every TOML entry point fails above it.
+// may take at most; the fuzz target of every TOML entry point fails above
+// it, and so do those of pyward's other parsers of untrusted input (see
+// budgettest).
 const MaxParseTime = time.Second
 
 // ErrLimit is wrapped by every error for a document over a limit.

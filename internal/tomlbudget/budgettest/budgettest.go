@@ -1,5 +1,9 @@
-// Package budgettest checks tomlbudget.MaxParseTime in the fuzz targets of
-// the TOML entry points.
+// Package budgettest checks tomlbudget.MaxParseTime (no input under 1 MiB
+// may take longer to parse) in the fuzz targets of pyward's parsers of
+// untrusted input: the TOML entry points, and wheels, RECORD, .pth and
+// entry_points.txt files, METADATA, simple-API pages, requirements files,
+// OSV records, provenance and pip configuration. The budget is stated once,
+// in tomlbudget, where it was first needed.
 package budgettest
 
 import (
