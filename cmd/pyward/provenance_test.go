@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -146,6 +148,108 @@ func TestLockRequireProvenancePyproject(t *testing.T) {
 				t.Fatalf("lock written: %v, want %v", written, tt.wantCode == exitOK)
 			}
 		})
+	}
+}
+
+// TestLockRefusesTamperedProvenance: through the lock command, provenance
+// altered after signing (one byte of the signature, the certificate or the
+// log entry; the publisher object relabelled) or signed for another digest
+// refuses the lock with exit 2 and an error naming the file and the check
+// that failed; nothing is written.
+func TestLockRefusesTamperedProvenance(t *testing.T) {
+	isolateConfig(t)
+	ss, dir, rootFile := newSigstoreFixture(t)
+	gh, _ := publisherPair()
+	ix, indexURL, host := startIndex(t, []testindex.Dist{{Name: "signed", Version: "1.0", Publisher: &gh}}, testindex.Options{Signer: ss})
+	const wheel = "signed-1.0-py3-none-any.whl"
+	_, sha, err := ix.File(wheel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	genuine, err := ss.Provenance(wheel, sha, gh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherDigest, err := ss.Provenance(wheel, strings.Repeat("ab", 32), gh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// edit changes the genuine provenance's only bundle through its JSON form.
+	edit := func(change func(bundle map[string]any)) []byte {
+		t.Helper()
+		var doc map[string]any
+		if err := json.Unmarshal(genuine, &doc); err != nil {
+			t.Fatal(err)
+		}
+		change(doc["attestation_bundles"].([]any)[0].(map[string]any))
+		out, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	attestation := func(b map[string]any) map[string]any {
+		return b["attestations"].([]any)[0].(map[string]any)
+	}
+	// flip flips the low bit of byte i (from the end when negative) of the
+	// base64 value m[k].
+	flip := func(m map[string]any, k string, i int) {
+		raw, err := base64.StdEncoding.DecodeString(m[k].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i < 0 {
+			i += len(raw)
+		}
+		raw[i] ^= 1
+		m[k] = base64.StdEncoding.EncodeToString(raw)
+	}
+	tests := []struct {
+		name, check string
+		prov        []byte
+	}{
+		{"signature byte", "signature", edit(func(b map[string]any) {
+			flip(attestation(b)["envelope"].(map[string]any), "signature", 10)
+		})},
+		{"certificate byte", "certificate chain", edit(func(b map[string]any) {
+			flip(attestation(b)["verification_material"].(map[string]any), "certificate", -10)
+		})},
+		{"signed entry timestamp byte", "transparency log inclusion", edit(func(b map[string]any) {
+			vm := attestation(b)["verification_material"].(map[string]any)
+			promise := vm["transparency_entries"].([]any)[0].(map[string]any)["inclusionPromise"].(map[string]any)
+			flip(promise, "signedEntryTimestamp", -10)
+		})},
+		{"signed for another digest", "subject digest", otherDigest},
+		{"publisher object relabelled", "publisher identity", edit(func(b map[string]any) {
+			b["publisher"].(map[string]any)["repository"] = "mallory/signed"
+		})},
+		{"not JSON", "format", []byte("<html></html>")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := ix.SetProvenance(wheel, tt.prov); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".txt")
+			code, _, stderr := runPyward(t, "lock", "signed", "-o", out, "--index-url", indexURL, "--trusted-host", host,
+				"--python-version", "3.12", "--platform", "manylinux_x86_64", "-q", "--trusted-root", rootFile, "--cache-dir", t.TempDir())
+			want := wheel + ": provenance fails the " + tt.check + " check"
+			if code != exitUsage || !strings.Contains(stderr, want) {
+				t.Fatalf("exit %d, want %d with %q:\n%s", code, exitUsage, want, stderr)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Fatal("the lock was written although it was refused")
+			}
+		})
+	}
+	// The genuine provenance still locks, so each refusal above is the
+	// tampering's.
+	if err := ix.SetProvenance(wheel, genuine); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runPyward(t, "lock", "signed", "-o", filepath.Join(dir, "genuine.txt"), "--index-url", indexURL, "--trusted-host", host,
+		"--python-version", "3.12", "--platform", "manylinux_x86_64", "-q", "--trusted-root", rootFile, "--cache-dir", t.TempDir()); code != exitOK {
+		t.Fatalf("genuine: exit %d: %s", code, stderr)
 	}
 }
 
