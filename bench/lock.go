@@ -119,9 +119,11 @@ func lockSuite(ctx context.Context, cfg *config) (*suite, error) {
 	return s, nil
 }
 
-// serveLock serves the lock suite's index (with its latency) and writes
-// its requirement sets into dir until ctx ends, so that single locks can be
-// profiled by hand (PYWARD_CPUPROFILE) against what the suite times.
+// serveLock serves the lock suite's index (with its latency), and the
+// provenance case's signed copy of it, and writes its requirement sets and
+// the signed copy's trusted_root.json into dir until ctx ends, so that
+// single locks can be profiled by hand (PYWARD_CPUPROFILE) against what the
+// suite times.
 func serveLock(ctx context.Context, cfg *config, dir string) error {
 	in := newLockInputs(cfg)
 	ix, err := in.serve()
@@ -140,6 +142,19 @@ func serveLock(ctx context.Context, cfg *config, dir string) error {
 		}
 		fmt.Printf("pyward lock %s -o pylock.toml --index-url %s --trusted-host 127.0.0.1 --cache-dir CACHE -q\n", path, url)
 	}
+	// The provenance case's index: the same graph, every file signed.
+	signed, rootJSON, err := serveSigned(in.dists, in.latency)
+	if err != nil {
+		return err
+	}
+	defer signed.Close()
+	root := filepath.Join(dir, "trusted_root.json")
+	if err := os.WriteFile(root, rootJSON, 0o644); err != nil {
+		return err
+	}
+	top := in.sets[len(in.sets)-1]
+	fmt.Printf("pyward lock %s -o pylock.toml --no-universal --index-url %s/simple/ --trusted-host 127.0.0.1 --cache-dir CACHE -q --trusted-root %s\n",
+		filepath.Join(dir, fmt.Sprintf("reqs-%d.in", len(top))), signed.URL(), root)
 	<-ctx.Done()
 	return nil
 }
@@ -149,15 +164,17 @@ const (
 	lockProvenanceMul = 1.3
 )
 
-// lockProvenanceCase measures what PEP 740 verification costs a lock: the
-// same graph served again with genuine provenance for every file (signed
-// by a provenancetest instance for one GitHub publisher per project),
-// locked for one environment with and without --no-provenance; --trusted-root
-// is the instance's root.
-func lockProvenanceCase(ctx context.Context, cfg *config, s *suite, dists []testindex.Dist, latency time.Duration, top []string) error {
+// serveSigned serves dists with a provenance object for every file, signed
+// by a fresh provenancetest instance for one GitHub publisher per project,
+// and returns the instance's trusted_root.json.
+func serveSigned(dists []testindex.Dist, latency time.Duration) (*testindex.Index, []byte, error) {
 	ss, err := provenancetest.New()
 	if err != nil {
-		return err
+		return nil, nil, err
+	}
+	rootJSON, err := ss.TrustedRootJSON()
+	if err != nil {
+		return nil, nil, err
 	}
 	signed := slices.Clone(dists)
 	for i := range signed {
@@ -166,17 +183,26 @@ func lockProvenanceCase(ctx context.Context, cfg *config, s *suite, dists []test
 	}
 	ix, err := testindex.New(signed, testindex.Options{Latency: latency, CacheControl: pypiCacheControl, Signer: ss})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	ix.Start()
+	return ix, rootJSON, nil
+}
+
+// lockProvenanceCase measures what PEP 740 verification costs a lock: the
+// same graph served again with genuine provenance for every file (signed
+// by a provenancetest instance for one GitHub publisher per project),
+// locked for one environment with and without --no-provenance; --trusted-root
+// is the instance's root.
+func lockProvenanceCase(ctx context.Context, cfg *config, s *suite, dists []testindex.Dist, latency time.Duration, top []string) error {
+	ix, rootJSON, err := serveSigned(dists, latency)
+	if err != nil {
+		return err
+	}
 	defer ix.Close()
 	n := len(top)
 	dir := filepath.Join(cfg.work, "lock", fmt.Sprintf("provenance-%d", n))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	rootJSON, err := ss.TrustedRootJSON()
-	if err != nil {
 		return err
 	}
 	root := filepath.Join(dir, "trusted_root.json")
