@@ -29,7 +29,9 @@
 // by the first check that depends on it (a valid attestation pays for each
 // once). It returns an *Error naming the file and the Check that failed:
 //
-//   - CheckFormat: the object parses and rebuilds into a bundle;
+//   - CheckFormat: the object parses and rebuilds into a bundle, whose
+//     transparency entry carries an inclusion proof (bundle v0.3 requires
+//     one; a signed entry timestamp alone is not enough);
 //   - CheckCertificate: the leaf certificate chains to a Fulcio CA of the
 //     trusted root at the log's integrated time (the certificates live ten
 //     minutes, so the wall clock is never used), with a signed certificate

@@ -125,7 +125,7 @@ func (v *Verifier) verify(dist Dist, a *Attestation, pub *Publisher) (Identity, 
 	fail := func(c Check, err error) (Identity, error) {
 		return Identity{}, &Error{File: dist.Filename, Check: c, Err: err}
 	}
-	parts, perr := a.toBundle()
+	ent, perr := a.toEntity()
 	if perr != nil {
 		perr.File = dist.Filename
 		return Identity{}, perr
@@ -133,9 +133,9 @@ func (v *Verifier) verify(dist Dist, a *Attestation, pub *Publisher) (Identity, 
 	// sigstore-go's full verification is the verdict. Only when it fails
 	// do the separate checks run, in order, so that the error names the
 	// first broken part; a valid attestation pays for each check once.
-	res, err := v.sv.Verify(parts.bundle, verify.NewPolicy(verify.WithoutArtifactUnsafe(), verify.WithoutIdentitiesUnsafe()))
+	res, err := v.sv.Verify(ent, verify.NewPolicy(verify.WithoutArtifactUnsafe(), verify.WithoutIdentitiesUnsafe()))
 	if err != nil {
-		return fail(v.firstFailedCheck(parts, fmt.Errorf("sigstore verification: %w", err)))
+		return fail(v.firstFailedCheck(ent, fmt.Errorf("sigstore verification: %w", err)))
 	}
 	if res.Statement == nil {
 		return fail(CheckFormat, errors.New("envelope holds no in-toto statement"))
@@ -171,16 +171,19 @@ func (v *Verifier) verify(dist Dist, a *Attestation, pub *Publisher) (Identity, 
 // at a time and in the package comment's order, and returns the first that
 // fails with its error; fallback (under CheckSignature) when each passes
 // alone. The certificate check uses the integrated time the entry claims;
-// the transparency log check proves that time. (Parsing the entry is
-// left to this failure path: sigstore-go's verification parses it too.)
-func (v *Verifier) firstFailedCheck(parts *bundleParts, fallback error) (Check, error) {
-	entries, err := parts.bundle.TlogEntries()
+// the transparency log check proves that time.
+func (v *Verifier) firstFailedCheck(ent *entity, fallback error) (Check, error) {
+	entries, err := ent.TlogEntries()
 	if err != nil || len(entries) == 0 {
 		return CheckFormat, fmt.Errorf("transparency entry: %w", errors.Join(err, errors.New("none usable")))
 	}
+	leaf, err := ent.leaf()
+	if err != nil {
+		return CheckCertificate, fmt.Errorf("certificate does not parse: %w", err)
+	}
 	integrated := entries[0].IntegratedTime()
-	if len(parts.leaf.UnhandledCriticalExtensions) == 0 {
-		chains, err := verify.VerifyLeafCertificate(integrated, parts.leaf, v.material)
+	if len(leaf.UnhandledCriticalExtensions) == 0 {
+		chains, err := verify.VerifyLeafCertificate(integrated, leaf, v.material)
 		if err != nil {
 			return CheckCertificate, fmt.Errorf("certificate does not chain to the trusted root at %s: %w",
 				integrated.UTC().Format("2006-01-02T15:04:05Z"), err)
@@ -191,18 +194,18 @@ func (v *Verifier) firstFailedCheck(parts *bundleParts, fallback error) (Check, 
 			}
 		}
 	}
-	sig, err := parts.bundle.SignatureContent()
+	sig, err := ent.SignatureContent()
 	if err != nil {
 		return CheckFormat, err
 	}
-	vc, err := parts.bundle.VerificationContent()
+	vc, err := ent.VerificationContent()
 	if err != nil {
 		return CheckFormat, err
 	}
 	if err := verify.VerifySignature(sig, vc, v.material); err != nil {
 		return CheckSignature, fmt.Errorf("DSSE signature over the statement does not verify: %w", err)
 	}
-	if _, err := v.sv.VerifyTransparencyLogInclusion(parts.bundle); err != nil {
+	if _, err := v.sv.VerifyTransparencyLogInclusion(ent); err != nil {
 		return CheckTransparencyLog, fmt.Errorf("the Rekor entry's inclusion proof, checkpoint or signed entry timestamp does not verify against a log of the trusted root: %w", err)
 	}
 	return CheckSignature, fallback
