@@ -120,6 +120,9 @@ func Lock(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Provenance != nil {
 		pctx, cancel := context.WithCancel(ctx)
 		pre = newProvenancePrefetch(pctx, opts.Provenance)
+		// The verdicts of this run are written once, after the last
+		// verification, whether or not the lock succeeds.
+		defer opts.Provenance.Verdicts.Save()
 		// Prefetches of releases the lock did not keep stop here; none
 		// uses the index client after Lock returns.
 		defer pre.wait()

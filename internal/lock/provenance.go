@@ -2,12 +2,9 @@ package lock
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -54,59 +51,6 @@ type Provenance struct {
 	// Verdicts, when set, remembers the identities a provenance object
 	// verified for, so a re-lock does not verify the same bytes again.
 	Verdicts *Verdicts
-}
-
-// Verdicts is a directory of verification results, one JSON file per
-// (trusted root, provenance body, file digest): the same three inputs give
-// the same result, so a hit is as good as verifying again. Only successes
-// are stored.
-type Verdicts struct {
-	Dir  string
-	Root string // sha256 of the trusted root document
-}
-
-func (v *Verdicts) path(body []byte, fileSHA string) string {
-	key := DataSHA256([]byte(v.Root + "\n" + DataSHA256(body) + "\n" + fileSHA))
-	return filepath.Join(v.Dir, key[:2], key+".json")
-}
-
-func (v *Verdicts) get(body []byte, fileSHA string) ([]provenance.Identity, bool) {
-	data, err := os.ReadFile(v.path(body, fileSHA))
-	if err != nil || len(data) > provenance.MaxProvenanceSize {
-		return nil, false
-	}
-	var ids []string
-	if json.Unmarshal(data, &ids) != nil || len(ids) == 0 {
-		return nil, false
-	}
-	out := make([]provenance.Identity, 0, len(ids))
-	for _, s := range ids {
-		id, err := provenance.ParseIdentity(s)
-		if err != nil {
-			return nil, false
-		}
-		out = append(out, id)
-	}
-	return out, true
-}
-
-func (v *Verdicts) put(body []byte, fileSHA string, ids []provenance.Identity) {
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = id.String()
-	}
-	data, err := json.Marshal(s)
-	if err != nil {
-		return
-	}
-	p := v.path(body, fileSHA)
-	// Written in place, without a temporary file or fsync: a lock writes
-	// hundreds of these, and the name fixes the content, so a torn or lost
-	// write is at worst a JSON array without its closing bracket, which get
-	// rejects (a verification later).
-	if os.MkdirAll(filepath.Dir(p), 0o755) == nil {
-		_ = os.WriteFile(p, data, 0o644)
-	}
 }
 
 // checkProvenance verifies the locked files' provenance, records identities
@@ -190,7 +134,7 @@ func (pv *Provenance) fetchVerify(ctx context.Context, f index.File, sha string)
 	if err != nil {
 		return nil, err
 	}
-	if pv.Verdicts != nil && len(ids) > 0 {
+	if pv.Verdicts != nil {
 		pv.Verdicts.put(data, sha, ids)
 	}
 	return ids, nil

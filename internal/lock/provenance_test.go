@@ -1,6 +1,8 @@
 package lock
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,23 +23,94 @@ func TestVerdicts(t *testing.T) {
 	if got, ok := v.get(body, sha); !ok || len(got) != 1 || !got[0].Equal(id) {
 		t.Fatalf("hit = %v, %v", got, ok)
 	}
+	v.Save()
 	for name, miss := range map[string]func() bool{
-		"other root":   func() bool { _, ok := (&Verdicts{Dir: dir, Root: "root-b"}).get(body, sha); return ok },
-		"other body":   func() bool { _, ok := v.get([]byte(`{"version":2}`), sha); return ok },
-		"other digest": func() bool { _, ok := v.get(body, "cd"); return ok },
+		"other root": func() bool { _, ok := (&Verdicts{Dir: dir, Root: "root-b"}).get(body, sha); return ok },
+		"other body": func() bool {
+			_, ok := (&Verdicts{Dir: dir, Root: "root-a"}).get([]byte(`{"version":2}`), sha)
+			return ok
+		},
+		"other digest": func() bool { _, ok := (&Verdicts{Dir: dir, Root: "root-a"}).get(body, "cd"); return ok },
 	} {
 		if miss() {
 			t.Errorf("%s: hit", name)
 		}
 	}
-	if err := os.WriteFile(v.path(body, sha), []byte(`["GitHub repository"]`), 0o644); err != nil {
+	if got, ok := (&Verdicts{Dir: dir, Root: "root-a"}).get(body, sha); !ok || len(got) != 1 || !got[0].Equal(id) {
+		t.Fatalf("hit after Save, read by another run = %v, %v", got, ok)
+	}
+	doc := verdictDoc{Version: verdictVersion, Entries: []verdictEntry{{Key: v.key(body, sha), IDs: []string{"GitHub repository"}}}}
+	data, err := json.Marshal(doc)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got, ok := v.get(body, sha); ok {
+	if err := os.WriteFile(filepath.Join(dir, verdictFile), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := (&Verdicts{Dir: dir, Root: "root-a"}).get(body, sha); ok {
 		t.Fatalf("corrupt entry read as %v", got)
 	}
-	if _, err := os.Stat(filepath.Dir(v.path(body, sha))); err != nil {
+	for name, content := range map[string]string{
+		"not JSON":      `{"version":1,"entries":[`,
+		"other version": fmt.Sprintf(`{"version":%d,"entries":[{"key":%q,"ids":[%q]}]}`, verdictVersion+1, v.key(body, sha), id.String()),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, verdictFile), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := (&Verdicts{Dir: dir, Root: "root-a"}).get(body, sha); ok {
+			t.Errorf("%s: read as %v", name, got)
+		}
+	}
+}
+
+// TestVerdictsSaveMerges: runs that save one after the other keep each
+// other's verdicts, a verdict saved again moves to the newest end, and the
+// oldest beyond MaxVerdicts are dropped.
+func TestVerdictsSaveMerges(t *testing.T) {
+	dir := t.TempDir()
+	id := provenance.Identity{Kind: provenance.KindGitHub, Claims: map[string]string{"repository": "o/r", "workflow": "w.yml"}}
+	ids := []provenance.Identity{id}
+	a, b := &Verdicts{Dir: dir, Root: "r"}, &Verdicts{Dir: dir, Root: "r"}
+	a.put([]byte("a"), "1", ids)
+	b.put([]byte("b"), "1", ids)
+	a.Save()
+	b.Save()
+	for _, body := range []string{"a", "b"} {
+		if _, ok := (&Verdicts{Dir: dir, Root: "r"}).get([]byte(body), "1"); !ok {
+			t.Errorf("verdict for %q lost", body)
+		}
+	}
+	c := &Verdicts{Dir: dir, Root: "r"}
+	c.put([]byte("a"), "1", ids) // verified again: now the newest
+	for i := range MaxVerdicts - 1 {
+		c.put([]byte(fmt.Sprint("fill", i)), "1", ids)
+	}
+	c.Save()
+	got := (&Verdicts{Dir: dir, Root: "r"}).read()
+	if len(got) != MaxVerdicts {
+		t.Fatalf("%d entries kept, want MaxVerdicts (%d)", len(got), MaxVerdicts)
+	}
+	d := &Verdicts{Dir: dir, Root: "r"}
+	if _, ok := d.get([]byte("b"), "1"); ok {
+		t.Errorf("oldest verdict kept beyond MaxVerdicts")
+	}
+	if _, ok := d.get([]byte("a"), "1"); !ok {
+		t.Errorf("verdict saved again was dropped as old")
+	}
+	if got[0].Key != c.key([]byte("a"), "1") {
+		t.Errorf("first entry is not the re-saved verdict")
+	}
+	// Nothing new: Save leaves the file alone.
+	before, err := os.ReadFile(filepath.Join(dir, verdictFile))
+	if err != nil {
 		t.Fatal(err)
+	}
+	d.Save()
+	var nilVerdicts *Verdicts
+	nilVerdicts.Save()
+	after, err := os.ReadFile(filepath.Join(dir, verdictFile))
+	if err != nil || string(after) != string(before) {
+		t.Errorf("Save without new verdicts changed the file (%v)", err)
 	}
 }
 
