@@ -5,6 +5,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/pyward/pyward/internal/lock"
@@ -71,9 +72,21 @@ func lockProvenance(f lockFlags, in *lock.Inputs, prev *lockfile.Lock, cacheDir 
 		return nil, "", err
 	}
 	require := append(append([]string(nil), f.requireProvenance...), in.RequireProvenance...)
+	// A refusal names where its glob came from; a glob given both ways is
+	// the flag's.
+	from := map[string]string{}
+	for _, g := range in.RequireProvenance {
+		if !slices.Contains(f.requireProvenance, g) {
+			from[g] = "[tool.pyward] require-provenance"
+		}
+	}
 	for _, g := range require {
 		if _, err := path.Match(g, ""); err != nil || strings.TrimSpace(g) == "" {
-			return nil, "", fmt.Errorf("--require-provenance %q: not a name glob", g)
+			origin := from[g]
+			if origin == "" {
+				origin = "--require-provenance"
+			}
+			return nil, "", fmt.Errorf("%s %q: not a name glob", origin, g)
 		}
 	}
 	var allow []string
@@ -83,7 +96,7 @@ func lockProvenance(f lockFlags, in *lock.Inputs, prev *lockfile.Lock, cacheDir 
 		}
 		allow = append(allow, pep503.Normalize(n))
 	}
-	pv := &lock.Provenance{Verifier: v, Require: require, AllowChange: allow}
+	pv := &lock.Provenance{Verifier: v, Require: require, RequireFrom: from, AllowChange: allow}
 	if cacheDir != "" {
 		pv.Verdicts = &lock.Verdicts{Dir: filepath.Join(cacheDir, provenanceVerdictDir), Root: lock.DataSHA256(rootJSON)}
 	}

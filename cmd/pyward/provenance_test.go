@@ -125,7 +125,7 @@ func TestLockRequireProvenancePyproject(t *testing.T) {
 		wantCode      int
 		wantErr       string
 	}{
-		{"glob matches a package without provenance", `["pla*"]`, exitUsage, "plain 1.0 has no verified provenance (--require-provenance pla*)"},
+		{"glob matches a package without provenance", `["pla*"]`, exitUsage, "plain 1.0 has no verified provenance ([tool.pyward] require-provenance pla*)"},
 		{"exact name without provenance", `["signed", "Plain"]`, exitUsage, "plain 1.0 has no verified provenance"},
 		{"only packages with provenance match", `["sig*"]`, exitOK, ""},
 	}

@@ -50,6 +50,10 @@ type Provenance struct {
 	// Require holds glob patterns (path.Match, on normalized names): a
 	// matching package without verified provenance refuses the lock.
 	Require []string
+	// RequireFrom names where a Require glob came from, for the refusal
+	// (e.g. "[tool.pyward] require-provenance"); a glob it does not name
+	// came from --require-provenance.
+	RequireFrom map[string]string
 	// AllowChange names packages whose publisher may change (or vanish)
 	// relative to Previous; the lock records the accepted change.
 	AllowChange []string
@@ -290,7 +294,11 @@ func (pv *Provenance) judge(p *lockfile.Package) string {
 	if len(p.AttestationIdentities) == 0 {
 		for _, g := range pv.Require {
 			if ok, _ := path.Match(pep503.Normalize(g), name); ok || g == name {
-				return fmt.Sprintf("%s %s has no verified provenance (--require-provenance %s)", p.Name, p.Version, g)
+				from := pv.RequireFrom[g]
+				if from == "" {
+					from = "--require-provenance"
+				}
+				return fmt.Sprintf("%s %s has no verified provenance (%s %s)", p.Name, p.Version, from, g)
 			}
 		}
 	}

@@ -131,6 +131,7 @@ func TestJudge(t *testing.T) {
 		prev       *lockfile.Package // nil: no previous lock entry
 		cur        lockfile.Package
 		require    []string
+		from       map[string]string // RequireFrom
 		allow      []string
 		want       string // substring of the refusal; "" means accepted
 		wantChange string // the recorded PublisherChange (exact)
@@ -168,6 +169,9 @@ func TestJudge(t *testing.T) {
 			cur: lockfile.Package{Version: "1.2", AttestationIdentities: ids(moved)}},
 		{name: "required, none", cur: lockfile.Package{Version: "1.0"}, require: []string{"other", "de*"},
 			want: "demo 1.0 has no verified provenance (--require-provenance de*)"},
+		{name: "required by pyproject.toml", cur: lockfile.Package{Version: "1.0"}, require: []string{"de*"},
+			from: map[string]string{"de*": "[tool.pyward] require-provenance"},
+			want: "demo 1.0 has no verified provenance ([tool.pyward] require-provenance de*)"},
 		{name: "required by an unnormalized name", cur: lockfile.Package{Version: "1.0"}, require: []string{"Demo"},
 			want: "demo 1.0 has no verified provenance"},
 		{name: "required and present", cur: lockfile.Package{Version: "1.0", AttestationIdentities: ids(own)}, require: []string{"*"}},
@@ -175,7 +179,7 @@ func TestJudge(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pv := &Provenance{Require: tt.require, AllowChange: tt.allow}
+			pv := &Provenance{Require: tt.require, RequireFrom: tt.from, AllowChange: tt.allow}
 			if tt.prev != nil {
 				prev := *tt.prev
 				prev.Name = "demo"
