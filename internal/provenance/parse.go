@@ -151,13 +151,18 @@ func (a *Attestation) check() error {
 }
 
 // strictUnmarshal decodes one JSON value and refuses trailing data.
+// json.Unmarshal reads the input in place (a json.Decoder copies it into
+// buffers it grows, which doubled Parse's allocations) and refuses
+// anything after the value as a syntax error; only then is the input read
+// again, to name that case.
 func strictUnmarshal(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(v); err != nil {
-		return err
+	err := json.Unmarshal(data, v)
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) {
+		var first json.RawMessage
+		if json.NewDecoder(bytes.NewReader(data)).Decode(&first) == nil {
+			return errors.New("trailing data after the JSON value")
+		}
 	}
-	if dec.More() {
-		return errors.New("trailing data after the JSON value")
-	}
-	return nil
+	return err
 }

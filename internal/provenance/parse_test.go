@@ -21,6 +21,7 @@ func TestParseRejects(t *testing.T) {
 		{"no certificate", `{"version":1,"attestation_bundles":[{"publisher":{"kind":"GitHub"},"attestations":[{"version":1}]}]}`, "no certificate"},
 		{"bad base64", `{"version":1,"attestation_bundles":[{"publisher":{"kind":"GitHub"},"attestations":[{"version":1,"verification_material":{"certificate":"!!"}}]}]}`, "not valid JSON"},
 		{"trailing", `{"version":1,"attestation_bundles":[]} {}`, "trailing data"},
+		{"trailing bracket", `{"version":1,"attestation_bundles":[]}]`, "trailing data"},
 		{"too large", `{"version":1,"x":"` + strings.Repeat("a", MaxProvenanceSize) + `"}`, "over the limit"},
 	}
 	for _, tt := range tests {
