@@ -6,9 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pyward/pyward/internal/audit"
 	"github.com/pyward/pyward/internal/report"
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 func vuln(pkg, version, id string, aliases ...string) audit.Finding {
@@ -215,7 +217,9 @@ func FuzzParse(f *testing.F) {
 	f.Add(sarif.Bytes())
 	f.Add([]byte(`{"runs": null}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
 		b, err := Parse("fuzz.json", data)
+		budgettest.Check(t, len(data), start)
 		if err != nil {
 			return
 		}

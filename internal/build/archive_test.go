@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 // ent is one archive member for the test archive builders.
@@ -294,7 +297,9 @@ func FuzzUnpack(f *testing.F) {
 		// stop at its deadline without a verdict) and reach the limit
 		// checks sooner.
 		lim := limits{files: 100, fileSize: 64 << 10, total: 256 << 10, ratio: MaxCompressionRatio, ratioAfter: 16 << 10}
+		start := time.Now()
 		root, err := unpack(archive, filepath.Join(base, "out"), lim)
+		budgettest.Check(t, len(data), start)
 		if err != nil {
 			return
 		}

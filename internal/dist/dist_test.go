@@ -5,8 +5,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pyward/pyward/internal/pep425"
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 func TestParseWheelNameTable(t *testing.T) {
@@ -136,7 +138,9 @@ func FuzzParseWheelName(f *testing.F) {
 		f.Add(s, true)
 	}
 	f.Fuzz(func(t *testing.T, s string, order bool) {
+		start := time.Now()
 		w, err := ParseWheelName(s, order)
+		budgettest.Check(t, len(s), start)
 		if err != nil {
 			var fe *FilenameError
 			if !errors.As(err, &fe) || fe.Rule == nil || !errors.Is(err, ErrInvalidWheelFilename) {
@@ -163,7 +167,9 @@ func FuzzParseSdistName(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		start := time.Now()
 		sd, err := ParseSdistName(s)
+		budgettest.Check(t, len(s), start)
 		if err != nil {
 			if !errors.Is(err, ErrInvalidSdistFilename) {
 				t.Fatalf("error %v does not wrap ErrInvalidSdistFilename", err)

@@ -25,6 +25,7 @@ import (
 	"github.com/pyward/pyward/internal/pep508"
 	"github.com/pyward/pyward/internal/resolve"
 	"github.com/pyward/pyward/internal/testindex"
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 // memIndex is an in-memory Index: projects by name, file contents by URL.
@@ -502,7 +503,9 @@ func FuzzParseDocument(f *testing.F) {
 		if pylock {
 			format = Pylock
 		}
+		start := time.Now()
 		doc, err := parseDocument("lock", format, data)
+		budgettest.Check(t, len(data), start)
 		if err != nil {
 			return
 		}
@@ -545,12 +548,18 @@ func FuzzSplitCommand(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		for _, w := range SplitCommand(s) {
+		start := time.Now()
+		words := SplitCommand(s)
+		budgettest.Check(t, len(s), start)
+		for _, w := range words {
 			if len(w) > len(s) {
 				t.Fatalf("word %q longer than input %q", w, s)
 			}
 		}
-		_ = ReadHeader([]byte("# To update, run: " + s + "\n"))
+		header := []byte("# To update, run: " + s + "\n")
+		start = time.Now()
+		_ = ReadHeader(header)
+		budgettest.Check(t, len(header), start)
 	})
 }
 

@@ -6,6 +6,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 func TestMarkerRoundTrip(t *testing.T) {
@@ -35,7 +38,9 @@ func FuzzParseMarker(f *testing.F) {
 	f.Add(Marker(".", []string{"A", "B"}))
 	f.Add(`<!-- pyward-fix group="x\"" advisories="" -->`)
 	f.Fuzz(func(t *testing.T, body string) {
+		start := time.Now()
 		g, ids, ok := ParseMarker(body)
+		budgettest.Check(t, len(body), start)
 		if !ok {
 			return
 		}

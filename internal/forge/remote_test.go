@@ -3,6 +3,9 @@ package forge
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 func TestRepoFromRemote(t *testing.T) {
@@ -25,7 +28,9 @@ func FuzzRepoFromRemote(f *testing.F) {
 	f.Add("git@github.com:octo/hello.git")
 	f.Add("https://x/a/b")
 	f.Fuzz(func(t *testing.T, remote string) {
+		start := time.Now()
 		s := RepoFromRemote(remote)
+		budgettest.Check(t, len(remote), start)
 		if s != "" && (strings.HasPrefix(s, "/") || strings.HasSuffix(s, "/") || !strings.Contains(s, "/")) {
 			t.Errorf("RepoFromRemote(%q) = %q", remote, s)
 		}

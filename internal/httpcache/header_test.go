@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 // checkDecodeHeader holds decodeHeader to its contract: what it handles,
@@ -79,6 +81,9 @@ func FuzzDecodeHeader(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, head []byte) {
+		start := time.Now()
+		decodeHeader(head)
+		budgettest.Check(t, len(head), start)
 		checkDecodeHeader(t, head)
 	})
 }

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 func packEntryFor(body string) *Entry {
@@ -189,7 +191,9 @@ func FuzzReadPackIndex(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer fh.Close()
+		start := time.Now()
 		entries, err := readPackIndex(fh)
+		budgettest.Check(t, len(data), start)
 		if err != nil {
 			return
 		}

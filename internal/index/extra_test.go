@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pyward/pyward/internal/testindex"
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 // TestRangeLargeDirectory reads METADATA from a wheel whose central
@@ -188,7 +189,9 @@ func FuzzParseContentRange(f *testing.F) {
 	f.Add("bytes 0-9/10")
 	f.Add("bytes 1-/")
 	f.Fuzz(func(t *testing.T, s string) {
+		start := time.Now()
 		a, b, n, err := parseContentRange(s)
+		budgettest.Check(t, len(s), start)
 		if err == nil && !(0 <= a && a <= b && b < n) {
 			t.Fatalf("%q → %d %d %d", s, a, b, n)
 		}
@@ -199,7 +202,10 @@ func FuzzParseNetrc(f *testing.F) {
 	f.Add([]byte("machine a login b password c\ndefault login x password y\nmacdef m\n"))
 	f.Add([]byte("machine"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, e := range parseNetrc(data) {
+		start := time.Now()
+		entries := parseNetrc(data)
+		budgettest.Check(t, len(data), start)
+		for _, e := range entries {
 			if e.machine == "default" && e.login == "" && e.password == "" {
 				continue
 			}

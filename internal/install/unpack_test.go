@@ -6,9 +6,11 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pyward/pyward/internal/metadata"
 	"github.com/pyward/pyward/internal/testindex"
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 // A tree's manifest keeps METADATA's header section, not its description
@@ -59,11 +61,14 @@ func FuzzMetadataHeaders(f *testing.F) {
 	f.Add([]byte("Name: demo\nVersion: 1.0\nDescription: one\n        |two\n\n"))
 	f.Add([]byte("\nName: demo\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
+		headers := metadataHeaders(data)
+		budgettest.Check(t, len(data), start)
 		full, err := metadata.Parse(data)
 		if err != nil {
 			return
 		}
-		head, err := metadata.Parse(metadataHeaders(data))
+		head, err := metadata.Parse(headers)
 		if err != nil {
 			t.Fatalf("header section does not parse: %v", err)
 		}

@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 type wantPkg struct {
@@ -124,6 +127,8 @@ func FuzzParseLock(f *testing.F) {
 		if err != nil || format == FormatRequirements || format == FormatPyproject {
 			return
 		}
+		start := time.Now()
 		_, _ = ParseLock(name, format, data)
+		budgettest.Check(t, len(name)+len(data), start)
 	})
 }

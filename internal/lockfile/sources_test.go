@@ -4,6 +4,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 // TestSourcesRoundTrip: the index names, trusted hosts and "# from"
@@ -82,7 +85,9 @@ func FuzzReadRequirementsSources(f *testing.F) {
 	f.Add([]byte("a==1\n    # via\n    #   b\n    #   -r r.in\nc==2\n    # via a\n"))
 	f.Add([]byte("a==1\n  # pyward: publisher-change x\n  # pyward: attestation-identity y\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
 		rs, err := ReadRequirementsSources("f", data)
+		budgettest.Check(t, len(data), start)
 		if err != nil {
 			return
 		}

@@ -1,6 +1,11 @@
 package osv
 
-import "testing"
+import (
+	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
+)
 
 func TestCVSS3BaseScore(t *testing.T) {
 	// Scores as published by NVD / the FIRST CVSS calculator.
@@ -137,7 +142,9 @@ func FuzzCVSS4Score(f *testing.F) {
 	f.Add("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N")
 	f.Add("CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:P/VC:N/VI:H/VA:H/SC:N/SI:L/SA:L/E:P/CR:H")
 	f.Fuzz(func(t *testing.T, v string) {
+		start := time.Now()
 		s, err := CVSS4Score(v)
+		budgettest.Check(t, len(v), start)
 		if err == nil && (s < 0 || s > 10) {
 			t.Fatalf("%q: score %v out of [0,10]", v, s)
 		}
@@ -148,7 +155,9 @@ func FuzzCVSS3BaseScore(f *testing.F) {
 	f.Add("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
 	f.Add("CVSS:3.0/AV:N/AC:H/PR:L/UI:R/S:C/C:L/I:N/A:N")
 	f.Fuzz(func(t *testing.T, v string) {
+		start := time.Now()
 		s, err := CVSS3BaseScore(v)
+		budgettest.Check(t, len(v), start)
 		if err == nil && (s < 0 || s > 10) {
 			t.Fatalf("%q: score %v out of [0,10]", v, s)
 		}

@@ -11,6 +11,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 func TestIndexRoundTripWholeDatabase(t *testing.T) {
@@ -81,7 +84,9 @@ func FuzzDecodeIndex(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		data := append([]byte(indexMagic), body...)
 		data = appendCRC(data)
+		start := time.Now()
 		db, _, err := DecodeIndex(data)
+		budgettest.Check(t, len(data), start)
 		if err != nil {
 			return
 		}

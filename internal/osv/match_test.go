@@ -6,8 +6,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pyward/pyward/internal/pep440"
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 // rangeRecord builds a one-package record with a single ECOSYSTEM range
@@ -341,7 +343,10 @@ func FuzzVersionKey(f *testing.F) {
 	f.Add("01.0")
 	f.Fuzz(func(t *testing.T, v string) {
 		want := strings.ToLower(strings.TrimSpace(pep440.Canonicalize(v, true)))
-		if got := versionKey(v); got != want {
+		start := time.Now()
+		got := versionKey(v)
+		budgettest.Check(t, len(v), start)
+		if got != want {
 			t.Fatalf("versionKey(%q) = %q, want %q", v, got, want)
 		}
 	})

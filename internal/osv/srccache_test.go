@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 // srcRecord is an advisory affecting every version of pkg.
@@ -201,7 +203,9 @@ func FuzzDecodeSourceEntry(f *testing.F) {
 	f.Add(encodeSourceEntry(db, "k", nil), "k")
 	f.Add([]byte(srcMagic), "k")
 	f.Fuzz(func(t *testing.T, data []byte, key string) {
+		start := time.Now()
 		db, _, err := decodeSourceEntry(data, key)
+		budgettest.Check(t, len(data)+len(key), start)
 		if err == nil && db == nil {
 			t.Fatal("nil database without error")
 		}

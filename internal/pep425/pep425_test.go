@@ -4,6 +4,9 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 func TestParseTagTable(t *testing.T) {
@@ -240,7 +243,9 @@ func FuzzParseTag(f *testing.F) {
 		f.Add(s, true)
 	}
 	f.Fuzz(func(t *testing.T, s string, order bool) {
+		start := time.Now()
 		tags, err := ParseCompressedTag(s, order)
+		budgettest.Check(t, len(s), start)
 		// The single-tag shortcut answers exactly as the expansion does.
 		if one, ok := singleTag(s); ok {
 			full, ferr := expandTag(s, order)

@@ -3,6 +3,9 @@ package pep440
 import (
 	"slices"
 	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 var fuzzVersionSeeds = []string{
@@ -19,7 +22,9 @@ func FuzzParse(f *testing.F) {
 	}
 	ref := MustParse("1.0")
 	f.Fuzz(func(t *testing.T, s string) {
+		start := time.Now()
 		v, err := Parse(s)
+		budgettest.Check(t, len(s), start)
 		if err != nil {
 			if _, ok := err.(*ParseError); !ok {
 				t.Fatalf("Parse(%q) error %T is not *ParseError", s, err)
@@ -65,7 +70,9 @@ func FuzzSpecifierSet(f *testing.F) {
 	f.Add(">1.0", "1.0.0.1")
 	f.Add("<=1.0", "1.0+x")
 	f.Fuzz(func(t *testing.T, s, version string) {
+		start := time.Now()
 		ss, err := ParseSpecifierSet(s)
+		budgettest.Check(t, len(s), start)
 		if err != nil {
 			return
 		}

@@ -3,6 +3,9 @@ package pep503
 import (
 	"regexp"
 	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 // pepNormalize is PEP 503's own definition:
@@ -48,7 +51,9 @@ func FuzzNormalize(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		start := time.Now()
 		got := Normalize(s)
+		budgettest.Check(t, len(s), start)
 		if want := pepNormalize(s); got != want {
 			t.Fatalf("Normalize(%q) = %q, want %q", s, got, want)
 		}

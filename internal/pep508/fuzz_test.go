@@ -3,6 +3,9 @@ package pep508
 import (
 	"errors"
 	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 var fuzzMarkerSeeds = []string{
@@ -28,7 +31,9 @@ func FuzzParseMarker(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		start := time.Now()
 		m, err := ParseMarker(s)
+		budgettest.Check(t, len(s), start)
 		if err != nil {
 			var pe *ParseError
 			if !errors.As(err, &pe) || pe.Pos < 0 || pe.Pos > len(s) {
@@ -76,7 +81,9 @@ func FuzzParseRequirement(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		start := time.Now()
 		r, err := ParseRequirement(s)
+		budgettest.Check(t, len(s), start)
 		if err != nil {
 			var pe *ParseError
 			if !errors.As(err, &pe) || pe.Pos < 0 || pe.Pos > len(s) {

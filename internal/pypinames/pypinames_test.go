@@ -4,7 +4,6 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
-	"github.com/pyward/pyward/internal/retry"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +13,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pyward/pyward/internal/retry"
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 func TestParseProjectList(t *testing.T) {
@@ -68,7 +70,9 @@ func FuzzParseProjectList(f *testing.F) {
 	f.Add(`{"projects":[{"name":"b","x":[]}],"meta":{"api-version":"1.1"},"z":null}`)
 	f.Add(`{"meta":{"api-version":"1"},"projects":[{}]}`)
 	f.Fuzz(func(t *testing.T, in string) {
+		start := time.Now()
 		list, err := ParseProjectList(strings.NewReader(in))
+		budgettest.Check(t, len(in), start)
 		if err != nil {
 			return
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/pyward/pyward/internal/retry"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +12,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pyward/pyward/internal/retry"
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 
 	"github.com/pyward/pyward/internal/pep503"
 	"github.com/pyward/pyward/internal/typosquat"
@@ -118,7 +120,9 @@ func FuzzParseTopList(f *testing.F) {
 	f.Add(`{"rows":[{"download_count":1,"project":"a"},{"project":"b"}],"last_update":"x"}`)
 	f.Add(`{"rows":[{}],"q":{"a":[1,2]}}`)
 	f.Fuzz(func(t *testing.T, in string) {
+		start := time.Now()
 		list, err := ParseTopList(strings.NewReader(in))
+		budgettest.Check(t, len(in), start)
 		if err != nil {
 			return
 		}

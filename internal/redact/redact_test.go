@@ -5,6 +5,9 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 func TestURLs(t *testing.T) {
@@ -91,7 +94,9 @@ func FuzzURLs(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		start := time.Now()
 		got := URLs(s)
+		budgettest.Check(t, len(s), start)
 		if len(got) > len(s) {
 			t.Fatalf("URLs grew the text: %q -> %q", s, got)
 		}
@@ -132,6 +137,7 @@ func FuzzWriter(f *testing.F) {
 		w := NewWriter(&out)
 		i := min(int(cut1), len(s))
 		j := min(i+int(cut2), len(s))
+		start := time.Now()
 		for _, part := range []string{s[:i], s[i:j], s[j:]} {
 			if _, err := w.Write([]byte(part)); err != nil {
 				t.Fatal(err)
@@ -140,6 +146,7 @@ func FuzzWriter(f *testing.F) {
 		if err := w.Flush(); err != nil {
 			t.Fatal(err)
 		}
+		budgettest.Check(t, len(s), start)
 		// A split line is redacted as a whole, so the result equals URLs of
 		// each line; lines never join a URL across "\n" or "\r".
 		if want := URLs(s); out.String() != want {

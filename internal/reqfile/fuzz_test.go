@@ -70,7 +70,9 @@ func FuzzDecode(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
 		text, err := decode("r.txt", data)
+		budgettest.Check(t, len(data), start)
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "r.txt") || len(err.Error()) > 4*MaxQuote {
 				t.Fatalf("bad error: %v", err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pyward/pyward/internal/testindex"
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 // checkFastJSON checks decodeJSONPage's contract on data: it declines with a
@@ -399,6 +400,9 @@ func FuzzFastJSONPage(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
+		decodeJSONPage(data)
+		budgettest.Check(t, len(data), start)
 		checkFastJSON(t, data)
 	})
 }
@@ -477,6 +481,9 @@ func FuzzFastJSONPageShaped(f *testing.F) {
 	f.Fuzz(func(t *testing.T, choices []byte) {
 		g := &pageGen{choices: choices}
 		g.object("", 0)
+		start := time.Now()
+		decodeJSONPage(g.out)
+		budgettest.Check(t, len(g.out), start)
 		checkFastJSON(t, g.out)
 	})
 }

@@ -7,6 +7,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 // checkRawValue asserts the contract of the raw-value helpers: whenever one
@@ -65,6 +68,11 @@ func FuzzRawJSONValues(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
+		start := time.Now()
+		rawJSONBool(raw)
+		rawJSONString(raw)
+		rawJSONHashes(raw)
+		budgettest.Check(t, len(raw), start)
 		checkRawValue(t, raw)
 	})
 }
@@ -132,7 +140,14 @@ func FuzzResolveLink(f *testing.F) {
 	f.Add("https://pypi.example/simple/six/", "https://files.example/a/b.whl#sha256=00")
 	f.Add("https://pypi.example/simple/six/", "../../a/./b.whl")
 	f.Add("file:///srv/six/", "https://h/x/../y")
-	f.Fuzz(checkResolveLink)
+	f.Fuzz(func(t *testing.T, base, href string) {
+		if b, err := url.Parse(base); err == nil {
+			start := time.Now()
+			_, _ = resolveLink(b, href)
+			budgettest.Check(t, len(base)+len(href), start)
+		}
+		checkResolveLink(t, base, href)
+	})
 }
 
 // TestCanonicalHashes: a map canonicalHashes accepts is exactly what
@@ -182,6 +197,10 @@ func FuzzCanonicalHashes(f *testing.F) {
 	f.Add("sha256", strings.Repeat("0", 64), "md5", strings.Repeat("f", 32))
 	f.Add("Sha256", "x", "a=b", "")
 	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {
-		checkCanonicalHashes(t, map[string]string{k1: v1, k2: v2})
+		m := map[string]string{k1: v1, k2: v2}
+		start := time.Now()
+		canonicalHashes(m)
+		budgettest.Check(t, len(k1)+len(v1)+len(k2)+len(v2), start)
+		checkCanonicalHashes(t, m)
 	})
 }

@@ -392,7 +392,9 @@ func FuzzDeriveName(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
+		start := time.Now()
 		name := DeriveName(raw)
+		budgettest.Check(t, len(raw), start)
 		for _, r := range name {
 			if !validNameRune(r) {
 				t.Fatalf("DeriveName(%q) = %q has %q", raw, name, r)

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 func TestAge(t *testing.T) {
@@ -78,12 +80,17 @@ func FuzzCutoff(f *testing.F) {
 	}
 	now := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, s string) {
+		start := time.Now()
 		d, err := Age(s)
+		budgettest.Check(t, len(s), start)
 		if err == nil && d < 0 {
 			t.Fatalf("Age(%q) = %v: negative", s, d)
 		}
 		// Quoting may escape each byte of the quoted prefix to 4 characters.
-		if _, err := Cutoff(s, now); err != nil && len(err.Error()) > 4*MaxInput+200 {
+		start = time.Now()
+		_, err = Cutoff(s, now)
+		budgettest.Check(t, len(s), start)
+		if err != nil && len(err.Error()) > 4*MaxInput+200 {
 			t.Fatalf("Cutoff(%q): unbounded error %d bytes", s, len(err.Error()))
 		}
 	})

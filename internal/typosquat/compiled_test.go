@@ -10,6 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 // refRanks returns the ranks of r's names in order.
@@ -208,6 +211,9 @@ func FuzzLoadCompiled(f *testing.F) {
 	f.Add(good[:headerLen])
 	f.Add([]byte(compiledMagic))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
+		_, _ = loadCompiled(string(data))
+		budgettest.Check(t, len(data), start)
 		checkLoaded(t, data)
 	})
 }

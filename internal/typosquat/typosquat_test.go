@@ -8,7 +8,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
 // Every trick has positive rows (the name must be attributed to the
@@ -400,6 +403,9 @@ func FuzzCheck(f *testing.F) {
 	}
 	ref := Embedded()
 	f.Fuzz(func(t *testing.T, name string) {
+		start := time.Now()
+		ref.Check(name)
+		budgettest.Check(t, len(name), start)
 		checkInvariants(t, ref, name)
 	})
 }
@@ -409,7 +415,9 @@ func FuzzParseReference(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
+		start := time.Now()
 		ref, err := ParseReference(strings.NewReader(in), "fuzz")
+		budgettest.Check(t, len(in), start)
 		if err != nil {
 			return
 		}

@@ -1,9 +1,32 @@
 // Package budgettest checks tomlbudget.MaxParseTime (no input under 1 MiB
 // may take longer to parse) in the fuzz targets of pyward's parsers of
-// untrusted input: the TOML entry points, and wheels, RECORD, .pth and
-// entry_points.txt files, METADATA, simple-API pages, requirements files,
-// OSV records, provenance and pip configuration. The budget is stated once,
-// in tomlbudget, where it was first needed.
+// untrusted input:
+//
+//   - the TOML entry points (pyproject.toml, pylock.toml, other tools' locks);
+//   - wheels, unpacked sdists, RECORD, pyward's own record, .pth and
+//     entry_points.txt files, METADATA (and its header section), script
+//     shebangs;
+//   - simple-API pages (HTML and JSON, and the values, links and hashes in
+//     them), PEP 740 provenance, PyPI project and top-project lists;
+//   - distribution file names, versions, specifiers, requirements, markers,
+//     compatibility tags and project names;
+//   - requirements files (decoding included), the notes pyward writes in a
+//     requirements lock, and fix's view of a lock;
+//   - OSV records (JSON and YAML), CVSS vectors, version keys, compiled
+//     advisory indexes and source-cache entries;
+//   - pip configuration, netrc, index URLs, Content-Range headers, the HTTP
+//     cache's pack indexes and record headers;
+//   - typo-squat references (lists and compiled indexes) and the name check,
+//     audit baselines, time options, forge remotes and pull-request markers,
+//     and the redaction of text pyward prints.
+//
+// Fuzz targets left untimed check no parser of such input: the resolver
+// (FuzzResolve builds random indexes; its cost is search, not parsing),
+// renderers (report, FormatRecord, tomlString), differential twins
+// of a timed parser run with test-only limits (FuzzParseRecordFast,
+// tomlbudget's FuzzCheck), marker algebra on parsed markers (FuzzMarkerSet)
+// and test support (testindex). The budget is stated once, in tomlbudget,
+// where it was first needed.
 package budgettest
 
 import (
