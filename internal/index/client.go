@@ -37,6 +37,9 @@ const (
 	MaxPageSize = 256 << 20
 	// MaxMetadataFile bounds a PEP 658 / METADATA / PKG-INFO file.
 	MaxMetadataFile = 16 << 20
+	// MaxNetrcSize bounds the netrc file: real ones hold a few lines, and
+	// NETRC may name anything, a device or a FIFO included.
+	MaxNetrcSize = 1 << 20
 	// Accept header of PEP 691, preferring JSON.
 	acceptSimple = simpleapi.Accept
 )
@@ -331,12 +334,17 @@ func (c *Client) loadNetrc() error {
 		}
 		p = filepath.Join(home, ".netrc")
 	}
-	data, err := os.ReadFile(p)
+	f, err := os.Open(p)
 	if err != nil {
 		if !explicit && errors.Is(err, os.ErrNotExist) {
 			return nil
 		}
 		return fmt.Errorf("index: netrc: %w", err)
+	}
+	defer f.Close()
+	data, err := readLimited(f, MaxNetrcSize, "netrc "+p)
+	if err != nil {
+		return fmt.Errorf("index: %w", err)
 	}
 	c.netrc = parseNetrc(data)
 	return nil

@@ -55,7 +55,8 @@
 //   - Credentials come from the index URL's userinfo, the environment
 //     (PYWARD_INDEX_<NAME>_USERNAME / _PASSWORD, NAME = source name upper-cased
 //     with non-alphanumerics as '_') or netrc "machine" entries ("default" is
-//     ignored: it would send a password to every host). They are sent only to
+//     ignored: it would send a password to every host; a netrc file larger
+//     than MaxNetrcSize, 1 MiB, is an error naming it). They are sent only to
 //     the scheme://host:port they belong to; a redirect to any other origin
 //     drops the Authorization header (stricter than net/http, which keeps it
 //     for subdomains). Error messages never contain credentials.

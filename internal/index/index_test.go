@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -773,5 +774,41 @@ func TestParseNetrc(t *testing.T) {
 	want := []netrcEntry{{"a.example", "u1", "p1"}, {"b.example", "u2", "p2"}, {"c", "u3", "p3"}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// TestNetrcSizeLimit: a netrc file is read up to MaxNetrcSize; a larger one
+// is an error naming the file and the limit, not a read without end.
+func TestNetrcSizeLimit(t *testing.T) {
+	entry := "machine a.example login u password p\n"
+	for _, tc := range []struct {
+		name    string
+		size    int
+		wantErr bool
+	}{
+		{"small", len(entry), false},
+		{"at the limit", MaxNetrcSize, false},
+		{"over the limit", MaxNetrcSize + 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "netrc")
+			data := []byte(entry + strings.Repeat("#", tc.size-len(entry)))
+			if err := os.WriteFile(p, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c, err := New(Options{Sources: []Source{{Name: "x", URL: "https://a.example/simple/"}}, Netrc: p})
+			if tc.wantErr {
+				if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), strconv.Itoa(MaxNetrcSize)) {
+					t.Fatalf("err = %v, want one naming %s and the limit %d", err, p, MaxNetrcSize)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.netrc) != 1 || c.netrc[0].login != "u" {
+				t.Fatalf("netrc entries %v", c.netrc)
+			}
+		})
 	}
 }
