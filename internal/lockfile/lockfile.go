@@ -33,6 +33,11 @@
 // parts, counting table headers, dotted keys and inline tables) or arrays
 // deeper than MaxArrayDepth (16), has a key part longer than MaxKeyLen
 // (1 KiB), or more than MaxKeys (150,000) keys, arrays and inline tables.
+// A requirements lock has the limits of internal/reqfile, which parses it:
+// at most reqfile.MaxFileSize (16 MiB), lines of at most MaxLineLength
+// (64 KiB), includes at most MaxIncludeDepth (64) deep.
+// ReadRequirementsSources, which reads pyward's comments in it, refuses
+// larger data the same way, naming the file and the limit.
 package lockfile
 
 import (

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pyward/pyward/internal/redact"
+	"github.com/pyward/pyward/internal/reqfile"
 )
 
 // hashLineIndent is the indentation of continuation lines, as pip-compile.
@@ -174,6 +175,9 @@ func MayRecordProvenance(data []byte) bool {
 // it, before the next requirement). A malformed index line is an error
 // naming its line.
 func ReadRequirementsSources(file string, data []byte) (*RequirementsSources, error) {
+	if len(data) > reqfile.MaxFileSize {
+		return nil, fmt.Errorf("%s: file is %d bytes, more than the %d-byte limit of a requirements file", file, len(data), reqfile.MaxFileSize)
+	}
 	out := &RequirementsSources{From: map[int]string{}, Via: map[int][]string{},
 		Identities: map[int][]AttestationIdentity{}, Changes: map[int]string{}}
 	req := 0       // line of the requirement the following comments belong to

@@ -2,10 +2,12 @@ package lockfile
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pyward/pyward/internal/reqfile"
 	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
 )
 
@@ -69,6 +71,13 @@ func TestSourcesRoundTrip(t *testing.T) {
 	}
 	if _, err := ReadRequirementsSources("r.txt", []byte("# pyward: index corp\n")); err == nil || !strings.Contains(err.Error(), "r.txt:1") {
 		t.Errorf("malformed index line: %v", err)
+	}
+	for _, size := range []int{reqfile.MaxFileSize, reqfile.MaxFileSize + 1} {
+		_, err := ReadRequirementsSources("r.txt", []byte(strings.Repeat("#\n", size/2)+strings.Repeat("#", size%2)))
+		limit := strconv.Itoa(reqfile.MaxFileSize)
+		if tooBig := size > reqfile.MaxFileSize; tooBig != (err != nil) || tooBig && (!strings.HasPrefix(err.Error(), "r.txt: ") || !strings.Contains(err.Error(), limit)) {
+			t.Errorf("%d bytes: err = %v, want one naming r.txt and the %s-byte limit only past it", size, err, limit)
+		}
 	}
 	// Only the header says what Python the lock is for: the same comment
 	// under a requirement is a note about that requirement.
