@@ -74,4 +74,13 @@
 // checks use the Unicode ID_Start/ID_Continue properties in Go's tables,
 // which differ from Python's XID_* only for a handful of NFKC-unstable
 // characters. Neither can occur in a real tag.
+//
+// # Input limits
+//
+// A compressed tag set is part of a wheel file name (package dist) and is
+// bounded by the document that names the file. The grammar has no nesting,
+// but the expansion is the cross product of the '.'-joined lists: a set that
+// expands to more than MaxTags (1,024) tags is an error wrapping
+// ErrInvalidTag (a deviation: packaging has no limit, and real wheels
+// expand to a few dozen). Parsing is then linear in the text.
 package pep425

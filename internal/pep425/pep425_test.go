@@ -2,7 +2,9 @@ package pep425
 
 import (
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,7 +38,9 @@ func TestParseTagTable(t *testing.T) {
 		{in: "٣x-none-any"},
 		{in: "py 3-none-any"},
 		{in: ""},
-		{in: "py3-none-any\n"}, // trailing newline is part of the platform; fine
+		{in: "py3-none-any\n"},        // trailing newline is part of the platform; fine
+		{in: tagSet(32, 1, 33)},       // 1,056 tags: more than MaxTags
+		{in: tagSet(MaxTags+1, 1, 1)}, // one list alone is too long
 	}
 	for _, c := range cases {
 		got, err := ParseCompressedTag(c.in, c.order)
@@ -62,6 +66,26 @@ func TestParseTagTable(t *testing.T) {
 		if !slices.Equal(strs(got), c.want) {
 			t.Errorf("ParseCompressedTag(%q, %v) = %v, want %v", c.in, c.order, strs(got), c.want)
 		}
+	}
+}
+
+// tagSet is a compressed tag set of i interpreters, a ABIs and p platforms.
+func tagSet(i, a, p int) string {
+	list := func(prefix string, n int) string {
+		names := make([]string, n)
+		for k := range names {
+			names[k] = fmt.Sprintf("%s%04d", prefix, k)
+		}
+		return strings.Join(names, ".")
+	}
+	return list("i", i) + "-" + list("a", a) + "-" + list("p", p)
+}
+
+// TestParseTagLimit: a tag set that expands to exactly MaxTags tags parses.
+func TestParseTagLimit(t *testing.T) {
+	tags, err := ParseCompressedTag(tagSet(32, 1, 32), true)
+	if err != nil || len(tags) != MaxTags {
+		t.Fatalf("32×1×32 tags: %d tags, %v", len(tags), err)
 	}
 }
 

@@ -45,6 +45,12 @@ func (e *TagError) Unwrap() []error {
 // tagParts is the number of '-'-separated parts of a (compressed) tag.
 const tagParts = 3
 
+// MaxTags bounds the tags one compressed tag set may expand to. The
+// expansion is a cross product, so a wheel file name of a few KiB on a
+// hostile page would otherwise expand to millions of tags (200 names in
+// each list: 8 million tags, 8 s); real wheels expand to a few dozen.
+const MaxTags = 1024
+
 // ParseTag expands a compressed tag text such as "py2.py3-none-any" into its
 // tags, in expansion order (interpreter, then ABI, then platform), without
 // duplicates. The text is lower-cased first. See the package comment for
@@ -111,7 +117,11 @@ func expandTag(s string, validateOrder bool) ([]Tag, error) {
 			return nil, &TagError{Input: s, Msg: fmt.Sprintf("interpreter %q is not an identifier", interp)}
 		}
 	}
+	// Each list is checked first, so that the product cannot overflow.
 	n := len(fields[0]) * len(fields[1]) * len(fields[2])
+	if len(fields[0]) > MaxTags || len(fields[1]) > MaxTags || len(fields[2]) > MaxTags || n > MaxTags {
+		return nil, &TagError{Input: s, Msg: fmt.Sprintf("expands to more than MaxTags (%d) tags", MaxTags)}
+	}
 	tags := make([]Tag, 0, n)
 	seen := make(map[Tag]struct{}, n)
 	for _, i := range fields[0] {
