@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -320,5 +321,33 @@ func TestIndexBeside(t *testing.T) {
 	}
 	if _, err := LoadReferenceFile(bad); err == nil || !strings.Contains(err.Error(), "bad.txt:2:5") {
 		t.Errorf("bad list error = %v", err)
+	}
+}
+
+// TestReferenceSizeLimit: a reference file larger than MaxReferenceSize is
+// refused, naming the file and the limit, by both readers of the file. The
+// file is sparse, so the test writes almost nothing.
+func TestReferenceSizeLimit(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "huge.txt")
+	if err := os.WriteFile(p, []byte("requests\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(p, MaxReferenceSize+1); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		load func(string) error
+	}{
+		{"LoadReferenceFile", func(p string) error { _, err := LoadReferenceFile(p); return err }},
+		{"WriteIndexBeside", WriteIndexBeside},
+	} {
+		err := tc.load(p)
+		if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), strconv.Itoa(MaxReferenceSize)) {
+			t.Errorf("%s: err = %v, want one naming %s and the limit", tc.name, err, p)
+		}
+	}
+	if _, err := os.Stat(IndexPath(p)); err == nil {
+		t.Error("an index was written for a refused list")
 	}
 }

@@ -10,7 +10,10 @@
 // see generate.go). EmbeddedTop(n) keeps its n best-ranked projects, and
 // LoadReferenceFile / ParseReference read a user list ("name", "rank name"
 // or "name rank ..." lines) or a compiled index written by MarshalBinary.
-// Names are compared after PEP 503 normalization.
+// Names are compared after PEP 503 normalization. A reference file is at
+// most MaxReferenceSize (256 MiB) and a list line at most
+// MaxReferenceLineLen (64 KiB); past either, the error names the file.
+// Lists have no nesting and are read in one pass.
 //
 // # Rules
 //

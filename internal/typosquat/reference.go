@@ -7,7 +7,6 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -21,6 +20,11 @@ import (
 
 // MaxReferenceLineLen bounds one line of a user reference file.
 const MaxReferenceLineLen = 64 << 10
+
+// MaxReferenceSize bounds a reference file, list or compiled index: every
+// project on PyPI with its rank is under 20 MiB, and the downloaded
+// top-projects list is at most pypinames.MaxTopDownloadSize (64 MiB).
+const MaxReferenceSize = 256 << 20
 
 // embeddedIndex is the compiled index of the embedded snapshot, read in
 // place from the binary's read-only data.
@@ -268,12 +272,20 @@ func readFile(path string) (string, error) {
 		return "", err
 	}
 	defer f.Close()
+	tooLarge := fmt.Errorf("%s: larger than MaxReferenceSize (%d bytes)", path, MaxReferenceSize)
 	var b strings.Builder
-	if st, err := f.Stat(); err == nil && st.Size() > 0 && st.Size() < math.MaxInt32 {
+	if st, err := f.Stat(); err == nil && st.Size() > MaxReferenceSize {
+		return "", tooLarge
+	} else if err == nil && st.Size() > 0 {
 		b.Grow(int(st.Size()))
 	}
-	if _, err := io.Copy(&b, f); err != nil {
+	// Only MaxReferenceSize+1 bytes are read, whatever Stat said: a FIFO or
+	// a growing file has no size to check first.
+	if _, err := io.Copy(&b, io.LimitReader(f, MaxReferenceSize+1)); err != nil {
 		return "", err
+	}
+	if b.Len() > MaxReferenceSize {
+		return "", tooLarge
 	}
 	return b.String(), nil
 }
