@@ -24,7 +24,10 @@
 //     (as in pip, a flag replaces the configured value); an --index list
 //     replaces pip's index-url and extra-index-url. A local find-links
 //     directory that does not exist is ignored with a warning, as pip
-//     does. audit's index-configuration scan uses the same reader.
+//     does. audit's index-configuration scan uses the same reader. A file
+//     larger than MaxPipConfigSize (1 MiB) is skipped with a warning naming
+//     it and the limit, as an unreadable one is; the INI format has no
+//     nesting and ParseINI reads it in one pass.
 //   - The lock being consumed (Locked): its "# pyward: index NAME=URL" /
 //     [tool.pyward] indexes names, its --index-url, --extra-index-url,
 //     --find-links, --trusted-host and --no-index options, and the index

@@ -3,6 +3,7 @@ package sources
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -24,10 +25,41 @@ type Env struct {
 	IsDir func(string) bool
 }
 
+// MaxPipConfigSize bounds a pip configuration file: real ones hold a few
+// lines, and PIP_CONFIG_FILE may name anything, a FIFO or a device
+// included. A larger file is skipped with a warning, as an unreadable one is.
+const MaxPipConfigSize = 1 << 20
+
+// readConfigFile is os.ReadFile held to MaxPipConfigSize: it reads no more
+// than the limit and one byte.
+func readConfigFile(p string) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxPipConfigSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxPipConfigSize {
+		return nil, errPipConfigSize(p)
+	}
+	return data, nil
+}
+
+func errPipConfigSize(p string) error {
+	return fmt.Errorf("%s: larger than MaxPipConfigSize (%d bytes)", p, MaxPipConfigSize)
+}
+
 // MachineEnv describes the running machine.
 func MachineEnv(goos string) Env {
 	home, _ := os.UserHomeDir()
-	return Env{GOOS: goos, Home: home, Getenv: os.Getenv, ReadFile: os.ReadFile, IsDir: func(p string) bool {
+	return Env{GOOS: goos, Home: home, Getenv: os.Getenv, ReadFile: readConfigFile, Exists: func(p string) bool {
+		// As pip's os.path.exists: a file too large to read still exists.
+		_, err := os.Stat(p)
+		return err == nil
+	}, IsDir: func(p string) bool {
 		fi, err := os.Stat(p)
 		return err == nil && fi.IsDir()
 	}}
@@ -218,6 +250,9 @@ func ReadPip(env Env) (*Pip, []error) {
 	var errs []error
 	for _, cf := range ConfigFiles(env) {
 		data, err := env.ReadFile(cf.Path)
+		if err == nil && len(data) > MaxPipConfigSize {
+			err = errPipConfigSize(cf.Path)
+		}
 		if err != nil {
 			if !errors.Is(err, fs.ErrNotExist) {
 				errs = append(errs, fmt.Errorf("read pip configuration: %w", err))

@@ -3,7 +3,10 @@ package sources
 import (
 	"errors"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -83,6 +86,55 @@ func TestReadPipPrecedence(t *testing.T) {
 	}
 	if !p.NoIndex.on() {
 		t.Errorf("PIP_NO_INDEX=yes not read")
+	}
+}
+
+// TestPipConfigSizeLimit: a pip configuration file larger than
+// MaxPipConfigSize is skipped with a warning naming it and the limit, by
+// ReadPip whatever reads the file, and by the machine's reader before it
+// reads past the limit.
+func TestPipConfigSizeLimit(t *testing.T) {
+	line := "[global]\nindex-url = https://big/simple/\n"
+	for _, tc := range []struct {
+		name    string
+		size    int
+		wantErr bool
+	}{
+		{"small", len(line), false},
+		{"at the limit", MaxPipConfigSize, false},
+		{"over the limit", MaxPipConfigSize + 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conf := line + strings.Repeat("#", tc.size-len(line))
+			p, errs := ReadPip(*fakeEnv(map[string]string{"/etc/pip.conf": conf}, nil))
+			limit := strconv.Itoa(MaxPipConfigSize)
+			if !tc.wantErr {
+				if len(errs) > 0 || p.IndexURL == nil || len(p.IndexURL.Values) != 1 {
+					t.Fatalf("index-url %+v, errs %v", p.IndexURL, errs)
+				}
+				return
+			}
+			if len(errs) != 1 || !strings.Contains(errs[0].Error(), "/etc/pip.conf") || !strings.Contains(errs[0].Error(), limit) {
+				t.Fatalf("errs = %v, want one naming /etc/pip.conf and the limit %s", errs, limit)
+			}
+			if p.IndexURL != nil {
+				t.Fatalf("index-url read from a refused file: %+v", p.IndexURL)
+			}
+		})
+	}
+	big := filepath.Join(t.TempDir(), "pip.conf")
+	if err := os.WriteFile(big, []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(big, MaxPipConfigSize+1); err != nil {
+		t.Fatal(err)
+	}
+	env := MachineEnv("linux")
+	if _, err := env.ReadFile(big); err == nil || !strings.Contains(err.Error(), big) {
+		t.Errorf("machine reader of a file over the limit: %v", err)
+	}
+	if !env.exists(big) {
+		t.Error("a file over the limit does not exist for pip's skip rule")
 	}
 }
 
