@@ -28,6 +28,10 @@
 // set aside as known (suppressed with the Reason this package writes), but
 // not the ones silenced by --ignore: when an ignore expires its finding is
 // reported again, as the ignore promised.
+//
+// Input limits: a baseline file is at most MaxSize (64 MiB); a larger one is
+// an error naming it. It is decoded by encoding/json, which is linear in the
+// input and nests at most 10,000 deep.
 package baseline
 
 import (

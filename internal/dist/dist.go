@@ -48,6 +48,13 @@
 //   - A build number that does not fit in an int is rejected; Python has
 //     arbitrary-precision integers. No real wheel has a build number with
 //     more than a few digits.
+//
+// # Input limits
+//
+// A file name is a field of a larger document (a simple page, at most
+// index.MaxPageSize; a lock, at most tomlbudget.MaxSize or
+// reqfile.MaxFileSize) and is bounded by that document's limit. The grammar
+// has no nesting, and parsing is linear in the name.
 package dist
 
 import (

@@ -44,6 +44,11 @@
 //     header comment, its top-level options and each package's index.
 //   - Nothing is written here: Fix returns the new bytes, and the caller
 //     writes them atomically, so a failure leaves the old lock untouched.
+//   - Input limits. A lock is read by lockfile.ParsePylock or reqfile.Parse
+//     and held to their limits (a pylock.toml: tomlbudget's size and
+//     nesting limits; a requirements lock: reqfile.MaxFileSize and
+//     MaxLineLength). ReadHeader and SplitCommand read the leading comment
+//     lines in one pass.
 package fix
 
 import (

@@ -63,6 +63,12 @@
 //     bounds bodies far below that (pages 256 MiB, metadata 16 MiB).
 //   - staleTemp (1 hour): temporary files older than this in the pack
 //     directory are taken for a crashed writer's and removed.
+//   - Reading a pack trusts none of its numbers: the index's entry count
+//     must account for the file's size exactly, and every record must lie
+//     between the magic and the index, so the index read is never larger
+//     than the file. A record's header is one flat JSON line, decoded by
+//     decodeHeader or, when it declines, by encoding/json (linear, nesting
+//     at most 10,000 deep).
 //
 // # Reuse without requests
 //

@@ -75,6 +75,10 @@
 //     listed size is read (a longer body is a size mismatch), or, when the
 //     index lists none, DefaultMaxDownloadSize (8 GiB; Options.MaxDownloadSize);
 //     a Content-Length above that is refused before the body is read.
+//   - Response headers (Content-Range, ETag, Cache-Control) are bounded by
+//     net/http's limit on response headers (10 MiB by default), and each
+//     is parsed in one pass; bodies by the limits above, MaxPageSize
+//     (256 MiB) and MaxMetadataFile (16 MiB).
 //   - The client is safe for concurrent use: identical in-flight requests
 //     are deduplicated and a semaphore bounds concurrent requests.
 package index

@@ -52,6 +52,13 @@
 //     bound the work. All checks use the central directory and local
 //     headers only: nothing is decompressed before they pass.
 //   - A downloaded export is at most MaxDownloadSize (1 GiB).
+//   - A compiled index or source-cache entry is at most math.MaxInt32 bytes
+//     and its checksum is verified before it is decoded. Its format is flat
+//     (counts, lengths and strings); every count that sizes an allocation
+//     is checked against the bytes left, so decoding allocates no more than
+//     the file holds.
+//   - CVSS vectors and versions are fields of a record and bounded by it;
+//     each is parsed in one pass.
 //
 // # Matching (Query)
 //

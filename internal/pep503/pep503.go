@@ -8,6 +8,10 @@
 // and its normalized form is the name lower-cased with every run of '-', '_'
 // and '.' replaced by a single '-'. Normalize is applied even to invalid
 // names, as pip and packaging do, so callers can compare whatever they read.
+//
+// Input limits: a name is a field of a larger document (a simple page, a
+// lock, METADATA, a requirements line) and is bounded by that document's
+// limit; Normalize and Valid are linear in the name.
 package pep503
 
 import "strings"

@@ -93,4 +93,14 @@
 //     not read back as the same value (a value with a backslash that would be
 //     misread, a line break, a NUL, or both quote characters), so that String
 //     always round-trips.
+//
+// # Input limits
+//
+// A requirement or marker is a field of a larger document: a logical line
+// of a requirements file (reqfile: lines of at most MaxLineLength, 64 KiB,
+// files of at most MaxFileSize, 16 MiB), a Requires-Dist of METADATA (at
+// most 16 MiB), or a lock entry (tomlbudget.MaxSize, 8 MiB); it is bounded
+// by that document's limit. Parentheses nest at most MaxNesting (100)
+// deep, and parsing is otherwise linear in the text. MarkerSet, the marker
+// algebra, refuses a normal form of more than MaxClauses (256) clauses.
 package pep508

@@ -7,7 +7,10 @@
 // UTF-16 LE or BE) decides the encoding, else a PEP 263 "coding:" comment
 // in the first two lines, else UTF-8. Text with a NUL byte or invalid
 // UTF-8 is binary and refused, as is a line longer than MaxLineLength;
-// errors quote at most MaxQuote bytes of the input. The text is split into
+// errors quote at most MaxQuote bytes of the input. A file is at most
+// MaxFileSize (16 MiB), -r/-c includes nest at most MaxIncludeDepth (64)
+// deep, and one parse reads at most MaxFiles (10,000) files; past any of
+// them the error names the file and the limit. The text is split into
 // physical lines at LF, CRLF or CR. Then, in pip's order:
 //
 //  1. Joining: a physical line ending in "\" continues on the next one; the

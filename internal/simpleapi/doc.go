@@ -63,6 +63,16 @@
 //     fast decoder (jsonfast.go) declines any page it could read differently
 //     from encoding/json, which then decides.
 //
+// # Input limits
+//
+// A page is at most index.MaxPageSize (256 MiB): the index client stops
+// reading a body there, so no parser here sees more. The HTML tokenizer
+// builds no tree, so nesting costs nothing. The fast JSON decoder follows
+// the page's fixed shape and declines a skipped or raw value nested deeper
+// than maxSkipDepth (64); encoding/json, which then decides, is linear in
+// the page and nests at most 10,000 deep. Fields (file names, versions,
+// hashes) are bounded by the page.
+//
 // Errors are *ParseError naming the page URL (never its credentials), the
 // line and column when known, and what is wrong.
 package simpleapi

@@ -6,6 +6,11 @@
 // "d" suffix ("7d", "1.5d"); it is never negative. A cut-off is an RFC 3339
 // time, a date (2006-01-02, midnight UTC) or an age, meaning that long
 // before now.
+//
+// Input limits: a value is a command-line option, a setting or a lock
+// header's field, bounded by that file's limit. Parsing is linear in the
+// value, a number of days is at most 100 years, and an error quotes at most
+// MaxInput (64) bytes of it.
 package timespec
 
 import (
