@@ -24,6 +24,11 @@
 //     is retried through internal/retry after the server's Retry-After.
 //     An API base URL may hold user information: the URLs errors name
 //     lose it (internal/redact).
+//   - Limits. Every answer of a forge's API is at most MaxResponseSize
+//     (64 MiB); past it, reading fails with an error naming the URL and the
+//     limit. The clients decode JSON with encoding/json (linear, nesting at
+//     most 10,000 deep); the marker and a git remote URL are read in one
+//     pass (ParseMarker, RepoFromRemote).
 //   - Nothing happens at package initialization; clients are built by New.
 package forge
 
@@ -98,6 +103,12 @@ func New(cfg Config) (Client, error) {
 	if cfg.HTTP == nil {
 		cfg.HTTP = http.DefaultClient
 	}
+	return newLimited(cfg, MaxResponseSize)
+}
+
+// newLimited is New with answers held to maxResponse bytes.
+func newLimited(cfg Config, maxResponse int64) (Client, error) {
+	cfg.HTTP = limitResponses(cfg.HTTP, maxResponse)
 	switch cfg.Kind {
 	case "github":
 		return newGitHub(cfg)
