@@ -19,6 +19,10 @@
 // authority early and is not recognized, as in pip's own redaction (Python's
 // urllib splits the authority at the same characters). Such a URL is not a
 // valid URL, and every tool that reads it sends the wrong credentials.
+//
+// Input limits: URLs scans its text left to right, so its cost is linear in
+// any text it is given; a Writer holds back at most MaxPending (64 KiB) of
+// a line while it waits for the line's end.
 package redact
 
 import (
