@@ -1,5 +1,6 @@
 // Package gitrepo commits files to a branch of a git repository through the
-// git command line, without touching the working tree or the index.
+// git command line, without touching the working tree or the index, and
+// reads a file's history (FileHistory).
 //
 // Rules:
 //
