@@ -23,23 +23,28 @@ func ReadLock(path string, pylock bool) (*lockfile.Lock, string, error) {
 	if !found || err != nil {
 		return nil, "", err
 	}
-	digest := DataSHA256(data)
-	if pylock {
-		l, err := lockfile.ParsePylock(path, data)
-		if err != nil {
-			return nil, "", fmt.Errorf("existing lock: %w", err)
-		}
-		return l, digest, nil
-	}
-	rf, err := reqfile.Parse(path, data, reqfile.Options{})
-	if err != nil {
-		return nil, "", fmt.Errorf("existing lock: %w", err)
-	}
-	l, err := requirementsLock(path, data, rf)
+	l, err := ParseLock(path, data, pylock)
 	if err != nil {
 		return nil, "", err
 	}
-	return l, digest, nil
+	return l, DataSHA256(data), nil
+}
+
+// ParseLock parses data, the content of the lock at path, as ReadLock
+// does; audit reads earlier revisions of a lock from git history with it.
+func ParseLock(path string, data []byte, pylock bool) (*lockfile.Lock, error) {
+	if pylock {
+		l, err := lockfile.ParsePylock(path, data)
+		if err != nil {
+			return nil, fmt.Errorf("existing lock: %w", err)
+		}
+		return l, nil
+	}
+	rf, err := reqfile.Parse(path, data, reqfile.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("existing lock: %w", err)
+	}
+	return requirementsLock(path, data, rf)
 }
 
 // requirementsLock is the lock model of a requirements lock (data, parsed
