@@ -107,6 +107,15 @@ func (a *app) logf(format string, args ...any) {
 	fmt.Fprintf(a.stderr, format+"\n", args...)
 }
 
+// verboseLogf is logf with -v and a no-op without it, for engines that
+// take a log function.
+func (a *app) verboseLogf() func(string, ...any) {
+	if a.verbose {
+		return a.logf
+	}
+	return func(string, ...any) {}
+}
+
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
 	return &app{stdin: stdin, stdout: stdout, stderr: stderr}
 }

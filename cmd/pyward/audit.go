@@ -59,6 +59,7 @@ type auditFlags struct {
 	python      string
 	baseline    string
 	writeBase   string
+	noHistory   bool
 	fix         fixFlags
 }
 
@@ -76,6 +77,15 @@ popular projects, dependency-confusion risks (private packages whose names are
 claimed or free on the public index), risky index configuration (pip.conf,
 PIP_* variables, --extra-index-url, http:// indexes, trusted hosts, uv/poetry/
 pdm sources), and lock hygiene (unpinned, unhashed, mutable VCS references).
+
+Provenance: a lock that records publishers (PEP 740 attestation identities)
+is checked for packages without provenance (info) and accepted publisher
+changes (high); online, the provenance the index serves is verified
+(critical when invalid). When such a lock is in a git work tree, its last
+50 committed revisions and the working tree are compared too: a package
+whose new version came from another publisher, or lost its provenance, is
+reported (high) with the commit that changed it, accepted or not
+(--no-history skips this).
 
 Monitoring: --write-baseline FILE records the findings of a run; a later
 run with --baseline FILE sets the recorded ones aside and reports (and fails
@@ -118,6 +128,7 @@ input.`,
 		fl.StringVar(&f.python, "python", "", "audit the distributions installed for this Python interpreter")
 		fl.StringVar(&f.baseline, "baseline", "", "a previous report of pyward (--format json or sarif, or --write-baseline): report and fail only on findings new since then")
 		fl.StringVar(&f.writeBase, "write-baseline", "", "record this run's findings in FILE (a JSON report) for a later --baseline")
+		fl.BoolVar(&f.noHistory, "no-history", false, "skip the publisher changes in the git history of a lock that records publishers")
 		fl.BoolVar(&f.noIndexCfg, "no-index-config", false, "skip the scan of this machine's pip.conf files and PIP_*/UV_* variables")
 		fl.BoolVar(&f.fix.enabled, "fix", false, "rewrite the lock (requirements.txt or pylock.toml) to the smallest upgrades that clear its vulnerabilities; print a pull-request summary")
 		fl.BoolVar(&f.fix.allowMajor, "allow-major", false, "--fix: allow upgrades across a major version")
@@ -306,6 +317,13 @@ func (a *app) runAudit(ctx context.Context, f auditFlags, args []string) error {
 			}
 			if l, _, err := lock.ReadLock(inv.Source, inv.Format == inventory.FormatPylock); err == nil && l != nil {
 				extra = append(extra, audit.ProvenanceFindings(l, inv.Source)...)
+				if !f.noHistory {
+					found, err := audit.PublisherHistory(ctx, inv.Source, inv.Format == inventory.FormatPylock, l, a.verboseLogf())
+					if err != nil {
+						warnings = append(warnings, fmt.Sprintf("publisher history of %s not read: %v", inv.Source, err))
+					}
+					extra = append(extra, found...)
+				}
 				// Online, the provenance the index serves for the locked
 				// files is verified too (provenance/invalid).
 				if !online {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -423,5 +424,95 @@ func TestAuditNameVetsOnline(t *testing.T) {
 	}
 	if !strings.Contains(titles["vet/facts@reqeusts"], "1 release, newest 2.32.9") {
 		t.Errorf("reqeusts facts: %s", titles["vet/facts@reqeusts"])
+	}
+}
+
+// TestAuditPublisherHistory commits a pylock.toml whose demo goes from 1.0
+// (publisher A) to 1.1 (publisher B, accepted) to 1.2 (B), with a revision
+// that does not parse in between: the 1.2 lock no longer records the
+// change, so only the git history shows it, and audit reports it (high)
+// with the commit; --no-history does not.
+func TestAuditPublisherHistory(t *testing.T) {
+	isolateConfig(t)
+	dir := t.TempDir()
+	git := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git("init", "-q", "-b", "main")
+	git("config", "user.name", "T")
+	git("config", "user.email", "t@example.invalid")
+	git("config", "commit.gpgsign", "false")
+	lockPath := filepath.Join(dir, "pylock.toml")
+	lock := func(version, repo, change string) string {
+		s := `lock-version = "1.0"
+created-by = "pyward"
+
+[[packages]]
+name = "demo"
+version = "` + version + `"
+index = "https://pypi.org/simple"
+
+[[packages.wheels]]
+name = "demo-` + version + `-py3-none-any.whl"
+url = "https://files.example/demo-` + version + `-py3-none-any.whl"
+hashes = { sha256 = "` + strings.Repeat("ab", 32) + `" }
+
+[[packages.attestation-identities]]
+kind = "GitHub"
+repository = "` + repo + `"
+workflow = "release.yml"
+`
+		if change != "" {
+			s += "\n[packages.tool.pyward]\npublisher-change = \"" + change + "\"\n"
+		}
+		return s
+	}
+	commits := map[string]string{}
+	for _, rev := range []struct{ name, body string }{
+		{"1.0", lock("1.0", "acme/demo", "")},
+		{"1.1", lock("1.1", "mallory/demo", "accepted with --allow-publisher-change: demo 1.1 was published by GitHub repository=mallory/demo workflow=release.yml, but 1.0 by GitHub repository=acme/demo workflow=release.yml")},
+		{"broken", "this is [not toml\n"},
+		{"1.2", lock("1.2", "mallory/demo", "")},
+	} {
+		if err := os.WriteFile(lockPath, []byte(rev.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		git("add", "pylock.toml")
+		git("commit", "-q", "-m", "lock "+rev.name)
+		commits[rev.name] = git("rev-parse", "HEAD")
+	}
+	args := []string{"audit", "--offline", "--no-vulns", "--no-index-config", "--format", "json", "--fail-on", "high", lockPath}
+	changes := func(stdout string) []string {
+		t.Helper()
+		var doc auditJSON
+		if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, stdout)
+		}
+		var out []string
+		for _, f := range doc.Findings {
+			if f.Rule == "provenance/publisher-change" {
+				out = append(out, f.Severity+" "+f.Package+" "+f.Version+" "+f.Title)
+			}
+		}
+		return out
+	}
+	code, stdout, stderr := runPyward(t, append(args, "-v")...)
+	got := changes(stdout)
+	if code != exitFindings || len(got) != 1 || !strings.HasPrefix(got[0], "high demo 1.1 demo 1.0 -> 1.1: its publisher changed in commit "+commits["1.1"][:12]) {
+		t.Fatalf("audit: exit %d, publisher changes %q\n%s", code, got, stderr)
+	}
+	if !strings.Contains(stderr, "at commit "+commits["broken"][:12]) || !strings.Contains(stderr, "skipped in the publisher history") {
+		t.Errorf("the revision that does not parse is not logged:\n%s", stderr)
+	}
+	code, stdout, stderr = runPyward(t, append(args, "--no-history")...)
+	if got := changes(stdout); code != exitOK || len(got) != 0 {
+		t.Fatalf("audit --no-history: exit %d, publisher changes %q\n%s", code, got, stderr)
 	}
 }
