@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -435,20 +434,10 @@ func TestAuditNameVetsOnline(t *testing.T) {
 func TestAuditPublisherHistory(t *testing.T) {
 	isolateConfig(t)
 	dir := t.TempDir()
-	git := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	git("init", "-q", "-b", "main")
-	git("config", "user.name", "T")
-	git("config", "user.email", "t@example.invalid")
-	git("config", "commit.gpgsign", "false")
+	git(t, dir, "init", "-q", "-b", "main")
+	git(t, dir, "config", "user.name", "T")
+	git(t, dir, "config", "user.email", "t@example.invalid")
+	git(t, dir, "config", "commit.gpgsign", "false")
 	lockPath := filepath.Join(dir, "pylock.toml")
 	lock := func(version, repo, change string) string {
 		s := `lock-version = "1.0"
@@ -484,9 +473,9 @@ workflow = "release.yml"
 		if err := os.WriteFile(lockPath, []byte(rev.body), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		git("add", "pylock.toml")
-		git("commit", "-q", "-m", "lock "+rev.name)
-		commits[rev.name] = git("rev-parse", "HEAD")
+		git(t, dir, "add", "pylock.toml")
+		git(t, dir, "commit", "-q", "-m", "lock "+rev.name)
+		commits[rev.name] = git(t, dir, "rev-parse", "HEAD")
 	}
 	args := []string{"audit", "--offline", "--no-vulns", "--no-index-config", "--format", "json", "--fail-on", "high", lockPath}
 	changes := func(stdout string) []string {

@@ -95,17 +95,7 @@ func TestLockKeepsExistingPins(t *testing.T) {
 	if code, _, stderr := runPyward(t, args("--upgrade-package", "helper==1.1.5")...); code != exitOK {
 		t.Fatal(stderr)
 	}
-	read := func() *lockfile.Lock {
-		data, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := lockfile.ParsePylock(out, data)
-		if err != nil {
-			t.Fatalf("%v\n%s", err, data)
-		}
-		return l
-	}
+	read := func() *lockfile.Lock { return readPylock(t, out) }
 	if v := read().Find("helper").Version; v != "1.1.5" {
 		t.Fatalf("helper = %s, want 1.1.5", v)
 	}
@@ -310,14 +300,7 @@ func TestLockDependencyConfusion(t *testing.T) {
 			if code != exitOK {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
-			data, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			l, err := lockfile.ParsePylock(out, data)
-			if err != nil {
-				t.Fatal(err)
-			}
+			l := readPylock(t, out)
 			p := l.Find("acme-utils")
 			if p == nil || p.Version != tt.wantVersion || p.Index != tt.wantIndex {
 				t.Fatalf("acme-utils = %+v, want %s from %s", p, tt.wantVersion, tt.wantIndex)

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/testindex"
 )
 
@@ -134,14 +133,7 @@ func TestLockUniversalRelock(t *testing.T) {
 		if code, _, stderr := runPyward(t, args...); code != exitOK {
 			t.Fatalf("%s: exit %d\n%s", st.name, code, stderr)
 		}
-		data, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := lockfile.ParsePylock(out, data)
-		if err != nil {
-			t.Fatal(err)
-		}
+		l := readPylock(t, out)
 		var got []string
 		for _, p := range l.Packages {
 			if p.Name == "dep" {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/pyward/pyward/internal/index"
 	"github.com/pyward/pyward/internal/install"
+	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/venv"
 )
 
@@ -208,4 +209,19 @@ func TestInterruptArmedForCommands(t *testing.T) {
 	if code != exitInterrupted || stderr != "pyward: interrupted\n" {
 		t.Errorf("exit %d, stderr %q; want %d and the interruption", code, stderr, exitInterrupted)
 	}
+}
+
+// readPylock reads and parses the pylock.toml at path, failing t if it
+// cannot.
+func readPylock(t *testing.T, path string) *lockfile.Lock {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := lockfile.ParsePylock(path, data)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
+	return l
 }

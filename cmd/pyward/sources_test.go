@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/pyward/pyward/internal/inventory"
-	"github.com/pyward/pyward/internal/lockfile"
 	"github.com/pyward/pyward/internal/testindex"
 )
 
@@ -99,11 +98,7 @@ func TestLockExtraIndexConfusion(t *testing.T) {
 			if code != exitOK {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
-			data, _ := os.ReadFile(out)
-			l, err := lockfile.ParsePylock(out, data)
-			if err != nil {
-				t.Fatal(err)
-			}
+			l := readPylock(t, out)
 			if p := l.Find("acme-billing"); p == nil || p.Version != tt.wantVersion {
 				t.Fatalf("acme-billing = %+v, want %s", p, tt.wantVersion)
 			}
