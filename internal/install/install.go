@@ -794,7 +794,17 @@ func readDistInfo(in *Installed, wantInstaller func(distInfo string) bool) {
 // also reads every file and compares its hash, so that an edit that keeps
 // the size is found too.
 func (t *Target) Verify(in Installed, full bool) error {
-	entries, _, err := t.installedFiles(in.DistInfo)
+	if !full {
+		if ok, err := t.verifyOwnSizes(in.DistInfo); ok {
+			return err
+		}
+	}
+	return t.verifyFiles(in.DistInfo, full)
+}
+
+// verifyFiles is Verify through installedFiles, for any distribution.
+func (t *Target) verifyFiles(distInfo string, full bool) error {
+	entries, _, err := t.installedFiles(distInfo)
 	if err != nil {
 		return err
 	}

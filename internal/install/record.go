@@ -42,11 +42,31 @@ func (e *RecordError) Error() string { return fmt.Sprintf("RECORD:%d: %s", e.Lin
 // sync that changes nothing parses the record of every installed
 // distribution. Any other file goes through encoding/csv.
 func ParseRecord(data []byte) ([]RecordEntry, error) {
-	if bytes.IndexByte(data, '"') >= 0 || bytes.IndexByte(data, '\r') >= 0 {
+	if needsRecordCSV(data) {
 		return parseRecordCSV(data)
 	}
 	text := string(data) // one copy; the entries' strings share it
 	out := make([]RecordEntry, 0, strings.Count(text, "\n")+1)
+	err := eachRecordRow(text, func(e RecordEntry) error {
+		out = append(out, e)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// needsRecordCSV reports whether a RECORD must be read by encoding/csv
+// (it has quotes or carriage returns) rather than by eachRecordRow.
+func needsRecordCSV(data []byte) bool {
+	return bytes.IndexByte(data, '"') >= 0 || bytes.IndexByte(data, '\r') >= 0
+}
+
+// eachRecordRow calls fn with each row of text, a RECORD without quotes or
+// carriage returns, in order; it stops at the first malformed row or error
+// of fn.
+func eachRecordRow(text string, fn func(RecordEntry) error) error {
 	var fields [3]string
 	line := 0
 	for len(text) > 0 {
@@ -69,11 +89,13 @@ func ParseRecord(data []byte) ([]RecordEntry, error) {
 		}
 		e, err := recordRow(line, fields[:n])
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, e)
+		if err := fn(e); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	return nil
 }
 
 // parseRecordCSV is ParseRecord through encoding/csv (quoted fields, CR LF).

@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // recordsDir holds pyward's records below StateDir.
@@ -53,16 +52,27 @@ func formatOwnRecord(entries []RecordEntry) []byte {
 
 // parseOwnRecord checks a record's digest and returns its rows.
 func parseOwnRecord(data []byte) ([]RecordEntry, error) {
+	rows, err := ownRecordRows(data)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecord(rows)
+}
+
+// ownRecordRows checks a record's digest and returns the rows it covers.
+func ownRecordRows(data []byte) ([]byte, error) {
 	header, rows, ok := bytes.Cut(data, []byte("\n"))
-	digest, found := strings.CutPrefix(string(header), recordHeader)
+	digest, found := bytes.CutPrefix(header, []byte(recordHeader))
 	if !ok || !found {
 		return nil, fmt.Errorf("%w: no header", ErrRecordCorrupt)
 	}
 	sum := sha256.Sum256(rows)
-	if digest != hex.EncodeToString(sum[:]) {
+	var hexSum [2 * sha256.Size]byte
+	hex.Encode(hexSum[:], sum[:])
+	if !bytes.Equal(digest, hexSum[:]) {
 		return nil, fmt.Errorf("%w: digest mismatch", ErrRecordCorrupt)
 	}
-	return ParseRecord(rows)
+	return rows, nil
 }
 
 // writeOwnRecord writes the record of distInfo under its partial name;
@@ -109,12 +119,18 @@ func (t *Target) readOwnRecord(distInfo string) ([]RecordEntry, error) {
 
 // readPlain reads a whole file opened with openPlain.
 func readPlain(path string) ([]byte, error) {
+	return readPlainInto(path, nil)
+}
+
+// readPlainInto reads a whole file opened with openPlain, appending it to
+// buf, whose capacity it reuses.
+func readPlainInto(path string, buf []byte) ([]byte, error) {
 	f, err := openPlain(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	var b bytes.Buffer
+	b := bytes.NewBuffer(buf)
 	if st, err := f.Stat(); err == nil && st.Size() > 0 && st.Size() < maxPlainPrealloc {
 		b.Grow(int(st.Size()) + bytes.MinRead) // one read for the data, one for EOF
 	}
