@@ -758,6 +758,9 @@ func requiresDist(m *metadata.Metadata) []string {
 // sameVersion compares two versions by PEP 440 equality, falling back to
 // text for invalid ones.
 func sameVersion(a, b string) bool {
+	if a == b {
+		return true // equality is reflexive, valid or not: no parsing
+	}
 	va, err1 := pep440.Parse(a)
 	vb, err2 := pep440.Parse(b)
 	if err1 != nil || err2 != nil {

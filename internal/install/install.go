@@ -849,20 +849,22 @@ func readNameVersion(path string) (name, version string, ok bool) {
 	defer scanBuffers.Put(buf)
 	sc := bufio.NewScanner(io.LimitReader(f, 1<<20))
 	sc.Buffer(*buf, bufio.MaxScanTokenSize)
+	// Lines are read as bytes: only the two values become strings, not
+	// every header line (classifiers make up most of them).
 	for sc.Scan() {
-		line := sc.Text()
-		if line == "" {
+		line := sc.Bytes()
+		if len(line) == 0 {
 			break
 		}
-		k, v, found := strings.Cut(line, ":")
+		k, v, found := bytes.Cut(line, []byte(":"))
 		if !found {
 			continue
 		}
-		switch strings.ToLower(strings.TrimSpace(k)) {
-		case "name":
-			name = strings.TrimSpace(v)
-		case "version":
-			version = strings.TrimSpace(v)
+		switch k = bytes.TrimSpace(k); {
+		case bytes.EqualFold(k, []byte("name")):
+			name = string(bytes.TrimSpace(v))
+		case bytes.EqualFold(k, []byte("version")):
+			version = string(bytes.TrimSpace(v))
 		}
 	}
 	return name, version, name != "" && version != ""

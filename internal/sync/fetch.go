@@ -44,6 +44,9 @@ func newRanker(in *venv.Interpreter) *ranker {
 }
 
 func sameVersion(a, b string) bool {
+	if a == b {
+		return true // equality is reflexive, valid or not: no parsing
+	}
 	va, err1 := pep440.Parse(a)
 	vb, err2 := pep440.Parse(b)
 	if err1 != nil || err2 != nil {
