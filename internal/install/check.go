@@ -792,15 +792,25 @@ func readLimited(f *zip.File, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	// Sized from the entry's declared size, which the reader enforces:
+	// one allocation rather than io.ReadAll's doublings. A declared size
+	// above maxMetaPrealloc (a hostile one costs nothing until read)
+	// grows as it is read.
+	var b bytes.Buffer
+	b.Grow(int(min(int64(f.UncompressedSize64), limit, maxMetaPrealloc)) + bytes.MinRead)
+	_, err = b.ReadFrom(io.LimitReader(rc, limit+1))
 	if err != nil {
 		return nil, err
 	}
+	data := b.Bytes()
 	if int64(len(data)) > limit {
 		return nil, fmt.Errorf("larger than %d bytes", limit)
 	}
 	return data, nil
 }
+
+// maxMetaPrealloc bounds what readLimited allocates from a declared size.
+const maxMetaPrealloc = 1 << 20
 
 type countWriter struct{ n int64 }
 

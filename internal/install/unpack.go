@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // unpackedMarker is written last into an unpacked wheel directory; its
@@ -89,7 +90,9 @@ func unpack(ctx context.Context, r io.ReaderAt, size int64, filename, dir string
 		}
 	}()
 	made := map[string]bool{dir: true}
-	buf := make([]byte, copyBufSize) // one for every file of the wheel
+	bp := copyBuffers.Get().(*[]byte) // one for every file of the wheel
+	defer copyBuffers.Put(bp)
+	buf := *bp
 	sink := func(name string, exec bool, content io.Reader) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -131,6 +134,10 @@ func unpack(ctx context.Context, r io.ReaderAt, size int64, filename, dir string
 // copyBufSize is the size of the buffer a wheel's files are copied
 // through (one per wheel, not one per file).
 const copyBufSize = 32 << 10
+
+// copyBuffers hold the copy buffers of the wheels being unpacked: one for
+// each wheel unpacked at a time, rather than a fresh one per wheel.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, copyBufSize); return &b }}
 
 // mkdirs creates dir and its missing parents, remembering in made what
 // exists: a directory whose parent was made is created with one mkdir.
