@@ -177,7 +177,7 @@ type Wheel struct {
 	DistInfo      string // "{name}-{version}.dist-info"
 	RootIsPurelib bool
 	Entries       []Entry           // regular files, zip order
-	Metadata      []byte            // METADATA (LoadUnpacked: its header section only)
+	Metadata      []byte            // METADATA (Unpack and LoadUnpacked: its header section only)
 	EntryPoints   []byte            // entry_points.txt, nil when absent
 	Startup       map[string]string // entries that are start-up code (RuleStartup) → why
 
@@ -715,7 +715,9 @@ func (c *checker) checkMetadata(entry string, w *Wheel) {
 		c.add(RuleMetadata, entry, "%v", err)
 		return
 	}
-	w.Name, w.Version = m.Name, m.Version
+	// Copies: the parsed values share the whole file's text, which the
+	// wheel would keep alive for the rest of the sync.
+	w.Name, w.Version = strings.Clone(m.Name), strings.Clone(m.Version)
 	di := strings.TrimSuffix(w.DistInfo, ".dist-info")
 	diName, diVersion, _ := strings.Cut(di, "-")
 	if pep503.Normalize(m.Name) != pep503.Normalize(diName) || !sameVersion(m.Version, diVersion) {

@@ -119,9 +119,10 @@ func unpack(ctx context.Context, r io.ReaderAt, size int64, filename, dir string
 	if err != nil {
 		return nil, err
 	}
-	kept := *w
-	kept.Metadata = metadataHeaders(w.Metadata)
-	data, err := json.Marshal(unpackedRecord{Format: unpackedFormat, Wheel: &kept})
+	// The caller gets what LoadUnpacked would return: the description,
+	// often most of METADATA, is not kept for the rest of the sync.
+	w.Metadata = metadataHeaders(w.Metadata)
+	data, err := json.Marshal(unpackedRecord{Format: unpackedFormat, Wheel: w})
 	if err != nil {
 		return nil, err
 	}
