@@ -150,6 +150,7 @@ func (a *app) runSync(cmd *cobra.Command, args []string, f syncFlags) error {
 	if !a.quiet && isTerminal(a.stderr) {
 		opts.Progress = newByteProgress(a.stderr, time.Now)
 	}
+	opts.BeforeWork = func() { setGCPercent(syncGCPercent) }
 	res, err := sync.Sync(cmd.Context(), opts)
 	if err != nil {
 		return err

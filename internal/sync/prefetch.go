@@ -59,6 +59,7 @@ func (p *plan) prefetch(ctx context.Context) {
 		return // prepare makes its own client and reports the error
 	}
 	p.client = c
+	p.beforeWork()
 	// The trees prefetch writes go into p.trees, where choose finds them
 	// without decoding their manifests from disk again.
 	unpacked := &gosync.Map{}

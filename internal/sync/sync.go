@@ -199,6 +199,12 @@ type Options struct {
 
 	// Progress receives progress events (nil: none).
 	Progress Progress
+
+	// BeforeWork, when set, is called once before the sync first fetches
+	// or unpacks a wheel or installs from the cache (a sync that changes
+	// nothing never calls it), so that the caller can prepare for a run
+	// that allocates (see cmd/pyward's syncGCPercent).
+	BeforeWork func()
 }
 
 // Progress observes a sync.
@@ -363,6 +369,7 @@ func Sync(ctx context.Context, opts Options) (*Result, error) {
 // plan is one sync's state across its phases.
 type plan struct {
 	opts      Options
+	work      gosync.Once // calls opts.BeforeWork
 	cacheDir  string
 	lock      *Lock
 	sets      map[string][]string // the marker variables "extras" and "dependency_groups" (Lock.markerSets)
@@ -672,6 +679,13 @@ func (p *plan) each(ctx context.Context, fn func(context.Context, *job) error) e
 	return nil
 }
 
+// beforeWork calls opts.BeforeWork the first time.
+func (p *plan) beforeWork() {
+	if p.opts.BeforeWork != nil {
+		p.work.Do(p.opts.BeforeWork)
+	}
+}
+
 // prepare fetches, verifies and unpacks every job's file (from the store
 // when it is there) before the environment is touched.
 func (p *plan) prepare(ctx context.Context, fetcher Fetcher) error {
@@ -684,6 +698,9 @@ func (p *plan) prepare(ctx context.Context, fetcher Fetcher) error {
 	p.fetch = f
 	if p.prefetched != nil {
 		f.unpacked = p.prefetched.unpacked // the trees prefetch wrote
+	}
+	if len(p.jobs) > 0 {
+		p.beforeWork()
 	}
 	if opts.Progress != nil {
 		var total int64

@@ -120,3 +120,35 @@ func TestColdSyncReadsNoManifest(t *testing.T) {
 		t.Errorf("read %d manifests from disk, want 0", n)
 	}
 }
+
+// TestBeforeWork checks that Options.BeforeWork is called exactly once by
+// a cold sync (which prefetches and prepares) and by a warm one (which
+// installs from the cache), and never by a sync that changes nothing.
+func TestBeforeWork(t *testing.T) {
+	dists := baseDists()[:3]
+	f := newFixture(t, dists, testindex.Options{})
+	lock := reqLock(t, f.ix, f.dir, dists, "")
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		venv string
+		want int32
+	}{
+		{"cold", "venv", 1},
+		{"no-op", "venv", 0},
+		{"warm", "warm", 1},
+		{"warm no-op", "warm", 0},
+	}
+	for _, tc := range tests {
+		var calls atomic.Int32
+		o := f.opts(lock)
+		o.Venv = filepath.Join(f.dir, tc.venv)
+		o.BeforeWork = func() { calls.Add(1) }
+		if _, err := Sync(ctx, o); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := calls.Load(); got != tc.want {
+			t.Errorf("%s: BeforeWork called %d times, want %d", tc.name, got, tc.want)
+		}
+	}
+}
