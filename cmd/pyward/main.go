@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 
@@ -37,8 +38,18 @@ func main() {
 			}
 		}
 	}
+	memProfile := os.Getenv("PYWARD_MEMPROFILE")
+	if memProfile != "" {
+		// The same aid for memory: every allocation of the run, sampled
+		// finely enough to account for a short command's few megabytes
+		// (go tool pprof -sample_index=alloc_space).
+		runtime.MemProfileRate = memProfileRate
+	}
 	code := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	pprof.StopCPUProfile()
+	if memProfile != "" {
+		writeMemProfile(memProfile)
+	}
 	os.Exit(code)
 }
 
@@ -50,6 +61,20 @@ func main() {
 // fault: collecting at twofold reuses them. A sync that changes nothing
 // keeps gcPercent, under which it ends before its first collection.
 const syncGCPercent = 100
+
+// memProfileRate is the sampling interval (bytes) under PYWARD_MEMPROFILE.
+const memProfileRate = 512
+
+// writeMemProfile writes the allocation profile to path; like the CPU
+// profile, a failure only costs the profile.
+func writeMemProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		return
+	}
+	_ = pprof.Lookup("allocs").WriteTo(f, 0)
+	_ = f.Close()
+}
 
 // tuneGC applies the GC settings unless the user chose their own with
 // GOGC or GOMEMLIMIT.
