@@ -51,6 +51,7 @@ import (
 	"encoding/json"
 	"slices"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // maxSkipDepth bounds the nesting of arrays and objects inside a value that
@@ -89,7 +90,7 @@ func decodeJSONPage(data []byte) (jsonPage, bool) {
 
 type fastDecoder struct {
 	data []byte
-	str  string // string(data): verbatim strings are substrings of this one copy
+	str  string // data as a string (sharedString): verbatim strings are substrings of it
 	pos  int
 
 	// Backing stores for *string and *int64 fields, allocated in chunks
@@ -103,7 +104,7 @@ func (d *fastDecoder) page(doc *jsonPage) bool {
 	if d.peek() != '{' {
 		return false
 	}
-	d.str = string(d.data)
+	d.str = sharedString(d.data)
 	ok := d.object(pageFields, func(name string) bool {
 		switch name {
 		case "meta":
@@ -469,6 +470,18 @@ func (d *fastDecoder) versions(dst *[]string) bool {
 	}
 	*dst = vs
 	return true
+}
+
+// sharedString returns b's bytes as a string without copying them. The
+// page's strings are substrings of its body, and a body of several
+// kilobytes per project copied once more per page was a tenth of what a
+// re-lock allocates; the caller of ParseJSON promises never to modify the
+// body (see ParseJSON), which is what makes sharing its memory sound.
+func sharedString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // string parses the string token at d.pos. The common case is a substring

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/pyward/pyward/internal/testindex"
 	"github.com/pyward/pyward/internal/tomlbudget/budgettest"
@@ -634,5 +635,31 @@ func (g *pageGen) anything(depth int) {
 			g.anything(depth + 1)
 		}
 		g.add("]")
+	}
+}
+
+// TestParseJSONSharesBody checks that the strings of a parsed page are
+// substrings of the body itself rather than of a copy of it (ParseJSON's
+// callers never modify a body afterwards, see Parse): a copy of every page
+// was a tenth of what a re-lock allocated.
+func TestParseJSONSharesBody(t *testing.T) {
+	_, page := bigPages(3)
+	base, _ := url.Parse("https://idx.example/simple/x/")
+	pg, err := ParseJSON(page, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inBody := func(s string) bool {
+		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		start := uintptr(unsafe.Pointer(&page[0]))
+		return len(s) > 0 && p >= start && p+uintptr(len(s)) <= start+uintptr(len(page))
+	}
+	for _, f := range pg.Files {
+		for what, s := range map[string]string{"filename": f.Filename, "sha256": f.Hashes["sha256"],
+			"requires-python": f.RequiresPython, "metadata sha256": f.MetadataHashes["sha256"]} {
+			if !inBody(s) {
+				t.Errorf("%s: %s %q is not a substring of the body", f.Filename, what, s)
+			}
+		}
 	}
 }

@@ -61,7 +61,8 @@ const (
 // Parse parses a project page according to its Content-Type (PEP 691):
 // the v1 or "latest" JSON or HTML media types, text/html, or none (HTML).
 // pageURL is the URL the page was read from, after redirects: relative
-// links resolve against it.
+// links resolve against it. The page's strings may share body's memory,
+// so body must never be modified afterwards.
 func Parse(body []byte, contentType string, pageURL *url.URL) (*Page, error) {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil && contentType != "" {
@@ -575,6 +576,8 @@ type jsonFile struct {
 }
 
 // ParseJSON parses a PEP 691 project page (with PEP 700 and PEP 792 fields).
+// The page's strings may share data's memory (they are substrings of it
+// rather than of a copy), so data must never be modified afterwards.
 func ParseJSON(data []byte, pageURL *url.URL) (*Page, error) {
 	fail := func(msg string, err error) (*Page, error) {
 		return nil, &ParseError{URL: redaction.URL(pageURL), Msg: msg, Err: err}

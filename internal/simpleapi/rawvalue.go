@@ -27,7 +27,7 @@ func rawJSONString(raw []byte) (string, bool) {
 	if len(raw) < 2 || raw[0] != '"' {
 		return "", false
 	}
-	d := fastDecoder{data: raw, str: string(raw)}
+	d := fastDecoder{data: raw, str: sharedString(raw)}
 	s, ok := d.string()
 	if !ok || d.pos != len(raw) {
 		return "", false
@@ -42,7 +42,7 @@ func rawJSONHashes(raw []byte) (map[string]string, bool) {
 	if len(raw) == 0 || (raw[0] != '{' && raw[0] != 'n') {
 		return nil, false
 	}
-	d := fastDecoder{data: raw, str: string(raw)}
+	d := fastDecoder{data: raw, str: sharedString(raw)}
 	var m map[string]string
 	if !d.hashes(&m) || d.pos != len(raw) {
 		return nil, false
