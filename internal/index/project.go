@@ -238,7 +238,9 @@ func (c *Client) projectFrom(ctx context.Context, src *source, norm string) (*Pr
 	}
 	p := &Project{Name: norm, Versions: versions, Status: pg.Status, StatusReason: pg.StatusReason, Index: src.Name}
 	if !src.FindLinks && len(pg.Files) > 0 {
-		p.Files = make([]File, 0, len(pg.Files)) // a project page lists its own files
+		// A project page was parsed for this call alone and lists its own
+		// files: they are kept in place, without a second copy.
+		p.Files = pg.Files[:0]
 	}
 	for _, f := range pg.Files {
 		if fileProject(f.Filename) != norm {
