@@ -36,6 +36,12 @@ type config struct {
 	required    []*Target
 	appliesMu   sync.Mutex
 	appliesMemo map[markerKey]bool
+
+	// pythonAllows answers by Requires-Python string: a project's files
+	// repeat a handful of them, and the answer depends on nothing else
+	// that changes after newConfig.
+	allowsMu   sync.Mutex
+	allowsMemo map[string]bool
 }
 
 func newConfig(o *Options) *config {
@@ -140,6 +146,25 @@ func (c *config) pythonAllows(spec string) bool {
 	if strings.TrimSpace(spec) == "" || c.python.IsZero() {
 		return true
 	}
+	c.allowsMu.Lock()
+	ok, seen := c.allowsMemo[spec]
+	c.allowsMu.Unlock()
+	if seen {
+		return ok
+	}
+	ok = c.pythonSpecAllows(spec)
+	c.allowsMu.Lock()
+	if c.allowsMemo == nil {
+		c.allowsMemo = map[string]bool{}
+	}
+	c.allowsMemo[spec] = ok
+	c.allowsMu.Unlock()
+	return ok
+}
+
+// pythonSpecAllows is pythonAllows without the memo, for a spec that is
+// not blank.
+func (c *config) pythonSpecAllows(spec string) bool {
 	ss, err := pep440.ParseSpecifierSet(spec)
 	if err != nil {
 		return true

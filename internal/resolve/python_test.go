@@ -436,6 +436,30 @@ func TestPythonAllows(t *testing.T) {
 			}
 		}
 	}
+	// One config answers every spec twice: the second round comes from
+	// its memo and must not differ from the first.
+	for _, strict := range []bool{false, true} {
+		configs := map[string]*config{}
+		for round := range 2 {
+			for _, tt := range tests {
+				c := configs[tt.python]
+				if c == nil {
+					c = &config{python: pep440.MustParse(tt.python), strictPython: strict}
+					configs[tt.python] = c
+				}
+				want := tt.lenient
+				if strict {
+					want = tt.strict
+				}
+				if got := c.pythonAllows(tt.spec); got != want {
+					t.Errorf("round %d: pythonAllows(%q, %s, strict=%v) = %v, want %v", round, tt.spec, tt.python, strict, got, want)
+				}
+			}
+		}
+		if c := configs["3.12"]; len(c.allowsMemo) == 0 {
+			t.Errorf("strict=%v: no answer was memoized", strict)
+		}
+	}
 }
 
 func TestDirectURLIncompatibleWheel(t *testing.T) {
