@@ -496,9 +496,9 @@ func (e *buildEnv) installOne(ctx context.Context, p resolve.Resolved) error {
 	if p.File == nil || p.File.Kind != resolve.Wheel {
 		return fmt.Errorf("%s %s: no wheel for the build interpreter", p.Name, p.Version)
 	}
-	f, ok := p.File.Data.(index.File)
-	if !ok {
-		f = index.File{Filename: p.File.Filename, URL: p.File.URL, Hashes: p.File.Hashes, Size: p.File.Size}
+	f := index.File{Filename: p.File.Filename, URL: p.File.URL, Hashes: p.File.Hashes, Size: p.File.Size}
+	if ixf, ok := p.File.Data.(*index.File); ok {
+		f = *ixf
 	}
 	if filepath.Base(f.Filename) != f.Filename {
 		return fmt.Errorf("%s %s: bad wheel file name %q", p.Name, p.Version, f.Filename)

@@ -44,9 +44,9 @@ func (p *Provider) Dependencies(ctx context.Context, c *resolve.Candidate, f *re
 	if sd == nil {
 		return nil, err
 	}
-	idx, ok := sd.Data.(index.File)
-	if !ok {
-		idx = index.File{Filename: sd.Filename, URL: sd.URL, Hashes: sd.Hashes, Size: sd.Size}
+	idx := index.File{Filename: sd.Filename, URL: sd.URL, Hashes: sd.Hashes, Size: sd.Size}
+	if ixf, ok := sd.Data.(*index.File); ok {
+		idx = *ixf
 	}
 	md, _, berr := p.Builder.Metadata(ctx, idx)
 	if berr != nil {

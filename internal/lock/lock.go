@@ -193,7 +193,7 @@ func Lock(ctx context.Context, opts Options) (*Result, error) {
 			if h := strings.ToLower(f.Hashes["sha256"]); h != "" {
 				lf.Hashes["sha256"] = h
 			}
-			if ixf, ok := f.Data.(index.File); ok && ixf.Index != "" {
+			if ixf, ok := f.Data.(*index.File); ok && ixf.Index != "" {
 				indexes[ixf.Index] = true
 			}
 			switch f.Kind {
@@ -239,9 +239,9 @@ func Lock(ctx context.Context, opts Options) (*Result, error) {
 				return
 			}
 			if f, ok := byName[key]; ok {
-				if ixf, ok := f.Data.(index.File); ok {
+				if ixf, ok := f.Data.(*index.File); ok {
 					toHash = append(toHash, lf)
-					toHashSrc = append(toHashSrc, ixf)
+					toHashSrc = append(toHashSrc, *ixf)
 					return
 				}
 			}

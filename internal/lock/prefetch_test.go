@@ -46,7 +46,7 @@ func (p *provenanceIndex) Versions(ctx context.Context, name string) ([]*resolve
 		for _, f := range c.Files {
 			ff := *f
 			ff.Hashes = map[string]string{"sha256": fileSHA(f.Filename)}
-			ff.Data = index.File{Filename: f.Filename, URL: "https://files.example/" + f.Filename, Hashes: ff.Hashes,
+			ff.Data = &index.File{Filename: f.Filename, URL: "https://files.example/" + f.Filename, Hashes: ff.Hashes,
 				Provenance: "https://files.example/" + f.Filename + ".provenance"}
 			cc.Files = append(cc.Files, &ff)
 		}

@@ -84,8 +84,8 @@ func checkProvenance(ctx context.Context, l *lockfile.Lock, res *resolve.Resolut
 		}
 		byName := map[string]index.File{}
 		for _, f := range rp.Candidate.Files {
-			if ixf, ok := f.Data.(index.File); ok {
-				byName[f.Filename] = ixf
+			if ixf, ok := f.Data.(*index.File); ok {
+				byName[f.Filename] = *ixf
 			}
 		}
 		for _, lf := range p.Files() {
@@ -202,11 +202,12 @@ func newProvenancePrefetch(ctx context.Context, pv *Provenance) *provenancePrefe
 // checked then). It does not wait.
 func (pp *provenancePrefetch) start(c *resolve.Candidate) {
 	for _, f := range c.Files {
-		ixf, ok := f.Data.(index.File)
+		p, ok := f.Data.(*index.File)
 		sha := strings.ToLower(f.Hashes["sha256"])
-		if !ok || ixf.Provenance == "" || sha == "" || f.Yanked {
+		if !ok || p.Provenance == "" || sha == "" || f.Yanked {
 			continue
 		}
+		ixf := *p
 		pp.mu.Lock()
 		_, seen := pp.jobs[ixf.Provenance]
 		j := &prefetched{sha: sha, done: make(chan struct{})}

@@ -25,7 +25,10 @@ func NewIndexProvider(c *index.Client) *IndexProvider { return &IndexProvider{cl
 
 // Versions implements Provider: the project's files grouped by version.
 // Files whose names are not valid wheel or sdist names (eggs, installers,
-// legacy names) are skipped, as pip skips them.
+// legacy names) are skipped, as pip skips them. Each File's Data is an
+// *index.File pointing into the client's shared Project (one small
+// pointer per file rather than a boxed copy of the record): it must never
+// be modified.
 func (p *IndexProvider) Versions(ctx context.Context, name string) ([]*Candidate, error) {
 	proj, err := p.client.Project(ctx, name)
 	if errors.Is(err, index.ErrNotFound) {
@@ -36,8 +39,8 @@ func (p *IndexProvider) Versions(ctx context.Context, name string) ([]*Candidate
 	}
 	byVersion := map[string]*Candidate{}
 	var out []*Candidate
-	for _, f := range proj.Files {
-		file, df, ok := convertFile(f)
+	for i := range proj.Files {
+		file, df, ok := convertFile(&proj.Files[i])
 		if !ok || df.Name != proj.Name {
 			continue
 		}
@@ -54,7 +57,7 @@ func (p *IndexProvider) Versions(ctx context.Context, name string) ([]*Candidate
 }
 
 // convertFile turns an index file into a resolver File.
-func convertFile(f index.File) (*File, dist.File, bool) {
+func convertFile(f *index.File) (*File, dist.File, bool) {
 	df, err := dist.ParseFilename(f.Filename)
 	if err != nil {
 		return nil, df, false
@@ -89,9 +92,9 @@ func (p *IndexProvider) Dependencies(ctx context.Context, c *Candidate, f *File)
 	}
 	var firstErr error
 	for _, g := range tries {
-		idx, ok := g.Data.(index.File)
-		if !ok {
-			idx = index.File{Filename: g.Filename, URL: g.URL, Hashes: g.Hashes}
+		idx := index.File{Filename: g.Filename, URL: g.URL, Hashes: g.Hashes}
+		if p, ok := g.Data.(*index.File); ok {
+			idx = *p
 		}
 		md, _, err := p.client.Metadata(ctx, idx)
 		if err == nil {
@@ -136,7 +139,7 @@ func (p *IndexProvider) FromURL(ctx context.Context, name, rawURL string) (*Cand
 	}
 	u.Fragment = ""
 	filename := path.Base(u.Path)
-	file, df, ok := convertFile(index.File{Filename: filename, URL: u.String(), Hashes: hashes})
+	file, df, ok := convertFile(&index.File{Filename: filename, URL: u.String(), Hashes: hashes})
 	if !ok {
 		return nil, fmt.Errorf("direct URL %q: %q is not a wheel or sdist file name", rawURL, filename)
 	}

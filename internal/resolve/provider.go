@@ -43,8 +43,8 @@ type File struct {
 	Tags           []pep425.Tag // wheels: the expanded compatibility tags of the file name
 	Size           int64
 	UploadTime     time.Time
-	// Data is opaque provider data (e.g. the index file record) handed back to
-	// Provider.Dependencies.
+	// Data is opaque provider data (IndexProvider's: the *index.File)
+	// handed back to Provider.Dependencies.
 	Data any
 }
 
