@@ -138,6 +138,13 @@ func FuzzParseWheelName(f *testing.F) {
 		f.Add(s, true)
 	}
 	f.Fuzz(func(t *testing.T, s string, order bool) {
+		stem := strings.TrimSuffix(s, wheelExt)
+		if dashes := strings.Count(stem, "-"); dashes == wheelDashesNoBuild || dashes == wheelDashesBuild {
+			buf := splitWheelStem(stem, dashes)
+			if got, want := buf[:dashes-1], strings.SplitN(stem, "-", dashes-1); !slices.Equal(got, want) {
+				t.Fatalf("splitWheelStem(%q) = %q, strings.SplitN gives %q", stem, got, want)
+			}
+		}
 		start := time.Now()
 		w, err := ParseWheelName(s, order)
 		budgettest.Check(t, len(s), start)

@@ -41,7 +41,8 @@ func ParseWheelName(filename string, validateOrder bool) (WheelName, error) {
 	if dashes != wheelDashesNoBuild && dashes != wheelDashesBuild {
 		return fail(ErrPartCount, fmt.Sprintf("want name-version[-build]-interpreter-abi-platform, found %d '-'", dashes), nil)
 	}
-	parts := strings.SplitN(stem, "-", dashes-1)
+	buf := splitWheelStem(stem, dashes)
+	parts := buf[:dashes-1]
 	if !validWheelName(parts[0]) {
 		return fail(ErrProjectName, fmt.Sprintf("%q: want letters, digits, '_' and '.', without \"__\"", parts[0]), nil)
 	}
@@ -64,6 +65,21 @@ func ParseWheelName(filename string, validateOrder bool) (WheelName, error) {
 		return fail(ErrTag, "", err)
 	}
 	return WheelName{Name: canonicalName(parts[0]), Version: version, Build: build, Tags: tags}, nil
+}
+
+// splitWheelStem splits a stem with dashes '-' (wheelDashesNoBuild or
+// wheelDashesBuild) as strings.SplitN(stem, "-", dashes-1) does:
+// name-version[-build]-tags, the tags keeping their own two dashes. It
+// fills an array rather than a new slice, as index pages give thousands of
+// names to parse.
+func splitWheelStem(stem string, dashes int) [wheelDashesBuild - 1]string {
+	var parts [wheelDashesBuild - 1]string
+	rest := stem
+	for i := range dashes - 2 {
+		parts[i], rest, _ = strings.Cut(rest, "-")
+	}
+	parts[dashes-2] = rest
+	return parts
 }
 
 // validWheelName reports whether s matches packaging's [\w\d._]+ with no
