@@ -134,13 +134,23 @@ func parseHashPair(s string, m map[string]string) (ok bool, err error) {
 // plain. TestResolveLinkShortcut and FuzzResolveLink compare it with
 // url.URL.Parse.
 func resolveSimpleRelative(base *url.URL, href string) (*url.URL, bool) {
+	path, frag, ok := resolveSimplePath(base, href)
+	if !ok {
+		return nil, false
+	}
+	return &url.URL{Scheme: base.Scheme, User: base.User, Host: base.Host, Path: path, Fragment: frag}, true
+}
+
+// resolveSimplePath is resolveSimpleRelative's answer as the resolved
+// URL's path (plain: written as it is) and fragment.
+func resolveSimplePath(base *url.URL, href string) (path, fragment string, ok bool) {
 	if base.Opaque != "" || base.Host == "" || (base.Scheme != "http" && base.Scheme != "https") ||
 		base.RawPath != "" || !strings.HasPrefix(base.Path, "/") || !plainPath(base.Path) || hasDotSegment(base.Path) {
-		return nil, false
+		return "", "", false
 	}
 	ref, frag, hasFrag := strings.Cut(href, "#")
 	if ref == "" || ref[0] == '/' || (hasFrag && (frag == "" || !plainFragment(frag))) || !plainPath(ref) {
-		return nil, false
+		return "", "", false
 	}
 	dir := base.Path[:strings.LastIndexByte(base.Path, '/')] // without the trailing '/'
 	for {
@@ -154,13 +164,42 @@ func resolveSimpleRelative(base *url.URL, href string) (*url.URL, bool) {
 		}
 	}
 	if ref == "" || strings.HasSuffix(ref, "/") || hasDotSegment(ref) || strings.Contains(ref, "//") || strings.Contains(ref, ":") {
-		return nil, false
+		return "", "", false
 	}
-	u := &url.URL{Scheme: base.Scheme, User: base.User, Host: base.Host, Path: dir + "/" + ref}
-	if hasFrag {
-		u.Fragment = frag
+	if !hasFrag {
+		frag = ""
 	}
-	return u, true
+	return dir + "/" + ref, frag, true
+}
+
+// fileLinks resolves the file links of one page as strings, without the
+// fragment: what resolveLink gives, after url.URL.String. A link that
+// resolveSimplePath takes is written as the base's "scheme://[user@]host"
+// (built once per page) followed by its plain path, without a url.URL
+// for each file; checkResolveLink compares the two for every link the
+// tests and FuzzResolveLink try.
+type fileLinks struct {
+	base   *url.URL
+	prefix string // "" until first needed
+}
+
+// resolve returns the resolved URL of href without its fragment, and the
+// fragment (unescaped, as url.URL.Fragment holds it).
+func (l *fileLinks) resolve(href string) (link, fragment string, err error) {
+	href = strings.TrimSpace(href)
+	if path, frag, ok := resolveSimplePath(l.base, href); ok {
+		if l.prefix == "" {
+			l.prefix = (&url.URL{Scheme: l.base.Scheme, User: l.base.User, Host: l.base.Host}).String()
+		}
+		return l.prefix + path, frag, nil
+	}
+	u, err := resolveLink(l.base, href)
+	if err != nil {
+		return "", "", err
+	}
+	fragment = u.Fragment
+	u.Fragment, u.RawFragment = "", ""
+	return u.String(), fragment, nil
 }
 
 // plainPath reports whether p uses only bytes a URL path never escapes,
@@ -619,6 +658,7 @@ func ParseJSON(data []byte, pageURL *url.URL) (*Page, error) {
 		}
 		p.Status, p.StatusReason = st.Status, st.Reason
 	}
+	links := fileLinks{base: pageURL}
 	for i, jf := range doc.Files {
 		where := func() string { return fmt.Sprintf("files[%d]", i) }
 		if jf.Filename == "" || strings.ContainsAny(jf.Filename, "/\\") {
@@ -627,11 +667,11 @@ func ParseJSON(data []byte, pageURL *url.URL) (*Page, error) {
 		if jf.URL == "" {
 			return fail(where()+": missing url", nil)
 		}
-		u, err := resolveLink(pageURL, jf.URL)
+		link, fragment, err := links.resolve(jf.URL)
 		if err != nil {
 			return fail(where(), err)
 		}
-		f := File{Filename: jf.Filename, Hashes: jf.Hashes}
+		f := File{Filename: jf.Filename, URL: link, Hashes: jf.Hashes}
 		if !canonicalHashes(jf.Hashes) {
 			f.Hashes = make(map[string]string, len(jf.Hashes))
 			for k, v := range jf.Hashes {
@@ -640,13 +680,11 @@ func ParseJSON(data []byte, pageURL *url.URL) (*Page, error) {
 				}
 			}
 		}
-		if u.Fragment != "" && len(f.Hashes) == 0 {
-			if _, err := parseHashPair(u.Fragment, f.Hashes); err != nil {
+		if fragment != "" && len(f.Hashes) == 0 {
+			if _, err := parseHashPair(fragment, f.Hashes); err != nil {
 				return fail(where(), err)
 			}
 		}
-		u.Fragment, u.RawFragment = "", ""
-		f.URL = u.String()
 		if jf.RequiresPython != nil {
 			f.RequiresPython = strings.TrimSpace(*jf.RequiresPython)
 		}

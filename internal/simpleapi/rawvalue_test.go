@@ -87,6 +87,7 @@ func checkResolveLink(t *testing.T, base, href string) {
 	}
 	want, werr := b.Parse(strings.TrimSpace(href))
 	got, gerr := resolveLink(b, href)
+	checkFileLinks(t, b, href, got, gerr)
 	if werr != nil {
 		if gerr == nil {
 			t.Errorf("resolveLink(%q, %q) = %v; url.Parse failed: %v", base, href, got, werr)
@@ -102,6 +103,28 @@ func checkResolveLink(t *testing.T, base, href string) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("resolveLink(%q, %q) = %#v, want %#v", base, href, got, want)
+	}
+}
+
+// checkFileLinks asserts that fileLinks.resolve gives what resolveLink
+// gave (u, err) once its fragment is cut off, on a fresh page and on one
+// whose prefix an earlier link set.
+func checkFileLinks(t *testing.T, base *url.URL, href string, u *url.URL, err error) {
+	t.Helper()
+	var wantLink, wantFrag string
+	if err == nil {
+		c := *u
+		wantFrag = c.Fragment
+		c.Fragment, c.RawFragment = "", ""
+		wantLink = c.String()
+	}
+	warm := &fileLinks{base: base}
+	_, _, _ = warm.resolve("x-1.0.tar.gz")
+	for _, l := range []*fileLinks{{base: base}, warm} {
+		link, frag, lerr := l.resolve(href)
+		if (lerr == nil) != (err == nil) || link != wantLink || frag != wantFrag {
+			t.Errorf("fileLinks(%q).resolve(%q) = %q, %q, %v; resolveLink gives %q, %q, %v", base, href, link, frag, lerr, wantLink, wantFrag, err)
+		}
 	}
 }
 
