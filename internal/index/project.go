@@ -33,21 +33,40 @@ type Project struct {
 	Status       string   // PEP 792 ("" when not given)
 	StatusReason string
 	Index        string // source name; comma-separated when merged
+
+	// dists[i], when i < len(dists) and its Kind is not dist.Unknown, is
+	// Files[i].Filename parsed by dist.ParseFilename: the look-up parses
+	// every name to check the file's project, and the resolver needs the
+	// same parse (version, tags) of every file, thousands per lock.
+	dists []dist.File
+}
+
+// Dist returns Files[i]'s name parsed as dist.ParseFilename parses it,
+// without parsing it again when the look-up kept its parse. The result is
+// shared: it must not be modified.
+func (p *Project) Dist(i int) (dist.File, error) {
+	if i < len(p.dists) && p.dists[i].Kind != dist.Unknown {
+		return p.dists[i], nil
+	}
+	return dist.ParseFilename(p.Files[i].Filename)
+}
+
+// fileDist parses a distribution file name (dist.ParseFilename) and
+// returns it with the normalized project it belongs to, or "" (and the
+// zero dist.File) if it is not a wheel or sdist name.
+func fileDist(filename string) (dist.File, string) {
+	df, err := dist.ParseFilename(filename)
+	if err != nil {
+		return dist.File{}, ""
+	}
+	return df, pep503.Normalize(df.Name)
 }
 
 // fileProject returns the normalized project a distribution file name
 // belongs to, or "" if it is not a wheel or sdist name.
 func fileProject(filename string) string {
-	if strings.HasSuffix(strings.ToLower(filename), ".whl") {
-		if w, err := dist.ParseWheelName(filename, false); err == nil {
-			return w.Name
-		}
-		return ""
-	}
-	if s, err := dist.ParseSdistName(filename); err == nil {
-		return pep503.Normalize(s.Name)
-	}
-	return ""
+	_, name := fileDist(filename)
+	return name
 }
 
 // Project returns the files of project name chosen by the policy. Results
@@ -131,11 +150,19 @@ func (c *Client) lookup(ctx context.Context, norm string) (*Project, error) {
 			have[fileKey(f)] = true
 		}
 		merged.Files = slices.Clone(merged.Files)
-		for _, f := range p.Files {
+		dists := make([]dist.File, len(merged.Files), len(merged.Files)+len(p.Files))
+		copy(dists, merged.dists) // aligned with merged.Files from here on
+		for i, f := range p.Files {
 			if !have[fileKey(f)] {
 				merged.Files = append(merged.Files, f)
+				var df dist.File
+				if i < len(p.dists) {
+					df = p.dists[i]
+				}
+				dists = append(dists, df)
 			}
 		}
+		merged.dists = dists
 		merged.Index += "," + p.Index
 		if merged.Versions != nil && p.Versions != nil {
 			merged.Versions = unionStrings(merged.Versions, p.Versions)
@@ -241,9 +268,11 @@ func (c *Client) projectFrom(ctx context.Context, src *source, norm string) (*Pr
 		// A project page was parsed for this call alone and lists its own
 		// files: they are kept in place, without a second copy.
 		p.Files = pg.Files[:0]
+		p.dists = make([]dist.File, 0, len(pg.Files))
 	}
 	for _, f := range pg.Files {
-		if fileProject(f.Filename) != norm {
+		df, project := fileDist(f.Filename)
+		if project != norm {
 			if !src.FindLinks {
 				c.logf("%s: ignoring %s: not a distribution of %s", src.Name, f.Filename, norm)
 			}
@@ -251,6 +280,7 @@ func (c *Client) projectFrom(ctx context.Context, src *source, norm string) (*Pr
 		}
 		f.Index = src.Name
 		p.Files = append(p.Files, f)
+		p.dists = append(p.dists, df)
 	}
 	if src.FindLinks && len(p.Files) == 0 {
 		return nil, &NotFoundError{Project: norm, Index: src.Name}

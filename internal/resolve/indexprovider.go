@@ -40,7 +40,8 @@ func (p *IndexProvider) Versions(ctx context.Context, name string) ([]*Candidate
 	byVersion := map[string]*Candidate{}
 	var out []*Candidate
 	for i := range proj.Files {
-		file, df, ok := convertFile(&proj.Files[i])
+		df, err := proj.Dist(i) // parsed by the look-up already
+		file, ok := fileFrom(&proj.Files[i], df, err)
 		if !ok || df.Name != proj.Name {
 			continue
 		}
@@ -59,8 +60,15 @@ func (p *IndexProvider) Versions(ctx context.Context, name string) ([]*Candidate
 // convertFile turns an index file into a resolver File.
 func convertFile(f *index.File) (*File, dist.File, bool) {
 	df, err := dist.ParseFilename(f.Filename)
+	file, ok := fileFrom(f, df, err)
+	return file, df, ok
+}
+
+// fileFrom is convertFile for a file whose name is already parsed (df,
+// err from dist.ParseFilename).
+func fileFrom(f *index.File, df dist.File, err error) (*File, bool) {
 	if err != nil {
-		return nil, df, false
+		return nil, false
 	}
 	file := &File{
 		Filename: f.Filename, URL: f.URL, Hashes: f.Hashes, RequiresPython: f.RequiresPython,
@@ -72,9 +80,9 @@ func convertFile(f *index.File) (*File, dist.File, bool) {
 	case dist.Sdist:
 		file.Kind = Sdist
 	default:
-		return nil, df, false
+		return nil, false
 	}
-	return file, df, true
+	return file, true
 }
 
 // Dependencies implements Provider. It reads the core metadata of f; when
