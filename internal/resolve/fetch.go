@@ -72,6 +72,18 @@ type fetcher struct {
 	halted   atomic.Bool               // no new crawl (Warmup.Halt)
 	guess    map[string]pep440.Version // the release the crawl expects, by project
 	projects map[string]*project       // assessed releases, by project
+	// pending holds the speculations started and not yet finished, so
+	// that the solver, which asks again after every step while the
+	// metadata is not claimed (a speculation claims it only once it has
+	// a slot of sem), starts one goroutine per release and extra rather
+	// than one per step: on a busy machine that was hundreds of queued
+	// goroutines, each with a fresh stack.
+	pending map[speculation]bool
+}
+
+type speculation struct {
+	c     *Candidate
+	extra string
 }
 
 func newFetcher(bg context.Context, p Provider, cfg *config, concurrency int, speculate bool) *fetcher {
@@ -86,6 +98,7 @@ func newFetcher(bg context.Context, p Provider, cfg *config, concurrency int, sp
 		seen:     map[string]bool{},
 		guess:    map[string]pep440.Version{},
 		projects: map[string]*project{},
+		pending:  map[speculation]bool{},
 		noSpec:   !speculate,
 	}
 }
@@ -219,9 +232,22 @@ func (f *fetcher) ready(c *Candidate) (*Dependencies, bool) {
 // speculate fetches the metadata of c in the background and crawls on
 // from the requirements that apply with extra.
 func (f *fetcher) speculate(c *Candidate, file *File, extra string) {
+	key := speculation{c, extra}
+	f.mu.Lock()
+	if f.pending[key] {
+		f.mu.Unlock()
+		return // the same fetch and crawl are under way
+	}
+	f.pending[key] = true
+	f.mu.Unlock()
 	f.wg.Add(1)
 	go func() {
 		defer f.wg.Done()
+		defer func() {
+			f.mu.Lock()
+			delete(f.pending, key)
+			f.mu.Unlock()
+		}()
 		deps, err := f.dependencies(f.bg, c, file, true)
 		if err != nil || f.bg.Err() != nil {
 			return
