@@ -2,6 +2,7 @@ package forge
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -16,7 +17,10 @@ func RepoFromRemote(remote string) string {
 		path = rest
 	}
 	path = strings.TrimSuffix(strings.Trim(path, "/"), ".git")
-	if strings.Count(path, "/") < 1 {
+	segments := strings.Split(path, "/")
+	// An owner and a name at least, none of them empty ("owner/.git" names
+	// no repository).
+	if len(segments) < 2 || slices.Contains(segments, "") {
 		return ""
 	}
 	return path

@@ -16,6 +16,8 @@ func TestRepoFromRemote(t *testing.T) {
 		"git@github.com:octo/hello.git":               "octo/hello",
 		"/srv/git/repo.git":                           "",
 		"https://github.com/onlyowner":                "",
+		"git@github.com:owner/.git":                   "",
+		"https://gitlab.example/grp//proj":            "",
 	}
 	for in, want := range tests {
 		if got := RepoFromRemote(in); got != want {
