@@ -380,18 +380,19 @@ func (a *app) runLock(ctx context.Context, f lockFlags, args []string) error {
 	}
 	// A re-lock that changes nothing leaves the file as it is, as an
 	// up-to-date memo does: no rewrite, no sync (milliseconds on the path
-	// of every re-lock).
-	if cur, err := os.ReadFile(output); err != nil || !bytes.Equal(cur, data) {
+	// of every re-lock). existing is the digest of the file as read above.
+	digest := lock.DataSHA256(data)
+	if digest != existing {
 		if err := atomicfile.WriteFile(output, data, 0o644); err != nil {
 			return internalError(fmt.Errorf("write %s: %w", output, err))
 		}
-	}
-	if format == "pylock" && lock.DataSHA256(data) != existing {
-		parsed.Remember(output, data) // the same bytes were read (and recorded) above
+		if format == "pylock" {
+			parsed.Remember(output, data) // the bytes read above were recorded then
+		}
 	}
 	if memoPath != "" {
 		if refs, ok := client.Consulted(); ok {
-			m := &lock.Memo{Output: lock.DataSHA256(data), Packages: len(res.Lock.Packages), Warnings: res.Warnings, Responses: refs}
+			m := &lock.Memo{Output: digest, Packages: len(res.Lock.Packages), Warnings: res.Warnings, Responses: refs}
 			if err := lock.WriteMemo(memoPath, m); err != nil && a.verbose {
 				progress.Log(fmt.Sprintf("lock memo: %v", err))
 			}

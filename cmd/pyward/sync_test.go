@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -117,9 +116,7 @@ wheels = [{ url = "https://127.0.0.1:1/files/six-1.16.0-py2.py3-none-any.whl", h
 // and its alias --allow-pth NAME install it, and allowing another project
 // does not.
 func TestSyncAllowStartupFlags(t *testing.T) {
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("no python3")
-	}
+	requirePython(t)
 	isolateConfig(t)
 	dir := t.TempDir()
 	fn, data, err := testindex.BuildWheel(testindex.Dist{Name: "demo", Version: "1.0", RawEntries: map[string]string{"sitecustomize.py": "import os\n"}}, "")

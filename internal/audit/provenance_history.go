@@ -38,9 +38,10 @@ type LockRevision struct {
 //   - each revision holding a name is compared with the latest earlier one
 //     holding it (a package removed and added back is compared too), where
 //     its versions differ; the change is the one pyward lock refuses
-//     without --allow-publisher-change: the old revision had identities
-//     and the new one has none, or one the old one did not have. Gaining
-//     provenance, or keeping fewer of the same publishers, is no change;
+//     without --allow-publisher-change (lock.PublisherChanged): the old
+//     revision had identities and the new one has none, or one the old
+//     one did not have. Gaining provenance, or keeping fewer of the same
+//     publishers, is no change;
 //   - a revision that records no identity (nor accepted change) for any
 //     package was not written with provenance checks, so it says nothing
 //     and is passed over: the revisions around it are compared instead;
@@ -67,7 +68,10 @@ func PublisherHistoryFindings(file string, revs []LockRevision) []Finding {
 		for _, name := range slices.Sorted(maps.Keys(views)) {
 			now, was := views[name], last[name]
 			last[name] = now
-			if was == nil || now.versionKey() == was.versionKey() || !publisherChanged(was.ids, now.ids) {
+			if was == nil || now.versionKey() == was.versionKey() {
+				continue
+			}
+			if _, changed := lock.PublisherChanged(was.ids, now.ids); !changed {
 				continue
 			}
 			if cur := current[name]; cur != nil && cur.accepted != "" && cur.versionKey() == now.versionKey() {
@@ -136,23 +140,6 @@ func publisherViews(l *lockfile.Lock) map[string]*publisherView {
 		sort.Strings(v.versions)
 	}
 	return views
-}
-
-// publisherChanged is pyward lock's rule (see internal/lock): a package
-// that had publishers lost them all or gained one it did not have.
-func publisherChanged(was, now []lockfile.AttestationIdentity) bool {
-	if len(was) == 0 {
-		return false
-	}
-	if len(now) == 0 {
-		return true
-	}
-	for _, id := range now {
-		if !slices.ContainsFunc(was, id.Equal) {
-			return true
-		}
-	}
-	return false
 }
 
 func historyFinding(file string, rev LockRevision, name string, was, now, cur *publisherView) Finding {

@@ -819,17 +819,28 @@ func (t *Target) verifyFiles(distInfo string, full bool) error {
 		if err != nil {
 			return err
 		}
-		if !st.Mode().IsRegular() {
-			return fmt.Errorf("%s: not a regular file", e.Path)
-		}
-		if e.Size >= 0 && st.Size() != e.Size {
-			return fmt.Errorf("%s: size %d, the record says %d", e.Path, st.Size(), e.Size)
+		if err := checkInstalledStat(func() string { return e.Path }, st.Mode().IsRegular(), st.Size(), e.Size); err != nil {
+			return err
 		}
 		if full {
 			if err := checkFileHash(e.Path, e.Hash); err != nil {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// checkInstalledStat is Verify's check of one installed file's lstat: a
+// regular file (a link is not followed) of the recorded size (recorded < 0:
+// none recorded). path names the file in an error only, so that a file
+// that passes costs no path string.
+func checkInstalledStat(path func() string, regular bool, size, recorded int64) error {
+	if !regular {
+		return fmt.Errorf("%s: not a regular file", path())
+	}
+	if recorded >= 0 && size != recorded {
+		return fmt.Errorf("%s: size %d, the record says %d", path(), size, recorded)
 	}
 	return nil
 }

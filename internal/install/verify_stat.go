@@ -4,7 +4,6 @@ package install
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path"
 	"path/filepath"
@@ -74,13 +73,7 @@ func (t *Target) verifyOwnSizes(distInfo string) (ok bool, err error) {
 		if serr != nil {
 			return &os.PathError{Op: "lstat", Path: abs(), Err: serr}
 		}
-		if st.Mode&unix.S_IFMT != unix.S_IFREG {
-			return fmt.Errorf("%s: not a regular file", abs())
-		}
-		if e.Size >= 0 && st.Size != e.Size {
-			return fmt.Errorf("%s: size %d, the record says %d", abs(), st.Size, e.Size)
-		}
-		return nil
+		return checkInstalledStat(abs, st.Mode&unix.S_IFMT == unix.S_IFREG, st.Size, e.Size)
 	})
 	if !local {
 		return false, nil

@@ -172,10 +172,11 @@ func (pv *Provenance) verify(ctx context.Context, f index.File, sha string, data
 // provenancePrefetch fetches and verifies a release's provenance as soon
 // as the resolver reads the release's metadata, MaxProvenanceFetches
 // requests at a time, each verified as soon as it arrives, so that both
-// overlap the resolution instead of following it. Releases the resolver later drops cost their requests (every one
-// goes through the index client like any other, so it counts in the
-// request total); checkProvenance takes the results of the releases it
-// locks and fetches what was not prefetched.
+// overlap the resolution instead of following it. Releases the resolver
+// later drops cost their requests (every one goes through the index
+// client like any other, so it counts in the request total);
+// checkProvenance takes the results of the releases it locks and fetches
+// what was not prefetched.
 type provenancePrefetch struct {
 	pv   *Provenance
 	ctx  context.Context // ends with the lock
@@ -316,27 +317,40 @@ func (pv *Provenance) judge(p *lockfile.Package) string {
 	if len(prev.AttestationIdentities) == 0 {
 		return ""
 	}
-	was := identityList(prev.AttestationIdentities)
-	var change string
-	switch {
-	case len(p.AttestationIdentities) == 0:
-		change = fmt.Sprintf("%s %s has no provenance, but %s was published by %s", p.Name, p.Version, prev.Version, was)
-	default:
-		for _, id := range p.AttestationIdentities {
-			if !slices.ContainsFunc(prev.AttestationIdentities, id.Equal) {
-				change = fmt.Sprintf("%s %s was published by %s, but %s by %s", p.Name, p.Version, id, prev.Version, was)
-				break
-			}
-		}
-	}
-	if change == "" {
+	added, changed := PublisherChanged(prev.AttestationIdentities, p.AttestationIdentities)
+	if !changed {
 		return ""
+	}
+	was := identityList(prev.AttestationIdentities)
+	change := fmt.Sprintf("%s %s has no provenance, but %s was published by %s", p.Name, p.Version, prev.Version, was)
+	if added != nil {
+		change = fmt.Sprintf("%s %s was published by %s, but %s by %s", p.Name, p.Version, *added, prev.Version, was)
 	}
 	if slices.Contains(pv.AllowChange, name) {
 		p.PublisherChange = "accepted with --allow-publisher-change: " + change
 		return ""
 	}
 	return change + " (if expected, re-lock with --allow-publisher-change " + name + ")"
+}
+
+// PublisherChanged reports whether a package's publishers changed from
+// was (the locked version's) to now (a new version's) in the way lock
+// refuses without --allow-publisher-change, and audit reports in a lock's
+// history: was had publishers, and now has none, or one that was lacks.
+// added is the first such new publisher, nil when now has none.
+func PublisherChanged(was, now []provenance.Identity) (added *provenance.Identity, changed bool) {
+	if len(was) == 0 {
+		return nil, false
+	}
+	if len(now) == 0 {
+		return nil, true
+	}
+	for i := range now {
+		if !slices.ContainsFunc(was, now[i].Equal) {
+			return &now[i], true
+		}
+	}
+	return nil, false
 }
 
 func identityList(ids []provenance.Identity) string {
